@@ -1,0 +1,190 @@
+/**
+ * The whole configuration, loaded and validated in one go: stack config, node pools, KubeRay
+ * version and every team file. Either everything is valid and a PlatformConfig comes back,
+ * or a ConfigError lists every problem; nothing in between.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { load as loadYaml } from "js-yaml";
+import { catalog as sharedCatalog } from "./catalog";
+import { ConfigError, type ConfigIssue, show } from "./errors";
+import { type NodePoolPlan, planNodePools } from "./nodePools";
+import { suggest, zodIssues } from "./schema";
+import { reporter, YamlSource } from "./source";
+import { type GkeValues, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stack";
+import { loadTeams, PLAYGROUND, type TeamPlan } from "./teams";
+
+/** Artifact Registry remote repository (Docker Hub proxy) the cluster pulls Ray images through. */
+export const IMAGE_REPOSITORY_ID = "docker-hub";
+
+export interface GkeSettings extends GkeValues {
+  readonly project: string;
+  readonly region: string;
+  /** Cluster location: the region (regional) or the first zone (zonal). */
+  readonly clusterLocation: string;
+}
+
+export interface KubeRaySettings {
+  readonly version: string;
+  readonly namespace: string;
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The pinned CRDs for `version`, parsed from data/kuberay/<version>/crds. */
+  readonly crds: readonly Record<string, unknown>[];
+}
+
+export interface PlatformConfig {
+  readonly mode: "gke" | "existing";
+  readonly stack: string;
+  /** gke mode only. */
+  readonly gke?: GkeSettings;
+  /** existing mode only. */
+  readonly kubeconfigContext?: string;
+  readonly monitoringNamespace: string;
+  readonly pools: readonly NodePoolPlan[];
+  readonly kuberay: KubeRaySettings;
+  /** GPU types the pools offer, friendly name -> GKE accelerator type. */
+  readonly gpuTypes: Readonly<Record<string, string>>;
+  /** Registry prefix of Ray images. */
+  readonly imageRegistry: string;
+  readonly defaultRayVersion: string;
+  readonly teams: readonly TeamPlan[];
+  /** Things skipped on purpose, for the plan and `pulumi up` to show. */
+  readonly notes: readonly string[];
+}
+
+export interface LoadInput {
+  /** Stack name (`dev`). */
+  readonly stack: string;
+  /** Every config value as Pulumi hands it over: "ns:key" -> string (objects as JSON). */
+  readonly config: Readonly<Record<string, string>>;
+  /** Text of Pulumi.<stack>.yaml, only to point messages at lines; absent when config comes from elsewhere. */
+  readonly stackFileText?: string;
+  /** Project directory: teamsDir is relative to it. */
+  readonly projectDir: string;
+}
+
+/** Load everything; throws ConfigError listing every problem. */
+export function loadPlatformConfig(input: LoadInput): PlatformConfig {
+  const catalog = sharedCatalog();
+  const issues: ConfigIssue[] = [];
+  const notes: string[] = [];
+  const stackFile = `Pulumi.${input.stack}.yaml`;
+  const source = YamlSource.parse(stackFile, input.stackFileText ?? "{}", issues);
+  const report = reporter(source, issues, ["config"]);
+
+  const raw: Record<string, unknown> = {};
+  const known = [...SCALAR_KEYS, ...STRUCTURED_KEYS];
+  for (const [key, value] of Object.entries(input.config)) {
+    if (key.startsWith("ray-platform:") && !known.includes(key)) {
+      const s = suggest(key, known);
+      report([key], `unknown key ${show(key)}; ${s ? `did you mean "${s}"?` : "remove it."} Known keys: ${known.join(", ")}.`, { key: true });
+      continue;
+    }
+    if (!key.startsWith("ray-platform:") && key !== "gcp:project" && key !== "gcp:region") continue;
+    // Pulumi.yaml declares "" as the default of optional scalars: that means unset.
+    if (value === "") continue;
+    raw[key] = STRUCTURED_KEYS.includes(key) ? parseJson(value, key, report) : value;
+  }
+  const parsed = stackSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) {
+    for (const i of zodIssues(parsed.error)) report(i.path, i.message, { key: i.key });
+    throw new ConfigError(issues);
+  }
+  const v = parsed.data;
+  const mode = v["ray-platform:mode"];
+
+  let gke: GkeSettings | undefined;
+  if (mode === "gke") {
+    if (!v["gcp:project"]) report(["gcp:project"], "is required in gke mode; run `pulumi config set gcp:project <your-project-id>`.");
+    if (!v["gcp:region"]) report(["gcp:region"], "is required in gke mode; run `pulumi config set gcp:region us-central1`.");
+    if (!v["ray-platform:gke"]) report(["ray-platform:gke"], "is required in gke mode; add it with at least zones (see Pulumi.dev.yaml).");
+    if (v["ray-platform:kubeconfigContext"]) report(["ray-platform:kubeconfigContext"], "is for mode existing; remove it or set ray-platform:mode to existing.");
+    const g = v["ray-platform:gke"];
+    if (g && v["gcp:region"] && v["gcp:project"]) {
+      const region = v["gcp:region"];
+      g.zones.forEach((z, i) => {
+        if (!z.startsWith(`${region}-`)) report(["ray-platform:gke", "zones", i], `${show(z)} is not a zone of gcp:region ${region}; use zones such as ${region}-a.`);
+      });
+      gke = { ...g, project: v["gcp:project"], region, clusterLocation: g.location === "zonal" ? g.zones[0] : region };
+    }
+  } else {
+    if (!v["ray-platform:kubeconfigContext"]) {
+      report(["ray-platform:kubeconfigContext"], "is required in mode existing; set it to the kubeconfig context of the cluster (e.g. `pulumi config set kubeconfigContext kind-ray`).");
+    }
+    if (v["ray-platform:gke"]) report(["ray-platform:gke"], "is for gke mode; remove it, or set ray-platform:mode to gke.");
+  }
+
+  const pools = planNodePools(v["ray-platform:nodePools"], { mode, region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
+
+  const kr = v["ray-platform:kuberay"];
+  const versions = catalog.kuberayVersions();
+  let crds: Record<string, unknown>[] = [];
+  if (!versions.includes(kr.version)) {
+    report(["ray-platform:kuberay", "version"], `KubeRay ${show(kr.version)} has no CRDs pinned in data/kuberay/ (pinned: ${versions.join(", ")}); run \`npm run kuberay:pin -- ${kr.version}\` to add data/kuberay/${kr.version}/crds from the release, review and commit them, or use a pinned version.`);
+  } else {
+    // The CRDs are 4 MB of trusted, pinned data; js-yaml reads them ~9x faster than `yaml`,
+    // which is kept for user files because it reports lines and columns.
+    crds = catalog.kuberayCrdFiles(kr.version).map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
+  }
+
+  const defaultRayVersion = v["ray-platform:ray"].defaultVersion ?? catalog.rayImages.default;
+  if (!catalog.rayVersions.includes(defaultRayVersion)) {
+    report(["ray-platform:ray", "defaultVersion"], `Ray ${show(defaultRayVersion)} has no images listed in data/ray-images.yaml; use one of ${catalog.rayVersions.join(", ")} or add it there.`);
+  }
+  const imageRegistry =
+    v["ray-platform:ray"].imageRegistry ??
+    (gke ? `${gke.region}-docker.pkg.dev/${gke.project}/${IMAGE_REPOSITORY_ID}` : "docker.io");
+
+  // Team files are checked against the pools and versions above; with those broken, their
+  // messages would only echo the stack's problems.
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const monitoringNamespace = v["ray-platform:monitoringNamespace"];
+  const teamsDir = v["ray-platform:teamsDir"];
+  const teams = loadTeams(
+    path.resolve(input.projectDir, teamsDir),
+    path.isAbsolute(teamsDir) ? teamsDir : path.posix.normalize(teamsDir.split(path.sep).join("/")),
+    {
+      mode,
+      project: gke?.project,
+      pools,
+      catalog,
+      defaultRayVersion,
+      imageRegistry,
+      reservedNamespaces: ["default", kr.namespace, monitoringNamespace, "gmp-public", "kube-system", "kube-public", "kube-node-lease"],
+      groupsEnabled: !!gke?.securityGroup,
+    },
+    issues,
+    notes,
+  );
+  if (teams.length > 0 && !teams.some((t) => t.name === PLAYGROUND)) {
+    notes.push(`no ${PLAYGROUND} team file: there is no shared playground namespace.`);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const gpuTypes = Object.fromEntries(pools.flatMap((p) => (p.gpu ? [[p.gpu.type, p.gpu.gkeType]] : [])));
+  return {
+    mode,
+    stack: input.stack,
+    gke,
+    kubeconfigContext: v["ray-platform:kubeconfigContext"],
+    monitoringNamespace,
+    pools,
+    kuberay: { version: kr.version, namespace: kr.namespace, values: kr.values, crds },
+    gpuTypes,
+    imageRegistry,
+    defaultRayVersion,
+    teams,
+    notes,
+  };
+}
+
+function parseJson(value: string, key: string, report: ReturnType<typeof reporter>): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    // Pulumi stores objects as JSON; a plain string here means the key was set with `pulumi config set` instead of --path.
+    report([key], `must be an object or list, got the string ${show(value)}; set it in Pulumi.<stack>.yaml as YAML or with \`pulumi config set --path\`.`);
+    return undefined;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Kubernetes resource quantities ("500m", "48Gi", "1.5", 4), as numbers of base units
+ * (cores for CPU, bytes for memory). The grammar is Kubernetes' own
+ * (k8s.io/apimachinery/pkg/api/resource), without the rarely used exponent forms.
+ */
+
+const SUFFIX: Record<string, number> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+};
+
+const QUANTITY = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
+
+/** The value of a quantity in base units, or undefined when it is not a quantity. */
+export function parseQuantity(value: string | number): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : undefined;
+  const m = QUANTITY.exec(value.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * SUFFIX[m[2] ?? ""];
+}
+
+/** Why `value` is not a quantity, with the fix a user most likely meant. */
+export function quantityHint(value: unknown): string {
+  if (typeof value === "string") {
+    const unit = /^([0-9.]+)\s*([a-zA-Z]+)$/.exec(value.trim());
+    if (unit) {
+      const fixed: Record<string, string> = { gb: "Gi", gib: "Gi", g: "G", mb: "Mi", mib: "Mi", tb: "Ti", tib: "Ti", kb: "Ki" };
+      const suggestion = fixed[unit[2].toLowerCase()];
+      if (suggestion) return `write ${unit[1]}${suggestion} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
+    }
+    if (/^-/.test(value.trim())) return "a quantity cannot be negative";
+  }
+  if (typeof value === "number" && value < 0) return "a quantity cannot be negative";
+  return 'write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti';
+}
+
+const GI = 2 ** 30;
+
+/** Memory in GiB, for people: 48Gi -> "48Gi", 1.5 GiB -> "1536Mi". */
+export function formatMemory(bytes: number): string {
+  if (bytes % GI === 0) return `${bytes / GI}Gi`;
+  return `${Math.round(bytes / 2 ** 20)}Mi`;
+}
+
+/** CPU for Kubernetes: whole cores as "15", fractions in millicores ("500m"). */
+export function formatCpu(cores: number): string {
+  return Number.isInteger(cores) ? String(cores) : `${Math.round(cores * 1000)}m`;
+}
+
+export const bytesFromGi = (gi: number): number => gi * GI;

@@ -1,0 +1,314 @@
+/**
+ * RayClusters from team files: the rules KubeRay's controller would enforce too late (after
+ * the object is accepted), the placement of head and workers on pools, and one worker per
+ * node sizing.
+ */
+import { type Catalog, type NodeCapacity } from "./catalog";
+import { show, type PathSegment, type Report } from "./errors";
+import { type NodePoolPlan, type PoolGpu } from "./nodePools";
+import { bytesFromGi, parseQuantity } from "./quantity";
+import { dns1035LabelProblem, suggest } from "./schema";
+import { type RayClusterValues, type WorkerGroupValues } from "./team";
+
+/** KubeRay's limit: pods and services get the cluster name plus suffixes. */
+export const MAX_RAYCLUSTER_NAME = 53;
+
+/** Requests of the containers the platform adds next to Ray's, counted in quotas and node sizing. */
+export const SIDECARS = {
+  notebook: { cpu: 1, memoryGi: 2 },
+  vscode: { cpu: 1, memoryGi: 2 },
+  /** KubeRay's default autoscaler container resources (500m, 512Mi). */
+  autoscaler: { cpu: 0.5, memoryGi: 0.5 },
+  /** GKE's Cloud Storage FUSE sidecar, with the requests the platform sets on it. */
+  gcsfuse: { cpu: 0.25, memoryGi: 0.5 },
+} as const;
+
+/** Ray's own resource settings, which must not fight with the container resources the platform sets. */
+const RESOURCE_PARAMS = ["num-cpus", "num-gpus", "memory", "resources"];
+
+export interface GroupPlan {
+  readonly name: string;
+  /** The pool the pods go to; undefined in existing mode without pools (no placement). */
+  readonly pool?: NodePoolPlan;
+  readonly gpu?: PoolGpu;
+  /** Ray container CPU (cores) and memory (bytes), requests = limits. */
+  readonly cpu: number;
+  readonly memoryBytes: number;
+  /** Sized to take one whole node of its pool. */
+  readonly sizedToNode: boolean;
+  readonly rayStartParams: Readonly<Record<string, string>>;
+}
+
+export interface WorkerGroupPlan extends GroupPlan {
+  readonly replicas: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+}
+
+export interface RayClusterImages {
+  readonly cpu: string;
+  readonly gpu: string;
+  readonly notebook: string;
+  readonly vscode: string;
+}
+
+export interface RayClusterPlan {
+  readonly name: string;
+  readonly namespace: string;
+  readonly description?: string;
+  readonly rayVersion: string;
+  readonly images: RayClusterImages;
+  readonly head: GroupPlan;
+  readonly workerGroups: readonly WorkerGroupPlan[];
+  /** Set when any group can scale (minReplicas < maxReplicas). */
+  readonly autoscaling?: { readonly idleTimeoutSeconds: number; readonly upscalingMode: string };
+  readonly notebook: boolean;
+  readonly vscode: boolean;
+  readonly tutorials: boolean;
+  readonly serviceAccountName: string;
+  /** The team's bucket, mounted with GCS FUSE at /mnt/bucket. */
+  readonly bucket?: string;
+}
+
+/** CPU (cores), memory (bytes) and GPUs per type that a set of pods requests. */
+export interface Demand {
+  cpu: number;
+  memoryBytes: number;
+  gpus: Record<string, number>;
+}
+
+export interface ClusterContext {
+  readonly mode: "gke" | "existing";
+  readonly team: string;
+  readonly pools: readonly NodePoolPlan[];
+  readonly catalog: Catalog;
+  readonly defaultRayVersion: string;
+  readonly imageRegistry: string;
+  readonly serviceAccountName: string;
+  readonly bucket?: string;
+}
+
+/** Check one RayCluster and resolve it; problems go to `report` under `at` (e.g. ["rayClusters", 0]). */
+export function planRayCluster(values: RayClusterValues, at: PathSegment[], ctx: ClusterContext, report: Report): RayClusterPlan | undefined {
+  let ok = true;
+  const fail = (path: PathSegment[], message: string) => {
+    ok = false;
+    report([...at, ...path], message);
+  };
+
+  const nameProblem =
+    values.name.length > MAX_RAYCLUSTER_NAME
+      ? `${show(values.name)} has ${values.name.length} characters; KubeRay allows at most ${MAX_RAYCLUSTER_NAME} for a RayCluster name. Shorten it.`
+      : dns1035LabelProblem(values.name);
+  if (nameProblem) fail(["name"], nameProblem);
+
+  const rayVersion = values.rayVersion ?? ctx.defaultRayVersion;
+  const known = ctx.catalog.rayVersions.includes(rayVersion);
+  if (values.image && values.rayVersion === undefined) {
+    fail(["rayVersion"], `is required with a custom image; set it to the Ray version inside ${values.image} so KubeRay and the autoscaler match it.`);
+  }
+  if (!values.image && !known) {
+    const s = suggest(rayVersion, ctx.catalog.rayVersions);
+    fail(values.rayVersion === undefined ? [] : ["rayVersion"], `Ray ${rayVersion} has no image the platform knows; use one of ${ctx.catalog.rayVersions.join(", ")}${s ? ` (did you mean ${s}?)` : ""}, set image, or add the version to data/ray-images.yaml.`);
+  }
+  if (values.notebook && !known) {
+    fail(["notebook"], `the notebook server uses the rayproject/ray "-extra" image of the cluster's Ray version, and Ray ${rayVersion} is not in data/ray-images.yaml; use a listed version or turn the notebook off.`);
+  }
+
+  const sidecars = headSidecars({ notebook: values.notebook, vscode: values.vscode, autoscaling: values.workerGroups.some(isScalable), bucket: !!ctx.bucket });
+  const head = planGroup(values.head, "head", ["head"], ctx, sidecars, fail);
+
+  const names = new Map<string, number>();
+  const workerGroups: WorkerGroupPlan[] = [];
+  values.workerGroups.forEach((group, j) => {
+    const path: PathSegment[] = ["workerGroups", j];
+    const first = names.get(group.name);
+    if (first !== undefined) {
+      fail([...path, "name"], `worker group "${group.name}" is already defined at workerGroups[${first}]; group names must be unique in a cluster, rename one.`);
+      return;
+    }
+    names.set(group.name, j);
+    const replicas = planReplicas(group, path, fail);
+    const plan = planGroup(group, "worker", path, ctx, ctx.bucket ? [SIDECARS.gcsfuse] : [], fail);
+    if (plan && replicas) workerGroups.push({ ...plan, ...replicas });
+  });
+
+  if (!ok || !head) return undefined;
+  const scalable = workerGroups.some((g) => g.minReplicas < g.maxReplicas);
+  const py = ctx.catalog.rayImages.python;
+  const base = `${ctx.imageRegistry}/${ctx.catalog.rayImages.repository}:${rayVersion}`;
+  return {
+    name: values.name,
+    namespace: ctx.team,
+    description: values.description,
+    rayVersion,
+    images: {
+      cpu: values.image ?? `${base}-${py}`,
+      gpu: values.image ?? `${base}-${py}-gpu`,
+      notebook: `${base}-extra-${py}`,
+      vscode: `${ctx.imageRegistry}/${ctx.catalog.rayImages.vscodeImage}`,
+    },
+    head,
+    workerGroups,
+    autoscaling: scalable ? { idleTimeoutSeconds: values.autoscaler.idleTimeoutSeconds, upscalingMode: values.autoscaler.upscalingMode } : undefined,
+    notebook: values.notebook,
+    vscode: values.vscode,
+    tutorials: values.tutorials,
+    serviceAccountName: ctx.serviceAccountName,
+    bucket: ctx.bucket,
+  };
+}
+
+function isScalable(g: WorkerGroupValues): boolean {
+  const r = resolveReplicas(g);
+  return r.minReplicas < r.maxReplicas;
+}
+
+/** replicas/minReplicas/maxReplicas with the defaults the README documents. */
+function resolveReplicas(g: WorkerGroupValues): { replicas: number; minReplicas: number; maxReplicas: number } {
+  const minReplicas = g.minReplicas ?? g.replicas ?? (g.maxReplicas !== undefined ? 0 : 1);
+  const maxReplicas = g.maxReplicas ?? Math.max(g.replicas ?? minReplicas, minReplicas);
+  const replicas = g.replicas ?? minReplicas;
+  return { replicas, minReplicas, maxReplicas };
+}
+
+function planReplicas(g: WorkerGroupValues, path: PathSegment[], fail: (path: PathSegment[], message: string) => void) {
+  const r = resolveReplicas(g);
+  if (r.minReplicas > r.maxReplicas) {
+    fail([...path, "minReplicas"], `'minReplicas' (${r.minReplicas}) must be less than or equal to 'maxReplicas' (${r.maxReplicas}); lower minReplicas or raise maxReplicas.`);
+    return undefined;
+  }
+  if (r.replicas < r.minReplicas || r.replicas > r.maxReplicas) {
+    fail([...path, "replicas"], `'replicas' (${r.replicas}) must be between 'minReplicas' (${r.minReplicas}) and 'maxReplicas' (${r.maxReplicas}); change replicas or the bounds.`);
+    return undefined;
+  }
+  return r;
+}
+
+type GroupValues = Pick<WorkerGroupValues, "cpu" | "memory" | "pool" | "rayStartParams"> & { gpu?: WorkerGroupValues["gpu"] };
+
+function planGroup(
+  values: GroupValues,
+  kind: "head" | "worker",
+  path: PathSegment[],
+  ctx: ClusterContext,
+  sidecars: readonly { cpu: number; memoryGi: number }[],
+  fail: (path: PathSegment[], message: string) => void,
+): GroupPlan | undefined {
+  const rayStartParams = Object.fromEntries(Object.entries(values.rayStartParams).map(([k, v]) => [k, String(v)]));
+  const explicit = values.cpu !== undefined || values.memory !== undefined || values.gpu !== undefined;
+  const clash = Object.keys(rayStartParams).filter((k) => RESOURCE_PARAMS.includes(k));
+  if (explicit && clash.length > 0) {
+    fail([...path, "rayStartParams", clash[0]], `${clash.map((k) => `"${k}"`).join(", ")} in rayStartParams conflicts with the group's cpu/memory/gpu (KubeRay rejects both); remove it from rayStartParams and keep cpu/memory/gpu.`);
+    return undefined;
+  }
+  if (kind === "head" && values.gpu) {
+    fail([...path, "gpu"], "heads never take a GPU node; remove gpu from head and add a GPU worker group.");
+    return undefined;
+  }
+
+  const pool = pickPool(values, kind, path, ctx, fail);
+  if (pool === null) return undefined;
+  let gpu: PoolGpu | undefined;
+  if (pool?.gpu) {
+    const count = values.gpu?.count ?? pool.gpu.count;
+    if (count > pool.gpu.count) {
+      fail([...path, "gpu", "count"], `${count} ${pool.gpu.type} GPUs do not fit one node of pool "${pool.name}", which has ${pool.gpu.count}; ask for at most ${pool.gpu.count} or use a pool with bigger nodes.`);
+      return undefined;
+    }
+    gpu = { ...pool.gpu, count };
+  } else if (values.gpu && ctx.mode === "existing" && !pool) {
+    fail([...path, "gpu"], `no node pool in ray-platform:nodePools offers ${values.gpu.type}; describe the GPU nodes there (with gpu: { type: ${values.gpu.type} }) or remove gpu.`);
+    return undefined;
+  }
+
+  const side = sidecars.reduce((s, c) => ({ cpu: s.cpu + c.cpu, memoryGi: s.memoryGi + c.memoryGi }), { cpu: 0, memoryGi: 0 });
+  const capacity: NodeCapacity | undefined = pool?.capacity;
+  const cpu = values.cpu !== undefined ? parseQuantity(values.cpu)! : capacity ? Math.floor(capacity.cpu - side.cpu) : undefined;
+  const memoryBytes = values.memory !== undefined ? parseQuantity(values.memory)! : capacity ? bytesFromGi(Math.floor(capacity.memoryGi - side.memoryGi)) : undefined;
+  if (cpu === undefined || memoryBytes === undefined) {
+    fail([...path, cpu === undefined ? "cpu" : "memory"], `is required here: ${pool ? `pool "${pool.name}" has no machineType or capacity` : "no node pool is configured"} to size the ${kind} from; set cpu and memory.`);
+    return undefined;
+  }
+  if (cpu <= 0 || memoryBytes <= 0) {
+    fail([...path, values.cpu !== undefined ? "cpu" : "memory"], `the ${kind} would get no ${cpu <= 0 ? "CPU" : "memory"}; set a positive amount${pool ? ` or use a pool with bigger nodes than "${pool.name}"` : ""}.`);
+    return undefined;
+  }
+  if (capacity) {
+    const needCpu = cpu + side.cpu;
+    const needMem = memoryBytes / 2 ** 30 + side.memoryGi;
+    if (needCpu > capacity.cpu || needMem > capacity.memoryGi) {
+      const which = needCpu > capacity.cpu ? "cpu" : "memory";
+      fail([...path, which], `the ${kind} pod needs ${which === "cpu" ? `${needCpu} CPUs` : `${needMem}Gi`} (with its sidecars) but one node of pool "${pool!.name}" gives at most ${which === "cpu" ? `${capacity.cpu} CPUs` : `${capacity.memoryGi}Gi`}; ask for less or use a pool with bigger nodes.`);
+      return undefined;
+    }
+  }
+  return { name: kind === "head" ? "head" : (values as WorkerGroupValues).name, pool, gpu, cpu, memoryBytes, sizedToNode: values.cpu === undefined && values.memory === undefined, rayStartParams };
+}
+
+/** The pool a group goes to; undefined for no placement (existing mode without pools); null after a failure. */
+function pickPool(values: GroupValues, kind: "head" | "worker", path: PathSegment[], ctx: ClusterContext, fail: (path: PathSegment[], message: string) => void): NodePoolPlan | undefined | null {
+  const role = kind === "head" ? "ray-head" : "ray-worker";
+  if (values.pool !== undefined) {
+    const pool = ctx.pools.find((p) => p.name === values.pool);
+    if (!pool) {
+      const s = suggest(values.pool, ctx.pools.map((p) => p.name));
+      fail([...path, "pool"], `no node pool is named ${show(values.pool)}${s ? ` (did you mean "${s}"?)` : ""}; use one of ${ctx.pools.filter((p) => p.role === role).map((p) => p.name).join(", ") || "(none: add one to ray-platform:nodePools)"}.`);
+      return null;
+    }
+    if (pool.role !== role) {
+      fail([...path, "pool"], `pool "${pool.name}" has role ${pool.role}; a ${kind} needs a pool with role ${role}.`);
+      return null;
+    }
+    if (values.gpu && pool.gpu?.type !== values.gpu.type) {
+      fail([...path, "gpu", "type"], `pool "${pool.name}" has ${pool.gpu ? `${pool.gpu.type} GPUs` : "no GPUs"}, not ${values.gpu.type}; change gpu.type or pool.`);
+      return null;
+    }
+    return pool;
+  }
+  if (ctx.mode === "existing" && ctx.pools.length === 0) return undefined;
+  const wantGpu = values.gpu?.type;
+  const candidates = ctx.pools.filter((p) => p.role === role && (kind === "head" || p.gpu?.type === wantGpu));
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length > 1) {
+    fail([...path, "pool"], `several pools fit this ${kind} (${candidates.map((p) => p.name).join(", ")}); set pool to one of them.`);
+    return null;
+  }
+  if (wantGpu) {
+    const offered = [...new Set(ctx.pools.flatMap((p) => (p.gpu ? [p.gpu.type] : [])))];
+    fail([...path, "gpu", "type"], `${show(wantGpu)} is not offered by this stack (offered: ${offered.join(", ") || "no GPUs"}); add a ${wantGpu} pool to ray-platform:nodePools or pick ${offered[0] ?? "a CPU worker group"}.`);
+  } else {
+    fail(path, `no node pool with role ${role}${kind === "worker" ? " and no GPU" : ""} exists for this ${kind}; add one to ray-platform:nodePools${kind === "worker" ? " or give the group a gpu" : ""}.`);
+  }
+  return null;
+}
+
+/** What the cluster's pods request: head pod and `replicas` (or `maxReplicas`) of each group. */
+export function clusterDemand(c: RayClusterPlan, at: "replicas" | "maxReplicas"): Demand {
+  const d: Demand = { cpu: 0, memoryBytes: 0, gpus: {} };
+  const add = (cpu: number, memoryBytes: number, gpu: PoolGpu | undefined, n: number) => {
+    d.cpu += cpu * n;
+    d.memoryBytes += memoryBytes * n;
+    if (gpu && n > 0) d.gpus[gpu.type] = (d.gpus[gpu.type] ?? 0) + gpu.count * n;
+  };
+  for (const s of headSidecars({ notebook: c.notebook, vscode: c.vscode, autoscaling: !!c.autoscaling, bucket: !!c.bucket })) {
+    add(s.cpu, bytesFromGi(s.memoryGi), undefined, 1);
+  }
+  add(c.head.cpu, c.head.memoryBytes, undefined, 1);
+  for (const g of c.workerGroups) {
+    const n = g[at];
+    add(g.cpu, g.memoryBytes, g.gpu, n);
+    if (c.bucket) add(SIDECARS.gcsfuse.cpu, bytesFromGi(SIDECARS.gcsfuse.memoryGi), undefined, n);
+  }
+  return d;
+}
+
+/** Containers next to Ray's in the head pod: they share the node the head is sized to, and count in quotas. */
+export function headSidecars(f: { notebook: boolean; vscode: boolean; autoscaling: boolean; bucket: boolean }): { cpu: number; memoryGi: number }[] {
+  const out: { cpu: number; memoryGi: number }[] = [];
+  if (f.notebook) out.push(SIDECARS.notebook);
+  if (f.vscode) out.push(SIDECARS.vscode);
+  if (f.autoscaling) out.push(SIDECARS.autoscaler);
+  if (f.bucket) out.push(SIDECARS.gcsfuse);
+  return out;
+}

@@ -1,0 +1,163 @@
+/**
+ * Building blocks shared by the stack and team schemas, and the translation of zod's
+ * issues into messages that say what was found, what was expected and what to do.
+ */
+import { closest, distance } from "fastest-levenshtein";
+import { z } from "zod";
+import { show, type PathSegment } from "./errors";
+import { parseQuantity, quantityHint } from "./quantity";
+
+/** A close spelling of `word` among `candidates`, for "did you mean". */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const best = closest(word, [...candidates]);
+  return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/**
+ * An object that rejects unknown keys (a typo is an error, never ignored) and names the
+ * closest allowed key.
+ */
+export function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const allowed = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code !== "unrecognized_keys") return undefined;
+      return iss.keys
+        .map((k) => {
+          const s = suggest(k, allowed);
+          return `unknown key ${show(k)}; ${s ? `did you mean "${s}"?` : `remove it.`} Allowed keys: ${allowed.join(", ")}.`;
+        })
+        .join(" ");
+    },
+  });
+}
+
+/** A closed set of strings, with a "did you mean" when the value is close to one. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
+  return z.enum(values, {
+    error: (iss) => {
+      const s = typeof iss.input === "string" ? suggest(iss.input, values) : undefined;
+      return `${show(iss.input)} is not a ${what}; use one of ${values.join(", ")}${s ? ` (did you mean "${s}"?)` : ""}.`;
+    },
+  });
+}
+
+/** A Kubernetes quantity, kept as written (a number or a string such as "48Gi"). */
+export function quantity(what: string) {
+  return z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+    if (parseQuantity(value) === undefined) {
+      ctx.addIssue({ code: "custom", message: `${show(value)} is not a valid ${what} quantity; ${quantityHint(value)}.`, input: value });
+    }
+  });
+}
+
+export function count(what: string, min = 0) {
+  return z
+    .number({ error: (iss) => `expected a whole number of ${what}, got ${show(iss.input)}; write a number such as ${min + 1}.` })
+    .int({ error: (iss) => `expected a whole number of ${what}, got ${show(iss.input)}; drop the fraction.` })
+    .min(min, { error: (iss) => `${show(iss.input)} is too small: ${what} must be at least ${min}.` });
+}
+
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Why `name` is not a DNS-1123 label (namespaces, most Kubernetes names), or undefined. */
+export function dns1123LabelProblem(name: string, max = 63): string | undefined {
+  if (name.length > max) return `${show(name)} has ${name.length} characters, more than ${max}; shorten it.`;
+  if (!DNS_1123_LABEL.test(name))
+    return `${show(name)} is not a valid Kubernetes name; use lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. ${show(toDnsLabel(name))}).`;
+  return undefined;
+}
+
+/** Why `name` is not a DNS-1035 label (RayCluster and Service names), or undefined. */
+export function dns1035LabelProblem(name: string, max = 63): string | undefined {
+  if (name.length > max) return `${show(name)} has ${name.length} characters, more than ${max}; shorten it.`;
+  if (!DNS_1035_LABEL.test(name))
+    return `${show(name)} is not a valid name; use lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. ${show(toDnsLabel(name).replace(/^[0-9-]+/, ""))}).`;
+  return undefined;
+}
+
+function toDnsLabel(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "my-name";
+}
+
+export function dnsLabel(kind: "1123" | "1035", max = 63) {
+  const problem = kind === "1123" ? dns1123LabelProblem : dns1035LabelProblem;
+  return z.string().superRefine((name, ctx) => {
+    const p = problem(name, max);
+    if (p) ctx.addIssue({ code: "custom", message: p, input: name });
+  });
+}
+
+/** A zod issue as "what is wrong; what to do". */
+export function zodMessage(issue: z.core.$ZodIssue): string {
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case "invalid_type":
+      if (input === undefined) return `is required but missing; add it (expected ${describeExpected(issue.expected)}).`;
+      if (issue.message && !issue.message.startsWith("Invalid input")) return issue.message;
+      return `expected ${describeExpected(issue.expected)}, got ${describeValue(input)}; change it to ${describeExpected(issue.expected)}.`;
+    case "too_small":
+      if (issue.origin === "array") return `needs at least ${issue.minimum} entr${issue.minimum === 1 ? "y" : "ies"}; add ${issue.minimum === 1 ? "one" : "more"}.`;
+      if (issue.origin === "string") return `is empty or too short; write at least ${issue.minimum} character${issue.minimum === 1 ? "" : "s"}.`;
+      return issue.message.startsWith("Too small") ? `${show(input)} is too small; use at least ${issue.minimum}.` : issue.message;
+    case "too_big":
+      if (issue.origin === "string") return `is too long (at most ${issue.maximum} characters); shorten it.`;
+      if (issue.origin === "array") return `has more than ${issue.maximum} entries; remove some.`;
+      return issue.message.startsWith("Too big") ? `${show(input)} is too large; use at most ${issue.maximum}.` : issue.message;
+    case "invalid_union":
+      return `${show(input)} is not valid here; ${issue.message.startsWith("Invalid input") ? "check the README's configuration reference for this field." : issue.message}`;
+    default:
+      return issue.message;
+  }
+}
+
+function describeExpected(expected: string): string {
+  switch (expected) {
+    case "object":
+      return "a mapping (key: value lines)";
+    case "array":
+      return "a list (lines starting with -)";
+    case "string":
+      return "a string";
+    case "number":
+      return "a number";
+    case "boolean":
+      return "true or false";
+    case "record":
+      return "a mapping (key: value lines)";
+    default:
+      return expected;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${show(value)}`;
+}
+
+/** Zod issues as (path, message) pairs; unknown keys point at the key itself. */
+export function zodIssues(error: z.ZodError): { path: PathSegment[]; message: string; key: boolean }[] {
+  const out: { path: PathSegment[]; message: string; key: boolean }[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.filter((p): p is PathSegment => typeof p !== "symbol");
+    if (issue.code === "unrecognized_keys") {
+      // One message per key, each at the key's own line.
+      for (const key of issue.keys) {
+        const single = { ...issue, keys: [key] };
+        out.push({ path: [...path, key], message: issue.message.includes("unknown key") ? perKey(issue.message, key) : zodMessage(single), key: true });
+      }
+      continue;
+    }
+    out.push({ path, message: zodMessage(issue), key: false });
+  }
+  return out;
+}
+
+function perKey(message: string, key: string): string {
+  const part = message.split(/(?=unknown key )/).find((m) => m.startsWith(`unknown key ${show(key)}`));
+  return (part ?? message).trim();
+}

@@ -1,0 +1,150 @@
+import * as fs from "node:fs";
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { type ConfigIssue, formatPath, type PathSegment, type Report } from "./errors";
+
+/** Team files are short; anything bigger is a mistake or an attack, not a team. */
+export const MAX_FILE_BYTES = 256 * 1024;
+/** YAML aliases make a small file expand without bound ("billion laughs"). */
+const MAX_ALIASES = 50;
+
+/**
+ * A parsed YAML file that remembers where every value came from, so that a problem found
+ * in the parsed data can be reported at its line and column.
+ */
+export class YamlSource {
+  private constructor(
+    /** Path shown in messages, relative to the project. */
+    readonly file: string,
+    private readonly doc: Document | undefined,
+    private readonly lines: LineCounter,
+    /** The parsed data; undefined when parsing failed. */
+    readonly data: unknown,
+  ) {}
+
+  /** Parse `text`; problems go to `issues` and leave `data` undefined. */
+  static parse(file: string, text: string, issues: ConfigIssue[]): YamlSource {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true });
+    const parseProblems = [...doc.errors, ...doc.warnings];
+    for (const err of parseProblems) {
+      const pos = lines.linePos(err.pos[0]);
+      issues.push({
+        file,
+        line: pos.line,
+        col: pos.col,
+        path: "",
+        message: `${yamlMessage(err.code, err.message)}; fix the YAML syntax (a linter such as yamllint shows it too).`,
+      });
+    }
+    if (parseProblems.length > 0) return new YamlSource(file, doc, lines, undefined);
+    try {
+      return new YamlSource(file, doc, lines, doc.toJS({ maxAliasCount: MAX_ALIASES }));
+    } catch (err) {
+      issues.push({
+        file,
+        path: "",
+        message: `${(err as Error).message}; write the values out instead of using YAML anchors and aliases.`,
+      });
+      return new YamlSource(file, doc, lines, undefined);
+    }
+  }
+
+  /** Read a file from disk with the checks every team file gets (size, encoding, emptiness). */
+  static read(absPath: string, file: string, issues: ConfigIssue[]): YamlSource {
+    const none = new YamlSource(file, undefined, new LineCounter(), undefined);
+    let bytes: Buffer;
+    try {
+      const size = fs.statSync(absPath).size;
+      if (size > MAX_FILE_BYTES) {
+        issues.push({
+          file,
+          path: "",
+          message: `the file has ${size} bytes, more than the ${MAX_FILE_BYTES} a team file may have; split it or remove what is not configuration.`,
+        });
+        return none;
+      }
+      bytes = fs.readFileSync(absPath);
+    } catch (err) {
+      issues.push({ file, path: "", message: `cannot be read (${(err as NodeJS.ErrnoException).code}); check that it exists and is readable.` });
+      return none;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      const at = firstInvalidUtf8(bytes);
+      issues.push({ file, ...at, path: "", message: "is not valid UTF-8; save the file as UTF-8." });
+      return none;
+    }
+    if (text.trim() === "" || isOnlyComments(text)) {
+      issues.push({ file, path: "", message: "is empty; write the team's settings (copy teams/ray-playground.yaml as a start) or delete the file." });
+      return none;
+    }
+    return YamlSource.parse(file, text, issues);
+  }
+
+  /**
+   * Line and column of the value at `path`; for a missing key, of the deepest parent that
+   * exists. `key: true` points at the key itself (for unknown keys).
+   */
+  locate(path: readonly PathSegment[], opts: { key?: boolean } = {}): { line?: number; col?: number } {
+    if (!this.doc) return {};
+    let node: unknown = this.doc.contents;
+    let at: Node | undefined = node as Node | undefined;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        if (last && opts.key) {
+          at = pair.key as Node;
+          break;
+        }
+        node = pair.value;
+        if (node) at = node as Node;
+        else {
+          at = pair.key as Node;
+          break;
+        }
+      } else if (isSeq(node) && typeof seg === "number" && seg < node.items.length) {
+        node = node.items[seg];
+        at = node as Node;
+      } else break;
+    }
+    const offset = at?.range?.[0];
+    if (offset === undefined) return {};
+    const pos = this.lines.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  }
+
+  /**
+   * An issue at `path` in this file. `under` is where the path starts in the document
+   * without being shown (`["config"]` in a Pulumi stack file).
+   */
+  issue(path: readonly PathSegment[], message: string, opts: { key?: boolean; under?: readonly PathSegment[] } = {}): ConfigIssue {
+    return { file: this.file, ...this.locate([...(opts.under ?? []), ...path], opts), path: formatPath(path), message };
+  }
+}
+
+function yamlMessage(code: string, message: string): string {
+  const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  if (code === "DUPLICATE_KEY") return "a key appears twice in the same mapping; keep one";
+  return first;
+}
+
+function isOnlyComments(text: string): boolean {
+  return text.split("\n").every((l) => l.trim() === "" || l.trim().startsWith("#") || l.trim() === "---");
+}
+
+function firstInvalidUtf8(bytes: Buffer): { line: number; col: number } {
+  const decoded = bytes.toString("utf8");
+  const bad = decoded.indexOf("\uFFFD");
+  const before = decoded.slice(0, Math.max(bad, 0)).split("\n");
+  return { line: before.length, col: before[before.length - 1].length + 1 };
+}
+
+/** A Report that records issues of `source` into `issues`. */
+export function reporter(source: YamlSource, issues: ConfigIssue[], under: readonly PathSegment[] = []): Report {
+  return (path, message, opts = {}) => issues.push(source.issue(path, message, { ...opts, under }));
+}

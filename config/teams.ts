@@ -1,0 +1,220 @@
+/**
+ * Team files: read every file of the teams directory, validate each (schema, names, members,
+ * RayClusters, quota) and across files, and resolve them into team plans.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type Catalog } from "./catalog";
+import { type ConfigIssue, type PathSegment, type Report, show } from "./errors";
+import { type NodePoolPlan } from "./nodePools";
+import { formatMemory, parseQuantity } from "./quantity";
+import { clusterDemand, type Demand, planRayCluster, type RayClusterPlan } from "./rayClusters";
+import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
+import { reporter, YamlSource } from "./source";
+import { teamSchema, type TeamValues } from "./team";
+
+/** The shared namespace every team's members may use. */
+export const PLAYGROUND = "ray-playground";
+/** Service account of every team's Ray pods. */
+export const RAY_SERVICE_ACCOUNT = "ray";
+
+export interface Member {
+  readonly kind: "User" | "Group";
+  /** Email address. */
+  readonly name: string;
+}
+
+export interface TeamQuota {
+  /** As written in the team file (Kubernetes quantities). */
+  readonly cpu: string;
+  readonly memory: string;
+  readonly storage: string;
+  readonly rayClusters?: number;
+  /** GPUs per offered type; types the team file leaves out are 0. */
+  readonly gpus: Readonly<Record<string, number>>;
+}
+
+export interface TeamPlan {
+  readonly name: string;
+  /** Team file, relative to the project. */
+  readonly file: string;
+  readonly description: string;
+  readonly owners: readonly Member[];
+  readonly contributors: readonly Member[];
+  readonly quota: TeamQuota;
+  /** GCS bucket name (gke mode, when the team file asks for one). */
+  readonly bucket?: string;
+  readonly serviceAccountName: string;
+  readonly rayClusters: readonly RayClusterPlan[];
+}
+
+export interface TeamsContext {
+  readonly mode: "gke" | "existing";
+  readonly project?: string;
+  readonly pools: readonly NodePoolPlan[];
+  readonly catalog: Catalog;
+  readonly defaultRayVersion: string;
+  readonly imageRegistry: string;
+  /** Namespaces a team may not take (system, operator, monitoring). */
+  readonly reservedNamespaces: readonly string[];
+  /** Whether Google Groups for RBAC is configured (gke.securityGroup). */
+  readonly groupsEnabled: boolean;
+}
+
+/** Load and validate every team file under `dir`; `displayDir` is how messages name it. */
+export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, issues: ConfigIssue[], notes: string[]): TeamPlan[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    issues.push({ file: displayDir, path: "", message: `the teams directory does not exist; create it with one YAML file per team, or set ray-platform:teamsDir.` });
+    return [];
+  }
+  const files = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith(".")).map((e) => e.name).sort();
+  const teams: TeamPlan[] = [];
+  const byName = new Map<string, string>();
+  for (const fileName of files) {
+    const file = path.posix.join(displayDir, fileName);
+    const source = YamlSource.read(path.join(dir, fileName), file, issues);
+    if (source.data === undefined) continue;
+    const team = loadTeam(source, fileName.replace(/\.ya?ml$/, ""), ctx, issues, notes);
+    if (!team) continue;
+    const other = byName.get(team.name);
+    if (other) {
+      issues.push(source.issue(["name"], `team "${team.name}" is already defined in ${other}; each team has one file, delete one of them.`));
+      continue;
+    }
+    byName.set(team.name, file);
+    teams.push(team);
+  }
+  return teams;
+}
+
+function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issues: ConfigIssue[], notes: string[]): TeamPlan | undefined {
+  const report = reporter(source, issues);
+  if (source.data === null || typeof source.data !== "object" || Array.isArray(source.data)) {
+    report([], `must be a mapping of team settings (name, description, owners, quota, ...), not ${Array.isArray(source.data) ? "a list" : show(source.data)}; see teams/ray-playground.yaml.`);
+    return undefined;
+  }
+  const parsed = teamSchema.safeParse(source.data, { reportInput: true });
+  if (!parsed.success) {
+    for (const i of zodIssues(parsed.error)) report(i.path, i.message, { key: i.key });
+    return undefined;
+  }
+  const before = issues.length;
+  const values = parsed.data;
+  checkTeamName(values.name, baseName, ctx, report);
+  if (!ctx.groupsEnabled && ctx.mode === "gke") {
+    (["owners", "contributors"] as const).forEach((role) =>
+      values[role].forEach((m, i) => {
+        if (m.startsWith("group:")) report([role, i], `${show(m)} is a Google group, but the stack has no gke.securityGroup, so GKE would ignore it; set gke.securityGroup (Google Groups for RBAC) or list users.`);
+      }),
+    );
+  }
+  const offered = new Set(ctx.pools.flatMap((p) => (p.gpu ? [p.gpu.type] : [])));
+  for (const type of Object.keys(values.quota.gpus)) {
+    if (!offered.has(type)) {
+      const s = suggest(type, [...offered]);
+      report(["quota", "gpus", type], `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ") || "none"})${s ? `; did you mean "${s}"?` : ""}; remove it or add a ${type} pool to ray-platform:nodePools.`, { key: true });
+    }
+  }
+
+  let bucket: string | undefined;
+  if (values.bucket) {
+    if (ctx.mode === "gke") {
+      bucket = `${ctx.project}-ray-${values.name}`;
+      if (bucket.length > 63) report(["bucket"], `the bucket name "${bucket}" would have ${bucket.length} characters, more than GCS allows (63); shorten the team name or turn the bucket off.`);
+    } else {
+      notes.push(`${source.file}: bucket skipped (mode existing creates no GCP resources).`);
+    }
+  }
+
+  const names = new Map<string, number>();
+  const rayClusters: RayClusterPlan[] = [];
+  values.rayClusters.forEach((rc, i) => {
+    const first = names.get(rc.name);
+    if (first !== undefined) {
+      report(["rayClusters", i, "name"], `RayCluster "${rc.name}" is already defined at rayClusters[${first}]; names must be unique in the namespace, rename one.`);
+      return;
+    }
+    names.set(rc.name, i);
+    const plan = planRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket }, report);
+    if (plan) rayClusters.push(plan);
+  });
+  if (issues.length === before) checkQuota(values, rayClusters, report);
+  if (issues.length > before) return undefined;
+
+  const gpus = Object.fromEntries([...offered].sort().map((t) => [t, values.quota.gpus[t] ?? 0]));
+  return {
+    name: values.name,
+    file: source.file,
+    description: values.description,
+    owners: values.owners.map(toMember),
+    contributors: values.contributors.map(toMember),
+    quota: { cpu: String(values.quota.cpu), memory: String(values.quota.memory), storage: String(values.quota.storage), rayClusters: values.quota.rayClusters, gpus },
+    bucket,
+    serviceAccountName: RAY_SERVICE_ACCOUNT,
+    rayClusters,
+  };
+}
+
+function checkTeamName(name: string, baseName: string, ctx: TeamsContext, report: Report): void {
+  const problem = dns1123LabelProblem(name);
+  if (problem) {
+    report(["name"], `${problem} The team name is its namespace.`);
+    return;
+  }
+  if (name !== baseName) {
+    report(["name"], `the team is named "${name}" but its file is ${baseName}.yaml; the file name must be the team name, rename one of them.`);
+  }
+  if (ctx.reservedNamespaces.includes(name) || name.startsWith("kube-") || name.startsWith("gke-")) {
+    report(["name"], `"${name}" is a system or platform namespace (${["default", "kube-*", "gke-*", ...ctx.reservedNamespaces.filter((n) => n !== "default")].join(", ")}); pick another team name.`);
+  }
+}
+
+function toMember(m: string): Member {
+  const [kind, name] = [m.slice(0, m.indexOf(":")), m.slice(m.indexOf(":") + 1)];
+  return { kind: kind === "group" ? "Group" : "User", name };
+}
+
+/**
+ * The quota must admit what the team's own RayClusters ask for: all of them at their
+ * initial size together, and each of them alone at its maximum size.
+ */
+function checkQuota(values: TeamValues, clusters: readonly RayClusterPlan[], report: Report): void {
+  const quota = {
+    cpu: parseQuantity(values.quota.cpu)!,
+    memoryBytes: parseQuantity(values.quota.memory)!,
+    gpus: values.quota.gpus,
+  };
+  const atStart: Demand = { cpu: 0, memoryBytes: 0, gpus: {} };
+  for (const c of clusters) {
+    const d = clusterDemand(c, "replicas");
+    atStart.cpu += d.cpu;
+    atStart.memoryBytes += d.memoryBytes;
+    for (const [t, n] of Object.entries(d.gpus)) atStart.gpus[t] = (atStart.gpus[t] ?? 0) + n;
+  }
+  const over = (d: Demand) => {
+    const out: { path: PathSegment[]; need: string; have: string }[] = [];
+    if (d.cpu > quota.cpu + 1e-9) out.push({ path: ["quota", "cpu"], need: `${round(d.cpu)} CPUs`, have: String(values.quota.cpu) });
+    if (d.memoryBytes > quota.memoryBytes) out.push({ path: ["quota", "memory"], need: formatMemory(d.memoryBytes), have: String(values.quota.memory) });
+    for (const [t, n] of Object.entries(d.gpus)) {
+      if (n > (quota.gpus[t] ?? 0)) out.push({ path: ["quota", "gpus", t], need: `${n} ${t} GPUs`, have: String(quota.gpus[t] ?? 0) });
+    }
+    return out;
+  };
+  for (const o of over(atStart)) {
+    report(o.path, `is ${o.have}, but the team's RayClusters ask for ${o.need} when created; raise the quota or make the clusters smaller (fewer replicas, less cpu/memory).`);
+  }
+  clusters.forEach((c) => {
+    const i = values.rayClusters.findIndex((rc) => rc.name === c.name);
+    for (const o of over(clusterDemand(c, "maxReplicas"))) {
+      report(["rayClusters", i, "name"], `"${c.name}" at maxReplicas asks for ${o.need}, above ${o.path.join(".")} (${o.have}); its autoscaler could never get there. Lower maxReplicas or raise the quota.`);
+    }
+  });
+  if (values.quota.rayClusters !== undefined && clusters.length > values.quota.rayClusters) {
+    report(["quota", "rayClusters"], `is ${values.quota.rayClusters}, but the team file defines ${clusters.length} RayClusters; raise it or remove clusters.`);
+  }
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
