@@ -57,7 +57,7 @@ export class ConfigError extends Error {
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
   const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** Records a problem at a field path of one file. */

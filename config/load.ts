@@ -48,6 +48,8 @@ export interface PlatformConfig {
   readonly imageRegistry: string;
   readonly defaultRayVersion: string;
   readonly teams: readonly TeamPlan[];
+  /** Tutorial notebooks from tutorials/, file name -> content. */
+  readonly tutorials: Readonly<Record<string, string>>;
   /** Things skipped on purpose, for the plan and `pulumi up` to show. */
   readonly notes: readonly string[];
 }
@@ -160,6 +162,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   if (teams.length > 0 && !teams.some((t) => t.name === PLAYGROUND)) {
     notes.push(`no ${PLAYGROUND} team file: there is no shared playground namespace.`);
   }
+  const tutorials = readTutorials(path.join(input.projectDir, "tutorials"), issues);
   if (issues.length > 0) throw new ConfigError(issues);
 
   const gpuTypes = Object.fromEntries(pools.flatMap((p) => (p.gpu ? [[p.gpu.type, p.gpu.gkeType]] : [])));
@@ -175,8 +178,23 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     imageRegistry,
     defaultRayVersion,
     teams,
+    tutorials,
     notes,
   };
+}
+
+/** ConfigMaps hold at most 1 MiB; the notebooks share one per cluster. */
+const MAX_TUTORIAL_BYTES = 1024 * 1024 - 16 * 1024;
+
+function readTutorials(dir: string, issues: ConfigIssue[]): Record<string, string> {
+  if (!fs.existsSync(dir)) return {};
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+  const out = Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+  const size = Object.values(out).reduce((n, t) => n + Buffer.byteLength(t), 0);
+  if (size > MAX_TUTORIAL_BYTES) {
+    issues.push({ file: "tutorials/", path: "", message: `the notebooks have ${size} bytes together, more than a ConfigMap holds (${MAX_TUTORIAL_BYTES}); clear their outputs or remove some.` });
+  }
+  return out;
 }
 
 function parseJson(value: string, key: string, report: ReturnType<typeof reporter>): unknown {

@@ -40,6 +40,7 @@ export interface GroupPlan {
 }
 
 export interface WorkerGroupPlan extends GroupPlan {
+  /** Workers at creation: fixed groups keep it; autoscaling groups start here (= minReplicas). */
   readonly replicas: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
@@ -180,6 +181,12 @@ function planReplicas(g: WorkerGroupValues, path: PathSegment[], fail: (path: Pa
   }
   if (r.replicas < r.minReplicas || r.replicas > r.maxReplicas) {
     fail([...path, "replicas"], `'replicas' (${r.replicas}) must be between 'minReplicas' (${r.minReplicas}) and 'maxReplicas' (${r.maxReplicas}); change replicas or the bounds.`);
+    return undefined;
+  }
+  // With min < max the autoscaler owns the worker count; a replicas the program kept applying
+  // would fight it (server-side apply conflicts) on every update.
+  if (g.replicas !== undefined && r.minReplicas < r.maxReplicas && g.replicas !== r.minReplicas) {
+    fail([...path, "replicas"], `is for fixed-size groups; with minReplicas (${r.minReplicas}) below maxReplicas (${r.maxReplicas}) the autoscaler owns the worker count and the group starts at minReplicas. Remove replicas, or raise minReplicas to ${g.replicas}.`);
     return undefined;
   }
   return r;

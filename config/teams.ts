@@ -115,7 +115,7 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
   for (const type of Object.keys(values.quota.gpus)) {
     if (!offered.has(type)) {
       const s = suggest(type, [...offered]);
-      report(["quota", "gpus", type], `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ") || "none"})${s ? `; did you mean "${s}"?` : ""}; remove it or add a ${type} pool to ray-platform:nodePools.`, { key: true });
+      report(["quota", "gpus", type], `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ") || "none"}${s ? `; did you mean "${s}"?` : ""}); remove it or add a ${type} pool to ray-platform:nodePools.`, { key: true });
     }
   }
 

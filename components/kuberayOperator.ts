@@ -1,0 +1,92 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import deepmerge from "deepmerge";
+import { type KubeRaySettings } from "../config/load";
+import { type NodePoolPlan } from "../config/nodePools";
+import { MANAGED_BY } from "../render/tenancy";
+
+export const KUBERAY_CHART_REPO = "https://ray-project.github.io/kuberay-helm/";
+
+export interface KubeRayOperatorArgs {
+  readonly kuberay: KubeRaySettings;
+  /** Pool the operator runs on (role system); undefined: anywhere. */
+  readonly systemPool?: NodePoolPlan;
+  readonly provider: k8s.Provider;
+  /** What must exist before the operator can start (the system node pool). */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The program's Helm values; stack config `ray-platform:kuberay.values` is merged over them. */
+export function operatorValues(args: Pick<KubeRayOperatorArgs, "kuberay" | "systemPool">): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {
+    nodeSelector: args.systemPool ? { ...args.systemPool.selector } : {},
+    resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+    metrics: { enabled: true },
+    // Watch every namespace: teams come and go without touching the operator.
+    singleNamespaceInstall: false,
+  };
+  // Lists are replaced, not appended: an override of tolerations means exactly those.
+  return deepmerge(defaults, args.kuberay.values as Record<string, unknown>, { arrayMerge: (_, source) => source });
+}
+
+/**
+ * The KubeRay operator: its CRDs, applied by the program (server-side apply, retained on
+ * delete: deleting a CRD deletes every RayCluster), and the Helm chart without its CRDs.
+ */
+export class KubeRayOperator extends pulumi.ComponentResource {
+  readonly namespace: k8s.core.v1.Namespace;
+  readonly crds: Record<string, k8s.apiextensions.v1.CustomResourceDefinition>;
+  readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: KubeRayOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ray-platform:kuberay:Operator", name, {}, opts);
+    const { kuberay, provider } = args;
+    const child = { parent: this, provider };
+
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: kuberay.namespace, labels: { ...MANAGED_BY, "pod-security.kubernetes.io/enforce": "restricted" } } },
+      child,
+    );
+
+    this.crds = {};
+    for (const crd of kuberay.crds) {
+      const meta = crd.metadata as { name: string; annotations?: Record<string, string> };
+      const plural = meta.name.split(".")[0];
+      this.crds[plural] = new k8s.apiextensions.v1.CustomResourceDefinition(
+        `${name}-crd-${plural}`,
+        {
+          ...(crd as object),
+          metadata: {
+            ...meta,
+            labels: { ...MANAGED_BY, "ray-platform/kuberay-version": kuberay.version },
+            // Take over fields a Helm install of the CRDs may still own.
+            annotations: { ...meta.annotations, "pulumi.com/patchForce": "true" },
+          },
+        } as unknown as k8s.apiextensions.v1.CustomResourceDefinitionArgs,
+        { ...child, retainOnDelete: true },
+      );
+    }
+
+    this.release = new k8s.helm.v3.Release(
+      `${name}-release`,
+      {
+        name: "kuberay-operator",
+        chart: "kuberay-operator",
+        version: kuberay.version,
+        repositoryOpts: { repo: KUBERAY_CHART_REPO },
+        namespace: this.namespace.metadata.name,
+        // The CRDs above are the only source of CRDs: Helm never upgrades them.
+        skipCrds: true,
+        values: operatorValues(args),
+        atomic: true,
+        cleanupOnFail: true,
+        timeout: 600,
+        maxHistory: 10,
+      },
+      { ...child, dependsOn: [...Object.values(this.crds), ...(args.dependsOn ?? [])] },
+    );
+
+    this.registerOutputs({ version: kuberay.version, namespace: this.namespace.metadata.name });
+  }
+}

@@ -1,0 +1,72 @@
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type PlatformConfig } from "../config/load";
+import { PLAYGROUND } from "../config/teams";
+import { GkeCluster } from "./gkeCluster";
+import { KubeRayOperator } from "./kuberayOperator";
+import { Team } from "./team";
+import { TenancyBase } from "./tenancyBase";
+
+/**
+ * The whole platform from a validated configuration: the GKE layer (gke mode) or a provider
+ * for an existing cluster, the KubeRay operator, the cluster-wide tenancy pieces and one
+ * Team per team file. Teams depend on the provider and CRDs, never on each other.
+ */
+export class Platform extends pulumi.ComponentResource {
+  readonly gke?: GkeCluster;
+  readonly provider: k8s.Provider;
+  readonly operator: KubeRayOperator;
+  readonly teams: Record<string, Team>;
+
+  constructor(name: string, cfg: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
+    super("ray-platform:index:Platform", name, {}, opts);
+    const parent = { parent: this };
+    for (const note of cfg.notes) pulumi.log.info(note, this);
+
+    let gcpContext: { project: string; region: string; projectNumber: pulumi.Output<string> } | undefined;
+    if (cfg.gke) {
+      this.gke = new GkeCluster("gke", { gke: cfg.gke, pools: cfg.pools }, parent);
+      this.provider = this.gke.provider;
+      const project = gcp.organizations.getProjectOutput({ projectId: cfg.gke.project }, parent);
+      gcpContext = { project: cfg.gke.project, region: cfg.gke.region, projectNumber: project.apply((p) => p.number) };
+    } else {
+      this.provider = new k8s.Provider(
+        "existing-cluster",
+        // The kubeconfig comes from the usual place (KUBECONFIG or ~/.kube/config).
+        { context: cfg.kubeconfigContext, clusterIdentifier: `context/${cfg.kubeconfigContext}`, enableServerSideApply: true },
+        parent,
+      );
+    }
+
+    const systemPool = cfg.pools.find((p) => p.role === "system");
+    this.operator = new KubeRayOperator(
+      "kuberay",
+      {
+        kuberay: cfg.kuberay,
+        systemPool,
+        provider: this.provider,
+        dependsOn: systemPool && this.gke ? [this.gke.nodePools[systemPool.name]] : [],
+      },
+      parent,
+    );
+    const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider }, parent);
+    const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace };
+    const rayClusterDependsOn = [this.operator.crds.rayclusters, ...Object.values(tenancy.priorityClasses)];
+
+    this.teams = {};
+    const newTeam = (team: PlatformConfig["teams"][number], playground?: k8s.core.v1.Namespace) =>
+      new Team(
+        team.name,
+        { team, tenancy: tenancyContext, provider: this.provider, gcp: gcpContext, playground, tutorials: cfg.tutorials, rayClusterDependsOn },
+        parent,
+      );
+    // The playground first: every other team adds its members' binding there.
+    const playgroundPlan = cfg.teams.find((t) => t.name === PLAYGROUND);
+    const playground = playgroundPlan ? (this.teams[PLAYGROUND] = newTeam(playgroundPlan)) : undefined;
+    for (const team of cfg.teams) {
+      if (team.name !== PLAYGROUND) this.teams[team.name] = newTeam(team, playground?.namespace);
+    }
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,93 @@
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type TeamPlan } from "../config/teams";
+import * as render from "../render/tenancy";
+import { RayCluster } from "./rayCluster";
+
+export interface TeamArgs {
+  readonly team: TeamPlan;
+  readonly tenancy: render.TenancyContext;
+  readonly provider: k8s.Provider;
+  /** gke mode: where the team's bucket lives and how its pods are named in IAM. */
+  readonly gcp?: { readonly project: string; readonly region: string; readonly projectNumber: pulumi.Input<string> };
+  /** The shared playground namespace, where the team's members get a binding (absent for the playground itself). */
+  readonly playground?: k8s.core.v1.Namespace;
+  readonly tutorials: Readonly<Record<string, string>>;
+  /** What RayClusters need before they are created (the RayCluster CRD, GPU PriorityClasses). */
+  readonly rayClusterDependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * One team from its team file: a namespace with quotas, defaults, RBAC, network isolation,
+ * a service account with Workload Identity, an optional bucket, and its RayClusters. Every
+ * resource is a child named after the team, so teams never touch each other's resources.
+ */
+export class Team extends pulumi.ComponentResource {
+  readonly namespace: k8s.core.v1.Namespace;
+  readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  readonly bucket?: gcp.storage.Bucket;
+  readonly rayClusters: Record<string, RayCluster>;
+
+  constructor(name: string, args: TeamArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ray-platform:tenancy:Team", name, {}, opts);
+    const { team, provider } = args;
+    const child = { parent: this, provider };
+
+    // Retained: removing a team file must not delete a namespace full of work (README: decommissioning).
+    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, render.namespace(team), { ...child, retainOnDelete: true });
+    const inNamespace = { ...child, dependsOn: [this.namespace] };
+
+    new k8s.core.v1.ResourceQuota(`${name}-quota`, render.resourceQuota(team), inNamespace);
+    for (const { type, quota } of render.gpuQuotas(team, args.tenancy)) {
+      new k8s.core.v1.ResourceQuota(`${name}-quota-gpu-${type}`, quota, inNamespace);
+    }
+    new k8s.core.v1.LimitRange(`${name}-defaults`, render.limitRange(team), inNamespace);
+    new k8s.rbac.v1.RoleBinding(`${name}-owners-admin`, render.ownersBinding(team), inNamespace);
+    new k8s.rbac.v1.RoleBinding(`${name}-ray-users`, render.rayUsersBinding(team), inNamespace);
+    if (args.playground) {
+      new k8s.rbac.v1.RoleBinding(`${name}-playground`, render.playgroundBinding(team), { ...child, dependsOn: [args.playground] });
+    }
+    for (const [policy, spec] of Object.entries(render.networkPolicies(team, args.tenancy))) {
+      new k8s.networking.v1.NetworkPolicy(`${name}-${policy}`, spec, inNamespace);
+    }
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-ray-sa`, render.serviceAccount(team), inNamespace);
+
+    if (team.bucket && args.gcp) {
+      const { project, region, projectNumber } = args.gcp;
+      // Retained and never force-destroyed: data outlives the team file.
+      this.bucket = new gcp.storage.Bucket(
+        `${name}-bucket`,
+        {
+          name: team.bucket,
+          project,
+          location: region.toUpperCase(),
+          uniformBucketLevelAccess: true,
+          publicAccessPrevention: "enforced",
+          forceDestroy: false,
+          labels: { "ray-platform-team": team.name },
+        },
+        { parent: this, retainOnDelete: true },
+      );
+      new gcp.storage.BucketIAMMember(
+        `${name}-bucket-ray-pods`,
+        {
+          bucket: this.bucket.name,
+          role: "roles/storage.objectUser",
+          member: pulumi.output(projectNumber).apply((n) => render.workloadIdentityPrincipal(n, project, team.name, team.serviceAccountName)),
+        },
+        { parent: this },
+      );
+    }
+
+    // Cluster names are unique within the team; the component name keys on them, never on list order.
+    const rayDeps = [this.namespace, this.serviceAccount, ...args.rayClusterDependsOn];
+    this.rayClusters = Object.fromEntries(
+      team.rayClusters.map((plan) => [
+        plan.name,
+        new RayCluster(`${name}-${plan.name}`, { plan, tutorials: args.tutorials, provider }, { parent: this, dependsOn: rayDeps }),
+      ]),
+    );
+    this.registerOutputs({ namespace: this.namespace.metadata.name });
+  }
+}

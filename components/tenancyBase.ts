@@ -1,0 +1,30 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { gpuAdmissionBinding, gpuAdmissionPolicy, gpuPriorityClasses, rayUserRole, type TenancyContext } from "../render/tenancy";
+
+export interface TenancyBaseArgs {
+  readonly gpuTypes: TenancyContext["gpuTypes"];
+  readonly provider: k8s.Provider;
+}
+
+/**
+ * Cluster-wide pieces every team relies on: the role bound to team members in their
+ * namespaces, a PriorityClass per GPU type for per-type quotas, and the admission policy
+ * that makes GPU pods carry it.
+ */
+export class TenancyBase extends pulumi.ComponentResource {
+  readonly rayUserRole: k8s.rbac.v1.ClusterRole;
+  readonly priorityClasses: Record<string, k8s.scheduling.v1.PriorityClass>;
+
+  constructor(name: string, args: TenancyBaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ray-platform:tenancy:Base", name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    this.rayUserRole = new k8s.rbac.v1.ClusterRole(`${name}-ray-user`, rayUserRole(), child);
+    this.priorityClasses = Object.fromEntries(
+      gpuPriorityClasses(args).map(({ type, priorityClass }) => [type, new k8s.scheduling.v1.PriorityClass(`${name}-gpu-${type}`, priorityClass, child)]),
+    );
+    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-gpu-admission`, gpuAdmissionPolicy(), child);
+    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-gpu-admission`, gpuAdmissionBinding(), { ...child, dependsOn: [policy] });
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * ray-platform: the Pulumi program. This is the only place that reads Pulumi config and the
+ * files behind it; everything is loaded and validated first, and only a configuration
+ * without a single problem reaches the components.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "./config/errors";
+import { loadPlatformConfig, type PlatformConfig } from "./config/load";
+import { Platform } from "./components/platform";
+
+function loadConfig(): PlatformConfig {
+  const stack = pulumi.getStack();
+  // Read only to point error messages at lines; the values come from Pulumi.
+  const stackFile = path.join(__dirname, `Pulumi.${stack}.yaml`);
+  try {
+    return loadPlatformConfig({
+      stack,
+      config: pulumi.runtime.allConfig(),
+      stackFileText: fs.existsSync(stackFile) ? fs.readFileSync(stackFile, "utf8") : undefined,
+      projectDir: __dirname,
+    });
+  } catch (err) {
+    // A RunError is printed as its message alone: the list of problems, no stack trace.
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+
+const config = loadConfig();
+const platform = new Platform("ray-platform", config);
+
+export const mode = config.mode;
+export const cluster = platform.gke
+  ? { name: platform.gke.cluster.name, endpoint: platform.gke.cluster.endpoint, location: platform.gke.cluster.location }
+  : { context: config.kubeconfigContext };
+export const kubeconfig = platform.gke?.kubeconfig;
+/** Prefix of Ray images: Artifact Registry's Docker Hub proxy in gke mode. */
+export const imagePrefix = config.imageRegistry;
+export const nodePools = config.pools.map((p) => ({
+  name: p.name,
+  role: p.role,
+  machineType: p.machineType,
+  gpu: p.gpu ? { type: p.gpu.type, acceleratorType: p.gpu.gkeType, perNode: p.gpu.count } : undefined,
+  minNodes: p.minNodes,
+  maxNodes: p.maxNodes,
+  spot: p.spot,
+  zones: p.zones,
+  /** What one Ray pod may request to have a node to itself. */
+  podCapacity: p.capacity,
+}));
+export const kuberayVersion = config.kuberay.version;
+export const teams = Object.fromEntries(
+  config.teams.map((t) => [t.name, { namespace: t.name, bucket: t.bucket, rayClusters: t.rayClusters.map((c) => c.name) }]),
+);
+/** What the program skipped on purpose (e.g. buckets in mode existing). */
+export const notes = config.notes;

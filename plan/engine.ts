@@ -1,0 +1,201 @@
+/**
+ * Runs the real program under Pulumi's in-process mock engine: no CLI, no credentials, no
+ * network. Config comes from Pulumi.<stack>.yaml (and Pulumi.yaml's declared defaults), as the
+ * CLI would pass it; every registered resource is recorded with its inputs, parent, provider
+ * and resource options. Used by `npm run plan`, the tests and the benchmark.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+
+export const PROJECT = "ray-platform";
+
+export interface RegisteredResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** URN of the parent resource; undefined for top-level resources. */
+  readonly parent?: string;
+  readonly custom: boolean;
+  /** Provider reference (`<urn>::<id>`) for custom resources given an explicit provider. */
+  readonly provider?: string;
+  readonly inputs: Record<string, unknown>;
+  readonly options: {
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
+    readonly ignoreChanges: readonly string[];
+    /** URNs this resource depends on explicitly (dependsOn) or through its inputs. */
+    readonly dependsOn: readonly string[];
+  };
+}
+
+export interface Evaluation {
+  readonly resources: RegisteredResource[];
+  /** The program's exports (stack outputs), resolved; secrets masked. */
+  readonly outputs: Record<string, unknown>;
+}
+
+export interface EvaluateOptions {
+  readonly stack: string;
+  /** Directory holding Pulumi.yaml, Pulumi.<stack>.yaml and index.ts. */
+  readonly projectDir: string;
+  /** Config values set over the stack file's ("ns:key" -> string, objects as JSON). */
+  readonly configOverrides?: Readonly<Record<string, string>>;
+  /** Imports the program; must evaluate it afresh each time (tests reset their module cache). */
+  readonly loadProgram: () => Promise<Record<string, unknown>>;
+}
+
+/** Stack config as the Pulumi CLI hands it to the program: Pulumi.yaml defaults, then the stack file. */
+export function readStackConfig(projectDir: string, stack: string): Record<string, string> {
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new UsageError(`no stack file ${path.relative(process.cwd(), file) || file}; stacks here: ${listStacks(projectDir).join(", ")}.`);
+  return stackConfigFromText(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"), fs.readFileSync(file, "utf8"));
+}
+
+/** The same, from the texts of Pulumi.yaml and Pulumi.<stack>.yaml. */
+export function stackConfigFromText(projectYaml: string, stackYaml: string): Record<string, string> {
+  const config: Record<string, string> = {};
+  const project = parse(projectYaml) as { name: string; config?: Record<string, { default?: unknown }> };
+  for (const [key, spec] of Object.entries(project.config ?? {})) {
+    if (spec.default !== undefined) config[key.includes(":") ? key : `${project.name}:${key}`] = String(spec.default);
+  }
+  const stackConfig = (parse(stackYaml) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  for (const [key, value] of Object.entries(stackConfig)) {
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return config;
+}
+
+export function listStacks(projectDir: string): string[] {
+  return fs
+    .readdirSync(projectDir)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+}
+
+export class UsageError extends Error {}
+
+/** The program failed; `resources` holds what it registered before (for "nothing registered" checks). */
+export class EvaluationFailed extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly resources: RegisteredResource[],
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+/** Outputs the mock engine returns for resources whose outputs the program reads. */
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+  switch (type) {
+    case "gcp:container/cluster:Cluster":
+      return {
+        ...inputs,
+        endpoint: "203.0.113.10",
+        masterAuth: { clusterCaCertificate: Buffer.from("mock CA certificate").toString("base64") },
+        id: `projects/${inputs.project}/locations/${inputs.location}/clusters/${inputs.name}`,
+      };
+    case "gcp:serviceaccount/account:Account":
+      return { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
+    case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
+      // Nothing reads a CRD's outputs; echoing its megabyte of schema back costs seconds.
+      return { apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata };
+    default:
+      return { ...inputs, name: inputs.name ?? name };
+  }
+}
+
+/** Evaluate the program once; resolves when every registration has gone through. */
+export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
+  const config = { ...readStackConfig(opts.projectDir, opts.stack), ...opts.configOverrides };
+  pulumi.runtime.setAllConfig(config);
+  const resources: RegisteredResource[] = [];
+  // Inputs arrive deserialized in newResource; the request (parent, options) in the monitor.
+  let inputs: Record<string, unknown> = {};
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        inputs = args.inputs;
+        const state = mockState(args.type, args.name, args.inputs);
+        return { id: typeof state.id === "string" ? state.id : `${args.name}-id`, state };
+      },
+      call: (args) =>
+        args.token === "gcp:organizations/getProject:getProject" ? { ...args.inputs, number: "123456789012" } : args.inputs,
+    },
+    PROJECT,
+    opts.stack,
+    false,
+  );
+  recordRegistrations(resources, () => inputs);
+
+  let asyncError: unknown;
+  const onRejection = (err: unknown) => (asyncError ??= err);
+  process.on("unhandledRejection", onRejection);
+  try {
+    let program: Record<string, unknown>;
+    try {
+      program = await opts.loadProgram();
+      await pulumi.runtime.disconnect();
+    } catch (err) {
+      throw new EvaluationFailed(err, resources);
+    }
+    if (asyncError) throw new EvaluationFailed(asyncError, resources);
+    const outputs = await resolveOutputs(program);
+    return { resources, outputs };
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+}
+
+/** Wrap the mock monitor so each registration's parent and options are kept too. */
+function recordRegistrations(into: RegisteredResource[], lastInputs: () => Record<string, unknown>): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: any) => Promise<void> };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = async (req: any, callback: any) => {
+    const registered = register(req, (err: unknown, resp: any) => {
+      if (!err) {
+        into.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: resp.getUrn(),
+          parent: req.getParent() || undefined,
+          custom: req.getCustom(),
+          provider: req.getProvider() || undefined,
+          inputs,
+          options: {
+            protect: !!req.getProtect(),
+            retainOnDelete: !!req.getRetainondelete(),
+            deleteBeforeReplace: !!req.getDeletebeforereplace(),
+            ignoreChanges: req.getIgnorechangesList(),
+            dependsOn: [...new Set<string>([...req.getDependenciesList(), ...propertyDependencies(req)])],
+          },
+        });
+      }
+      callback(err, resp);
+    });
+    // The mock monitor calls newResource synchronously before its first await, so these are
+    // this request's inputs; the callback above runs later.
+    const inputs = lastInputs();
+    await registered;
+  };
+}
+
+function propertyDependencies(req: any): string[] {
+  const out: string[] = [];
+  req.getPropertydependenciesMap().forEach((deps: any) => out.push(...deps.getUrnsList()));
+  return out;
+}
+
+async function resolveOutputs(program: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(program)) {
+    if (key === "default" || key === "__esModule") continue;
+    const output = pulumi.output(value) as pulumi.Output<unknown>;
+    const secret = await (output as any).isSecret;
+    out[key] = secret ? "[secret]" : await new Promise((resolve) => output.apply(resolve));
+  }
+  return out;
+}

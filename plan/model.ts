@@ -1,0 +1,201 @@
+/**
+ * The platform as a reader sees it, rebuilt from the registered resources alone (so it works
+ * on a plan JSON of any revision): cluster, pools, operator, teams and their RayClusters.
+ */
+import { catalog } from "../config/catalog";
+import { type RegisteredResource } from "./engine";
+
+const T = {
+  cluster: "gcp:container/cluster:Cluster",
+  nodePool: "gcp:container/nodePool:NodePool",
+  release: "kubernetes:helm.sh/v3:Release",
+  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+  namespace: "kubernetes:core/v1:Namespace",
+  quota: "kubernetes:core/v1:ResourceQuota",
+  roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+  bucket: "gcp:storage/bucket:Bucket",
+  rayCluster: "kubernetes:ray.io/v1:RayCluster",
+  repository: "gcp:artifactregistry/repository:Repository",
+} as const;
+export const TYPES = T;
+
+const TEAM_LABEL = "ray-platform/team";
+
+export interface PoolView {
+  name: string;
+  machineType: string;
+  gpu?: { type: string; count: number };
+  minNodes: number;
+  maxNodes: number;
+  spot: boolean;
+  zones: string[];
+  driver?: string;
+  imageStreaming: boolean;
+}
+
+export interface GroupView {
+  name: string;
+  replicas: string;
+  cpus: string;
+  gpus: number;
+  gpuType?: string;
+  memory: string;
+  pool?: string;
+}
+
+export interface RayClusterView {
+  name: string;
+  namespace: string;
+  rayVersion: string;
+  image: string;
+  serviceAccount?: string;
+  autoscaling: boolean;
+  endpoints: Record<string, string>;
+  head: GroupView;
+  workers: GroupView[];
+}
+
+export interface TeamView {
+  name: string;
+  description?: string;
+  quota: Record<string, string>;
+  gpuQuota: Record<string, string>;
+  owners: string[];
+  members: string[];
+  bucket?: string;
+  rayClusters: RayClusterView[];
+}
+
+export interface PlatformView {
+  cluster?: {
+    name: string;
+    location: string;
+    zones: string[];
+    channel?: string;
+    imageStreaming: boolean;
+    deletionProtection: boolean;
+    privateNodes: boolean;
+    dataplaneV2: boolean;
+    workloadIdentity: boolean;
+  };
+  imageRepository?: string;
+  pools: PoolView[];
+  operator?: { version: string; namespace: string; crds: number };
+  teams: TeamView[];
+  counts: Record<string, number>;
+}
+
+type Any = Record<string, any>;
+
+const byType = (rs: readonly RegisteredResource[], type: string) => rs.filter((r) => r.type === type);
+
+export function platformView(resources: readonly RegisteredResource[]): PlatformView {
+  const counts: Record<string, number> = {};
+  for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  const c = byType(resources, T.cluster)[0]?.inputs as Any | undefined;
+  const repo = byType(resources, T.repository)[0]?.inputs as Any | undefined;
+  const release = byType(resources, T.release)[0]?.inputs as Any | undefined;
+  return {
+    cluster: c && {
+      name: c.name,
+      location: c.location,
+      zones: c.nodeLocations ?? [],
+      channel: c.releaseChannel?.channel,
+      imageStreaming: !!c.nodePoolDefaults?.nodeConfigDefaults?.gcfsConfig?.enabled,
+      deletionProtection: c.deletionProtection !== false,
+      privateNodes: !!c.privateClusterConfig?.enablePrivateNodes,
+      dataplaneV2: c.datapathProvider === "ADVANCED_DATAPATH",
+      workloadIdentity: !!c.workloadIdentityConfig?.workloadPool,
+    },
+    imageRepository: repo && `${repo.location}-docker.pkg.dev/${repo.project}/${repo.repositoryId}`,
+    pools: byType(resources, T.nodePool).map((r) => poolView(r.inputs as Any)),
+    operator: release && { version: release.version, namespace: release.namespace, crds: byType(resources, T.crd).length },
+    teams: teamViews(resources),
+    counts,
+  };
+}
+
+function poolView(p: Any): PoolView {
+  const accel = p.nodeConfig?.guestAccelerators?.[0];
+  return {
+    name: p.name,
+    machineType: p.nodeConfig?.machineType,
+    gpu: accel && { type: accel.type, count: accel.count },
+    minNodes: p.autoscaling?.totalMinNodeCount ?? 0,
+    maxNodes: p.autoscaling?.totalMaxNodeCount ?? 0,
+    spot: !!p.nodeConfig?.spot,
+    zones: p.nodeLocations ?? [],
+    driver: accel?.gpuDriverInstallationConfig?.gpuDriverVersion,
+    imageStreaming: !!p.nodeConfig?.gcfsConfig?.enabled,
+  };
+}
+
+function teamViews(resources: readonly RegisteredResource[]): TeamView[] {
+  const teams = byType(resources, T.namespace)
+    .map((r) => r.inputs as Any)
+    .filter((ns) => ns.metadata?.labels?.[TEAM_LABEL]);
+  return teams
+    .map((ns) => {
+      const name: string = ns.metadata.name;
+      const inNs = (type: string) => byType(resources, type).map((r) => r.inputs as Any).filter((o) => o.metadata?.namespace === name);
+      const quotas = inNs(T.quota);
+      const main = quotas.find((q) => !q.spec?.scopeSelector)?.spec?.hard ?? {};
+      const gpuQuota: Record<string, string> = {};
+      for (const q of quotas.filter((q) => q.spec?.scopeSelector)) gpuQuota[String(q.metadata.name).replace(/^gpu-/, "")] = q.spec.hard["requests.nvidia.com/gpu"];
+      const bindings = inNs(T.roleBinding);
+      const subjects = (binding: string) =>
+        (bindings.find((b) => b.metadata?.name === binding)?.subjects ?? []).map((s: Any) => `${String(s.kind).toLowerCase()}:${s.name}`);
+      const bucket = byType(resources, T.bucket).map((r) => r.inputs as Any).find((b) => b.labels?.["ray-platform-team"] === name);
+      return {
+        name,
+        description: ns.metadata.annotations?.["ray-platform/description"],
+        quota: main,
+        gpuQuota,
+        owners: subjects("owners-admin"),
+        members: subjects("ray-users"),
+        bucket: bucket?.name,
+        rayClusters: inNs(T.rayCluster).map(rayClusterView),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function groupView(name: string, template: Any, replicas: string, gpuTypes: (a: string) => string | undefined): GroupView {
+  const ray = template?.spec?.containers?.[0] ?? {};
+  const limits = ray.resources?.limits ?? {};
+  const accel = template?.spec?.nodeSelector?.["cloud.google.com/gke-accelerator"];
+  return {
+    name,
+    replicas,
+    cpus: String(limits.cpu ?? "-"),
+    gpus: Number(limits["nvidia.com/gpu"] ?? 0),
+    gpuType: accel ? gpuTypes(accel) ?? accel : undefined,
+    memory: String(limits.memory ?? "-"),
+    pool: template?.spec?.nodeSelector?.["ray-platform/pool"],
+  };
+}
+
+export function rayClusterView(rc: Any): RayClusterView {
+  const name: string = rc.metadata.name;
+  const ns: string = rc.metadata.namespace;
+  const head = rc.spec.headGroupSpec;
+  const svc = `${name}-head-svc.${ns}.svc`;
+  const containers: Any[] = head.template.spec.containers;
+  const endpoints: Record<string, string> = { client: `ray://${svc}:10001`, dashboard: `http://${svc}:8265` };
+  if (containers.some((c) => c.name === "notebook")) endpoints.notebook = `http://${name}-tools.${ns}.svc:8081`;
+  if (containers.some((c) => c.name === "vscode")) endpoints.vscode = `http://${name}-tools.${ns}.svc:3000`;
+  const gpuName = (a: string) => Object.entries(catalog().accelerators).find(([, acc]) => acc.gkeType === a)?.[0];
+  return {
+    name,
+    namespace: ns,
+    rayVersion: rc.spec.rayVersion,
+    image: containers[0].image,
+    serviceAccount: head.template.spec.serviceAccountName,
+    autoscaling: !!rc.spec.enableInTreeAutoscaling,
+    endpoints,
+    head: groupView("head", head.template, "1", gpuName),
+    workers: (rc.spec.workerGroupSpecs ?? []).map((g: Any) =>
+      groupView(g.groupName, g.template, g.replicas !== undefined ? String(g.replicas) : `${g.minReplicas} (autoscaled to ${g.maxReplicas})`, gpuName),
+    ),
+  };
+}

@@ -1,0 +1,80 @@
+/** The plan as text for a terminal: what `pulumi up` would create, grouped the way people think of it. */
+import { type PlatformView, type RayClusterView } from "./model";
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+}
+
+const zoneSuffixes = (zones: string[]) => zones.map((z) => z.split("-").pop()).join(",");
+
+/** One RayCluster the way `sp-ray describe cluster` shows it. */
+export function describeRayCluster(rc: RayClusterView, indent = ""): string[] {
+  const group = (g: RayClusterView["head"]) => [
+    `replicas ${g.replicas}`,
+    `CPUs ${g.cpus}`,
+    `GPUs ${g.gpus}`,
+    ...(g.gpuType ? [`GPU type ${g.gpuType}`] : []),
+    `memory ${g.memory}`,
+    ...(g.pool ? [`pool ${g.pool}`] : []),
+  ];
+  const lines = [
+    `RayCluster ${rc.name} (namespace ${rc.namespace})`,
+    `  ray version ${rc.rayVersion}`,
+    `  image ${rc.image}`,
+    `  service account ${rc.serviceAccount ?? "-"}`,
+    ...Object.entries(rc.endpoints).map(([k, v]) => `  ${k.padEnd(9)} ${v}`),
+    `  autoscaler ${rc.autoscaling ? "on (v2)" : "off"}`,
+    `  head group`,
+    ...group(rc.head).map((l) => `    ${l}`),
+    `  worker groups`,
+    ...rc.workers.flatMap((w) => [`    ${w.name}`, ...group(w).map((l) => `      ${l}`)]),
+  ];
+  return lines.map((l) => indent + l);
+}
+
+export function summary(view: PlatformView, opts: { stack: string; mode: string; notes: readonly string[] }): string {
+  const total = Object.values(view.counts).reduce((a, b) => a + b, 0);
+  const out: string[] = [`ray-platform plan: stack ${opts.stack}, mode ${opts.mode}, ${total} resources`, ""];
+  const c = view.cluster;
+  if (c) {
+    out.push(`GKE cluster ${c.name} in ${c.location} (zones ${zoneSuffixes(c.zones)}), release channel ${c.channel}`);
+    const on = (b: boolean) => (b ? "on" : "OFF");
+    out.push(
+      `  image streaming ${on(c.imageStreaming)}, Workload Identity ${on(c.workloadIdentity)}, Dataplane V2 ${on(c.dataplaneV2)}, private nodes ${on(c.privateNodes)}, deletion protection ${on(c.deletionProtection)}`,
+    );
+    if (view.imageRepository) out.push(`  images through ${view.imageRepository} (Docker Hub proxy)`);
+    out.push("");
+  }
+  if (view.pools.length > 0) {
+    out.push("Node pools");
+    const rows = [["NAME", "MACHINE", "GPU", "NODES", "SPOT", "ZONES", "DRIVER"]];
+    for (const p of view.pools) {
+      rows.push([p.name, p.machineType, p.gpu ? `${p.gpu.count}x ${p.gpu.type}` : "-", `${p.minNodes}-${p.maxNodes}`, p.spot ? "yes" : "no", zoneSuffixes(p.zones), p.driver ?? "-"]);
+    }
+    out.push(...table(rows).map((l) => `  ${l}`), "");
+  }
+  if (view.operator) {
+    out.push(`KubeRay operator ${view.operator.version} in namespace ${view.operator.namespace}, ${view.operator.crds} CRDs (server-side apply, retained on delete)`, "");
+  }
+  out.push(`Teams (${view.teams.length})`);
+  for (const t of view.teams) {
+    out.push(`  ${t.name}${t.description ? ` - ${t.description}` : ""}`);
+    const q = t.quota;
+    const gpus = Object.entries(t.gpuQuota).map(([k, v]) => `${k}=${v}`).join(" ");
+    out.push(
+      `    quota: cpu ${q["requests.cpu"]}, memory ${q["requests.memory"]}, GPUs ${gpus || "none"}, RayClusters ${q["count/rayclusters.ray.io"] ?? "unlimited"}, storage ${q["requests.storage"]}`,
+    );
+    out.push(`    owners: ${t.owners.join(", ")}`);
+    out.push(`    members: ${t.members.join(", ")}`);
+    if (t.bucket) out.push(`    bucket: gs://${t.bucket}`);
+    for (const rc of t.rayClusters) out.push(...describeRayCluster(rc, "    "));
+  }
+  out.push("", "Resources by type");
+  const rows = Object.entries(view.counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([type, n]) => [String(n).padStart(4), type]);
+  out.push(...rows.map((r) => `  ${r.join("  ")}`));
+  if (opts.notes.length > 0) out.push("", "Notes", ...opts.notes.map((n) => `  ${n}`));
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,250 @@
+/**
+ * A planned RayCluster as the `ray.io/v1` object KubeRay reads, plus the Service that makes
+ * its notebook and editor reachable inside the namespace and the tutorials ConfigMap.
+ */
+import type { input as k8s } from "@pulumi/kubernetes/types";
+import { type NodePoolPlan } from "../config/nodePools";
+import { formatCpu, formatMemory } from "../config/quantity";
+import { type GroupPlan, type RayClusterPlan, SIDECARS } from "../config/rayClusters";
+import { gpuPriorityClass, MANAGED_BY, RAY_PORTS, TEAM_LABEL } from "./tenancy";
+
+type Container = k8s.core.v1.Container;
+type Volume = k8s.core.v1.Volume;
+type VolumeMount = k8s.core.v1.VolumeMount;
+
+export const TOOL_PORTS = { notebook: 8081, vscode: 3000 } as const;
+export const WORKSPACE = "/home/ray/workspace";
+export const BUCKET_MOUNT = "/mnt/bucket";
+/** Ray puts its object store in /dev/shm and sizes it to 30% of memory by default. */
+const OBJECT_STORE_FRACTION = 0.3;
+/** uid and gid of the `ray` user in rayproject/ray images (and uid of OpenVSCode's user). */
+const RAY_UID = 1000;
+const RAY_GID = 100;
+
+/** The pod-level security every platform container meets: Pod Security "restricted". */
+const restricted = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  runAsNonRoot: true,
+  runAsUser: RAY_UID,
+  runAsGroup: RAY_GID,
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+const resources = (cpu: number, memoryBytes: number, gpus?: number) => {
+  const r: Record<string, string> = { cpu: formatCpu(cpu), memory: formatMemory(memoryBytes) };
+  if (gpus) r["nvidia.com/gpu"] = String(gpus);
+  // requests = limits: Ray reads its CPU and memory from the limits, and Guaranteed pods are evicted last.
+  return { requests: r, limits: { ...r } };
+};
+
+const sidecarResources = (s: { cpu: number; memoryGi: number }) => resources(s.cpu, s.memoryGi * 2 ** 30);
+
+export function clusterLabels(c: RayClusterPlan): Record<string, string> {
+  return { [TEAM_LABEL]: c.namespace, "ray-platform/raycluster": c.name, ...MANAGED_BY };
+}
+
+function tolerations(pool: NodePoolPlan | undefined): k8s.core.v1.Toleration[] | undefined {
+  if (!pool || pool.taints.length === 0) return undefined;
+  return pool.taints.map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect }));
+}
+
+function shmVolume(memoryBytes: number): Volume {
+  const mi = Math.max(64, Math.floor((memoryBytes * OBJECT_STORE_FRACTION) / 2 ** 20));
+  return { name: "shm", emptyDir: { medium: "Memory", sizeLimit: `${mi}Mi` } };
+}
+
+function bucketVolume(bucket: string): Volume {
+  return {
+    name: "bucket",
+    csi: {
+      driver: "gcsfuse.csi.storage.gke.io",
+      volumeAttributes: { bucketName: bucket, mountOptions: `implicit-dirs,uid=${RAY_UID},gid=${RAY_GID},file-mode=664,dir-mode=775` },
+    },
+  };
+}
+
+/** GKE injects the Cloud Storage FUSE sidecar on these annotations; its requests are counted in sizing. */
+function podAnnotations(c: RayClusterPlan): Record<string, string> | undefined {
+  if (!c.bucket) return undefined;
+  return {
+    "gke-gcsfuse/volumes": "true",
+    "gke-gcsfuse/cpu-request": formatCpu(SIDECARS.gcsfuse.cpu),
+    "gke-gcsfuse/memory-request": formatMemory(SIDECARS.gcsfuse.memoryGi * 2 ** 30),
+    // 0 means no limit: FUSE throughput should not be throttled below what the node has spare.
+    "gke-gcsfuse/cpu-limit": "0",
+    "gke-gcsfuse/memory-limit": "0",
+  };
+}
+
+function commonMounts(c: RayClusterPlan): VolumeMount[] {
+  const mounts: VolumeMount[] = [{ name: "shm", mountPath: "/dev/shm" }];
+  if (c.bucket) mounts.push({ name: "bucket", mountPath: BUCKET_MOUNT });
+  return mounts;
+}
+
+function headTemplate(c: RayClusterPlan): k8s.core.v1.PodTemplateSpec {
+  const hasWorkspace = c.notebook || c.vscode || c.tutorials;
+  const workspaceMount: VolumeMount = { name: "workspace", mountPath: WORKSPACE };
+  const ray: Container = {
+    name: "ray-head",
+    image: c.images.cpu,
+    ports: [
+      { name: "gcs", containerPort: RAY_PORTS.gcs },
+      { name: "dashboard", containerPort: RAY_PORTS.dashboard },
+      { name: "client", containerPort: RAY_PORTS.client },
+      { name: "metrics", containerPort: RAY_PORTS.metrics },
+    ],
+    resources: resources(c.head.cpu, c.head.memoryBytes),
+    volumeMounts: [...commonMounts(c), ...(hasWorkspace ? [workspaceMount] : [])],
+    securityContext: restricted,
+  };
+  const containers: Container[] = [ray];
+  const toolMounts = [workspaceMount, ...(c.bucket ? [{ name: "bucket", mountPath: BUCKET_MOUNT }] : [])];
+  if (c.notebook) {
+    containers.push({
+      name: "notebook",
+      image: c.images.notebook,
+      command: ["jupyter", "lab"],
+      // No token: the server is reachable only from the team's namespace (NetworkPolicy) and by
+      // port-forward, which RBAC grants to the team's members only.
+      args: ["--ip=0.0.0.0", `--port=${TOOL_PORTS.notebook}`, "--no-browser", "--ServerApp.token=", "--ServerApp.password=", `--ServerApp.root_dir=${WORKSPACE}`],
+      env: [{ name: "RAY_ADDRESS", value: `ray://127.0.0.1:${RAY_PORTS.client}` }],
+      ports: [{ name: "notebook", containerPort: TOOL_PORTS.notebook }],
+      resources: sidecarResources(SIDECARS.notebook),
+      volumeMounts: toolMounts,
+      securityContext: restricted,
+    });
+  }
+  if (c.vscode) {
+    containers.push({
+      name: "vscode",
+      image: c.images.vscode,
+      args: ["--port", String(TOOL_PORTS.vscode), "--default-folder", WORKSPACE],
+      ports: [{ name: "vscode", containerPort: TOOL_PORTS.vscode }],
+      resources: sidecarResources(SIDECARS.vscode),
+      volumeMounts: toolMounts,
+      securityContext: restricted,
+    });
+  }
+  const volumes: Volume[] = [shmVolume(c.head.memoryBytes)];
+  if (hasWorkspace) volumes.push({ name: "workspace", emptyDir: { sizeLimit: "20Gi" } });
+  if (c.tutorials) volumes.push({ name: "tutorials", configMap: { name: tutorialsConfigMapName(c) } });
+  if (c.bucket) volumes.push(bucketVolume(c.bucket));
+  return {
+    metadata: { labels: clusterLabels(c), annotations: podAnnotations(c) },
+    spec: {
+      serviceAccountName: c.serviceAccountName,
+      nodeSelector: c.head.pool ? { ...c.head.pool.selector } : undefined,
+      tolerations: tolerations(c.head.pool),
+      initContainers: c.tutorials
+        ? [
+            {
+              name: "copy-tutorials",
+              image: c.images.cpu,
+              // Copied, not mounted: ConfigMap mounts are read-only and notebooks are for editing.
+              command: ["sh", "-c", `mkdir -p ${WORKSPACE}/tutorials && cp -n /tutorials/*.ipynb ${WORKSPACE}/tutorials/`],
+              resources: resources(0.1, 128 * 2 ** 20),
+              volumeMounts: [workspaceMount, { name: "tutorials", mountPath: "/tutorials", readOnly: true }],
+              securityContext: restricted,
+            },
+          ]
+        : undefined,
+      containers,
+      volumes,
+    },
+  };
+}
+
+function workerTemplate(c: RayClusterPlan, g: GroupPlan): k8s.core.v1.PodTemplateSpec {
+  const volumes: Volume[] = [shmVolume(g.memoryBytes)];
+  if (c.bucket) volumes.push(bucketVolume(c.bucket));
+  return {
+    metadata: { labels: clusterLabels(c), annotations: podAnnotations(c) },
+    spec: {
+      serviceAccountName: c.serviceAccountName,
+      nodeSelector: g.pool ? { ...g.pool.selector } : undefined,
+      tolerations: tolerations(g.pool),
+      priorityClassName: g.gpu ? gpuPriorityClass(g.gpu.gkeType) : undefined,
+      containers: [
+        {
+          name: "ray-worker",
+          image: g.gpu ? c.images.gpu : c.images.cpu,
+          ports: [{ name: "metrics", containerPort: RAY_PORTS.metrics }],
+          resources: resources(g.cpu, g.memoryBytes, g.gpu?.count),
+          volumeMounts: commonMounts(c),
+          securityContext: restricted,
+        },
+      ],
+      volumes,
+    },
+  };
+}
+
+/** The RayCluster object, without Pulumi: what `kubectl get raycluster -o yaml` would show as spec. */
+export function renderRayCluster(c: RayClusterPlan): Record<string, unknown> & { spec: Record<string, unknown> } {
+  const spec: Record<string, unknown> = {
+    rayVersion: c.rayVersion,
+    headGroupSpec: {
+      // Never LoadBalancer or NodePort: the dashboard and client port stay inside the cluster.
+      serviceType: "ClusterIP",
+      rayStartParams: { "dashboard-host": "0.0.0.0", "metrics-export-port": String(RAY_PORTS.metrics), ...c.head.rayStartParams },
+      template: headTemplate(c),
+    },
+    workerGroupSpecs: c.workerGroups.map((g) => ({
+      groupName: g.name,
+      // Only fixed-size groups: in an autoscaling group the autoscaler owns replicas.
+      replicas: g.minReplicas === g.maxReplicas ? g.replicas : undefined,
+      minReplicas: g.minReplicas,
+      maxReplicas: g.maxReplicas,
+      rayStartParams: { "metrics-export-port": String(RAY_PORTS.metrics), ...g.rayStartParams },
+      template: workerTemplate(c, g),
+    })),
+  };
+  if (c.autoscaling) {
+    spec.enableInTreeAutoscaling = true;
+    // v2 (Ray >= 2.10): KubeRay then sets restartPolicy Never on every Ray pod itself.
+    spec.autoscalerOptions = {
+      version: "v2",
+      idleTimeoutSeconds: c.autoscaling.idleTimeoutSeconds,
+      upscalingMode: c.autoscaling.upscalingMode,
+      resources: sidecarResources(SIDECARS.autoscaler),
+      securityContext: restricted,
+    };
+  }
+  return {
+    apiVersion: "ray.io/v1",
+    kind: "RayCluster",
+    metadata: {
+      name: c.name,
+      namespace: c.namespace,
+      labels: clusterLabels(c),
+      annotations: c.description ? { "ray-platform/description": c.description } : undefined,
+    },
+    spec,
+  };
+}
+
+/** ClusterIP Service for the head pod's notebook and editor; undefined when neither is on. */
+export function toolsService(c: RayClusterPlan): k8s.core.v1.Service | undefined {
+  const ports: k8s.core.v1.ServicePort[] = [];
+  if (c.notebook) ports.push({ name: "notebook", port: TOOL_PORTS.notebook, targetPort: "notebook", protocol: "TCP" });
+  if (c.vscode) ports.push({ name: "vscode", port: TOOL_PORTS.vscode, targetPort: "vscode", protocol: "TCP" });
+  if (ports.length === 0) return undefined;
+  return {
+    metadata: { name: `${c.name}-tools`, namespace: c.namespace, labels: clusterLabels(c) },
+    spec: { type: "ClusterIP", selector: { "ray.io/cluster": c.name, "ray.io/node-type": "head" }, ports },
+  };
+}
+
+export function tutorialsConfigMapName(c: RayClusterPlan): string {
+  return `${c.name}-tutorials`;
+}
+
+/** The tutorials as a ConfigMap in the cluster's namespace. */
+export function tutorialsConfigMap(c: RayClusterPlan, notebooks: Readonly<Record<string, string>>): k8s.core.v1.ConfigMap {
+  return {
+    metadata: { name: tutorialsConfigMapName(c), namespace: c.namespace, labels: clusterLabels(c) },
+    data: { ...notebooks },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The one test helper for the mock engine: runs the real program (index.ts) for a stack, the
+ * way the Pulumi engine would, and returns every registered resource.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { vi } from "vitest";
+import { ConfigError, formatIssue } from "../config/errors";
+import { loadPlatformConfig } from "../config/load";
+import { evaluate, type Evaluation, EvaluationFailed, type RegisteredResource, stackConfigFromText } from "../plan/engine";
+
+export const PROJECT_DIR = path.join(__dirname, "..");
+export type { RegisteredResource };
+
+export interface RunOptions {
+  stack?: string;
+  /** Config values over the stack file ("ray-platform:teamsDir" -> "/tmp/..."); objects as JSON. */
+  config?: Record<string, string>;
+}
+
+/** Evaluate index.ts afresh under the mock engine. */
+export function runProgram(opts: RunOptions = {}): Promise<Evaluation> {
+  return evaluate({
+    stack: opts.stack ?? "dev",
+    projectDir: PROJECT_DIR,
+    configOverrides: opts.config,
+    loadProgram: async () => {
+      vi.resetModules();
+      return import("../index");
+    },
+  });
+}
+
+/** Evaluate a program that must fail; returns the error message and what was registered before it. */
+export async function runProgramFailing(opts: RunOptions = {}): Promise<{ message: string; resources: RegisteredResource[] }> {
+  try {
+    await runProgram(opts);
+  } catch (err) {
+    if (err instanceof EvaluationFailed) return { message: err.message, resources: err.resources };
+    throw err;
+  }
+  throw new Error("the program was expected to fail but succeeded");
+}
+
+export function ofType(resources: readonly RegisteredResource[], type: string): RegisteredResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+/** The single resource of `type` named `name`; fails loudly otherwise. */
+export function one(resources: readonly RegisteredResource[], type: string, name: string): RegisteredResource {
+  const found = resources.filter((r) => r.type === type && r.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}: ${ofType(resources, type).map((r) => r.name).join(", ")}`);
+  return found[0];
+}
+
+/** Kubernetes object of `type` by metadata namespace/name. */
+export function k8sObject(resources: readonly RegisteredResource[], type: string, namespace: string | undefined, name: string): Record<string, any> {
+  const found = ofType(resources, type).filter((r) => {
+    const meta = (r.inputs as any).metadata ?? {};
+    return meta.name === name && meta.namespace === namespace;
+  });
+  if (found.length !== 1) throw new Error(`expected one ${type} ${namespace ?? ""}/${name}, found ${found.length}`);
+  return found[0].inputs;
+}
+
+/** A fresh directory of team files: the repo's teams/ plus `files` (name -> YAML, null to delete). */
+export function teamsDir(files: Record<string, string | null> = {}, opts: { withRepoTeams?: boolean } = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-teams-"));
+  if (opts.withRepoTeams !== false) {
+    for (const f of fs.readdirSync(path.join(PROJECT_DIR, "teams"))) fs.copyFileSync(path.join(PROJECT_DIR, "teams", f), path.join(dir, f));
+  }
+  for (const [name, text] of Object.entries(files)) {
+    if (text === null) fs.rmSync(path.join(dir, name));
+    else fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+/**
+ * Load (not run) the configuration of a stack with a directory of team files; returns the
+ * problem lines, or [] when it is valid. Pure: no Pulumi involved. `stackFileText` replaces
+ * the stack file (values and the lines messages point at).
+ */
+export function configProblems(opts: { teams?: string; stack?: string; overrides?: Record<string, unknown>; stackFileText?: string } = {}): string[] {
+  const stack = opts.stack ?? "dev";
+  const stackFileText = opts.stackFileText ?? fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+  const config = stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackFileText);
+  for (const [k, v] of Object.entries({ ...opts.overrides, ...(opts.teams ? { "ray-platform:teamsDir": opts.teams } : {}) })) {
+    config[k] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  try {
+    loadPlatformConfig({ stack, config, stackFileText, projectDir: PROJECT_DIR });
+    return [];
+  } catch (err) {
+    // Temporary team directories are shown as teams/, like the repo's own.
+    if (err instanceof ConfigError) return err.issues.map((i) => formatIssue(i).split(opts.teams ?? "\0").join("teams"));
+    throw err;
+  }
+}

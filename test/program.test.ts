@@ -1,0 +1,57 @@
+/** The program as a whole under the mock engine: validation before registration, stable names. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse, stringify } from "yaml";
+import { describe, expect, test } from "vitest";
+import { EvaluationFailed } from "../plan/engine";
+import { PROJECT_DIR, runProgram, runProgramFailing, teamsDir } from "./mocks";
+
+describe("one bad team file among good ones", () => {
+  test("registers nothing and names the file, line and field", async () => {
+    const dir = teamsDir({ "recsys.yaml": fs.readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8").replace("gpu: { type: t4 }", "gpu: { type: h100 }") });
+    const { message, resources } = await runProgramFailing({ config: { "ray-platform:teamsDir": dir } });
+    expect(resources).toEqual([]);
+    expect(message).toContain("ray-platform: the configuration has 1 problem; nothing was changed.");
+    expect(message).toContain(`${dir}/recsys.yaml:24:22 rayClusters[0].workerGroups[0].gpu.type: "h100" is not offered by this stack (offered: t4, a100)`);
+  });
+
+  test("fails as a RunError, which `pulumi up` prints without a stack trace", async () => {
+    const dir = teamsDir({ "broken.yaml": "name: [broken\n" });
+    try {
+      await runProgram({ config: { "ray-platform:teamsDir": dir } });
+      expect.unreachable("the program should have failed");
+    } catch (err) {
+      expect(err).toBeInstanceOf(EvaluationFailed);
+      expect(pulumi.RunError.isInstance((err as EvaluationFailed).cause)).toBe(true);
+    }
+  });
+});
+
+/** (type, name) -> inputs of every resource. */
+const byName = (rs: { type: string; name: string; inputs: unknown }[]) => new Map(rs.map((r) => [`${r.type}::${r.name}`, r.inputs]));
+
+test("reordering node pools, team files and RayClusters changes no resource name or input", async () => {
+  const before = await runProgram();
+  const stack = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")).config;
+  const pools = [...stack["ray-platform:nodePools"]].reverse();
+  // A team file with its clusters in the other order, under a name that sorts first.
+  const recsys = parse(fs.readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8"));
+  recsys.rayClusters = [{ ...recsys.rayClusters[0], workerGroups: [...recsys.rayClusters[0].workerGroups].reverse() }];
+  const dir = teamsDir({ "recsys.yaml": stringify(recsys) });
+  const after = await runProgram({ config: { "ray-platform:nodePools": JSON.stringify(pools), "ray-platform:teamsDir": dir } });
+
+  const [a, b] = [byName(before.resources), byName(after.resources)];
+  expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+  for (const [key, inputs] of a) {
+    if (key.startsWith("kubernetes:ray.io/v1:RayCluster::recsys-")) continue; // its worker groups were reordered on purpose
+    expect(b.get(key), key).toEqual(inputs);
+  }
+});
+
+test("resource names key on pool, team and cluster names", async () => {
+  const { resources } = await runProgram();
+  const names = resources.map((r) => r.name);
+  expect(names).toEqual(expect.arrayContaining(["gke-t4", "gke-a100", "recsys", "recsys-namespace", "recsys-two-tower", "recsys-two-tower-raycluster", "tech-research-gnn"]));
+  expect(names.some((n) => /-\d+$/.test(n) && !/^gke-a100$/.test(n))).toBe(false);
+});
