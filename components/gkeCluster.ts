@@ -91,7 +91,7 @@ export class GkeCluster extends pulumi.ComponentResource {
     );
     const reader = new gcp.artifactregistry.RepositoryIamMember(
       `${name}-nodes-image-reader`,
-      { project, location: gke.region, repository: this.imageRepository.name, role: "roles/artifactregistry.reader", member: nodeMember },
+      { project, location: gke.region, repository: this.imageRepository.repositoryId, role: "roles/artifactregistry.reader", member: nodeMember },
       parent,
     );
 

@@ -224,9 +224,6 @@ function planGroup(
       return undefined;
     }
     gpu = { ...pool.gpu, count };
-  } else if (values.gpu && ctx.mode === "existing" && !pool) {
-    fail([...path, "gpu"], `no node pool in ray-platform:nodePools offers ${values.gpu.type}; describe the GPU nodes there (with gpu: { type: ${values.gpu.type} }) or remove gpu.`);
-    return undefined;
   }
 
   const side = sidecars.reduce((s, c) => ({ cpu: s.cpu + c.cpu, memoryGi: s.memoryGi + c.memoryGi }), { cpu: 0, memoryGi: 0 });
@@ -273,10 +270,11 @@ function pickPool(values: GroupValues, kind: "head" | "worker", path: PathSegmen
     }
     return pool;
   }
-  if (ctx.mode === "existing" && ctx.pools.length === 0) return undefined;
   const wantGpu = values.gpu?.type;
   const candidates = ctx.pools.filter((p) => p.role === role && (kind === "head" || p.gpu?.type === wantGpu));
   if (candidates.length === 1) return candidates[0];
+  // An existing cluster need not describe every node group: CPU pods then go anywhere.
+  if (candidates.length === 0 && ctx.mode === "existing" && !wantGpu) return undefined;
   if (candidates.length > 1) {
     fail([...path, "pool"], `several pools fit this ${kind} (${candidates.map((p) => p.name).join(", ")}); set pool to one of them.`);
     return null;

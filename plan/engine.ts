@@ -20,7 +20,7 @@ export interface RegisteredResource {
   readonly custom: boolean;
   /** Provider reference (`<urn>::<id>`) for custom resources given an explicit provider. */
   readonly provider?: string;
-  readonly inputs: Record<string, unknown>;
+  readonly inputs: Record<string, any>;
   readonly options: {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;

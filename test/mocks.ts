@@ -98,3 +98,12 @@ export function configProblems(opts: { teams?: string; stack?: string; overrides
     throw err;
   }
 }
+
+/** Pulumi's wire form of a secret input. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** The value inside a secret input, after checking it is one. */
+export function secretValue(input: unknown): unknown {
+  const wrapped = input as Record<string, unknown>;
+  if (!wrapped || wrapped[SECRET_SIG] !== "1b47061264138c4ac30d75fd1eb44270") throw new Error(`expected a secret, got ${JSON.stringify(input).slice(0, 80)}`);
+  return wrapped.value;
+}

@@ -1,0 +1,47 @@
+/** mode existing: the same platform on a cluster from a kubeconfig context (kind, minikube, another cloud). */
+import { beforeAll, expect, test } from "vitest";
+import { stringify } from "yaml";
+import { type RegisteredResource, one, ofType, runProgram, teamsDir } from "./mocks";
+
+let resources: RegisteredResource[];
+let outputs: Record<string, unknown>;
+beforeAll(async () => {
+  ({ resources, outputs } = await runProgram({ stack: "kind" }));
+});
+
+test("registers no GCP resource", () => {
+  expect(resources.filter((r) => r.type.startsWith("gcp:"))).toEqual([]);
+});
+
+test("every Kubernetes resource uses a provider for the configured kubeconfig context", () => {
+  const provider = one(resources, "pulumi:providers:kubernetes", "existing-cluster");
+  expect(provider.inputs).toMatchObject({ context: "kind-ray-platform", clusterIdentifier: "context/kind-ray-platform" });
+  for (const r of resources.filter((r) => r.type.startsWith("kubernetes:"))) expect(r.provider?.startsWith(`${provider.urn}::`), r.name).toBe(true);
+});
+
+test("everything else works the same: operator, tenancy and a RayCluster from docker.io images", () => {
+  expect(ofType(resources, "kubernetes:helm.sh/v3:Release")).toHaveLength(1);
+  expect(one(resources, "kubernetes:core/v1:Namespace", "smoke-namespace").inputs.metadata.labels["ray-platform/team"]).toBe("smoke");
+  const rc = one(resources, "kubernetes:ray.io/v1:RayCluster", "smoke-smoke-raycluster").inputs;
+  expect(rc.spec.headGroupSpec.template.spec.containers[0].image).toBe("docker.io/rayproject/ray:2.52.0-py311");
+  // No pools described: pods are not pinned to nodes.
+  expect(rc.spec.headGroupSpec.template.spec.nodeSelector).toBeUndefined();
+  expect(outputs.cluster).toEqual({ context: "kind-ray-platform" });
+});
+
+test("GPU pools are described by config only: labels and taints the program targets", async () => {
+  const pools = [{ name: "gpu", machineType: "n1-standard-8", maxNodes: 2, gpu: { type: "t4" }, nodeSelector: { "node.example.com/gpu": "t4" } }];
+  const team = { name: "smoke", description: "x", owners: ["user:a@example.com"], quota: { cpu: 64, memory: "256Gi", gpus: { t4: 2 } }, bucket: true, rayClusters: [{ name: "g", head: { cpu: 1, memory: "2Gi" }, workerGroups: [{ name: "w", gpu: { type: "t4" }, replicas: 1 }] }] };
+  const { resources: rs, outputs: out } = await runProgram({ stack: "kind", config: { "ray-platform:nodePools": JSON.stringify(pools), "ray-platform:teamsDir": teamsDir({ "smoke.yaml": stringify(team) }, { withRepoTeams: false }) } });
+  const spec = one(rs, "kubernetes:ray.io/v1:RayCluster", "smoke-g-raycluster").inputs.spec.workerGroupSpecs[0].template.spec;
+  expect(spec.nodeSelector).toEqual({ "node.example.com/gpu": "t4", "cloud.google.com/gke-accelerator": "nvidia-tesla-t4" });
+  expect(spec.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }]);
+  // n1-standard-8: 8 vCPU and 30 GB, of which one pod may have 7 CPUs and 24Gi.
+  expect(spec.containers[0].resources.limits).toEqual({ cpu: "7", memory: "24Gi", "nvidia.com/gpu": "1" });
+  // The bucket is skipped with a note, not an error.
+  expect(rs.filter((r) => r.type.startsWith("gcp:"))).toEqual([]);
+  expect(out.notes).toEqual([
+    expect.stringMatching(/\/smoke\.yaml: bucket skipped \(mode existing creates no GCP resources\)\.$/),
+    "no ray-playground team file: there is no shared playground namespace.",
+  ]);
+});

@@ -1,0 +1,144 @@
+/** The GKE layer of the dev stack, as the mock engine records it. */
+import { beforeAll, describe, expect, test } from "vitest";
+import { type RegisteredResource, one, ofType, runProgram, secretValue } from "./mocks";
+
+let resources: RegisteredResource[];
+beforeAll(async () => {
+  ({ resources } = await runProgram());
+});
+
+const cluster = () => one(resources, "gcp:container/cluster:Cluster", "gke").inputs as Record<string, any>;
+const pools = () => ofType(resources, "gcp:container/nodePool:NodePool");
+const pool = (name: string) => one(resources, "gcp:container/nodePool:NodePool", `gke-${name}`);
+
+describe("cluster", () => {
+  test("is regional, without the default node pool, on a release channel", () => {
+    const c = cluster();
+    expect(c).toMatchObject({ name: "ray-dev", location: "us-central1", removeDefaultNodePool: true, releaseChannel: { channel: "REGULAR" } });
+    expect(c.nodeLocations).toEqual(["us-central1-a", "us-central1-c", "us-central1-f"]);
+  });
+
+  test("streams images by default and enables the container file system API", () => {
+    expect(cluster().nodePoolDefaults.nodeConfigDefaults.gcfsConfig.enabled).toBe(true);
+    const services = ofType(resources, "gcp:projects/service:Service").map((s) => s.inputs.service);
+    expect(services).toEqual(expect.arrayContaining(["containerfilesystem.googleapis.com", "container.googleapis.com", "artifactregistry.googleapis.com"]));
+    for (const s of ofType(resources, "gcp:projects/service:Service")) expect(s.inputs.disableOnDestroy).toBe(false);
+  });
+
+  test("is hardened: Workload Identity, Dataplane V2, shielded and private nodes, deletion protection", () => {
+    const c = cluster();
+    expect(c.workloadIdentityConfig).toEqual({ workloadPool: "my-ml-platform-dev.svc.id.goog" });
+    expect(c.datapathProvider).toBe("ADVANCED_DATAPATH");
+    expect(c.enableShieldedNodes).toBe(true);
+    expect(c.privateClusterConfig).toEqual({ enablePrivateNodes: true, enablePrivateEndpoint: false, masterIpv4CidrBlock: "172.16.0.0/28" });
+    expect(c.masterAuthorizedNetworksConfig).toEqual({ cidrBlocks: [{ cidrBlock: "203.0.113.0/24", displayName: "office-vpn" }] });
+    expect(c.deletionProtection).toBe(true);
+    expect(c.authenticatorGroupsConfig).toEqual({ securityGroup: "gke-security-groups@example.com" });
+  });
+
+  test("has managed Prometheus with GPU metrics and the GCS FUSE CSI driver", () => {
+    const c = cluster();
+    expect(c.monitoringConfig).toEqual({ enableComponents: ["SYSTEM_COMPONENTS", "DCGM"], managedPrometheus: { enabled: true } });
+    expect(c.addonsConfig.gcsFuseCsiDriverConfig).toEqual({ enabled: true });
+  });
+
+  test("sits in its own VPC with private Google access and Cloud NAT", () => {
+    const subnet = ofType(resources, "gcp:compute/subnetwork:Subnetwork")[0].inputs;
+    expect(subnet.privateIpGoogleAccess).toBe(true);
+    expect(subnet.secondaryIpRanges.map((r: any) => r.rangeName)).toEqual(["pods", "services"]);
+    expect(cluster().ipAllocationPolicy).toEqual({ clusterSecondaryRangeName: "pods", servicesSecondaryRangeName: "services" });
+    expect(ofType(resources, "gcp:compute/routerNat:RouterNat")).toHaveLength(1);
+  });
+});
+
+describe("node service account", () => {
+  test("is a dedicated account with the node role, service usage and image reading only", () => {
+    const sa = one(resources, "gcp:serviceaccount/account:Account", "gke-nodes").inputs;
+    expect(sa.accountId).toBe("ray-dev-nodes");
+    const email = "ray-dev-nodes@my-ml-platform-dev.iam.gserviceaccount.com";
+    const projectRoles = ofType(resources, "gcp:projects/iAMMember:IAMMember").map((m) => [m.inputs.role, m.inputs.member]);
+    expect(projectRoles.sort()).toEqual([
+      ["roles/container.defaultNodeServiceAccount", `serviceAccount:${email}`],
+      ["roles/serviceusage.serviceUsageConsumer", `serviceAccount:${email}`],
+    ]);
+    // Artifact Registry reading is granted on the proxy repository, not the project.
+    const reader = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")[0].inputs;
+    expect(reader).toMatchObject({ role: "roles/artifactregistry.reader", member: `serviceAccount:${email}`, repository: "docker-hub" });
+  });
+
+  test("runs every pool and the short-lived default pool", () => {
+    const email = "ray-dev-nodes@my-ml-platform-dev.iam.gserviceaccount.com";
+    expect(cluster().nodeConfig.serviceAccount).toBe(email);
+    for (const p of pools()) expect(p.inputs.nodeConfig.serviceAccount, p.name).toBe(email);
+  });
+});
+
+test("an Artifact Registry remote repository proxies Docker Hub in the cluster's region", () => {
+  const repo = one(resources, "gcp:artifactregistry/repository:Repository", "gke-docker-hub").inputs;
+  expect(repo).toMatchObject({ location: "us-central1", format: "DOCKER", mode: "REMOTE_REPOSITORY", repositoryId: "docker-hub", remoteRepositoryConfig: { dockerRepository: { publicRepository: "DOCKER_HUB" } } });
+});
+
+describe("node pools", () => {
+  test("one per configured pool, each streaming images on COS with gVNIC and Workload Identity metadata", () => {
+    expect(pools().map((p) => p.inputs.name).sort()).toEqual(["a100", "cpu-worker", "ray-head", "system", "t4"]);
+    for (const p of pools()) {
+      const nc = p.inputs.nodeConfig;
+      expect(nc.gcfsConfig, p.name).toEqual({ enabled: true });
+      expect(nc.imageType).toBe("COS_CONTAINERD");
+      expect(nc.gvnic).toEqual({ enabled: true });
+      expect(nc.workloadMetadataConfig).toEqual({ mode: "GKE_METADATA" });
+      expect(nc.labels["ray-platform/pool"]).toBe(p.inputs.name);
+    }
+  });
+
+  test("GPU pools carry their accelerator with driver install, the GPU taint, min 0 and only zones that offer the GPU", () => {
+    const t4 = pool("t4").inputs;
+    expect(t4.nodeConfig.guestAccelerators).toEqual([{ type: "nvidia-tesla-t4", count: 1, gpuDriverInstallationConfig: { gpuDriverVersion: "DEFAULT" } }]);
+    expect(t4.nodeConfig.taints).toEqual([{ key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" }]);
+    expect(t4.autoscaling).toEqual({ totalMinNodeCount: 0, totalMaxNodeCount: 16, locationPolicy: "ANY" });
+    const a100 = pool("a100").inputs;
+    expect(a100.nodeConfig.machineType).toBe("a2-highgpu-1g");
+    expect(a100.nodeConfig.guestAccelerators[0]).toMatchObject({ type: "nvidia-tesla-a100", count: 1 });
+    expect(a100.nodeLocations).toEqual(["us-central1-a", "us-central1-c", "us-central1-f"]);
+    expect(a100.nodeConfig.labels).toMatchObject({ "ray-platform/gpu": "a100", "ray-platform/role": "ray-worker" });
+  });
+
+  test("CPU pools for the system and for Ray heads carry no GPU and no taint", () => {
+    for (const name of ["system", "ray-head"]) {
+      const p = pool(name).inputs;
+      expect(p.nodeConfig.guestAccelerators).toBeUndefined();
+      expect(p.nodeConfig.taints).toEqual([]);
+    }
+    expect(pool("system").inputs.autoscaling.totalMinNodeCount).toBe(1);
+  });
+
+  test("replace safely: delete before replace (fixed names), node counts left to the autoscaler", () => {
+    for (const p of pools()) {
+      expect(p.options.deleteBeforeReplace, p.name).toBe(true);
+      expect(p.options.ignoreChanges).toEqual(expect.arrayContaining(["initialNodeCount", "nodeCount"]));
+    }
+  });
+
+  test("do not wait on each other", () => {
+    const poolUrns = new Set(pools().map((p) => p.urn));
+    for (const p of pools()) expect(p.options.dependsOn.filter((d) => poolUrns.has(d)), p.name).toEqual([]);
+  });
+});
+
+describe("Kubernetes provider", () => {
+  test("authenticates with gke-gcloud-auth-plugin and is pinned to the cluster's identity", () => {
+    const provider = one(resources, "pulumi:providers:kubernetes", "gke-k8s").inputs;
+    expect(provider.clusterIdentifier).toBe("projects/my-ml-platform-dev/locations/us-central1/clusters/ray-dev");
+    // A secret: it names the endpoint and CA, though it holds no credential.
+    const kubeconfig = JSON.parse(secretValue(provider.kubeconfig) as string);
+    expect(kubeconfig.users[0].user.exec).toMatchObject({ command: "gke-gcloud-auth-plugin", apiVersion: "client.authentication.k8s.io/v1beta1" });
+    expect(kubeconfig.clusters[0].cluster.server).toBe("https://203.0.113.10");
+  });
+
+  test("is used by every Kubernetes resource", () => {
+    const provider = one(resources, "pulumi:providers:kubernetes", "gke-k8s");
+    const k8s = resources.filter((r) => r.type.startsWith("kubernetes:"));
+    expect(k8s.length).toBeGreaterThan(40);
+    for (const r of k8s) expect(r.provider?.startsWith(`${provider.urn}::`), `${r.type} ${r.name}`).toBe(true);
+  });
+});

@@ -1,0 +1,213 @@
+/** RayClusters from team files: placement, one worker per node, autoscaling, extras, and validity. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import fc from "fast-check";
+import { stringify } from "yaml";
+import { beforeAll, describe, expect, test } from "vitest";
+import { loadPlatformConfig } from "../config/load";
+import { stackConfigFromText } from "../plan/engine";
+import { kubeRayControllerProblems, ManifestValidator } from "../plan/schemas";
+import { renderRayCluster } from "../render/rayCluster";
+import { type RegisteredResource, k8sObject, ofType, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
+
+const RC = "kubernetes:ray.io/v1:RayCluster";
+let resources: RegisteredResource[];
+let validator: ManifestValidator;
+beforeAll(async () => {
+  ({ resources } = await runProgram());
+  validator = new ManifestValidator(ofType(resources, "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition").map((c) => c.inputs));
+});
+const rayCluster = (ns: string, name: string) => k8sObject(resources, RC, ns, name);
+const head = (rc: any) => rc.spec.headGroupSpec.template.spec;
+const worker = (rc: any, group: string) => rc.spec.workerGroupSpecs.find((g: any) => g.groupName === group);
+
+describe("head", () => {
+  test("runs on the Ray-head pool, never on a GPU node, as the team's service account", () => {
+    const spec = head(rayCluster("recsys", "two-tower"));
+    expect(spec.nodeSelector).toEqual({ "ray-platform/pool": "ray-head" });
+    expect(spec.tolerations).toBeUndefined();
+    expect(spec.serviceAccountName).toBe("ray");
+    expect(spec.containers[0].resources.limits["nvidia.com/gpu"]).toBeUndefined();
+  });
+
+  test("exposes GCS, dashboard, client and metrics, and the notebook and editor on their own ports", () => {
+    const ports = (c: any) => c.ports.map((p: any) => p.containerPort);
+    expect(ports(head(rayCluster("recsys", "two-tower")).containers[0])).toEqual([6379, 8265, 10001, 8080]);
+    const playground = head(rayCluster("ray-playground", "my-cluster")).containers;
+    expect(playground.map((c: any) => c.name)).toEqual(["ray-head", "notebook", "vscode"]);
+    expect(ports(playground[1])).toEqual([8081]);
+    expect(ports(playground[2])).toEqual([3000]);
+  });
+
+  test("takes a whole node of its pool, less its sidecars, unless the team file sizes it", () => {
+    // n2-standard-16: 15 CPUs, 56Gi for pods; notebook 1 CPU/2Gi, autoscaler 0.5/0.5Gi, GCS FUSE 0.25/0.5Gi.
+    expect(head(rayCluster("recsys", "two-tower")).containers[0].resources).toEqual({ requests: { cpu: "13", memory: "53Gi" }, limits: { cpu: "13", memory: "53Gi" } });
+    expect(head(rayCluster("tech-research", "gnn")).containers[0].resources.limits).toEqual({ cpu: "8", memory: "32Gi" });
+  });
+});
+
+describe("GPU workers", () => {
+  test("select their pool and GPU type, tolerate the GPU taint and put GPUs in limits", () => {
+    const spec = worker(rayCluster("recsys", "two-tower"), "t4").template.spec;
+    expect(spec.nodeSelector).toEqual({ "ray-platform/pool": "t4", "cloud.google.com/gke-accelerator": "nvidia-tesla-t4" });
+    expect(spec.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }]);
+    expect(spec.containers[0].resources.limits["nvidia.com/gpu"]).toBe("1");
+    expect(spec.priorityClassName).toBe("ray-platform-gpu-nvidia-tesla-t4");
+    expect(spec.serviceAccountName).toBe("ray");
+  });
+
+  test("use the -gpu image through the Artifact Registry proxy, pinned to the cluster's Ray version", () => {
+    const image = worker(rayCluster("recsys", "two-tower"), "t4").template.spec.containers[0].image;
+    expect(image).toBe("us-central1-docker.pkg.dev/my-ml-platform-dev/docker-hub/rayproject/ray:2.52.0-py311-gpu");
+    expect(worker(rayCluster("recsys", "two-tower"), "preprocess").template.spec.containers[0].image).toBe("us-central1-docker.pkg.dev/my-ml-platform-dev/docker-hub/rayproject/ray:2.52.0-py311");
+  });
+
+  test("each asks for what one node gives, so two workers never share a node", () => {
+    // n1-standard-16 gives 15 CPUs and 52Gi; the GCS FUSE sidecar takes 0.25 CPU and 0.5Gi of it.
+    expect(worker(rayCluster("ray-playground", "my-cluster"), "worker").template.spec.containers[0].resources.requests).toEqual({ cpu: "15", memory: "52Gi", "nvidia.com/gpu": "1" });
+    expect(worker(rayCluster("recsys", "two-tower"), "t4").template.spec.containers[0].resources.requests).toEqual({ cpu: "14", memory: "51Gi", "nvidia.com/gpu": "1" });
+    // a2-highgpu-1g gives 11 CPUs and 76Gi.
+    expect(worker(rayCluster("tech-research", "gnn"), "a100").template.spec.containers[0].resources.limits).toEqual({ cpu: "10", memory: "75Gi", "nvidia.com/gpu": "1" });
+  });
+
+  test("get /dev/shm sized for Ray's object store (30% of memory) and the team bucket through GCS FUSE", () => {
+    const spec = worker(rayCluster("recsys", "two-tower"), "t4").template;
+    expect(spec.spec.volumes).toEqual([
+      { name: "shm", emptyDir: { medium: "Memory", sizeLimit: `${Math.floor((51 * 1024 * 0.3))}Mi` } },
+      { name: "bucket", csi: { driver: "gcsfuse.csi.storage.gke.io", volumeAttributes: { bucketName: "my-ml-platform-dev-ray-recsys", mountOptions: "implicit-dirs,uid=1000,gid=100,file-mode=664,dir-mode=775" } } },
+    ]);
+    expect(spec.metadata.annotations["gke-gcsfuse/volumes"]).toBe("true");
+    expect(spec.spec.containers[0].volumeMounts).toEqual([{ name: "shm", mountPath: "/dev/shm" }, { name: "bucket", mountPath: "/mnt/bucket" }]);
+  });
+});
+
+describe("autoscaling", () => {
+  test("uses KubeRay's in-tree autoscaler v2 when a group can scale, and leaves replicas to it", () => {
+    const rc = rayCluster("recsys", "two-tower");
+    expect(rc.spec.enableInTreeAutoscaling).toBe(true);
+    expect(rc.spec.autoscalerOptions).toMatchObject({ version: "v2", idleTimeoutSeconds: 60, upscalingMode: "Default", resources: { requests: { cpu: "500m", memory: "512Mi" } } });
+    const t4 = worker(rc, "t4");
+    expect([t4.minReplicas, t4.maxReplicas, t4.replicas]).toEqual([0, 4, undefined]);
+    // KubeRay sets restartPolicy Never itself for v2; a value here would have to be Never.
+    expect(head(rc).restartPolicy).toBeUndefined();
+  });
+
+  test("is off for fixed-size clusters, which keep their replicas", () => {
+    const rc = rayCluster("ray-playground", "my-cluster");
+    expect(rc.spec.enableInTreeAutoscaling).toBeUndefined();
+    expect(worker(rc, "worker")).toMatchObject({ replicas: 1, minReplicas: 1, maxReplicas: 1 });
+  });
+});
+
+describe("extras", () => {
+  test("tutorials come from a ConfigMap and are copied into the workspace at start", () => {
+    const cm = k8sObject(resources, "kubernetes:core/v1:ConfigMap", "ray-playground", "my-cluster-tutorials");
+    const shipped = fs.readdirSync(path.join(PROJECT_DIR, "tutorials")).filter((f) => f.endsWith(".ipynb")).sort();
+    expect(Object.keys(cm.data).sort()).toEqual(shipped);
+    for (const f of shipped) expect(JSON.parse(cm.data[f]).nbformat).toBe(4);
+    const init = head(rayCluster("ray-playground", "my-cluster")).initContainers[0];
+    expect(init.command.join(" ")).toContain("cp -n /tutorials/*.ipynb /home/ray/workspace/tutorials/");
+  });
+
+  test("the notebook and editor are reachable through a ClusterIP Service in the namespace, never outside", () => {
+    const svc = k8sObject(resources, "kubernetes:core/v1:Service", "ray-playground", "my-cluster-tools");
+    expect(svc.spec).toEqual({
+      type: "ClusterIP",
+      selector: { "ray.io/cluster": "my-cluster", "ray.io/node-type": "head" },
+      ports: [
+        { name: "notebook", port: 8081, targetPort: "notebook", protocol: "TCP" },
+        { name: "vscode", port: 3000, targetPort: "vscode", protocol: "TCP" },
+      ],
+    });
+    for (const rc of ofType(resources, RC)) expect(rc.inputs.spec.headGroupSpec.serviceType).toBe("ClusterIP");
+  });
+
+  test("the notebook runs JupyterLab from the -extra image and reaches Ray through the client port", () => {
+    const nb = head(rayCluster("recsys", "two-tower")).containers.find((c: any) => c.name === "notebook");
+    expect(nb.image).toBe("us-central1-docker.pkg.dev/my-ml-platform-dev/docker-hub/rayproject/ray:2.52.0-extra-py311");
+    expect(nb.command).toEqual(["jupyter", "lab"]);
+    expect(nb.env).toEqual([{ name: "RAY_ADDRESS", value: "ray://127.0.0.1:10001" }]);
+  });
+});
+
+describe("validity", () => {
+  test("every RayCluster of the example teams passes the pinned CRD's schema and KubeRay's controller rules", () => {
+    const rcs = ofType(resources, RC);
+    expect(rcs).toHaveLength(3);
+    for (const rc of rcs) {
+      expect(validator.problems(rc.inputs), rc.name).toEqual([]);
+      expect(kubeRayControllerProblems(rc.inputs), rc.name).toEqual([]);
+    }
+  });
+
+  test("the schema check catches what the API server would refuse", () => {
+    const rc = structuredClone(rayCluster("recsys", "two-tower"));
+    rc.spec.workerGroupSpecs[0].maxReplicas = "four";
+    expect(validator.problems(rc)).toEqual(expect.arrayContaining(["/spec/workerGroupSpecs/0/maxReplicas must be integer"]));
+  });
+
+  test("the controller check catches what KubeRay would refuse after accepting the object", () => {
+    const rc = structuredClone(rayCluster("recsys", "two-tower"));
+    rc.metadata.name = "x".repeat(54);
+    rc.spec.workerGroupSpecs[1].groupName = "t4";
+    rc.spec.workerGroupSpecs[0].minReplicas = 5;
+    expect(kubeRayControllerProblems(rc)).toEqual([
+      "RayCluster name should be no more than 53 characters",
+      "worker group t4 has minReplicas 5 greater than maxReplicas 4",
+      "worker group names must be unique",
+    ]);
+  });
+
+  test("random valid team files render RayClusters that pass both checks", () => {
+    const stackText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+    const group = fc.record({
+      gpu: fc.option(fc.constantFrom("t4", "a100"), { nil: undefined }),
+      minReplicas: fc.integer({ min: 0, max: 2 }),
+      extra: fc.integer({ min: 0, max: 3 }),
+      cpu: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+    });
+    const cluster = fc.record({
+      groups: fc.array(group, { minLength: 0, maxLength: 3 }),
+      notebook: fc.boolean(),
+      vscode: fc.boolean(),
+      tutorials: fc.boolean(),
+      headCpu: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+      bucket: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(cluster, (c) => {
+        const team = {
+          name: "prop",
+          description: "generated",
+          owners: ["user:p@example.com"],
+          quota: { cpu: 10000, memory: "100Ti", gpus: { t4: 100, a100: 100 } },
+          bucket: c.bucket,
+          rayClusters: [
+            {
+              name: "gen",
+              notebook: c.notebook,
+              vscode: c.vscode,
+              tutorials: c.tutorials,
+              head: c.headCpu ? { cpu: c.headCpu, memory: `${c.headCpu * 4}Gi` } : {},
+              workerGroups: c.groups.map((g, i) => ({
+                name: `g${i}`,
+                ...(g.gpu ? { gpu: { type: g.gpu } } : {}),
+                ...(g.cpu ? { cpu: g.cpu, memory: `${g.cpu * 4}Gi` } : {}),
+                minReplicas: g.minReplicas,
+                maxReplicas: g.minReplicas + g.extra,
+              })),
+            },
+          ],
+        };
+        const dir = teamsDir({ "prop.yaml": stringify(team) }, { withRepoTeams: false });
+        const config = { ...stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackText), "ray-platform:teamsDir": dir };
+        const platform = loadPlatformConfig({ stack: "dev", config, stackFileText: stackText, projectDir: PROJECT_DIR });
+        const rc = renderRayCluster(platform.teams[0].rayClusters[0]);
+        expect(validator.problems(rc)).toEqual([]);
+        expect(kubeRayControllerProblems(rc)).toEqual([]);
+        fs.rmSync(dir, { recursive: true });
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

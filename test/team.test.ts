@@ -1,0 +1,146 @@
+/** Team tenancy from the example team files: namespace, quotas, RBAC, network policies, identity. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { type RegisteredResource, k8sObject, ofType, one, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
+
+const T = {
+  ns: "kubernetes:core/v1:Namespace",
+  quota: "kubernetes:core/v1:ResourceQuota",
+  limits: "kubernetes:core/v1:LimitRange",
+  binding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+  netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  sa: "kubernetes:core/v1:ServiceAccount",
+  bucket: "gcp:storage/bucket:Bucket",
+  bucketIam: "gcp:storage/bucketIAMMember:BucketIAMMember",
+};
+
+let resources: RegisteredResource[];
+beforeAll(async () => {
+  ({ resources } = await runProgram());
+});
+
+describe("namespace", () => {
+  test("is named after the team, labelled for Pod Security and annotated with its description and owners", () => {
+    const ns = k8sObject(resources, T.ns, undefined, "recsys");
+    expect(ns.metadata.labels).toMatchObject({
+      "ray-platform/team": "recsys",
+      "pod-security.kubernetes.io/enforce": "baseline",
+      "pod-security.kubernetes.io/warn": "restricted",
+    });
+    expect(ns.metadata.annotations).toMatchObject({ "ray-platform/description": "Recommendation models (retrieval and ranking) for the home page.", "ray-platform/owners": "ml-recsys-leads@example.com" });
+  });
+
+  test("is retained when the team file goes, as is the team's bucket", () => {
+    expect(one(resources, T.ns, "recsys-namespace").options.retainOnDelete).toBe(true);
+    const bucket = one(resources, T.bucket, "recsys-bucket");
+    expect(bucket.options.retainOnDelete).toBe(true);
+    expect(bucket.inputs).toMatchObject({ name: "my-ml-platform-dev-ray-recsys", uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", forceDestroy: false, location: "US-CENTRAL1" });
+  });
+});
+
+describe("quotas", () => {
+  test("cap CPU, memory, all GPUs, RayClusters and storage", () => {
+    expect(k8sObject(resources, T.quota, "tech-research", "team-quota").spec.hard).toEqual({
+      "requests.cpu": "128",
+      "requests.memory": "1Ti",
+      "requests.nvidia.com/gpu": "6",
+      "requests.storage": "1Ti",
+      "count/rayclusters.ray.io": "3",
+    });
+  });
+
+  test("cap each GPU type through a quota scoped to that type's PriorityClass, 0 for types the team lacks", () => {
+    const a100 = k8sObject(resources, T.quota, "tech-research", "gpu-a100");
+    expect(a100.spec).toEqual({
+      hard: { "requests.nvidia.com/gpu": "4" },
+      scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["ray-platform-gpu-nvidia-tesla-a100"] }] },
+    });
+    expect(k8sObject(resources, T.quota, "recsys", "gpu-a100").spec.hard).toEqual({ "requests.nvidia.com/gpu": "0" });
+  });
+
+  test("come with default requests so pods without any are admitted", () => {
+    expect(k8sObject(resources, T.limits, "recsys", "defaults").spec).toEqual({ limits: [{ type: "Container", defaultRequest: { cpu: "250m", memory: "512Mi" } }] });
+  });
+});
+
+describe("RBAC", () => {
+  const subjects = (ns: string, name: string) => k8sObject(resources, T.binding, ns, name).subjects.map((s: any) => `${s.kind}:${s.name}`);
+
+  test("owners are admins of their namespace only", () => {
+    const b = k8sObject(resources, T.binding, "recsys", "owners-admin");
+    expect(b.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" });
+    expect(subjects("recsys", "owners-admin")).toEqual(["Group:ml-recsys-leads@example.com"]);
+    expect(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")).toEqual([]);
+  });
+
+  test("owners and contributors may work with RayClusters and RayJobs, exec, port-forward and read logs", () => {
+    expect(subjects("recsys", "ray-users")).toEqual(["Group:ml-recsys-leads@example.com", "Group:ml-recsys@example.com", "User:alice@example.com"]);
+    const role = one(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "tenancy-ray-user").inputs;
+    const verbs = (group: string, resource: string) => role.rules.filter((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r: any) => r.verbs);
+    expect(verbs("ray.io", "rayclusters")).toEqual(expect.arrayContaining(["create", "patch", "delete", "list"]));
+    expect(verbs("ray.io", "rayjobs")).toEqual(expect.arrayContaining(["create", "delete"]));
+    expect(verbs("", "pods/exec")).toContain("create");
+    expect(verbs("", "pods/portforward")).toContain("create");
+    expect(verbs("", "pods/log")).toEqual(["get"]);
+    expect(verbs("", "secrets")).toEqual([]);
+  });
+
+  test("every team's members may use the shared playground, through a binding the team owns", () => {
+    expect(subjects("ray-playground", "team-tech-research")).toEqual(["User:maria@example.com", "User:olga@example.com", "User:sara@example.com"]);
+    expect(one(resources, T.binding, "tech-research-playground").parent).toContain("ray-platform:tenancy:Team::tech-research");
+  });
+});
+
+describe("network policies", () => {
+  test("deny ingress from other namespaces and allow it within the namespace", () => {
+    expect(k8sObject(resources, T.netpol, "recsys", "default-deny-ingress").spec).toEqual({ podSelector: {}, policyTypes: ["Ingress"] });
+    expect(k8sObject(resources, T.netpol, "recsys", "allow-same-namespace").spec.ingress).toEqual([{ from: [{ podSelector: {} }] }]);
+  });
+
+  test("let the operator and monitoring reach Ray heads on GCS, dashboard, client and metrics ports only", () => {
+    const spec = k8sObject(resources, T.netpol, "recsys", "allow-platform-to-ray-heads").spec;
+    expect(spec.podSelector).toEqual({ matchLabels: { "ray.io/node-type": "head" } });
+    expect(spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"])).toEqual(["kuberay-system", "gmp-system"]);
+    expect(spec.ingress[0].ports.map((p: any) => p.port)).toEqual([6379, 8265, 10001, 8080]);
+    expect(k8sObject(resources, T.netpol, "recsys", "allow-metrics-scrape").spec.ingress[0].ports).toEqual([{ protocol: "TCP", port: 8080 }]);
+  });
+});
+
+describe("identity", () => {
+  test("Ray pods run as the team's service account, which alone gets the bucket through Workload Identity", () => {
+    expect(k8sObject(resources, T.sa, "recsys", "ray").metadata.name).toBe("ray");
+    const iam = ofType(resources, T.bucketIam).filter((r) => r.name.startsWith("recsys-"));
+    expect(iam.map((r) => r.inputs)).toEqual([
+      {
+        bucket: "my-ml-platform-dev-ray-recsys",
+        role: "roles/storage.objectUser",
+        member: "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/my-ml-platform-dev.svc.id.goog/subject/ns/recsys/sa/ray",
+      },
+    ]);
+  });
+
+  test("a team without bucket: true gets none", () => {
+    expect(ofType(resources, T.bucket).map((b) => b.name).sort()).toEqual(["recsys-bucket", "tech-research-bucket"]);
+  });
+});
+
+test("every team resource is a child of its team and uses the cluster's provider", () => {
+  const team = one(resources, "ray-platform:tenancy:Team", "recsys");
+  const provider = one(resources, "pulumi:providers:kubernetes", "gke-k8s");
+  const children = resources.filter((r) => r.parent === team.urn);
+  expect(children.length).toBeGreaterThan(10);
+  for (const r of children.filter((c) => c.type.startsWith("kubernetes:"))) expect(r.provider?.startsWith(provider.urn), r.name).toBe(true);
+});
+
+test("adding a team adds only that team's resources and changes no other team's", async () => {
+  const newTeam = fs.readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8").replace("name: recsys", "name: speech").replace("two-tower", "asr");
+  const after = await runProgram({ config: { "ray-platform:teamsDir": teamsDir({ "speech.yaml": newTeam }) } });
+  const key = (r: RegisteredResource) => `${r.type}::${r.name}`;
+  const before = new Map(resources.map((r) => [key(r), r]));
+  const added = after.resources.filter((r) => !before.has(key(r)));
+  expect(added.length).toBeGreaterThan(15);
+  for (const r of added) expect(r.name === "speech" || r.name.startsWith("speech-"), r.name).toBe(true);
+  for (const r of after.resources.filter((r) => before.has(key(r)))) expect(r.inputs, key(r)).toEqual(before.get(key(r))!.inputs);
+  expect(after.resources.length).toBe(resources.length + added.length);
+});
