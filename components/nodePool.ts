@@ -16,9 +16,9 @@ const TAINT_EFFECT = { NoSchedule: "NO_SCHEDULE" } as const;
 /**
  * One GKE node pool from `ray-platform:nodePools`.
  *
- * Changing anything under `nodeConfig` (machine type, GPU type or count, driver version,
- * taints, disk, spot, service account) or `nodeLocations` REPLACES the pool: GKE drains and
- * deletes its nodes and creates new ones. Because the pool keeps its name, the old pool must
+ * Changing the machine type, GPU type or count, driver version, taints, disk, spot or
+ * service account REPLACES the pool: GKE drains and deletes its nodes and creates new ones
+ * (`npm run plan -- --diff` flags these). Because the pool keeps its name, the old pool must
  * go first (`deleteBeforeReplace`), so pods on it are rescheduled when the new one is up.
  * Labels and autoscaling limits update in place. Node counts belong to the autoscaler.
  */

@@ -9,19 +9,33 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors";
 import { evaluate, type Evaluation, EvaluationFailed, UsageError } from "./engine";
+import { diffPlans } from "./diff";
+import { writeManifests } from "./manifests";
 import { platformView } from "./model";
-import { summary } from "./summary";
+import { checkPolicies } from "./policies";
+import { markdownReport } from "./report";
+import { planAtRevision, resolveRevision } from "./revision";
+import { diffText, summary } from "./summary";
 
-const USAGE = `usage: npm run plan -- [--stack NAME] [--json FILE] [--quiet]
+const USAGE = `usage: npm run plan -- [--stack NAME] [--json FILE] [--out DIR] [--diff REF [--report FILE]] [--quiet]
 
-  --stack NAME   stack to plan (Pulumi.NAME.yaml); default dev
-  --json FILE    write every registered resource as JSON ({ type, name, parent, inputs, ... })
-  --quiet        print nothing but errors
+  --stack NAME    stack to plan (Pulumi.NAME.yaml); default dev
+  --json FILE     write every registered resource as JSON ({ type, name, parent, inputs, ... })
+  --out DIR       write the Kubernetes objects as YAML manifests, one file per namespace
+  --diff REF      compare with the plan at git revision REF (e.g. origin/main): added,
+                  removed and changed resources, dangerous changes first
+  --report FILE   with --diff: write the comparison as Markdown (for a pull request comment)
+  --quiet         print nothing but errors
+
+exit codes: 0 ok, 1 invalid configuration or policy violation, 2 usage
 `;
 
 export interface PlanArgs {
   stack: string;
   json?: string;
+  out?: string;
+  diff?: string;
+  report?: string;
   quiet: boolean;
   projectDir: string;
 }
@@ -32,6 +46,9 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     options: {
       stack: { type: "string", default: "dev" },
       json: { type: "string" },
+      out: { type: "string" },
+      diff: { type: "string" },
+      report: { type: "string" },
       quiet: { type: "boolean", default: false },
       "project-dir": { type: "string" },
       help: { type: "boolean", default: false },
@@ -40,13 +57,22 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     allowPositionals: false,
   });
   if (values.help) throw new UsageError("");
-  return { stack: values.stack!, json: values.json, quiet: values.quiet!, projectDir: path.resolve(values["project-dir"] ?? path.join(__dirname, "..")) };
+  if (values.report && !values.diff) throw new UsageError("--report needs --diff REF: the report describes a comparison.");
+  return {
+    stack: values.stack!,
+    json: values.json,
+    out: values.out,
+    diff: values.diff,
+    report: values.report,
+    quiet: values.quiet!,
+    projectDir: path.resolve(values["project-dir"] ?? path.join(__dirname, "..")),
+  };
 }
 
 /** Every resource in a stable order, secrets masked: the format other tools read. */
 export function planJson(ev: Evaluation): string {
   const resources = [...ev.resources]
-    .sort((a, b) => a.urn.localeCompare(b.urn))
+    .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
     .map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, provider: r.provider, inputs: r.inputs, options: r.options }));
   return JSON.stringify({ outputs: ev.outputs, resources }, maskSecrets, 2) + "\n";
 }
@@ -58,37 +84,59 @@ function maskSecrets(_key: string, value: unknown): unknown {
   return value;
 }
 
-async function main(argv: string[]): Promise<number> {
-  let args: PlanArgs;
-  try {
-    args = parsePlanArgs(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message ? `${(err as Error).message}\n\n` : ""}${USAGE}`);
-    return 2;
-  }
+/** Progress and timing for people watching a large plan; stderr, so stdout stays the plan. */
+function progress(args: PlanArgs, started: number, message: string): void {
+  if (!args.quiet) process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+}
+
+async function run(args: PlanArgs): Promise<number> {
   const started = Date.now();
+  // Checked before the slow part: a typo in the revision should not cost a whole plan.
+  const baseCommit = args.diff ? resolveRevision(args.diff, args.projectDir) : undefined;
+  progress(args, started, `evaluating stack ${args.stack} under the mock engine`);
   let ev: Evaluation;
   try {
     ev = await evaluate({ stack: args.stack, projectDir: args.projectDir, loadProgram: () => import(path.join(args.projectDir, "index.ts")) });
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
     const config = findConfigError(err instanceof EvaluationFailed ? err.cause : err);
-    if (config) {
-      process.stderr.write(`${config}\n`);
-      return 1;
-    }
-    throw err;
+    if (!config) throw err instanceof EvaluationFailed ? err.cause : err;
+    process.stderr.write(`${config}\n`);
+    return 1;
   }
+  progress(args, started, `${ev.resources.length} resources registered`);
   if (args.json) fs.writeFileSync(args.json, planJson(ev));
+  if (args.out) progress(args, started, `wrote ${writeManifests(ev.resources, args.out).length} manifest files to ${args.out}`);
+  const head = platformView(ev.resources);
   if (!args.quiet) {
     const notes = (ev.outputs.notes as string[] | undefined) ?? [];
-    process.stdout.write(summary(platformView(ev.resources), { stack: args.stack, mode: String(ev.outputs.mode), notes }));
+    process.stdout.write(summary(head, { stack: args.stack, mode: String(ev.outputs.mode), notes }));
+  }
+  if (args.diff && baseCommit) {
+    progress(args, started, `planning ${args.diff} (${baseCommit.slice(0, 12)}) to compare`);
+    const base = planAtRevision(baseCommit, args.projectDir, args.stack);
+    // The JSON round trip gives both plans the same shape (no undefined fields) before comparing.
+    const d = diffPlans(base.resources, JSON.parse(planJson(ev)).resources);
+    if (!args.quiet) process.stdout.write(`\n${diffText(d, args.diff, base.note)}`);
+    if (args.report) fs.writeFileSync(args.report, markdownReport(d, platformView(base.resources), head, { stack: args.stack, baseRef: args.diff, note: base.note }));
+  }
+  const violations = checkPolicies(ev.resources);
+  if (violations.length > 0) {
+    process.stderr.write(`policy violations (${violations.length}):\n${violations.map((v) => `  ${v}`).join("\n")}\n`);
+    return 1;
   }
   process.stderr.write(`planned ${ev.resources.length} resources in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(parsePlanArgs(argv));
+  } catch (err) {
+    const badArgs = String((err as { code?: string }).code).startsWith("ERR_PARSE_ARGS");
+    if (!(err instanceof UsageError) && !badArgs) throw err;
+    process.stderr.write(`${(err as Error).message ? `${(err as Error).message}\n\n` : ""}${USAGE}`);
+    return 2;
+  }
 }
 
 /** The configuration problems behind an error, as the program reports them (ConfigError or its RunError). */
