@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Pin the CRDs of a KubeRay release: npm run kuberay:pin -- <version>
+# Downloads helm-chart/kuberay-operator/crds/*.yaml and the licence from the release tag into
+# data/kuberay/<version>/, for review and commit together with the version bump in stack config.
+set -euo pipefail
+version="${1:?usage: npm run kuberay:pin -- <version, e.g. 1.8.0>}"
+dir="$(cd "$(dirname "$0")/.." && pwd)/data/kuberay/$version"
+base="https://raw.githubusercontent.com/ray-project/kuberay/v$version"
+mkdir -p "$dir/crds"
+for crd in rayclusters rayjobs rayservices raycronjobs; do
+  curl -fsSL "$base/helm-chart/kuberay-operator/crds/ray.io_$crd.yaml" -o "$dir/crds/ray.io_$crd.yaml" \
+    || { echo "ray.io_$crd.yaml is not in v$version; removing it from the pin" >&2; rm -f "$dir/crds/ray.io_$crd.yaml"; }
+done
+curl -fsSL "$base/LICENSE" -o "$dir/LICENSE"
+cat > "$dir/PROVENANCE.md" <<MD
+# KubeRay $version CRDs
+
+- Source: https://github.com/ray-project/kuberay, tag \`v$version\`, \`helm-chart/kuberay-operator/crds/\`.
+- Licence: Apache License 2.0, copied here as \`LICENSE\`.
+- Pinned with \`npm run kuberay:pin -- $version\` on $(date -u +%Y-%m-%d).
+MD
+echo "Pinned KubeRay $version CRDs in data/kuberay/$version. Set ray-platform:kuberay.version to $version, run npm run plan -- --diff origin/main, and commit both."
