@@ -21,11 +21,7 @@ export class RayCluster extends pulumi.ComponentResource {
     const configMap = plan.tutorials ? new k8s.core.v1.ConfigMap(`${name}-tutorials`, tutorialsConfigMap(plan, args.tutorials), child) : undefined;
     const service = toolsService(plan);
     if (service) new k8s.core.v1.Service(`${name}-tools`, service, child);
-    this.rayCluster = new k8s.apiextensions.CustomResource(
-      `${name}-raycluster`,
-      renderRayCluster(plan) as unknown as k8s.apiextensions.CustomResourceArgs,
-      { ...child, dependsOn: configMap ? [configMap] : [] },
-    );
+    this.rayCluster = new k8s.apiextensions.CustomResource(`${name}-raycluster`, renderRayCluster(plan), { ...child, dependsOn: configMap ? [configMap] : [] });
     this.registerOutputs({ name: plan.name, namespace: plan.namespace });
   }
 }

@@ -192,7 +192,8 @@ function planReplicas(g: WorkerGroupValues, path: PathSegment[], fail: (path: Pa
   return r;
 }
 
-type GroupValues = Pick<WorkerGroupValues, "cpu" | "memory" | "pool" | "rayStartParams"> & { gpu?: WorkerGroupValues["gpu"] };
+/** What head and worker groups have in common; the head's name is "head". */
+type GroupValues = Pick<WorkerGroupValues, "cpu" | "memory" | "pool" | "rayStartParams"> & { name?: string; gpu?: WorkerGroupValues["gpu"] };
 
 function planGroup(
   values: GroupValues,
@@ -247,7 +248,7 @@ function planGroup(
       return undefined;
     }
   }
-  return { name: kind === "head" ? "head" : (values as WorkerGroupValues).name, pool, gpu, cpu, memoryBytes, sizedToNode: values.cpu === undefined && values.memory === undefined, rayStartParams };
+  return { name: values.name ?? "head", pool, gpu, cpu, memoryBytes, sizedToNode: values.cpu === undefined && values.memory === undefined, rayStartParams };
 }
 
 /** The pool a group goes to; undefined for no placement (existing mode without pools); null after a failure. */

@@ -35,36 +35,41 @@ const T = {
 const TEAM_LABEL = "ray-platform/team";
 
 const ofType = (rs: readonly PolicyResource[], type: string) => rs.filter((r) => r.type === type);
-const teamNamespaces = (rs: readonly PolicyResource[]) => ofType(rs, T.namespace).filter((r) => r.props.metadata?.labels?.[TEAM_LABEL]);
-const inNamespace = (rs: readonly PolicyResource[], type: string, ns: string) => ofType(rs, type).filter((r) => r.props.metadata?.namespace === ns);
 const isEmpty = (o: unknown) => !o || Object.keys(o as object).length === 0;
+
+/** A violation for every team namespace holding no object of `type` that satisfies `ok`. */
+function everyTeamNamespaceHas(rs: readonly PolicyResource[], type: string, ok: (spec: Record<string, any>) => boolean, lacks: string): Violation[] {
+  return ofType(rs, T.namespace)
+    .filter((ns) => ns.props.metadata?.labels?.[TEAM_LABEL])
+    .flatMap((ns) => {
+      const name = ns.props.metadata.name;
+      const found = ofType(rs, type).some((r) => r.props.metadata?.namespace === name && ok(r.props.spec ?? {}));
+      return found ? [] : [{ resource: ns, message: `team namespace ${name} has no ${lacks}.` }];
+    });
+}
 
 export const RULES: readonly Rule[] = [
   {
     name: "team-namespace-has-quota",
     description: "Every team namespace has a ResourceQuota on CPU, memory and GPUs.",
     check: (rs) =>
-      teamNamespaces(rs).flatMap((ns) => {
-        const name = ns.props.metadata.name;
-        const ok = inNamespace(rs, T.quota, name).some((q) => {
-          const hard = q.props.spec?.hard ?? {};
-          return !q.props.spec?.scopeSelector && ["requests.cpu", "requests.memory", "requests.nvidia.com/gpu"].every((k) => k in hard);
-        });
-        return ok ? [] : [{ resource: ns, message: `team namespace ${name} has no ResourceQuota on requests.cpu, requests.memory and requests.nvidia.com/gpu.` }];
-      }),
+      everyTeamNamespaceHas(
+        rs,
+        T.quota,
+        (spec) => !spec.scopeSelector && ["requests.cpu", "requests.memory", "requests.nvidia.com/gpu"].every((k) => k in (spec.hard ?? {})),
+        "ResourceQuota on requests.cpu, requests.memory and requests.nvidia.com/gpu",
+      ),
   },
   {
     name: "team-namespace-default-deny",
     description: "Every team namespace has a default-deny ingress NetworkPolicy.",
     check: (rs) =>
-      teamNamespaces(rs).flatMap((ns) => {
-        const name = ns.props.metadata.name;
-        const ok = inNamespace(rs, T.netpol, name).some((p) => {
-          const spec = p.props.spec ?? {};
-          return isEmpty(spec.podSelector) && (spec.policyTypes ?? []).includes("Ingress") && (spec.ingress ?? []).length === 0;
-        });
-        return ok ? [] : [{ resource: ns, message: `team namespace ${name} has no default-deny ingress NetworkPolicy (podSelector {}, policyTypes [Ingress], no ingress rules).` }];
-      }),
+      everyTeamNamespaceHas(
+        rs,
+        T.netpol,
+        (spec) => isEmpty(spec.podSelector) && (spec.policyTypes ?? []).includes("Ingress") && (spec.ingress ?? []).length === 0,
+        "default-deny ingress NetworkPolicy (podSelector {}, policyTypes [Ingress], no ingress rules)",
+      ),
   },
   {
     name: "gpu-pool-tainted-and-scales-to-zero",

@@ -181,8 +181,16 @@ function workerTemplate(c: RayClusterPlan, g: GroupPlan): k8s.core.v1.PodTemplat
   };
 }
 
+/** A custom resource as Pulumi's CustomResource takes it. */
+export interface CustomObject {
+  apiVersion: string;
+  kind: string;
+  metadata: k8s.meta.v1.ObjectMeta;
+  spec: Record<string, unknown>;
+}
+
 /** The RayCluster object, without Pulumi: what `kubectl get raycluster -o yaml` would show as spec. */
-export function renderRayCluster(c: RayClusterPlan): Record<string, unknown> & { spec: Record<string, unknown> } {
+export function renderRayCluster(c: RayClusterPlan): CustomObject {
   const spec: Record<string, unknown> = {
     rayVersion: c.rayVersion,
     headGroupSpec: {
