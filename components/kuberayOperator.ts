@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import deepmerge from "deepmerge";
 import { type KubeRaySettings } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
+import { operatorValues } from "../render/operatorValues";
 import { MANAGED_BY } from "../render/tenancy";
 
 export const KUBERAY_CHART_REPO = "https://ray-project.github.io/kuberay-helm/";
@@ -14,19 +14,6 @@ export interface KubeRayOperatorArgs {
   readonly provider: k8s.Provider;
   /** What must exist before the operator can start (the system node pool). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
-}
-
-/** The program's Helm values; stack config `ray-platform:kuberay.values` is merged over them. */
-export function operatorValues(args: Pick<KubeRayOperatorArgs, "kuberay" | "systemPool">): Record<string, unknown> {
-  const defaults: Record<string, unknown> = {
-    nodeSelector: args.systemPool ? { ...args.systemPool.selector } : {},
-    resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
-    metrics: { enabled: true },
-    // Watch every namespace: teams come and go without touching the operator.
-    singleNamespaceInstall: false,
-  };
-  // Lists are replaced, not appended: an override of tolerations means exactly those.
-  return deepmerge(defaults, args.kuberay.values as Record<string, unknown>, { arrayMerge: (_, source) => source });
 }
 
 /**
@@ -78,7 +65,7 @@ export class KubeRayOperator extends pulumi.ComponentResource {
         namespace: this.namespace.metadata.name,
         // The CRDs above are the only source of CRDs: Helm never upgrades them.
         skipCrds: true,
-        values: operatorValues(args),
+        values: operatorValues(kuberay.values, args.systemPool),
         atomic: true,
         cleanupOnFail: true,
         timeout: 600,

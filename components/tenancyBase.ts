@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { gpuAdmissionBinding, gpuAdmissionPolicy, gpuPriorityClasses, rayUserRole, type TenancyContext } from "../render/tenancy";
+import { admissionRules, gpuPriorityClasses, rayUserRole, type TenancyContext } from "../render/tenancy";
 
 export interface TenancyBaseArgs {
   readonly gpuTypes: TenancyContext["gpuTypes"];
@@ -8,9 +8,9 @@ export interface TenancyBaseArgs {
 }
 
 /**
- * Cluster-wide pieces every team relies on: the role bound to team members in their
- * namespaces, a PriorityClass per GPU type for per-type quotas, and the admission policy
- * that makes GPU pods carry it.
+ * Cluster-wide pieces every team relies on: the roles bound to team members in their
+ * namespaces, a PriorityClass per GPU type for per-type quotas, and the admission rules that
+ * hold in every team namespace (GPU pods carry their type's PriorityClass, Services stay inside).
  */
 export class TenancyBase extends pulumi.ComponentResource {
   readonly rayUserRole: k8s.rbac.v1.ClusterRole;
@@ -23,8 +23,10 @@ export class TenancyBase extends pulumi.ComponentResource {
     this.priorityClasses = Object.fromEntries(
       gpuPriorityClasses(args).map(({ type, priorityClass }) => [type, new k8s.scheduling.v1.PriorityClass(`${name}-gpu-${type}`, priorityClass, child)]),
     );
-    const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-gpu-admission`, gpuAdmissionPolicy(), child);
-    new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-gpu-admission`, gpuAdmissionBinding(), { ...child, dependsOn: [policy] });
+    for (const rule of admissionRules()) {
+      const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${rule.name}`, rule.policy, child);
+      new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-${rule.name}`, rule.binding, { ...child, dependsOn: [policy] });
+    }
     this.registerOutputs({});
   }
 }

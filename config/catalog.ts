@@ -150,6 +150,12 @@ export class Catalog {
       .sort();
   }
 
+  /** The kuberay-operator chart's own default values for a pinned version ({} when not pinned). */
+  kuberayChartValues(version: string): Record<string, unknown> {
+    const file = path.join(DATA_DIR, "kuberay", version, "chart-values.yaml");
+    return fs.existsSync(file) ? ((parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) ?? {}) : {};
+  }
+
   /** The CRD files pinned for a KubeRay version, as paths relative to the project. */
   kuberayCrdFiles(version: string): string[] {
     const dir = path.join(DATA_DIR, "kuberay", version, "crds");

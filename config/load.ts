@@ -8,7 +8,9 @@ import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
 import { catalog as sharedCatalog } from "./catalog";
 import { ConfigError, type ConfigIssue, show } from "./errors";
+import { mergeValues, operatorValues } from "../render/operatorValues";
 import { type NodePoolPlan, planNodePools } from "./nodePools";
+import { parseQuantity } from "./quantity";
 import { suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { type GkeValues, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stack";
@@ -129,6 +131,8 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     crds = catalog.kuberayCrdFiles(kr.version).map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
   }
 
+  checkOperatorResources(kr.values, pools, catalog.kuberayChartValues(kr.version), report);
+
   const defaultRayVersion = v["ray-platform:ray"].defaultVersion ?? catalog.rayImages.default;
   if (!catalog.rayVersions.includes(defaultRayVersion)) {
     report(["ray-platform:ray", "defaultVersion"], `Ray ${show(defaultRayVersion)} has no images listed in data/ray-images.yaml; use one of ${catalog.rayVersions.join(", ")} or add it there.`);
@@ -181,6 +185,22 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     tutorials,
     notes,
   };
+}
+
+/**
+ * The operator's requests must not exceed its limits once the chart's defaults, the program's
+ * and the stack's values are merged, as Helm will merge them; the API server refuses such a pod.
+ */
+function checkOperatorResources(values: Record<string, unknown>, pools: readonly NodePoolPlan[], chart: Record<string, unknown>, report: ReturnType<typeof reporter>): void {
+  const effective = mergeValues(chart, operatorValues(values, pools.find((p) => p.role === "system")));
+  const res = (effective.resources ?? {}) as { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  for (const key of ["cpu", "memory"]) {
+    const [req, lim] = [res.requests?.[key], res.limits?.[key]];
+    if (req === undefined || lim === undefined) continue;
+    if ((parseQuantity(req) ?? 0) > (parseQuantity(lim) ?? Infinity)) {
+      report(["ray-platform:kuberay", "values"], `the operator would request ${key} ${req} above its limit ${lim} (chart defaults, then the program's, then these values); set resources.limits.${key} at least ${req}.`);
+    }
+  }
 }
 
 /** ConfigMaps hold at most 1 MiB; the notebooks share one per cluster. */

@@ -207,38 +207,70 @@ export function gpuPriorityClasses(ctx: Pick<TenancyContext, "gpuTypes">): { typ
   }));
 }
 
-const GPU_ADMISSION = "ray-platform-gpu-type";
+const ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator";
+const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
 
-/**
- * Admission rule for team namespaces: a pod that asks for GPUs must name its GPU type in a
- * nodeSelector and carry that type's PriorityClass, so per-type quotas cannot be dodged.
- */
-export function gpuAdmissionPolicy(): k8s.admissionregistration.v1.ValidatingAdmissionPolicy {
-  const usesGpu =
-    "object.spec.containers.exists(c, has(c.resources) && ((has(c.resources.limits) && 'nvidia.com/gpu' in c.resources.limits) || (has(c.resources.requests) && 'nvidia.com/gpu' in c.resources.requests)))";
+/** A ValidatingAdmissionPolicy and its binding (Deny), both named `name`. */
+export interface AdmissionRule {
+  readonly name: string;
+  readonly policy: k8s.admissionregistration.v1.ValidatingAdmissionPolicy;
+  readonly binding: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
+}
+
+function admissionRule(name: string, spec: k8s.admissionregistration.v1.ValidatingAdmissionPolicySpec): AdmissionRule {
   return {
-    metadata: { name: GPU_ADMISSION, labels: MANAGED_BY },
-    spec: {
-      failurePolicy: "Fail",
-      matchConstraints: {
-        resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }],
-        namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] },
-      },
-      validations: [
-        {
-          expression: `!(${usesGpu}) || (has(object.spec.nodeSelector) && 'cloud.google.com/gke-accelerator' in object.spec.nodeSelector && has(object.spec.priorityClassName) && object.spec.priorityClassName == '${gpuPriorityClass("")}' + object.spec.nodeSelector['cloud.google.com/gke-accelerator'])`,
-          message:
-            "Pods that use GPUs must set nodeSelector cloud.google.com/gke-accelerator and priorityClassName ray-platform-gpu-<that accelerator>, so the team's per-GPU-type quota applies. RayClusters from team files do this; copy their worker template.",
-          reason: "Forbidden",
-        },
-      ],
-    },
+    name,
+    policy: { metadata: { name, labels: MANAGED_BY }, spec: { failurePolicy: "Fail", ...spec } },
+    binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } },
   };
 }
 
-export function gpuAdmissionBinding(): k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding {
-  return {
-    metadata: { name: GPU_ADMISSION, labels: MANAGED_BY },
-    spec: { policyName: GPU_ADMISSION, validationActions: ["Deny"] },
-  };
+/**
+ * Admission rules in team namespaces, which hold even for owners and for pods created by
+ * controllers: a pod that uses GPUs names its accelerator and carries that accelerator's
+ * PriorityClass (so per-type quotas cannot be dodged, init and sidecar containers included);
+ * a pod that does not use GPUs neither selects nor tolerates GPU nodes; and Services stay
+ * inside the cluster.
+ */
+export function admissionRules(): AdmissionRule[] {
+  const gpuPods = admissionRule("ray-platform-gpu-pods", {
+    matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }], ...inTeamNamespaces },
+    variables: [
+      { name: "containers", expression: "object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])" },
+      {
+        name: "usesGpu",
+        expression:
+          "variables.containers.exists(c, has(c.resources) && ((has(c.resources.limits) && 'nvidia.com/gpu' in c.resources.limits) || (has(c.resources.requests) && 'nvidia.com/gpu' in c.resources.requests)))",
+      },
+      { name: "accelerator", expression: `has(object.spec.nodeSelector) && '${ACCELERATOR_LABEL}' in object.spec.nodeSelector ? object.spec.nodeSelector['${ACCELERATOR_LABEL}'] : ''` },
+      // A toleration without a key and with operator Exists tolerates every taint, the GPU taint included.
+      {
+        name: "toleratesGpu",
+        expression: "has(object.spec.tolerations) && object.spec.tolerations.exists(t, (has(t.key) && t.key == 'nvidia.com/gpu') || (!has(t.key) && has(t.operator) && t.operator == 'Exists'))",
+      },
+    ],
+    validations: [
+      {
+        expression: `!variables.usesGpu || (variables.accelerator != '' && has(object.spec.priorityClassName) && object.spec.priorityClassName == '${gpuPriorityClass("")}' + variables.accelerator)`,
+        message: `Pods that use GPUs must set nodeSelector ${ACCELERATOR_LABEL} and priorityClassName ${gpuPriorityClass("<accelerator>")}, so the team's per-GPU-type quota applies. RayClusters from team files do this; copy their worker template.`,
+        reason: "Forbidden",
+      },
+      {
+        expression: "variables.usesGpu || (variables.accelerator == '' && !variables.toleratesGpu)",
+        message: "Pods that use no GPU may neither select GPU nodes nor tolerate the nvidia.com/gpu taint: they would hold GPU nodes without using them. Remove the accelerator nodeSelector and the toleration.",
+        reason: "Forbidden",
+      },
+    ],
+  });
+  const services = admissionRule("ray-platform-internal-services", {
+    matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["services"] }], ...inTeamNamespaces },
+    validations: [
+      {
+        expression: "!has(object.spec.type) || object.spec.type == 'ClusterIP'",
+        message: "Services in team namespaces stay inside the cluster (type ClusterIP); reach them with kubectl port-forward.",
+        reason: "Forbidden",
+      },
+    ],
+  });
+  return [gpuPods, services];
 }

@@ -11,11 +11,14 @@ for crd in rayclusters rayjobs rayservices raycronjobs; do
   curl -fsSL "$base/helm-chart/kuberay-operator/crds/ray.io_$crd.yaml" -o "$dir/crds/ray.io_$crd.yaml" \
     || { echo "ray.io_$crd.yaml is not in v$version; removing it from the pin" >&2; rm -f "$dir/crds/ray.io_$crd.yaml"; }
 done
+curl -fsSL "$base/helm-chart/kuberay-operator/values.yaml" -o "$dir/chart-values.yaml"
+curl -fsSL "$base/helm-chart/kuberay-operator/Chart.yaml" -o "$dir/Chart.yaml"
 curl -fsSL "$base/LICENSE" -o "$dir/LICENSE"
 cat > "$dir/PROVENANCE.md" <<MD
 # KubeRay $version CRDs
 
-- Source: https://github.com/ray-project/kuberay, tag \`v$version\`, \`helm-chart/kuberay-operator/crds/\`.
+- Source: https://github.com/ray-project/kuberay, tag \`v$version\`, \`helm-chart/kuberay-operator/crds/\`,
+  and the chart's \`values.yaml\` (as \`chart-values.yaml\`) and \`Chart.yaml\`.
 - Licence: Apache License 2.0, copied here as \`LICENSE\`.
 - Pinned with \`npm run kuberay:pin -- $version\` on $(date -u +%Y-%m-%d).
 MD

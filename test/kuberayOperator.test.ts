@@ -1,6 +1,8 @@
 /** The KubeRay operator: pinned CRDs applied by the program, the chart without them. */
 import { beforeAll, describe, expect, test } from "vitest";
-import { operatorValues } from "../components/kuberayOperator";
+import { catalog } from "../config/catalog";
+import { parseQuantity } from "../config/quantity";
+import { mergeValues, operatorValues } from "../render/operatorValues";
 import { configProblems, type RegisteredResource, ofType, one, runProgram, teamsDir } from "./mocks";
 
 let resources: RegisteredResource[];
@@ -47,7 +49,7 @@ describe("Helm release", () => {
   test("runs on the system pool with requests and metrics on", () => {
     expect(one(resources, RELEASE, "kuberay-release").inputs.values).toEqual({
       nodeSelector: { "ray-platform/pool": "system" },
-      resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+      resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
       metrics: { enabled: true },
       singleNamespaceInstall: false,
     });
@@ -60,11 +62,22 @@ describe("Helm release", () => {
   });
 
   test("stack values are merged over the program's, lists replaced", () => {
-    const values = operatorValues({
-      kuberay: { version: "1.7.0", namespace: "kuberay-system", crds: [], values: { resources: { limits: { memory: "2Gi" } }, tolerations: [{ key: "a", operator: "Exists" }], batchScheduler: { enabled: true } } },
-      systemPool: undefined,
-    });
-    expect(values).toMatchObject({ resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "2Gi" } }, tolerations: [{ key: "a", operator: "Exists" }], batchScheduler: { enabled: true }, nodeSelector: {} });
+    const values = operatorValues({ resources: { limits: { memory: "2Gi" } }, tolerations: [{ key: "a", operator: "Exists" }], batchScheduler: { enabled: true } }, undefined);
+    expect(values).toMatchObject({ resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } }, tolerations: [{ key: "a", operator: "Exists" }], batchScheduler: { enabled: true }, nodeSelector: {} });
+  });
+
+  test("with the chart's own defaults merged under them, as Helm does, no request exceeds its limit", () => {
+    const chart = catalog().kuberayChartValues("1.7.0");
+    expect((chart.resources as any).limits.cpu).toBe("100m"); // the trap: the chart limits CPU to 100m
+    const effective = mergeValues(chart, one(resources, RELEASE, "kuberay-release").inputs.values).resources as any;
+    for (const key of ["cpu", "memory"]) expect(parseQuantity(effective.requests[key])!).toBeLessThanOrEqual(parseQuantity(effective.limits[key])!);
+  });
+
+  test("stack values that would put a request above a limit are refused before anything is registered", () => {
+    const problems = configProblems({ overrides: { "ray-platform:kuberay": { version: "1.7.0", values: { resources: { requests: { cpu: "2" } } } } } });
+    expect(problems).toEqual([
+      "Pulumi.dev.yaml:47:5 ray-platform:kuberay.values: the operator would request cpu 2 above its limit 1 (chart defaults, then the program's, then these values); set resources.limits.cpu at least 2.",
+    ]);
   });
 });
 

@@ -1,0 +1,19 @@
+/** Helm values of the kuberay-operator release: the program's defaults with stack overrides merged over them. */
+import deepmerge from "deepmerge";
+import { type NodePoolPlan } from "../config/nodePools";
+
+/** Lists are replaced, not appended: an override of tolerations means exactly those. */
+export const mergeValues = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> =>
+  deepmerge(base, over, { arrayMerge: (_, source) => source });
+
+export function operatorValues(overrides: Readonly<Record<string, unknown>>, systemPool: NodePoolPlan | undefined): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {
+    nodeSelector: systemPool ? { ...systemPool.selector } : {},
+    // Both limits set: Helm merges these over the chart's (cpu 100m), and a request above a limit is refused.
+    resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+    metrics: { enabled: true },
+    // Watch every namespace: teams come and go without touching the operator.
+    singleNamespaceInstall: false,
+  };
+  return mergeValues(defaults, overrides as Record<string, unknown>);
+}

@@ -1,0 +1,80 @@
+/**
+ * The admission rules of team namespaces, evaluated with a CEL interpreter over real pod and
+ * Service shapes, the way the API server evaluates a ValidatingAdmissionPolicy.
+ */
+import { evaluate } from "@marcbachmann/cel-js";
+import { describe, expect, test } from "vitest";
+import { admissionRules } from "../render/tenancy";
+import { ofType, runProgram } from "./mocks";
+
+const ruleSpec = (name: string): any => admissionRules().find((r) => r.name === name)!.policy.spec;
+
+/** The messages of the validations an object fails ([] when it is admitted). */
+function denials(ruleName: string, object: Record<string, unknown>): string[] {
+  const spec = ruleSpec(ruleName);
+  const variables: Record<string, unknown> = {};
+  for (const v of spec.variables ?? []) variables[v.name] = evaluate(v.expression, { object, variables });
+  return spec.validations.filter((v: any) => evaluate(v.expression, { object, variables }) !== true).map((v: any) => v.message);
+}
+
+const gpu = (n: number) => ({ limits: { "nvidia.com/gpu": String(n) } });
+const pod = (spec: Record<string, unknown>) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "main", image: "x" }], ...spec } });
+const T4 = { "cloud.google.com/gke-accelerator": "nvidia-tesla-t4" };
+const GPU_TOLERATION = [{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }];
+
+describe("GPU pods", () => {
+  test("a GPU worker as the platform renders it is admitted", () => {
+    expect(denials("ray-platform-gpu-pods", pod({ containers: [{ name: "w", resources: gpu(1) }], nodeSelector: T4, priorityClassName: "ray-platform-gpu-nvidia-tesla-t4", tolerations: GPU_TOLERATION }))).toEqual([]);
+  });
+
+  test("a CPU pod (a Ray head) is admitted", () => {
+    expect(denials("ray-platform-gpu-pods", pod({ nodeSelector: { "ray-platform/pool": "ray-head" } }))).toEqual([]);
+  });
+
+  test("a GPU pod with another type's PriorityClass, or none, is denied", () => {
+    const [deny] = ruleSpec("ray-platform-gpu-pods").validations;
+    expect(denials("ray-platform-gpu-pods", pod({ containers: [{ name: "w", resources: gpu(1) }], nodeSelector: { "cloud.google.com/gke-accelerator": "nvidia-tesla-a100" }, priorityClassName: "ray-platform-gpu-nvidia-tesla-t4" }))).toEqual([deny.message]);
+    expect(denials("ray-platform-gpu-pods", pod({ containers: [{ name: "w", resources: gpu(1) }], nodeSelector: T4 }))).toEqual([deny.message]);
+  });
+
+  test("GPUs asked for by an init or sidecar container count too", () => {
+    const denied = denials("ray-platform-gpu-pods", pod({ initContainers: [{ name: "sidecar", restartPolicy: "Always", resources: { requests: { "nvidia.com/gpu": "1" } } }], tolerations: GPU_TOLERATION }));
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).toMatch(/^Pods that use GPUs must set nodeSelector/);
+  });
+
+  test("a pod without GPUs may not select or tolerate GPU nodes, even through a catch-all toleration", () => {
+    const [, deny] = ruleSpec("ray-platform-gpu-pods").validations;
+    expect(denials("ray-platform-gpu-pods", pod({ nodeSelector: T4 }))).toEqual([deny.message]);
+    expect(denials("ray-platform-gpu-pods", pod({ tolerations: GPU_TOLERATION }))).toEqual([deny.message]);
+    expect(denials("ray-platform-gpu-pods", pod({ tolerations: [{ operator: "Exists" }] }))).toEqual([deny.message]);
+    expect(denials("ray-platform-gpu-pods", pod({ tolerations: [{ key: "other", operator: "Exists" }] }))).toEqual([]);
+  });
+});
+
+describe("Services", () => {
+  const svc = (type?: string) => ({ apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { ...(type ? { type } : {}), ports: [{ port: 80 }] } });
+  test("ClusterIP (or no type) is admitted; LoadBalancer and NodePort are denied", () => {
+    expect(denials("ray-platform-internal-services", svc())).toEqual([]);
+    expect(denials("ray-platform-internal-services", svc("ClusterIP"))).toEqual([]);
+    for (const type of ["LoadBalancer", "NodePort"]) {
+      expect(denials("ray-platform-internal-services", svc(type))).toEqual(["Services in team namespaces stay inside the cluster (type ClusterIP); reach them with kubectl port-forward."]);
+    }
+  });
+});
+
+test("both rules apply only in team namespaces, to every creator", () => {
+  for (const rule of admissionRules()) {
+    expect(ruleSpec(rule.name).matchConstraints.namespaceSelector).toEqual({ matchExpressions: [{ key: "ray-platform/team", operator: "Exists" }] });
+    expect(rule.binding.spec).toEqual({ policyName: rule.name, validationActions: ["Deny"] });
+    expect(ruleSpec(rule.name).failurePolicy).toBe("Fail");
+  }
+});
+
+test("every pod template of the dev stack's RayClusters, and every Service, is admitted", async () => {
+  const { resources } = await runProgram();
+  const templates = ofType(resources, "kubernetes:ray.io/v1:RayCluster").flatMap((rc) => [rc.inputs.spec.headGroupSpec.template, ...rc.inputs.spec.workerGroupSpecs.map((g: any) => g.template)]);
+  expect(templates.length).toBe(7);
+  for (const t of templates) expect(denials("ray-platform-gpu-pods", { apiVersion: "v1", kind: "Pod", metadata: t.metadata, spec: t.spec })).toEqual([]);
+  for (const s of ofType(resources, "kubernetes:core/v1:Service")) expect(denials("ray-platform-internal-services", s.inputs)).toEqual([]);
+});
