@@ -14,6 +14,7 @@ export interface GkeClusterArgs {
 
 /** APIs the platform uses; enabled by the program, never disabled on destroy (other things may use them). */
 const SERVICES = [
+  "cloudresourcemanager.googleapis.com",
   "compute.googleapis.com",
   "container.googleapis.com",
   "containerfilesystem.googleapis.com",

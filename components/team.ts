@@ -37,22 +37,26 @@ export class Team extends pulumi.ComponentResource {
     // Retained: removing a team file must not delete a namespace full of work (README: decommissioning).
     this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, render.namespace(team), { ...child, retainOnDelete: true });
     const inNamespace = { ...child, dependsOn: [this.namespace] };
+    // What bounds and isolates the namespace stays with it when the team file goes, so that
+    // leftover workloads keep their limits; access (RBAC) and Ray clusters go.
+    const kept = { ...inNamespace, retainOnDelete: true };
 
-    new k8s.core.v1.ResourceQuota(`${name}-quota`, render.resourceQuota(team), inNamespace);
+    new k8s.core.v1.ResourceQuota(`${name}-quota`, render.resourceQuota(team), kept);
     for (const { type, quota } of render.gpuQuotas(team, args.tenancy)) {
-      new k8s.core.v1.ResourceQuota(`${name}-quota-gpu-${type}`, quota, inNamespace);
+      new k8s.core.v1.ResourceQuota(`${name}-quota-gpu-${type}`, quota, kept);
     }
-    new k8s.core.v1.LimitRange(`${name}-defaults`, render.limitRange(team), inNamespace);
-    new k8s.rbac.v1.RoleBinding(`${name}-owners-admin`, render.ownersBinding(team), inNamespace);
+    new k8s.core.v1.LimitRange(`${name}-defaults`, render.limitRange(team), kept);
+    new k8s.rbac.v1.RoleBinding(`${name}-owners`, render.ownersBinding(team), inNamespace);
     new k8s.rbac.v1.RoleBinding(`${name}-ray-users`, render.rayUsersBinding(team), inNamespace);
     if (args.playground) {
       new k8s.rbac.v1.RoleBinding(`${name}-playground`, render.playgroundBinding(team), { ...child, dependsOn: [args.playground] });
     }
     for (const [policy, spec] of Object.entries(render.networkPolicies(team, args.tenancy))) {
-      new k8s.networking.v1.NetworkPolicy(`${name}-${policy}`, spec, inNamespace);
+      new k8s.networking.v1.NetworkPolicy(`${name}-${policy}`, spec, policy === "default-deny-ingress" ? kept : inNamespace);
     }
     this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-ray-sa`, render.serviceAccount(team), inNamespace);
 
+    let bucketAccess: gcp.storage.BucketIAMMember | undefined;
     if (team.bucket && args.gcp) {
       const { project, region, projectNumber } = args.gcp;
       // Retained and never force-destroyed: data outlives the team file.
@@ -69,7 +73,7 @@ export class Team extends pulumi.ComponentResource {
         },
         { parent: this, retainOnDelete: true },
       );
-      new gcp.storage.BucketIAMMember(
+      bucketAccess = new gcp.storage.BucketIAMMember(
         `${name}-bucket-ray-pods`,
         {
           bucket: this.bucket.name,
@@ -81,7 +85,8 @@ export class Team extends pulumi.ComponentResource {
     }
 
     // Cluster names are unique within the team; the component name keys on them, never on list order.
-    const rayDeps = [this.namespace, this.serviceAccount, ...args.rayClusterDependsOn];
+    // Pods mount the bucket at start: its permission must exist before the first one.
+    const rayDeps = [this.namespace, this.serviceAccount, ...(bucketAccess ? [bucketAccess] : []), ...args.rayClusterDependsOn];
     this.rayClusters = Object.fromEntries(
       team.rayClusters.map((plan) => [
         plan.name,

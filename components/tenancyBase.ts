@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { admissionRules, gpuPriorityClasses, rayUserRole, type TenancyContext } from "../render/tenancy";
+import { admissionRules, gpuPriorityClasses, rayUserRole, teamOwnerRole, type TenancyContext } from "../render/tenancy";
 
 export interface TenancyBaseArgs {
   readonly gpuTypes: TenancyContext["gpuTypes"];
@@ -14,12 +14,14 @@ export interface TenancyBaseArgs {
  */
 export class TenancyBase extends pulumi.ComponentResource {
   readonly rayUserRole: k8s.rbac.v1.ClusterRole;
+  readonly teamOwnerRole: k8s.rbac.v1.ClusterRole;
   readonly priorityClasses: Record<string, k8s.scheduling.v1.PriorityClass>;
 
   constructor(name: string, args: TenancyBaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ray-platform:tenancy:Base", name, {}, opts);
     const child = { parent: this, provider: args.provider };
     this.rayUserRole = new k8s.rbac.v1.ClusterRole(`${name}-ray-user`, rayUserRole(), child);
+    this.teamOwnerRole = new k8s.rbac.v1.ClusterRole(`${name}-team-owner`, teamOwnerRole(), child);
     this.priorityClasses = Object.fromEntries(
       gpuPriorityClasses(args).map(({ type, priorityClass }) => [type, new k8s.scheduling.v1.PriorityClass(`${name}-gpu-${type}`, priorityClass, child)]),
     );

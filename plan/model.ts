@@ -151,7 +151,7 @@ function teamViews(resources: readonly RegisteredResource[]): TeamView[] {
         description: ns.metadata.annotations?.["ray-platform/description"],
         quota: main,
         gpuQuota,
-        owners: subjects("owners-admin"),
+        owners: subjects("owners"),
         members: subjects("ray-users"),
         bucket: bucket?.name,
         rayClusters: inNs(T.rayCluster).map(rayClusterView),

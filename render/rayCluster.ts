@@ -21,7 +21,7 @@ const OBJECT_STORE_FRACTION = 0.3;
 const RAY_UID = 1000;
 const RAY_GID = 100;
 
-/** The pod-level security every platform container meets: Pod Security "restricted". */
+/** The container security context every platform container gets: it meets Pod Security "restricted". */
 const restricted = {
   allowPrivilegeEscalation: false,
   capabilities: { drop: ["ALL"] },
@@ -227,7 +227,13 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
       name: c.name,
       namespace: c.namespace,
       labels: clusterLabels(c),
-      annotations: c.description ? { "ray-platform/description": c.description } : undefined,
+      annotations: {
+        ...(c.description ? { "ray-platform/description": c.description } : {}),
+        // The CRD's workerGroupSpecs is an atomic list: once the autoscaler has scaled a group it
+        // owns the whole list, and an update from a team file must take it back (resetting
+        // autoscaled groups to minReplicas, from where the autoscaler scales again).
+        "pulumi.com/patchForce": "true",
+      },
     },
     spec,
   };

@@ -9,8 +9,9 @@ import { type Member, PLAYGROUND, type TeamPlan } from "../config/teams";
 
 export const TEAM_LABEL = "ray-platform/team";
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "ray-platform" };
-/** ClusterRole bound in each team namespace (never cluster-wide) to owners and contributors. */
+/** ClusterRoles bound in each team namespace (never cluster-wide): members, and owners on top. */
 export const RAY_USER_ROLE = "ray-platform:ray-user";
+export const TEAM_OWNER_ROLE = "ray-platform:team-owner";
 /** Ports on Ray pods the platform itself needs to reach. */
 export const RAY_PORTS = { gcs: 6379, dashboard: 8265, client: 10001, metrics: 8080 } as const;
 
@@ -90,11 +91,11 @@ function subjects(members: readonly Member[]): k8s.rbac.v1.Subject[] {
   return members.map((m) => ({ kind: m.kind, name: m.name, apiGroup: "rbac.authorization.k8s.io" }));
 }
 
-/** Owners: Kubernetes' built-in `admin` role, in the team namespace only. */
+/** Owners: run any workload in the team namespace (TEAM_OWNER_ROLE), in that namespace only. */
 export function ownersBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
   return {
-    metadata: meta(team, "owners-admin"),
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+    metadata: meta(team, "owners"),
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: TEAM_OWNER_ROLE },
     subjects: subjects(team.owners),
   };
 }
@@ -175,20 +176,41 @@ export function workloadIdentityPrincipal(projectNumber: string, project: string
 
 // --- Cluster-wide pieces, shared by every team ---------------------------------------------
 
-/** What owners and contributors may do in a namespace they are bound in. */
+const ALL = ["get", "list", "watch", "create", "update", "patch", "delete"];
+const READ = ["get", "list", "watch"];
+
+/** What owners and contributors may do in a namespace they are bound in: Ray work. */
 export function rayUserRole(): k8s.rbac.v1.ClusterRole {
-  const all = ["get", "list", "watch", "create", "update", "patch", "delete"];
-  const read = ["get", "list", "watch"];
   return {
     metadata: { name: RAY_USER_ROLE, labels: MANAGED_BY },
     rules: [
-      { apiGroups: ["ray.io"], resources: ["rayclusters", "rayjobs", "rayservices", "raycronjobs"], verbs: all },
-      { apiGroups: ["ray.io"], resources: ["rayclusters/status", "rayjobs/status", "rayservices/status", "raycronjobs/status"], verbs: read },
-      { apiGroups: [""], resources: ["pods", "services", "endpoints", "events", "resourcequotas", "limitranges", "serviceaccounts"], verbs: read },
+      { apiGroups: ["ray.io"], resources: ["rayclusters", "rayjobs", "rayservices", "raycronjobs"], verbs: ALL },
+      { apiGroups: ["ray.io"], resources: ["rayclusters/status", "rayjobs/status", "rayservices/status", "raycronjobs/status"], verbs: READ },
+      { apiGroups: [""], resources: ["pods", "services", "endpoints", "events", "resourcequotas", "limitranges", "serviceaccounts"], verbs: READ },
       { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
       { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["get", "create"] },
-      { apiGroups: [""], resources: ["configmaps", "persistentvolumeclaims"], verbs: all },
-      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: read },
+      { apiGroups: [""], resources: ["configmaps", "persistentvolumeclaims"], verbs: ALL },
+      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: READ },
+    ],
+  };
+}
+
+/**
+ * What owners may do besides Ray work: run and manage any workload of their own. Unlike
+ * Kubernetes' built-in `admin`, not change NetworkPolicies, quotas or RoleBindings: the
+ * team's isolation, limits and members come from its team file.
+ */
+export function teamOwnerRole(): k8s.rbac.v1.ClusterRole {
+  return {
+    metadata: { name: TEAM_OWNER_ROLE, labels: MANAGED_BY },
+    rules: [
+      { apiGroups: [""], resources: ["pods", "services", "secrets", "serviceaccounts", "configmaps", "persistentvolumeclaims"], verbs: ALL },
+      { apiGroups: [""], resources: ["pods/attach", "pods/eviction"], verbs: ["get", "create"] },
+      { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ALL },
+      { apiGroups: ["apps"], resources: ["deployments/scale", "statefulsets/scale"], verbs: ["get", "update", "patch"] },
+      { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ALL },
+      { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: READ },
+      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: READ },
     ],
   };
 }

@@ -92,6 +92,10 @@ describe("autoscaling", () => {
     expect(head(rc).restartPolicy).toBeUndefined();
   });
 
+  test("an update from a team file takes the worker groups back from the autoscaler (the CRD's list is atomic)", () => {
+    expect(rayCluster("recsys", "two-tower").metadata.annotations["pulumi.com/patchForce"]).toBe("true");
+  });
+
   test("is off for fixed-size clusters, which keep their replicas", () => {
     const rc = rayCluster("ray-playground", "my-cluster");
     expect(rc.spec.enableInTreeAutoscaling).toBeUndefined();

@@ -31,8 +31,14 @@ describe("namespace", () => {
     expect(ns.metadata.annotations).toMatchObject({ "ray-platform/description": "Recommendation models (retrieval and ranking) for the home page.", "ray-platform/owners": "ml-recsys-leads@example.com" });
   });
 
-  test("is retained when the team file goes, as is the team's bucket", () => {
-    expect(one(resources, T.ns, "recsys-namespace").options.retainOnDelete).toBe(true);
+  test("is retained when the team file goes, with its quotas and default-deny policy, as is the team's bucket", () => {
+    for (const name of ["recsys-namespace", "recsys-quota", "recsys-quota-gpu-t4", "recsys-defaults", "recsys-default-deny-ingress"]) {
+      expect(resources.find((r) => r.name === name)!.options.retainOnDelete, name).toBe(true);
+    }
+    // Access and the permissive policies go with the team file.
+    for (const name of ["recsys-owners", "recsys-ray-users", "recsys-allow-same-namespace"]) {
+      expect(resources.find((r) => r.name === name)!.options.retainOnDelete, name).toBe(false);
+    }
     const bucket = one(resources, T.bucket, "recsys-bucket");
     expect(bucket.options.retainOnDelete).toBe(true);
     expect(bucket.inputs).toMatchObject({ name: "my-ml-platform-dev-ray-recsys", uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", forceDestroy: false, location: "US-CENTRAL1" });
@@ -67,10 +73,17 @@ describe("quotas", () => {
 describe("RBAC", () => {
   const subjects = (ns: string, name: string) => k8sObject(resources, T.binding, ns, name).subjects.map((s: any) => `${s.kind}:${s.name}`);
 
-  test("owners are admins of their namespace only", () => {
-    const b = k8sObject(resources, T.binding, "recsys", "owners-admin");
-    expect(b.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" });
-    expect(subjects("recsys", "owners-admin")).toEqual(["Group:ml-recsys-leads@example.com"]);
+  test("owners run any workload of their namespace, but cannot change its isolation, quota or members", () => {
+    const b = k8sObject(resources, T.binding, "recsys", "owners");
+    expect(b.roleRef).toEqual({ apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "ray-platform:team-owner" });
+    expect(subjects("recsys", "owners")).toEqual(["Group:ml-recsys-leads@example.com"]);
+    const role = one(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "tenancy-team-owner").inputs;
+    const verbs = (group: string, resource: string) => role.rules.filter((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r: any) => r.verbs);
+    expect(verbs("apps", "deployments")).toEqual(expect.arrayContaining(["create", "delete"]));
+    expect(verbs("", "secrets")).toEqual(expect.arrayContaining(["create", "get"]));
+    expect(verbs("networking.k8s.io", "networkpolicies")).toEqual(["get", "list", "watch"]);
+    expect(verbs("rbac.authorization.k8s.io", "rolebindings")).toEqual(["get", "list", "watch"]);
+    expect(verbs("", "resourcequotas")).toEqual([]);
     expect(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")).toEqual([]);
   });
 
@@ -118,6 +131,11 @@ describe("identity", () => {
         member: "principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/my-ml-platform-dev.svc.id.goog/subject/ns/recsys/sa/ray",
       },
     ]);
+  });
+
+  test("RayClusters wait for the bucket permission, which their pods need to mount the bucket", () => {
+    const access = one(resources, T.bucketIam, "recsys-bucket-ray-pods");
+    expect(one(resources, "ray-platform:ray:RayCluster", "recsys-two-tower").options.dependsOn).toContain(access.urn);
   });
 
   test("a team without bucket: true gets none", () => {
