@@ -23,8 +23,10 @@ export const SIDECARS = {
   gcsfuse: { cpu: 0.25, memoryGi: 0.5 },
 } as const;
 
-/** Ray's own resource settings, which must not fight with the container resources the platform sets. */
+/** Ray's own resource settings; KubeRay refuses them next to the group's `resources` (rayResources). */
 const RESOURCE_PARAMS = ["num-cpus", "num-gpus", "memory", "resources"];
+/** Set by the platform: its Services, NetworkPolicies and tools depend on these ports and addresses. */
+const PLATFORM_PARAMS = ["port", "address", "node-ip-address", "dashboard-host", "dashboard-port", "ray-client-server-port", "metrics-export-port", "block"];
 
 export interface GroupPlan {
   readonly name: string;
@@ -37,6 +39,8 @@ export interface GroupPlan {
   /** Sized to take one whole node of its pool. */
   readonly sizedToNode: boolean;
   readonly rayStartParams: Readonly<Record<string, string>>;
+  /** Ray logical resources of the group (the CRD's group `resources`), when set. */
+  readonly rayResources?: Readonly<Record<string, string>>;
 }
 
 export interface WorkerGroupPlan extends GroupPlan {
@@ -193,7 +197,7 @@ function planReplicas(g: WorkerGroupValues, path: PathSegment[], fail: (path: Pa
 }
 
 /** What head and worker groups have in common; the head's name is "head". */
-type GroupValues = Pick<WorkerGroupValues, "cpu" | "memory" | "pool" | "rayStartParams"> & { name?: string; gpu?: WorkerGroupValues["gpu"] };
+type GroupValues = Pick<WorkerGroupValues, "cpu" | "memory" | "pool" | "rayStartParams" | "rayResources"> & { name?: string; gpu?: WorkerGroupValues["gpu"] };
 
 function planGroup(
   values: GroupValues,
@@ -203,13 +207,6 @@ function planGroup(
   sidecars: readonly { cpu: number; memoryGi: number }[],
   fail: (path: PathSegment[], message: string) => void,
 ): GroupPlan | undefined {
-  const rayStartParams = Object.fromEntries(Object.entries(values.rayStartParams).map(([k, v]) => [k, String(v)]));
-  const explicit = values.cpu !== undefined || values.memory !== undefined || values.gpu !== undefined;
-  const clash = Object.keys(rayStartParams).filter((k) => RESOURCE_PARAMS.includes(k));
-  if (explicit && clash.length > 0) {
-    fail([...path, "rayStartParams", clash[0]], `${clash.map((k) => `"${k}"`).join(", ")} in rayStartParams conflicts with the group's cpu/memory/gpu (KubeRay rejects both); remove it from rayStartParams and keep cpu/memory/gpu.`);
-    return undefined;
-  }
   if (kind === "head" && values.gpu) {
     fail([...path, "gpu"], "heads never take a GPU node; remove gpu from head and add a GPU worker group.");
     return undefined;
@@ -248,7 +245,46 @@ function planGroup(
       return undefined;
     }
   }
-  return { name: values.name ?? "head", pool, gpu, cpu, memoryBytes, sizedToNode: values.cpu === undefined && values.memory === undefined, rayStartParams };
+  const strings = (m: Readonly<Record<string, string | number | boolean>> | undefined) => (m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)])) : undefined);
+  const rayStartParams = strings(values.rayStartParams)!;
+  const rayResources = strings(values.rayResources);
+  if (!checkRayStartParams(rayStartParams, rayResources, { cpu, memoryBytes, gpus: gpu?.count ?? 0 }, [...path, "rayStartParams"], fail)) return undefined;
+  return { name: values.name ?? "head", pool, gpu, cpu, memoryBytes, sizedToNode: values.cpu === undefined && values.memory === undefined, rayStartParams, rayResources };
+}
+
+/**
+ * rayStartParams may tell Ray to use less than the container has (num-cpus: "0" keeps tasks
+ * off a head), never more; they may not move the ports the platform relies on, and they follow
+ * KubeRay's rules (no `labels`, no resource settings next to the group's `resources`).
+ */
+function checkRayStartParams(
+  params: Readonly<Record<string, string>>,
+  rayResources: Readonly<Record<string, string>> | undefined,
+  container: { cpu: number; memoryBytes: number; gpus: number },
+  path: PathSegment[],
+  fail: (path: PathSegment[], message: string) => void,
+): boolean {
+  let ok = true;
+  const bad = (key: string, message: string) => {
+    ok = false;
+    fail([...path, key], message);
+  };
+  for (const key of Object.keys(params)) {
+    if (PLATFORM_PARAMS.includes(key)) bad(key, `is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.`);
+    if (key === "labels") bad(key, `KubeRay refuses rayStartParams.labels; remove it.`);
+    if (rayResources && Object.keys(rayResources).length > 0 && RESOURCE_PARAMS.includes(key)) {
+      bad(key, `"${key}" next to rayResources: KubeRay refuses resource settings in both places; keep one of them.`);
+    }
+  }
+  const most = { "num-cpus": container.cpu, "num-gpus": container.gpus, memory: container.memoryBytes } as Record<string, number>;
+  const unit = { "num-cpus": "CPUs", "num-gpus": "GPUs", memory: "bytes of memory" } as Record<string, string>;
+  for (const [key, limit] of Object.entries(most)) {
+    if (params[key] === undefined) continue;
+    const n = Number(params[key]);
+    if (!Number.isFinite(n) || n < 0) bad(key, `${show(params[key])} is not a number; write a whole number such as "0".`);
+    else if (n > limit) bad(key, `tells Ray it has ${n} ${unit[key]}, but its container has ${limit}; Ray would schedule work that cannot run. Ask for at most ${limit}, or give the group more.`);
+  }
+  return ok;
 }
 
 /** The pool a group goes to; undefined for no placement (existing mode without pools); null after a failure. */

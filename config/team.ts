@@ -31,7 +31,10 @@ const resourcesShape = {
   memory: quantity("memory").optional(),
   /** Node pool; default: the only pool that fits (role ray-head for heads, the GPU type's pool for workers). */
   pool: z.string().optional(),
+  /** Extra `ray start` flags, e.g. num-cpus: "0" to keep tasks off a head. */
   rayStartParams,
+  /** Ray logical resources of the group (KubeRay's group `resources`), e.g. { CPU: "8", my_accelerator: "1" }. */
+  rayResources: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 };
 
 export const workerGroupSchema = strictObject({

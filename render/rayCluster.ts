@@ -197,6 +197,7 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
       // Never LoadBalancer or NodePort: the dashboard and client port stay inside the cluster.
       serviceType: "ClusterIP",
       rayStartParams: { "dashboard-host": "0.0.0.0", "metrics-export-port": String(RAY_PORTS.metrics), ...c.head.rayStartParams },
+      resources: c.head.rayResources,
       template: headTemplate(c),
     },
     workerGroupSpecs: c.workerGroups.map((g) => ({
@@ -206,6 +207,7 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
       minReplicas: g.minReplicas,
       maxReplicas: g.maxReplicas,
       rayStartParams: { "metrics-export-port": String(RAY_PORTS.metrics), ...g.rayStartParams },
+      resources: g.rayResources,
       template: workerTemplate(c, g),
     })),
   };

@@ -51,7 +51,7 @@ describe("team files", () => {
 
   test("an unknown key (a typo) names the closest allowed key", () => {
     expect(teamProblems(GOOD.replace("        maxReplicas: 2", "        maxReplica: 2"))).toEqual([
-      'teams/vision.yaml:16:9 rayClusters[0].workerGroups[0].maxReplica: unknown key "maxReplica"; did you mean "maxReplicas"? Allowed keys: name, cpu, memory, pool, rayStartParams, gpu, replicas, minReplicas, maxReplicas.',
+      'teams/vision.yaml:16:9 rayClusters[0].workerGroups[0].maxReplica: unknown key "maxReplica"; did you mean "maxReplicas"? Allowed keys: name, cpu, memory, pool, rayStartParams, rayResources, gpu, replicas, minReplicas, maxReplicas.',
     ]);
   });
 
@@ -161,11 +161,22 @@ describe("team files", () => {
     ]);
   });
 
-  test("Ray's resource parameters next to the group's own resources", () => {
-    const text = GOOD.replace("        gpu: { type: t4 }", '        gpu: { type: t4 }\n        rayStartParams:\n          num-gpus: "1"');
-    expect(teamProblems(text)).toEqual([
-      'teams/vision.yaml:16:21 rayClusters[0].workerGroups[0].rayStartParams.num-gpus: "num-gpus" in rayStartParams conflicts with the group\'s cpu/memory/gpu (KubeRay rejects both); remove it from rayStartParams and keep cpu/memory/gpu.',
+  test("rayStartParams: more than the container has, Ray resources set twice, labels, and the platform's ports", () => {
+    const withParams = (params: string, extra = "") => GOOD.replace("        gpu: { type: t4 }", `        gpu: { type: t4 }${extra}\n        rayStartParams:\n${params}`);
+    expect(teamProblems(withParams('          num-gpus: "2"'))).toEqual([
+      "teams/vision.yaml:16:21 rayClusters[0].workerGroups[0].rayStartParams.num-gpus: tells Ray it has 2 GPUs, but its container has 1; Ray would schedule work that cannot run. Ask for at most 1, or give the group more.",
     ]);
+    expect(teamProblems(withParams('          num-cpus: "4"', "\n        rayResources: { CPU: 4 }"))).toEqual([
+      'teams/vision.yaml:17:21 rayClusters[0].workerGroups[0].rayStartParams.num-cpus: "num-cpus" next to rayResources: KubeRay refuses resource settings in both places; keep one of them.',
+    ]);
+    expect(teamProblems(withParams('          labels: "a=b"\n          port: "6380"'))).toEqual([
+      "teams/vision.yaml:16:19 rayClusters[0].workerGroups[0].rayStartParams.labels: KubeRay refuses rayStartParams.labels; remove it.",
+      "teams/vision.yaml:17:17 rayClusters[0].workerGroups[0].rayStartParams.port: is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.",
+    ]);
+  });
+
+  test("rayStartParams may ask Ray for less than the container has (no tasks on the head)", () => {
+    expect(teamProblems(GOOD.replace("  - name: detector", '  - name: detector\n    head:\n      cpu: 4\n      memory: 16Gi\n      rayStartParams: { num-cpus: "0" }'))).toEqual([]);
   });
 
   test("more GPUs per worker than a node has, and more CPU than a node gives", () => {

@@ -169,6 +169,7 @@ describe("validity", () => {
       minReplicas: fc.integer({ min: 0, max: 2 }),
       extra: fc.integer({ min: 0, max: 3 }),
       cpu: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+      custom: fc.boolean(),
     });
     const cluster = fc.record({
       groups: fc.array(group, { minLength: 0, maxLength: 3 }),
@@ -197,6 +198,7 @@ describe("validity", () => {
                 name: `g${i}`,
                 ...(g.gpu ? { gpu: { type: g.gpu } } : {}),
                 ...(g.cpu ? { cpu: g.cpu, memory: `${g.cpu * 4}Gi` } : {}),
+                ...(g.custom ? { rayResources: { my_accelerator: 1 } } : {}),
                 minReplicas: g.minReplicas,
                 maxReplicas: g.minReplicas + g.extra,
               })),
@@ -207,6 +209,7 @@ describe("validity", () => {
         const config = { ...stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackText), "ray-platform:teamsDir": dir };
         const platform = loadPlatformConfig({ stack: "dev", config, stackFileText: stackText, projectDir: PROJECT_DIR });
         const rc = renderRayCluster(platform.teams[0].rayClusters[0]);
+        c.groups.forEach((g, i) => expect((rc.spec.workerGroupSpecs as any)[i].resources).toEqual(g.custom ? { my_accelerator: "1" } : undefined));
         expect(validator.problems(rc)).toEqual([]);
         expect(kubeRayControllerProblems(rc)).toEqual([]);
         fs.rmSync(dir, { recursive: true });
