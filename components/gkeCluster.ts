@@ -61,11 +61,12 @@ export class GkeCluster extends pulumi.ComponentResource {
     );
 
     // Never the Compute Engine default account: it has Editor on the project.
+    const nodeAccountId = `${gke.clusterName.slice(0, 24).replace(/-+$/, "")}-nodes`; // 6 to 30 characters
     this.nodeServiceAccount = new gcp.serviceaccount.Account(
       `${name}-nodes`,
       {
         project,
-        accountId: `${gke.clusterName.slice(0, 24).replace(/-+$/, "")}-nodes`, // 6 to 30 characters
+        accountId: nodeAccountId,
         displayName: `GKE nodes of ${gke.clusterName} (ray-platform)`,
       },
       afterServices,
@@ -141,7 +142,11 @@ export class GkeCluster extends pulumi.ComponentResource {
     this.nodePools = Object.fromEntries(
       args.pools.map((pool) => [
         pool.name,
-        new NodePool(`${name}-${pool.name}`, { pool, gke, cluster: this.cluster.id, serviceAccountEmail: this.nodeServiceAccount.email }, parent),
+        new NodePool(
+          `${name}-${pool.name}`,
+          { pool, gke, cluster: this.cluster.id, serviceAccountEmail: this.nodeServiceAccount.email, serviceAccountId: nodeAccountId },
+          parent,
+        ),
       ]),
     );
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { type GkeSettings } from "../config/load";
@@ -9,18 +10,48 @@ export interface NodePoolArgs {
   /** The cluster's id (projects/<p>/locations/<l>/clusters/<name>). */
   readonly cluster: pulumi.Input<string>;
   readonly serviceAccountEmail: pulumi.Input<string>;
+  /** The node service account's id, known before it exists: part of what names the pool. */
+  readonly serviceAccountId: string;
 }
 
 const TAINT_EFFECT = { NoSchedule: "NO_SCHEDULE" } as const;
+
+/** The node settings GKE cannot change in place: changing any of them replaces the pool. */
+function immutableNodeConfig(pool: NodePoolPlan, gke: GkeSettings) {
+  return {
+    machineType: pool.machineType,
+    imageType: "COS_CONTAINERD",
+    diskSizeGb: pool.diskSizeGb,
+    diskType: pool.diskType,
+    spot: pool.spot,
+    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+    taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT[t.effect] })),
+    guestAccelerators: pool.gpu
+      ? [{ type: pool.gpu.gkeType, count: pool.gpu.count, gpuDriverInstallationConfig: { gpuDriverVersion: gke.gpuDriverVersion } }]
+      : undefined,
+    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+    metadata: { "disable-legacy-endpoints": "true" },
+  };
+}
+
+/**
+ * The pool's GKE name: its configured name plus a hash of what cannot change in place. A
+ * change of those gives a new name, so Pulumi creates the new pool before deleting the old
+ * one and pods move over instead of waiting for nodes; a fixed name would need
+ * deleteBeforeReplace and leave the pool's pods nowhere to go meanwhile.
+ */
+export function poolGkeName(pool: NodePoolPlan, gke: GkeSettings, serviceAccountId: string): string {
+  const shape = JSON.stringify({ ...immutableNodeConfig(pool, gke), serviceAccountId });
+  return `${pool.name}-${createHash("sha256").update(shape).digest("hex").slice(0, 6)}`;
+}
 
 /**
  * One GKE node pool from `ray-platform:nodePools`.
  *
  * Changing the machine type, GPU type or count, driver version, taints, disk, spot or
- * service account REPLACES the pool: GKE drains and deletes its nodes and creates new ones
- * (`npm run plan -- --diff` flags these). Because the pool keeps its name, the old pool must
- * go first (`deleteBeforeReplace`), so pods on it are rescheduled when the new one is up.
- * Labels and autoscaling limits update in place. Node counts belong to the autoscaler.
+ * service account REPLACES the pool (`npm run plan -- --diff` flags it): the new pool, under
+ * a new name, comes up before GKE drains and deletes the old one. Labels, zones and
+ * autoscaling limits update in place. Node counts belong to the autoscaler.
  */
 export class NodePool extends pulumi.ComponentResource {
   readonly nodePool: gcp.container.NodePool;
@@ -28,42 +59,31 @@ export class NodePool extends pulumi.ComponentResource {
   constructor(name: string, args: NodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ray-platform:gke:NodePool", name, {}, opts);
     const { pool, gke } = args;
-    const gpu = pool.gpu;
     this.nodePool = new gcp.container.NodePool(
       name,
       {
-        name: pool.name,
+        name: poolGkeName(pool, gke, args.serviceAccountId),
         project: gke.project,
         location: gke.clusterLocation,
         cluster: args.cluster,
         nodeLocations: [...pool.zones],
         // Counts are for the whole pool, not per zone; GPU pools take capacity in any zone that has it.
-        autoscaling: { totalMinNodeCount: pool.minNodes, totalMaxNodeCount: pool.maxNodes, locationPolicy: gpu ? "ANY" : "BALANCED" },
+        autoscaling: { totalMinNodeCount: pool.minNodes, totalMaxNodeCount: pool.maxNodes, locationPolicy: pool.gpu ? "ANY" : "BALANCED" },
         initialNodeCount: pool.minNodes === 0 ? 0 : Math.ceil(pool.minNodes / pool.zones.length),
         management: { autoRepair: true, autoUpgrade: true },
         upgradeSettings: { strategy: "SURGE", maxSurge: 1, maxUnavailable: 0 },
         nodeConfig: {
-          machineType: pool.machineType,
-          imageType: "COS_CONTAINERD",
-          diskSizeGb: pool.diskSizeGb,
-          diskType: pool.diskType,
-          spot: pool.spot,
+          ...immutableNodeConfig(pool, gke),
           serviceAccount: args.serviceAccountEmail,
-          oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+          // Pods find the pool by these labels, never by its GKE name.
           labels: { ...pool.nodeLabels },
-          taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT[t.effect] })),
-          guestAccelerators: gpu
-            ? [{ type: gpu.gkeType, count: gpu.count, gpuDriverInstallationConfig: { gpuDriverVersion: gke.gpuDriverVersion } }]
-            : undefined,
+          resourceLabels: { "ray-platform-pool": pool.name },
           gcfsConfig: { enabled: gke.imageStreaming },
           gvnic: { enabled: true },
           workloadMetadataConfig: { mode: "GKE_METADATA" },
-          shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-          metadata: { "disable-legacy-endpoints": "true" },
-          resourceLabels: { "ray-platform-pool": pool.name },
         },
       },
-      { parent: this, deleteBeforeReplace: true, ignoreChanges: ["initialNodeCount", "nodeCount"] },
+      { parent: this, ignoreChanges: ["initialNodeCount", "nodeCount"] },
     );
     this.registerOutputs({ name: this.nodePool.name });
   }

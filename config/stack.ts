@@ -22,8 +22,8 @@ export const gpuRequestSchema = strictObject({
 });
 
 export const nodePoolSchema = strictObject({
-  /** GKE node pool name; also the `ray-platform/pool` node label. At most 40 characters (GKE's limit). */
-  name: dnsLabel("1123", 40),
+  /** Pool name: the `ray-platform/pool` node label, and the GKE pool's name with a 7-character suffix (GKE allows 40). */
+  name: dnsLabel("1035", 33),
   /** system: KubeRay operator and platform add-ons; ray-head: Ray head pods; ray-worker: Ray workers. */
   role: oneOf(["system", "ray-head", "ray-worker"], "node pool role").default("ray-worker"),
   /** Compute Engine machine type, e.g. n1-standard-16 or a2-highgpu-1g. Required in gke mode. */
@@ -47,8 +47,8 @@ export const nodePoolSchema = strictObject({
 });
 
 export const gkeSchema = strictObject({
-  /** GKE cluster name (at most 40 characters). */
-  clusterName: dnsLabel("1123", 40).default("ray-platform"),
+  /** GKE cluster name (at most 40 characters, starting with a letter). */
+  clusterName: dnsLabel("1035", 40).default("ray-platform"),
   /** regional: control plane replicated across the region's zones; zonal: in the first of `zones`. */
   location: oneOf(["regional", "zonal"], "cluster location").default("regional"),
   /** Zones where nodes run (node locations), in gcp:region. */

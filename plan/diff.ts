@@ -34,10 +34,11 @@ const DATA_TYPES: Record<string, { what: string; consequence: string }> = {
   [TYPES.nodePool]: { what: "node pool", consequence: "its nodes are drained and deleted" },
 };
 
-/** Node pool fields GKE cannot change in place: a change replaces the pool and drains its nodes. */
-const POOL_REPLACING = ["nodeConfig.machineType", "nodeConfig.guestAccelerators", "nodeConfig.diskSizeGb", "nodeConfig.diskType", "nodeConfig.spot", "nodeConfig.serviceAccount", "nodeConfig.oauthScopes", "nodeConfig.taints", "name"];
 /** Cluster fields whose change recreates the cluster. */
 const CLUSTER_REPLACING = ["name", "location", "network", "subnetwork", "ipAllocationPolicy", "privateClusterConfig.masterIpv4CidrBlock"];
+
+/** A pool as people name it: its `ray-platform/pool` label, not its hashed GKE name. */
+export const poolLabel = (r: { inputs: Record<string, any> }): string => r.inputs.nodeConfig?.labels?.["ray-platform/pool"] ?? r.inputs.name;
 
 const pathOf = (p: (string | number)[]) => p.map((s) => (typeof s === "number" ? `[${s}]` : s)).join(".").replace(/\.\[/g, "[");
 
@@ -55,17 +56,20 @@ export function diffPlans(base: readonly RegisteredResource[], head: readonly Re
     const fields = [...new Set(diff(old.inputs, r.inputs).map((d) => pathOf(d.path)))].sort();
     if (fields.length === 0) continue;
     changes.push({ type: r.type, name: r.name, urn: r.urn, kind: "change", fields });
-    const replacing = r.type === TYPES.nodePool ? POOL_REPLACING : r.type === TYPES.cluster ? CLUSTER_REPLACING : [];
-    const hits = fields.filter((f) => replacing.some((p) => f === p || f.startsWith(`${p}.`) || f.startsWith(`${p}[`)));
-    if (hits.length > 0) {
-      dangers.push({ urn: r.urn, what: `${r.type === TYPES.nodePool ? "node pool" : "GKE cluster"} ${r.inputs.name} is REPLACED (${hits.join(", ")} cannot change in place)` });
+    if (r.type === TYPES.nodePool && fields.includes("name")) {
+      // A pool's GKE name hashes what cannot change in place (components/nodePool.ts): a new name is a new pool.
+      const why = fields.filter((f) => f.startsWith("nodeConfig."));
+      dangers.push({ urn: r.urn, what: `node pool ${poolLabel(r)} is REPLACED: ${r.inputs.name} comes up, then ${old.inputs.name} is drained and deleted (${why.join(", ")} cannot change in place)` });
     }
+    const hits = r.type === TYPES.cluster ? fields.filter((f) => CLUSTER_REPLACING.some((p) => f === p || f.startsWith(`${p}.`))) : [];
+    if (hits.length > 0) dangers.push({ urn: r.urn, what: `GKE cluster ${r.inputs.name} is REPLACED (${hits.join(", ")} cannot change in place)` });
   }
   for (const r of base) {
     if (after.has(r.urn)) continue;
     changes.push({ type: r.type, name: r.name, urn: r.urn, kind: "remove", fields: [] });
     const data = DATA_TYPES[r.type];
-    if (data) dangers.push({ urn: r.urn, what: `${data.what} ${r.inputs.metadata?.name ?? r.inputs.name ?? r.name} is DELETED (${data.consequence})` });
+    const label = r.type === TYPES.nodePool ? poolLabel(r) : (r.inputs.metadata?.name ?? r.inputs.name ?? r.name);
+    if (data) dangers.push({ urn: r.urn, what: `${data.what} ${label} is DELETED (${data.consequence})` });
   }
   const order = { remove: 0, change: 1, add: 2 };
   changes.sort((a, b) => order[a.kind] - order[b.kind] || a.urn.localeCompare(b.urn));

@@ -23,6 +23,8 @@ const TEAM_LABEL = "ray-platform/team";
 
 export interface PoolView {
   name: string;
+  /** Name in GKE: the pool's name and a hash of what cannot change in place. */
+  gkeName: string;
   machineType: string;
   gpu?: { type: string; count: number };
   minNodes: number;
@@ -118,7 +120,8 @@ export function platformView(resources: readonly RegisteredResource[]): Platform
 function poolView(p: Any): PoolView {
   const accel = p.nodeConfig?.guestAccelerators?.[0];
   return {
-    name: p.name,
+    name: p.nodeConfig?.labels?.["ray-platform/pool"] ?? p.name,
+    gkeName: p.name,
     machineType: p.nodeConfig?.machineType,
     gpu: accel && { type: accel.type, count: accel.count },
     minNodes: p.autoscaling?.totalMinNodeCount ?? 0,

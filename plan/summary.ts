@@ -49,9 +49,9 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string;
   }
   if (view.pools.length > 0) {
     out.push("Node pools");
-    const rows = [["NAME", "MACHINE", "GPU", "NODES", "SPOT", "ZONES", "DRIVER"]];
+    const rows = [["NAME", "GKE NAME", "MACHINE", "GPU", "NODES", "SPOT", "ZONES", "DRIVER"]];
     for (const p of view.pools) {
-      rows.push([p.name, p.machineType, p.gpu ? `${p.gpu.count}x ${p.gpu.type}` : "-", `${p.minNodes}-${p.maxNodes}`, p.spot ? "yes" : "no", zoneSuffixes(p.zones), p.driver ?? "-"]);
+      rows.push([p.name, p.gkeName, p.machineType, p.gpu ? `${p.gpu.count}x ${p.gpu.type}` : "-", `${p.minNodes}-${p.maxNodes}`, p.spot ? "yes" : "no", zoneSuffixes(p.zones), p.driver ?? "-"]);
     }
     out.push(...table(rows).map((l) => `  ${l}`), "");
   }

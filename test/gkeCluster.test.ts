@@ -1,6 +1,11 @@
 /** The GKE layer of the dev stack, as the mock engine records it. */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { type RegisteredResource, one, ofType, runProgram, secretValue } from "./mocks";
+import { poolGkeName } from "../components/nodePool";
+import { loadPlatformConfig } from "../config/load";
+import { stackConfigFromText } from "../plan/engine";
+import { PROJECT_DIR, type RegisteredResource, one, ofType, runProgram, secretValue } from "./mocks";
 
 let resources: RegisteredResource[];
 beforeAll(async () => {
@@ -80,14 +85,14 @@ test("an Artifact Registry remote repository proxies Docker Hub in the cluster's
 
 describe("node pools", () => {
   test("one per configured pool, each streaming images on COS with gVNIC and Workload Identity metadata", () => {
-    expect(pools().map((p) => p.inputs.name).sort()).toEqual(["a100", "cpu-worker", "ray-head", "system", "t4"]);
+    expect(pools().map((p) => p.inputs.nodeConfig.labels["ray-platform/pool"]).sort()).toEqual(["a100", "cpu-worker", "ray-head", "system", "t4"]);
     for (const p of pools()) {
       const nc = p.inputs.nodeConfig;
       expect(nc.gcfsConfig, p.name).toEqual({ enabled: true });
       expect(nc.imageType).toBe("COS_CONTAINERD");
       expect(nc.gvnic).toEqual({ enabled: true });
       expect(nc.workloadMetadataConfig).toEqual({ mode: "GKE_METADATA" });
-      expect(nc.labels["ray-platform/pool"]).toBe(p.inputs.name);
+      expect(p.inputs.name).toMatch(new RegExp(`^${nc.labels["ray-platform/pool"]}-[0-9a-f]{6}$`));
     }
   });
 
@@ -112,9 +117,23 @@ describe("node pools", () => {
     expect(pool("system").inputs.autoscaling.totalMinNodeCount).toBe(1);
   });
 
-  test("replace safely: delete before replace (fixed names), node counts left to the autoscaler", () => {
+  test("replace safely: a change GKE cannot make in place gives the pool a new name, so the new pool comes up first", () => {
+    const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+    const project = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
+    const load = (t: string) => loadPlatformConfig({ stack: "dev", config: stackConfigFromText(project, t), stackFileText: t, projectDir: PROJECT_DIR });
+    const name = (t: string, pool: string) => {
+      const cfg = load(t);
+      return poolGkeName(cfg.pools.find((p) => p.name === pool)!, cfg.gke!, "ray-dev-nodes");
+    };
+    const base = name(text, "t4");
+    expect(base).toBe(pool("t4").inputs.name);
+    // Replacing changes: machine type, GPU driver, spot.
+    expect(name(text.replace("machineType: n1-standard-16", "machineType: n1-standard-8"), "t4")).not.toBe(base);
+    expect(name(text.replace("releaseChannel: REGULAR", "releaseChannel: REGULAR\n    gpuDriverVersion: LATEST"), "t4")).not.toBe(base);
+    // In-place changes keep the name: autoscaling limits.
+    expect(name(text.replace("maxNodes: 16", "maxNodes: 20"), "t4")).toBe(base);
     for (const p of pools()) {
-      expect(p.options.deleteBeforeReplace, p.name).toBe(true);
+      expect(p.options.deleteBeforeReplace, p.name).toBe(false);
       expect(p.options.ignoreChanges).toEqual(expect.arrayContaining(["initialNodeCount", "nodeCount"]));
     }
   });

@@ -27,7 +27,7 @@ describe("a plan of the dev stack", () => {
   test("prints the cluster, pools, operator, teams and RayClusters as sp-ray describe would", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("GKE cluster ray-dev in us-central1 (zones a,c,f), release channel REGULAR");
-    expect(run.stdout).toMatch(/t4 +n1-standard-16 +1x nvidia-tesla-t4 +0-16 +no +a,c,f +DEFAULT/);
+    expect(run.stdout).toMatch(/t4 +t4-[0-9a-f]{6} +n1-standard-16 +1x nvidia-tesla-t4 +0-16 +no +a,c,f +DEFAULT/);
     expect(run.stdout).toContain("KubeRay operator 1.7.0 in namespace kuberay-system, 4 CRDs");
     expect(run.stdout).toContain("quota: cpu 200, memory 800Gi, GPUs t4=8 a100=0, RayClusters 4, storage 500Gi");
     expect(run.stdout).toContain("      client    ray://two-tower-head-svc.recsys.svc:10001\n      dashboard http://two-tower-head-svc.recsys.svc:8265\n      notebook  http://two-tower-tools.recsys.svc:8081");
@@ -41,6 +41,7 @@ describe("a plan of the dev stack", () => {
     const urns = json.resources.map((r: any) => r.urn);
     expect(urns).toEqual([...urns].sort());
     const pool = json.resources.find((r: any) => r.name === "gke-t4" && r.type === "gcp:container/nodePool:NodePool");
+    expect(pool.inputs.name).toMatch(/^t4-[0-9a-f]{6}$/);
     expect(pool.parent).toMatch(/ray-platform:gke:NodePool::gke-t4$/);
     expect(pool.inputs.nodeConfig.machineType).toBe("n1-standard-16");
     expect(json.resources.find((r: any) => r.type === "pulumi:providers:kubernetes").inputs.kubeconfig).toBe("[secret]");
@@ -105,7 +106,7 @@ test("--diff reports what a change to team files and pools does, dangerous chang
   const r = plan(["--diff", "main", "--report", path.join(repo, "report.md")], repo);
   expect(r.code, r.stderr).toBe(0);
   // tech-research's clusters used the a100 pool; with it gone, only the pool's replacement is left of a100.
-  expect(r.stdout).toContain("DANGEROUS\n  ! node pool a100 is REPLACED (nodeConfig.guestAccelerators[0].count, nodeConfig.machineType cannot change in place)");
+  expect(r.stdout).toMatch(/DANGEROUS\n {2}! node pool a100 is REPLACED: a100-[0-9a-f]{6} comes up, then a100-[0-9a-f]{6} is drained and deleted \(nodeConfig.guestAccelerators\[0\].count, nodeConfig.machineType cannot change in place\)/);
   expect(r.stdout).toContain("  ! namespace tech-research is DELETED");
   expect(r.stdout).toContain("  ! bucket my-ml-platform-dev-ray-tech-research is DELETED");
   expect(r.stdout).toContain("  ~ kubernetes:core/v1:ResourceQuota recsys-quota: spec.hard.requests.cpu");
