@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import ipaddr from "ipaddr.js";
 import { load as loadYaml } from "js-yaml";
 import { catalog as sharedCatalog } from "./catalog";
 import { ConfigError, type ConfigIssue, show } from "./errors";
@@ -108,7 +109,9 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
       const region = v["gcp:region"];
       g.zones.forEach((z, i) => {
         if (!z.startsWith(`${region}-`)) report(["ray-platform:gke", "zones", i], `${show(z)} is not a zone of gcp:region ${region}; use zones such as ${region}-a.`);
+        if (g.zones.indexOf(z) !== i) report(["ray-platform:gke", "zones", i], `${show(z)} is listed twice; remove one.`);
       });
+      checkRanges(g, report);
       gke = { ...g, project: v["gcp:project"], region, clusterLocation: g.location === "zonal" ? g.zones[0] : region };
     }
   } else {
@@ -185,6 +188,29 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     tutorials,
     notes,
   };
+}
+
+/** The cluster's IP ranges: the control plane's is a /28, and no two overlap. */
+function checkRanges(g: GkeValues, report: ReturnType<typeof reporter>): void {
+  const ranges: [string, string][] = [
+    ["network.nodesCidr", g.network.nodesCidr],
+    ["network.podsCidr", g.network.podsCidr],
+    ["network.servicesCidr", g.network.servicesCidr],
+  ];
+  if (g.privateNodes) {
+    ranges.push(["masterIpv4CidrBlock", g.masterIpv4CidrBlock]);
+    if (!g.masterIpv4CidrBlock.endsWith("/28")) {
+      report(["ray-platform:gke", "masterIpv4CidrBlock"], `${show(g.masterIpv4CidrBlock)} is not a /28; GKE needs exactly 16 addresses for the control plane, e.g. 172.16.0.0/28.`);
+    }
+  }
+  const parsed = ranges.map(([key, cidr]) => [key, ipaddr.IPv4.parseCIDR(cidr)] as const);
+  parsed.forEach(([key, [addr, bits]], i) => {
+    for (const [other, [otherAddr, otherBits]] of parsed.slice(0, i)) {
+      if (addr.match(otherAddr, otherBits) || otherAddr.match(addr, bits)) {
+        report(["ray-platform:gke", ...key.split(".")], `${addr.toString()}/${bits} overlaps gke.${other} (${otherAddr.toString()}/${otherBits}); pick ranges that do not overlap.`);
+      }
+    }
+  });
 }
 
 /**

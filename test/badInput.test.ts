@@ -302,6 +302,22 @@ describe("stack config (Pulumi.<stack>.yaml)", () => {
     ]);
   });
 
+  test("a control plane range that is not a /28, and ranges that overlap", () => {
+    expect(stackProblems("    securityGroup: gke-security-groups@example.com", "    securityGroup: gke-security-groups@example.com\n    masterIpv4CidrBlock: 10.10.4.0/24")).toEqual([
+      'Pulumi.dev.yaml:16:26 ray-platform:gke.masterIpv4CidrBlock: "10.10.4.0/24" is not a /28; GKE needs exactly 16 addresses for the control plane, e.g. 172.16.0.0/28.',
+      "Pulumi.dev.yaml:16:26 ray-platform:gke.masterIpv4CidrBlock: 10.10.4.0/24 overlaps gke.network.nodesCidr (10.10.0.0/20); pick ranges that do not overlap.",
+    ]);
+  });
+
+  test("a zone listed twice, and a pool name that starts with a digit", () => {
+    expect(stackProblems("zones: [us-central1-a, us-central1-c, us-central1-f]", "zones: [us-central1-a, us-central1-c, us-central1-a]")).toEqual([
+      'Pulumi.dev.yaml:9:43 ray-platform:gke.zones[2]: "us-central1-a" is listed twice; remove one.',
+    ]);
+    expect(stackProblems("    - name: a100", "    - name: 8x-a100")).toEqual([
+      'Pulumi.dev.yaml:41:13 ray-platform:nodePools[4].name: "8x-a100" is not a valid name; use lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "x-a100").',
+    ]);
+  });
+
   test("a zone outside the region", () => {
     expect(stackProblems("zones: [us-central1-a, us-central1-c, us-central1-f]", "zones: [us-central1-a, europe-west4-a]")).toEqual([
       'Pulumi.dev.yaml:9:28 ray-platform:gke.zones[1]: "europe-west4-a" is not a zone of gcp:region us-central1; use zones such as us-central1-a.',
