@@ -119,6 +119,8 @@ export class GkeCluster extends pulumi.ComponentResource {
           ? { enablePrivateNodes: true, enablePrivateEndpoint: false, masterIpv4CidrBlock: gke.masterIpv4CidrBlock }
           : undefined,
         masterAuthorizedNetworksConfig: { cidrBlocks: gke.authorizedNetworks.map((n) => ({ cidrBlock: n.cidr, displayName: n.name })) },
+        // The DNS endpoint needs no network allow-list: every request is authorized by IAM.
+        controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: gke.dnsEndpoint } },
         authenticatorGroupsConfig: gke.securityGroup ? { securityGroup: gke.securityGroup } : undefined,
         addonsConfig: { gcsFuseCsiDriverConfig: { enabled: true }, gcePersistentDiskCsiDriverConfig: { enabled: true } },
         monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS", "DCGM"], managedPrometheus: { enabled: true } },
@@ -150,12 +152,11 @@ export class GkeCluster extends pulumi.ComponentResource {
       ]),
     );
 
+    const contextName = `gke_${project}_${gke.clusterLocation}_${gke.clusterName}`;
     this.kubeconfig = pulumi.secret(
-      gkeKubeconfig({
-        contextName: `gke_${project}_${gke.clusterLocation}_${gke.clusterName}`,
-        endpoint: this.cluster.endpoint,
-        caCertificate: this.cluster.masterAuth.clusterCaCertificate,
-      }),
+      gke.dnsEndpoint
+        ? gkeKubeconfig({ contextName, endpoint: this.cluster.controlPlaneEndpointsConfig.apply((c) => c.dnsEndpointConfig!.endpoint) })
+        : gkeKubeconfig({ contextName, endpoint: this.cluster.endpoint, caCertificate: this.cluster.masterAuth.clusterCaCertificate }),
     );
     this.provider = new k8s.Provider(
       `${name}-k8s`,

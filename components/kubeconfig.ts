@@ -6,14 +6,16 @@ import * as pulumi from "@pulumi/pulumi";
  */
 export function gkeKubeconfig(args: {
   contextName: string;
+  /** Host name or IP of the control plane. */
   endpoint: pulumi.Input<string>;
-  caCertificate: pulumi.Input<string>;
+  /** The cluster's CA, for the IP endpoint; the DNS endpoint has a publicly trusted certificate. */
+  caCertificate?: pulumi.Input<string>;
 }): pulumi.Output<string> {
   return pulumi.all([args.endpoint, args.caCertificate]).apply(([endpoint, ca]) =>
     JSON.stringify({
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name: args.contextName, cluster: { server: `https://${endpoint}`, "certificate-authority-data": ca } }],
+      clusters: [{ name: args.contextName, cluster: { server: `https://${endpoint}`, ...(ca ? { "certificate-authority-data": ca } : {}) } }],
       contexts: [{ name: args.contextName, context: { cluster: args.contextName, user: args.contextName } }],
       "current-context": args.contextName,
       users: [

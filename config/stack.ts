@@ -61,7 +61,12 @@ export const gkeSchema = strictObject({
   privateNodes: z.boolean().default(true),
   /** /28 range for the control plane's private endpoint. */
   masterIpv4CidrBlock: cidr.default("172.16.0.0/28"),
-  /** Networks allowed to reach the control plane's public endpoint (empty: none but Google's). */
+  /**
+   * Control plane also reachable at a DNS name, authorized by IAM alone (for CI runners and
+   * laptops without fixed IPs); the kubeconfig uses it.
+   */
+  dnsEndpoint: z.boolean().default(true),
+  /** Networks allowed to reach the control plane's IP endpoint (empty: none but Google's). */
   authorizedNetworks: z.array(strictObject({ cidr, name: z.string().min(1) })).default([]),
   /** Google Groups for RBAC: "gke-security-groups@<your domain>". Needed for group: members in team files. */
   securityGroup: z

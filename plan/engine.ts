@@ -96,6 +96,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
         ...inputs,
         endpoint: "203.0.113.10",
         masterAuth: { clusterCaCertificate: Buffer.from("mock CA certificate").toString("base64") },
+        controlPlaneEndpointsConfig: { ...inputs.controlPlaneEndpointsConfig, dnsEndpointConfig: { ...inputs.controlPlaneEndpointsConfig?.dnsEndpointConfig, endpoint: `gke-0123456789abcdef-123456789012.${inputs.location}.gke.goog` } },
         id: `projects/${inputs.project}/locations/${inputs.location}/clusters/${inputs.name}`,
       };
     case "gcp:serviceaccount/account:Account":

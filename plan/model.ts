@@ -3,6 +3,7 @@
  * on a plan JSON of any revision): cluster, pools, operator, teams and their RayClusters.
  */
 import { catalog } from "../config/catalog";
+import { TEAM_LABEL } from "../render/tenancy";
 import { type RegisteredResource } from "./engine";
 
 const T = {
@@ -19,7 +20,6 @@ const T = {
 } as const;
 export const TYPES = T;
 
-const TEAM_LABEL = "ray-platform/team";
 
 export interface PoolView {
   name: string;

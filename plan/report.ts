@@ -66,7 +66,13 @@ function mermaid(changes: readonly ResourceChange[], teams: readonly string[]): 
 
 export function markdownReport(d: PlanDiff, base: PlatformView, head: PlatformView, opts: { stack: string; baseRef: string; note?: string }): string {
   const count = (k: ResourceChange["kind"]) => d.changes.filter((c) => c.kind === k).length;
-  const out = [`<!-- ray-platform-plan -->`, `## ray-platform plan: stack \`${opts.stack}\` against \`${opts.baseRef}\``, ""];
+  const out = [
+    `<!-- ray-platform-plan -->`,
+    `## ray-platform plan: stack \`${opts.stack}\` against \`${opts.baseRef}\``,
+    "",
+    "_Offline plan, computed without credentials by the code under review: advisory. The preview and the reviewed deploy are authoritative._",
+    "",
+  ];
   if (opts.note) out.push(`_${opts.note}_`, "");
   if (d.changes.length === 0) {
     out.push("No changes: `pulumi up` would leave the platform as it is.");

@@ -151,7 +151,16 @@ describe("Kubernetes provider", () => {
     // A secret: it names the endpoint and CA, though it holds no credential.
     const kubeconfig = JSON.parse(secretValue(provider.kubeconfig) as string);
     expect(kubeconfig.users[0].user.exec).toMatchObject({ command: "gke-gcloud-auth-plugin", apiVersion: "client.authentication.k8s.io/v1beta1" });
-    expect(kubeconfig.clusters[0].cluster.server).toBe("https://203.0.113.10");
+    // The DNS endpoint: reachable from CI runners without fixed IPs, authorized by IAM, publicly trusted certificate.
+    expect(kubeconfig.clusters[0].cluster).toEqual({ server: "https://gke-0123456789abcdef-123456789012.us-central1.gke.goog" });
+    expect(cluster().controlPlaneEndpointsConfig).toEqual({ dnsEndpointConfig: { allowExternalTraffic: true } });
+  });
+
+  test("without the DNS endpoint, uses the IP endpoint and the cluster's CA", async () => {
+    const gke = { clusterName: "ray-dev", zones: ["us-central1-a", "us-central1-c", "us-central1-f"], securityGroup: "gke-security-groups@example.com", dnsEndpoint: false };
+    const { resources: rs } = await runProgram({ config: { "ray-platform:gke": JSON.stringify(gke) } });
+    const kubeconfig = JSON.parse(secretValue(one(rs, "pulumi:providers:kubernetes", "gke-k8s").inputs.kubeconfig) as string);
+    expect(kubeconfig.clusters[0].cluster).toEqual({ server: "https://203.0.113.10", "certificate-authority-data": Buffer.from("mock CA certificate").toString("base64") });
   });
 
   test("is used by every Kubernetes resource", () => {

@@ -242,7 +242,8 @@ describe("preview.yml", () => {
   test("previews the dev stack with the policy pack and comments on the PR", () => {
     const pulumi = job.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
     expect(pulumi.with).toEqual({ command: "preview", "stack-name": "dev", policyPacks: "policy", "comment-on-pr": true });
-    expect(pulumi.env.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
+    // Not the deploy token: PR code runs here, so it gets a token that can only read the stack.
+    expect(pulumi.env.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN }}");
   });
 });
 
