@@ -89,7 +89,7 @@ export class EvaluationFailed extends Error {
 }
 
 /** Outputs the mock engine returns for resources whose outputs the program reads. */
-function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+export function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
   switch (type) {
     case "gcp:container/cluster:Cluster":
       return {

@@ -1,0 +1,106 @@
+/**
+ * One measurement in a fresh process, so module caches, JIT state and the heap of one
+ * measurement never leak into the next. Prints one JSON line on stdout:
+ * { ms, maxRssKB, ... }.
+ *
+ *   validate <teamsDir>              loadPlatformConfig for the dev stack
+ *   program  <teamsDir> [dumpFile]   the whole program under the mock engine (npm run plan)
+ *   floor    <dumpFile>               the same resources registered directly, nothing else
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import * as pulumi from "@pulumi/pulumi";
+
+const PROJECT_DIR = path.join(__dirname, "..");
+const STACK = "dev";
+
+/** What the floor needs of each resource the program registered. */
+interface DumpedResource {
+  type: string;
+  name: string;
+  urn: string;
+  parent?: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+}
+
+async function validate(teamsDir: string) {
+  const { loadPlatformConfig } = await import("../config/load");
+  const { readStackConfig } = await import("../plan/engine");
+  const config = { ...readStackConfig(PROJECT_DIR, STACK), "ray-platform:teamsDir": teamsDir };
+  const stackFileText = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${STACK}.yaml`), "utf8");
+  const t0 = performance.now();
+  const cfg = loadPlatformConfig({ stack: STACK, config, stackFileText, projectDir: PROJECT_DIR });
+  return { ms: performance.now() - t0, maxRssKB: process.resourceUsage().maxRSS, teams: cfg.teams.length };
+}
+
+async function program(teamsDir: string, dumpFile?: string) {
+  const { evaluate } = await import("../plan/engine");
+  let t0 = 0;
+  const ev = await evaluate({
+    stack: STACK,
+    projectDir: PROJECT_DIR,
+    configOverrides: { "ray-platform:teamsDir": teamsDir },
+    loadProgram: () => {
+      t0 = performance.now();
+      return import(path.join(PROJECT_DIR, "index.ts"));
+    },
+  });
+  const ms = performance.now() - t0;
+  // Read before dumping: the dump's strings are the benchmark's, not the program's.
+  const maxRssKB = process.resourceUsage().maxRSS;
+  if (dumpFile) {
+    const dumped: DumpedResource[] = ev.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, custom: r.custom, inputs: r.inputs }));
+    fs.writeFileSync(dumpFile, JSON.stringify(dumped));
+  }
+  return { ms, maxRssKB, resources: ev.resources.length };
+}
+
+async function floor(dumpFile: string) {
+  const { PROJECT, mockState } = await import("../plan/engine");
+  const dumped: DumpedResource[] = JSON.parse(fs.readFileSync(dumpFile, "utf8"));
+  const byUrn = new Map(dumped.map((r) => [r.urn, r]));
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const state = mockState(args.type, args.name, args.inputs);
+        return { id: typeof state.id === "string" ? state.id : `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    PROJECT,
+    STACK,
+    false,
+  );
+  // CustomResource is abstract in the typings only.
+  class Custom extends pulumi.CustomResource {}
+  const t0 = performance.now();
+  const created = new Map<string, pulumi.Resource>();
+  // Parents first, so each child gets its parent object (and the program's URN).
+  const create = (r: DumpedResource): pulumi.Resource => {
+    let res = created.get(r.urn);
+    if (res) return res;
+    const parent = r.parent ? create(byUrn.get(r.parent)!) : undefined;
+    res = r.custom ? new Custom(r.type, r.name, r.inputs, { parent }) : new pulumi.ComponentResource(r.type, r.name, {}, { parent });
+    created.set(r.urn, res);
+    return res;
+  };
+  for (const r of dumped) create(r);
+  await pulumi.runtime.disconnect();
+  return { ms: performance.now() - t0, maxRssKB: process.resourceUsage().maxRSS, resources: created.size };
+}
+
+async function main([mode, a, b]: string[]) {
+  const result = mode === "validate" ? await validate(a) : mode === "program" ? await program(a, b) : mode === "floor" ? await floor(a) : undefined;
+  if (!result) throw new Error(`usage: child.ts validate|program|floor <teamsDir|dumpFile> [dumpFile]`);
+  process.stdout.write(`\n${JSON.stringify(result)}\n`);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

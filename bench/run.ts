@@ -1,0 +1,250 @@
+/**
+ * Benchmark: what the program costs as the platform grows. For N synthetic teams (plus the
+ * repo's ray-playground), each measured in fresh child processes (bench/child.ts):
+ * validation alone, the whole program under the mock engine, and the floor (the program's
+ * resources registered directly, nothing else). Prints a table and the targets; writes JSON.
+ *
+ *   npx tsx bench/run.ts [--quick] [--runs K] [--out FILE] [--teams 1,10,100,1000]
+ *                        [--budget MINUTES] [--jobs J] [--cpu-prof DIR]
+ *
+ * Exits 0 whatever the figures; non-zero only when the benchmark itself fails.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { writeTeams } from "./teams";
+
+const PROJECT_DIR = path.join(__dirname, "..");
+const CHILD = path.join(__dirname, "child.ts");
+
+const USAGE = `usage: npx tsx bench/run.ts [options]
+
+  --quick           1, 10 and 100 teams, 1 run each, 2 children at a time (indicative figures)
+  --runs K          runs per team count and measurement (default 3)
+  --teams LIST      team counts (default 1,10,100,1000)
+  --budget MIN      after the first run of every count, add runs only while they fit in
+                    MIN minutes of wall time (default 9: the full run stays under 10)
+  --jobs J          children at a time (default 1; more skews timings)
+  --out FILE        results JSON (default bench/results.json)
+  --cpu-prof DIR    write a CPU profile of every program run to DIR (slows them down)
+`;
+
+export interface Stats {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
+
+export interface Row {
+  /** Synthetic teams; the teams directory also holds ray-playground. */
+  teams: number;
+  runs: number;
+  resources: number;
+  validationMs: Stats;
+  programMs: Stats;
+  floorMs: Stats;
+  /** Median program time over median floor time. */
+  programToFloor: number;
+  /** (program ms - previous row's) / (teams - previous row's); null on the first row. */
+  marginalMsPerTeam: number | null;
+  /** Largest peak RSS of the program runs. */
+  programPeakRssMiB: number;
+}
+
+export interface Target {
+  name: string;
+  value: string;
+  pass: boolean | null;
+}
+
+interface ChildResult {
+  ms: number;
+  maxRssKB: number;
+  resources?: number;
+}
+
+const exec = promisify(execFile);
+
+async function child(args: string[], nodeArgs: string[] = []): Promise<ChildResult> {
+  const { stdout } = await exec(process.execPath, [...nodeArgs, "--import", "tsx", CHILD, ...args], {
+    cwd: PROJECT_DIR,
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((err) => {
+    throw new Error(`bench/child.ts ${args.join(" ")} failed:\n${err.stderr || err.message}`);
+  });
+  // The result is the last line; anything the program logs comes before it.
+  return JSON.parse(stdout.trim().split("\n").pop()!) as ChildResult;
+}
+
+function stats(runs: number[]): Stats {
+  const s = [...runs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], runs };
+}
+
+/** Run `fn` over `items`, at most `jobs` at a time, in order. */
+async function pool<T>(items: T[], jobs: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
+}
+
+const OPTIONS = {
+  quick: { type: "boolean", default: false },
+  runs: { type: "string" },
+  teams: { type: "string" },
+  budget: { type: "string", default: "9" },
+  jobs: { type: "string" },
+  out: { type: "string", default: path.join(__dirname, "results.json") },
+  "cpu-prof": { type: "string" },
+  help: { type: "boolean", default: false },
+} as const;
+
+function machine() {
+  return { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const o = parsed.values;
+  if (o.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const counts = [...new Set((o.teams ?? (o.quick ? "1,10,100" : "1,10,100,1000")).split(",").map(Number))].sort((a, b) => a - b);
+  const runs = Number(o.runs ?? (o.quick ? 1 : 3));
+  const jobs = Number(o.jobs ?? (o.quick ? 2 : 1));
+  const budgetMs = Number(o.budget) * 60_000;
+  if ([...counts, runs, jobs].some((n) => !Number.isInteger(n) || n < 1) || !(budgetMs > 0)) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const profile = o["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(o["cpu-prof"])] : [];
+
+  const m = machine();
+  // Other work on the machine skews every figure; the load average shows whether there was any.
+  const loadBefore = os.loadavg()[0];
+  console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${loadBefore.toFixed(1)}`);
+  console.log(`teams ${counts.join(", ")}; up to ${runs} run(s) each, ${jobs} child(ren) at a time, budget ${o.budget} min\n`);
+
+  const started = Date.now();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-bench-"));
+  const samples = new Map(counts.map((n) => [n, { validation: [] as number[], program: [] as number[], floor: [] as number[], rssKB: [] as number[], resources: 0, wallMs: 0 }]));
+  try {
+    for (const n of counts) {
+      writeTeams(path.join(tmp, `teams-${n}`), n);
+      fs.copyFileSync(path.join(PROJECT_DIR, "teams", "ray-playground.yaml"), path.join(tmp, `teams-${n}`, "ray-playground.yaml"));
+    }
+    // Rounds over every count, so every count gets its first run before any gets a second.
+    // Largest first: the targets are about it, and parallel jobs pack best that way.
+    const largestFirst = [...counts].sort((a, b) => b - a);
+    for (let round = 0; round < runs; round++) {
+      await pool(largestFirst, jobs, async (n) => {
+        const s = samples.get(n)!;
+        if (round > 0 && Date.now() - started + s.wallMs > budgetMs) return;
+        const t0 = Date.now();
+        const teamsDir = path.join(tmp, `teams-${n}`);
+        const dump = path.join(tmp, `resources-${n}.json`);
+        s.validation.push((await child(["validate", teamsDir])).ms);
+        // The first program run also dumps its resources for the floor.
+        const program = await child(["program", teamsDir, ...(round === 0 ? [dump] : [])], profile);
+        const floor = await child(["floor", dump]);
+        if (program.resources !== floor.resources) throw new Error(`${n} teams: the floor registered ${floor.resources} resources, the program ${program.resources}`);
+        s.program.push(program.ms);
+        s.floor.push(floor.ms);
+        s.rssKB.push(program.maxRssKB);
+        s.resources = program.resources!;
+        s.wallMs = Math.max(s.wallMs, Date.now() - t0);
+        process.stderr.write(`  ${n} teams, run ${round + 1}: program ${Math.round(program.ms)} ms, floor ${Math.round(floor.ms)} ms\n`);
+      });
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const rows: Row[] = counts.map((n, i) => {
+    const s = samples.get(n)!;
+    const program = stats(s.program);
+    const prev = i > 0 ? { n: counts[i - 1], ms: stats(samples.get(counts[i - 1])!.program).median } : undefined;
+    return {
+      teams: n,
+      runs: s.program.length,
+      resources: s.resources,
+      validationMs: stats(s.validation),
+      programMs: program,
+      floorMs: stats(s.floor),
+      programToFloor: program.median / stats(s.floor).median,
+      marginalMsPerTeam: prev ? (program.median - prev.ms) / (n - prev.n) : null,
+      programPeakRssMiB: Math.max(...s.rssKB) / 1024,
+    };
+  });
+  const targets = checkTargets(rows);
+  printTable(rows);
+  console.log("\ntargets (figures, not assertions):");
+  for (const t of targets) console.log(`  ${t.pass === null ? "n/a " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value}`);
+  const wallSeconds = (Date.now() - started) / 1000;
+  const load = { before: loadBefore, after: os.loadavg()[0] };
+  console.log(`\n${wallSeconds.toFixed(0)} s, load average ${load.after.toFixed(1)} at the end; results in ${o.out}`);
+  const options = { quick: o.quick, runs, teams: counts, budgetMinutes: Number(o.budget), jobs };
+  fs.writeFileSync(o.out, JSON.stringify({ date: new Date().toISOString(), machine: m, options, rows, targets, wallSeconds, load }, null, 2) + "\n");
+  return 0;
+}
+
+function checkTargets(rows: Row[]): Target[] {
+  const at = (n: number) => rows.find((r) => r.teams === n);
+  const big = at(1000);
+  const hundred = at(100);
+  const target = (name: string, ok: () => [boolean, string] | undefined): Target => {
+    const r = ok();
+    return r ? { name, pass: r[0], value: r[1] } : { name, pass: null, value: "not measured" };
+  };
+  return [
+    target("at 1000 teams, program <= 1.5x floor", () => big && [big.programToFloor <= 1.5, `${big.programToFloor.toFixed(2)}x`]),
+    target("at 1000 teams, validation < 1 s", () => big && [big.validationMs.median < 1000, `${Math.round(big.validationMs.median)} ms`]),
+    target("at 1000 teams, peak memory < 1 GiB", () => big && [big.programPeakRssMiB < 1024, `${Math.round(big.programPeakRssMiB)} MiB`]),
+    target("program(1000) <= 12x program(100)", () => big && hundred && [big.programMs.median <= 12 * hundred.programMs.median, `${(big.programMs.median / hundred.programMs.median).toFixed(1)}x`]),
+  ];
+}
+
+function printTable(rows: Row[]): void {
+  const ms = (s: Stats) => (s.runs.length > 1 ? `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})` : `${Math.round(s.median)}`);
+  const table = [
+    ["teams", "runs", "resources", "validation ms", "program ms", "floor ms", "program/floor", "ms/team", "peak RSS MiB"],
+    ...rows.map((r) => [
+      String(r.teams),
+      String(r.runs),
+      String(r.resources),
+      ms(r.validationMs),
+      ms(r.programMs),
+      ms(r.floorMs),
+      `${r.programToFloor.toFixed(2)}x`,
+      r.marginalMsPerTeam === null ? "-" : r.marginalMsPerTeam.toFixed(1),
+      String(Math.round(r.programPeakRssMiB)),
+    ]),
+  ];
+  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
+  for (const row of table) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
+  console.log("\nms: median (min-max) over the runs; ms/team: program ms over the previous row, per added team.");
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}
