@@ -28,31 +28,33 @@ function loadConfig(): PlatformConfig {
   }
 }
 
-const config = loadConfig();
-const platform = new Platform("ray-platform", config);
-
-export const mode = config.mode;
-export const cluster = platform.gke
-  ? { name: platform.gke.cluster.name, endpoint: platform.gke.cluster.endpoint, location: platform.gke.cluster.location }
-  : { context: config.kubeconfigContext };
-export const kubeconfig = platform.gke?.kubeconfig;
-/** Prefix of Ray images: Artifact Registry's Docker Hub proxy in gke mode. */
-export const imagePrefix = config.imageRegistry;
-export const nodePools = config.pools.map((p) => ({
-  name: p.name,
-  role: p.role,
-  machineType: p.machineType,
-  gpu: p.gpu ? { type: p.gpu.type, acceleratorType: p.gpu.gkeType, perNode: p.gpu.count } : undefined,
-  minNodes: p.minNodes,
-  maxNodes: p.maxNodes,
-  spot: p.spot,
-  zones: p.zones,
-  /** What one Ray pod may request to have a node to itself. */
-  podCapacity: p.capacity,
-}));
-export const kuberayVersion = config.kuberay.version;
-export const teams = Object.fromEntries(
-  config.teams.map((t) => [t.name, { namespace: t.name, bucket: t.bucket, rayClusters: t.rayClusters.map((c) => c.name) }]),
-);
-/** What the program skipped on purpose (e.g. buckets in mode existing). */
-export const notes = config.notes;
+/** The program; the Pulumi runtime awaits it and takes what it returns as the stack's outputs. */
+export = async () => {
+  const config = loadConfig();
+  const platform = await Platform.create("ray-platform", config);
+  return {
+    mode: config.mode,
+    cluster: platform.gke
+      ? { name: platform.gke.cluster.name, endpoint: platform.gke.cluster.endpoint, location: platform.gke.cluster.location }
+      : { context: config.kubeconfigContext },
+    kubeconfig: platform.gke?.kubeconfig,
+    /** Prefix of Ray images: Artifact Registry's Docker Hub proxy in gke mode. */
+    imagePrefix: config.imageRegistry,
+    nodePools: config.pools.map((p) => ({
+      name: p.name,
+      role: p.role,
+      machineType: p.machineType,
+      gpu: p.gpu ? { type: p.gpu.type, acceleratorType: p.gpu.gkeType, perNode: p.gpu.count } : undefined,
+      minNodes: p.minNodes,
+      maxNodes: p.maxNodes,
+      spot: p.spot,
+      zones: p.zones,
+      /** What one Ray pod may request to have a node to itself. */
+      podCapacity: p.capacity,
+    })),
+    kuberayVersion: config.kuberay.version,
+    teams: Object.fromEntries(config.teams.map((t) => [t.name, { namespace: t.name, bucket: t.bucket, rayClusters: t.rayClusters.map((c) => c.name) }])),
+    /** What the program skipped on purpose (e.g. buckets in mode existing). */
+    notes: config.notes,
+  };
+};

@@ -58,7 +58,7 @@ async function program(teamsDir: string, dumpFile?: string) {
 }
 
 async function floor(dumpFile: string) {
-  const { PROJECT, mockState } = await import("../plan/engine");
+  const { PROJECT, mockState, withoutStackTraces } = await import("../plan/engine");
   const dumped: DumpedResource[] = JSON.parse(fs.readFileSync(dumpFile, "utf8"));
   const byUrn = new Map(dumped.map((r) => [r.urn, r]));
   await pulumi.runtime.setMocks(
@@ -86,8 +86,11 @@ async function floor(dumpFile: string) {
     created.set(r.urn, res);
     return res;
   };
-  for (const r of dumped) create(r);
-  await pulumi.runtime.disconnect();
+  // The same engine settings as the program's evaluation (plan/engine.ts).
+  await withoutStackTraces(async () => {
+    for (const r of dumped) create(r);
+    await pulumi.runtime.disconnect();
+  });
   return { ms: performance.now() - t0, maxRssKB: process.resourceUsage().maxRSS, resources: created.size };
 }
 

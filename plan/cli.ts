@@ -150,7 +150,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
+      process.stderr.write(`${(err as Error).stack ?? err}\n${process.env.RAY_PLATFORM_PLAN_STACKS ? "" : "(set RAY_PLATFORM_PLAN_STACKS=1 for a full stack trace)\n"}`);
       process.exit(3);
     },
   );

@@ -101,10 +101,10 @@ export function mockState(type: string, name: string, inputs: Record<string, any
       };
     case "gcp:serviceaccount/account:Account":
       return { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
-    case "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition":
-      // Nothing reads a CRD's outputs; echoing its megabyte of schema back costs seconds.
-      return { apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata };
     default:
+      // The program reads nothing of a Kubernetes object but its metadata; echoing specs back
+      // (a megabyte per CRD, kilobytes per RayCluster) costs seconds and memory at scale.
+      if (type.startsWith("kubernetes:") && inputs.kind) return { apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata };
       return { ...inputs, name: inputs.name ?? name };
   }
 }
@@ -136,18 +136,39 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   const onRejection = (err: unknown) => (asyncError ??= err);
   process.on("unhandledRejection", onRejection);
   try {
-    let program: Record<string, unknown>;
+    let outputs: Record<string, unknown>;
     try {
-      program = await opts.loadProgram();
-      await pulumi.runtime.disconnect();
+      outputs = await withoutStackTraces(async () => {
+        // As the Pulumi runtime does: a program that exports a function is that function's result.
+        const module = await opts.loadProgram();
+        const main = typeof module.default === "function" ? module.default : typeof module === "function" ? module : undefined;
+        const result = main ? ((await (main as () => Promise<Record<string, unknown>>)()) ?? {}) : module;
+        await pulumi.runtime.disconnect();
+        return result;
+      });
     } catch (err) {
       throw new EvaluationFailed(err, resources);
     }
     if (asyncError) throw new EvaluationFailed(asyncError, resources);
-    const outputs = await resolveOutputs(program);
-    return { resources, outputs };
+    return { resources, outputs: await resolveOutputs(outputs) };
   } finally {
     process.off("unhandledRejection", onRejection);
+  }
+}
+
+/**
+ * Runs `fn` without capturing stack traces, unless RAY_PLATFORM_PLAN_STACKS is set. The Pulumi
+ * SDK takes a stack trace for every promise it makes, several per output of every resource:
+ * at a thousand teams that was half the plan's time. Configuration errors carry no stack.
+ */
+export async function withoutStackTraces<T>(fn: () => Promise<T>): Promise<T> {
+  if (process.env.RAY_PLATFORM_PLAN_STACKS) return fn();
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return await fn();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 
