@@ -163,12 +163,16 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
  */
 export async function withoutStackTraces<T>(fn: () => Promise<T>): Promise<T> {
   if (process.env.RAY_PLATFORM_PLAN_STACKS) return fn();
-  const limit = Error.stackTraceLimit;
+  const [limit, sourceMaps] = [Error.stackTraceLimit, process.sourceMapsEnabled];
   Error.stackTraceLimit = 0;
+  // Pulumi still walks the whole stack of every resource for its source position; mapping
+  // each frame back to TypeScript (tsx turns source maps on) is wasted work in a plan.
+  process.setSourceMapsEnabled(false);
   try {
     return await fn();
   } finally {
     Error.stackTraceLimit = limit;
+    process.setSourceMapsEnabled(sourceMaps);
   }
 }
 
