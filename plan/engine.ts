@@ -113,24 +113,7 @@ export function mockState(type: string, name: string, inputs: Record<string, any
 export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   const config = { ...readStackConfig(opts.projectDir, opts.stack), ...opts.configOverrides };
   pulumi.runtime.setAllConfig(config);
-  const resources: RegisteredResource[] = [];
-  // Inputs arrive deserialized in newResource; the request (parent, options) in the monitor.
-  let inputs: Record<string, unknown> = {};
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        inputs = args.inputs;
-        const state = mockState(args.type, args.name, args.inputs);
-        return { id: typeof state.id === "string" ? state.id : `${args.name}-id`, state };
-      },
-      call: (args) =>
-        args.token === "gcp:organizations/getProject:getProject" ? { ...args.inputs, number: "123456789012" } : args.inputs,
-    },
-    PROJECT,
-    opts.stack,
-    false,
-  );
-  recordRegistrations(resources, () => inputs);
+  const resources = await startMockEngine(opts.stack);
 
   let asyncError: unknown;
   const onRejection = (err: unknown) => (asyncError ??= err);
@@ -174,6 +157,32 @@ export async function withoutStackTraces<T>(fn: () => Promise<T>): Promise<T> {
     Error.stackTraceLimit = limit;
     process.setSourceMapsEnabled(sourceMaps);
   }
+}
+
+/**
+ * Point the Pulumi runtime at the mock engine for `stack`; returns the list every registration
+ * is recorded into. The benchmark's floor uses the same engine.
+ */
+export async function startMockEngine(stack: string): Promise<RegisteredResource[]> {
+  const resources: RegisteredResource[] = [];
+  // Inputs arrive deserialized in newResource; the request (parent, options) in the monitor.
+  let inputs: Record<string, unknown> = {};
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        inputs = args.inputs;
+        const state = mockState(args.type, args.name, args.inputs);
+        return { id: typeof state.id === "string" ? state.id : `${args.name}-id`, state };
+      },
+      call: (args) =>
+        args.token === "gcp:organizations/getProject:getProject" ? { ...args.inputs, number: "123456789012" } : args.inputs,
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  recordRegistrations(resources, () => inputs);
+  return resources;
 }
 
 /** Wrap the mock monitor so each registration's parent and options are kept too. */
