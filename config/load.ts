@@ -129,8 +129,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   if (!versions.includes(kr.version)) {
     report(["ray-platform:kuberay", "version"], `KubeRay ${show(kr.version)} has no CRDs pinned in data/kuberay/ (pinned: ${versions.join(", ")}); run \`npm run kuberay:pin -- ${kr.version}\` to add data/kuberay/${kr.version}/crds from the release, review and commit them, or use a pinned version.`);
   } else {
-    // The CRDs are 4 MB of trusted, pinned data; js-yaml reads them ~9x faster than `yaml`,
-    // which is kept for user files because it reports lines and columns.
+    // The CRDs are 4 MB of trusted, pinned data: js-yaml reads them ~9x faster than `yaml`.
     crds = catalog.kuberayCrdFiles(kr.version).map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
   }
 
