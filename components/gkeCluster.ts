@@ -119,6 +119,7 @@ export class GkeCluster extends pulumi.ComponentResource {
           ? { enablePrivateNodes: true, enablePrivateEndpoint: false, masterIpv4CidrBlock: gke.masterIpv4CidrBlock }
           : undefined,
         masterAuthorizedNetworksConfig: { cidrBlocks: gke.authorizedNetworks.map((n) => ({ cidrBlock: n.cidr, displayName: n.name })) },
+        serviceExternalIpsConfig: { enabled: false },
         // The DNS endpoint needs no network allow-list: every request is authorized by IAM.
         controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: gke.dnsEndpoint } },
         authenticatorGroupsConfig: gke.securityGroup ? { securityGroup: gke.securityGroup } : undefined,

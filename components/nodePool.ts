@@ -16,7 +16,12 @@ export interface NodePoolArgs {
 
 const TAINT_EFFECT = { NoSchedule: "NO_SCHEDULE" } as const;
 
-/** The node settings GKE cannot change in place: changing any of them replaces the pool. */
+/**
+ * The node settings that name the pool: those GKE cannot change in place (accelerators,
+ * service account, scopes, spot, metadata, shielded nodes), and those it changes by
+ * recreating every node anyway (machine type, disk, image, taints). A change of any of them
+ * brings up a new pool beside the old one (blue/green) rather than rolling nodes in place.
+ */
 function immutableNodeConfig(pool: NodePoolPlan, gke: GkeSettings) {
   return {
     machineType: pool.machineType,

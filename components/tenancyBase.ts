@@ -10,7 +10,8 @@ export interface TenancyBaseArgs {
 /**
  * Cluster-wide pieces every team relies on: the roles bound to team members in their
  * namespaces, a PriorityClass per GPU type for per-type quotas, and the admission rules that
- * hold in every team namespace (GPU pods carry their type's PriorityClass, Services stay inside).
+ * hold in every team namespace (GPU pods carry their type's PriorityClass, Services stay
+ * inside, no long-lived token Secrets).
  */
 export class TenancyBase extends pulumi.ComponentResource {
   readonly rayUserRole: k8s.rbac.v1.ClusterRole;

@@ -143,7 +143,9 @@ function parseWithPositions(text: string): { doc: Document; lines: LineCounter }
  * text that may hold anchors or aliases (alias limits), takes the careful path.
  */
 function fastParse(text: string): { data: unknown } | undefined {
-  if (/[&*]/.test(text)) return undefined;
+  // Also the careful path: directives (%YAML 1.1 changes what yes/on mean) and old-Mac line
+  // ends, which js-yaml reads but the positions parser does not.
+  if (/[&*]/.test(text) || /^%/m.test(text) || /\r(?!\n)/.test(text)) return undefined;
   try {
     return { data: loadYaml(text, { schema: CORE_SCHEMA }) };
   } catch {

@@ -196,15 +196,16 @@ export function rayUserRole(): k8s.rbac.v1.ClusterRole {
 }
 
 /**
- * What owners may do besides Ray work: run and manage any workload of their own. Unlike
- * Kubernetes' built-in `admin`, not change NetworkPolicies, quotas or RoleBindings: the
- * team's isolation, limits and members come from its team file.
+ * What owners may do besides Ray work: run pods, Deployments, StatefulSets and Jobs of their
+ * own, with Secrets and Services. Unlike Kubernetes' built-in `admin`, not change
+ * NetworkPolicies, quotas, RoleBindings or service accounts: the team's isolation, limits,
+ * members and identity come from its team file.
  */
 export function teamOwnerRole(): k8s.rbac.v1.ClusterRole {
   return {
     metadata: { name: TEAM_OWNER_ROLE, labels: MANAGED_BY },
     rules: [
-      { apiGroups: [""], resources: ["pods", "services", "secrets", "serviceaccounts", "configmaps", "persistentvolumeclaims"], verbs: ALL },
+      { apiGroups: [""], resources: ["pods", "services", "secrets", "configmaps", "persistentvolumeclaims"], verbs: ALL },
       { apiGroups: [""], resources: ["pods/attach", "pods/eviction"], verbs: ["get", "create"] },
       { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ALL },
       { apiGroups: ["apps"], resources: ["deployments/scale", "statefulsets/scale"], verbs: ["get", "update", "patch"] },
@@ -251,12 +252,13 @@ function admissionRule(name: string, spec: k8s.admissionregistration.v1.Validati
  * Admission rules in team namespaces, which hold even for owners and for pods created by
  * controllers: a pod that uses GPUs names its accelerator and carries that accelerator's
  * PriorityClass (so per-type quotas cannot be dodged, init and sidecar containers included);
- * a pod that does not use GPUs neither selects nor tolerates GPU nodes; and Services stay
- * inside the cluster.
+ * a pod that does not use GPUs neither selects, tolerates nor names GPU nodes; Services stay
+ * inside the cluster; and no Secret holds a long-lived service account token.
  */
 export function admissionRules(): AdmissionRule[] {
   const gpuPods = admissionRule("ray-platform-gpu-pods", {
-    matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }], ...inTeamNamespaces },
+    // UPDATE too: tolerations can be added to a running pod, and a gated pod's nodeSelector set later.
+    matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] }], ...inTeamNamespaces },
     variables: [
       { name: "containers", expression: "object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])" },
       {
@@ -278,8 +280,9 @@ export function admissionRules(): AdmissionRule[] {
         reason: "Forbidden",
       },
       {
-        expression: "variables.usesGpu || (variables.accelerator == '' && !variables.toleratesGpu)",
-        message: "Pods that use no GPU may neither select GPU nodes nor tolerate the nvidia.com/gpu taint: they would hold GPU nodes without using them. Remove the accelerator nodeSelector and the toleration.",
+        // spec.nodeName skips the scheduler, and with it the GPU taint.
+        expression: "variables.usesGpu || (variables.accelerator == '' && !variables.toleratesGpu && !has(object.spec.nodeName))",
+        message: "Pods that use no GPU may neither select GPU nodes, tolerate the nvidia.com/gpu taint nor name a node: they would hold GPU nodes without using them. Remove the accelerator nodeSelector, the toleration or nodeName.",
         reason: "Forbidden",
       },
     ],
@@ -288,11 +291,24 @@ export function admissionRules(): AdmissionRule[] {
     matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["services"] }], ...inTeamNamespaces },
     validations: [
       {
-        expression: "!has(object.spec.type) || object.spec.type == 'ClusterIP'",
-        message: "Services in team namespaces stay inside the cluster (type ClusterIP); reach them with kubectl port-forward.",
+        // externalIPs expose even a ClusterIP Service (and can intercept traffic: CVE-2020-8554).
+        expression: "(!has(object.spec.type) || object.spec.type == 'ClusterIP') && !has(object.spec.externalIPs)",
+        message: "Services in team namespaces stay inside the cluster (type ClusterIP, no externalIPs); reach them with kubectl port-forward.",
         reason: "Forbidden",
       },
     ],
   });
-  return [gpuPods, services];
+  // A token Secret for the `ray` service account would never expire: a removed owner would
+  // keep the Ray pods' rights and bucket access. Pods get short-lived projected tokens instead.
+  const tokens = admissionRule("ray-platform-no-token-secrets", {
+    matchConstraints: { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["secrets"] }], ...inTeamNamespaces },
+    validations: [
+      {
+        expression: "!has(object.type) || object.type != 'kubernetes.io/service-account-token'",
+        message: "Long-lived service account token Secrets are not allowed in team namespaces; use kubectl create token for a short-lived one.",
+        reason: "Forbidden",
+      },
+    ],
+  });
+  return [gpuPods, services, tokens];
 }

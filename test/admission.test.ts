@@ -58,12 +58,12 @@ describe("Services", () => {
     expect(denials("ray-platform-internal-services", svc())).toEqual([]);
     expect(denials("ray-platform-internal-services", svc("ClusterIP"))).toEqual([]);
     for (const type of ["LoadBalancer", "NodePort"]) {
-      expect(denials("ray-platform-internal-services", svc(type))).toEqual(["Services in team namespaces stay inside the cluster (type ClusterIP); reach them with kubectl port-forward."]);
+      expect(denials("ray-platform-internal-services", svc(type))).toEqual(["Services in team namespaces stay inside the cluster (type ClusterIP, no externalIPs); reach them with kubectl port-forward."]);
     }
   });
 });
 
-test("both rules apply only in team namespaces, to every creator", () => {
+test("every rule applies only in team namespaces, to every creator", () => {
   for (const rule of admissionRules()) {
     expect(ruleSpec(rule.name).matchConstraints.namespaceSelector).toEqual({ matchExpressions: [{ key: "ray-platform/team", operator: "Exists" }] });
     expect(rule.binding.spec).toEqual({ policyName: rule.name, validationActions: ["Deny"] });
@@ -77,4 +77,24 @@ test("every pod template of the dev stack's RayClusters, and every Service, is a
   expect(templates.length).toBe(7);
   for (const t of templates) expect(denials("ray-platform-gpu-pods", { apiVersion: "v1", kind: "Pod", metadata: t.metadata, spec: t.spec })).toEqual([]);
   for (const s of ofType(resources, "kubernetes:core/v1:Service")) expect(denials("ray-platform-internal-services", s.inputs)).toEqual([]);
+});
+
+describe("more ways around the rules, closed", () => {
+  test("a pod without GPUs may not name a node (which skips the GPU taint)", () => {
+    expect(denials("ray-platform-gpu-pods", pod({ nodeName: "gke-ray-dev-a100-1" }))).toEqual([ruleSpec("ray-platform-gpu-pods").validations[1].message]);
+  });
+
+  test("a ClusterIP Service with externalIPs is denied", () => {
+    const svc = { apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { type: "ClusterIP", externalIPs: ["203.0.113.7"], ports: [{ port: 80 }] } };
+    expect(denials("ray-platform-internal-services", svc)).toHaveLength(1);
+  });
+
+  test("a long-lived service account token Secret is denied; other Secrets are admitted", () => {
+    const secret = (type?: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", annotations: { "kubernetes.io/service-account.name": "ray" } }, ...(type ? { type } : {}) });
+    expect(denials("ray-platform-no-token-secrets", secret("kubernetes.io/service-account-token"))).toEqual([
+      "Long-lived service account token Secrets are not allowed in team namespaces; use kubectl create token for a short-lived one.",
+    ]);
+    expect(denials("ray-platform-no-token-secrets", secret("Opaque"))).toEqual([]);
+    expect(denials("ray-platform-no-token-secrets", secret())).toEqual([]);
+  });
 });

@@ -39,6 +39,8 @@ describe("cluster", () => {
     expect(c.masterAuthorizedNetworksConfig).toEqual({ cidrBlocks: [{ cidrBlock: "203.0.113.0/24", displayName: "office-vpn" }] });
     expect(c.deletionProtection).toBe(true);
     expect(c.authenticatorGroupsConfig).toEqual({ securityGroup: "gke-security-groups@example.com" });
+    // Services' externalIPs can expose pods and intercept traffic (CVE-2020-8554).
+    expect(c.serviceExternalIpsConfig).toEqual({ enabled: false });
   });
 
   test("has managed Prometheus with GPU metrics and the GCS FUSE CSI driver", () => {

@@ -39,3 +39,9 @@ test("a value's position is found after the fast read, when a message needs it",
   const source = YamlSource.parse("t.yaml", "quota:\n  cpu: 64\n  memory: lots\n", []);
   expect(source.issue(["quota", "memory"], "bad")).toEqual({ file: "t.yaml", line: 3, col: 11, path: "quota.memory", message: "bad" });
 });
+
+test("a %YAML 1.1 directive is read as YAML 1.1 says (yes is true), not as the fast reader would", () => {
+  const source = YamlSource.parse("t.yaml", "%YAML 1.1\n---\nbucket: yes\n", []);
+  expect(source.data).toEqual(careful("%YAML 1.1\n---\nbucket: yes\n"));
+  expect(source.data).toEqual({ bucket: true });
+});

@@ -84,6 +84,8 @@ describe("RBAC", () => {
     expect(verbs("networking.k8s.io", "networkpolicies")).toEqual(["get", "list", "watch"]);
     expect(verbs("rbac.authorization.k8s.io", "rolebindings")).toEqual(["get", "list", "watch"]);
     expect(verbs("", "resourcequotas")).toEqual([]);
+    // The ray service account carries the team's cloud identity: the team file owns it.
+    expect(verbs("", "serviceaccounts")).toEqual([]);
     expect(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding")).toEqual([]);
   });
 
