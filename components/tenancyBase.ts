@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { admissionRules, gpuPriorityClasses, rayUserRole, teamOwnerRole, type TenancyContext } from "../render/tenancy";
+import { type TenancyContext } from "../render/tenancy";
+import { admissionRules, gpuPriorityClasses, rayUserRole, teamOwnerRole } from "../render/tenancyBase";
 
 export interface TenancyBaseArgs {
   readonly gpuTypes: TenancyContext["gpuTypes"];

@@ -4,7 +4,7 @@
  */
 import { evaluate } from "@marcbachmann/cel-js";
 import { describe, expect, test } from "vitest";
-import { admissionRules } from "../render/tenancy";
+import { admissionRules } from "../render/tenancyBase";
 import { ofType, runProgram } from "./mocks";
 
 const ruleSpec = (name: string): any => admissionRules().find((r) => r.name === name)!.policy.spec;

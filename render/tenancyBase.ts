@@ -1,0 +1,146 @@
+/**
+ * Cluster-wide Kubernetes objects every team relies on, as plain data: the roles bound in team
+ * namespaces, a PriorityClass per GPU type, and the admission rules of team namespaces.
+ */
+import type { input as k8s } from "@pulumi/kubernetes/types";
+import { gpuPriorityClass, MANAGED_BY, RAY_USER_ROLE, TEAM_LABEL, TEAM_OWNER_ROLE, type TenancyContext } from "./tenancy";
+
+const ALL = ["get", "list", "watch", "create", "update", "patch", "delete"];
+const READ = ["get", "list", "watch"];
+
+/** What owners and contributors may do in a namespace they are bound in: Ray work. */
+export function rayUserRole(): k8s.rbac.v1.ClusterRole {
+  return {
+    metadata: { name: RAY_USER_ROLE, labels: MANAGED_BY },
+    rules: [
+      { apiGroups: ["ray.io"], resources: ["rayclusters", "rayjobs", "rayservices", "raycronjobs"], verbs: ALL },
+      { apiGroups: ["ray.io"], resources: ["rayclusters/status", "rayjobs/status", "rayservices/status", "raycronjobs/status"], verbs: READ },
+      { apiGroups: [""], resources: ["pods", "services", "endpoints", "events", "resourcequotas", "limitranges", "serviceaccounts"], verbs: READ },
+      { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["get", "create"] },
+      { apiGroups: [""], resources: ["configmaps", "persistentvolumeclaims"], verbs: ALL },
+      { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: READ },
+    ],
+  };
+}
+
+/**
+ * What owners may do besides Ray work: run pods, Deployments, StatefulSets and Jobs of their
+ * own, with Secrets and Services. Unlike Kubernetes' built-in `admin`, not change
+ * NetworkPolicies, quotas, RoleBindings or service accounts: the team's isolation, limits,
+ * members and identity come from its team file.
+ */
+export function teamOwnerRole(): k8s.rbac.v1.ClusterRole {
+  return {
+    metadata: { name: TEAM_OWNER_ROLE, labels: MANAGED_BY },
+    rules: [
+      { apiGroups: [""], resources: ["pods", "services", "secrets", "configmaps", "persistentvolumeclaims"], verbs: ALL },
+      { apiGroups: [""], resources: ["pods/attach", "pods/eviction"], verbs: ["get", "create"] },
+      { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ALL },
+      { apiGroups: ["apps"], resources: ["deployments/scale", "statefulsets/scale"], verbs: ["get", "update", "patch"] },
+      { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ALL },
+      { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: READ },
+      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: READ },
+    ],
+  };
+}
+
+/** A PriorityClass per GPU type: value 0 and never preempting, it only labels pods for the quota. */
+export function gpuPriorityClasses(ctx: Pick<TenancyContext, "gpuTypes">): { type: string; priorityClass: k8s.scheduling.v1.PriorityClass }[] {
+  return Object.entries(ctx.gpuTypes).map(([type, gkeType]) => ({
+    type,
+    priorityClass: {
+      metadata: { name: gpuPriorityClass(gkeType), labels: MANAGED_BY },
+      value: 0,
+      preemptionPolicy: "Never",
+      globalDefault: false,
+      description: `Pods using ${type} GPUs (${gkeType}); the team's gpu-${type} ResourceQuota counts them.`,
+    },
+  }));
+}
+
+const ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator";
+const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
+
+/** A ValidatingAdmissionPolicy and its binding (Deny), both named `name`. */
+export interface AdmissionRule {
+  readonly name: string;
+  readonly policy: k8s.admissionregistration.v1.ValidatingAdmissionPolicy;
+  readonly binding: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
+}
+
+/** A rule on creates and updates of core `resource` objects in team namespaces. */
+function admissionRule(
+  name: string,
+  resource: string,
+  rule: Pick<k8s.admissionregistration.v1.ValidatingAdmissionPolicySpec, "variables" | "validations">,
+): AdmissionRule {
+  const matchConstraints = { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: [resource] }], ...inTeamNamespaces };
+  return {
+    name,
+    policy: { metadata: { name, labels: MANAGED_BY }, spec: { failurePolicy: "Fail", matchConstraints, ...rule } },
+    binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } },
+  };
+}
+
+/**
+ * Admission rules in team namespaces, which hold even for owners and for pods created by
+ * controllers: a pod that uses GPUs names its accelerator and carries that accelerator's
+ * PriorityClass (so per-type quotas cannot be dodged, init and sidecar containers included);
+ * a pod that does not use GPUs neither selects, tolerates nor names GPU nodes; Services stay
+ * inside the cluster; and no Secret holds a long-lived service account token.
+ */
+export function admissionRules(): AdmissionRule[] {
+  // Updates too: tolerations can be added to a running pod, and a gated pod's nodeSelector set later.
+  const gpuPods = admissionRule("ray-platform-gpu-pods", "pods", {
+    variables: [
+      { name: "containers", expression: "object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])" },
+      {
+        name: "usesGpu",
+        expression:
+          "variables.containers.exists(c, has(c.resources) && ((has(c.resources.limits) && 'nvidia.com/gpu' in c.resources.limits) || (has(c.resources.requests) && 'nvidia.com/gpu' in c.resources.requests)))",
+      },
+      { name: "accelerator", expression: `has(object.spec.nodeSelector) && '${ACCELERATOR_LABEL}' in object.spec.nodeSelector ? object.spec.nodeSelector['${ACCELERATOR_LABEL}'] : ''` },
+      // A toleration without a key and with operator Exists tolerates every taint, the GPU taint included.
+      {
+        name: "toleratesGpu",
+        expression: "has(object.spec.tolerations) && object.spec.tolerations.exists(t, (has(t.key) && t.key == 'nvidia.com/gpu') || (!has(t.key) && has(t.operator) && t.operator == 'Exists'))",
+      },
+    ],
+    validations: [
+      {
+        expression: `!variables.usesGpu || (variables.accelerator != '' && has(object.spec.priorityClassName) && object.spec.priorityClassName == '${gpuPriorityClass("")}' + variables.accelerator)`,
+        message: `Pods that use GPUs must set nodeSelector ${ACCELERATOR_LABEL} and priorityClassName ${gpuPriorityClass("<accelerator>")}, so the team's per-GPU-type quota applies. RayClusters from team files do this; copy their worker template.`,
+        reason: "Forbidden",
+      },
+      {
+        // spec.nodeName skips the scheduler, and with it the GPU taint.
+        expression: "variables.usesGpu || (variables.accelerator == '' && !variables.toleratesGpu && !has(object.spec.nodeName))",
+        message: "Pods that use no GPU may neither select GPU nodes, tolerate the nvidia.com/gpu taint nor name a node: they would hold GPU nodes without using them. Remove the accelerator nodeSelector, the toleration or nodeName.",
+        reason: "Forbidden",
+      },
+    ],
+  });
+  const services = admissionRule("ray-platform-internal-services", "services", {
+    validations: [
+      {
+        // externalIPs expose even a ClusterIP Service (and can intercept traffic: CVE-2020-8554).
+        expression: "(!has(object.spec.type) || object.spec.type == 'ClusterIP') && !has(object.spec.externalIPs)",
+        message: "Services in team namespaces stay inside the cluster (type ClusterIP, no externalIPs); reach them with kubectl port-forward.",
+        reason: "Forbidden",
+      },
+    ],
+  });
+  // A token Secret for the `ray` service account would never expire: a removed owner would
+  // keep the Ray pods' rights and bucket access. Pods get short-lived projected tokens instead.
+  const tokens = admissionRule("ray-platform-no-token-secrets", "secrets", {
+    validations: [
+      {
+        expression: "!has(object.type) || object.type != 'kubernetes.io/service-account-token'",
+        message: "Long-lived service account token Secrets are not allowed in team namespaces; use kubectl create token for a short-lived one.",
+        reason: "Forbidden",
+      },
+    ],
+  });
+  return [gpuPods, services, tokens];
+}
