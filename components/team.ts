@@ -69,7 +69,7 @@ export class Team extends pulumi.ComponentResource {
           uniformBucketLevelAccess: true,
           publicAccessPrevention: "enforced",
           forceDestroy: false,
-          labels: { "ray-platform-team": team.name },
+          labels: { [render.BUCKET_TEAM_LABEL]: team.name },
         },
         { parent: this, retainOnDelete: true },
       );

@@ -24,7 +24,7 @@ export const SIDECARS = {
 } as const;
 
 /** Ray's own resource settings; KubeRay refuses them next to the group's `resources` (rayResources). */
-const RESOURCE_PARAMS = ["num-cpus", "num-gpus", "memory", "resources"];
+export const RESOURCE_PARAMS = ["num-cpus", "num-gpus", "memory", "resources"];
 /** Set by the platform: its Services, NetworkPolicies and tools depend on these ports and addresses. */
 const PLATFORM_PARAMS = ["port", "address", "node-ip-address", "dashboard-host", "dashboard-port", "ray-client-server-port", "metrics-export-port", "block"];
 

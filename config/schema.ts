@@ -60,7 +60,7 @@ export function count(what: string, min = 0) {
 }
 
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Why `name` is not a DNS-1123 label (namespaces, most Kubernetes names), or undefined. */
 export function dns1123LabelProblem(name: string, max = 63): string | undefined {

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors";
-import { evaluate, type Evaluation, EvaluationFailed, UsageError } from "./engine";
+import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, UsageError } from "./engine";
 import { diffPlans } from "./diff";
 import { writeManifests } from "./manifests";
 import { platformView } from "./model";
@@ -77,11 +77,8 @@ export function planJson(ev: Evaluation): string {
   return JSON.stringify({ outputs: ev.outputs, resources }, maskSecrets, 2) + "\n";
 }
 
-/** Pulumi marks secret values with this signature key when they cross the wire. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 function maskSecrets(_key: string, value: unknown): unknown {
-  if (value && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return "[secret]";
-  return value;
+  return isSecretValue(value) ? "[secret]" : value;
 }
 
 /** Progress and timing for people watching a large plan; stderr, so stdout stays the plan. */

@@ -4,7 +4,7 @@
  */
 import diff from "microdiff";
 import { type RegisteredResource } from "./engine";
-import { TYPES } from "./model";
+import { poolLabel, TYPES } from "./model";
 
 export interface ResourceChange {
   readonly type: string;
@@ -14,6 +14,9 @@ export interface ResourceChange {
   /** Changed input fields, as dotted paths (changes only). */
   readonly fields: readonly string[];
 }
+
+/** How a change is marked in text and Markdown. */
+export const SIGN = { add: "+", remove: "-", change: "~" } as const;
 
 export interface Danger {
   readonly urn: string;
@@ -37,9 +40,6 @@ const DATA_TYPES: Record<string, { what: string; consequence: string }> = {
 /** Cluster fields whose change recreates the cluster. */
 const CLUSTER_REPLACING = ["name", "location", "network", "subnetwork", "ipAllocationPolicy", "privateClusterConfig.masterIpv4CidrBlock"];
 
-/** A pool as people name it: its `ray-platform/pool` label, not its hashed GKE name. */
-export const poolLabel = (r: { inputs: Record<string, any> }): string => r.inputs.nodeConfig?.labels?.["ray-platform/pool"] ?? r.inputs.name;
-
 const pathOf = (p: (string | number)[]) => p.map((s) => (typeof s === "number" ? `[${s}]` : s)).join(".").replace(/\.\[/g, "[");
 
 export function diffPlans(base: readonly RegisteredResource[], head: readonly RegisteredResource[]): PlanDiff {
@@ -59,7 +59,7 @@ export function diffPlans(base: readonly RegisteredResource[], head: readonly Re
     if (r.type === TYPES.nodePool && fields.includes("name")) {
       // A pool's GKE name hashes what cannot change in place (components/nodePool.ts): a new name is a new pool.
       const why = fields.filter((f) => f.startsWith("nodeConfig."));
-      dangers.push({ urn: r.urn, what: `node pool ${poolLabel(r)} is REPLACED: ${r.inputs.name} comes up, then ${old.inputs.name} is drained and deleted (${why.join(", ")} cannot change in place)` });
+      dangers.push({ urn: r.urn, what: `node pool ${poolLabel(r.inputs)} is REPLACED: ${r.inputs.name} comes up, then ${old.inputs.name} is drained and deleted (${why.join(", ")} cannot change in place)` });
     }
     const hits = r.type === TYPES.cluster ? fields.filter((f) => CLUSTER_REPLACING.some((p) => f === p || f.startsWith(`${p}.`))) : [];
     if (hits.length > 0) dangers.push({ urn: r.urn, what: `GKE cluster ${r.inputs.name} is REPLACED (${hits.join(", ")} cannot change in place)` });
@@ -68,7 +68,7 @@ export function diffPlans(base: readonly RegisteredResource[], head: readonly Re
     if (after.has(r.urn)) continue;
     changes.push({ type: r.type, name: r.name, urn: r.urn, kind: "remove", fields: [] });
     const data = DATA_TYPES[r.type];
-    const label = r.type === TYPES.nodePool ? poolLabel(r) : (r.inputs.metadata?.name ?? r.inputs.name ?? r.name);
+    const label = r.type === TYPES.nodePool ? poolLabel(r.inputs) : (r.inputs.metadata?.name ?? r.inputs.name ?? r.name);
     if (data) dangers.push({ urn: r.urn, what: `${data.what} ${label} is DELETED (${data.consequence})` });
   }
   const order = { remove: 0, change: 1, add: 2 };

@@ -78,6 +78,11 @@ export function listStacks(projectDir: string): string[] {
 
 export class UsageError extends Error {}
 
+/** Whether `value` is a secret as Pulumi serializes it ({ <sig key>: <secret sig>, value }). */
+export function isSecretValue(value: unknown): value is { value: unknown } {
+  return !!value && typeof value === "object" && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+}
+
 /** The program failed; `resources` holds what it registered before (for "nothing registered" checks). */
 export class EvaluationFailed extends Error {
   constructor(

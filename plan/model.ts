@@ -3,10 +3,11 @@
  * on a plan JSON of any revision): cluster, pools, operator, teams and their RayClusters.
  */
 import { catalog } from "../config/catalog";
-import { TEAM_LABEL } from "../render/tenancy";
+import { ACCELERATOR_LABEL, POOL_LABEL } from "../config/nodePools";
+import { BINDINGS, BUCKET_TEAM_LABEL, TEAM_LABEL } from "../render/tenancy";
 import { type RegisteredResource } from "./engine";
 
-const T = {
+export const TYPES = {
   cluster: "gcp:container/cluster:Cluster",
   nodePool: "gcp:container/nodePool:NodePool",
   release: "kubernetes:helm.sh/v3:Release",
@@ -18,8 +19,9 @@ const T = {
   rayCluster: "kubernetes:ray.io/v1:RayCluster",
   repository: "gcp:artifactregistry/repository:Repository",
 } as const;
-export const TYPES = T;
 
+/** A pool as people name it: its `ray-platform/pool` label, not its hashed GKE name. */
+export const poolLabel = (pool: Any): string => pool.nodeConfig?.labels?.[POOL_LABEL] ?? pool.name;
 
 export interface PoolView {
   name: string;
@@ -32,7 +34,6 @@ export interface PoolView {
   spot: boolean;
   zones: string[];
   driver?: string;
-  imageStreaming: boolean;
 }
 
 export interface GroupView {
@@ -94,9 +95,9 @@ const byType = (rs: readonly RegisteredResource[], type: string) => rs.filter((r
 export function platformView(resources: readonly RegisteredResource[]): PlatformView {
   const counts: Record<string, number> = {};
   for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
-  const c = byType(resources, T.cluster)[0]?.inputs as Any | undefined;
-  const repo = byType(resources, T.repository)[0]?.inputs as Any | undefined;
-  const release = byType(resources, T.release)[0]?.inputs as Any | undefined;
+  const c = byType(resources, TYPES.cluster)[0]?.inputs as Any | undefined;
+  const repo = byType(resources, TYPES.repository)[0]?.inputs as Any | undefined;
+  const release = byType(resources, TYPES.release)[0]?.inputs as Any | undefined;
   return {
     cluster: c && {
       name: c.name,
@@ -110,8 +111,8 @@ export function platformView(resources: readonly RegisteredResource[]): Platform
       workloadIdentity: !!c.workloadIdentityConfig?.workloadPool,
     },
     imageRepository: repo && `${repo.location}-docker.pkg.dev/${repo.project}/${repo.repositoryId}`,
-    pools: byType(resources, T.nodePool).map((r) => poolView(r.inputs as Any)),
-    operator: release && { version: release.version, namespace: release.namespace, crds: byType(resources, T.crd).length },
+    pools: byType(resources, TYPES.nodePool).map((r) => poolView(r.inputs as Any)),
+    operator: release && { version: release.version, namespace: release.namespace, crds: byType(resources, TYPES.crd).length },
     teams: teamViews(resources),
     counts,
   };
@@ -120,7 +121,7 @@ export function platformView(resources: readonly RegisteredResource[]): Platform
 function poolView(p: Any): PoolView {
   const accel = p.nodeConfig?.guestAccelerators?.[0];
   return {
-    name: p.nodeConfig?.labels?.["ray-platform/pool"] ?? p.name,
+    name: poolLabel(p),
     gkeName: p.name,
     machineType: p.nodeConfig?.machineType,
     gpu: accel && { type: accel.type, count: accel.count },
@@ -129,35 +130,34 @@ function poolView(p: Any): PoolView {
     spot: !!p.nodeConfig?.spot,
     zones: p.nodeLocations ?? [],
     driver: accel?.gpuDriverInstallationConfig?.gpuDriverVersion,
-    imageStreaming: !!p.nodeConfig?.gcfsConfig?.enabled,
   };
 }
 
 function teamViews(resources: readonly RegisteredResource[]): TeamView[] {
-  const teams = byType(resources, T.namespace)
+  const teams = byType(resources, TYPES.namespace)
     .map((r) => r.inputs as Any)
     .filter((ns) => ns.metadata?.labels?.[TEAM_LABEL]);
   return teams
     .map((ns) => {
       const name: string = ns.metadata.name;
       const inNs = (type: string) => byType(resources, type).map((r) => r.inputs as Any).filter((o) => o.metadata?.namespace === name);
-      const quotas = inNs(T.quota);
+      const quotas = inNs(TYPES.quota);
       const main = quotas.find((q) => !q.spec?.scopeSelector)?.spec?.hard ?? {};
       const gpuQuota: Record<string, string> = {};
       for (const q of quotas.filter((q) => q.spec?.scopeSelector)) gpuQuota[String(q.metadata.name).replace(/^gpu-/, "")] = q.spec.hard["requests.nvidia.com/gpu"];
-      const bindings = inNs(T.roleBinding);
+      const bindings = inNs(TYPES.roleBinding);
       const subjects = (binding: string) =>
         (bindings.find((b) => b.metadata?.name === binding)?.subjects ?? []).map((s: Any) => `${String(s.kind).toLowerCase()}:${s.name}`);
-      const bucket = byType(resources, T.bucket).map((r) => r.inputs as Any).find((b) => b.labels?.["ray-platform-team"] === name);
+      const bucket = byType(resources, TYPES.bucket).map((r) => r.inputs as Any).find((b) => b.labels?.[BUCKET_TEAM_LABEL] === name);
       return {
         name,
         description: ns.metadata.annotations?.["ray-platform/description"],
         quota: main,
         gpuQuota,
-        owners: subjects("owners"),
-        members: subjects("ray-users"),
+        owners: subjects(BINDINGS.owners),
+        members: subjects(BINDINGS.rayUsers),
         bucket: bucket?.name,
-        rayClusters: inNs(T.rayCluster).map(rayClusterView),
+        rayClusters: inNs(TYPES.rayCluster).map(rayClusterView),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -166,7 +166,7 @@ function teamViews(resources: readonly RegisteredResource[]): TeamView[] {
 function groupView(name: string, template: Any, replicas: string, gpuTypes: (a: string) => string | undefined): GroupView {
   const ray = template?.spec?.containers?.[0] ?? {};
   const limits = ray.resources?.limits ?? {};
-  const accel = template?.spec?.nodeSelector?.["cloud.google.com/gke-accelerator"];
+  const accel = template?.spec?.nodeSelector?.[ACCELERATOR_LABEL];
   return {
     name,
     replicas,
@@ -174,7 +174,7 @@ function groupView(name: string, template: Any, replicas: string, gpuTypes: (a: 
     gpus: Number(limits["nvidia.com/gpu"] ?? 0),
     gpuType: accel ? gpuTypes(accel) ?? accel : undefined,
     memory: String(limits.memory ?? "-"),
-    pool: template?.spec?.nodeSelector?.["ray-platform/pool"],
+    pool: template?.spec?.nodeSelector?.[POOL_LABEL],
   };
 }
 

@@ -2,10 +2,9 @@
  * The Markdown report of a plan diff, for a pull request comment: dangerous changes first, a
  * table of team changes, a Mermaid picture of the affected part of the platform, then details.
  */
-import { type PlanDiff, type ResourceChange } from "./diff";
+import { type PlanDiff, type ResourceChange, SIGN } from "./diff";
 import { type PlatformView, type TeamView } from "./model";
 
-const SIGN = { add: "+", remove: "-", change: "~" } as const;
 
 function teamCells(t: TeamView | undefined): string[] {
   if (!t) return ["-", "-", "-", "-", "-"];

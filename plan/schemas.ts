@@ -4,6 +4,8 @@
  * applies (ajv over their openAPIV3Schema). What the API server would refuse shows up here.
  */
 import Ajv, { type ValidateFunction } from "ajv";
+import { MAX_RAYCLUSTER_NAME, RESOURCE_PARAMS } from "../config/rayClusters";
+import { DNS_1035_LABEL } from "../config/schema";
 import { type RegisteredResource } from "./engine";
 
 type Obj = Record<string, any>;
@@ -70,8 +72,6 @@ export function validatePlanManifests(resources: readonly RegisteredResource[]):
   return manifests.flatMap((m) => validator.problems(m).map((p) => `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata?.name}: ${p}`));
 }
 
-const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const RESOURCE_PARAMS = ["num-cpus", "num-gpus", "memory", "resources"];
 
 /**
  * The checks KubeRay's controller (v1.7.0, utils/validation.go) and its webhook make on a
@@ -80,8 +80,8 @@ const RESOURCE_PARAMS = ["num-cpus", "num-gpus", "memory", "resources"];
 export function kubeRayControllerProblems(rc: Obj): string[] {
   const out: string[] = [];
   const name: string = rc.metadata?.name ?? "";
-  if (name.length > 53) out.push("RayCluster name should be no more than 53 characters");
-  if (!DNS_1035.test(name)) out.push("RayCluster name should be a valid DNS1035 label");
+  if (name.length > MAX_RAYCLUSTER_NAME) out.push(`RayCluster name should be no more than ${MAX_RAYCLUSTER_NAME} characters`);
+  if (!DNS_1035_LABEL.test(name)) out.push("RayCluster name should be a valid DNS1035 label");
   const spec = rc.spec ?? {};
   const groups: Obj[] = [{ ...spec.headGroupSpec, groupName: "Head" }, ...(spec.workerGroupSpecs ?? [])];
   if (!(spec.headGroupSpec?.template?.spec?.containers?.length > 0)) out.push("headGroupSpec should have at least one container");

@@ -1,5 +1,5 @@
 /** The plan as text for a terminal: what `pulumi up` would create, grouped the way people think of it. */
-import { type PlanDiff } from "./diff";
+import { type PlanDiff, SIGN } from "./diff";
 import { type PlatformView, type RayClusterView } from "./model";
 
 function table(rows: string[][]): string[] {
@@ -85,7 +85,6 @@ export function diffText(d: PlanDiff, ref: string, note?: string): string {
   const out = [`Changes against ${ref}${note ? ` (${note})` : ""}: ${d.changes.filter((c) => c.kind === "add").length} to add, ${d.changes.filter((c) => c.kind === "change").length} to change, ${d.changes.filter((c) => c.kind === "remove").length} to remove`];
   if (d.dangers.length > 0) out.push("", "DANGEROUS", ...d.dangers.map((x) => `  ! ${x.what}`));
   if (d.changes.length > 0) out.push("");
-  const sign = { add: "+", remove: "-", change: "~" };
-  for (const c of d.changes) out.push(`  ${sign[c.kind]} ${c.type} ${c.name}${c.fields.length ? `: ${c.fields.join(", ")}` : ""}`);
+  for (const c of d.changes) out.push(`  ${SIGN[c.kind]} ${c.type} ${c.name}${c.fields.length ? `: ${c.fields.join(", ")}` : ""}`);
   return out.join("\n") + "\n";
 }

@@ -8,6 +8,10 @@ import { type Member, PLAYGROUND, type TeamPlan } from "../config/teams";
 
 
 export const TEAM_LABEL = "ray-platform/team";
+/** GCS label naming a bucket's team (GCP labels allow no "/"). */
+export const BUCKET_TEAM_LABEL = "ray-platform-team";
+/** RoleBindings of every team namespace. */
+export const BINDINGS = { owners: "owners", rayUsers: "ray-users" } as const;
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "ray-platform" };
 /** ClusterRoles bound in each team namespace (never cluster-wide): members, and owners on top. */
 export const RAY_USER_ROLE = "ray-platform:ray-user";
@@ -94,7 +98,7 @@ function subjects(members: readonly Member[]): k8s.rbac.v1.Subject[] {
 /** Owners: run any workload in the team namespace (TEAM_OWNER_ROLE), in that namespace only. */
 export function ownersBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
   return {
-    metadata: meta(team, "owners"),
+    metadata: meta(team, BINDINGS.owners),
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: TEAM_OWNER_ROLE },
     subjects: subjects(team.owners),
   };
@@ -103,7 +107,7 @@ export function ownersBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
 /** Owners and contributors: Ray work in the team namespace. */
 export function rayUsersBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
   return {
-    metadata: meta(team, "ray-users"),
+    metadata: meta(team, BINDINGS.rayUsers),
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: RAY_USER_ROLE },
     subjects: subjects(uniqueMembers(team)),
   };

@@ -3,6 +3,7 @@
  * namespaces, a PriorityClass per GPU type, and the admission rules of team namespaces.
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
+import { ACCELERATOR_LABEL } from "../config/nodePools";
 import { gpuPriorityClass, MANAGED_BY, RAY_USER_ROLE, TEAM_LABEL, TEAM_OWNER_ROLE, type TenancyContext } from "./tenancy";
 
 const ALL = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -59,7 +60,6 @@ export function gpuPriorityClasses(ctx: Pick<TenancyContext, "gpuTypes">): { typ
   }));
 }
 
-const ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator";
 const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
 
 /** A ValidatingAdmissionPolicy and its binding (Deny), both named `name`. */

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { vi } from "vitest";
 import { ConfigError, formatIssue } from "../config/errors";
 import { loadPlatformConfig } from "../config/load";
-import { evaluate, type Evaluation, EvaluationFailed, type RegisteredResource, stackConfigFromText } from "../plan/engine";
+import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, type RegisteredResource, stackConfigFromText } from "../plan/engine";
 
 export const PROJECT_DIR = path.join(__dirname, "..");
 export type { RegisteredResource };
@@ -99,11 +99,8 @@ export function configProblems(opts: { teams?: string; stack?: string; overrides
   }
 }
 
-/** Pulumi's wire form of a secret input. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 /** The value inside a secret input, after checking it is one. */
 export function secretValue(input: unknown): unknown {
-  const wrapped = input as Record<string, unknown>;
-  if (!wrapped || wrapped[SECRET_SIG] !== "1b47061264138c4ac30d75fd1eb44270") throw new Error(`expected a secret, got ${JSON.stringify(input).slice(0, 80)}`);
-  return wrapped.value;
+  if (!isSecretValue(input)) throw new Error(`expected a secret, got ${JSON.stringify(input).slice(0, 80)}`);
+  return input.value;
 }
