@@ -5,15 +5,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import ipaddr from "ipaddr.js";
 import { load as loadYaml } from "js-yaml";
 import { catalog as sharedCatalog } from "./catalog";
 import { ConfigError, type ConfigIssue, show } from "./errors";
-import { mergeValues, operatorValues } from "../render/operatorValues";
 import { type NodePoolPlan, planNodePools } from "./nodePools";
-import { parseQuantity } from "./quantity";
 import { suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
+import { checkOperatorResources, checkRanges } from "./stackChecks";
 import { type GkeValues, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stack";
 import { loadTeams, PLAYGROUND, type TeamPlan } from "./teams";
 
@@ -187,45 +185,6 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     tutorials,
     notes,
   };
-}
-
-/** The cluster's IP ranges: the control plane's is a /28, and no two overlap. */
-function checkRanges(g: GkeValues, report: ReturnType<typeof reporter>): void {
-  const ranges: [string, string][] = [
-    ["network.nodesCidr", g.network.nodesCidr],
-    ["network.podsCidr", g.network.podsCidr],
-    ["network.servicesCidr", g.network.servicesCidr],
-  ];
-  if (g.privateNodes) {
-    ranges.push(["masterIpv4CidrBlock", g.masterIpv4CidrBlock]);
-    if (!g.masterIpv4CidrBlock.endsWith("/28")) {
-      report(["ray-platform:gke", "masterIpv4CidrBlock"], `${show(g.masterIpv4CidrBlock)} is not a /28; GKE needs exactly 16 addresses for the control plane, e.g. 172.16.0.0/28.`);
-    }
-  }
-  const parsed = ranges.map(([key, cidr]) => [key, ipaddr.IPv4.parseCIDR(cidr)] as const);
-  parsed.forEach(([key, [addr, bits]], i) => {
-    for (const [other, [otherAddr, otherBits]] of parsed.slice(0, i)) {
-      if (addr.match(otherAddr, otherBits) || otherAddr.match(addr, bits)) {
-        report(["ray-platform:gke", ...key.split(".")], `${addr.toString()}/${bits} overlaps gke.${other} (${otherAddr.toString()}/${otherBits}); pick ranges that do not overlap.`);
-      }
-    }
-  });
-}
-
-/**
- * The operator's requests must not exceed its limits once the chart's defaults, the program's
- * and the stack's values are merged, as Helm will merge them; the API server refuses such a pod.
- */
-function checkOperatorResources(values: Record<string, unknown>, pools: readonly NodePoolPlan[], chart: Record<string, unknown>, report: ReturnType<typeof reporter>): void {
-  const effective = mergeValues(chart, operatorValues(values, pools.find((p) => p.role === "system")));
-  const res = (effective.resources ?? {}) as { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
-  for (const key of ["cpu", "memory"]) {
-    const [req, lim] = [res.requests?.[key], res.limits?.[key]];
-    if (req === undefined || lim === undefined) continue;
-    if ((parseQuantity(req) ?? 0) > (parseQuantity(lim) ?? Infinity)) {
-      report(["ray-platform:kuberay", "values"], `the operator would request ${key} ${req} above its limit ${lim} (chart defaults, then the program's, then these values); set resources.limits.${key} at least ${req}.`);
-    }
-  }
 }
 
 /** ConfigMaps hold at most 1 MiB; the notebooks share one per cluster. */
