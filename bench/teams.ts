@@ -31,6 +31,8 @@ export function teamYaml(i: number): string {
     ...(a100 ? [`    a100: 2`] : []),
     `  rayClusters: 4`,
     `  storage: 500Gi`,
+    // A thousand teams share one /20 Service range: each gets what its clusters need (head and tools Services), no more.
+    `  objects: { services: ${a100 ? 4 : 3} }`,
     `bucket: true`,
     `rayClusters:`,
     `  - name: train`,

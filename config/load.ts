@@ -11,6 +11,7 @@ import { ConfigError, type ConfigIssue, show } from "./errors";
 import { type NodePoolPlan, planNodePools } from "./nodePools";
 import { suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
+import { checkServiceRange } from "./objectQuota";
 import { checkOperatorResources, checkRanges } from "./stackChecks";
 import { type GkeValues, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stack";
 import { loadTeams, PLAYGROUND, type TeamPlan } from "./teams";
@@ -163,6 +164,8 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     issues,
     notes,
   );
+  // Existing clusters' Service range is not known here: their operators check it themselves.
+  if (gke && issues.length === 0) checkServiceRange(teams, gke.network.servicesCidr, ["ray-platform:gke", "network", "servicesCidr"], report);
   if (teams.length > 0 && !teams.some((t) => t.name === PLAYGROUND)) {
     notes.push(`no ${PLAYGROUND} team file: there is no shared playground namespace.`);
   }

@@ -75,6 +75,27 @@ export const rayClusterSchema = strictObject({
   tutorials: z.boolean().default(false),
 });
 
+/**
+ * Defaults of a team's object-count quota: room for about ten RayClusters with their Services,
+ * tutorials, token Secrets and tools, well within a /20 Service range shared by 100 teams.
+ */
+export const OBJECT_QUOTA_DEFAULTS = { services: 30, configMaps: 50, secrets: 30, pods: 300, persistentVolumeClaims: 20, ephemeralStorage: "500Gi" } as const;
+
+const objectQuotaSchema = strictObject({
+  /** Services (each takes an address of the cluster's Service range, shared by all teams). */
+  services: count("Services").default(OBJECT_QUOTA_DEFAULTS.services),
+  configMaps: count("ConfigMaps").default(OBJECT_QUOTA_DEFAULTS.configMaps),
+  secrets: count("Secrets").default(OBJECT_QUOTA_DEFAULTS.secrets),
+  pods: count("pods").default(OBJECT_QUOTA_DEFAULTS.pods),
+  persistentVolumeClaims: count("PersistentVolumeClaims").default(OBJECT_QUOTA_DEFAULTS.persistentVolumeClaims),
+}).default({
+  services: OBJECT_QUOTA_DEFAULTS.services,
+  configMaps: OBJECT_QUOTA_DEFAULTS.configMaps,
+  secrets: OBJECT_QUOTA_DEFAULTS.secrets,
+  pods: OBJECT_QUOTA_DEFAULTS.pods,
+  persistentVolumeClaims: OBJECT_QUOTA_DEFAULTS.persistentVolumeClaims,
+});
+
 export const quotaSchema = strictObject({
   /** CPU requests of all pods together. */
   cpu: quantity("CPU"),
@@ -86,6 +107,10 @@ export const quotaSchema = strictObject({
   rayClusters: count("RayClusters").optional(),
   /** Total PersistentVolumeClaim storage; default 0 (none). */
   storage: quantity("storage").default("0"),
+  /** Ephemeral storage (container scratch space, logs, emptyDirs on disk) all pods may request together. */
+  ephemeralStorage: quantity("ephemeral storage").default(OBJECT_QUOTA_DEFAULTS.ephemeralStorage),
+  /** Most objects of each kind the namespace may hold, so one team cannot exhaust what all share. */
+  objects: objectQuotaSchema,
 });
 
 export const teamSchema = strictObject({
@@ -103,6 +128,7 @@ export const teamSchema = strictObject({
 });
 
 export type TeamValues = z.infer<typeof teamSchema>;
+export type ObjectQuota = z.infer<typeof objectQuotaSchema>;
 export type RayClusterValues = z.infer<typeof rayClusterSchema>;
 export type WorkerGroupValues = z.infer<typeof workerGroupSchema>;
 

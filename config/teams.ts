@@ -7,16 +7,26 @@ import * as path from "node:path";
 import { type Catalog } from "./catalog";
 import { type ConfigIssue, type PathSegment, type Report, show } from "./errors";
 import { type NodePoolPlan } from "./nodePools";
+import { checkObjectQuota } from "./objectQuota";
 import { formatMemory, parseQuantity } from "./quantity";
 import { clusterDemand, type Demand, planRayCluster, type RayClusterPlan } from "./rayClusters";
 import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
-import { teamSchema, type TeamValues } from "./team";
+import { type ObjectQuota, teamSchema, type TeamValues } from "./team";
 
 /** The shared namespace every team's members may use. */
 export const PLAYGROUND = "ray-playground";
 /** Service account of every team's Ray pods. */
 export const RAY_SERVICE_ACCOUNT = "ray";
+
+/** Prefix of every team's bucket name in a project; the team name follows. */
+export function teamBucketPrefix(project: string): string {
+  return `${project}-ray-`;
+}
+
+export function teamBucketName(project: string, team: string): string {
+  return teamBucketPrefix(project) + team;
+}
 
 export interface Member {
   readonly kind: "User" | "Group";
@@ -30,6 +40,9 @@ export interface TeamQuota {
   readonly memory: string;
   readonly storage: string;
   readonly rayClusters?: number;
+  readonly ephemeralStorage: string;
+  /** Most objects of each kind in the namespace. */
+  readonly objects: Readonly<ObjectQuota>;
   /** GPUs per offered type; types the team file leaves out are 0. */
   readonly gpus: Readonly<Record<string, number>>;
 }
@@ -122,7 +135,7 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
   let bucket: string | undefined;
   if (values.bucket) {
     if (ctx.mode === "gke") {
-      bucket = `${ctx.project}-ray-${values.name}`;
+      bucket = teamBucketName(ctx.project!, values.name);
       if (bucket.length > 63) report(["bucket"], `the bucket name "${bucket}" would have ${bucket.length} characters, more than GCS allows (63); shorten the team name or turn the bucket off.`);
     } else {
       notes.push(`${source.file}: bucket skipped (mode existing creates no GCP resources).`);
@@ -141,7 +154,10 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
     const plan = planRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket }, report);
     if (plan) rayClusters.push(plan);
   });
-  if (issues.length === before) checkQuota(values, rayClusters, report);
+  if (issues.length === before) {
+    checkQuota(values, rayClusters, report);
+    checkObjectQuota(values, rayClusters, report);
+  }
   if (issues.length > before) return undefined;
 
   const gpus = Object.fromEntries([...offered].sort().map((t) => [t, values.quota.gpus[t] ?? 0]));
@@ -151,7 +167,15 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
     description: values.description,
     owners: values.owners.map(toMember),
     contributors: values.contributors.map(toMember),
-    quota: { cpu: String(values.quota.cpu), memory: String(values.quota.memory), storage: String(values.quota.storage), rayClusters: values.quota.rayClusters, gpus },
+    quota: {
+      cpu: String(values.quota.cpu),
+      memory: String(values.quota.memory),
+      storage: String(values.quota.storage),
+      rayClusters: values.quota.rayClusters,
+      ephemeralStorage: String(values.quota.ephemeralStorage),
+      objects: { ...values.quota.objects },
+      gpus,
+    },
     bucket,
     serviceAccountName: RAY_SERVICE_ACCOUNT,
     rayClusters,

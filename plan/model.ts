@@ -4,6 +4,7 @@
  */
 import { catalog } from "../config/catalog";
 import { ACCELERATOR_LABEL, POOL_LABEL } from "../config/nodePools";
+import { SERVICE_RANGE } from "../components/network";
 import { BINDINGS, BUCKET_TEAM_LABEL, TEAM_LABEL } from "../render/tenancy";
 import { type RegisteredResource } from "./engine";
 
@@ -18,6 +19,7 @@ export const TYPES = {
   bucket: "gcp:storage/bucket:Bucket",
   rayCluster: "kubernetes:ray.io/v1:RayCluster",
   repository: "gcp:artifactregistry/repository:Repository",
+  subnetwork: "gcp:compute/subnetwork:Subnetwork",
 } as const;
 
 /** A pool as people name it: its `ray-platform/pool` label, not its hashed GKE name. */
@@ -70,6 +72,8 @@ export interface TeamView {
 }
 
 export interface PlatformView {
+  /** gke mode: the cluster's Service range, which every team's Services share. */
+  serviceRange?: string;
   cluster?: {
     name: string;
     location: string;
@@ -114,6 +118,7 @@ export function platformView(resources: readonly RegisteredResource[]): Platform
     pools: byType(resources, TYPES.nodePool).map((r) => poolView(r.inputs as Any)),
     operator: release && { version: release.version, namespace: release.namespace, crds: byType(resources, TYPES.crd).length },
     teams: teamViews(resources),
+    serviceRange: (byType(resources, TYPES.subnetwork)[0]?.inputs as Any | undefined)?.secondaryIpRanges?.find((r: Any) => r.rangeName === SERVICE_RANGE)?.ipCidrRange,
     counts,
   };
 }

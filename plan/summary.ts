@@ -1,4 +1,5 @@
 /** The plan as text for a terminal: what `pulumi up` would create, grouped the way people think of it. */
+import { serviceRangeSize, SYSTEM_SERVICES } from "../config/objectQuota";
 import { type PlanDiff, SIGN } from "./diff";
 import { type PlatformView, type RayClusterView } from "./model";
 
@@ -66,11 +67,13 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string;
     out.push(
       `    quota: cpu ${q["requests.cpu"]}, memory ${q["requests.memory"]}, GPUs ${gpus || "none"}, RayClusters ${q["count/rayclusters.ray.io"] ?? "unlimited"}, storage ${q["requests.storage"]}`,
     );
+    out.push(`    objects: services ${q.services ?? "-"}, pods ${q.pods ?? "-"}, secrets ${q.secrets ?? "-"}, configmaps ${q.configmaps ?? "-"}, PVCs ${q.persistentvolumeclaims ?? "-"}, ephemeral storage ${q["requests.ephemeral-storage"] ?? "-"}`);
     out.push(`    owners: ${t.owners.join(", ")}`);
     out.push(`    members: ${t.members.join(", ")}`);
     if (t.bucket) out.push(`    bucket: gs://${t.bucket}`);
     for (const rc of t.rayClusters) out.push(...describeRayCluster(rc, "    "));
   }
+  out.push("", serviceBudget(view));
   out.push("", "Resources by type");
   const rows = Object.entries(view.counts)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -87,4 +90,12 @@ export function diffText(d: PlanDiff, ref: string, note?: string): string {
   if (d.changes.length > 0) out.push("");
   for (const c of d.changes) out.push(`  ${SIGN[c.kind]} ${c.type} ${c.name}${c.fields.length ? `: ${c.fields.join(", ")}` : ""}`);
   return out.join("\n") + "\n";
+}
+
+/** All teams' Service quotas against the cluster's Service range, which they share. */
+function serviceBudget(view: PlatformView): string {
+  const allowed = view.teams.reduce((n, t) => n + Number(t.quota.services ?? 0), 0);
+  if (!view.serviceRange) return `Services: team quotas allow ${allowed} in total (the cluster's Service range is not the platform's to know in mode existing)`;
+  const size = serviceRangeSize(view.serviceRange);
+  return `Services: team quotas allow ${allowed} in total, of ${size} addresses in the Service range ${view.serviceRange} (${SYSTEM_SERVICES} kept for the system; ${size - SYSTEM_SERVICES - allowed} to spare)`;
 }

@@ -32,7 +32,9 @@ describe("a plan of the dev stack", () => {
     expect(run.stdout).toContain("quota: cpu 200, memory 800Gi, GPUs t4=8 a100=0, RayClusters 4, storage 500Gi");
     expect(run.stdout).toContain("      client    ray://two-tower-head-svc.recsys.svc:10001\n      dashboard http://two-tower-head-svc.recsys.svc:8265\n      notebook  http://two-tower-tools.recsys.svc:8081");
     expect(run.stdout).toContain("        t4\n          replicas 0 (autoscaled to 4)\n          CPUs 14\n          GPUs 1\n          GPU type t4\n          memory 51Gi");
-    expect(run.stdout).toMatch(/ +12 +kubernetes:networking.k8s.io\/v1:NetworkPolicy/);
+    expect(run.stdout).toMatch(/ +13 +kubernetes:networking.k8s.io\/v1:NetworkPolicy/);
+    expect(run.stdout).toContain("    objects: services 30, pods 300, secrets 30, configmaps 50, PVCs 20, ephemeral storage 500Gi");
+    expect(run.stdout).toContain("Services: team quotas allow 100 in total, of 4096 addresses in the Service range 10.20.0.0/20 (256 kept for the system; 3740 to spare)");
     expect(run.stderr).toMatch(/planned \d+ resources in [\d.]+s/);
   });
 

@@ -46,14 +46,27 @@ describe("namespace", () => {
 });
 
 describe("quotas", () => {
-  test("cap CPU, memory, all GPUs, RayClusters and storage", () => {
+  test("cap CPU, memory, all GPUs, RayClusters, storage, ephemeral storage and object counts", () => {
     expect(k8sObject(resources, T.quota, "tech-research", "team-quota").spec.hard).toEqual({
       "requests.cpu": "128",
       "requests.memory": "1Ti",
       "requests.nvidia.com/gpu": "6",
       "requests.storage": "1Ti",
+      "requests.ephemeral-storage": "500Gi",
       "count/rayclusters.ray.io": "3",
+      services: "30",
+      "services.loadbalancers": "0",
+      "services.nodeports": "0",
+      configmaps: "50",
+      secrets: "30",
+      pods: "300",
+      persistentvolumeclaims: "20",
     });
+  });
+
+  test("object counts come from the team file, defaults for what it leaves out", () => {
+    const hard = k8sObject(resources, T.quota, "ray-playground", "team-quota").spec.hard;
+    expect([hard.services, hard.pods, hard.secrets, hard.configmaps, hard.persistentvolumeclaims, hard["requests.ephemeral-storage"]]).toEqual(["40", "120", "30", "50", "20", "1Ti"]);
   });
 
   test("cap each GPU type through a quota scoped to that type's PriorityClass, 0 for types the team lacks", () => {
@@ -65,8 +78,17 @@ describe("quotas", () => {
     expect(k8sObject(resources, T.quota, "recsys", "gpu-a100").spec.hard).toEqual({ "requests.nvidia.com/gpu": "0" });
   });
 
-  test("come with default requests so pods without any are admitted", () => {
-    expect(k8sObject(resources, T.limits, "recsys", "defaults").spec).toEqual({ limits: [{ type: "Container", defaultRequest: { cpu: "250m", memory: "512Mi" } }] });
+  test("come with default requests so pods without any are admitted, a minimum so none asks for zero, and an ephemeral storage limit", () => {
+    expect(k8sObject(resources, T.limits, "recsys", "defaults").spec).toEqual({
+      limits: [
+        {
+          type: "Container",
+          defaultRequest: { cpu: "250m", memory: "512Mi", "ephemeral-storage": "1Gi" },
+          default: { "ephemeral-storage": "50Gi" },
+          min: { cpu: "10m", memory: "16Mi" },
+        },
+      ],
+    });
   });
 });
 
