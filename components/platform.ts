@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type PlatformConfig } from "../config/load";
-import { PLAYGROUND, type TeamPlan } from "../config/teams";
+import { PLAYGROUND, teamBucketPrefix, type TeamPlan } from "../config/teams";
 import { GkeCluster } from "./gkeCluster";
 import { KubeRayOperator } from "./kuberayOperator";
 import { Team } from "./team";
@@ -18,7 +18,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   readonly operator: KubeRayOperator;
   readonly teams: Record<string, Team>;
-  private readonly newTeam: (team: TeamPlan, playground?: k8s.core.v1.Namespace) => Team;
+  private readonly newTeam: (team: TeamPlan, playground?: Team) => Team;
 
   /** The platform with every team of `cfg`. */
   static async create(name: string, cfg: PlatformConfig, opts?: pulumi.ComponentResourceOptions): Promise<Platform> {
@@ -58,7 +58,8 @@ export class Platform extends pulumi.ComponentResource {
       },
       parent,
     );
-    const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider }, parent);
+    const admission = { bucketPrefix: cfg.gke ? teamBucketPrefix(cfg.gke.project) : undefined };
+    const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider, admission }, parent);
     const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace };
     const rayClusterDependsOn = [this.operator.crds.rayclusters, ...Object.values(tenancy.priorityClasses)];
 
@@ -66,7 +67,16 @@ export class Platform extends pulumi.ComponentResource {
     this.newTeam = (team, playground) =>
       new Team(
         team.name,
-        { team, tenancy: tenancyContext, provider: this.provider, gcp: gcpContext, playground, tutorials: cfg.tutorials, rayClusterDependsOn },
+        {
+          team,
+          tenancy: tenancyContext,
+          provider: this.provider,
+          gcp: gcpContext,
+          playground: playground && { namespace: playground.namespace, limits: playground.limits },
+          accessDependsOn: tenancy.admissionBindings,
+          tutorials: cfg.tutorials,
+          rayClusterDependsOn,
+        },
         parent,
       );
     this.registerOutputs({});
@@ -82,7 +92,7 @@ export class Platform extends pulumi.ComponentResource {
     const playgroundPlan = teams.find((t) => t.name === PLAYGROUND);
     const playground = playgroundPlan ? (this.teams[PLAYGROUND] = this.newTeam(playgroundPlan)) : undefined;
     for (const team of teams.filter((t) => t.name !== PLAYGROUND)) {
-      this.teams[team.name] = this.newTeam(team, playground?.namespace);
+      this.teams[team.name] = this.newTeam(team, playground);
       await new Promise((resolve) => setImmediate(resolve));
     }
   }

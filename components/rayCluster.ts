@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { type RayClusterPlan } from "../config/rayClusters";
+import { clusterTokenSecret, isShared, ownPodsPolicy, TOKEN_SHAPE } from "../render/clusterAccess";
 import { renderRayCluster, toolsService, tutorialsConfigMap } from "../render/rayCluster";
 
 export interface RayClusterArgs {
@@ -10,7 +12,10 @@ export interface RayClusterArgs {
   readonly provider: k8s.Provider;
 }
 
-/** A RayCluster from a team file, with its tutorials ConfigMap and its notebook/editor Service. */
+/**
+ * A RayCluster from a team file, with its tutorials ConfigMap, its notebook/editor Service, its
+ * token Secret and, in a shared namespace, the NetworkPolicy that admits only its own pods.
+ */
 export class RayCluster extends pulumi.ComponentResource {
   readonly rayCluster: k8s.apiextensions.CustomResource;
 
@@ -21,7 +26,15 @@ export class RayCluster extends pulumi.ComponentResource {
     const configMap = plan.tutorials ? new k8s.core.v1.ConfigMap(`${name}-tutorials`, tutorialsConfigMap(plan, args.tutorials), child) : undefined;
     const service = toolsService(plan);
     if (service) new k8s.core.v1.Service(`${name}-tools`, service, child);
-    this.rayCluster = new k8s.apiextensions.CustomResource(`${name}-raycluster`, renderRayCluster(plan), { ...child, dependsOn: configMap ? [configMap] : [] });
+    // Generated once by the random provider and kept in the stack's state (as a secret) for the cluster's life.
+    const password = new random.RandomPassword(`${name}-token`, TOKEN_SHAPE, { parent: this });
+    const token = new k8s.core.v1.Secret(`${name}-token`, clusterTokenSecret(plan, password.result), child);
+    // In a shared namespace the cluster's pods must reach each other from the start.
+    const confinement = isShared(plan.namespace) ? [new k8s.networking.v1.NetworkPolicy(`${name}-own-pods`, ownPodsPolicy(plan), child)] : [];
+    this.rayCluster = new k8s.apiextensions.CustomResource(`${name}-raycluster`, renderRayCluster(plan), {
+      ...child,
+      dependsOn: [...(configMap ? [configMap] : []), token, ...confinement],
+    });
     this.registerOutputs({ name: plan.name, namespace: plan.namespace });
   }
 }

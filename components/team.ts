@@ -11,8 +11,10 @@ export interface TeamArgs {
   readonly provider: k8s.Provider;
   /** gke mode: where the team's bucket lives and how its pods are named in IAM. */
   readonly gcp?: { readonly project: string; readonly region: string; readonly projectNumber: pulumi.Input<string> };
-  /** The shared playground namespace, where the team's members get a binding (absent for the playground itself). */
-  readonly playground?: k8s.core.v1.Namespace;
+  /** The shared playground namespace and its limits, where the team's members get a binding (absent for the playground itself). */
+  readonly playground?: { readonly namespace: k8s.core.v1.Namespace; readonly limits: readonly pulumi.Resource[] };
+  /** Cluster-wide rules that must hold before members get access (the admission bindings). */
+  readonly accessDependsOn?: readonly pulumi.Resource[];
   readonly tutorials: Readonly<Record<string, string>>;
   /** What RayClusters need before they are created (the RayCluster CRD, GPU PriorityClasses). */
   readonly rayClusterDependsOn: pulumi.Input<pulumi.Resource>[];
@@ -28,6 +30,8 @@ export class Team extends pulumi.ComponentResource {
   readonly serviceAccount: k8s.core.v1.ServiceAccount;
   readonly bucket?: gcp.storage.Bucket;
   readonly rayClusters: Record<string, RayCluster>;
+  /** What bounds the namespace (quotas, defaults, network policies): access waits for it. */
+  readonly limits: readonly pulumi.Resource[];
 
   constructor(name: string, args: TeamArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ray-platform:tenancy:Team", name, {}, opts);
@@ -41,18 +45,24 @@ export class Team extends pulumi.ComponentResource {
     // leftover workloads keep their limits; access (RBAC) and Ray clusters go.
     const kept = { ...inNamespace, retainOnDelete: true };
 
-    new k8s.core.v1.ResourceQuota(`${name}-quota`, render.resourceQuota(team), kept);
+    // Limits before access: members can act only once the namespace's quotas, defaults,
+    // network policies and the cluster's admission rules exist (first deploy of a team or platform).
+    const limits: pulumi.Resource[] = [...(args.accessDependsOn ?? [])];
+    limits.push(new k8s.core.v1.ResourceQuota(`${name}-quota`, render.resourceQuota(team), kept));
     for (const { type, quota } of render.gpuQuotas(team, args.tenancy)) {
-      new k8s.core.v1.ResourceQuota(`${name}-quota-gpu-${type}`, quota, kept);
+      limits.push(new k8s.core.v1.ResourceQuota(`${name}-quota-gpu-${type}`, quota, kept));
     }
-    new k8s.core.v1.LimitRange(`${name}-defaults`, render.limitRange(team), kept);
-    new k8s.rbac.v1.RoleBinding(`${name}-owners`, render.ownersBinding(team), inNamespace);
-    new k8s.rbac.v1.RoleBinding(`${name}-ray-users`, render.rayUsersBinding(team), inNamespace);
-    if (args.playground) {
-      new k8s.rbac.v1.RoleBinding(`${name}-playground`, render.playgroundBinding(team), { ...child, dependsOn: [args.playground] });
-    }
+    limits.push(new k8s.core.v1.LimitRange(`${name}-defaults`, render.limitRange(team), kept));
     for (const [policy, spec] of Object.entries(render.networkPolicies(team, args.tenancy))) {
-      new k8s.networking.v1.NetworkPolicy(`${name}-${policy}`, spec, policy === "default-deny-ingress" ? kept : inNamespace);
+      limits.push(new k8s.networking.v1.NetworkPolicy(`${name}-${policy}`, spec, policy === "default-deny-ingress" ? kept : inNamespace));
+    }
+    this.limits = limits;
+    const access = { ...child, dependsOn: [this.namespace, ...limits] };
+    new k8s.rbac.v1.RoleBinding(`${name}-owners`, render.ownersBinding(team), access);
+    new k8s.rbac.v1.RoleBinding(`${name}-ray-users`, render.rayUsersBinding(team), access);
+    if (args.playground) {
+      // The playground's own limits come with its namespace's Team; this team's members get in once both exist.
+      new k8s.rbac.v1.RoleBinding(`${name}-playground`, render.playgroundBinding(team), { ...child, dependsOn: [args.playground.namespace, ...args.playground.limits, ...limits] });
     }
     this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-ray-sa`, render.serviceAccount(team), inNamespace);
 

@@ -1,11 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type TenancyContext } from "../render/tenancy";
+import { type AdmissionContext, rayClusterAdmission } from "../render/rayClusterAdmission";
 import { admissionRules, gpuPriorityClasses, rayUserRole, teamOwnerRole } from "../render/tenancyBase";
 
 export interface TenancyBaseArgs {
   readonly gpuTypes: TenancyContext["gpuTypes"];
   readonly provider: k8s.Provider;
+  readonly admission: AdmissionContext;
 }
 
 /**
@@ -18,6 +20,8 @@ export class TenancyBase extends pulumi.ComponentResource {
   readonly rayUserRole: k8s.rbac.v1.ClusterRole;
   readonly teamOwnerRole: k8s.rbac.v1.ClusterRole;
   readonly priorityClasses: Record<string, k8s.scheduling.v1.PriorityClass>;
+  /** The admission rules in force: team members get access only after them. */
+  readonly admissionBindings: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding[];
 
   constructor(name: string, args: TenancyBaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ray-platform:tenancy:Base", name, {}, opts);
@@ -27,10 +31,10 @@ export class TenancyBase extends pulumi.ComponentResource {
     this.priorityClasses = Object.fromEntries(
       gpuPriorityClasses(args).map(({ type, priorityClass }) => [type, new k8s.scheduling.v1.PriorityClass(`${name}-gpu-${type}`, priorityClass, child)]),
     );
-    for (const rule of admissionRules()) {
+    this.admissionBindings = [...admissionRules(), rayClusterAdmission(args.admission)].map((rule) => {
       const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${rule.name}`, rule.policy, child);
-      new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-${rule.name}`, rule.binding, { ...child, dependsOn: [policy] });
-    }
+      return new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-${rule.name}`, rule.binding, { ...child, dependsOn: [policy] });
+    });
     this.registerOutputs({});
   }
 }

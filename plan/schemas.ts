@@ -6,14 +6,21 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import { MAX_RAYCLUSTER_NAME, RESOURCE_PARAMS } from "../config/rayClusters";
 import { DNS_1035_LABEL } from "../config/schema";
-import { type RegisteredResource } from "./engine";
+import { isSecretValue, type RegisteredResource } from "./engine";
 
 type Obj = Record<string, any>;
 
 /** The Kubernetes object a registered resource applies, or undefined for non-Kubernetes resources. */
 export function manifestOf(r: RegisteredResource): Obj | undefined {
   if (!r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm.sh/")) return undefined;
-  return r.inputs as Obj;
+  const obj = r.inputs as Obj;
+  // A Secret's data is a secret input: keep its keys, mask its values.
+  if (obj.kind !== "Secret") return obj;
+  const mask = (d: unknown) => {
+    const v = isSecretValue(d) ? d.value : d;
+    return v && typeof v === "object" ? Object.fromEntries(Object.keys(v).map((k) => [k, "[secret]"])) : v;
+  };
+  return { ...obj, ...(obj.data ? { data: mask(obj.data) } : {}), ...(obj.stringData ? { stringData: mask(obj.stringData) } : {}) };
 }
 
 function modelPath(apiVersion: string, kind: string): string {

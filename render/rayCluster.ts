@@ -6,6 +6,7 @@ import type { input as k8s } from "@pulumi/kubernetes/types";
 import { type NodePoolPlan } from "../config/nodePools";
 import { formatCpu, formatMemory } from "../config/quantity";
 import { type GroupPlan, type RayClusterPlan, SIDECARS } from "../config/rayClusters";
+import { authOptions, BUCKET_CSI_DRIVER, tokenEnv } from "./clusterAccess";
 import { gpuPriorityClass, MANAGED_BY, RAY_PORTS, TEAM_LABEL } from "./tenancy";
 
 type Container = k8s.core.v1.Container;
@@ -58,7 +59,7 @@ function bucketVolume(bucket: string): Volume {
   return {
     name: "bucket",
     csi: {
-      driver: "gcsfuse.csi.storage.gke.io",
+      driver: BUCKET_CSI_DRIVER,
       volumeAttributes: { bucketName: bucket, mountOptions: `implicit-dirs,uid=${RAY_UID},gid=${RAY_GID},file-mode=664,dir-mode=775` },
     },
   };
@@ -106,10 +107,14 @@ function headTemplate(c: RayClusterPlan): k8s.core.v1.PodTemplateSpec {
       name: "notebook",
       image: c.images.notebook,
       command: ["jupyter", "lab"],
-      // No token: the server is reachable only from the team's namespace (NetworkPolicy) and by
-      // port-forward, which RBAC grants to the team's members only.
-      args: ["--ip=0.0.0.0", `--port=${TOOL_PORTS.notebook}`, "--no-browser", "--ServerApp.token=", "--ServerApp.password=", `--ServerApp.root_dir=${WORKSPACE}`],
-      env: [{ name: "RAY_ADDRESS", value: `ray://127.0.0.1:${RAY_PORTS.client}` }],
+      // The cluster's token: Jupyter reads JUPYTER_TOKEN, and ray.init() in a notebook sends RAY_AUTH_TOKEN.
+      args: ["--ip=0.0.0.0", `--port=${TOOL_PORTS.notebook}`, "--no-browser", `--ServerApp.root_dir=${WORKSPACE}`],
+      env: [
+        { name: "RAY_ADDRESS", value: `ray://127.0.0.1:${RAY_PORTS.client}` },
+        tokenEnv(c, "JUPYTER_TOKEN"),
+        { name: "RAY_AUTH_MODE", value: "token" },
+        tokenEnv(c, "RAY_AUTH_TOKEN"),
+      ],
       ports: [{ name: "notebook", containerPort: TOOL_PORTS.notebook }],
       resources: sidecarResources(SIDECARS.notebook),
       volumeMounts: toolMounts,
@@ -120,7 +125,9 @@ function headTemplate(c: RayClusterPlan): k8s.core.v1.PodTemplateSpec {
     containers.push({
       name: "vscode",
       image: c.images.vscode,
-      args: ["--port", String(TOOL_PORTS.vscode), "--default-folder", WORKSPACE],
+      // Kubernetes expands $(CONNECTION_TOKEN) from env; the browser opens /?tkn=<token> once, then keeps a cookie.
+      args: ["--port", String(TOOL_PORTS.vscode), "--default-folder", WORKSPACE, "--connection-token", "$(CONNECTION_TOKEN)"],
+      env: [tokenEnv(c, "CONNECTION_TOKEN")],
       ports: [{ name: "vscode", containerPort: TOOL_PORTS.vscode }],
       resources: sidecarResources(SIDECARS.vscode),
       volumeMounts: toolMounts,
@@ -193,6 +200,7 @@ export interface CustomObject {
 export function renderRayCluster(c: RayClusterPlan): CustomObject {
   const spec: Record<string, unknown> = {
     rayVersion: c.rayVersion,
+    authOptions: authOptions(c),
     headGroupSpec: {
       // Never LoadBalancer or NodePort: the dashboard and client port stay inside the cluster.
       serviceType: "ClusterIP",

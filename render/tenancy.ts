@@ -5,6 +5,8 @@
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { type Member, PLAYGROUND, type TeamPlan } from "../config/teams";
+import { sameNamespaceSelector } from "./clusterAccess";
+import { CONTAINER_LIMITS, objectCounts } from "./quotas";
 
 
 export const TEAM_LABEL = "ray-platform/team";
@@ -64,6 +66,8 @@ export function resourceQuota(team: TeamPlan): k8s.core.v1.ResourceQuota {
     "requests.memory": q.memory,
     "requests.nvidia.com/gpu": String(Object.values(q.gpus).reduce((a, b) => a + b, 0)),
     "requests.storage": q.storage,
+    "requests.ephemeral-storage": q.ephemeralStorage,
+    ...objectCounts(q.objects),
   };
   if (q.rayClusters !== undefined) hard["count/rayclusters.ray.io"] = String(q.rayClusters);
   return { metadata: meta(team, "team-quota"), spec: { hard } };
@@ -83,11 +87,16 @@ export function gpuQuotas(team: TeamPlan, ctx: TenancyContext): { type: string; 
   }));
 }
 
-/** Requests for containers that set none, so the quota admits them. No default limits: a default limit below a request would reject the pod. */
+/**
+ * Requests for containers that set none, so the quota admits them, and a minimum, so that a
+ * container asking for 0 cannot run outside the CPU and memory quota. No default CPU or memory
+ * limits: a default limit below a request would reject the pod. Ephemeral storage gets a
+ * default limit too, so one container cannot fill a node's disk for every team's pods on it.
+ */
 export function limitRange(team: TeamPlan): k8s.core.v1.LimitRange {
   return {
     metadata: meta(team, "defaults"),
-    spec: { limits: [{ type: "Container", defaultRequest: { cpu: "250m", memory: "512Mi" } }] },
+    spec: { limits: [{ type: "Container", ...CONTAINER_LIMITS }] },
   };
 }
 
@@ -141,7 +150,7 @@ export function networkPolicies(team: TeamPlan, ctx: TenancyContext): Record<str
     },
     "allow-same-namespace": {
       metadata: meta(team, "allow-same-namespace"),
-      spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+      spec: { podSelector: sameNamespaceSelector(team.name, team.rayClusters), policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
     },
     // The operator talks to the dashboard (RayJob, RayService) and GCS; monitoring scrapes metrics.
     "allow-platform-to-ray-heads": {

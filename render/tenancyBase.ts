@@ -60,7 +60,7 @@ export function gpuPriorityClasses(ctx: Pick<TenancyContext, "gpuTypes">): { typ
   }));
 }
 
-const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
+export const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
 
 /** A ValidatingAdmissionPolicy and its binding (Deny), both named `name`. */
 export interface AdmissionRule {
@@ -137,7 +137,7 @@ export function admissionRules(): AdmissionRule[] {
     validations: [
       {
         expression: "!has(object.type) || object.type != 'kubernetes.io/service-account-token'",
-        message: "Long-lived service account token Secrets are not allowed in team namespaces; use kubectl create token for a short-lived one.",
+        message: "Long-lived service account token Secrets are not allowed in team namespaces. Run the work in a RayCluster or RayJob: its pods get short-lived tokens of the team's service account by themselves.",
         reason: "Forbidden",
       },
     ],

@@ -2,20 +2,15 @@
  * The admission rules of team namespaces, evaluated with a CEL interpreter over real pod and
  * Service shapes, the way the API server evaluates a ValidatingAdmissionPolicy.
  */
-import { evaluate } from "@marcbachmann/cel-js";
 import { describe, expect, test } from "vitest";
 import { admissionRules } from "../render/tenancyBase";
+import { policyDenials } from "./admissionEval";
 import { ofType, runProgram } from "./mocks";
 
 const ruleSpec = (name: string): any => admissionRules().find((r) => r.name === name)!.policy.spec;
 
 /** The messages of the validations an object fails ([] when it is admitted). */
-function denials(ruleName: string, object: Record<string, unknown>): string[] {
-  const spec = ruleSpec(ruleName);
-  const variables: Record<string, unknown> = {};
-  for (const v of spec.variables ?? []) variables[v.name] = evaluate(v.expression, { object, variables });
-  return spec.validations.filter((v: any) => evaluate(v.expression, { object, variables }) !== true).map((v: any) => v.message);
-}
+const denials = (ruleName: string, object: Record<string, unknown>): string[] => policyDenials(ruleSpec(ruleName), object);
 
 const gpu = (n: number) => ({ limits: { "nvidia.com/gpu": String(n) } });
 const pod = (spec: Record<string, unknown>) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "main", image: "x" }], ...spec } });
@@ -92,7 +87,7 @@ describe("more ways around the rules, closed", () => {
   test("a long-lived service account token Secret is denied; other Secrets are admitted", () => {
     const secret = (type?: string) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: "s", annotations: { "kubernetes.io/service-account.name": "ray" } }, ...(type ? { type } : {}) });
     expect(denials("ray-platform-no-token-secrets", secret("kubernetes.io/service-account-token"))).toEqual([
-      "Long-lived service account token Secrets are not allowed in team namespaces; use kubectl create token for a short-lived one.",
+      "Long-lived service account token Secrets are not allowed in team namespaces. Run the work in a RayCluster or RayJob: its pods get short-lived tokens of the team's service account by themselves.",
     ]);
     expect(denials("ray-platform-no-token-secrets", secret("Opaque"))).toEqual([]);
     expect(denials("ray-platform-no-token-secrets", secret())).toEqual([]);

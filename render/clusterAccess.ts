@@ -1,0 +1,78 @@
+/**
+ * Who may talk to a RayCluster: the token its Ray, JupyterLab and OpenVSCode Server ask for,
+ * and, in shared namespaces, the NetworkPolicy that lets only the cluster's own pods in.
+ */
+import type { input as k8s } from "@pulumi/kubernetes/types";
+import type { Input } from "@pulumi/pulumi";
+import { type RayClusterPlan } from "../config/rayClusters";
+import { PLAYGROUND } from "../config/teams";
+import { MANAGED_BY, TEAM_LABEL } from "./tenancy";
+
+/** The Secret key KubeRay reads the Ray token from (ray-operator/controllers/ray/utils/constant.go:198, RAY_AUTH_TOKEN_SECRET_KEY). */
+export const CLUSTER_TOKEN_KEY = "auth_token";
+export const clusterTokenSecretSuffix = "-token";
+/** GKE's Cloud Storage FUSE CSI driver, which mounts the team's bucket. */
+export const BUCKET_CSI_DRIVER = "gcsfuse.csi.storage.gke.io";
+/** KubeRay's label naming a pod's RayCluster; KubeRay sets it and a template cannot override it (common/pod.go:1167-1188, labelPod). */
+export const RAY_CLUSTER_LABEL = "ray.io/cluster";
+
+/** Namespaces shared by several teams' members, where RayClusters are confined to their own pods. */
+export function isShared(namespace: string): boolean {
+  return namespace === PLAYGROUND;
+}
+
+export function clusterTokenSecretName(c: Pick<RayClusterPlan, "name">): string {
+  return `${c.name}${clusterTokenSecretSuffix}`;
+}
+
+/**
+ * The token's shape: 48 letters and digits, which Ray, Jupyter and VS Code all accept (VS Code's
+ * connection token allows only [0-9A-Za-z-], so KubeRay's own base64 token would not do).
+ */
+export const TOKEN_SHAPE = { length: 48, special: false } as const;
+
+/** The cluster's token Secret; the key is KubeRay's, so authOptions.secretName can name it. */
+export function clusterTokenSecret(c: RayClusterPlan, token: Input<string>): k8s.core.v1.Secret {
+  return {
+    metadata: { name: clusterTokenSecretName(c), namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, "ray-platform/raycluster": c.name, ...MANAGED_BY } },
+    type: "Opaque",
+    stringData: { [CLUSTER_TOKEN_KEY]: token },
+  };
+}
+
+/**
+ * Ray token authentication (KubeRay 1.7 `spec.authOptions`, Ray >= 2.52: utils/validation.go:284-298)
+ * with the platform's Secret. Not `enableK8sTokenAuth`: it needs Ray >= 2.55 (validation.go:300-304)
+ * while the default is 2.52.0, and KubeRay refuses it for RayJobs and RayServices (validation.go:606, 681).
+ */
+export function authOptions(c: RayClusterPlan): Record<string, unknown> {
+  return { mode: "token", secretName: clusterTokenSecretName(c) };
+}
+
+/** An environment variable holding the cluster's token. */
+export function tokenEnv(c: RayClusterPlan, name: string): k8s.core.v1.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: clusterTokenSecretName(c), key: CLUSTER_TOKEN_KEY } } };
+}
+
+/**
+ * In a shared namespace: the cluster's pods accept connections only from the cluster's own
+ * pods. NetworkPolicies add up, so the namespace-wide allow leaves these pods out
+ * (sameNamespaceSelector); the operator and the metrics collectors come in through the
+ * namespace's platform policies.
+ */
+export function ownPodsPolicy(c: RayClusterPlan): k8s.networking.v1.NetworkPolicy {
+  const own = { matchLabels: { [RAY_CLUSTER_LABEL]: c.name } };
+  return {
+    metadata: { name: `${c.name}-own-pods`, namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, "ray-platform/raycluster": c.name, ...MANAGED_BY } },
+    spec: { podSelector: own, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: own }] }] },
+  };
+}
+
+/**
+ * The pods the namespace-wide allow applies to: all in a team namespace; in a shared one, all
+ * but the pods of the RayClusters confined by ownPodsPolicy (pods without the label match NotIn).
+ */
+export function sameNamespaceSelector(namespace: string, clusters: readonly Pick<RayClusterPlan, "name">[]): k8s.meta.v1.LabelSelector {
+  if (!isShared(namespace) || clusters.length === 0) return {};
+  return { matchExpressions: [{ key: RAY_CLUSTER_LABEL, operator: "NotIn", values: clusters.map((c) => c.name) }] };
+}

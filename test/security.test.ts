@@ -1,0 +1,228 @@
+/**
+ * The README's security section, line by line: what owners, contributors, members of other
+ * teams and playground users can and cannot do, asked of the rendered RBAC, NetworkPolicies,
+ * admission rules (their CEL evaluated), quotas and RayClusters. Each README line names its test.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { RAYCLUSTER_RULE, rayClusterAdmission } from "../render/rayClusterAdmission";
+import { admissionRules } from "../render/tenancyBase";
+import { may, type Pod, reachable, type Subject } from "./access";
+import { policyDenials } from "./admissionEval";
+import { type RegisteredResource, k8sObject, ofType, one, PROJECT_DIR, runProgram, secretValue, teamsDir } from "./mocks";
+
+const OWNER: Subject = { kind: "Group", name: "ml-recsys-leads@example.com" };
+const CONTRIBUTOR: Subject = { kind: "User", name: "alice@example.com" };
+/** maria owns tech-research; olga contributes to it. Both use the playground. */
+const OTHER_TEAM: Subject = { kind: "User", name: "maria@example.com" };
+const PLAYGROUND_USER: Subject = { kind: "User", name: "olga@example.com" };
+
+/** The playground with a second cluster from a team file, so confinement is between two of them. */
+const playgroundWithTwo = fs.readFileSync(path.join(PROJECT_DIR, "teams/ray-playground.yaml"), "utf8") + ["  - name: second", "    head: { cpu: 2, memory: 8Gi }", ""].join("\n");
+
+let resources: RegisteredResource[];
+beforeAll(async () => {
+  ({ resources } = await runProgram({ config: { "ray-platform:teamsDir": teamsDir({ "ray-playground.yaml": playgroundWithTwo }) } }));
+});
+
+const rayCluster = (ns: string, name: string) => k8sObject(resources, "kubernetes:ray.io/v1:RayCluster", ns, name);
+/** A pod as KubeRay makes it from a RayCluster (labelPod: ray.io/cluster and node-type cannot be overridden). */
+const rayPod = (namespace: string, cluster: string, type: "head" | "worker"): Pod => ({
+  namespace,
+  labels: { "ray-platform/raycluster": cluster, "ray.io/cluster": cluster, "ray.io/node-type": type, "ray.io/is-ray-node": "yes" },
+});
+const RAY_AND_TOOLS = [6379, 8265, 10001, 8081, 3000];
+const rcRule = () => rayClusterAdmission({ bucketPrefix: "my-ml-platform-dev-ray-" }).policy.spec as any;
+const asRayClusterRequest = (rc: any) => ({ ...rc, metadata: { ...rc.metadata } });
+const tokenRule = () => admissionRules().find((r) => r.name === "ray-platform-no-token-secrets")!.policy.spec as any;
+
+describe("owners", () => {
+  test("owner runs workloads with Secrets and Services in the team namespace", () => {
+    for (const r of ["pods", "secrets", "services", "apps/deployments", "batch/jobs", "ray.io/rayclusters"]) expect(may(resources, OWNER, "create", r, "recsys"), r).toBe(true);
+    expect(may(resources, OWNER, "get", "secrets", "recsys")).toBe(true);
+  });
+
+  test("owner cannot change quotas, defaults, network policies, bindings or service accounts", () => {
+    for (const r of ["resourcequotas", "limitranges", "networking.k8s.io/networkpolicies", "rbac.authorization.k8s.io/rolebindings", "serviceaccounts"]) {
+      for (const verb of ["create", "update", "delete"]) expect(may(resources, OWNER, verb, r, "recsys"), `${verb} ${r}`).toBe(false);
+    }
+  });
+
+  test("owner cannot go past the quota, not even with pods asking for nothing", () => {
+    const hard = k8sObject(resources, "kubernetes:core/v1:ResourceQuota", "recsys", "team-quota").spec.hard;
+    for (const key of ["requests.cpu", "requests.memory", "requests.ephemeral-storage", "services", "secrets", "configmaps", "pods", "persistentvolumeclaims"]) expect(hard[key], key).toBeDefined();
+    const limits = k8sObject(resources, "kubernetes:core/v1:LimitRange", "recsys", "defaults").spec.limits[0];
+    expect(Object.keys(limits.min)).toEqual(["cpu", "memory"]);
+    expect(limits.default["ephemeral-storage"]).toBeDefined();
+  });
+});
+
+describe("contributors", () => {
+  test("contributor creates and scales RayClusters and RayJobs, execs, port-forwards, reads logs", () => {
+    for (const [verb, r] of [["create", "ray.io/rayclusters"], ["patch", "ray.io/rayclusters"], ["delete", "ray.io/rayclusters"], ["create", "ray.io/rayjobs"], ["create", "pods/exec"], ["create", "pods/portforward"], ["get", "pods/log"], ["create", "configmaps"]]) {
+      expect(may(resources, CONTRIBUTOR, verb, r, "recsys"), `${verb} ${r}`).toBe(true);
+    }
+  });
+
+  test("contributor cannot read Secrets or run pods of their own", () => {
+    for (const verb of ["get", "list", "watch"]) expect(may(resources, CONTRIBUTOR, verb, "secrets", "recsys")).toBe(false);
+    for (const r of ["pods", "apps/deployments", "batch/jobs"]) expect(may(resources, CONTRIBUTOR, "create", r, "recsys"), r).toBe(false);
+  });
+
+  test("contributor's RayCluster cannot run as another service account", () => {
+    const rc = structuredClone(rayCluster("recsys", "two-tower"));
+    rc.spec.workerGroupSpecs[1].template.spec.serviceAccountName = "default";
+    expect(policyDenials(rcRule(), rc)).toEqual([rcRule().validations[0].message]);
+    const legacy = structuredClone(rayCluster("recsys", "two-tower"));
+    legacy.spec.headGroupSpec.template.spec.serviceAccount = "builder";
+    expect(policyDenials(rcRule(), legacy)).toEqual([rcRule().validations[0].message]);
+  });
+
+  test("contributor's RayCluster cannot mount or read a Secret, nor another team's bucket", () => {
+    const [, volumes, secrets] = rcRule().validations.map((v: any) => v.message);
+    const mount = structuredClone(rayCluster("recsys", "two-tower"));
+    mount.spec.headGroupSpec.template.spec.volumes.push({ name: "creds", secret: { secretName: "db-password" } });
+    expect(policyDenials(rcRule(), mount)).toEqual([volumes]);
+    const projected = structuredClone(rayCluster("recsys", "two-tower"));
+    projected.spec.workerGroupSpecs[0].template.spec.volumes.push({ name: "t", projected: { sources: [{ serviceAccountToken: { path: "t" } }] } });
+    expect(policyDenials(rcRule(), projected)).toEqual([volumes]);
+    const bucket = structuredClone(rayCluster("recsys", "two-tower"));
+    bucket.spec.headGroupSpec.template.spec.volumes.find((v: any) => v.name === "bucket").csi.volumeAttributes.bucketName = "my-ml-platform-dev-ray-tech-research";
+    expect(policyDenials(rcRule(), bucket)).toEqual([volumes]);
+    const env = structuredClone(rayCluster("recsys", "two-tower"));
+    env.spec.headGroupSpec.template.spec.containers[0].env = [{ name: "P", valueFrom: { secretKeyRef: { name: "db-password", key: "password" } } }];
+    expect(policyDenials(rcRule(), env)).toEqual([secrets]);
+    const envFrom = structuredClone(rayCluster("recsys", "two-tower"));
+    envFrom.spec.workerGroupSpecs[0].template.spec.containers[0].envFrom = [{ secretRef: { name: "db-password" } }];
+    expect(policyDenials(rcRule(), envFrom)).toEqual([secrets]);
+    const authSecret = structuredClone(rayCluster("recsys", "two-tower"));
+    authSecret.spec.authOptions.secretName = "db-password";
+    expect(policyDenials(rcRule(), authSecret)).toEqual([secrets]);
+    const pull = structuredClone(rayCluster("recsys", "two-tower"));
+    pull.spec.headGroupSpec.template.spec.imagePullSecrets = [{ name: "registry" }];
+    expect(policyDenials(rcRule(), pull)).toEqual([secrets]);
+  });
+
+  test("contributor's RayCluster cannot enable an Ingress", () => {
+    const rc = structuredClone(rayCluster("recsys", "two-tower"));
+    rc.spec.headGroupSpec.enableIngress = true;
+    expect(policyDenials(rcRule(), rc)).toEqual([rcRule().validations[3].message]);
+  });
+
+  test("contributor gets the cluster's token by exec into its head, and owners also from its Secret", () => {
+    const rc = rayCluster("recsys", "two-tower");
+    expect(rc.spec.authOptions).toEqual({ mode: "token", secretName: "two-tower-token" });
+    expect(may(resources, CONTRIBUTOR, "create", "pods/exec", "recsys")).toBe(true);
+    expect(may(resources, OWNER, "get", "secrets", "recsys")).toBe(true);
+    const secret = k8sObject(resources, "kubernetes:core/v1:Secret", "recsys", "two-tower-token");
+    // The random provider's result, a secret in the stack's state and the plan.
+    expect(secretValue(secret.stringData)).toEqual({ auth_token: "mock-recsys-two-tower-token" });
+  });
+
+  test("the denial of a token Secret points to something members can do", () => {
+    const [message] = policyDenials(tokenRule(), { apiVersion: "v1", kind: "Secret", metadata: { name: "t" }, type: "kubernetes.io/service-account-token" });
+    expect(message).toMatch(/RayCluster or RayJob/);
+    expect(message).not.toMatch(/kubectl create token/);
+  });
+});
+
+describe("members of another team", () => {
+  test("another team's member cannot read, exec or port-forward in the team namespace", () => {
+    for (const [verb, r] of [["get", "pods"], ["create", "pods/exec"], ["create", "pods/portforward"], ["get", "pods/log"], ["list", "ray.io/rayclusters"]]) {
+      expect(may(resources, OTHER_TEAM, verb, r, "recsys"), `${verb} ${r}`).toBe(false);
+    }
+  });
+
+  test("another team's pods cannot reach the team's pods", () => {
+    for (const port of RAY_AND_TOOLS) {
+      expect(reachable(resources, rayPod("tech-research", "gnn", "worker"), rayPod("recsys", "two-tower", "head"), port), String(port)).toBe(false);
+      expect(reachable(resources, rayPod("ray-playground", "my-cluster", "worker"), rayPod("recsys", "two-tower", "head"), port), String(port)).toBe(false);
+    }
+    // Within the team, clusters reach each other: one team, one trust.
+    expect(reachable(resources, rayPod("recsys", "other", "worker"), rayPod("recsys", "two-tower", "head"), 6379)).toBe(true);
+  });
+
+  test("another team's Ray pods cannot use the team's bucket", () => {
+    const members = ofType(resources, "gcp:storage/bucketIAMMember:BucketIAMMember").filter((m) => m.inputs.bucket === "my-ml-platform-dev-ray-recsys");
+    expect(members.map((m) => m.inputs.member)).toEqual([expect.stringMatching(/\/subject\/ns\/recsys\/sa\/ray$/)]);
+  });
+});
+
+describe("playground users", () => {
+  test("playground user creates RayClusters and can exec into every playground cluster", () => {
+    expect(may(resources, PLAYGROUND_USER, "create", "ray.io/rayclusters", "ray-playground")).toBe(true);
+    expect(may(resources, PLAYGROUND_USER, "create", "pods/exec", "ray-playground")).toBe(true);
+    expect(may(resources, PLAYGROUND_USER, "get", "secrets", "ray-playground")).toBe(false);
+  });
+
+  test("playground clusters reach their own pods and no other cluster's pods reach them", () => {
+    const mine = (type: "head" | "worker") => rayPod("ray-playground", "my-cluster", type);
+    for (const port of [6379, 8265, 10001]) expect(reachable(resources, mine("worker"), mine("head"), port), String(port)).toBe(true);
+    expect(reachable(resources, mine("head"), mine("worker"), 8080)).toBe(true);
+    for (const other of [rayPod("ray-playground", "second", "worker"), rayPod("ray-playground", "made-with-kubectl", "worker"), { namespace: "ray-playground", labels: { app: "job" } }]) {
+      for (const port of RAY_AND_TOOLS) expect(reachable(resources, other, mine("head"), port), `${JSON.stringify(other.labels)} :${port}`).toBe(false);
+    }
+    // The operator and the metrics collectors still get in.
+    expect(reachable(resources, { namespace: "kuberay-system", labels: {} }, mine("head"), 8265)).toBe(true);
+    expect(reachable(resources, { namespace: "gmp-system", labels: {} }, mine("worker"), 8080)).toBe(true);
+    // A cluster made outside team files keeps the namespace-wide allow (and its own token, if it sets authOptions).
+    expect(reachable(resources, mine("worker"), rayPod("ray-playground", "made-with-kubectl", "head"), 8265)).toBe(true);
+  });
+
+  test("playground tools answer only with the cluster's token", () => {
+    const spec = rayCluster("ray-playground", "my-cluster").spec;
+    expect(spec.authOptions).toEqual({ mode: "token", secretName: "my-cluster-token" });
+    const [, notebook, vscode] = spec.headGroupSpec.template.spec.containers;
+    const ref = { valueFrom: { secretKeyRef: { name: "my-cluster-token", key: "auth_token" } } };
+    expect(notebook.env).toContainEqual({ name: "JUPYTER_TOKEN", ...ref });
+    expect(notebook.env).toContainEqual({ name: "RAY_AUTH_TOKEN", ...ref });
+    expect(notebook.env).toContainEqual({ name: "RAY_AUTH_MODE", value: "token" });
+    expect(notebook.args.join(" ")).not.toMatch(/token=|password=/);
+    expect(vscode.env).toEqual([{ name: "CONNECTION_TOKEN", ...ref }]);
+    expect(vscode.args.slice(-2)).toEqual(["--connection-token", "$(CONNECTION_TOKEN)"]);
+    const token = one(resources, "random:index/randomPassword:RandomPassword", "ray-playground-my-cluster-token");
+    expect(token.inputs).toMatchObject({ length: 48, special: false });
+  });
+});
+
+describe("limits before access", () => {
+  test("a team's RoleBindings wait for its quotas, defaults, network policies and the admission bindings", () => {
+    const urn = (type: string, name: string) => one(resources, type, name).urn;
+    const limits = [
+      urn("kubernetes:core/v1:ResourceQuota", "recsys-quota"),
+      urn("kubernetes:core/v1:ResourceQuota", "recsys-quota-gpu-t4"),
+      urn("kubernetes:core/v1:LimitRange", "recsys-defaults"),
+      ...ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((p) => p.name.startsWith("recsys-")).map((p) => p.urn),
+      ...ofType(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding").map((b) => b.urn),
+    ];
+    expect(limits.length).toBeGreaterThan(8);
+    for (const binding of ["recsys-owners", "recsys-ray-users", "recsys-playground"]) {
+      expect(one(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", binding).options.dependsOn, binding).toEqual(expect.arrayContaining(limits));
+    }
+    // Into the playground only once the playground's own limits exist too.
+    expect(one(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "recsys-playground").options.dependsOn).toContain(urn("kubernetes:core/v1:ResourceQuota", "ray-playground-quota"));
+  });
+});
+
+test("every RayCluster of the example teams, and the playground's, is admitted", () => {
+  const rcs = ofType(resources, "kubernetes:ray.io/v1:RayCluster");
+  expect(rcs.length).toBe(4);
+  for (const rc of rcs) expect(policyDenials(rcRule(), asRayClusterRequest(rc.inputs)), rc.name).toEqual([]);
+  expect(one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", `tenancy-${RAYCLUSTER_RULE}`).inputs.spec.matchConstraints.resourceRules).toEqual([
+    { apiGroups: ["ray.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["rayclusters"] },
+  ]);
+});
+
+test("every line of the README's security section names a test of this file", () => {
+  const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Security"), readme.indexOf("\n## ", readme.indexOf("## Security") + 1));
+  const rows = section.split("\n").filter((l) => /^\| (owner|contributor|another team|playground user) /.test(l));
+  expect(rows.length).toBeGreaterThanOrEqual(12);
+  const source = fs.readFileSync(__filename, "utf8");
+  for (const row of rows) {
+    const name = /`test: ([^`]+)`/.exec(row)?.[1];
+    expect(name, row).toBeDefined();
+    expect(source.includes(`test("${name}"`), name).toBe(true);
+  }
+});
