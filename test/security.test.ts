@@ -49,6 +49,13 @@ describe("owners", () => {
     }
   });
 
+  test("owner cannot expose a Service outside the cluster or keep a long-lived token", () => {
+    const services = admissionRules().find((r) => r.name === "ray-platform-internal-services")!.policy.spec as any;
+    expect(policyDenials(services, { apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { type: "LoadBalancer", ports: [{ port: 80 }] } })).toHaveLength(1);
+    expect(policyDenials(tokenRule(), { apiVersion: "v1", kind: "Secret", metadata: { name: "t" }, type: "kubernetes.io/service-account-token" })).toHaveLength(1);
+    expect(k8sObject(resources, "kubernetes:core/v1:ResourceQuota", "recsys", "team-quota").spec.hard).toMatchObject({ "services.loadbalancers": "0", "services.nodeports": "0" });
+  });
+
   test("owner cannot go past the quota, not even with pods asking for nothing", () => {
     const hard = k8sObject(resources, "kubernetes:core/v1:ResourceQuota", "recsys", "team-quota").spec.hard;
     for (const key of ["requests.cpu", "requests.memory", "requests.ephemeral-storage", "services", "secrets", "configmaps", "pods", "persistentvolumeclaims"]) expect(hard[key], key).toBeDefined();
@@ -217,8 +224,8 @@ test("every RayCluster of the example teams, and the playground's, is admitted",
 test("every line of the README's security section names a test of this file", () => {
   const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("## Security"), readme.indexOf("\n## ", readme.indexOf("## Security") + 1));
-  const rows = section.split("\n").filter((l) => /^\| (owner|contributor|another team|playground user) /.test(l));
-  expect(rows.length).toBeGreaterThanOrEqual(12);
+  const rows = section.split("\n").filter((l) => /^\| (owner|contributor|another team|playground user|every member) /.test(l));
+  expect(rows.length).toBeGreaterThanOrEqual(18);
   const source = fs.readFileSync(__filename, "utf8");
   for (const row of rows) {
     const name = /`test: ([^`]+)`/.exec(row)?.[1];
