@@ -10,6 +10,17 @@ import { bytesFromGi, parseQuantity } from "./quantity";
 import { dns1035LabelProblem, suggest } from "./schema";
 import { type RayClusterValues, type WorkerGroupValues } from "./team";
 
+/** Oldest Ray with token authentication; KubeRay 1.7 refuses authOptions below it (ray-operator/controllers/ray/utils/validation.go:284-298). */
+export const MIN_RAY_VERSION = "2.52.0";
+
+/** Whether dotted version `a` is below `b` (numeric parts; a suffix such as rc1 is ignored). */
+function olderThan(a: string, b: string): boolean {
+  const parts = (v: string) => v.split(".").map((p) => parseInt(p, 10) || 0);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) < (y[i] ?? 0);
+  return false;
+}
+
 /** KubeRay's limit: pods and services get the cluster name plus suffixes. */
 export const MAX_RAYCLUSTER_NAME = 53;
 
@@ -109,6 +120,9 @@ export function planRayCluster(values: RayClusterValues, at: PathSegment[], ctx:
 
   const rayVersion = values.rayVersion ?? ctx.defaultRayVersion;
   const known = ctx.catalog.rayVersions.includes(rayVersion);
+  if (values.rayVersion !== undefined && olderThan(values.rayVersion, MIN_RAY_VERSION)) {
+    fail(["rayVersion"], `Ray ${values.rayVersion} has no token authentication, which every cluster has (KubeRay refuses authOptions below Ray ${MIN_RAY_VERSION}); use Ray ${MIN_RAY_VERSION} or later.`);
+  }
   if (values.image && values.rayVersion === undefined) {
     fail(["rayVersion"], `is required with a custom image; set it to the Ray version inside ${values.image} so KubeRay and the autoscaler match it.`);
   }

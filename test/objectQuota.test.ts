@@ -1,4 +1,4 @@
-/** Object-count quotas from team files: defaults, what a team's clusters need, and the shared Service range. */
+/** Team-file checks that keep tenancy sound: object-count quotas, the shared Service range, and Ray versions with token authentication. */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect, test } from "vitest";
@@ -29,4 +29,11 @@ test("the object quota must admit the team's own clusters: Services, and pods at
 test("object counts are checked like every other field", () => {
   expect(configProblems({ teams: teamsDir({ "recsys.yaml": withObjects("{ servics: 3 }") }) })).toEqual([expect.stringMatching(/^teams\/recsys\.yaml:\d+:\d+ quota\.objects\.servics: /)]);
   expect(configProblems({ teams: teamsDir({ "recsys.yaml": withObjects("{ pods: -1 }") }) })).toEqual([expect.stringMatching(/quota\.objects\.pods: -1 is too small/)]);
+});
+
+test("a custom image of a Ray older than 2.52 is refused: every cluster has token authentication", () => {
+  const old = recsys.replace("  - name: two-tower\n", "  - name: two-tower\n    image: example.com/ray:2.40\n    rayVersion: 2.40.0\n").replace("    notebook: true\n", "");
+  expect(configProblems({ teams: teamsDir({ "recsys.yaml": old }) })).toEqual([
+    expect.stringMatching(/^teams\/recsys\.yaml:\d+:\d+ rayClusters\[0\]\.rayVersion: Ray 2\.40\.0 has no token authentication.*use Ray 2\.52\.0 or later\.$/),
+  ]);
 });
