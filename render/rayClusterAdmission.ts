@@ -10,6 +10,7 @@ import { MANAGED_BY } from "./tenancy";
 import { type AdmissionRule, inTeamNamespaces } from "./tenancyBase";
 
 export const RAYCLUSTER_RULE = "ray-platform-raycluster-templates";
+export const RAYJOB_RULE = "ray-platform-rayjob-submitter";
 
 export interface AdmissionContext {
   /** gke mode: every team's bucket is this prefix plus the team (namespace) name. */
@@ -22,58 +23,87 @@ const envTakesOwnSecretsOnly = (c: string) =>
   `(has(e.valueFrom.secretKeyRef.name) && e.valueFrom.secretKeyRef.name in variables.ownSecrets && e.valueFrom.secretKeyRef.key == '${CLUSTER_TOKEN_KEY}'))) && ` +
   `(!has(${c}.envFrom) || ${c}.envFrom.all(f, !has(f.secretRef)))`;
 
-export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
-  const name = RAYCLUSTER_RULE;
+/** The validations every pod template of `variables.templates` must pass, for `what` (in messages). */
+function templateValidations(ctx: AdmissionContext, what: string, extraSecretChecks: string) {
   const bucket = ctx.bucketPrefix
     ? ` || (has(v.csi) && v.csi.driver == '${BUCKET_CSI_DRIVER}' && has(v.csi.volumeAttributes) && 'bucketName' in v.csi.volumeAttributes && v.csi.volumeAttributes.bucketName == '${ctx.bucketPrefix}' + object.metadata.namespace)`
     : "";
   const bucketText = ctx.bucketPrefix ? `, and the team's bucket (CSI ${BUCKET_CSI_DRIVER}, bucketName ${ctx.bucketPrefix}<team>)` : "";
+  return [
+    {
+      expression: `variables.templates.all(t, (!has(t.spec.serviceAccountName) || t.spec.serviceAccountName == '${RAY_SERVICE_ACCOUNT}') && (!has(t.spec.serviceAccount) || t.spec.serviceAccount == '${RAY_SERVICE_ACCOUNT}'))`,
+      message: `${what} run as the team's service account "${RAY_SERVICE_ACCOUNT}": set serviceAccountName to ${RAY_SERVICE_ACCOUNT} (or leave it out) in every pod template.`,
+      reason: "Forbidden",
+    },
+    {
+      expression: `variables.templates.all(t, !has(t.spec.volumes) || t.spec.volumes.all(v, has(v.emptyDir) || has(v.configMap) || has(v.persistentVolumeClaim)${bucket}))`,
+      message: `${what} may mount emptyDir, ConfigMap and PersistentVolumeClaim volumes${bucketText}; not Secrets, projected tokens, host paths or other volumes. Ask an owner to run work that needs a Secret as a Deployment or Job.`,
+      reason: "Forbidden",
+    },
+    {
+      expression:
+        `variables.templates.all(t, !has(t.spec.imagePullSecrets) && (t.spec.containers + (has(t.spec.initContainers) ? t.spec.initContainers : [])).all(c, ${envTakesOwnSecretsOnly("c")}))` +
+        extraSecretChecks,
+      message: `${what} may read no Secret but the RayCluster's own token (<cluster>${clusterTokenSecretSuffix}, key ${CLUSTER_TOKEN_KEY}): no secretKeyRef to other Secrets, envFrom secretRef, imagePullSecrets or authOptions.secretName. Ask an owner to run work that needs a Secret as a Deployment or Job.`,
+      reason: "Forbidden",
+    },
+  ];
+}
+
+function rule(name: string, resource: string, variables: { name: string; expression: string }[], validations: ReturnType<typeof templateValidations>): AdmissionRule {
   return {
     name,
     policy: {
       metadata: { name, labels: MANAGED_BY },
       spec: {
         failurePolicy: "Fail",
-        matchConstraints: {
-          resourceRules: [{ apiGroups: ["ray.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["rayclusters"] }],
-          ...inTeamNamespaces,
-        },
-        variables: [
-          {
-            name: "templates",
-            expression: "[object.spec.headGroupSpec.template] + (has(object.spec.workerGroupSpecs) ? object.spec.workerGroupSpecs.map(g, g.template) : [])",
-          },
-          // The token Secret the platform renders for the cluster, and the one KubeRay generates when none is named.
-          { name: "ownSecrets", expression: `[string(object.metadata.name), string(object.metadata.name) + '${clusterTokenSecretSuffix}']` },
-        ],
-        validations: [
-          {
-            expression: `variables.templates.all(t, (!has(t.spec.serviceAccountName) || t.spec.serviceAccountName == '${RAY_SERVICE_ACCOUNT}') && (!has(t.spec.serviceAccount) || t.spec.serviceAccount == '${RAY_SERVICE_ACCOUNT}'))`,
-            message: `RayCluster pods run as the team's service account "${RAY_SERVICE_ACCOUNT}": set serviceAccountName to ${RAY_SERVICE_ACCOUNT} (or leave it out) in the head and every worker template.`,
-            reason: "Forbidden",
-          },
-          {
-            expression: `variables.templates.all(t, !has(t.spec.volumes) || t.spec.volumes.all(v, has(v.emptyDir) || has(v.configMap) || has(v.persistentVolumeClaim)${bucket}))`,
-            message: `RayCluster pods may mount emptyDir, ConfigMap and PersistentVolumeClaim volumes${bucketText}; not Secrets, projected tokens, host paths or other volumes. Ask an owner to run work that needs a Secret as a Deployment or Job.`,
-            reason: "Forbidden",
-          },
-          {
-            expression:
-              `variables.templates.all(t, !has(t.spec.imagePullSecrets) && (t.spec.containers + (has(t.spec.initContainers) ? t.spec.initContainers : [])).all(c, ${envTakesOwnSecretsOnly("c")})) && ` +
-              `(!has(object.spec.autoscalerOptions) || (${envTakesOwnSecretsOnly("object.spec.autoscalerOptions")})) && ` +
-              "(!has(object.spec.authOptions) || !has(object.spec.authOptions.secretName) || object.spec.authOptions.secretName in variables.ownSecrets)",
-            message: `RayCluster pods may read no Secret but the cluster's own token (<cluster>${clusterTokenSecretSuffix}, key ${CLUSTER_TOKEN_KEY}): no secretKeyRef to other Secrets, envFrom secretRef, imagePullSecrets or authOptions.secretName. Ask an owner to run work that needs a Secret as a Deployment or Job.`,
-            reason: "Forbidden",
-          },
-          {
-            // KubeRay creates an Ingress for the head on enableIngress (raycluster_controller.go reconcileIngress): around the ClusterIP-only rule.
-            expression: "!has(object.spec.headGroupSpec.enableIngress) || !object.spec.headGroupSpec.enableIngress",
-            message: "RayClusters stay inside the cluster: remove headGroupSpec.enableIngress and reach the dashboard with kubectl port-forward.",
-            reason: "Forbidden",
-          },
-        ],
+        matchConstraints: { resourceRules: [{ apiGroups: ["ray.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: [resource] }], ...inTeamNamespaces },
+        variables,
+        validations,
       },
     },
     binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } },
   };
+}
+
+export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
+  const validations = templateValidations(
+    ctx,
+    "RayCluster pods",
+    ` && (!has(object.spec.autoscalerOptions) || (${envTakesOwnSecretsOnly("object.spec.autoscalerOptions")}))` +
+      " && (!has(object.spec.authOptions) || !has(object.spec.authOptions.secretName) || object.spec.authOptions.secretName in variables.ownSecrets)",
+  );
+  validations.push({
+    // KubeRay creates an Ingress for the head on enableIngress (raycluster_controller.go reconcileIngress): around the ClusterIP-only rule.
+    expression: "!has(object.spec.headGroupSpec.enableIngress) || !object.spec.headGroupSpec.enableIngress",
+    message: "RayClusters stay inside the cluster: remove headGroupSpec.enableIngress and reach the dashboard with kubectl port-forward.",
+    reason: "Forbidden",
+  });
+  return rule(
+    RAYCLUSTER_RULE,
+    "rayclusters",
+    [
+      { name: "templates", expression: "[object.spec.headGroupSpec.template] + (has(object.spec.workerGroupSpecs) ? object.spec.workerGroupSpecs.map(g, g.template) : [])" },
+      // The token Secret the platform renders for the cluster, and the one KubeRay generates when none is named.
+      { name: "ownSecrets", expression: `[string(object.metadata.name), string(object.metadata.name) + '${clusterTokenSecretSuffix}']` },
+    ],
+    validations,
+  );
+}
+
+/**
+ * RayJobs: KubeRay builds the submitter Job's pod from spec.submitterPodTemplate; the RayJob's
+ * own RayCluster goes through the RayCluster rule when KubeRay creates it. The submitter gets
+ * the cluster's token from KubeRay itself, so it may name no Secret at all.
+ */
+export function rayJobAdmission(ctx: AdmissionContext): AdmissionRule {
+  return rule(
+    RAYJOB_RULE,
+    "rayjobs",
+    [
+      { name: "templates", expression: "has(object.spec.submitterPodTemplate) ? [object.spec.submitterPodTemplate] : []" },
+      { name: "ownSecrets", expression: "[]" },
+    ],
+    templateValidations(ctx, "RayJob submitter pods", ""),
+  );
 }

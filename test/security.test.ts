@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { RAYCLUSTER_RULE, rayClusterAdmission } from "../render/rayClusterAdmission";
+import { RAYCLUSTER_RULE, rayClusterAdmission, rayJobAdmission } from "../render/rayClusterAdmission";
 import { admissionRules } from "../render/tenancyBase";
 import { may, type Pod, reachable, type Subject } from "./access";
 import { policyDenials } from "./admissionEval";
@@ -109,6 +109,18 @@ describe("contributors", () => {
     const pull = structuredClone(rayCluster("recsys", "two-tower"));
     pull.spec.headGroupSpec.template.spec.imagePullSecrets = [{ name: "registry" }];
     expect(policyDenials(rcRule(), pull)).toEqual([secrets]);
+  });
+
+  test("contributor's RayJob submitter cannot run as another service account or read a Secret", () => {
+    const spec = rayJobAdmission({ bucketPrefix: "my-ml-platform-dev-ray-" }).policy.spec as any;
+    const [account, volumes, secrets] = spec.validations.map((v: any) => v.message);
+    const job = (template?: unknown) => ({ apiVersion: "ray.io/v1", kind: "RayJob", metadata: { name: "j", namespace: "recsys" }, spec: { entrypoint: "python x.py", ...(template ? { submitterPodTemplate: template } : {}) } });
+    const submitter = (spec: Record<string, unknown>) => ({ spec: { restartPolicy: "Never", containers: [{ name: "submit", image: "rayproject/ray:2.52.0" }], ...spec } });
+    expect(policyDenials(spec, job())).toEqual([]);
+    expect(policyDenials(spec, job(submitter({ serviceAccountName: "ray" })))).toEqual([]);
+    expect(policyDenials(spec, job(submitter({ serviceAccountName: "builder" })))).toEqual([account]);
+    expect(policyDenials(spec, job(submitter({ volumes: [{ name: "s", secret: { secretName: "db-password" } }] })))).toEqual([volumes]);
+    expect(policyDenials(spec, job(submitter({ containers: [{ name: "submit", envFrom: [{ secretRef: { name: "db-password" } }] }] })))).toEqual([secrets]);
   });
 
   test("contributor's RayCluster cannot enable an Ingress", () => {
