@@ -41,6 +41,9 @@ describe("owners", () => {
   test("owner runs workloads with Secrets and Services in the team namespace", () => {
     for (const r of ["pods", "secrets", "services", "apps/deployments", "batch/jobs", "ray.io/rayclusters"]) expect(may(resources, OWNER, "create", r, "recsys"), r).toBe(true);
     expect(may(resources, OWNER, "get", "secrets", "recsys")).toBe(true);
+    for (const r of ["configmaps", "persistentvolumeclaims", "apps/statefulsets", "apps/replicasets", "batch/cronjobs"]) expect(may(resources, OWNER, "delete", r, "recsys"), r).toBe(true);
+    for (const r of ["networking.k8s.io/networkpolicies", "rbac.authorization.k8s.io/roles", "rbac.authorization.k8s.io/rolebindings"]) expect(may(resources, OWNER, "list", r, "recsys"), r).toBe(true);
+    expect(may(resources, OWNER, "create", "pods", "tech-research")).toBe(false);
   });
 
   test("owner cannot change quotas, defaults, network policies, bindings or service accounts", () => {
@@ -67,7 +70,7 @@ describe("owners", () => {
 
 describe("contributors", () => {
   test("contributor creates and scales RayClusters and RayJobs, execs, port-forwards, reads logs", () => {
-    for (const [verb, r] of [["create", "ray.io/rayclusters"], ["patch", "ray.io/rayclusters"], ["delete", "ray.io/rayclusters"], ["create", "ray.io/rayjobs"], ["create", "pods/exec"], ["create", "pods/portforward"], ["get", "pods/log"], ["create", "configmaps"]]) {
+    for (const [verb, r] of [["create", "ray.io/rayclusters"], ["patch", "ray.io/rayclusters"], ["delete", "ray.io/rayclusters"], ["create", "ray.io/rayjobs"], ["create", "pods/exec"], ["create", "pods/portforward"], ["get", "pods/log"], ["create", "configmaps"], ["delete", "persistentvolumeclaims"], ["create", "ray.io/rayservices"], ["create", "ray.io/raycronjobs"], ["get", "services"], ["list", "endpoints"], ["list", "events"], ["get", "resourcequotas"], ["get", "limitranges"], ["get", "serviceaccounts"]]) {
       expect(may(resources, CONTRIBUTOR, verb, r, "recsys"), `${verb} ${r}`).toBe(true);
     }
   });
