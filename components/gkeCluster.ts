@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type GkeSettings, IMAGE_REPOSITORY_ID } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
-import { gkeKubeconfig } from "./kubeconfig";
+import { clusterProviders, gkeKubeconfig } from "./kubeconfig";
 import { Network, POD_RANGE, SERVICE_RANGE } from "./network";
 import { NodePool } from "./nodePool";
 
@@ -40,6 +40,8 @@ export class GkeCluster extends pulumi.ComponentResource {
   readonly imageRepository: gcp.artifactregistry.Repository;
   readonly nodeServiceAccount: gcp.serviceaccount.Account;
   readonly provider: k8s.Provider;
+  /** The same cluster, adopting what a removed team left behind (clusterProviders). */
+  readonly adoptingProvider: k8s.Provider;
   /** Kubeconfig using gke-gcloud-auth-plugin (holds no credential, still a secret: it names the endpoint). */
   readonly kubeconfig: pulumi.Output<string>;
 
@@ -159,7 +161,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         ? gkeKubeconfig({ contextName, endpoint: this.cluster.controlPlaneEndpointsConfig.apply((c) => c.dnsEndpointConfig!.endpoint) })
         : gkeKubeconfig({ contextName, endpoint: this.cluster.endpoint, caCertificate: this.cluster.masterAuth.clusterCaCertificate }),
     );
-    this.provider = new k8s.Provider(
+    ({ provider: this.provider, adopting: this.adoptingProvider } = clusterProviders(
       `${name}-k8s`,
       {
         kubeconfig: this.kubeconfig,
@@ -169,7 +171,7 @@ export class GkeCluster extends pulumi.ComponentResource {
         enableServerSideApply: true,
       },
       parent,
-    );
+    ));
 
     this.registerOutputs({ name: this.cluster.name, endpoint: this.cluster.endpoint });
   }

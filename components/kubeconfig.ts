@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -34,4 +35,29 @@ export function gkeKubeconfig(args: {
       ],
     }),
   );
+}
+
+/**
+ * The Kubernetes providers of one cluster: `provider` for everything, and `adopting`, the same
+ * cluster with upsert on create, for the objects a removed team leaves behind (retainOnDelete),
+ * so that restoring its team file takes them back instead of failing with AlreadyExists.
+ *
+ * Since pulumi-kubernetes v4.29 (#4278) a create is a client-side create, which fails when the
+ * object exists, unless `upsertExistingObjects` is on: then it is a server-side apply patch
+ * (provider/pkg/await/await.go:190-205, else :244-255). Upsert is scoped to retained objects
+ * because the hazard #4278 closed, a rename planned as create-then-delete removing the object
+ * the create took over, cannot happen to them: their delete never reaches the cluster.
+ * `enablePatchForce` lets the team file win fields someone changed while the team was gone.
+ * Both providers carry the same `clusterIdentifier`, so moving a resource from one to the
+ * other is an update, not a replacement (provider/pkg/provider/provider.go:485-501).
+ */
+export function clusterProviders(
+  name: string,
+  args: k8s.ProviderArgs,
+  opts: pulumi.CustomResourceOptions,
+): { provider: k8s.Provider; adopting: k8s.Provider } {
+  return {
+    provider: new k8s.Provider(name, args, opts),
+    adopting: new k8s.Provider(`${name}-adopting`, { ...args, upsertExistingObjects: true, enablePatchForce: true }, opts),
+  };
 }

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type PlatformConfig } from "../config/load";
 import { PLAYGROUND, teamBucketPrefix, type TeamPlan } from "../config/teams";
 import { GkeCluster } from "./gkeCluster";
+import { clusterProviders } from "./kubeconfig";
 import { KubeRayOperator } from "./kuberayOperator";
 import { Team } from "./team";
 import { TenancyBase } from "./tenancyBase";
@@ -16,9 +17,11 @@ import { TenancyBase } from "./tenancyBase";
 export class Platform extends pulumi.ComponentResource {
   readonly gke?: GkeCluster;
   readonly provider: k8s.Provider;
+  private readonly adoptingProvider: k8s.Provider;
   readonly operator: KubeRayOperator;
   readonly teams: Record<string, Team>;
-  private readonly newTeam: (team: TeamPlan, playground?: Team) => Team;
+  private readonly newTeam: (team: TeamPlan, existingBuckets: ReadonlySet<string>, playground?: Team) => Team;
+  private readonly gcpProject?: string;
 
   /** The platform with every team of `cfg`. */
   static async create(name: string, cfg: PlatformConfig, opts?: pulumi.ComponentResourceOptions): Promise<Platform> {
@@ -36,15 +39,17 @@ export class Platform extends pulumi.ComponentResource {
     if (cfg.gke) {
       this.gke = new GkeCluster("gke", { gke: cfg.gke, pools: cfg.pools }, parent);
       this.provider = this.gke.provider;
+      this.adoptingProvider = this.gke.adoptingProvider;
       const project = gcp.organizations.getProjectOutput({ projectId: cfg.gke.project }, parent);
+      this.gcpProject = cfg.gke.project;
       gcpContext = { project: cfg.gke.project, region: cfg.gke.region, projectNumber: project.apply((p) => p.number) };
     } else {
-      this.provider = new k8s.Provider(
+      ({ provider: this.provider, adopting: this.adoptingProvider } = clusterProviders(
         "existing-cluster",
         // The kubeconfig comes from the usual place (KUBECONFIG or ~/.kube/config).
         { context: cfg.kubeconfigContext, clusterIdentifier: `context/${cfg.kubeconfigContext}`, enableServerSideApply: true },
         parent,
-      );
+      ));
     }
 
     const systemPool = cfg.pools.find((p) => p.role === "system");
@@ -64,14 +69,15 @@ export class Platform extends pulumi.ComponentResource {
     const rayClusterDependsOn = [this.operator.crds.rayclusters, ...Object.values(tenancy.priorityClasses)];
 
     this.teams = {};
-    this.newTeam = (team, playground) =>
+    this.newTeam = (team, existingBuckets, playground) =>
       new Team(
         team.name,
         {
           team,
           tenancy: tenancyContext,
           provider: this.provider,
-          gcp: gcpContext,
+          adoptingProvider: this.adoptingProvider,
+          gcp: gcpContext && { ...gcpContext, bucketExists: !!team.bucket && existingBuckets.has(team.bucket) },
           playground: playground && { namespace: playground.namespace, limits: playground.limits },
           accessDependsOn: tenancy.admissionBindings,
           tutorials: cfg.tutorials,
@@ -89,11 +95,24 @@ export class Platform extends pulumi.ComponentResource {
    * once (3.2 GiB in the benchmark, 0.7 GiB this way, and faster).
    */
   private async addTeams(teams: readonly TeamPlan[]): Promise<void> {
+    const existingBuckets = await this.existingBuckets(teams);
     const playgroundPlan = teams.find((t) => t.name === PLAYGROUND);
-    const playground = playgroundPlan ? (this.teams[PLAYGROUND] = this.newTeam(playgroundPlan)) : undefined;
+    const playground = playgroundPlan ? (this.teams[PLAYGROUND] = this.newTeam(playgroundPlan, existingBuckets)) : undefined;
     for (const team of teams.filter((t) => t.name !== PLAYGROUND)) {
-      this.teams[team.name] = this.newTeam(team, playground);
+      this.teams[team.name] = this.newTeam(team, existingBuckets, playground);
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * The teams' buckets that exist already, typically kept from a removed team file: a create
+   * would fail (bucket names are global), so Team imports them, data and all. One lookup for
+   * every team: the project's buckets under the team bucket prefix.
+   */
+  private async existingBuckets(teams: readonly TeamPlan[]): Promise<ReadonlySet<string>> {
+    const wanted = new Set(teams.flatMap((t) => (t.bucket ? [t.bucket] : [])));
+    if (!this.gcpProject || wanted.size === 0) return new Set();
+    const { buckets } = await gcp.storage.getBuckets({ project: this.gcpProject, prefix: teamBucketPrefix(this.gcpProject) }, { parent: this });
+    return new Set(buckets.map((b) => b.name).filter((n) => wanted.has(n)));
   }
 }

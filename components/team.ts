@@ -9,8 +9,13 @@ export interface TeamArgs {
   readonly team: TeamPlan;
   readonly tenancy: render.TenancyContext;
   readonly provider: k8s.Provider;
-  /** gke mode: where the team's bucket lives and how its pods are named in IAM. */
-  readonly gcp?: { readonly project: string; readonly region: string; readonly projectNumber: pulumi.Input<string> };
+  /** The same cluster with upsert on create: takes back the objects a removed team left (clusterProviders). */
+  readonly adoptingProvider: k8s.Provider;
+  /**
+   * gke mode: where the team's bucket lives, how its pods are named in IAM, and whether the
+   * bucket exists already (kept from a removed team file: imported, not created).
+   */
+  readonly gcp?: { readonly project: string; readonly region: string; readonly projectNumber: pulumi.Input<string>; readonly bucketExists: boolean };
   /** The shared playground namespace and its limits, where the team's members get a binding (absent for the playground itself). */
   readonly playground?: { readonly namespace: k8s.core.v1.Namespace; readonly limits: readonly pulumi.Resource[] };
   /** Cluster-wide rules that must hold before members get access (the admission bindings). */
@@ -39,11 +44,13 @@ export class Team extends pulumi.ComponentResource {
     const child = { parent: this, provider };
 
     // Retained: removing a team file must not delete a namespace full of work (README: decommissioning).
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, render.namespace(team), { ...child, retainOnDelete: true });
+    // Retained objects go through the adopting provider: restoring the team file takes them back.
+    const retained = { parent: this, provider: args.adoptingProvider, retainOnDelete: true };
+    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, render.namespace(team), retained);
     const inNamespace = { ...child, dependsOn: [this.namespace] };
     // What bounds and isolates the namespace stays with it when the team file goes, so that
     // leftover workloads keep their limits; access (RBAC) and Ray clusters go.
-    const kept = { ...inNamespace, retainOnDelete: true };
+    const kept = { ...retained, dependsOn: [this.namespace] };
 
     // Limits before access: members can act only once the namespace's quotas, defaults,
     // network policies and the cluster's admission rules exist (first deploy of a team or platform).
@@ -68,7 +75,7 @@ export class Team extends pulumi.ComponentResource {
 
     let bucketAccess: gcp.storage.BucketIAMMember | undefined;
     if (team.bucket && args.gcp) {
-      const { project, region, projectNumber } = args.gcp;
+      const { project, region, projectNumber, bucketExists } = args.gcp;
       // Retained and never force-destroyed: data outlives the team file.
       this.bucket = new gcp.storage.Bucket(
         `${name}-bucket`,
@@ -81,7 +88,10 @@ export class Team extends pulumi.ComponentResource {
           forceDestroy: false,
           labels: { [render.BUCKET_TEAM_LABEL]: team.name },
         },
-        { parent: this, retainOnDelete: true },
+        // A kept bucket is imported (its ID is its name): a create would fail on the taken name.
+        // The engine imports only while the state has no such bucket (pulumi
+        // pkg/resource/deploy/step_generator.go:1113), so the option is inert once it is managed.
+        { parent: this, retainOnDelete: true, import: bucketExists ? team.bucket : undefined },
       );
       bucketAccess = new gcp.storage.BucketIAMMember(
         `${name}-bucket-ray-pods`,

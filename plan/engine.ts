@@ -26,6 +26,8 @@ export interface RegisteredResource {
     readonly retainOnDelete: boolean;
     readonly deleteBeforeReplace: boolean;
     readonly ignoreChanges: readonly string[];
+    /** The `import` option: the ID of an existing cloud resource to adopt instead of creating. */
+    readonly importId?: string;
     /** URNs this resource depends on explicitly (dependsOn) or through its inputs. */
     readonly dependsOn: readonly string[];
   };
@@ -45,6 +47,14 @@ export interface EvaluateOptions {
   readonly configOverrides?: Readonly<Record<string, string>>;
   /** Imports the program; must evaluate it afresh each time (tests reset their module cache). */
   readonly loadProgram: () => Promise<Record<string, unknown>>;
+  /** What exists in the cloud before the run (default: nothing, as the offline plan assumes). */
+  readonly cloud?: MockCloud;
+}
+
+/** Cloud resources the mock engine's lookups find. */
+export interface MockCloud {
+  /** Names of the GCS buckets in the project. */
+  readonly buckets?: readonly string[];
 }
 
 /** Stack config as the Pulumi CLI hands it to the program: Pulumi.yaml defaults, then the stack file. */
@@ -121,7 +131,7 @@ export function mockState(type: string, name: string, inputs: Record<string, any
 export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   const config = { ...readStackConfig(opts.projectDir, opts.stack), ...opts.configOverrides };
   pulumi.runtime.setAllConfig(config);
-  const resources = await startMockEngine(opts.stack);
+  const resources = await startMockEngine(opts.stack, opts.cloud);
 
   let asyncError: unknown;
   const onRejection = (err: unknown) => (asyncError ??= err);
@@ -171,7 +181,7 @@ export async function withoutStackTraces<T>(fn: () => Promise<T>): Promise<T> {
  * Point the Pulumi runtime at the mock engine for `stack`; returns the list every registration
  * is recorded into. The benchmark's floor uses the same engine.
  */
-export async function startMockEngine(stack: string): Promise<RegisteredResource[]> {
+export async function startMockEngine(stack: string, cloud: MockCloud = {}): Promise<RegisteredResource[]> {
   const resources: RegisteredResource[] = [];
   // Inputs arrive deserialized in newResource; the request (parent, options) in the monitor.
   let inputs: Record<string, unknown> = {};
@@ -182,8 +192,19 @@ export async function startMockEngine(stack: string): Promise<RegisteredResource
         const state = mockState(args.type, args.name, args.inputs);
         return { id: typeof state.id === "string" ? state.id : `${args.name}-id`, state };
       },
-      call: (args) =>
-        args.token === "gcp:organizations/getProject:getProject" ? { ...args.inputs, number: "123456789012" } : args.inputs,
+      call: (args) => {
+        switch (args.token) {
+          case "gcp:organizations/getProject:getProject":
+            return { ...args.inputs, number: "123456789012" };
+          case "gcp:storage/getBuckets:getBuckets": {
+            // As the provider lists them: the buckets whose names start with the prefix.
+            const names = (cloud.buckets ?? []).filter((n) => n.startsWith(args.inputs.prefix ?? ""));
+            return { ...args.inputs, id: `${args.inputs.project}/${args.inputs.prefix ?? ""}`, buckets: names.map((name) => ({ name })) };
+          }
+          default:
+            return args.inputs;
+        }
+      },
     },
     PROJECT,
     stack,
@@ -213,6 +234,7 @@ function recordRegistrations(into: RegisteredResource[], lastInputs: () => Recor
             retainOnDelete: !!req.getRetainondelete(),
             deleteBeforeReplace: !!req.getDeletebeforereplace(),
             ignoreChanges: req.getIgnorechangesList(),
+            ...(req.getImportid() ? { importId: req.getImportid() } : {}),
             dependsOn: [...new Set<string>([...req.getDependenciesList(), ...propertyDependencies(req)])],
           },
         });

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { vi } from "vitest";
 import { ConfigError, formatIssue } from "../config/errors";
 import { loadPlatformConfig } from "../config/load";
-import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, type RegisteredResource, stackConfigFromText } from "../plan/engine";
+import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, type MockCloud, type RegisteredResource, stackConfigFromText } from "../plan/engine";
 
 export const PROJECT_DIR = path.join(__dirname, "..");
 export type { RegisteredResource };
@@ -17,6 +17,8 @@ export interface RunOptions {
   stack?: string;
   /** Config values over the stack file ("ray-platform:teamsDir" -> "/tmp/..."); objects as JSON. */
   config?: Record<string, string>;
+  /** What exists in the cloud before the run (e.g. a bucket kept from a removed team). */
+  cloud?: MockCloud;
 }
 
 /** Evaluate index.ts afresh under the mock engine. */
@@ -25,6 +27,7 @@ export function runProgram(opts: RunOptions = {}): Promise<Evaluation> {
     stack: opts.stack ?? "dev",
     projectDir: PROJECT_DIR,
     configOverrides: opts.config,
+    cloud: opts.cloud,
     loadProgram: async () => {
       vi.resetModules();
       return import("../index");

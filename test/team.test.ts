@@ -167,12 +167,61 @@ describe("identity", () => {
   });
 });
 
-test("every team resource is a child of its team and uses the cluster's provider", () => {
+test("every team resource is a child of its team; retained ones use the adopting provider, the rest the cluster's", () => {
   const team = one(resources, "ray-platform:tenancy:Team", "recsys");
   const provider = one(resources, "pulumi:providers:kubernetes", "gke-k8s");
-  const children = resources.filter((r) => r.parent === team.urn);
+  const adopting = one(resources, "pulumi:providers:kubernetes", "gke-k8s-adopting");
+  const children = resources.filter((r) => r.parent === team.urn && r.type.startsWith("kubernetes:"));
   expect(children.length).toBeGreaterThan(10);
-  for (const r of children.filter((c) => c.type.startsWith("kubernetes:"))) expect(r.provider?.startsWith(provider.urn), r.name).toBe(true);
+  for (const r of children) expect(r.provider, r.name).toBe(`${(r.options.retainOnDelete ? adopting : provider).urn}::${r.provider!.split("::").at(-1)}`);
+  // Namespace, quota, one quota per GPU type (t4, a100), defaults, default-deny policy.
+  expect(children.filter((r) => r.options.retainOnDelete).length).toBe(6);
+});
+
+/** The README's "Decommission a team" and "Restore a team", under the mock engine. */
+describe("removing a team file and restoring it", () => {
+  const BUCKET = "my-ml-platform-dev-ray-recsys";
+  const ofTeam = (rs: RegisteredResource[], team: string) => {
+    const urn = one(rs, "ray-platform:tenancy:Team", team).urn;
+    return rs.filter((r) => r.parent === urn);
+  };
+  let removed: RegisteredResource[];
+  let restored: RegisteredResource[];
+  beforeAll(async () => {
+    ({ resources: removed } = await runProgram({ config: { "ray-platform:teamsDir": teamsDir({ "recsys.yaml": null }) } }));
+    // What the removal left in the cloud: the retained bucket (and, in the cluster, the retained objects).
+    ({ resources: restored } = await runProgram({ config: { "ray-platform:teamsDir": teamsDir() }, cloud: { buckets: [BUCKET] } }));
+  });
+
+  test("removal keeps the namespace, its quotas, defaults, default-deny policy and bucket, and deletes the rest", () => {
+    expect(removed.some((r) => r.name === "recsys" || r.name.startsWith("recsys-"))).toBe(false);
+    const kept = ofTeam(resources, "recsys").filter((r) => r.options.retainOnDelete).map((r) => r.name).sort();
+    expect(kept).toEqual(["recsys-bucket", "recsys-default-deny-ingress", "recsys-defaults", "recsys-namespace", "recsys-quota", "recsys-quota-gpu-a100", "recsys-quota-gpu-t4"].sort());
+  });
+
+  test("restoring registers the same objects again, the retained ones through the adopting provider", () => {
+    const adopting = one(restored, "pulumi:providers:kubernetes", "gke-k8s-adopting");
+    // Upsert on create (a server-side apply, not a create that fails with AlreadyExists), and the team file wins conflicts.
+    expect(adopting.inputs).toMatchObject({ upsertExistingObjects: "true", enablePatchForce: "true", enableServerSideApply: "true" });
+    expect(adopting.inputs.clusterIdentifier).toBe(one(restored, "pulumi:providers:kubernetes", "gke-k8s").inputs.clusterIdentifier);
+    const again = ofTeam(restored, "recsys");
+    expect(again.map((r) => `${r.type}::${r.name}`).sort()).toEqual(ofTeam(resources, "recsys").map((r) => `${r.type}::${r.name}`).sort());
+    const retainedK8s = again.filter((r) => r.options.retainOnDelete && r.type.startsWith("kubernetes:"));
+    expect(retainedK8s.map((r) => r.name).sort()).toEqual(["recsys-default-deny-ingress", "recsys-defaults", "recsys-namespace", "recsys-quota", "recsys-quota-gpu-a100", "recsys-quota-gpu-t4"]);
+    for (const r of retainedK8s) expect(r.provider?.startsWith(`${adopting.urn}::`), r.name).toBe(true);
+    // What was deleted is created afresh by the ordinary provider, which refuses to take over an existing object.
+    for (const r of again.filter((r) => !r.options.retainOnDelete && r.type.startsWith("kubernetes:"))) expect(r.provider?.startsWith(`${adopting.urn}::`), r.name).toBe(false);
+  });
+
+  test("restoring imports the kept bucket by its name, with its data; a bucket that does not exist is created", () => {
+    const bucket = one(restored, T.bucket, "recsys-bucket");
+    expect(bucket.options.importId).toBe(BUCKET);
+    expect(bucket.inputs.name).toBe(BUCKET);
+    expect(bucket.options.retainOnDelete).toBe(true);
+    // Import fails on a resource that does not exist (pulumi pkg/resource/deploy/step.go:2063): only existing buckets get it.
+    expect(one(restored, T.bucket, "tech-research-bucket").options.importId).toBeUndefined();
+    expect(one(resources, T.bucket, "recsys-bucket").options.importId).toBeUndefined();
+  });
 });
 
 test("adding a team adds only that team's resources and changes no other team's", async () => {
