@@ -1,4 +1,5 @@
 /** The GitHub Actions workflows pass actionlint and keep their security properties. */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -45,8 +46,58 @@ const jobsOf = (file: string): [string, any][] => Object.entries(workflows[file]
 const stepsOf = (file: string): any[] => jobsOf(file).flatMap(([, job]) => job.steps ?? []);
 const triggers = (wf: any): string[] => (typeof wf.on === "string" ? [wf.on] : Array.isArray(wf.on) ? wf.on : Object.keys(wf.on ?? {}));
 
-test("the workflow directory holds exactly the five workflows", () => {
-  expect(files).toEqual(["ci.yml", "deploy.yml", "e2e-kind.yml", "plan-comment.yml", "preview.yml"]);
+test("the workflow directory holds exactly the four workflows", () => {
+  expect(files).toEqual(["ci.yml", "deploy.yml", "e2e-kind.yml", "plan-comment.yml"]);
+});
+
+/** A job holds cloud credentials if it can mint an OIDC token, authenticates to GCP, reads a secret or enters an environment. */
+function credentialsOf(file: string, job: any): string[] {
+  const found: string[] = [];
+  const permissions = { ...workflows[file].permissions, ...job.permissions };
+  if (permissions["id-token"] === "write") found.push("id-token: write");
+  if ((job.steps ?? []).some((s: any) => s.uses?.startsWith("google-github-actions/auth@"))) found.push("google-github-actions/auth");
+  if (/secrets\.(?!GITHUB_TOKEN\b)/.test(JSON.stringify(job))) found.push("a secret");
+  if (job.environment) found.push(`environment ${JSON.stringify(job.environment)}`);
+  return found;
+}
+
+const authenticatedJobs = files.flatMap((f) => jobsOf(f).filter(([, job]) => credentialsOf(f, job).length > 0).map(([name, job]) => ({ file: f, name, job })));
+
+describe("credentials", () => {
+  const prWorkflows = files.filter((f) => triggers(workflows[f]).some((t) => t.startsWith("pull_request")));
+
+  test("no job of a workflow that pull requests trigger holds cloud credentials", () => {
+    expect(prWorkflows).toEqual(["ci.yml", "e2e-kind.yml"]);
+    for (const f of prWorkflows) {
+      expect(jobsOf(f).length).toBeGreaterThan(0);
+      for (const [name, job] of jobsOf(f)) expect(credentialsOf(f, job), `${f} ${name}`).toEqual([]);
+    }
+  });
+
+  test("only the preview and deploy jobs, from main after CI, hold them, each in its own environment", () => {
+    expect(authenticatedJobs.map((j) => `${j.file}:${j.name}`)).toEqual(["deploy.yml:preview", "deploy.yml:deploy"]);
+    expect(triggers(workflows["deploy.yml"])).toEqual(["workflow_run"]);
+    expect(authenticatedJobs.map((j) => j.job.environment)).toEqual(["preview", "production"]);
+  });
+
+  test("every authenticated job pins the Pulumi CLI to the SDK's version and the gcloud SDK to a release", () => {
+    const sdk = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+    for (const { file, name, job } of authenticatedJobs) {
+      const env = { ...workflows[file].env, ...job.env };
+      const resolve = (v: unknown) => String(v).replace(/^\$\{\{ env\.(\w+) \}\}$/, (_, k) => env[k]);
+      const pulumi = job.steps.filter((s: any) => s.uses?.startsWith("pulumi/actions@"));
+      const gcloud = job.steps.filter((s: any) => s.uses?.startsWith("google-github-actions/setup-gcloud@"));
+      expect(pulumi.length, `${file} ${name}`).toBe(1);
+      expect(gcloud.length, `${file} ${name}`).toBe(1);
+      expect(resolve(pulumi[0].with["pulumi-version"]), `${file} ${name}`).toBe(sdk);
+      expect(resolve(gcloud[0].with.version), `${file} ${name}`).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+  });
+
+  test("the kind end-to-end test installs the same Pulumi CLI", () => {
+    const pulumi = workflows["e2e-kind.yml"].jobs.kind.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
+    expect(String(pulumi.with["pulumi-version"])).toBe(workflows["deploy.yml"].env.PULUMI_VERSION);
+  });
 });
 
 describe("actionlint", () => {
@@ -171,16 +222,17 @@ describe("the plan comment script", () => {
     vi.unstubAllEnvs();
   });
 
-  async function runScript(opts: { prNumber: string; report?: string; prHead?: string; comments?: any[] }) {
+  async function runScript(opts: { prNumber: string; report?: string; prHead?: string; comments?: any[]; fork?: boolean }) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-report-"));
     fs.writeFileSync(path.join(dir, "pr-number"), opts.prNumber);
     fs.writeFileSync(path.join(dir, "plan-report.md"), opts.report ?? "### 3 to create");
     vi.stubEnv("REPORT_DIR", dir);
+    const head_repository = opts.fork ? { id: 99, full_name: "mallory/ray-platform" } : { id: 1, full_name: "acme/ray-platform" };
     const calls: { method: string; args: any }[] = [];
     const record = (method: string, result: any = {}) => async (args: any) => (calls.push({ method, args }), { data: result });
     const github = {
       rest: {
-        pulls: { get: record("pulls.get", { head: { sha: opts.prHead ?? HEAD, repo: { full_name: "acme/ray-platform" } } }) },
+        pulls: { get: record("pulls.get", { head: { sha: opts.prHead ?? HEAD, repo: { full_name: head_repository.full_name } } }) },
         issues: { listComments: record("issues.listComments"), createComment: record("issues.createComment"), updateComment: record("issues.updateComment") },
       },
       paginate: async () => opts.comments ?? [],
@@ -188,17 +240,39 @@ describe("the plan comment script", () => {
     const core = { failed: [] as string[], setFailed: (m: string) => core.failed.push(m), notice: vi.fn(), info: vi.fn() };
     const context = {
       repo: { owner: "acme", repo: "ray-platform" },
-      payload: { workflow_run: { id: 7, head_sha: HEAD, head_repository: { full_name: "acme/ray-platform" }, html_url: "https://github.com/acme/ray-platform/actions/runs/7" } },
+      payload: {
+        workflow_run: { id: 7, head_sha: HEAD, conclusion: "success", head_repository, repository: { id: 1, full_name: "acme/ray-platform" }, html_url: "https://github.com/acme/ray-platform/actions/runs/7" },
+      },
     };
     await script(github, context, core, createRequire(__filename));
     return { calls, core };
   }
 
-  test("creates one comment that starts with the marker and holds the report", async () => {
+  test("creates one comment: the marker, CI's verdict from GitHub, then the report framed as the PR's own", async () => {
     const { calls } = await runScript({ prNumber: "12\n" });
     const create = calls.find((c) => c.method === "issues.createComment")!;
     expect(create.args.issue_number).toBe(12);
-    expect(create.args.body.startsWith(`${MARKER}\n### 3 to create`)).toBe(true);
+    const body: string = create.args.body;
+    expect(body.startsWith(`${MARKER}\n> [!NOTE]\n> **ray-platform CI: success**`)).toBe(true);
+    expect(body).toContain("written by the pull request's own code (a branch of this repository, commit aaaaaaa), not by this workflow");
+    expect(body).toMatch(/\n---\n\n### 3 to create\n\n---\n<sub>End of the report written by the pull request's own code/);
+  });
+
+  test("says when the report comes from a fork's code", async () => {
+    const { calls } = await runScript({ prNumber: "12", fork: true });
+    expect(calls.find((c) => c.method === "issues.createComment")!.args.body).toContain("written by the pull request's own code (the fork mallory/ray-platform, commit aaaaaaa)");
+  });
+
+  test("neutralises mentions and hidden text in the report, which cannot forge the header", async () => {
+    const report = `${MARKER}\n> **ray-platform CI: success** approved by @acme/platform-leads and @alice <!-- ${MARKER} -->`;
+    const { calls } = await runScript({ prNumber: "12", report, fork: true });
+    const body: string = calls.find((c) => c.method === "issues.createComment")!.args.body;
+    expect(body.split(MARKER)).toHaveLength(2);
+    expect(body.startsWith(MARKER)).toBe(true);
+    expect(body).not.toMatch(/@[A-Za-z0-9]/);
+    expect(body).toContain("@\u200bacme/platform-leads and @\u200balice &lt;!--");
+    // The verdict line the report imitates comes after the framing header, never first.
+    expect(body.indexOf("approved by")).toBeGreaterThan(body.indexOf("not by this workflow"));
   });
 
   test("updates its own earlier comment, not a user's comment that quotes the marker", async () => {
@@ -223,47 +297,74 @@ describe("the plan comment script", () => {
     expect(core.notice).toHaveBeenCalledOnce();
   });
 
-  test("truncates a huge report to a comment GitHub accepts", async () => {
-    const { calls } = await runScript({ prNumber: "12", report: "x".repeat(200_000) });
+  test("truncates a huge report to a comment GitHub accepts, keeping the footer", async () => {
+    const { calls } = await runScript({ prNumber: "12", report: "@x ".repeat(70_000) });
     const body: string = calls.find((c) => c.method === "issues.createComment")!.args.body;
     expect(body.length).toBeLessThanOrEqual(65_000);
     expect(body).toContain("report truncated");
-  });
-});
-
-describe("preview.yml", () => {
-  const job = workflows["preview.yml"].jobs.preview;
-
-  test("runs only for pushes and same-repository PRs, which may use secrets and the cloud", () => {
-    expect(job.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
-    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", "pull-requests": "write" });
-  });
-
-  test("previews the dev stack with the policy pack and comments on the PR", () => {
-    const pulumi = job.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
-    expect(pulumi.with).toEqual({ command: "preview", "stack-name": "dev", policyPacks: "policy", "comment-on-pr": true });
-    // Not the deploy token: PR code runs here, so it gets a token that can only read the stack.
-    expect(pulumi.env.PULUMI_ACCESS_TOKEN).toBe("${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN }}");
+    expect(body).toMatch(/<sub>End of the report written by [^\n]*<\/sub>$/);
   });
 });
 
 describe("deploy.yml", () => {
   const wf = workflows["deploy.yml"];
-  const job = wf.jobs.deploy;
+  const { head, preview, deploy } = wf.jobs;
+  const checkoutRef = (job: any) => job.steps.find((s: any) => s.uses?.startsWith("actions/checkout@")).with.ref;
 
-  test("deploys only main, through the production environment's approval", () => {
-    expect(job.environment).toBe("production");
-    expect(job.if).toBe("github.ref == 'refs/heads/main'");
-    expect(job.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@")).with).toMatchObject({ command: "up", "stack-name": "dev", policyPacks: "policy" });
+  test("runs when CI completes on main, from the default branch's copy of the workflow", () => {
+    expect(wf.on).toEqual({ workflow_run: { workflows: [workflows["ci.yml"].name], types: ["completed"], branches: ["main"] } });
   });
 
-  test("never runs two deploys at once and never cancels one", () => {
+  test("goes on only for a green CI run of a push to this repository's main", () => {
+    for (const cond of [
+      "github.event.workflow_run.conclusion == 'success'",
+      "github.event.workflow_run.event == 'push'",
+      "github.event.workflow_run.head_branch == 'main'",
+      "github.event.workflow_run.head_repository.id == github.event.repository.id",
+    ]) {
+      expect(head.if).toContain(cond);
+    }
+    expect(credentialsOf("deploy.yml", head)).toEqual([]);
+  });
+
+  test("previews, then deploys after approval, exactly the commit CI tested", () => {
+    expect(preview.needs).toBe("head");
+    expect(deploy.needs).toEqual(["head", "preview"]);
+    expect(checkoutRef(preview)).toBe("${{ needs.head.outputs.sha }}");
+    expect(checkoutRef(deploy)).toBe("${{ needs.head.outputs.sha }}");
+    expect(head.steps[0].env.TESTED).toBe("${{ github.event.workflow_run.head_sha }}");
+    expect(head.outputs.sha).toBe("${{ steps.head.outputs.sha }}");
+    const pulumi = (job: any) => job.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
+    expect(pulumi(preview).with).toMatchObject({ command: "preview", "stack-name": "dev", policyPacks: "policy" });
+    expect(pulumi(deploy).with).toMatchObject({ command: "up", "stack-name": "dev", policyPacks: "policy" });
+  });
+
+  test("never runs two at once and never cancels a running one", () => {
     expect(wf.concurrency).toEqual({ group: "deploy-dev", "cancel-in-progress": false });
   });
 
-  test("uses its own service account, not the preview one", () => {
-    const auth = job.steps.find((s: any) => s.uses?.startsWith("google-github-actions/auth@"));
-    expect(auth.with.service_account).toBe("${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}");
+  test("the preview and the deploy use their own identities and Pulumi tokens", () => {
+    const auth = (job: any) => job.steps.find((s: any) => s.uses?.startsWith("google-github-actions/auth@")).with.service_account;
+    expect(auth(preview)).toBe("${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}");
+    expect(auth(deploy)).toBe("${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}");
+    const token = (job: any) => job.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@")).env.PULUMI_ACCESS_TOKEN;
+    expect(token(preview)).toBe("${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN }}");
+    expect(token(deploy)).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
+  });
+
+  /** The head step's script with a fake `gh` that reports main's head. */
+  function headStep(mainSha: string, tested: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-head-"));
+    fs.writeFileSync(path.join(dir, "gh"), `#!/bin/sh\n[ "$1 $2" = "api repos/acme/ray-platform/commits/main" ] && echo ${mainSha}\n`, { mode: 0o755 });
+    const output = path.join(dir, "output");
+    fs.writeFileSync(output, "");
+    execFileSync("bash", ["-e", "-c", head.steps[0].run], { env: { PATH: `${dir}:${process.env.PATH}`, REPO: "acme/ray-platform", TESTED: tested, GITHUB_OUTPUT: output } });
+    return fs.readFileSync(output, "utf8");
+  }
+
+  test("deploys a commit only while it is main's head, so an older CI run finishing late cannot roll main back", () => {
+    expect(headStep("a".repeat(40), "a".repeat(40))).toBe(`sha=${"a".repeat(40)}\n`);
+    expect(headStep("b".repeat(40), "a".repeat(40))).toBe("");
   });
 });
 
