@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors";
+import { adoptionNotes } from "./adoption";
 import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, UsageError } from "./engine";
 import { diffPlans } from "./diff";
 import { writeManifests } from "./manifests";
@@ -115,6 +116,9 @@ async function run(args: PlanArgs): Promise<number> {
     const d = diffPlans(base.resources, JSON.parse(planJson(ev)).resources);
     if (!args.quiet) process.stdout.write(`\n${diffText(d, args.diff, base.note)}`);
     if (args.report) fs.writeFileSync(args.report, markdownReport(d, platformView(base.resources), head, { stack: args.stack, baseRef: args.diff, note: base.note }));
+    const adoption = adoptionNotes(base.resources, ev.resources);
+    if (!args.quiet && adoption.length > 0) process.stdout.write(`\nretained objects:\n${adoption.map((n) => `  ${n}`).join("\n")}\n`);
+    if (args.report && adoption.length > 0) fs.appendFileSync(args.report, `\n### Retained objects\n\n${adoption.map((n) => `- ${n}`).join("\n")}\n`);
   }
   const violations = checkPolicies(ev.resources);
   if (violations.length > 0) {

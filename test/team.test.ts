@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
+import { adoptionNotes } from "../plan/adoption";
 import { type RegisteredResource, k8sObject, ofType, one, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
 
 const T = {
@@ -211,6 +212,16 @@ describe("removing a team file and restoring it", () => {
     for (const r of retainedK8s) expect(r.provider?.startsWith(`${adopting.urn}::`), r.name).toBe(true);
     // What was deleted is created afresh by the ordinary provider, which refuses to take over an existing object.
     for (const r of again.filter((r) => !r.options.retainOnDelete && r.type.startsWith("kubernetes:"))) expect(r.provider?.startsWith(`${adopting.urn}::`), r.name).toBe(false);
+  });
+
+  test("the plan says what the removal leaves behind and that restoring the file adopts it", () => {
+    expect(adoptionNotes(resources, removed)).toEqual([
+      "team recsys removed: namespace recsys, ResourceQuota ×3, LimitRange, NetworkPolicy, bucket gs://my-ml-platform-dev-ray-recsys stay, no longer managed; restoring its team file adopts them.",
+    ]);
+    expect(adoptionNotes(removed, restored)).toEqual([
+      "team recsys added: if a removed team recsys left namespace recsys, ResourceQuota ×3, LimitRange, NetworkPolicy, bucket gs://my-ml-platform-dev-ray-recsys, the deploy adopts them (server-side apply, the team file wins) and imports the bucket with its data; what does not exist is created.",
+    ]);
+    expect(adoptionNotes(resources, restored)).toEqual([]);
   });
 
   test("restoring imports the kept bucket by its name, with its data; a bucket that does not exist is created", () => {
