@@ -13,10 +13,15 @@ test("registers no GCP resource", () => {
   expect(resources.filter((r) => r.type.startsWith("gcp:"))).toEqual([]);
 });
 
-test("every Kubernetes resource uses a provider for the configured kubeconfig context", () => {
+test("every Kubernetes resource uses a provider for the configured kubeconfig context, retained ones the adopting one", () => {
   const provider = one(resources, "pulumi:providers:kubernetes", "existing-cluster");
-  expect(provider.inputs).toMatchObject({ context: "kind-ray-platform", clusterIdentifier: "context/kind-ray-platform" });
-  for (const r of resources.filter((r) => r.type.startsWith("kubernetes:"))) expect(r.provider?.startsWith(`${provider.urn}::`), r.name).toBe(true);
+  const adopting = one(resources, "pulumi:providers:kubernetes", "existing-cluster-adopting");
+  for (const p of [provider, adopting]) expect(p.inputs).toMatchObject({ context: "kind-ray-platform", clusterIdentifier: "context/kind-ray-platform" });
+  expect(adopting.inputs.upsertExistingObjects).toBe("true");
+  const viaAdopting = resources.filter((r) => r.provider?.startsWith(`${adopting.urn}::`));
+  expect(viaAdopting.map((r) => r.name)).toContain("smoke-namespace");
+  for (const r of viaAdopting) expect(r.options.retainOnDelete, r.name).toBe(true);
+  for (const r of resources.filter((r) => r.type.startsWith("kubernetes:") && !viaAdopting.includes(r))) expect(r.provider?.startsWith(`${provider.urn}::`), r.name).toBe(true);
 });
 
 test("everything else works the same: operator, tenancy and a RayCluster from docker.io images", () => {

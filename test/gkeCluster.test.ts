@@ -165,10 +165,14 @@ describe("Kubernetes provider", () => {
     expect(kubeconfig.clusters[0].cluster).toEqual({ server: "https://203.0.113.10", "certificate-authority-data": Buffer.from("mock CA certificate").toString("base64") });
   });
 
-  test("is used by every Kubernetes resource", () => {
+  test("is used by every Kubernetes resource, retained ones through its adopting twin on the same cluster", () => {
     const provider = one(resources, "pulumi:providers:kubernetes", "gke-k8s");
+    const adopting = one(resources, "pulumi:providers:kubernetes", "gke-k8s-adopting");
+    expect(adopting.inputs).toMatchObject({ clusterIdentifier: provider.inputs.clusterIdentifier, kubeconfig: provider.inputs.kubeconfig, upsertExistingObjects: "true" });
     const k8s = resources.filter((r) => r.type.startsWith("kubernetes:"));
     expect(k8s.length).toBeGreaterThan(40);
-    for (const r of k8s) expect(r.provider?.startsWith(`${provider.urn}::`), `${r.type} ${r.name}`).toBe(true);
+    const teamRetained = (r: (typeof k8s)[number]) => r.options.retainOnDelete && resources.find((p) => p.urn === r.parent)?.type === "ray-platform:tenancy:Team";
+    expect(k8s.filter(teamRetained).length).toBeGreaterThan(10);
+    for (const r of k8s) expect(r.provider?.startsWith(`${(teamRetained(r) ? adopting : provider).urn}::`), `${r.type} ${r.name}`).toBe(true);
   });
 });
