@@ -36,6 +36,7 @@ const NODE_ROLES = ["roles/container.defaultNodeServiceAccount", "roles/serviceu
  */
 export class GkeCluster extends pulumi.ComponentResource {
   readonly cluster: gcp.container.Cluster;
+  readonly network: Network;
   readonly nodePools: Record<string, NodePool>;
   readonly imageRepository: gcp.artifactregistry.Repository;
   readonly nodeServiceAccount: gcp.serviceaccount.Account;
@@ -56,11 +57,11 @@ export class GkeCluster extends pulumi.ComponentResource {
     );
     const afterServices = { parent: this, dependsOn: services };
 
-    const network = new Network(
+    const network = (this.network = new Network(
       `${name}-network`,
       { project, region: gke.region, baseName: gke.clusterName, nodesCidr: gke.network.nodesCidr, podsCidr: gke.network.podsCidr, servicesCidr: gke.network.servicesCidr },
       afterServices,
-    );
+    ));
 
     // Never the Compute Engine default account: it has Editor on the project.
     const nodeAccountId = `${gke.clusterName.slice(0, 24).replace(/-+$/, "")}-nodes`; // 6 to 30 characters

@@ -6,7 +6,9 @@ import { PLAYGROUND, teamBucketPrefix, type TeamPlan } from "../config/teams";
 import { GkeCluster } from "./gkeCluster";
 import { clusterProviders } from "./kubeconfig";
 import { KubeRayOperator } from "./kuberayOperator";
+import { Kueue } from "./kueue";
 import { Team } from "./team";
+import { TeamQueue } from "./teamQueue";
 import { TenancyBase } from "./tenancyBase";
 
 /**
@@ -19,6 +21,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   private readonly adoptingProvider: k8s.Provider;
   readonly operator: KubeRayOperator;
+  readonly kueue: Kueue;
   readonly teams: Record<string, Team>;
   private readonly newTeam: (team: TeamPlan, existingBuckets: ReadonlySet<string>, playground?: Team) => Team;
   private readonly gcpProject?: string;
@@ -63,14 +66,32 @@ export class Platform extends pulumi.ComponentResource {
       },
       parent,
     );
+    this.kueue = new Kueue(
+      "kueue",
+      {
+        kueue: cfg.kueue,
+        gpuTypes: cfg.gpuTypes,
+        systemPool,
+        provider: this.provider,
+        // Kueue enables its RayCluster integration only when the KubeRay CRDs exist at its start.
+        dependsOn: [...Object.values(this.operator.crds), ...(systemPool && this.gke ? [this.gke.nodePools[systemPool.name]] : [])],
+        gke:
+          this.gke && cfg.gke
+            ? { project: cfg.gke.project, network: this.gke.network.network.id, masterCidr: cfg.gke.masterIpv4CidrBlock, nodeServiceAccount: this.gke.nodeServiceAccount.email }
+            : undefined,
+      },
+      parent,
+    );
+    const kueueReady = [this.kueue.release, ...Object.values(this.kueue.flavors)];
     const admission = { bucketPrefix: cfg.gke ? teamBucketPrefix(cfg.gke.project) : undefined };
     const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider, admission }, parent);
     const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace };
-    const rayClusterDependsOn = [this.operator.crds.rayclusters, ...Object.values(tenancy.priorityClasses)];
+    // Kueue's webhooks default and validate every RayCluster in a team namespace.
+    const rayClusterDependsOn = [this.operator.crds.rayclusters, ...Object.values(tenancy.priorityClasses), this.kueue.release];
 
     this.teams = {};
-    this.newTeam = (team, existingBuckets, playground) =>
-      new Team(
+    this.newTeam = (team, existingBuckets, playground) => {
+      const created = new Team(
         team.name,
         {
           team,
@@ -85,6 +106,9 @@ export class Platform extends pulumi.ComponentResource {
         },
         parent,
       );
+      new TeamQueue(`${team.name}-queue`, { team, provider: this.provider, namespace: created.namespace, kueue: kueueReady }, parent);
+      return created;
+    };
     this.registerOutputs({});
   }
 

@@ -142,12 +142,17 @@ export class Catalog {
 
   /** KubeRay versions whose CRDs are pinned under data/kuberay/<version>/crds. */
   kuberayVersions(): string[] {
-    const dir = path.join(DATA_DIR, "kuberay");
-    return fs
-      .readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, "crds")))
-      .map((d) => d.name)
-      .sort();
+    return pinnedVersions("kuberay");
+  }
+
+  /** Kueue versions whose CRDs are pinned under data/kueue/<version>/crds. */
+  kueueVersions(): string[] {
+    return pinnedVersions("kueue");
+  }
+
+  /** The CRD files pinned for a Kueue version. */
+  kueueCrdFiles(version: string): string[] {
+    return pinnedCrdFiles("kueue", version);
   }
 
   /** The kuberay-operator chart's own default values for a pinned version ({} when not pinned). */
@@ -156,15 +161,30 @@ export class Catalog {
     return fs.existsSync(file) ? ((parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) ?? {}) : {};
   }
 
-  /** The CRD files pinned for a KubeRay version, as paths relative to the project. */
+  /** The CRD files pinned for a KubeRay version. */
   kuberayCrdFiles(version: string): string[] {
-    const dir = path.join(DATA_DIR, "kuberay", version, "crds");
-    return fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith(".yaml"))
-      .sort()
-      .map((f) => path.join(dir, f));
+    return pinnedCrdFiles("kuberay", version);
   }
+}
+
+/** Versions of an operator (data/<operator>/<version>/crds) whose CRDs are pinned. */
+function pinnedVersions(operator: "kuberay" | "kueue"): string[] {
+  const dir = path.join(DATA_DIR, operator);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, "crds")))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** The CRD files pinned for an operator's version, as absolute paths. */
+function pinnedCrdFiles(operator: "kuberay" | "kueue", version: string): string[] {
+  const dir = path.join(DATA_DIR, operator, version, "crds");
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** Sum of tiered reservations: each tier takes `fraction` of the amount between the previous limit and `upTo`. */

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
 import { catalog as sharedCatalog } from "./catalog";
 import { ConfigError, type ConfigIssue, show } from "./errors";
+import { KUEUE_NAMESPACE, type KueueSettings } from "./kueue";
 import { type NodePoolPlan, planNodePools } from "./nodePools";
 import { suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
@@ -44,6 +45,7 @@ export interface PlatformConfig {
   readonly monitoringNamespace: string;
   readonly pools: readonly NodePoolPlan[];
   readonly kuberay: KubeRaySettings;
+  readonly kueue: KueueSettings;
   /** GPU types the pools offer, friendly name -> GKE accelerator type. */
   readonly gpuTypes: Readonly<Record<string, string>>;
   /** Registry prefix of Ray images. */
@@ -132,6 +134,15 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     crds = catalog.kuberayCrdFiles(kr.version).map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
   }
 
+  const kq = v["ray-platform:kueue"];
+  const kueueVersions = catalog.kueueVersions();
+  let kueueCrds: Record<string, unknown>[] = [];
+  if (!kueueVersions.includes(kq.version)) {
+    report(["ray-platform:kueue", "version"], `Kueue ${show(kq.version)} has no CRDs pinned in data/kueue/ (pinned: ${kueueVersions.join(", ")}); run \`npm run kueue:pin -- ${kq.version}\` to add data/kueue/${kq.version}/crds from the release, review and commit them, or use a pinned version.`);
+  } else {
+    kueueCrds = catalog.kueueCrdFiles(kq.version).map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
+  }
+
   checkOperatorResources(kr.values, pools, catalog.kuberayChartValues(kr.version), report);
 
   const defaultRayVersion = v["ray-platform:ray"].defaultVersion ?? catalog.rayImages.default;
@@ -158,7 +169,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
       catalog,
       defaultRayVersion,
       imageRegistry,
-      reservedNamespaces: ["default", kr.namespace, monitoringNamespace, "gmp-public", "kube-system", "kube-public", "kube-node-lease"],
+      reservedNamespaces: ["default", kr.namespace, KUEUE_NAMESPACE, monitoringNamespace, "gmp-public", "kube-system", "kube-public", "kube-node-lease"],
       groupsEnabled: !!gke?.securityGroup,
     },
     issues,
@@ -181,6 +192,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     monitoringNamespace,
     pools,
     kuberay: { version: kr.version, namespace: kr.namespace, values: kr.values, crds },
+    kueue: { version: kq.version, namespace: KUEUE_NAMESPACE, values: kq.values, crds: kueueCrds },
     gpuTypes,
     imageRegistry,
     defaultRayVersion,

@@ -4,6 +4,7 @@
  * in step); structured keys can only live in the stack file.
  */
 import { z } from "zod";
+import { KUEUE_VERSION, kueueSchema } from "./kueue";
 import { count, dnsLabel, oneOf, quantity, strictObject } from "./schema";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -114,6 +115,7 @@ export const stackSchema = z.object({
   "ray-platform:nodePools": z.array(nodePoolSchema).default([]),
   "ray-platform:kuberay": kuberaySchema.default({ version: "1.7.0", namespace: "kuberay-system", values: {} }),
   "ray-platform:ray": raySchema.default({}),
+  "ray-platform:kueue": kueueSchema.default({ version: KUEUE_VERSION, values: {} }),
 });
 
 export type StackValues = z.infer<typeof stackSchema>;
@@ -121,6 +123,6 @@ export type NodePoolValues = z.infer<typeof nodePoolSchema>;
 export type GkeValues = z.infer<typeof gkeSchema>;
 
 /** Keys whose values are objects or lists (JSON in Pulumi's config). */
-export const STRUCTURED_KEYS = ["ray-platform:gke", "ray-platform:nodePools", "ray-platform:kuberay", "ray-platform:ray"];
+export const STRUCTURED_KEYS = ["ray-platform:gke", "ray-platform:nodePools", "ray-platform:kuberay", "ray-platform:ray", "ray-platform:kueue"];
 /** Scalar keys declared in Pulumi.yaml. */
 export const SCALAR_KEYS = ["ray-platform:mode", "ray-platform:kubeconfigContext", "ray-platform:teamsDir", "ray-platform:monitoringNamespace"];

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { show } from "./errors";
 import { count, dnsLabel, oneOf, quantity, strictObject } from "./schema";
+import { quotaSharingShape } from "./kueue";
 import { gpuRequestSchema } from "./stack";
 
 /** IAM-style member: `user:alice@example.com` or `group:ml-team@example.com`. */
@@ -111,6 +112,8 @@ export const quotaSchema = strictObject({
   ephemeralStorage: quantity("ephemeral storage").default(OBJECT_QUOTA_DEFAULTS.ephemeralStorage),
   /** Most objects of each kind the namespace may hold, so one team cannot exhaust what all share. */
   objects: objectQuotaSchema,
+  /** Borrowing and lending limits and the fair-sharing weight of the team's Kueue ClusterQueue. */
+  ...quotaSharingShape,
 });
 
 export const teamSchema = strictObject({

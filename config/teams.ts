@@ -5,10 +5,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Catalog } from "./catalog";
-import { type ConfigIssue, type PathSegment, type Report, show } from "./errors";
+import { type ConfigIssue, type Report, show } from "./errors";
+import { checkCohort, checkTeamQueue, planTeamQueue, type TeamQueuePlan } from "./kueue";
 import { type NodePoolPlan } from "./nodePools";
 import { checkObjectQuota } from "./objectQuota";
-import { formatMemory, parseQuantity } from "./quantity";
+import { formatMemory } from "./quantity";
 import { clusterDemand, type Demand, planRayCluster, type RayClusterPlan } from "./rayClusters";
 import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
@@ -55,6 +56,8 @@ export interface TeamPlan {
   readonly owners: readonly Member[];
   readonly contributors: readonly Member[];
   readonly quota: TeamQuota;
+  /** The team's Kueue ClusterQueue: nominal quota, borrowing and lending limits, weight. */
+  readonly queue: TeamQueuePlan;
   /** GCS bucket name (gke mode, when the team file asks for one). */
   readonly bucket?: string;
   readonly serviceAccountName: string;
@@ -86,6 +89,7 @@ export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, is
   const files = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith(".")).map((e) => e.name).sort();
   const teams: TeamPlan[] = [];
   const byName = new Map<string, string>();
+  const cohort: Parameters<typeof checkCohort>[0][number][] = [];
   for (const fileName of files) {
     const file = path.posix.join(displayDir, fileName);
     const source = YamlSource.read(path.join(dir, fileName), file, issues);
@@ -99,7 +103,9 @@ export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, is
     }
     byName.set(team.name, file);
     teams.push(team);
+    cohort.push({ name: team.name, queue: team.queue, report: reporter(source, issues) });
   }
+  checkCohort(cohort);
   return teams;
 }
 
@@ -154,13 +160,16 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
     const plan = planRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket }, report);
     if (plan) rayClusters.push(plan);
   });
+  const gpuTypes = [...offered].sort();
+  const queue = planTeamQueue(values.quota, gpuTypes);
+  if (issues.length === before) checkTeamQueue(values.quota, queue, rayClusters, gpuTypes, report);
   if (issues.length === before) {
-    checkQuota(values, rayClusters, report);
+    checkQuota(values, queue, rayClusters, report);
     checkObjectQuota(values, rayClusters, report);
   }
   if (issues.length > before) return undefined;
 
-  const gpus = Object.fromEntries([...offered].sort().map((t) => [t, values.quota.gpus[t] ?? 0]));
+  const gpus = Object.fromEntries(gpuTypes.map((t) => [t, values.quota.gpus[t] ?? 0]));
   return {
     name: values.name,
     file: source.file,
@@ -176,6 +185,7 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
       objects: { ...values.quota.objects },
       gpus,
     },
+    queue,
     bucket,
     serviceAccountName: RAY_SERVICE_ACCOUNT,
     rayClusters,
@@ -202,38 +212,26 @@ function toMember(m: string): Member {
 }
 
 /**
- * The quota must admit what the team's own RayClusters ask for: all of them at their
- * initial size together, and each of them alone at its maximum size.
+ * Each of the team's RayClusters must fit, alone and at its maximum size, in what Kueue can
+ * ever admit for the team: its quota plus its borrowing limit. Together they may ask for more
+ * than the quota: Kueue queues what does not fit (README: Sharing GPUs between teams).
  */
-function checkQuota(values: TeamValues, clusters: readonly RayClusterPlan[], report: Report): void {
-  const quota = {
-    cpu: parseQuantity(values.quota.cpu)!,
-    memoryBytes: parseQuantity(values.quota.memory)!,
-    gpus: values.quota.gpus,
-  };
-  const atStart: Demand = { cpu: 0, memoryBytes: 0, gpus: {} };
-  for (const c of clusters) {
-    const d = clusterDemand(c, "replicas");
-    atStart.cpu += d.cpu;
-    atStart.memoryBytes += d.memoryBytes;
-    for (const [t, n] of Object.entries(d.gpus)) atStart.gpus[t] = (atStart.gpus[t] ?? 0) + n;
-  }
+function checkQuota(values: TeamValues, queue: TeamQueuePlan, clusters: readonly RayClusterPlan[], report: Report): void {
+  const ceiling = queue.ceiling;
+  const borrowed = (what: string) => (values.quota.borrowing ? ` plus quota.borrowing.${what}` : "");
   const over = (d: Demand) => {
-    const out: { path: PathSegment[]; need: string; have: string }[] = [];
-    if (d.cpu > quota.cpu + 1e-9) out.push({ path: ["quota", "cpu"], need: `${round(d.cpu)} CPUs`, have: String(values.quota.cpu) });
-    if (d.memoryBytes > quota.memoryBytes) out.push({ path: ["quota", "memory"], need: formatMemory(d.memoryBytes), have: String(values.quota.memory) });
+    const out: { path: string; need: string; have: string }[] = [];
+    if (d.cpu > ceiling.cpu + 1e-9) out.push({ path: `quota.cpu${borrowed("cpu")}`, need: `${round(d.cpu)} CPUs`, have: String(round(ceiling.cpu)) });
+    if (d.memoryBytes > ceiling.memoryBytes) out.push({ path: `quota.memory${borrowed("memory")}`, need: formatMemory(d.memoryBytes), have: formatMemory(ceiling.memoryBytes) });
     for (const [t, n] of Object.entries(d.gpus)) {
-      if (n > (quota.gpus[t] ?? 0)) out.push({ path: ["quota", "gpus", t], need: `${n} ${t} GPUs`, have: String(quota.gpus[t] ?? 0) });
+      if (n > (ceiling.gpus[t] ?? 0)) out.push({ path: `quota.gpus.${t}${borrowed(`gpus.${t}`)}`, need: `${n} ${t} GPUs`, have: String(ceiling.gpus[t] ?? 0) });
     }
     return out;
   };
-  for (const o of over(atStart)) {
-    report(o.path, `is ${o.have}, but the team's RayClusters ask for ${o.need} when created; raise the quota or make the clusters smaller (fewer replicas, less cpu/memory).`);
-  }
   clusters.forEach((c) => {
     const i = values.rayClusters.findIndex((rc) => rc.name === c.name);
     for (const o of over(clusterDemand(c, "maxReplicas"))) {
-      report(["rayClusters", i, "name"], `"${c.name}" at maxReplicas asks for ${o.need}, above ${o.path.join(".")} (${o.have}); its autoscaler could never get there. Lower maxReplicas or raise the quota.`);
+      report(["rayClusters", i, "name"], `"${c.name}" at maxReplicas asks for ${o.need}, above ${o.path} (${o.have}); Kueue could never admit it at that size. Lower maxReplicas or raise the quota.`);
     }
   });
   if (values.quota.rayClusters !== undefined && clusters.length > values.quota.rayClusters) {

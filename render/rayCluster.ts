@@ -3,6 +3,7 @@
  * its notebook and editor reachable inside the namespace and the tutorials ConfigMap.
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
+import { ELASTIC_JOB_ANNOTATION, LOCAL_QUEUE, QUEUE_LABEL } from "../config/kueue";
 import { type NodePoolPlan } from "../config/nodePools";
 import { formatCpu, formatMemory } from "../config/quantity";
 import { type GroupPlan, type RayClusterPlan, SIDECARS } from "../config/rayClusters";
@@ -236,9 +237,13 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
     metadata: {
       name: c.name,
       namespace: c.namespace,
-      labels: clusterLabels(c),
+      // Queued by Kueue in the team's LocalQueue (README: Sharing GPUs between teams).
+      labels: { ...clusterLabels(c), [QUEUE_LABEL]: LOCAL_QUEUE },
       annotations: {
         ...(c.description ? { "ray-platform/description": c.description } : {}),
+        // Kueue admits an autoscaled RayCluster only as an elastic job: each scale-up is a new
+        // workload slice, admitted against the queue before its pods are ungated.
+        ...(c.autoscaling ? { [ELASTIC_JOB_ANNOTATION]: "true" } : {}),
         // The CRD's workerGroupSpecs is an atomic list: once the autoscaler has scaled a group it
         // owns the whole list, and an update from a team file must take it back (resetting
         // autoscaled groups to minReplicas, from where the autoscaler scales again).

@@ -4,6 +4,7 @@
  * tenancyBase.ts). Components register these; tests validate them against Kubernetes' schemas.
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
+import { formatAmounts } from "../config/kueue";
 import { type Member, PLAYGROUND, type TeamPlan } from "../config/teams";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
@@ -58,13 +59,18 @@ export function namespace(team: TeamPlan): k8s.core.v1.Namespace {
 
 const meta = (team: TeamPlan, name: string) => ({ name, namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } });
 
-/** The namespace's overall quota: CPU, memory, all GPUs, RayClusters and storage. */
+/**
+ * The namespace's overall quota: CPU, memory, all GPUs, RayClusters and storage. CPU, memory
+ * and GPUs are the ceiling of what Kueue can admit (quota plus borrowing limit), so admitted
+ * pods always pass it and nothing that bypasses Kueue goes above it.
+ */
 export function resourceQuota(team: TeamPlan): k8s.core.v1.ResourceQuota {
   const q = team.quota;
+  const ceiling = formatAmounts(team.queue.ceiling);
   const hard: Record<string, string> = {
-    "requests.cpu": q.cpu,
-    "requests.memory": q.memory,
-    "requests.nvidia.com/gpu": String(Object.values(q.gpus).reduce((a, b) => a + b, 0)),
+    "requests.cpu": ceiling.cpu,
+    "requests.memory": ceiling.memory,
+    "requests.nvidia.com/gpu": String(Object.values(team.queue.ceiling.gpus).reduce((a, b) => a + b, 0)),
     "requests.storage": q.storage,
     "requests.ephemeral-storage": q.ephemeralStorage,
     ...objectCounts(q.objects),
@@ -73,14 +79,14 @@ export function resourceQuota(team: TeamPlan): k8s.core.v1.ResourceQuota {
   return { metadata: meta(team, "team-quota"), spec: { hard } };
 }
 
-/** One quota per GPU type, scoped to the type's PriorityClass (0 for types the team file leaves out). */
+/** One quota per GPU type, scoped to the type's PriorityClass: quota plus borrowing limit (0 for types the team file leaves out). */
 export function gpuQuotas(team: TeamPlan, ctx: TenancyContext): { type: string; quota: k8s.core.v1.ResourceQuota }[] {
   return Object.entries(ctx.gpuTypes).map(([type, gkeType]) => ({
     type,
     quota: {
       metadata: meta(team, `gpu-${type}`),
       spec: {
-        hard: { "requests.nvidia.com/gpu": String(team.quota.gpus[type] ?? 0) },
+        hard: { "requests.nvidia.com/gpu": String(team.queue.ceiling.gpus[type] ?? 0) },
         scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [gpuPriorityClass(gkeType)] }] },
       },
     },

@@ -100,7 +100,7 @@ describe("team files", () => {
 
   test("a team named like a system namespace", () => {
     expect(teamProblems(GOOD.replace("name: vision", "name: kube-system"), "kube-system.yaml")).toEqual([
-      'teams/kube-system.yaml:1:7 name: "kube-system" is a system or platform namespace (default, kube-*, gke-*, kuberay-system, gmp-system, gmp-public, kube-system, kube-public, kube-node-lease); pick another team name.',
+      'teams/kube-system.yaml:1:7 name: "kube-system" is a system or platform namespace (default, kube-*, gke-*, kuberay-system, kueue-system, gmp-system, gmp-public, kube-system, kube-public, kube-node-lease); pick another team name.',
     ]);
   });
 
@@ -188,12 +188,28 @@ describe("team files", () => {
     ]);
   });
 
-  test("a quota below what the team's own RayClusters ask for", () => {
-    const text = GOOD.replace("    t4: 4", "    t4: 4\n    a100: 1").replace("gpu: { type: t4 }", "gpu: { type: a100 }").replace("minReplicas: 0", "minReplicas: 2").replace("maxReplicas: 2", "maxReplicas: 2");
+  test("a quota that cannot hold the team's smallest RayCluster when it is created", () => {
+    const text = GOOD.replace("    t4: 4", "    t4: 4\n    a100: 1").replace("gpu: { type: t4 }", "gpu: { type: a100 }").replace("minReplicas: 0", "minReplicas: 2");
     expect(teamProblems(text)).toEqual([
-      "teams/vision.yaml:10:11 quota.gpus.a100: is 1, but the team's RayClusters ask for 2 a100 GPUs when created; raise the quota or make the clusters smaller (fewer replicas, less cpu/memory).",
-      'teams/vision.yaml:12:11 rayClusters[0].name: "detector" at maxReplicas asks for 2 a100 GPUs, above quota.gpus.a100 (1); its autoscaler could never get there. Lower maxReplicas or raise the quota.',
+      'teams/vision.yaml:10:11 quota.gpus.a100: cannot hold even the team\'s smallest RayCluster, "detector", which needs 2 a100 GPUs (quota: 1 a100 GPUs) when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.gpus.a100 or make the cluster smaller.',
     ]);
+  });
+
+  test("a RayCluster whose maximum size is above quota plus borrowing", () => {
+    const text = GOOD.replace("cpu: 64", "cpu: 200").replace("memory: 256Gi", "memory: 800Gi").replace("maxReplicas: 2", "maxReplicas: 6");
+    expect(teamProblems(text)).toEqual([
+      'teams/vision.yaml:11:11 rayClusters[0].name: "detector" at maxReplicas asks for 6 t4 GPUs, above quota.gpus.t4 (4); Kueue could never admit it at that size. Lower maxReplicas or raise the quota.',
+    ]);
+    // Borrowing raises what Kueue can admit: 4 + 2 t4 GPUs hold 6 workers (the other teams lend 10).
+    expect(teamProblems(text.replace("    t4: 4\n", "    t4: 4\n  borrowing:\n    gpus: { t4: 2 }\n"))).toEqual([]);
+  });
+
+  test("RayClusters that together ask for more than the quota are queued, not refused", () => {
+    // Two clusters of 3 T4 workers each: 6 T4s together, 4 in the quota; each fits alone.
+    const three = (text: string) => text.replace("minReplicas: 0", "minReplicas: 3").replace("maxReplicas: 2", "maxReplicas: 3");
+    const two = three(GOOD.replace("cpu: 64", "cpu: 200").replace("memory: 256Gi", "memory: 800Gi")) + three(GOOD.split("rayClusters:\n")[1].replace("detector", "segmenter"));
+    expect(two).toContain("segmenter");
+    expect(teamProblems(two)).toEqual([]);
   });
 
   test("a GPU type in the quota that no pool offers", () => {
@@ -292,7 +308,7 @@ describe("stack config (Pulumi.<stack>.yaml)", () => {
 
   test("an unknown ray-platform key", () => {
     expect(stackProblems("  ray-platform:kuberay:", "  ray-platform:kuberey:")).toEqual([
-      'Pulumi.dev.yaml:46:3 ray-platform:kuberey: unknown key "ray-platform:kuberey"; did you mean "ray-platform:kuberay"? Known keys: ray-platform:mode, ray-platform:kubeconfigContext, ray-platform:teamsDir, ray-platform:monitoringNamespace, ray-platform:gke, ray-platform:nodePools, ray-platform:kuberay, ray-platform:ray.',
+      'Pulumi.dev.yaml:46:3 ray-platform:kuberey: unknown key "ray-platform:kuberey"; did you mean "ray-platform:kuberay"? Known keys: ray-platform:mode, ray-platform:kubeconfigContext, ray-platform:teamsDir, ray-platform:monitoringNamespace, ray-platform:gke, ray-platform:nodePools, ray-platform:kuberay, ray-platform:ray, ray-platform:kueue.',
     ]);
   });
 

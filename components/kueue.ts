@@ -1,0 +1,117 @@
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type KueueSettings } from "../config/kueue";
+import { type NodePoolPlan } from "../config/nodePools";
+import { KUEUE_CHART, kueueValues, resourceFlavors } from "../render/kueue";
+import { MANAGED_BY } from "../render/tenancy";
+
+/** Helm post-renderer that drops the chart's CRDs; relative to the project, where Pulumi runs the provider. */
+export const DROP_CRDS_POSTRENDERER = "./scripts/helm-drop-crds.mjs";
+/** Ports the control plane calls on Kueue's pod: webhooks (9443) and the visibility API server (8082). */
+export const KUEUE_CONTROL_PLANE_PORTS = ["9443", "8082"];
+
+export interface KueueArgs {
+  readonly kueue: KueueSettings;
+  /** GPU types the pools offer: friendly name -> GKE accelerator type (one ResourceFlavor each). */
+  readonly gpuTypes: Readonly<Record<string, string>>;
+  /** Pool Kueue runs on (role system); undefined: anywhere. */
+  readonly systemPool?: NodePoolPlan;
+  readonly provider: k8s.Provider;
+  /** What must exist before Kueue starts: the system pool and the KubeRay CRDs it integrates with. */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * gke mode: a private cluster's control plane reaches nodes only on 443 and 10250, so
+   * Kueue's webhook and visibility ports need a firewall rule from the control plane's range.
+   */
+  readonly gke?: { readonly project: string; readonly network: pulumi.Input<string>; readonly masterCidr: string; readonly nodeServiceAccount: pulumi.Input<string> };
+}
+
+/**
+ * Kueue: its CRDs, applied by the program (server-side apply, retained on delete: deleting a
+ * CRD deletes every queue and workload), the Helm chart without them, and the
+ * ResourceFlavors every team's ClusterQueue refers to.
+ */
+export class Kueue extends pulumi.ComponentResource {
+  readonly namespace: k8s.core.v1.Namespace;
+  readonly crds: Record<string, k8s.apiextensions.v1.CustomResourceDefinition>;
+  readonly release: k8s.helm.v3.Release;
+  readonly flavors: Record<string, k8s.apiextensions.CustomResource>;
+
+  constructor(name: string, args: KueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ray-platform:kueue:Kueue", name, {}, opts);
+    const { kueue, provider } = args;
+    const child = { parent: this, provider };
+
+    this.namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      { metadata: { name: kueue.namespace, labels: { ...MANAGED_BY, "pod-security.kubernetes.io/enforce": "restricted" } } },
+      child,
+    );
+
+    this.crds = {};
+    for (const crd of kueue.crds) {
+      const meta = crd.metadata as { name: string; annotations?: Record<string, string> };
+      const plural = meta.name.split(".")[0];
+      this.crds[plural] = new k8s.apiextensions.v1.CustomResourceDefinition(
+        `${name}-crd-${plural}`,
+        {
+          ...(crd as object),
+          metadata: {
+            ...meta,
+            labels: { ...MANAGED_BY, "ray-platform/kueue-version": kueue.version },
+            annotations: { ...meta.annotations, "pulumi.com/patchForce": "true" },
+          },
+        } as unknown as k8s.apiextensions.v1.CustomResourceDefinitionArgs,
+        { ...child, retainOnDelete: true },
+      );
+    }
+
+    const firewall = args.gke
+      ? new gcp.compute.Firewall(
+          `${name}-control-plane-to-webhook`,
+          {
+            project: args.gke.project,
+            network: args.gke.network,
+            description: "GKE control plane to Kueue's admission webhooks and visibility API (ray-platform)",
+            direction: "INGRESS",
+            sourceRanges: [args.gke.masterCidr],
+            targetServiceAccounts: [args.gke.nodeServiceAccount],
+            allows: [{ protocol: "tcp", ports: KUEUE_CONTROL_PLANE_PORTS }],
+          },
+          { parent: this },
+        )
+      : undefined;
+
+    this.release = new k8s.helm.v3.Release(
+      `${name}-release`,
+      {
+        // The release name makes the chart's fullname "kueue": the pinned CRDs' webhook Service is kueue-webhook-service.
+        name: "kueue",
+        chart: KUEUE_CHART,
+        version: kueue.version,
+        namespace: this.namespace.metadata.name,
+        // The chart renders its CRDs as templates, which skipCrds does not skip: the
+        // post-renderer removes them, so the CRDs above are the only source of CRDs.
+        skipCrds: true,
+        postrender: DROP_CRDS_POSTRENDERER,
+        values: kueueValues(kueue, args.systemPool),
+        atomic: true,
+        cleanupOnFail: true,
+        timeout: 600,
+        maxHistory: 10,
+      },
+      { ...child, dependsOn: [...Object.values(this.crds), ...(firewall ? [firewall] : []), ...(args.dependsOn ?? [])] },
+    );
+
+    // Kueue's webhooks validate queues and flavors: they wait for its rollout.
+    this.flavors = Object.fromEntries(
+      Object.entries(resourceFlavors(args.gpuTypes)).map(([flavor, obj]) => [
+        flavor,
+        new k8s.apiextensions.CustomResource(`${name}-flavor-${flavor}`, obj as k8s.apiextensions.CustomResourceArgs, { ...child, dependsOn: [this.release] }),
+      ]),
+    );
+
+    this.registerOutputs({ version: kueue.version, namespace: this.namespace.metadata.name });
+  }
+}

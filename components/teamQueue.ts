@@ -1,0 +1,37 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type TeamPlan } from "../config/teams";
+import { clusterQueue, localQueue } from "../render/kueue";
+
+export interface TeamQueueArgs {
+  readonly team: TeamPlan;
+  readonly provider: k8s.Provider;
+  /** The team's namespace (for the LocalQueue). */
+  readonly namespace: k8s.core.v1.Namespace;
+  /** Kueue's release (its webhooks validate queues) and the flavors the ClusterQueue names. */
+  readonly kueue: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * A team's place in Kueue: its ClusterQueue in the shared cohort and the LocalQueue of its
+ * namespace. Named after the team only, so adding or removing a team touches no other
+ * team's queues.
+ */
+export class TeamQueue extends pulumi.ComponentResource {
+  readonly clusterQueue: k8s.apiextensions.CustomResource;
+  readonly localQueue: k8s.apiextensions.CustomResource;
+
+  constructor(name: string, args: TeamQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ray-platform:kueue:TeamQueue", name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    this.clusterQueue = new k8s.apiextensions.CustomResource(`${name}-clusterqueue`, clusterQueue(args.team) as k8s.apiextensions.CustomResourceArgs, {
+      ...child,
+      dependsOn: args.kueue,
+    });
+    this.localQueue = new k8s.apiextensions.CustomResource(`${name}-localqueue`, localQueue(args.team) as k8s.apiextensions.CustomResourceArgs, {
+      ...child,
+      dependsOn: [...args.kueue, args.namespace, this.clusterQueue],
+    });
+    this.registerOutputs({ clusterQueue: args.team.name });
+  }
+}

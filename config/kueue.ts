@@ -1,0 +1,240 @@
+/**
+ * Kueue: the stack's `ray-platform:kueue` settings, the sharing part of a team file's quota
+ * (`quota.borrowing`, `quota.lending`, `quota.fairSharingWeight`), each team's queue plan and
+ * the rules that keep queues admissible. Pure: no Pulumi.
+ */
+import { z } from "zod";
+import { show, type PathSegment, type Report } from "./errors";
+import { formatCpu, parseQuantity } from "./quantity";
+import { clusterDemand, type Demand, type RayClusterPlan } from "./rayClusters";
+import { count, quantity, strictObject } from "./schema";
+
+/** The Kueue release the program installs by default; its CRDs are pinned in data/kueue/<version>. */
+export const KUEUE_VERSION = "0.19.2";
+/** The cohort every team's ClusterQueue belongs to: they lend and borrow among themselves. */
+export const COHORT = "ray-platform";
+/**
+ * Name of each team namespace's LocalQueue. Kueue labels a job created without
+ * `kueue.x-k8s.io/queue-name` with the LocalQueue named "default" of its namespace
+ * (v0.19.2 pkg/controller/jobframework/defaults.go:84, setDefaultLocalQueue), so a RayCluster
+ * created by hand in a team namespace is queued like the team file's.
+ */
+export const LOCAL_QUEUE = "default";
+/** Label naming a job's LocalQueue (v0.19.2 pkg/controller/constants/constants.go, QueueLabel). */
+export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
+/**
+ * Annotation that makes a job elastic (workload slices), which Kueue requires of an
+ * autoscaled RayCluster (v0.19.2 pkg/constants/constants.go:88, and
+ * pkg/controller/jobs/raycluster/raycluster_webhook.go:141-151, which refuses
+ * enableInTreeAutoscaling otherwise).
+ */
+export const ELASTIC_JOB_ANNOTATION = "kueue.x-k8s.io/elastic-job";
+
+export const kueueSchema = strictObject({
+  /** Kueue chart version; its CRDs must be pinned under data/kueue/<version>/crds. */
+  version: z.string().default(KUEUE_VERSION),
+  /** Helm values merged over the program's (lists replace). */
+  values: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** Limits per resource of what a team borrows from, or lends to, the cohort. */
+export const sharingSchema = strictObject({
+  cpu: quantity("CPU").optional(),
+  memory: quantity("memory").optional(),
+  /** Per GPU type (t4, a100, ...). */
+  gpus: z.record(z.string(), count("GPUs")).default({}),
+});
+
+/** The sharing keys of a team file's `quota`. */
+export const quotaSharingShape = {
+  /** Most the team may use above its quota, from what other teams leave idle; default: nothing (a team opts in per resource). */
+  borrowing: sharingSchema.optional(),
+  /** Most of its idle quota other teams may use; default: all of it (reclaimed by preemption when the team needs it). */
+  lending: sharingSchema.optional(),
+  /** The team's weight in fair sharing of the cohort's idle quota; default 1. */
+  fairSharingWeight: z.number().optional(),
+};
+
+export interface KueueSettings {
+  readonly version: string;
+  /** Kueue's namespace: fixed, the pinned CRDs' conversion webhook points at it. */
+  readonly namespace: string;
+  readonly values: Readonly<Record<string, unknown>>;
+  /** The pinned CRDs for `version`, parsed from data/kueue/<version>/crds. */
+  readonly crds: readonly Record<string, unknown>[];
+}
+
+/** Kueue's namespace, the one the pinned CRDs name (scripts/pin-kueue.sh). */
+export const KUEUE_NAMESPACE = "kueue-system";
+
+/** CPU (cores), memory (bytes) and GPUs per type. */
+export type Amounts = Demand;
+
+/** Limits a team file sets: a resource left out has none. */
+export interface PartialAmounts {
+  readonly cpu?: number;
+  readonly memoryBytes?: number;
+  readonly gpus: Readonly<Record<string, number>>;
+}
+
+/** A team's ClusterQueue: nominal quota, borrowing and lending limits per resource. */
+export interface TeamQueuePlan {
+  readonly nominal: Amounts;
+  /** Borrowing limits; every resource has one (default 0: no borrowing unless the team file says so). */
+  readonly borrowing: Amounts;
+  /** The borrowing limits the team file itself sets. */
+  readonly borrowingSet: PartialAmounts;
+  /** Lending limits the team file sets; a resource left out lends all of its idle quota. */
+  readonly lending: PartialAmounts;
+  readonly fairSharingWeight: number;
+  /** What the namespace's ResourceQuota allows: nominal plus borrowing, the most Kueue can admit. */
+  readonly ceiling: Amounts;
+}
+
+type QuotaValues = {
+  cpu: string | number;
+  memory: string | number;
+  gpus: Record<string, number>;
+  borrowing?: z.infer<typeof sharingSchema>;
+  lending?: z.infer<typeof sharingSchema>;
+  fairSharingWeight?: number;
+};
+
+/** The team's queue from its quota; `gpuTypes` are the types the stack offers. */
+export function planTeamQueue(quota: QuotaValues, gpuTypes: readonly string[]): TeamQueuePlan {
+  const nominal: Amounts = {
+    cpu: parseQuantity(quota.cpu)!,
+    memoryBytes: parseQuantity(quota.memory)!,
+    gpus: Object.fromEntries(gpuTypes.map((t) => [t, quota.gpus[t] ?? 0])),
+  };
+  const b = quota.borrowing;
+  const borrowing: Amounts = {
+    cpu: b?.cpu !== undefined ? parseQuantity(b.cpu)! : 0,
+    memoryBytes: b?.memory !== undefined ? parseQuantity(b.memory)! : 0,
+    gpus: Object.fromEntries(gpuTypes.map((t) => [t, b?.gpus[t] ?? 0])),
+  };
+  const set = (l: z.infer<typeof sharingSchema> | undefined): PartialAmounts => ({
+    cpu: l?.cpu !== undefined ? parseQuantity(l.cpu) : undefined,
+    memoryBytes: l?.memory !== undefined ? parseQuantity(l.memory) : undefined,
+    gpus: Object.fromEntries(Object.entries(l?.gpus ?? {}).filter(([t]) => gpuTypes.includes(t))),
+  });
+  return {
+    nominal,
+    borrowing,
+    borrowingSet: set(b),
+    lending: set(quota.lending),
+    fairSharingWeight: quota.fairSharingWeight ?? 1,
+    ceiling: {
+      cpu: nominal.cpu + borrowing.cpu,
+      memoryBytes: nominal.memoryBytes + borrowing.memoryBytes,
+      gpus: Object.fromEntries(gpuTypes.map((t) => [t, nominal.gpus[t] + borrowing.gpus[t]])),
+    },
+  };
+}
+
+/** Amounts as Kubernetes quantities in their canonical form (what the API server stores: 1Ti, not 1024Gi). */
+export function formatAmounts(a: Amounts): { cpu: string; memory: string; gpus: Record<string, string> } {
+  return { cpu: formatCpu(a.cpu), memory: canonicalMemory(a.memoryBytes), gpus: Object.fromEntries(Object.entries(a.gpus).map(([t, n]) => [t, String(n)])) };
+}
+
+/** Bytes with the largest binary suffix that keeps them whole, as Kubernetes writes them. */
+export function canonicalMemory(bytes: number): string {
+  for (const [suffix, size] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) {
+    if (bytes > 0 && bytes % size === 0) return `${bytes / size}${suffix}`;
+  }
+  return String(bytes);
+}
+
+/** Each resource of an Amounts, with its team-file path under `quota.<key>` and how to show an amount. */
+function resources(a: Amounts): { key: PathSegment[]; amount: number; show: (n: number) => string }[] {
+  const all = [
+    { key: ["cpu"], amount: a.cpu, show: (n: number) => `${formatCpu(n)} CPUs` },
+    { key: ["memory"], amount: a.memoryBytes, show: canonicalMemory },
+    ...Object.entries(a.gpus).map(([t, n]) => ({ key: ["gpus", t], amount: n, show: (m: number) => `${m} ${t} GPUs` })),
+  ];
+  // Resources a team file leaves out (NaN in partial()) are not there to check.
+  return all.filter((r) => !Number.isNaN(r.amount));
+}
+
+/**
+ * Rules of one team's queue: the weight is positive, no lending limit exceeds the quota it
+ * lends from, a GPU type in borrowing/lending is offered, and the team's smallest RayCluster
+ * fits in its own quota (otherwise it could only ever run on borrowed quota, and be preempted
+ * whenever the lenders want it back).
+ */
+export function checkTeamQueue(quota: QuotaValues, queue: TeamQueuePlan, clusters: readonly RayClusterPlan[], gpuTypes: readonly string[], report: Report): void {
+  if (quota.fairSharingWeight !== undefined && !(quota.fairSharingWeight > 0)) {
+    report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, but a fair-sharing weight must be above 0 (1 is the default, 2 gets twice the share of idle quota); set a positive number or remove it.`);
+  }
+  for (const side of ["borrowing", "lending"] as const) {
+    for (const t of Object.keys(quota[side]?.gpus ?? {})) {
+      if (!gpuTypes.includes(t)) report(["quota", side, "gpus", t], `${show(t)} is not a GPU this stack offers (offered: ${gpuTypes.join(", ") || "none"}); remove it.`, { key: true });
+    }
+  }
+  const lendable = resources(queue.nominal);
+  resources(partial(queue.lending)).forEach((r) => {
+    const own = lendable.find((n) => n.key.join(".") === r.key.join("."));
+    if (own && r.amount > own.amount + 1e-9) {
+      report(["quota", "lending", ...r.key], `is ${r.show(r.amount)}, more than the team's quota of it (${own.show(own.amount)}); a team can lend only its own quota. Lower it to at most ${own.show(own.amount)}.`);
+    }
+  });
+  if (clusters.length === 0) return;
+  const sized = clusters.map((c) => ({ c, d: clusterDemand(c, "replicas") })).sort((x, y) => weight(x.d) - weight(y.d));
+  const smallest = sized.find((s) => fits(s.d, queue.nominal)) ? undefined : sized[0];
+  if (smallest) {
+    const short = resources(smallest.d).filter((r) => r.amount > amountAt(queue.nominal, r.key) + 1e-9);
+    report(
+      ["quota", ...short[0].key],
+      `cannot hold even the team's smallest RayCluster, "${smallest.c.name}", which needs ${short.map((r) => `${r.show(r.amount)} (quota: ${r.show(amountAt(queue.nominal, r.key))})`).join(", ")} when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.${short.map((r) => r.key.join(".")).join(", quota.")} or make the cluster smaller.`,
+    );
+  }
+}
+
+/**
+ * Across the cohort: no team may be allowed to borrow more of a resource than the other
+ * teams can lend (their lending limit, else their whole quota). Only limits written in a
+ * team file are checked; the default (the team's own quota) is a cap, not a promise.
+ */
+export function checkCohort(teams: readonly { name: string; queue: TeamQueuePlan; report: Report }[]): void {
+  for (const t of teams) {
+    const others = teams.filter((o) => o.name !== t.name);
+    const lendable = (key: PathSegment[]) => others.reduce((sum, o) => sum + lendableOf(o.queue, key), 0);
+    for (const r of resources(partial(t.queue.borrowingSet))) {
+      const can = lendable(r.key);
+      if (r.amount > can + 1e-9) {
+        report(t, r, can, others.length);
+      }
+    }
+  }
+  function report(t: (typeof teams)[number], r: ReturnType<typeof resources>[number], can: number, n: number) {
+    t.report(
+      ["quota", "borrowing", ...r.key],
+      `is ${r.show(r.amount)}, but the other ${n} team${n === 1 ? "" : "s"} of the cohort can lend at most ${r.show(can)} of it together; lower it to at most ${r.show(can)} (or raise what other teams lend).`,
+    );
+  }
+}
+
+/** The resources a team file sets, as Amounts of those alone. */
+function partial(p: PartialAmounts): Amounts {
+  return { cpu: p.cpu ?? NaN, memoryBytes: p.memoryBytes ?? NaN, gpus: { ...p.gpus } };
+}
+
+function amountAt(a: Amounts, key: PathSegment[]): number {
+  if (key[0] === "cpu") return a.cpu;
+  if (key[0] === "memory") return a.memoryBytes;
+  return a.gpus[key[1] as string] ?? 0;
+}
+
+function lendableOf(q: TeamQueuePlan, key: PathSegment[]): number {
+  const limit = key[0] === "cpu" ? q.lending.cpu : key[0] === "memory" ? q.lending.memoryBytes : q.lending.gpus[key[1] as string];
+  return limit ?? amountAt(q.nominal, key);
+}
+
+function fits(d: Demand, q: Amounts): boolean {
+  return resources(d).every((r) => r.amount <= amountAt(q, r.key) + 1e-9);
+}
+
+/** Ordering of clusters by size: GPUs first, then CPU, then memory. */
+function weight(d: Demand): number {
+  return Object.values(d.gpus).reduce((a, b) => a + b, 0) * 1e12 + d.cpu * 1e6 + d.memoryBytes / 2 ** 30;
+}
