@@ -35,8 +35,10 @@ export function manifestFiles(resources: readonly RegisteredResource[]): Record<
       .join("---\n");
   }
   for (const r of resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")) {
-    const { chart, version, repositoryOpts, namespace, values, name } = r.inputs;
-    out[`helm-${name}.yaml`] = `# helm upgrade --install ${name} ${chart} --repo ${repositoryOpts?.repo} --version ${version} --namespace ${namespace} --skip-crds -f <this file>\n${stringify(values ?? {})}`;
+    const { chart, version, repositoryOpts, namespace, values, name, postrender } = r.inputs;
+    const repo = repositoryOpts?.repo ? ` --repo ${repositoryOpts.repo}` : "";
+    const post = postrender ? ` --post-renderer ${postrender}` : "";
+    out[`helm-${name}.yaml`] = `# helm upgrade --install ${name} ${chart}${repo} --version ${version} --namespace ${namespace} --skip-crds${post} -f <this file>\n${stringify(values ?? {})}`;
   }
   return out;
 }

@@ -20,6 +20,9 @@ export const TYPES = {
   rayCluster: "kubernetes:ray.io/v1:RayCluster",
   repository: "gcp:artifactregistry/repository:Repository",
   subnetwork: "gcp:compute/subnetwork:Subnetwork",
+  clusterQueue: "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue",
+  localQueue: "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue",
+  resourceFlavor: "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor",
 } as const;
 
 /** A pool as people name it: its `ray-platform/pool` label, not its hashed GKE name. */
@@ -60,6 +63,17 @@ export interface RayClusterView {
   workers: GroupView[];
 }
 
+/** A team's Kueue queue: resource (cpu, memory, GPU type) -> quantity. */
+export interface QueueView {
+  clusterQueue: string;
+  cohort?: string;
+  localQueues: string[];
+  nominal: Record<string, string>;
+  borrowing: Record<string, string>;
+  lending: Record<string, string>;
+  weight?: string;
+}
+
 export interface TeamView {
   name: string;
   description?: string;
@@ -68,6 +82,7 @@ export interface TeamView {
   owners: string[];
   members: string[];
   bucket?: string;
+  queue?: QueueView;
   rayClusters: RayClusterView[];
 }
 
@@ -88,6 +103,7 @@ export interface PlatformView {
   imageRepository?: string;
   pools: PoolView[];
   operator?: { version: string; namespace: string; crds: number };
+  kueue?: { version: string; namespace: string; crds: number; flavors: string[] };
   teams: TeamView[];
   counts: Record<string, number>;
 }
@@ -101,7 +117,10 @@ export function platformView(resources: readonly RegisteredResource[]): Platform
   for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
   const c = byType(resources, TYPES.cluster)[0]?.inputs as Any | undefined;
   const repo = byType(resources, TYPES.repository)[0]?.inputs as Any | undefined;
-  const release = byType(resources, TYPES.release)[0]?.inputs as Any | undefined;
+  const releases = byType(resources, TYPES.release).map((r) => r.inputs as Any);
+  const release = releases.find((r) => r.chart === "kuberay-operator");
+  const kueue = releases.find((r) => r.name === "kueue");
+  const crds = (group: string) => byType(resources, TYPES.crd).filter((r) => (r.inputs as Any).spec?.group === group).length;
   return {
     cluster: c && {
       name: c.name,
@@ -116,7 +135,16 @@ export function platformView(resources: readonly RegisteredResource[]): Platform
     },
     imageRepository: repo && `${repo.location}-docker.pkg.dev/${repo.project}/${repo.repositoryId}`,
     pools: byType(resources, TYPES.nodePool).map((r) => poolView(r.inputs as Any)),
-    operator: release && { version: release.version, namespace: release.namespace, crds: byType(resources, TYPES.crd).length },
+    operator: release && { version: release.version, namespace: release.namespace, crds: crds("ray.io") },
+    kueue: kueue && {
+      version: kueue.version,
+      namespace: kueue.namespace,
+      crds: crds("kueue.x-k8s.io"),
+      flavors: byType(resources, TYPES.resourceFlavor).map((r) => {
+        const f = r.inputs as Any;
+        return `${f.metadata.name}${f.spec?.nodeLabels ? ` (${Object.values(f.spec.nodeLabels).join(", ")})` : ""}`;
+      }),
+    },
     teams: teamViews(resources),
     serviceRange: (byType(resources, TYPES.subnetwork)[0]?.inputs as Any | undefined)?.secondaryIpRanges?.find((r: Any) => r.rangeName === SERVICE_RANGE)?.ipCidrRange,
     counts,
@@ -162,10 +190,37 @@ function teamViews(resources: readonly RegisteredResource[]): TeamView[] {
         owners: subjects(BINDINGS.owners),
         members: subjects(BINDINGS.rayUsers),
         bucket: bucket?.name,
+        queue: queueView(resources, name),
         rayClusters: inNs(TYPES.rayCluster).map(rayClusterView),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The team's ClusterQueue (labelled with the team) and the LocalQueues of its namespace. */
+function queueView(resources: readonly RegisteredResource[], team: string): QueueView | undefined {
+  const cq = byType(resources, TYPES.clusterQueue).map((r) => r.inputs as Any).find((q) => q.metadata?.labels?.[TEAM_LABEL] === team);
+  if (!cq) return undefined;
+  const per = (field: string) => {
+    const out: Record<string, string> = {};
+    for (const group of cq.spec?.resourceGroups ?? []) {
+      for (const flavor of group.flavors ?? []) {
+        for (const r of flavor.resources ?? []) {
+          if (r[field] !== undefined) out[r.name === "nvidia.com/gpu" ? flavor.name : r.name] = String(r[field]);
+        }
+      }
+    }
+    return out;
+  };
+  return {
+    clusterQueue: cq.metadata.name,
+    cohort: cq.spec?.cohortName,
+    localQueues: byType(resources, TYPES.localQueue).map((r) => r.inputs as Any).filter((q) => q.metadata?.namespace === team).map((q) => q.metadata.name),
+    nominal: per("nominalQuota"),
+    borrowing: per("borrowingLimit"),
+    lending: per("lendingLimit"),
+    weight: cq.spec?.fairSharing?.weight,
+  };
 }
 
 function groupView(name: string, template: Any, replicas: string, gpuTypes: (a: string) => string | undefined): GroupView {

@@ -1,7 +1,7 @@
 /** The plan as text for a terminal: what `pulumi up` would create, grouped the way people think of it. */
 import { serviceRangeSize, SYSTEM_SERVICES } from "../config/objectQuota";
 import { type PlanDiff, SIGN } from "./diff";
-import { type PlatformView, type RayClusterView } from "./model";
+import { type PlatformView, type QueueView, type RayClusterView } from "./model";
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -59,18 +59,23 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string;
   if (view.operator) {
     out.push(`KubeRay operator ${view.operator.version} in namespace ${view.operator.namespace}, ${view.operator.crds} CRDs (server-side apply, retained on delete)`, "");
   }
+  if (view.kueue) {
+    const k = view.kueue;
+    out.push(`Kueue ${k.version} in namespace ${k.namespace}, ${k.crds} CRDs (server-side apply, retained on delete); flavors ${k.flavors.join(", ")}`, "");
+  }
   out.push(`Teams (${view.teams.length})`);
   for (const t of view.teams) {
     out.push(`  ${t.name}${t.description ? ` - ${t.description}` : ""}`);
     const q = t.quota;
     const gpus = Object.entries(t.gpuQuota).map(([k, v]) => `${k}=${v}`).join(" ");
     out.push(
-      `    quota: cpu ${q["requests.cpu"]}, memory ${q["requests.memory"]}, GPUs ${gpus || "none"}, RayClusters ${q["count/rayclusters.ray.io"] ?? "unlimited"}, storage ${q["requests.storage"]}`,
+      `    ResourceQuota (quota + borrowing): cpu ${q["requests.cpu"]}, memory ${q["requests.memory"]}, GPUs ${gpus || "none"}, RayClusters ${q["count/rayclusters.ray.io"] ?? "unlimited"}, storage ${q["requests.storage"]}`,
     );
     out.push(`    objects: services ${q.services ?? "-"}, pods ${q.pods ?? "-"}, secrets ${q.secrets ?? "-"}, configmaps ${q.configmaps ?? "-"}, PVCs ${q.persistentvolumeclaims ?? "-"}, ephemeral storage ${q["requests.ephemeral-storage"] ?? "-"}`);
     out.push(`    owners: ${t.owners.join(", ")}`);
     out.push(`    members: ${t.members.join(", ")}`);
     if (t.bucket) out.push(`    bucket: gs://${t.bucket}`);
+    if (t.queue) out.push(`    queue: ${queueLine(t.queue)}`);
     for (const rc of t.rayClusters) out.push(...describeRayCluster(rc, "    "));
   }
   out.push("", serviceBudget(view));
@@ -81,6 +86,13 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string;
   out.push(...rows.map((r) => `  ${r.join("  ")}`));
   if (opts.notes.length > 0) out.push("", "Notes", ...opts.notes.map((n) => `  ${n}`));
   return out.join("\n") + "\n";
+}
+
+/** A team's ClusterQueue in one line: nominal quota, limits and weight per resource. */
+export function queueLine(q: QueueView): string {
+  const list = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(", ");
+  const lending = list(q.lending);
+  return `ClusterQueue ${q.clusterQueue} (cohort ${q.cohort ?? "none"}, LocalQueue ${q.localQueues.join(", ") || "none"}): nominal ${list(q.nominal)}; may borrow ${list(q.borrowing)}; lends ${lending ? `at most ${lending}` : "all idle quota"}; weight ${q.weight ?? "1"}`;
 }
 
 /** A plan diff as text: dangerous changes first, then every change with its fields. */

@@ -25,7 +25,7 @@ test("every Kubernetes resource uses a provider for the configured kubeconfig co
 });
 
 test("everything else works the same: operator, tenancy and a RayCluster from docker.io images", () => {
-  expect(ofType(resources, "kubernetes:helm.sh/v3:Release")).toHaveLength(1);
+  expect(ofType(resources, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort()).toEqual(["kuberay-operator", "kueue"]);
   expect(one(resources, "kubernetes:core/v1:Namespace", "smoke-namespace").inputs.metadata.labels["ray-platform/team"]).toBe("smoke");
   const rc = one(resources, "kubernetes:ray.io/v1:RayCluster", "smoke-smoke-raycluster").inputs;
   expect(rc.spec.headGroupSpec.template.spec.containers[0].image).toBe("docker.io/rayproject/ray:2.52.0-py311");

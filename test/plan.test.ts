@@ -29,7 +29,12 @@ describe("a plan of the dev stack", () => {
     expect(run.stdout).toContain("GKE cluster ray-dev in us-central1 (zones a,c,f), release channel REGULAR");
     expect(run.stdout).toMatch(/t4 +t4-[0-9a-f]{6} +n1-standard-16 +1x nvidia-tesla-t4 +0-16 +no +a,c,f +DEFAULT/);
     expect(run.stdout).toContain("KubeRay operator 1.7.0 in namespace kuberay-system, 4 CRDs");
-    expect(run.stdout).toContain("quota: cpu 200, memory 800Gi, GPUs t4=8 a100=0, RayClusters 4, storage 500Gi");
+    expect(run.stdout).toContain("ResourceQuota (quota + borrowing): cpu 264, memory 1056Gi, GPUs t4=12 a100=0, RayClusters 4, storage 500Gi");
+    expect(run.stdout).toContain(
+      "queue: ClusterQueue recsys (cohort ray-platform, LocalQueue default): nominal cpu 200, memory 800Gi, a100 0, t4 8; may borrow cpu 64, memory 256Gi, a100 0, t4 4; lends all idle quota; weight 1",
+    );
+    expect(run.stdout).toContain("lends at most a100 2; weight 1");
+    expect(run.stdout).toContain("Kueue 0.19.2 in namespace kueue-system, 11 CRDs (server-side apply, retained on delete); flavors cpu, t4 (nvidia-tesla-t4), a100 (nvidia-tesla-a100)");
     expect(run.stdout).toContain("      client    ray://two-tower-head-svc.recsys.svc:10001\n      dashboard http://two-tower-head-svc.recsys.svc:8265\n      notebook  http://two-tower-tools.recsys.svc:8081");
     expect(run.stdout).toContain("        t4\n          replicas 0 (autoscaled to 4)\n          CPUs 14\n          GPUs 1\n          GPU type t4\n          memory 51Gi");
     expect(run.stdout).toMatch(/ +13 +kubernetes:networking.k8s.io\/v1:NetworkPolicy/);
@@ -52,7 +57,7 @@ describe("a plan of the dev stack", () => {
 
   test("--out writes manifests per namespace that pass Kubernetes' and the CRDs' schemas", () => {
     const files = fs.readdirSync(path.join(dir, "manifests")).sort();
-    expect(files).toEqual(["00-crds.yaml", "01-cluster.yaml", "helm-kuberay-operator.yaml", "ns-ray-playground.yaml", "ns-recsys.yaml", "ns-tech-research.yaml"]);
+    expect(files).toEqual(["00-crds.yaml", "01-cluster.yaml", "helm-kuberay-operator.yaml", "helm-kueue.yaml", "ns-ray-playground.yaml", "ns-recsys.yaml", "ns-tech-research.yaml"]);
     const read = (f: string) => parseAllDocuments(fs.readFileSync(path.join(dir, "manifests", f), "utf8")).map((d) => d.toJS());
     const validator = new ManifestValidator(read("00-crds.yaml"));
     let count = 0;
@@ -67,6 +72,9 @@ describe("a plan of the dev stack", () => {
     expect(count).toBe(planned.length);
     expect(read("ns-recsys.yaml").map((o: any) => o.kind)).toContain("RayCluster");
     expect(fs.readFileSync(path.join(dir, "manifests", "helm-kuberay-operator.yaml"), "utf8")).toContain("--version 1.7.0 --namespace kuberay-system --skip-crds");
+    expect(fs.readFileSync(path.join(dir, "manifests", "helm-kueue.yaml"), "utf8")).toContain(
+      "helm upgrade --install kueue oci://registry.k8s.io/kueue/charts/kueue --version 0.19.2 --namespace kueue-system --skip-crds --post-renderer ./scripts/helm-drop-crds.mjs",
+    );
   });
 });
 
