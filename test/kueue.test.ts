@@ -4,7 +4,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
+import { loadPlatformConfig } from "../config/load";
 import { GPU_TAINT } from "../config/nodePools";
+import { parseQuantity } from "../config/quantity";
+import { clusterDemand } from "../config/rayClusters";
+import { stackConfigFromText } from "../plan/engine";
 import { ManifestValidator } from "../plan/schemas";
 import { configProblems, k8sObject, ofType, one, PROJECT_DIR, type RegisteredResource, runProgram, teamsDir } from "./mocks";
 
@@ -294,3 +298,48 @@ rayClusters:
     ]);
   });
 });
+
+describe("the kind workflow's borrowing demo", () => {
+  const read = (f: string) => parse(fs.readFileSync(path.join(PROJECT_DIR, "e2e/borrowing", f), "utf8"));
+  const cpu = (rc: Record<string, any>) =>
+    [rc.spec.headGroupSpec, ...rc.spec.workerGroupSpecs.map((g: any) => ({ ...g, n: g.replicas }))].reduce(
+      (sum: number, g: any) => sum + (g.n ?? 1) * g.template.spec.containers.reduce((s: number, c: any) => s + parseQuantity(c.resources.requests.cpu)!, 0),
+      0,
+    );
+
+  test("the hand-made RayClusters pass the pinned RayCluster CRD, carry no queue label and land in e2e teams", async () => {
+    const { resources: kind } = await runProgram({ stack: "kind" });
+    const validator = new ManifestValidator(ofType(kind, T.crd).map((c) => c.inputs));
+    const namespaces = ofType(kind, "kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name);
+    for (const f of ["borrower.yaml", "reclaim.yaml"]) {
+      const rc = read(f);
+      expect(validator.problems(rc), f).toEqual([]);
+      expect(rc.metadata.labels?.["kueue.x-k8s.io/queue-name"]).toBeUndefined();
+      expect(namespaces).toContain(rc.metadata.namespace);
+    }
+  });
+
+  test("borrower fits only with borrowed CPU, and reclaim needs it back: the numbers the workflow checks", () => {
+    const config = loadPlatformConfig({ stack: "kind", config: kindConfig(), projectDir: PROJECT_DIR });
+    const team = (n: string) => config.teams.find((t) => t.name === n)!;
+    const smoke = team("smoke").queue;
+    const lender = team("lender").queue;
+    const smokeCluster = clusterDemand(team("smoke").rayClusters[0], "replicas").cpu;
+    const borrower = cpu(read("borrower.yaml"));
+    const reclaim = cpu(read("reclaim.yaml"));
+    // smoke's own cluster leaves less than borrower needs; borrowing covers it; the workflow expects 500m borrowed.
+    expect(smokeCluster + borrower - smoke.nominal.cpu).toBe(0.5);
+    expect(smokeCluster + borrower).toBeLessThanOrEqual(smoke.ceiling.cpu);
+    expect(team("lender").rayClusters).toEqual([]);
+    // reclaim fits lender's own quota, but not the cohort next to smoke's borrowing: Kueue must preempt.
+    expect(reclaim).toBeLessThanOrEqual(lender.nominal.cpu);
+    expect(smokeCluster + borrower + reclaim).toBeGreaterThan(smoke.nominal.cpu + lender.nominal.cpu);
+    const workflow = fs.readFileSync(path.join(PROJECT_DIR, ".github/workflows/e2e-kind.yml"), "utf8");
+    expect(workflow).toContain('[ "$borrowed" = 500m ]');
+    expect(workflow).toContain("kubectl apply -f e2e/borrowing/reclaim.yaml");
+  });
+});
+
+function kindConfig(): Record<string, string> {
+  return stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.kind.yaml"), "utf8"));
+}

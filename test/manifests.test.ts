@@ -12,7 +12,7 @@ test.each(["dev", "kind"])("the %s stack's objects all pass Kubernetes' and the 
 
 test("the check reports an object Kubernetes would refuse", async () => {
   const { resources } = await runProgram({ stack: "kind" });
-  const ns = resources.find((r) => r.type === "kubernetes:core/v1:ResourceQuota")!;
+  const ns = resources.find((r) => r.type === "kubernetes:core/v1:ResourceQuota" && (r.inputs as any).metadata.namespace === "smoke")!;
   (ns.inputs as any).spec.hard = "lots";
   expect(validatePlanManifests(resources)).toEqual([expect.stringMatching(/^ResourceQuota smoke\/team-quota: .*hard/)]);
 });
