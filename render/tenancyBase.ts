@@ -21,6 +21,9 @@ export function rayUserRole(): k8s.rbac.v1.ClusterRole {
       { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["get", "create"] },
       { apiGroups: [""], resources: ["configmaps", "persistentvolumeclaims"], verbs: ALL },
       { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: READ },
+      // Why a cluster waits and where it is in the queue (Kueue's Workload, LocalQueue and visibility API).
+      { apiGroups: ["kueue.x-k8s.io"], resources: ["workloads", "localqueues"], verbs: READ },
+      { apiGroups: ["visibility.kueue.x-k8s.io"], resources: ["localqueues/pendingworkloads"], verbs: ["get"] },
     ],
   };
 }

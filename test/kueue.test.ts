@@ -178,6 +178,15 @@ describe("queues", () => {
     for (const q of lqs) expect(q).toMatchObject({ metadata: { name: "default" }, spec: { clusterQueue: q.metadata.namespace } });
   });
 
+  test("team members may see their Workloads, LocalQueue and queue position, and change none of them", () => {
+    const role = one(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "tenancy-ray-user").inputs;
+    const verbs = (group: string, resource: string) => role.rules.filter((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r: any) => r.verbs).sort();
+    expect(verbs("kueue.x-k8s.io", "workloads")).toEqual(["get", "list", "watch"]);
+    expect(verbs("kueue.x-k8s.io", "localqueues")).toEqual(["get", "list", "watch"]);
+    expect(verbs("visibility.kueue.x-k8s.io", "localqueues/pendingworkloads")).toEqual(["get"]);
+    expect(verbs("kueue.x-k8s.io", "clusterqueues")).toEqual([]);
+  });
+
   test("the ResourceQuota is the ceiling of what Kueue can admit: quota plus borrowing", () => {
     expect(k8sObject(resources, T.quota, "recsys", "team-quota").spec.hard).toMatchObject({ "requests.cpu": "264", "requests.memory": "1056Gi", "requests.nvidia.com/gpu": "12" });
     expect(k8sObject(resources, T.quota, "recsys", "gpu-t4").spec.hard).toEqual({ "requests.nvidia.com/gpu": "12" });
