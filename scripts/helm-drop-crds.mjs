@@ -3,6 +3,8 @@
 // CustomResourceDefinitions. Kueue's chart renders its CRDs as templates, which `skipCrds`
 // does not skip; the program applies the pinned CRDs itself (data/kueue/<version>/crds), so
 // Helm must neither create, upgrade nor, on uninstall, delete them.
+import process from "node:process";
+
 let input = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => (input += chunk));
