@@ -14,7 +14,7 @@ export interface TeamQueueArgs {
 
 /**
  * A team's place in Kueue: its ClusterQueue in the shared cohort and the LocalQueue of its
- * namespace. Named after the team only, so adding or removing a team touches no other
+ * namespace, both retained when the team file goes. Named after the team only, so adding or removing a team touches no other
  * team's queues.
  */
 export class TeamQueue extends pulumi.ComponentResource {
@@ -23,7 +23,10 @@ export class TeamQueue extends pulumi.ComponentResource {
 
   constructor(name: string, args: TeamQueueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ray-platform:kueue:TeamQueue", name, {}, opts);
-    const child = { parent: this, provider: args.provider };
+    // Retained like the namespace's quotas: Kueue keeps a ClusterQueue with admitted workloads
+    // until they end (its resource-in-use finalizer), and clusters left in a removed team's
+    // namespace stay queued and bounded (README: Decommissioning a team).
+    const child = { parent: this, provider: args.provider, retainOnDelete: true };
     this.clusterQueue = new k8s.apiextensions.CustomResource(`${name}-clusterqueue`, clusterQueue(args.team) as k8s.apiextensions.CustomResourceArgs, {
       ...child,
       dependsOn: args.kueue,

@@ -172,6 +172,10 @@ describe("queues", () => {
     for (const f of ofType(resources, T.flavor)) expect(deps).toContain(f.urn);
   });
 
+  test("queues are retained when a team file goes, like its namespace and quotas", () => {
+    for (const q of [...ofType(resources, T.clusterQueue), ...ofType(resources, T.localQueue)]) expect(q.options.retainOnDelete, q.name).toBe(true);
+  });
+
   test("a LocalQueue named default in each team namespace and the playground, to the team's ClusterQueue", () => {
     const lqs = ofType(resources, T.localQueue).map((q) => q.inputs);
     expect(lqs.map((q) => q.metadata.namespace).sort()).toEqual(TEAMS);
