@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type KubeRaySettings } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
 import { operatorValues } from "../render/operatorValues";
-import { MANAGED_BY } from "../render/tenancy";
+import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
 
 export const KUBERAY_CHART_REPO = "https://ray-project.github.io/kuberay-helm/";
 
@@ -30,30 +30,8 @@ export class KubeRayOperator extends pulumi.ComponentResource {
     const { kuberay, provider } = args;
     const child = { parent: this, provider };
 
-    this.namespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      { metadata: { name: kuberay.namespace, labels: { ...MANAGED_BY, "pod-security.kubernetes.io/enforce": "restricted" } } },
-      child,
-    );
-
-    this.crds = {};
-    for (const crd of kuberay.crds) {
-      const meta = crd.metadata as { name: string; annotations?: Record<string, string> };
-      const plural = meta.name.split(".")[0];
-      this.crds[plural] = new k8s.apiextensions.v1.CustomResourceDefinition(
-        `${name}-crd-${plural}`,
-        {
-          ...(crd as object),
-          metadata: {
-            ...meta,
-            labels: { ...MANAGED_BY, "ray-platform/kuberay-version": kuberay.version },
-            // Take over fields a Helm install of the CRDs may still own.
-            annotations: { ...meta.annotations, "pulumi.com/patchForce": "true" },
-          },
-        } as unknown as k8s.apiextensions.v1.CustomResourceDefinitionArgs,
-        { ...child, retainOnDelete: true },
-      );
-    }
+    this.namespace = operatorNamespace(name, kuberay.namespace, child);
+    this.crds = pinnedCrds(name, kuberay.crds, { "ray-platform/kuberay-version": kuberay.version }, child);
 
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type KueueSettings } from "../config/kueue";
 import { type NodePoolPlan } from "../config/nodePools";
 import { KUEUE_CHART, kueueValues, resourceFlavors } from "../render/kueue";
-import { MANAGED_BY } from "../render/tenancy";
+import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
 
 /** Helm post-renderer that drops the chart's CRDs; relative to the project, where Pulumi runs the provider. */
 export const DROP_CRDS_POSTRENDERER = "./scripts/helm-drop-crds.mjs";
@@ -43,29 +43,8 @@ export class Kueue extends pulumi.ComponentResource {
     const { kueue, provider } = args;
     const child = { parent: this, provider };
 
-    this.namespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      { metadata: { name: kueue.namespace, labels: { ...MANAGED_BY, "pod-security.kubernetes.io/enforce": "restricted" } } },
-      child,
-    );
-
-    this.crds = {};
-    for (const crd of kueue.crds) {
-      const meta = crd.metadata as { name: string; annotations?: Record<string, string> };
-      const plural = meta.name.split(".")[0];
-      this.crds[plural] = new k8s.apiextensions.v1.CustomResourceDefinition(
-        `${name}-crd-${plural}`,
-        {
-          ...(crd as object),
-          metadata: {
-            ...meta,
-            labels: { ...MANAGED_BY, "ray-platform/kueue-version": kueue.version },
-            annotations: { ...meta.annotations, "pulumi.com/patchForce": "true" },
-          },
-        } as unknown as k8s.apiextensions.v1.CustomResourceDefinitionArgs,
-        { ...child, retainOnDelete: true },
-      );
-    }
+    this.namespace = operatorNamespace(name, kueue.namespace, child);
+    this.crds = pinnedCrds(name, kueue.crds, { "ray-platform/kueue-version": kueue.version }, child);
 
     const firewall = args.gke
       ? new gcp.compute.Firewall(

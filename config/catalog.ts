@@ -51,6 +51,9 @@ const rayImagesSchema = z.object({
   vscodeImage: z.string(),
 });
 
+/** Operators whose CRDs the repo pins under data/<operator>/<version>/crds. */
+export type PinnedOperator = "kuberay" | "kueue";
+
 export type Accelerator = z.infer<typeof acceleratorsSchema>[string];
 
 /** A node's shape: what the machine has, and what one Ray pod may ask for on it. */
@@ -140,19 +143,24 @@ export class Catalog {
     return this.rayImages.versions;
   }
 
-  /** KubeRay versions whose CRDs are pinned under data/kuberay/<version>/crds. */
-  kuberayVersions(): string[] {
-    return pinnedVersions("kuberay");
+  /** Versions of an operator whose CRDs are pinned under data/<operator>/<version>/crds. */
+  pinnedVersions(operator: PinnedOperator): string[] {
+    const dir = path.join(DATA_DIR, operator);
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, "crds")))
+      .map((d) => d.name)
+      .sort();
   }
 
-  /** Kueue versions whose CRDs are pinned under data/kueue/<version>/crds. */
-  kueueVersions(): string[] {
-    return pinnedVersions("kueue");
-  }
-
-  /** The CRD files pinned for a Kueue version. */
-  kueueCrdFiles(version: string): string[] {
-    return pinnedCrdFiles("kueue", version);
+  /** The CRD files pinned for an operator's version, as absolute paths. */
+  pinnedCrdFiles(operator: PinnedOperator, version: string): string[] {
+    const dir = path.join(DATA_DIR, operator, version, "crds");
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      .map((f) => path.join(dir, f));
   }
 
   /** The kuberay-operator chart's own default values for a pinned version ({} when not pinned). */
@@ -160,31 +168,6 @@ export class Catalog {
     const file = path.join(DATA_DIR, "kuberay", version, "chart-values.yaml");
     return fs.existsSync(file) ? ((parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) ?? {}) : {};
   }
-
-  /** The CRD files pinned for a KubeRay version. */
-  kuberayCrdFiles(version: string): string[] {
-    return pinnedCrdFiles("kuberay", version);
-  }
-}
-
-/** Versions of an operator (data/<operator>/<version>/crds) whose CRDs are pinned. */
-function pinnedVersions(operator: "kuberay" | "kueue"): string[] {
-  const dir = path.join(DATA_DIR, operator);
-  return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, "crds")))
-    .map((d) => d.name)
-    .sort();
-}
-
-/** The CRD files pinned for an operator's version, as absolute paths. */
-function pinnedCrdFiles(operator: "kuberay" | "kueue", version: string): string[] {
-  const dir = path.join(DATA_DIR, operator, version, "crds");
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml"))
-    .sort()
-    .map((f) => path.join(dir, f));
 }
 
 /** Sum of tiered reservations: each tier takes `fraction` of the amount between the previous limit and `upTo`. */

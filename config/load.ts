@@ -6,8 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
-import { catalog as sharedCatalog } from "./catalog";
-import { ConfigError, type ConfigIssue, show } from "./errors";
+import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./catalog";
+import { ConfigError, type ConfigIssue, type Report, show } from "./errors";
 import { KUEUE_NAMESPACE, type KueueSettings } from "./kueue";
 import { type NodePoolPlan, planNodePools } from "./nodePools";
 import { suggest, zodIssues } from "./schema";
@@ -125,23 +125,9 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   const pools = planNodePools(v["ray-platform:nodePools"], { mode, region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
 
   const kr = v["ray-platform:kuberay"];
-  const versions = catalog.kuberayVersions();
-  let crds: Record<string, unknown>[] = [];
-  if (!versions.includes(kr.version)) {
-    report(["ray-platform:kuberay", "version"], `KubeRay ${show(kr.version)} has no CRDs pinned in data/kuberay/ (pinned: ${versions.join(", ")}); run \`npm run kuberay:pin -- ${kr.version}\` to add data/kuberay/${kr.version}/crds from the release, review and commit them, or use a pinned version.`);
-  } else {
-    // The CRDs are 4 MB of trusted, pinned data: js-yaml reads them ~9x faster than `yaml`.
-    crds = catalog.kuberayCrdFiles(kr.version).map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
-  }
-
+  const crds = pinnedCrds(catalog, "kuberay", kr.version, report);
   const kq = v["ray-platform:kueue"];
-  const kueueVersions = catalog.kueueVersions();
-  let kueueCrds: Record<string, unknown>[] = [];
-  if (!kueueVersions.includes(kq.version)) {
-    report(["ray-platform:kueue", "version"], `Kueue ${show(kq.version)} has no CRDs pinned in data/kueue/ (pinned: ${kueueVersions.join(", ")}); run \`npm run kueue:pin -- ${kq.version}\` to add data/kueue/${kq.version}/crds from the release, review and commit them, or use a pinned version.`);
-  } else {
-    kueueCrds = catalog.kueueCrdFiles(kq.version).map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
-  }
+  const kueueCrds = pinnedCrds(catalog, "kueue", kq.version, report);
 
   checkOperatorResources(kr.values, pools, catalog.kuberayChartValues(kr.version), report);
 
@@ -200,6 +186,19 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     tutorials,
     notes,
   };
+}
+
+const OPERATOR_NAMES: Record<PinnedOperator, string> = { kuberay: "KubeRay", kueue: "Kueue" };
+
+/** The CRDs pinned for an operator's version, parsed; a version without them is a problem. */
+function pinnedCrds(catalog: Catalog, operator: PinnedOperator, version: string, report: Report): Record<string, unknown>[] {
+  const versions = catalog.pinnedVersions(operator);
+  if (!versions.includes(version)) {
+    report([`ray-platform:${operator}`, "version"], `${OPERATOR_NAMES[operator]} ${show(version)} has no CRDs pinned in data/${operator}/ (pinned: ${versions.join(", ")}); run \`npm run ${operator}:pin -- ${version}\` to add data/${operator}/${version}/crds from the release, review and commit them, or use a pinned version.`);
+    return [];
+  }
+  // The CRDs are megabytes of trusted, pinned data: js-yaml reads them ~9x faster than `yaml`.
+  return catalog.pinnedCrdFiles(operator, version).map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
 }
 
 /** ConfigMaps hold at most 1 MiB; the notebooks share one per cluster. */

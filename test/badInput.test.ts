@@ -8,23 +8,8 @@ import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { configProblems, teamsDir } from "./mocks";
 
-const GOOD = `name: vision
-description: Image models.
-owners:
-  - user:ana@example.com
-quota:
-  cpu: 64
-  memory: 256Gi
-  gpus:
-    t4: 4
-rayClusters:
-  - name: detector
-    workerGroups:
-      - name: t4
-        gpu: { type: t4 }
-        minReplicas: 0
-        maxReplicas: 2
-`;
+/** A valid team file (vision.yaml) that each case below breaks in one way. */
+const GOOD = fs.readFileSync(path.join(__dirname, "fixtures", "vision.yaml"), "utf8");
 
 /** Problems when vision.yaml (next to the repo's teams) has `text`. */
 function teamProblems(text: string | Buffer, file = "vision.yaml"): string[] {

@@ -247,23 +247,7 @@ test("adding a team adds its queues and changes no other team's Kueue objects, n
 });
 
 describe("bad input", () => {
-  const GOOD = `name: vision
-description: Image models.
-owners:
-  - user:ana@example.com
-quota:
-  cpu: 64
-  memory: 256Gi
-  gpus:
-    t4: 4
-rayClusters:
-  - name: detector
-    workerGroups:
-      - name: t4
-        gpu: { type: t4 }
-        minReplicas: 0
-        maxReplicas: 2
-`;
+  const GOOD = fs.readFileSync(path.join(__dirname, "fixtures", "vision.yaml"), "utf8");
   const problems = (text: string) => configProblems({ teams: teamsDir({ "vision.yaml": text }) });
 
   test("the baseline team is valid", () => {
