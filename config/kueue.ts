@@ -16,15 +16,16 @@ export const COHORT = "ray-platform";
 /**
  * Name of each team namespace's LocalQueue. Kueue labels a job created without
  * `kueue.x-k8s.io/queue-name` with the LocalQueue named "default" of its namespace
- * (v0.19.2 pkg/controller/jobframework/defaults.go:84, setDefaultLocalQueue), so a RayCluster
+ * (v0.19.2 pkg/controller/jobframework/defaults.go:91-96, setDefaultLocalQueue), so a RayCluster
  * created by hand in a team namespace is queued like the team file's.
  */
 export const LOCAL_QUEUE = "default";
-/** Label naming a job's LocalQueue (v0.19.2 pkg/controller/constants/constants.go, QueueLabel). */
+/** Label naming a job's LocalQueue (v0.19.2 pkg/controller/constants/constants.go:23). */
 export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 /**
- * Annotation that makes a job elastic (workload slices), which Kueue requires of an
- * autoscaled RayCluster (v0.19.2 pkg/constants/constants.go:88, and
+ * Annotation that makes a job elastic (workload slices; the value must be "true",
+ * pkg/workloadslicing/workloadslicing.go:57-67), which Kueue requires of an autoscaled
+ * RayCluster (v0.19.2 pkg/constants/constants.go:88, and
  * pkg/controller/jobs/raycluster/raycluster_webhook.go:141-151, which refuses
  * enableInTreeAutoscaling otherwise).
  */

@@ -182,15 +182,19 @@ function teamViews(resources: readonly RegisteredResource[]): TeamView[] {
       const subjects = (binding: string) =>
         (bindings.find((b) => b.metadata?.name === binding)?.subjects ?? []).map((s: Any) => `${String(s.kind).toLowerCase()}:${s.name}`);
       const bucket = byType(resources, TYPES.bucket).map((r) => r.inputs as Any).find((b) => b.labels?.[BUCKET_TEAM_LABEL] === name);
+      // The ResourceQuota is the ceiling (quota plus borrowing); the team's quota is its queue's nominal quota.
+      const queue = queueView(resources, name);
+      const nominal = queue?.nominal ?? {};
+      for (const type of Object.keys(gpuQuota)) gpuQuota[type] = nominal[type] ?? gpuQuota[type];
       return {
         name,
         description: ns.metadata.annotations?.["ray-platform/description"],
-        quota: main,
+        quota: { ...main, "requests.cpu": nominal.cpu ?? main["requests.cpu"], "requests.memory": nominal.memory ?? main["requests.memory"] },
         gpuQuota,
         owners: subjects(BINDINGS.owners),
         members: subjects(BINDINGS.rayUsers),
         bucket: bucket?.name,
-        queue: queueView(resources, name),
+        queue,
         rayClusters: inNs(TYPES.rayCluster).map(rayClusterView),
       };
     })

@@ -69,7 +69,7 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string;
     const q = t.quota;
     const gpus = Object.entries(t.gpuQuota).map(([k, v]) => `${k}=${v}`).join(" ");
     out.push(
-      `    ResourceQuota (quota + borrowing): cpu ${q["requests.cpu"]}, memory ${q["requests.memory"]}, GPUs ${gpus || "none"}, RayClusters ${q["count/rayclusters.ray.io"] ?? "unlimited"}, storage ${q["requests.storage"]}`,
+      `    quota: cpu ${q["requests.cpu"]}, memory ${q["requests.memory"]}, GPUs ${gpus || "none"}, RayClusters ${q["count/rayclusters.ray.io"] ?? "unlimited"}, storage ${q["requests.storage"]}`,
     );
     out.push(`    objects: services ${q.services ?? "-"}, pods ${q.pods ?? "-"}, secrets ${q.secrets ?? "-"}, configmaps ${q.configmaps ?? "-"}, PVCs ${q.persistentvolumeclaims ?? "-"}, ephemeral storage ${q["requests.ephemeral-storage"] ?? "-"}`);
     out.push(`    owners: ${t.owners.join(", ")}`);

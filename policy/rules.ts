@@ -29,10 +29,12 @@ const T = {
   netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   service: "kubernetes:core/v1:Service",
   rayCluster: "kubernetes:ray.io/v1:RayCluster",
+  localQueue: "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue",
   cluster: "gcp:container/cluster:Cluster",
   nodePool: "gcp:container/nodePool:NodePool",
 };
 const TEAM_LABEL = "ray-platform/team";
+const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 
 const ofType = (rs: readonly PolicyResource[], type: string) => rs.filter((r) => r.type === type);
 const isEmpty = (o: unknown) => !o || Object.keys(o as object).length === 0;
@@ -70,6 +72,25 @@ export const RULES: readonly Rule[] = [
         (spec) => isEmpty(spec.podSelector) && (spec.policyTypes ?? []).includes("Ingress") && (spec.ingress ?? []).length === 0,
         "default-deny ingress NetworkPolicy (podSelector {}, policyTypes [Ingress], no ingress rules)",
       ),
+  },
+  {
+    name: "rayclusters-queued",
+    description: "Every team namespace has the Kueue LocalQueue \"default\", and every RayCluster names a LocalQueue of its namespace.",
+    check: (rs) => {
+      const queues = new Set(ofType(rs, T.localQueue).map((q) => `${q.props.metadata?.namespace}/${q.props.metadata?.name}`));
+      return [
+        ...ofType(rs, T.namespace)
+          .filter((ns) => ns.props.metadata?.labels?.[TEAM_LABEL] && !queues.has(`${ns.props.metadata.name}/default`))
+          .map((ns) => ({ resource: ns, message: `team namespace ${ns.props.metadata.name} has no Kueue LocalQueue "default"; RayClusters made without a queue name would never be admitted.` })),
+        ...ofType(rs, T.rayCluster).flatMap((rc) => {
+          const m = rc.props.metadata ?? {};
+          const queue = m.labels?.[QUEUE_LABEL];
+          return queue && queues.has(`${m.namespace}/${queue}`)
+            ? []
+            : [{ resource: rc, message: `RayCluster ${m.namespace}/${m.name} names ${queue ? `LocalQueue "${queue}", which its namespace lacks` : "no LocalQueue"} (label ${QUEUE_LABEL}); Kueue would not admit it.` }];
+        }),
+      ];
+    },
   },
   {
     name: "gpu-pool-tainted-and-scales-to-zero",

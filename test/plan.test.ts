@@ -29,7 +29,7 @@ describe("a plan of the dev stack", () => {
     expect(run.stdout).toContain("GKE cluster ray-dev in us-central1 (zones a,c,f), release channel REGULAR");
     expect(run.stdout).toMatch(/t4 +t4-[0-9a-f]{6} +n1-standard-16 +1x nvidia-tesla-t4 +0-16 +no +a,c,f +DEFAULT/);
     expect(run.stdout).toContain("KubeRay operator 1.7.0 in namespace kuberay-system, 4 CRDs");
-    expect(run.stdout).toContain("ResourceQuota (quota + borrowing): cpu 264, memory 1056Gi, GPUs t4=12 a100=0, RayClusters 4, storage 500Gi");
+    expect(run.stdout).toContain("quota: cpu 200, memory 800Gi, GPUs t4=8 a100=0, RayClusters 4, storage 500Gi");
     expect(run.stdout).toContain(
       "queue: ClusterQueue recsys (cohort ray-platform, LocalQueue default): nominal cpu 200, memory 800Gi, a100 0, t4 8; may borrow cpu 64, memory 256Gi, a100 0, t4 4; lends all idle quota; weight 1",
     );
@@ -120,6 +120,7 @@ test("--diff reports what a change to team files and pools does, dangerous chang
   expect(r.stdout).toContain("  ! namespace tech-research is DELETED");
   expect(r.stdout).toContain("  ! bucket my-ml-platform-dev-ray-tech-research is DELETED");
   expect(r.stdout).toContain("  ~ kubernetes:core/v1:ResourceQuota recsys-quota: spec.hard.requests.cpu");
+  expect(r.stdout).toContain("  ~ kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue recsys-queue-clusterqueue: spec.resourceGroups[0].flavors[0].resources[0].nominalQuota");
   expect(r.stdout).toContain("  ~ kubernetes:rbac.authorization.k8s.io/v1:RoleBinding recsys-ray-users: subjects[3]");
 
   const report = fs.readFileSync(path.join(repo, "report.md"), "utf8");

@@ -38,6 +38,22 @@ describe("team-namespace-default-deny", () => {
   });
 });
 
+describe("rayclusters-queued", () => {
+  const lq = (namespace: string, name = "default") => res("kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue", { metadata: { name, namespace }, spec: { clusterQueue: namespace } });
+  const rc = (namespace: string, queue?: string) =>
+    res("kubernetes:ray.io/v1:RayCluster", { metadata: { name: "c", namespace, labels: queue ? { "kueue.x-k8s.io/queue-name": queue } : {} }, spec: {} });
+  test("passes when each team namespace has the LocalQueue default and every RayCluster names one of its namespace", () => {
+    expect(messages("rayclusters-queued", [ns("a"), lq("a"), rc("a", "default")])).toEqual([]);
+  });
+  test("fails for a namespace without it, a RayCluster without a queue, and one naming another namespace's queue", () => {
+    expect(messages("rayclusters-queued", [ns("a"), ns("b"), lq("a"), lq("b", "gpu"), rc("a"), rc("b", "default")])).toEqual([
+      'team namespace b has no Kueue LocalQueue "default"; RayClusters made without a queue name would never be admitted.',
+      "RayCluster a/c names no LocalQueue (label kueue.x-k8s.io/queue-name); Kueue would not admit it.",
+      'RayCluster b/c names LocalQueue "default", which its namespace lacks (label kueue.x-k8s.io/queue-name); Kueue would not admit it.',
+    ]);
+  });
+});
+
 describe("gpu-pool-tainted-and-scales-to-zero", () => {
   test("passes for a tainted GPU pool that scales to zero, and ignores CPU pools", () => {
     const cpu = res("gcp:container/nodePool:NodePool", { name: "cpu", autoscaling: { totalMinNodeCount: 1 }, nodeConfig: {} });
