@@ -193,25 +193,21 @@ export function checkTeamQueue(quota: QuotaValues, queue: TeamQueuePlan, cluster
 
 /**
  * Across the cohort: no team may be allowed to borrow more of a resource than the other
- * teams can lend (their lending limit, else their whole quota). Only limits written in a
- * team file are checked; the default (the team's own quota) is a cap, not a promise.
+ * teams can lend together (their lending limits, else their whole quotas). Only limits a
+ * team file sets are checked; the default is 0.
  */
 export function checkCohort(teams: readonly { name: string; queue: TeamQueuePlan; report: Report }[]): void {
   for (const t of teams) {
     const others = teams.filter((o) => o.name !== t.name);
-    const lendable = (key: PathSegment[]) => others.reduce((sum, o) => sum + lendableOf(o.queue, key), 0);
     for (const r of resources(partial(t.queue.borrowingSet))) {
-      const can = lendable(r.key);
-      if (r.amount > can + 1e-9) {
-        report(t, r, can, others.length);
-      }
+      const can = others.reduce((sum, o) => sum + lendableOf(o.queue, r.key), 0);
+      if (r.amount <= can + 1e-9) continue;
+      const n = others.length;
+      t.report(
+        ["quota", "borrowing", ...r.key],
+        `is ${r.show(r.amount)}, but the other ${n} team${n === 1 ? "" : "s"} of the cohort can lend at most ${r.show(can)} of it together; lower it to at most ${r.show(can)} (or raise what other teams lend).`,
+      );
     }
-  }
-  function report(t: (typeof teams)[number], r: ReturnType<typeof resources>[number], can: number, n: number) {
-    t.report(
-      ["quota", "borrowing", ...r.key],
-      `is ${r.show(r.amount)}, but the other ${n} team${n === 1 ? "" : "s"} of the cohort can lend at most ${r.show(can)} of it together; lower it to at most ${r.show(can)} (or raise what other teams lend).`,
-    );
   }
 }
 

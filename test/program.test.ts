@@ -13,7 +13,7 @@ describe("one bad team file among good ones", () => {
     const { message, resources } = await runProgramFailing({ config: { "ray-platform:teamsDir": dir } });
     expect(resources).toEqual([]);
     expect(message).toContain("ray-platform: the configuration has 1 problem; nothing was changed.");
-    expect(message).toContain(`${dir}/recsys.yaml:24:22 rayClusters[0].workerGroups[0].gpu.type: "h100" is not offered by this stack (offered: t4, a100)`);
+    expect(message).toContain(`${dir}/recsys.yaml:26:22 rayClusters[0].workerGroups[0].gpu.type: "h100" is not offered by this stack (offered: t4, a100)`);
   });
 
   test("fails as a RunError, which `pulumi up` prints without a stack trace", async () => {
