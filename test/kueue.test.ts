@@ -66,6 +66,24 @@ describe("release", () => {
     expect(namespaces.filter((m) => m.labels["ray-platform/team"]).map((m) => m.name).sort()).toEqual(TEAMS);
   });
 
+  test("every value the program sets is a value of the pinned chart, and its manager config keeps the chart's", () => {
+    const chart = parse(fs.readFileSync(path.join(PROJECT_DIR, "data/kueue/0.19.2/chart-values.yaml"), "utf8"));
+    const values = one(resources, T.release, "kueue-release").inputs.values;
+    const at = (p: string[]) => p.reduce((o: any, k) => o?.[k], chart);
+    const isMap = (v: unknown) => !!v && typeof v === "object" && !Array.isArray(v);
+    // Paths down to where the chart has a leaf or a free-form map (nodeSelector: {}).
+    const leaves = (o: Record<string, any>, p: string[] = []): string[][] =>
+      Object.entries(o).flatMap(([k, v]) => (isMap(v) && isMap(at([...p, k])) && Object.keys(at([...p, k])).length ? leaves(v, [...p, k]) : [[...p, k]]));
+    const paths = leaves(values);
+    expect(paths.length).toBeGreaterThan(5);
+    for (const p of paths) expect(at(p), p.join(".")).not.toBeUndefined();
+    // The chart's own manager settings (ports, leader election, concurrency) are kept as they are.
+    const ours = parse(values.managerConfig.controllerManagerConfigYaml);
+    const { integrations, ...theirs } = parse(chart.managerConfig.controllerManagerConfigYaml);
+    expect(ours).toMatchObject(theirs);
+    expect(integrations.frameworks).toEqual(expect.arrayContaining(ours.integrations.frameworks));
+  });
+
   test("waits for its CRDs, the KubeRay CRDs (its RayCluster integration needs them) and the system pool", () => {
     const deps = one(resources, T.release, "kueue-release").options.dependsOn as string[];
     for (const c of ofType(resources, T.crd)) expect(deps, c.name).toContain(c.urn);
