@@ -6,7 +6,13 @@ import { type NodePoolPlan } from "../config/nodePools";
 import { KUEUE_CHART, kueueValues, resourceFlavors } from "../render/kueue";
 import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
 
-/** Helm post-renderer that drops the chart's CRDs; relative to the project, where Pulumi runs the provider. */
+/**
+ * Helm post-renderer that drops the chart's CRDs. Relative to the project directory: the
+ * provider runs it with Helm's postrender.NewExec (pulumi-kubernetes
+ * provider/pkg/provider/helm_release.go:626-632), and Pulumi starts resource plugins in the
+ * program's directory (pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go,
+ * newPlugin(ctx, ctx.Pwd, ...)). Relative, so the release's inputs are the same on every machine.
+ */
 export const DROP_CRDS_POSTRENDERER = "./scripts/helm-drop-crds.mjs";
 /** Ports the control plane calls on Kueue's pod: webhooks (9443) and the visibility API server (8082). */
 export const KUEUE_CONTROL_PLANE_PORTS = ["9443", "8082"];
