@@ -22,6 +22,9 @@ export const GPU_RESOURCE = "nvidia.com/gpu";
 /** Ray frameworks Kueue manages (Kueue's integration names, v0.19.2 charts/kueue/values.yaml). */
 export const KUEUE_FRAMEWORKS = ["ray.io/rayjob", "ray.io/raycluster", "ray.io/rayservice"];
 
+/** Resources Kueue does not account (the namespace's ResourceQuota does). */
+export const KUEUE_EXCLUDED_RESOURCES = ["ephemeral-storage"];
+
 /** Kueue's manager configuration (config.kueue.x-k8s.io/v1beta2 Configuration). */
 export function managerConfig(): Record<string, unknown> {
   return {
@@ -51,6 +54,12 @@ export function managerConfig(): Record<string, unknown> {
     // Only Ray: plain Jobs, Pods and Deployments in team namespaces stay bounded by the
     // ResourceQuota alone (README: Sharing GPUs between teams).
     integrations: { frameworks: KUEUE_FRAMEWORKS },
+    // Kueue counts every resource a pod requests, the LimitRange's defaults included, and never
+    // admits one its ClusterQueue does not cover ("resource ... unavailable in ClusterQueue",
+    // v0.19.2 pkg/scheduler/flavorassigner/flavorassigner.go:1071). Ephemeral storage, which
+    // every container requests, is the ResourceQuota's alone
+    // (configuration_types.go:594, excludeResourcePrefixes).
+    resources: { excludeResourcePrefixes: KUEUE_EXCLUDED_RESOURCES },
     // Fair sharing among the cohort's ClusterQueues by their weights
     // (configuration_types.go:92, enabled by being set; cmd/kueue/main.go:346).
     fairSharing: { preemptionStrategies: ["LessThanOrEqualToFinalShare", "LessThanInitialShare"] },

@@ -218,6 +218,23 @@ describe("queues", () => {
 });
 
 describe("RayClusters", () => {
+  test("Kueue accounts or ignores every resource a Ray pod requests, LimitRange defaults included", () => {
+    const config = parse(one(resources, T.release, "kueue-release").inputs.values.managerConfig.controllerManagerConfigYaml);
+    const excluded: string[] = config.resources.excludeResourcePrefixes;
+    const covered = new Set(ofType(resources, T.clusterQueue).flatMap((q) => q.inputs.spec.resourceGroups.flatMap((g: any) => g.coveredResources)));
+    const requested = new Set<string>();
+    for (const lr of ofType(resources, "kubernetes:core/v1:LimitRange")) for (const l of lr.inputs.spec.limits) for (const k of Object.keys({ ...l.defaultRequest, ...l.default })) requested.add(k);
+    for (const rc of ofType(resources, T.rayCluster)) {
+      const spec = rc.inputs.spec;
+      for (const g of [spec.headGroupSpec, ...spec.workerGroupSpecs]) {
+        for (const c of g.template.spec.containers) for (const k of Object.keys({ ...c.resources?.requests, ...c.resources?.limits })) requested.add(k);
+      }
+    }
+    expect([...requested].sort()).toEqual(["cpu", "ephemeral-storage", "memory", "nvidia.com/gpu"]);
+    for (const r of requested) expect(covered.has(r) || excluded.some((p) => r.startsWith(p)), r).toBe(true);
+  });
+
+
   test("every RayCluster names its namespace's LocalQueue; autoscaled ones are elastic jobs", () => {
     const rcs = ofType(resources, T.rayCluster).map((r) => r.inputs);
     expect(rcs.length).toBe(3);
