@@ -106,7 +106,7 @@ export class Platform extends pulumi.ComponentResource {
         },
         parent,
       );
-      new TeamQueue(`${team.name}-queue`, { team, provider: this.provider, namespace: created.namespace, kueue: kueueReady }, parent);
+      new TeamQueue(`${team.name}-queue`, { team, adoptingProvider: this.adoptingProvider, namespace: created.namespace, kueue: kueueReady }, { parent: created });
       return created;
     };
     this.registerOutputs({});

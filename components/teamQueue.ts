@@ -5,7 +5,11 @@ import { clusterQueue, localQueue } from "../render/kueue";
 
 export interface TeamQueueArgs {
   readonly team: TeamPlan;
-  readonly provider: k8s.Provider;
+  /**
+   * The provider that adopts existing objects (upsertExistingObjects): the queues are retained
+   * when a team file goes, so restoring the file must take them back (README: Restore a team).
+   */
+  readonly adoptingProvider: k8s.Provider;
   /** The team's namespace (for the LocalQueue). */
   readonly namespace: k8s.core.v1.Namespace;
   /** Kueue's release (its webhooks validate queues) and the flavors the ClusterQueue names. */
@@ -26,7 +30,7 @@ export class TeamQueue extends pulumi.ComponentResource {
     // Retained like the namespace's quotas: Kueue keeps a ClusterQueue with admitted workloads
     // until they end (its resource-in-use finalizer), and clusters left in a removed team's
     // namespace stay queued and bounded (README: Decommissioning a team).
-    const child = { parent: this, provider: args.provider, retainOnDelete: true };
+    const child = { parent: this, provider: args.adoptingProvider, retainOnDelete: true };
     this.clusterQueue = new k8s.apiextensions.CustomResource(`${name}-clusterqueue`, clusterQueue(args.team) as k8s.apiextensions.CustomResourceArgs, {
       ...child,
       dependsOn: args.kueue,

@@ -26,9 +26,15 @@ export function adoptionNotes(base: readonly RegisteredResource[], head: readonl
 
 function retainedByTeam(resources: readonly RegisteredResource[]): Map<string, RegisteredResource[]> {
   const teams = new Map(resources.filter((r) => r.type === TEAM_TYPE).map((t) => [t.urn, t.name]));
+  const parents = new Map(resources.map((r) => [r.urn, r.parent]));
+  // A retained object may sit below a component of the team (its queues), not directly under it.
+  const teamOf = (urn: string | undefined): string | undefined => {
+    for (let u = urn; u; u = parents.get(u)) if (teams.has(u)) return teams.get(u);
+    return undefined;
+  };
   const out = new Map<string, RegisteredResource[]>();
   for (const r of resources) {
-    const team = r.parent && teams.get(r.parent);
+    const team = teamOf(r.parent);
     if (team && r.options.retainOnDelete) out.set(team, [...(out.get(team) ?? []), r]);
   }
   return out;

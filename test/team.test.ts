@@ -182,9 +182,11 @@ test("every team resource is a child of its team; retained ones use the adopting
 /** The README's "Decommission a team" and "Restore a team", under the mock engine. */
 describe("removing a team file and restoring it", () => {
   const BUCKET = "my-ml-platform-dev-ray-recsys";
+  // The team's resources, its queues' (children of its TeamQueue) included.
   const ofTeam = (rs: RegisteredResource[], team: string) => {
     const urn = one(rs, "ray-platform:tenancy:Team", team).urn;
-    return rs.filter((r) => r.parent === urn);
+    const queue = one(rs, "ray-platform:kueue:TeamQueue", `${team}-queue`).urn;
+    return rs.filter((r) => r.parent === urn || r.parent === queue);
   };
   let removed: RegisteredResource[];
   let restored: RegisteredResource[];
@@ -197,7 +199,7 @@ describe("removing a team file and restoring it", () => {
   test("removal keeps the namespace, its quotas, defaults, default-deny policy and bucket, and deletes the rest", () => {
     expect(removed.some((r) => r.name === "recsys" || r.name.startsWith("recsys-"))).toBe(false);
     const kept = ofTeam(resources, "recsys").filter((r) => r.options.retainOnDelete).map((r) => r.name).sort();
-    expect(kept).toEqual(["recsys-bucket", "recsys-default-deny-ingress", "recsys-defaults", "recsys-namespace", "recsys-quota", "recsys-quota-gpu-a100", "recsys-quota-gpu-t4"].sort());
+    expect(kept).toEqual(["recsys-bucket", "recsys-queue-clusterqueue", "recsys-queue-localqueue", "recsys-default-deny-ingress", "recsys-defaults", "recsys-namespace", "recsys-quota", "recsys-quota-gpu-a100", "recsys-quota-gpu-t4"].sort());
   });
 
   test("restoring registers the same objects again, the retained ones through the adopting provider", () => {
@@ -208,7 +210,7 @@ describe("removing a team file and restoring it", () => {
     const again = ofTeam(restored, "recsys");
     expect(again.map((r) => `${r.type}::${r.name}`).sort()).toEqual(ofTeam(resources, "recsys").map((r) => `${r.type}::${r.name}`).sort());
     const retainedK8s = again.filter((r) => r.options.retainOnDelete && r.type.startsWith("kubernetes:"));
-    expect(retainedK8s.map((r) => r.name).sort()).toEqual(["recsys-default-deny-ingress", "recsys-defaults", "recsys-namespace", "recsys-quota", "recsys-quota-gpu-a100", "recsys-quota-gpu-t4"]);
+    expect(retainedK8s.map((r) => r.name).sort()).toEqual(["recsys-default-deny-ingress", "recsys-defaults", "recsys-namespace", "recsys-queue-clusterqueue", "recsys-queue-localqueue", "recsys-quota", "recsys-quota-gpu-a100", "recsys-quota-gpu-t4"]);
     for (const r of retainedK8s) expect(r.provider?.startsWith(`${adopting.urn}::`), r.name).toBe(true);
     // What was deleted is created afresh by the ordinary provider, which refuses to take over an existing object.
     for (const r of again.filter((r) => !r.options.retainOnDelete && r.type.startsWith("kubernetes:"))) expect(r.provider?.startsWith(`${adopting.urn}::`), r.name).toBe(false);
@@ -216,10 +218,10 @@ describe("removing a team file and restoring it", () => {
 
   test("the plan says what the removal leaves behind and that restoring the file adopts it", () => {
     expect(adoptionNotes(resources, removed)).toEqual([
-      "team recsys removed: namespace recsys, ResourceQuota ×3, LimitRange, NetworkPolicy, bucket gs://my-ml-platform-dev-ray-recsys stay, no longer managed; restoring its team file adopts them.",
+      "team recsys removed: namespace recsys, ResourceQuota ×3, LimitRange, NetworkPolicy, ClusterQueue, LocalQueue, bucket gs://my-ml-platform-dev-ray-recsys stay, no longer managed; restoring its team file adopts them.",
     ]);
     expect(adoptionNotes(removed, restored)).toEqual([
-      "team recsys added: if a removed team recsys left namespace recsys, ResourceQuota ×3, LimitRange, NetworkPolicy, bucket gs://my-ml-platform-dev-ray-recsys, the deploy adopts them (server-side apply, the team file wins) and imports the bucket with its data; what does not exist is created.",
+      "team recsys added: if a removed team recsys left namespace recsys, ResourceQuota ×3, LimitRange, NetworkPolicy, ClusterQueue, LocalQueue, bucket gs://my-ml-platform-dev-ray-recsys, the deploy adopts them (server-side apply, the team file wins) and imports the bucket with its data; what does not exist is created.",
     ]);
     expect(adoptionNotes(resources, restored)).toEqual([]);
   });
