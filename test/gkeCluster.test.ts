@@ -171,7 +171,10 @@ describe("Kubernetes provider", () => {
     expect(adopting.inputs).toMatchObject({ clusterIdentifier: provider.inputs.clusterIdentifier, kubeconfig: provider.inputs.kubeconfig, upsertExistingObjects: "true" });
     const k8s = resources.filter((r) => r.type.startsWith("kubernetes:"));
     expect(k8s.length).toBeGreaterThan(40);
-    const teamRetained = (r: (typeof k8s)[number]) => r.options.retainOnDelete && resources.find((p) => p.urn === r.parent)?.type === "ray-platform:tenancy:Team";
+    // Retained objects of a team: its namespace's limits, and its queues (below its TeamQueue).
+    const parentOf = (r: (typeof k8s)[number]) => resources.find((p) => p.urn === r.parent);
+    const inTeam = (r: (typeof k8s)[number] | undefined): boolean => !!r && (r.type === "ray-platform:tenancy:Team" || inTeam(parentOf(r)));
+    const teamRetained = (r: (typeof k8s)[number]) => !!r.options.retainOnDelete && inTeam(parentOf(r));
     expect(k8s.filter(teamRetained).length).toBeGreaterThan(10);
     for (const r of k8s) expect(r.provider?.startsWith(`${(teamRetained(r) ? adopting : provider).urn}::`), `${r.type} ${r.name}`).toBe(true);
   });
