@@ -76,7 +76,7 @@ export interface NodeCapacity {
   readonly memoryGi: number;
 }
 
-function readData<T>(file: string, schema: z.ZodType<T>): T {
+export function readData<T>(file: string, schema: z.ZodType<T>): T {
   const text = fs.readFileSync(path.join(DATA_DIR, file), "utf8");
   const parsed = schema.safeParse(parse(text));
   // These files belong to the repo; a broken one is a bug in a commit, not user input.

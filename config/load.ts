@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
+import { checkPrices, prices } from "../cost/prices";
 import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./catalog";
 import { ConfigError, type ConfigIssue, type Report, show } from "./errors";
 import { KUEUE_NAMESPACE, type KueueSettings } from "./kueue";
@@ -123,6 +124,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   }
 
   const pools = planNodePools(v["ray-platform:nodePools"], { mode, region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
+  if (gke) checkPrices(pools, gke.region, prices(), report);
 
   const kr = v["ray-platform:kuberay"];
   const crds = pinnedCrds(catalog, "kuberay", kr.version, report);
