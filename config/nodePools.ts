@@ -12,6 +12,8 @@ export type PoolRole = NodePoolValues["role"];
 
 /** Label every platform node carries, naming its pool; pods select pools with it. */
 export const POOL_LABEL = "ray-platform/pool";
+/** Node label naming the pool's role (system, ray-head, ray-worker). */
+export const ROLE_LABEL = "ray-platform/role";
 export const ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator";
 export const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" } as const;
 
@@ -147,7 +149,7 @@ function planPool(pool: NodePoolValues, ctx: PoolContext, at: (path: (string | n
     };
   }
 
-  const nodeLabels: Record<string, string> = { [POOL_LABEL]: pool.name, "ray-platform/role": pool.role };
+  const nodeLabels: Record<string, string> = { [POOL_LABEL]: pool.name, [ROLE_LABEL]: pool.role };
   if (gpu) nodeLabels["ray-platform/gpu"] = gpu.type;
   const selector: Record<string, string> =
     ctx.mode === "existing" && pool.nodeSelector ? { ...pool.nodeSelector } : { [POOL_LABEL]: pool.name };

@@ -111,6 +111,11 @@ export const stackSchema = z.object({
   "ray-platform:kubeconfigContext": z.string().min(1).optional(),
   "ray-platform:teamsDir": z.string().min(1).default("teams"),
   "ray-platform:monitoringNamespace": dnsLabel("1123").default("gmp-system"),
+  /** USD a month: a change that raises the stack's maximum cost by more is flagged dangerous in the plan report. */
+  "ray-platform:maxCostIncrease": z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, { error: (iss) => `${JSON.stringify(iss.input)} is not an amount of US dollars; write a number such as 5000.` })
+    .default("5000"),
   "ray-platform:gke": gkeSchema.optional(),
   "ray-platform:nodePools": z.array(nodePoolSchema).default([]),
   "ray-platform:kuberay": kuberaySchema.default({ version: "1.7.0", namespace: "kuberay-system", values: {} }),
@@ -125,4 +130,4 @@ export type GkeValues = z.infer<typeof gkeSchema>;
 /** Keys whose values are objects or lists (JSON in Pulumi's config). */
 export const STRUCTURED_KEYS = ["ray-platform:gke", "ray-platform:nodePools", "ray-platform:kuberay", "ray-platform:ray", "ray-platform:kueue"];
 /** Scalar keys declared in Pulumi.yaml. */
-export const SCALAR_KEYS = ["ray-platform:mode", "ray-platform:kubeconfigContext", "ray-platform:teamsDir", "ray-platform:monitoringNamespace"];
+export const SCALAR_KEYS = ["ray-platform:mode", "ray-platform:kubeconfigContext", "ray-platform:teamsDir", "ray-platform:monitoringNamespace", "ray-platform:maxCostIncrease"];

@@ -8,8 +8,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors";
+import { stackSchema } from "../config/stack";
 import { adoptionNotes } from "./adoption";
-import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, UsageError } from "./engine";
+import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, readStackConfig, UsageError } from "./engine";
 import { diffPlans } from "./diff";
 import { writeManifests } from "./manifests";
 import { platformView } from "./model";
@@ -70,6 +71,12 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
   };
 }
 
+/** ray-platform:maxCostIncrease of the stack (validated by the program, which has just run). */
+function maxCostIncrease(args: PlanArgs): number {
+  const key = "ray-platform:maxCostIncrease";
+  return Number(stackSchema.shape[key].parse(readStackConfig(args.projectDir, args.stack)[key] || undefined));
+}
+
 /** Every resource in a stable order, secrets masked: the format other tools read. */
 export function planJson(ev: Evaluation): string {
   const resources = [...ev.resources]
@@ -115,7 +122,7 @@ async function run(args: PlanArgs): Promise<number> {
     // The JSON round trip gives both plans the same shape (no undefined fields) before comparing.
     const d = diffPlans(base.resources, JSON.parse(planJson(ev)).resources);
     if (!args.quiet) process.stdout.write(`\n${diffText(d, args.diff, base.note)}`);
-    if (args.report) fs.writeFileSync(args.report, markdownReport(d, platformView(base.resources), head, { stack: args.stack, baseRef: args.diff, note: base.note }));
+    if (args.report) fs.writeFileSync(args.report, markdownReport(d, platformView(base.resources), head, { stack: args.stack, baseRef: args.diff, note: base.note, maxCostIncrease: maxCostIncrease(args) }));
     const adoption = adoptionNotes(base.resources, ev.resources);
     if (!args.quiet && adoption.length > 0) process.stdout.write(`\nretained objects:\n${adoption.map((n) => `  ${n}`).join("\n")}\n`);
     if (args.report && adoption.length > 0) fs.appendFileSync(args.report, `\n### Retained objects\n\n${adoption.map((n) => `- ${n}`).join("\n")}\n`);

@@ -3,7 +3,7 @@
  * on a plan JSON of any revision): cluster, pools, operator, teams and their RayClusters.
  */
 import { catalog } from "../config/catalog";
-import { ACCELERATOR_LABEL, POOL_LABEL } from "../config/nodePools";
+import { ACCELERATOR_LABEL, POOL_LABEL, ROLE_LABEL } from "../config/nodePools";
 import { SERVICE_RANGE } from "../components/network";
 import { BINDINGS, BUCKET_TEAM_LABEL, TEAM_LABEL } from "../render/tenancy";
 import { type RegisteredResource } from "./engine";
@@ -34,6 +34,8 @@ export interface PoolView {
   gkeName: string;
   machineType: string;
   gpu?: { type: string; count: number };
+  /** system, ray-head or ray-worker (the `ray-platform/role` node label). */
+  role?: string;
   minNodes: number;
   maxNodes: number;
   spot: boolean;
@@ -44,6 +46,9 @@ export interface PoolView {
 export interface GroupView {
   name: string;
   replicas: string;
+  /** Fewest and most pods of the group (the head: 1 and 1). */
+  minReplicas: number;
+  maxReplicas: number;
   cpus: string;
   gpus: number;
   gpuType?: string;
@@ -158,6 +163,7 @@ function poolView(p: Any): PoolView {
     gkeName: p.name,
     machineType: p.nodeConfig?.machineType,
     gpu: accel && { type: accel.type, count: accel.count },
+    role: p.nodeConfig?.labels?.[ROLE_LABEL],
     minNodes: p.autoscaling?.totalMinNodeCount ?? 0,
     maxNodes: p.autoscaling?.totalMaxNodeCount ?? 0,
     spot: !!p.nodeConfig?.spot,
@@ -227,13 +233,15 @@ function queueView(resources: readonly RegisteredResource[], team: string): Queu
   };
 }
 
-function groupView(name: string, template: Any, replicas: string, gpuTypes: (a: string) => string | undefined): GroupView {
+function groupView(name: string, template: Any, replicas: string, range: [number, number], gpuTypes: (a: string) => string | undefined): GroupView {
   const ray = template?.spec?.containers?.[0] ?? {};
   const limits = ray.resources?.limits ?? {};
   const accel = template?.spec?.nodeSelector?.[ACCELERATOR_LABEL];
   return {
     name,
     replicas,
+    minReplicas: range[0],
+    maxReplicas: range[1],
     cpus: String(limits.cpu ?? "-"),
     gpus: Number(limits["nvidia.com/gpu"] ?? 0),
     gpuType: accel ? gpuTypes(accel) ?? accel : undefined,
@@ -260,9 +268,15 @@ export function rayClusterView(rc: Any): RayClusterView {
     serviceAccount: head.template.spec.serviceAccountName,
     autoscaling: !!rc.spec.enableInTreeAutoscaling,
     endpoints,
-    head: groupView("head", head.template, "1", gpuName),
+    head: groupView("head", head.template, "1", [1, 1], gpuName),
     workers: (rc.spec.workerGroupSpecs ?? []).map((g: Any) =>
-      groupView(g.groupName, g.template, g.replicas !== undefined ? String(g.replicas) : `${g.minReplicas} (autoscaled to ${g.maxReplicas})`, gpuName),
+      groupView(
+        g.groupName,
+        g.template,
+        g.replicas !== undefined ? String(g.replicas) : `${g.minReplicas} (autoscaled to ${g.maxReplicas})`,
+        [g.minReplicas ?? g.replicas ?? 0, g.maxReplicas ?? g.replicas ?? 0],
+        gpuName,
+      ),
     ),
   };
 }

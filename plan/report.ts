@@ -3,6 +3,8 @@
  * table of team changes, a Mermaid picture of the affected part of the platform, then details.
  */
 import { type PlanDiff, type ResourceChange, SIGN } from "./diff";
+import { prices } from "../cost/prices";
+import { costChanges, costMarkdown } from "../cost/text";
 import { type PlatformView, type TeamView } from "./model";
 
 
@@ -63,7 +65,7 @@ function mermaid(changes: readonly ResourceChange[], teams: readonly string[]): 
   return lines;
 }
 
-export function markdownReport(d: PlanDiff, base: PlatformView, head: PlatformView, opts: { stack: string; baseRef: string; note?: string }): string {
+export function markdownReport(d: PlanDiff, base: PlatformView, head: PlatformView, opts: { stack: string; baseRef: string; note?: string; maxCostIncrease: number }): string {
   const count = (k: ResourceChange["kind"]) => d.changes.filter((c) => c.kind === k).length;
   const out = [
     `<!-- ray-platform-plan -->`,
@@ -86,6 +88,7 @@ export function markdownReport(d: PlanDiff, base: PlatformView, head: PlatformVi
     out.push("### Teams", "", "| team | change | CPU quota | memory quota | GPU quota | members | RayClusters |", "| --- | --- | --- | --- | --- | --- | --- |");
     out.push(...rows.map((r) => `| ${r.join(" | ")} |`), "");
   }
+  out.push(...costMarkdown(costChanges(base, head, prices(), opts.maxCostIncrease), prices()));
   out.push("### What is affected", "", ...mermaid(d.changes, [...new Set([...base.teams, ...head.teams].map((t) => t.name))]), "");
   out.push("<details><summary>Every change</summary>", "", "| | resource | type | fields |", "| --- | --- | --- | --- |");
   for (const c of d.changes) out.push(`| ${SIGN[c.kind]} | \`${c.name}\` | \`${c.type}\` | ${c.fields.map((f) => `\`${f}\``).join(", ")} |`);

@@ -1,6 +1,8 @@
 /** The plan as text for a terminal: what `pulumi up` would create, grouped the way people think of it. */
 import { serviceRangeSize, SYSTEM_SERVICES } from "../config/objectQuota";
 import { type PlanDiff, SIGN } from "./diff";
+import { prices } from "../cost/prices";
+import { costLines } from "../cost/text";
 import { type PlatformView, type QueueView, type RayClusterView } from "./model";
 
 function table(rows: string[][]): string[] {
@@ -79,7 +81,8 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string;
     for (const rc of t.rayClusters) out.push(...describeRayCluster(rc, "    "));
   }
   out.push("", serviceBudget(view));
-  out.push("", "Resources by type");
+  out.push("", ...costLines(view, prices()));
+  out.push("Resources by type");
   const rows = Object.entries(view.counts)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([type, n]) => [String(n).padStart(4), type]);
