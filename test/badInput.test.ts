@@ -293,7 +293,7 @@ describe("stack config (Pulumi.<stack>.yaml)", () => {
 
   test("an unknown ray-platform key", () => {
     expect(stackProblems("  ray-platform:kuberay:", "  ray-platform:kuberey:")).toEqual([
-      'Pulumi.dev.yaml:46:3 ray-platform:kuberey: unknown key "ray-platform:kuberey"; did you mean "ray-platform:kuberay"? Known keys: ray-platform:mode, ray-platform:kubeconfigContext, ray-platform:teamsDir, ray-platform:monitoringNamespace, ray-platform:gke, ray-platform:nodePools, ray-platform:kuberay, ray-platform:ray, ray-platform:kueue.',
+      'Pulumi.dev.yaml:46:3 ray-platform:kuberey: unknown key "ray-platform:kuberey"; did you mean "ray-platform:kuberay"? Known keys: ray-platform:mode, ray-platform:kubeconfigContext, ray-platform:teamsDir, ray-platform:monitoringNamespace, ray-platform:maxCostIncrease, ray-platform:gke, ray-platform:nodePools, ray-platform:kuberay, ray-platform:ray, ray-platform:kueue.',
     ]);
   });
 
