@@ -139,3 +139,33 @@ export function usd(amount: number, cents = false): string {
 
 /** +$1,234 / -$1,234 for changes. */
 export const usdChange = (amount: number, cents = false) => (amount >= 0 ? `+${usd(amount, cents)}` : usd(amount, cents));
+
+/** A pool as the stack outputs it (`nodePools` in index.ts). */
+export interface PoolOutput {
+  readonly name: string;
+  readonly role: string;
+  readonly machineType?: string;
+  readonly gpu?: { readonly acceleratorType: string; readonly perNode: number };
+  readonly minNodes: number;
+  readonly maxNodes: number;
+  readonly spot: boolean;
+  readonly zones: readonly string[];
+}
+
+/**
+ * Pools from `pulumi stack output nodePools`, for a client that prices running clusters with
+ * rayClusterHourly (its RayClusters come from the API server through rayClusterView).
+ */
+export function poolsFromStackOutput(pools: readonly PoolOutput[]): PoolView[] {
+  return pools.map((p) => ({
+    name: p.name,
+    gkeName: p.name,
+    machineType: p.machineType ?? "",
+    gpu: p.gpu && { type: p.gpu.acceleratorType, count: p.gpu.perNode },
+    role: p.role,
+    minNodes: p.minNodes,
+    maxNodes: p.maxNodes,
+    spot: p.spot,
+    zones: [...p.zones],
+  }));
+}
