@@ -63,6 +63,9 @@ export function gpuPriorityClasses(ctx: Pick<TenancyContext, "gpuTypes">): { typ
   }));
 }
 
+/** CEL: a CREATE, or an UPDATE that changes the spec (a Secret has none, and its type cannot change). */
+const CREATE_OR_SPEC_CHANGE = "request.operation != 'UPDATE' || !has(object.spec) || object.spec != oldObject.spec";
+
 export const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
 
 /** A ValidatingAdmissionPolicy and its binding (Deny), both named `name`. */
@@ -79,9 +82,12 @@ function admissionRule(
   rule: Pick<k8s.admissionregistration.v1.ValidatingAdmissionPolicySpec, "variables" | "validations">,
 ): AdmissionRule {
   const matchConstraints = { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: [resource] }], ...inTeamNamespaces };
+  // Every rule is about the object's spec (or type): an update that leaves it alone (labels,
+  // annotations, finalizers, as the Job controller and KubeRay make on running pods) passes.
+  const matchConditions = [{ name: "create-or-spec-change", expression: CREATE_OR_SPEC_CHANGE }];
   return {
     name,
-    policy: { metadata: { name, labels: MANAGED_BY }, spec: { failurePolicy: "Fail", matchConstraints, ...rule } },
+    policy: { metadata: { name, labels: MANAGED_BY }, spec: { failurePolicy: "Fail", matchConstraints, matchConditions, ...rule } },
     binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } },
   };
 }
@@ -117,8 +123,9 @@ export function admissionRules(): AdmissionRule[] {
         reason: "Forbidden",
       },
       {
-        // spec.nodeName skips the scheduler, and with it the GPU taint.
-        expression: "variables.usesGpu || (variables.accelerator == '' && !variables.toleratesGpu && !has(object.spec.nodeName))",
+        // spec.nodeName skips the scheduler, and with it the GPU taint. Only a create can set it:
+        // the scheduler binds through pods/binding, and every bound pod has it in later updates.
+        expression: "variables.usesGpu || (variables.accelerator == '' && !variables.toleratesGpu && (request.operation != 'CREATE' || !has(object.spec.nodeName)))",
         message: "Pods that use no GPU may neither select GPU nodes, tolerate the nvidia.com/gpu taint nor name a node: they would hold GPU nodes without using them. Remove the accelerator nodeSelector, the toleration or nodeName.",
         reason: "Forbidden",
       },

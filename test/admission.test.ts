@@ -2,6 +2,7 @@
  * The admission rules of team namespaces, evaluated with a CEL interpreter over real pod and
  * Service shapes, the way the API server evaluates a ValidatingAdmissionPolicy.
  */
+import { evaluate } from "@marcbachmann/cel-js";
 import { describe, expect, test } from "vitest";
 import { admissionRules } from "../render/tenancyBase";
 import { policyDenials } from "./admissionEval";
@@ -9,8 +10,9 @@ import { ofType, runProgram } from "./mocks";
 
 const ruleSpec = (name: string): any => admissionRules().find((r) => r.name === name)!.policy.spec;
 
-/** The messages of the validations an object fails ([] when it is admitted). */
-const denials = (ruleName: string, object: Record<string, unknown>): string[] => policyDenials(ruleSpec(ruleName), object);
+/** The messages of the validations an object fails ([] when it is admitted), on a CREATE or, given `oldObject`, an UPDATE. */
+const denials = (ruleName: string, object: Record<string, unknown>, oldObject: Record<string, unknown> | null = null): string[] =>
+  policyDenials(ruleSpec(ruleName), object, oldObject);
 
 const gpu = (n: number) => ({ limits: { "nvidia.com/gpu": String(n) } });
 const pod = (spec: Record<string, unknown>) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "main", image: "x" }], ...spec } });
@@ -91,5 +93,42 @@ describe("more ways around the rules, closed", () => {
     ]);
     expect(denials("ray-platform-no-token-secrets", secret("Opaque"))).toEqual([]);
     expect(denials("ray-platform-no-token-secrets", secret())).toEqual([]);
+  });
+});
+
+describe("updates of running pods", () => {
+  // What every pod looks like once scheduled: the scheduler's binding set nodeName.
+  const bound = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) => ({ ...pod({ ...spec, nodeName: "gke-ray-dev-cpu-worker-1" }), metadata: { name: "p", ...metadata } });
+  const cpuPod = bound({}, { labels: { "ray.io/cluster": "c" }, finalizers: ["batch.kubernetes.io/job-tracking"] });
+  const gpuPod = bound({ containers: [{ name: "w", resources: gpu(1) }], nodeSelector: T4, priorityClassName: "ray-platform-gpu-nvidia-tesla-t4", tolerations: GPU_TOLERATION });
+
+  test("the Job controller may remove its finalizer from a bound pod", () => {
+    expect(denials("ray-platform-gpu-pods", { ...cpuPod, metadata: { name: "p", labels: { "ray.io/cluster": "c" }, finalizers: [] } }, cpuPod)).toEqual([]);
+  });
+
+  test("KubeRay may label a bound head (ray.io/serve), and owners may label or annotate any bound pod", () => {
+    expect(denials("ray-platform-gpu-pods", { ...cpuPod, metadata: { ...cpuPod.metadata, labels: { "ray.io/serve": "true" } } }, cpuPod)).toEqual([]);
+    expect(denials("ray-platform-gpu-pods", { ...gpuPod, metadata: { name: "p", annotations: { note: "x" } } }, gpuPod)).toEqual([]);
+  });
+
+  test("a spec change of a bound pod (a new toleration) is admitted unless it breaks a rule", () => {
+    const tolerating = { ...cpuPod, spec: { ...cpuPod.spec, tolerations: [{ key: "other", operator: "Exists" }] } };
+    expect(denials("ray-platform-gpu-pods", tolerating, cpuPod)).toEqual([]);
+    const gpuTolerating = { ...cpuPod, spec: { ...cpuPod.spec, tolerations: GPU_TOLERATION } };
+    expect(denials("ray-platform-gpu-pods", gpuTolerating, cpuPod)).toEqual([ruleSpec("ray-platform-gpu-pods").validations[1].message]);
+  });
+
+  test("creating a pod that names a node is still denied", () => {
+    expect(denials("ray-platform-gpu-pods", cpuPod)).toEqual([ruleSpec("ray-platform-gpu-pods").validations[1].message]);
+  });
+
+  test("every rule skips updates that change only metadata, and evaluates creates", () => {
+    for (const rule of admissionRules()) {
+      const [condition] = ruleSpec(rule.name).matchConditions;
+      const obj = { metadata: { name: "x" }, spec: { a: 1 } };
+      expect(evaluate(condition.expression, { request: { operation: "UPDATE" }, object: { ...obj, metadata: { name: "x", labels: { l: "1" } } }, oldObject: obj })).toBe(false);
+      expect(evaluate(condition.expression, { request: { operation: "UPDATE" }, object: { ...obj, spec: { a: 2 } }, oldObject: obj })).toBe(true);
+      expect(evaluate(condition.expression, { request: { operation: "CREATE" }, object: obj, oldObject: null })).toBe(true);
+    }
   });
 });

@@ -1,9 +1,14 @@
-/** Evaluates a ValidatingAdmissionPolicy's CEL the way the API server does: variables in order, then every validation. */
+/**
+ * Evaluates a ValidatingAdmissionPolicy's CEL the way the API server does: match conditions
+ * (a false one skips the policy), then variables in order, then every validation.
+ */
 import { evaluate } from "@marcbachmann/cel-js";
 
-/** The messages of the validations `object` fails ([] when it is admitted). */
-export function policyDenials(spec: any, object: Record<string, unknown>): string[] {
+/** The messages of the validations `object` fails ([] when it is admitted): a CREATE, or given `oldObject` an UPDATE. */
+export function policyDenials(spec: any, object: Record<string, unknown>, oldObject: Record<string, unknown> | null = null): string[] {
+  const ctx = { object, oldObject, request: { operation: oldObject ? "UPDATE" : "CREATE" } };
+  if (!(spec.matchConditions ?? []).every((c: any) => evaluate(c.expression, ctx) === true)) return [];
   const variables: Record<string, unknown> = {};
-  for (const v of spec.variables ?? []) variables[v.name] = evaluate(v.expression, { object, variables });
-  return spec.validations.filter((v: any) => evaluate(v.expression, { object, variables }) !== true).map((v: any) => v.message);
+  for (const v of spec.variables ?? []) variables[v.name] = evaluate(v.expression, { ...ctx, variables });
+  return spec.validations.filter((v: any) => evaluate(v.expression, { ...ctx, variables }) !== true).map((v: any) => v.message);
 }
