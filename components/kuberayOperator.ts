@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type KubeRaySettings } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
+import { operatorPodMonitoring } from "../render/monitoring";
 import { operatorValues } from "../render/operatorValues";
 import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
 
@@ -12,6 +13,8 @@ export interface KubeRayOperatorArgs {
   /** Pool the operator runs on (role system); undefined: anywhere. */
   readonly systemPool?: NodePoolPlan;
   readonly provider: k8s.Provider;
+  /** GKE Managed Prometheus is on: scrape the operator's metrics. */
+  readonly managedPrometheus: boolean;
   /** What must exist before the operator can start (the system node pool). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -51,6 +54,10 @@ export class KubeRayOperator extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [...Object.values(this.crds), ...(args.dependsOn ?? [])] },
     );
+
+    if (args.managedPrometheus) {
+      new k8s.apiextensions.CustomResource(`${name}-metrics`, operatorPodMonitoring(kuberay.namespace), { ...child, dependsOn: [this.namespace] });
+    }
 
     this.registerOutputs({ version: kuberay.version, namespace: this.namespace.metadata.name });
   }

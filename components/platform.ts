@@ -61,6 +61,7 @@ export class Platform extends pulumi.ComponentResource {
       {
         kuberay: cfg.kuberay,
         systemPool,
+        managedPrometheus: !!cfg.gke,
         provider: this.provider,
         dependsOn: systemPool && this.gke ? [this.gke.nodePools[systemPool.name]] : [],
       },
@@ -85,7 +86,7 @@ export class Platform extends pulumi.ComponentResource {
     const kueueReady = [this.kueue.release, ...Object.values(this.kueue.flavors)];
     const admission = { bucketPrefix: cfg.gke ? teamBucketPrefix(cfg.gke.project) : undefined };
     const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider, admission }, parent);
-    const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace };
+    const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace, managedPrometheus: !!cfg.gke };
     // Kueue's webhooks default and validate every RayCluster in a team namespace.
     const rayClusterDependsOn = [this.operator.crds.rayclusters, ...Object.values(tenancy.priorityClasses), this.kueue.release];
 

@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type TeamPlan } from "../config/teams";
+import { rayPodMonitoring } from "../render/monitoring";
 import * as render from "../render/tenancy";
 import { RayCluster } from "./rayCluster";
 
@@ -71,6 +72,7 @@ export class Team extends pulumi.ComponentResource {
       // The playground's own limits come with its namespace's Team; this team's members get in once both exist.
       new k8s.rbac.v1.RoleBinding(`${name}-playground`, render.playgroundBinding(team), { ...child, dependsOn: [args.playground.namespace, ...args.playground.limits, ...limits] });
     }
+    if (args.tenancy.managedPrometheus) new k8s.apiextensions.CustomResource(`${name}-ray-metrics`, rayPodMonitoring(team), inNamespace);
     this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-ray-sa`, render.serviceAccount(team), inNamespace);
 
     let bucketAccess: gcp.storage.BucketIAMMember | undefined;

@@ -1,11 +1,15 @@
 /**
  * Schema checks of the Kubernetes objects a plan renders: core kinds against Kubernetes'
  * OpenAPI schemas (kubernetes-models), custom resources against the CRDs the same plan
- * applies (ajv over their openAPIV3Schema). What the API server would refuse shows up here.
+ * applies, or that GKE installs (ajv over their openAPIV3Schema). What the API server would
+ * refuse shows up here.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import { MAX_RAYCLUSTER_NAME, RESOURCE_PARAMS } from "../config/rayClusters";
 import { DNS_1035_LABEL } from "../config/schema";
+import { parse } from "yaml";
 import { isSecretValue, type RegisteredResource } from "./engine";
 
 type Obj = Record<string, any>;
@@ -73,9 +77,15 @@ export class ManifestValidator {
 }
 
 /** Check every Kubernetes object of a plan; returns "<kind> <namespace>/<name>: problem" lines. */
+/** CRDs GKE installs itself (Managed Prometheus' PodMonitoring), pinned in data/gmp/ for this check. */
+export function gkeCrds(): Obj[] {
+  const dir = path.join(__dirname, "..", "data", "gmp", "v0.17.2");
+  return fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => parse(fs.readFileSync(path.join(dir, f), "utf8")) as Obj);
+}
+
 export function validatePlanManifests(resources: readonly RegisteredResource[]): string[] {
   const manifests = resources.map(manifestOf).filter((m): m is Obj => !!m);
-  const validator = new ManifestValidator(manifests.filter((m) => m.kind === "CustomResourceDefinition"));
+  const validator = new ManifestValidator([...manifests.filter((m) => m.kind === "CustomResourceDefinition"), ...gkeCrds()]);
   return manifests.flatMap((m) => validator.problems(m).map((p) => `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata?.name}: ${p}`));
 }
 

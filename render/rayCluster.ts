@@ -8,7 +8,7 @@ import { type NodePoolPlan } from "../config/nodePools";
 import { formatCpu, formatMemory } from "../config/quantity";
 import { type GroupPlan, type RayClusterPlan, SIDECARS } from "../config/rayClusters";
 import { authOptions, BUCKET_CSI_DRIVER, tokenEnv } from "./clusterAccess";
-import { gpuPriorityClass, MANAGED_BY, RAY_PORTS, TEAM_LABEL } from "./tenancy";
+import { gpuPriorityClass, MANAGED_BY, RAY_METRICS_PORT_NAME, RAY_PORTS, TEAM_LABEL } from "./tenancy";
 
 type Container = k8s.core.v1.Container;
 type Volume = k8s.core.v1.Volume;
@@ -95,7 +95,7 @@ function headTemplate(c: RayClusterPlan): k8s.core.v1.PodTemplateSpec {
       { name: "gcs", containerPort: RAY_PORTS.gcs },
       { name: "dashboard", containerPort: RAY_PORTS.dashboard },
       { name: "client", containerPort: RAY_PORTS.client },
-      { name: "metrics", containerPort: RAY_PORTS.metrics },
+      { name: RAY_METRICS_PORT_NAME, containerPort: RAY_PORTS.metrics },
     ],
     resources: resources(c.head.cpu, c.head.memoryBytes),
     volumeMounts: [...commonMounts(c), ...(hasWorkspace ? [workspaceMount] : [])],
@@ -178,7 +178,7 @@ function workerTemplate(c: RayClusterPlan, g: GroupPlan): k8s.core.v1.PodTemplat
         {
           name: "ray-worker",
           image: g.gpu ? c.images.gpu : c.images.cpu,
-          ports: [{ name: "metrics", containerPort: RAY_PORTS.metrics }],
+          ports: [{ name: RAY_METRICS_PORT_NAME, containerPort: RAY_PORTS.metrics }],
           resources: resources(g.cpu, g.memoryBytes, g.gpu?.count),
           volumeMounts: commonMounts(c),
           securityContext: restricted,

@@ -19,8 +19,21 @@ export const MANAGED_BY = { "app.kubernetes.io/managed-by": "ray-platform" };
 /** ClusterRoles bound in each team namespace (never cluster-wide): members, and owners on top. */
 export const RAY_USER_ROLE = "ray-platform:ray-user";
 export const TEAM_OWNER_ROLE = "ray-platform:team-owner";
-/** Ports on Ray pods the platform itself needs to reach. */
-export const RAY_PORTS = { gcs: 6379, dashboard: 8265, client: 10001, metrics: 8080 } as const;
+/** Ports on Ray pods the platform itself needs to reach (KubeRay 1.7's defaults, utils/constant.go:106-110). */
+export const RAY_PORTS = { gcs: 6379, dashboard: 8265, client: 10001, metrics: 8080, serve: 8000 } as const;
+/** Name of the metrics container port of every Ray pod (KubeRay's MetricsPortName), which collectors scrape. */
+export const RAY_METRICS_PORT_NAME = "metrics";
+/** Label KubeRay puts on every Ray pod, head and worker (utils/constant.go, RayNodeLabelKey). */
+export const RAY_NODE_LABELS = { "ray.io/is-ray-node": "yes" } as const;
+/**
+ * What the KubeRay 1.7.0 operator itself calls on a head pod: the dashboard, for RayJob
+ * (rayjob_controller.go:296-315: GetJobInfo, SubmitJob, StopJob) and RayService
+ * (rayservice_controller.go:2018-2062: serve applications), through the head Service
+ * (utils/util.go:1022 FetchHeadServiceURL); and the Serve proxy's /-/healthz on the head pod's
+ * IP, for RayService (rayservice_controller.go:2092-2103). The RayCluster controller calls no
+ * Ray port; GCS and the client port are for the cluster's own pods and the team.
+ */
+export const OPERATOR_TO_HEAD_PORTS = [RAY_PORTS.dashboard, RAY_PORTS.serve] as const;
 
 /**
  * PriorityClass that tags pods using one GPU type, so a ResourceQuota scoped to it can cap
@@ -35,6 +48,8 @@ export interface TenancyContext {
   readonly gpuTypes: Readonly<Record<string, string>>;
   readonly operatorNamespace: string;
   readonly monitoringNamespace: string;
+  /** GKE Managed Prometheus is on (gke mode): render PodMonitoring objects for its collectors. */
+  readonly managedPrometheus: boolean;
 }
 
 export function namespace(team: TeamPlan): k8s.core.v1.Namespace {
@@ -158,24 +173,20 @@ export function networkPolicies(team: TeamPlan, ctx: TenancyContext): Record<str
       metadata: meta(team, "allow-same-namespace"),
       spec: { podSelector: sameNamespaceSelector(team.name, team.rayClusters), policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
     },
-    // The operator talks to the dashboard (RayJob, RayService) and GCS; monitoring scrapes metrics.
-    "allow-platform-to-ray-heads": {
-      metadata: meta(team, "allow-platform-to-ray-heads"),
+    // What the operator calls on heads (OPERATOR_TO_HEAD_PORTS), and nothing else.
+    "allow-operator-to-ray-heads": {
+      metadata: meta(team, "allow-operator-to-ray-heads"),
       spec: {
         podSelector: { matchLabels: { "ray.io/node-type": "head" } },
         policyTypes: ["Ingress"],
-        ingress: [
-          {
-            from: [nsSelector(ctx.operatorNamespace), nsSelector(ctx.monitoringNamespace)],
-            ports: Object.values(RAY_PORTS).map((port) => ({ protocol: "TCP", port })),
-          },
-        ],
+        ingress: [{ from: [nsSelector(ctx.operatorNamespace)], ports: OPERATOR_TO_HEAD_PORTS.map((port) => ({ protocol: "TCP", port })) }],
       },
     },
+    // The collectors scrape every Ray pod's metrics port, and nothing else.
     "allow-metrics-scrape": {
       metadata: meta(team, "allow-metrics-scrape"),
       spec: {
-        podSelector: { matchLabels: { "ray.io/is-ray-node": "yes" } },
+        podSelector: { matchLabels: { ...RAY_NODE_LABELS } },
         policyTypes: ["Ingress"],
         ingress: [{ from: [nsSelector(ctx.monitoringNamespace)], ports: [{ protocol: "TCP", port: RAY_PORTS.metrics }] }],
       },

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
-import { ManifestValidator } from "../plan/schemas";
+import { ManifestValidator, gkeCrds } from "../plan/schemas";
 import { PROJECT_DIR } from "./mocks";
 
 /** Run the plan CLI as `npm run plan` does, in its own process. */
@@ -59,7 +59,7 @@ describe("a plan of the dev stack", () => {
     const files = fs.readdirSync(path.join(dir, "manifests")).sort();
     expect(files).toEqual(["00-crds.yaml", "01-cluster.yaml", "helm-kuberay-operator.yaml", "helm-kueue.yaml", "ns-ray-playground.yaml", "ns-recsys.yaml", "ns-tech-research.yaml"]);
     const read = (f: string) => parseAllDocuments(fs.readFileSync(path.join(dir, "manifests", f), "utf8")).map((d) => d.toJS());
-    const validator = new ManifestValidator(read("00-crds.yaml"));
+    const validator = new ManifestValidator([...read("00-crds.yaml"), ...gkeCrds()]);
     let count = 0;
     for (const f of files.filter((f) => !f.startsWith("helm-"))) {
       for (const obj of read(f)) {

@@ -136,12 +136,19 @@ describe("network policies", () => {
     expect(k8sObject(resources, T.netpol, "recsys", "allow-same-namespace").spec.ingress).toEqual([{ from: [{ podSelector: {} }] }]);
   });
 
-  test("let the operator and monitoring reach Ray heads on GCS, dashboard, client and metrics ports only", () => {
-    const spec = k8sObject(resources, T.netpol, "recsys", "allow-platform-to-ray-heads").spec;
+  test("let the operator reach Ray heads on what KubeRay 1.7 calls only: the dashboard and the Serve proxy's health check", () => {
+    const spec = k8sObject(resources, T.netpol, "recsys", "allow-operator-to-ray-heads").spec;
     expect(spec.podSelector).toEqual({ matchLabels: { "ray.io/node-type": "head" } });
-    expect(spec.ingress[0].from.map((f: any) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"])).toEqual(["kuberay-system", "gmp-system"]);
-    expect(spec.ingress[0].ports.map((p: any) => p.port)).toEqual([6379, 8265, 10001, 8080]);
-    expect(k8sObject(resources, T.netpol, "recsys", "allow-metrics-scrape").spec.ingress[0].ports).toEqual([{ protocol: "TCP", port: 8080 }]);
+    expect(spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kuberay-system" } } }], ports: [{ protocol: "TCP", port: 8265 }, { protocol: "TCP", port: 8000 }] }]);
+  });
+
+  test("let the metrics collectors reach every Ray pod's metrics port, and no other port", () => {
+    const fromMonitoring = ofType(resources, T.netpol)
+      .map((r) => r.inputs)
+      .filter((p) => p.metadata.namespace === "recsys" && JSON.stringify(p.spec.ingress ?? []).includes('"gmp-system"'));
+    expect(fromMonitoring.map((p) => p.metadata.name)).toEqual(["allow-metrics-scrape"]);
+    expect(fromMonitoring[0].spec.podSelector).toEqual({ matchLabels: { "ray.io/is-ray-node": "yes" } });
+    expect(fromMonitoring[0].spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
   });
 });
 

@@ -1,0 +1,35 @@
+/**
+ * What GKE Managed Prometheus scrapes, as PodMonitoring objects (monitoring.googleapis.com/v1,
+ * CRD pinned in data/gmp/ for the plan's schema check): every Ray pod of a team namespace and
+ * the KubeRay operator. GKE installs the CRD when Managed Prometheus is on (gke mode only).
+ */
+import { type TeamPlan } from "../config/teams";
+import { type CustomObject } from "./rayCluster";
+import { MANAGED_BY, RAY_METRICS_PORT_NAME, RAY_NODE_LABELS, TEAM_LABEL } from "./tenancy";
+
+const POD_MONITORING = { apiVersion: "monitoring.googleapis.com/v1", kind: "PodMonitoring" } as const;
+/** How often Ray and operator metrics are collected (GMP's default is 60s; Ray's dashboards expect finer). */
+const SCRAPE_INTERVAL = "30s";
+/**
+ * The operator pod's labels and metrics port, from the kuberay-operator chart 1.7.0
+ * (templates/deployment.yaml: app.kubernetes.io/name, container port "http" 8080 serving /metrics).
+ */
+export const OPERATOR_METRICS = { selector: { "app.kubernetes.io/name": "kuberay-operator" }, port: "http" } as const;
+
+/** Scrape the metrics port of every Ray pod (heads and workers) in the team's namespace. */
+export function rayPodMonitoring(team: TeamPlan): CustomObject {
+  return {
+    ...POD_MONITORING,
+    metadata: { name: "ray-metrics", namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },
+    spec: { selector: { matchLabels: { ...RAY_NODE_LABELS } }, endpoints: [{ port: RAY_METRICS_PORT_NAME, interval: SCRAPE_INTERVAL }] },
+  };
+}
+
+/** Scrape the KubeRay operator's control-plane metrics (reconcile counts, cluster readiness times). */
+export function operatorPodMonitoring(namespace: string): CustomObject {
+  return {
+    ...POD_MONITORING,
+    metadata: { name: "kuberay-operator", namespace, labels: { ...MANAGED_BY } },
+    spec: { selector: { matchLabels: { ...OPERATOR_METRICS.selector } }, endpoints: [{ port: OPERATOR_METRICS.port, interval: SCRAPE_INTERVAL }] },
+  };
+}
