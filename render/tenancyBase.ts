@@ -17,6 +17,8 @@ export function rayUserRole(): k8s.rbac.v1.ClusterRole {
       { apiGroups: ["ray.io"], resources: ["rayclusters", "rayjobs", "rayservices", "raycronjobs"], verbs: ALL },
       { apiGroups: ["ray.io"], resources: ["rayclusters/status", "rayjobs/status", "rayservices/status", "raycronjobs/status"], verbs: READ },
       { apiGroups: [""], resources: ["pods", "services", "endpoints", "events", "resourcequotas", "limitranges", "serviceaccounts"], verbs: READ },
+      // Restart a wedged head or worker: KubeRay recreates the pod. No more than exec already allows.
+      { apiGroups: [""], resources: ["pods"], verbs: ["delete"] },
       { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
       { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["get", "create"] },
       { apiGroups: [""], resources: ["configmaps", "persistentvolumeclaims"], verbs: ALL },

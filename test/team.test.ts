@@ -121,10 +121,14 @@ describe("RBAC", () => {
     expect(verbs("", "pods/exec")).toContain("create");
     expect(verbs("", "pods/portforward")).toContain("create");
     expect(verbs("", "pods/log")).toEqual(["get"]);
+    // Restarting a wedged head: delete the pod, KubeRay recreates it. Never create or change pods.
+    expect(verbs("", "pods")).toEqual(["get", "list", "watch", "delete"]);
     expect(verbs("", "secrets")).toEqual([]);
   });
 
   test("every team's members may use the shared playground, through a binding the team owns", () => {
+    // The same role as in the team's namespace (pod delete included: exec into any playground head already allows more).
+    expect(k8sObject(resources, T.binding, "ray-playground", "team-tech-research").roleRef.name).toBe("ray-platform:ray-user");
     expect(subjects("ray-playground", "team-tech-research")).toEqual(["User:maria@example.com", "User:olga@example.com", "User:sara@example.com"]);
     expect(one(resources, T.binding, "tech-research-playground").parent).toContain("ray-platform:tenancy:Team::tech-research");
   });
