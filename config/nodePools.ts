@@ -16,6 +16,13 @@ export const POOL_LABEL = "ray-platform/pool";
 export const ROLE_LABEL = "ray-platform/role";
 export const ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator";
 export const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" } as const;
+/**
+ * Taint of the ray-head and CPU ray-worker pools (gke mode): their nodes are sized for one Ray
+ * pod, and anything else there (an owner's Deployment, a RayJob submitter) would take the room
+ * of the next head or worker and keep an idle node from scaling to zero. Ray pods tolerate it;
+ * everything else goes to the untainted system pool. GPU pools have the GPU taint instead.
+ */
+export const rayPoolTaint = (role: "ray-head" | "ray-worker") => ({ key: ROLE_LABEL, value: role, effect: "NoSchedule" }) as const;
 
 export interface PoolGpu {
   /** Friendly name (t4). */
@@ -168,7 +175,8 @@ function planPool(pool: NodePoolValues, ctx: PoolContext, at: (path: (string | n
     capacity,
     nodeLabels,
     selector,
-    taints: gpu ? [GPU_TAINT] : [],
+    // In existing mode the nodes are not the program's to taint.
+    taints: gpu ? [GPU_TAINT] : pool.role !== "system" && ctx.mode === "gke" ? [rayPoolTaint(pool.role)] : [],
   };
 }
 

@@ -189,6 +189,17 @@ function workerTemplate(c: RayClusterPlan, g: GroupPlan): k8s.core.v1.PodTemplat
   };
 }
 
+/**
+ * `num-cpus: "0"` on the head of a cluster with workers, as KubeRay's autoscaler samples do
+ * (ray-cluster.autoscaler-v2.yaml): tasks and actors go to workers, and the head keeps its
+ * CPUs for GCS, the dashboard, drivers and the notebook; a task that OOMs or pegs the CPUs
+ * there takes the whole cluster down. A team file sets head.rayStartParams.num-cpus to
+ * override it; with head.rayResources (which KubeRay refuses next to num-cpus) it says CPU there.
+ */
+function headCpusDefault(c: RayClusterPlan): Record<string, string> {
+  return c.workerGroups.length > 0 && !c.head.rayResources ? { "num-cpus": "0" } : {};
+}
+
 /** A custom resource as Pulumi's CustomResource takes it. */
 export interface CustomObject {
   apiVersion: string;
@@ -205,7 +216,7 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
     headGroupSpec: {
       // Never LoadBalancer or NodePort: the dashboard and client port stay inside the cluster.
       serviceType: "ClusterIP",
-      rayStartParams: { "dashboard-host": "0.0.0.0", "metrics-export-port": String(RAY_PORTS.metrics), ...c.head.rayStartParams },
+      rayStartParams: { "dashboard-host": "0.0.0.0", "metrics-export-port": String(RAY_PORTS.metrics), ...headCpusDefault(c), ...c.head.rayStartParams },
       resources: c.head.rayResources,
       template: headTemplate(c),
     },

@@ -110,13 +110,15 @@ describe("node pools", () => {
     expect(a100.nodeConfig.labels).toMatchObject({ "ray-platform/gpu": "a100", "ray-platform/role": "ray-worker" });
   });
 
-  test("CPU pools for the system and for Ray heads carry no GPU and no taint", () => {
-    for (const name of ["system", "ray-head"]) {
-      const p = pool(name).inputs;
-      expect(p.nodeConfig.guestAccelerators).toBeUndefined();
-      expect(p.nodeConfig.taints).toEqual([]);
-    }
+  test("CPU pools carry no GPU; the system pool no taint, so system pods and owners' workloads go there", () => {
+    for (const name of ["system", "ray-head", "cpu-worker"]) expect(pool(name).inputs.nodeConfig.guestAccelerators).toBeUndefined();
+    expect(pool("system").inputs.nodeConfig.taints).toEqual([]);
     expect(pool("system").inputs.autoscaling.totalMinNodeCount).toBe(1);
+  });
+
+  test("the Ray-head and CPU-worker pools are tainted for Ray pods alone, so nothing else keeps them from scaling to zero", () => {
+    expect(pool("ray-head").inputs.nodeConfig.taints).toEqual([{ key: "ray-platform/role", value: "ray-head", effect: "NO_SCHEDULE" }]);
+    expect(pool("cpu-worker").inputs.nodeConfig.taints).toEqual([{ key: "ray-platform/role", value: "ray-worker", effect: "NO_SCHEDULE" }]);
   });
 
   test("replace safely: a change GKE cannot make in place gives the pool a new name, so the new pool comes up first", () => {

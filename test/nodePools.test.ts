@@ -63,7 +63,8 @@ describe("every random pool", () => {
             expect(p.taints).toEqual([{ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }]);
           } else {
             expect((shape as any).fixedGpu).toBeUndefined();
-            expect(p.taints).toEqual([]);
+            // Ray pools are tainted for Ray pods alone; the system pool takes everything else.
+            expect(p.taints).toEqual(p.role === "system" ? [] : [{ key: "ray-platform/role", value: p.role, effect: "NoSchedule" }]);
           }
         } else {
           // Pool-level messages only: a single pool also lacks the system and head pools a stack needs.

@@ -25,7 +25,7 @@ describe("head", () => {
   test("runs on the Ray-head pool, never on a GPU node, as the team's service account", () => {
     const spec = head(rayCluster("recsys", "two-tower"));
     expect(spec.nodeSelector).toEqual({ "ray-platform/pool": "ray-head" });
-    expect(spec.tolerations).toBeUndefined();
+    expect(spec.tolerations).toEqual([{ key: "ray-platform/role", operator: "Equal", value: "ray-head", effect: "NoSchedule" }]);
     expect(spec.serviceAccountName).toBe("ray");
     expect(spec.containers[0].resources.limits["nvidia.com/gpu"]).toBeUndefined();
   });
@@ -43,6 +43,36 @@ describe("head", () => {
     // n2-standard-16: 15 CPUs, 56Gi for pods; notebook 1 CPU/2Gi, autoscaler 0.5/0.5Gi, GCS FUSE 0.25/0.5Gi.
     expect(head(rayCluster("recsys", "two-tower")).containers[0].resources).toEqual({ requests: { cpu: "13", memory: "53Gi" }, limits: { cpu: "13", memory: "53Gi" } });
     expect(head(rayCluster("tech-research", "gnn")).containers[0].resources.limits).toEqual({ cpu: "8", memory: "32Gi" });
+  });
+});
+
+test("CPU workers tolerate their pool's taint, and only theirs", () => {
+  expect(worker(rayCluster("recsys", "two-tower"), "preprocess").template.spec.tolerations).toEqual([{ key: "ray-platform/role", operator: "Equal", value: "ray-worker", effect: "NoSchedule" }]);
+});
+
+describe("head CPUs", () => {
+  test("a head with workers tells Ray it has no CPUs, so tasks and actors go to workers (KubeRay's autoscaler samples)", () => {
+    for (const [ns, name] of [["recsys", "two-tower"], ["tech-research", "gnn"], ["ray-playground", "my-cluster"]]) {
+      expect(rayCluster(ns, name).spec.headGroupSpec.rayStartParams["num-cpus"], name).toBe("0");
+    }
+  });
+
+  const cluster = (head: Record<string, unknown>, workerGroups: unknown[] = [{ name: "w", minReplicas: 0, maxReplicas: 2 }]) => {
+    const team = { name: "t", description: "d", owners: ["user:a@example.com"], quota: { cpu: 1000, memory: "10Ti" }, rayClusters: [{ name: "c", head, workerGroups }] };
+    const stackText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+    const config = { ...stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackText), "ray-platform:teamsDir": teamsDir({ "t.yaml": stringify(team) }, { withRepoTeams: false }) };
+    return renderRayCluster(loadPlatformConfig({ stack: "dev", config, stackFileText: stackText, projectDir: PROJECT_DIR }).teams[0].rayClusters[0]) as any;
+  };
+
+  test("a team file overrides it with head.rayStartParams, or says CPU in head.rayResources", () => {
+    expect(cluster({ rayStartParams: { "num-cpus": "4" } }).spec.headGroupSpec.rayStartParams["num-cpus"]).toBe("4");
+    const custom = cluster({ rayResources: { CPU: 2 } }).spec.headGroupSpec;
+    expect(custom.rayStartParams["num-cpus"]).toBeUndefined();
+    expect(custom.resources).toEqual({ CPU: "2" });
+  });
+
+  test("a head without workers keeps its CPUs, or nothing could run", () => {
+    expect(cluster({}, []).spec.headGroupSpec.rayStartParams["num-cpus"]).toBeUndefined();
   });
 });
 
