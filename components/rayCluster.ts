@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type RayClusterPlan } from "../config/rayClusters";
 import { clusterTokenSecret, isShared, ownPodsPolicy, TOKEN_SHAPE } from "../render/clusterAccess";
-import { renderRayCluster, toolsService, tutorialsConfigMap } from "../render/rayCluster";
+import { autoscaledReplicaPaths, renderRayCluster, toolsService, tutorialsConfigMap } from "../render/rayCluster";
 
 export interface RayClusterArgs {
   readonly plan: RayClusterPlan;
@@ -34,6 +34,8 @@ export class RayCluster extends pulumi.ComponentResource {
     this.rayCluster = new k8s.apiextensions.CustomResource(`${name}-raycluster`, renderRayCluster(plan), {
       ...child,
       dependsOn: [...(configMap ? [configMap] : []), token, ...confinement],
+      // The autoscaler's live worker counts survive an update from the team file (README: Decisions).
+      ignoreChanges: autoscaledReplicaPaths(plan),
     });
     this.registerOutputs({ name: plan.name, namespace: plan.namespace });
   }

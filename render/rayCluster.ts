@@ -222,8 +222,8 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
     },
     workerGroupSpecs: c.workerGroups.map((g) => ({
       groupName: g.name,
-      // Only fixed-size groups: in an autoscaling group the autoscaler owns replicas.
-      replicas: g.minReplicas === g.maxReplicas ? g.replicas : undefined,
+      // Autoscaled groups start at minReplicas; after that the live count is kept (autoscaledReplicaPaths).
+      replicas: g.replicas,
       minReplicas: g.minReplicas,
       maxReplicas: g.maxReplicas,
       rayStartParams: { "metrics-export-port": String(RAY_PORTS.metrics), ...g.rayStartParams },
@@ -256,13 +256,28 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
         // workload slice, admitted against the queue before its pods are ungated.
         ...(c.autoscaling ? { [ELASTIC_JOB_ANNOTATION]: "true" } : {}),
         // The CRD's workerGroupSpecs is an atomic list: once the autoscaler has scaled a group it
-        // owns the whole list, and an update from a team file must take it back (resetting
-        // autoscaled groups to minReplicas, from where the autoscaler scales again).
+        // owns the whole list, and an update from a team file must take it back. The update
+        // carries the autoscaler's live counts (autoscaledReplicaPaths), so no worker is lost.
         "pulumi.com/patchForce": "true",
       },
     },
     spec,
   };
+}
+
+/**
+ * `ignoreChanges` paths of the RayCluster: the `replicas` of every autoscaled group. The
+ * worker group list is atomic for server-side apply, so every update sends it whole, and a
+ * `replicas` other than the live one would make KubeRay delete running workers. With these
+ * paths the engine sends the group's previous input instead, which the refresh before every
+ * update (Pulumi.yaml `options.refresh: always`) has set to the live count: the provider's
+ * Read prunes the live object to the keys of the old inputs, list indexes included
+ * (pulumi-kubernetes provider/pkg/provider/provider.go:2083, util.go:234-300). The provider's
+ * own SSA handling of ignoreChanges cannot reach into lists (await.go:744-790, "TODO: ...
+ * nested arrays"), hence the refresh. Indexes, not names: Pulumi paths have no list keys.
+ */
+export function autoscaledReplicaPaths(c: RayClusterPlan): string[] {
+  return c.workerGroups.flatMap((g, i) => (g.minReplicas < g.maxReplicas ? [`spec.workerGroupSpecs[${i}].replicas`] : []));
 }
 
 /** ClusterIP Service for the head pod's notebook and editor; undefined when neither is on. */

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import { loadPlatformConfig } from "../config/load";
 import { stackConfigFromText } from "../plan/engine";
@@ -112,18 +112,34 @@ describe("GPU workers", () => {
 });
 
 describe("autoscaling", () => {
-  test("uses KubeRay's in-tree autoscaler v2 when a group can scale, and leaves replicas to it", () => {
+  test("uses KubeRay's in-tree autoscaler v2 when a group can scale, starting each group at minReplicas", () => {
     const rc = rayCluster("recsys", "two-tower");
     expect(rc.spec.enableInTreeAutoscaling).toBe(true);
     expect(rc.spec.autoscalerOptions).toMatchObject({ version: "v2", idleTimeoutSeconds: 60, upscalingMode: "Default", resources: { requests: { cpu: "500m", memory: "512Mi" } } });
     const t4 = worker(rc, "t4");
-    expect([t4.minReplicas, t4.maxReplicas, t4.replicas]).toEqual([0, 4, undefined]);
+    expect([t4.minReplicas, t4.maxReplicas, t4.replicas]).toEqual([0, 4, 0]);
     // KubeRay sets restartPolicy Never itself for v2; a value here would have to be Never.
     expect(head(rc).restartPolicy).toBeUndefined();
   });
 
-  test("an update from a team file takes the worker groups back from the autoscaler (the CRD's list is atomic)", () => {
-    expect(rayCluster("recsys", "two-tower").metadata.annotations["pulumi.com/patchForce"]).toBe("true");
+  test("an update from a team file keeps the autoscaler's live worker counts: their replicas are ignored, and refreshed first", () => {
+    const registered = ofType(resources, RC).find((r) => r.inputs.metadata.name === "two-tower")!;
+    // Both groups of two-tower autoscale; the refresh puts their live counts in the old inputs the engine keeps.
+    expect(registered.options.ignoreChanges).toEqual(["spec.workerGroupSpecs[0].replicas", "spec.workerGroupSpecs[1].replicas"]);
+    for (const path of registered.options.ignoreChanges) {
+      const [, index] = /\[(\d+)\]/.exec(path)!;
+      const group = registered.inputs.spec.workerGroupSpecs[Number(index)];
+      expect(group.replicas, path).toBeTypeOf("number");
+      expect(group.minReplicas).toBeLessThan(group.maxReplicas);
+    }
+    expect(parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")).options).toEqual({ refresh: "always" });
+    // The list is atomic: the update must still take it back from the autoscaler's field manager.
+    expect(registered.inputs.metadata.annotations["pulumi.com/patchForce"]).toBe("true");
+  });
+
+  test("a fixed-size group's replicas stay the team file's to change", () => {
+    const fixed = ofType(resources, RC).find((r) => r.inputs.metadata.name === "my-cluster")!;
+    expect(fixed.options.ignoreChanges).toEqual([]);
   });
 
   test("is off for fixed-size clusters, which keep their replicas", () => {
