@@ -11,6 +11,15 @@ import { manifestOf } from "./schemas";
 
 type Obj = Record<string, any>;
 
+/**
+ * YAML 1.1, as kubectl, Helm (sigs.k8s.io/yaml, go-yaml) and PyYAML read it: strings such as
+ * `yes`, `off`, `y`, `0755` or `1:20` are quoted, where YAML 1.2 leaves them plain and a 1.1
+ * reader would turn them into booleans and numbers.
+ */
+const YAML_OPTIONS = { lineWidth: 0, version: "1.1" } as const;
+/** Every file name manifestFiles writes; only these are removed from an --out directory. */
+const MANIFEST_FILE = /^(00-crds|01-cluster|ns-.+|helm-.+)\.yaml$/;
+
 /** File name -> YAML text, in apply order (file names sort in that order). */
 export function manifestFiles(resources: readonly RegisteredResource[]): Record<string, string> {
   const groups = new Map<string, Obj[]>();
@@ -31,20 +40,25 @@ export function manifestFiles(resources: readonly RegisteredResource[]): Record<
   for (const [file, objs] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
     out[file] = objs
       .sort((a, b) => key(a).localeCompare(key(b)))
-      .map((o) => stringify(o, { lineWidth: 0 }))
+      .map((o) => stringify(o, YAML_OPTIONS))
       .join("---\n");
   }
   for (const r of resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release")) {
     const { chart, version, repositoryOpts, namespace, values, name, postrender } = r.inputs;
     const repo = repositoryOpts?.repo ? ` --repo ${repositoryOpts.repo}` : "";
     const post = postrender ? ` --post-renderer ${postrender}` : "";
-    out[`helm-${name}.yaml`] = `# helm upgrade --install ${name} ${chart}${repo} --version ${version} --namespace ${namespace} --skip-crds${post} -f <this file>\n${stringify(values ?? {})}`;
+    out[`helm-${name}.yaml`] = `# helm upgrade --install ${name} ${chart}${repo} --version ${version} --namespace ${namespace} --skip-crds${post} -f <this file>\n${stringify(values ?? {}, YAML_OPTIONS)}`;
   }
   return out;
 }
 
+/**
+ * Write the manifests to `dir`, first removing the manifest files of an earlier plan there (a
+ * removed team's `ns-<team>.yaml` would otherwise be applied again); other files stay.
+ */
 export function writeManifests(resources: readonly RegisteredResource[], dir: string): string[] {
   fs.mkdirSync(dir, { recursive: true });
+  for (const stale of fs.readdirSync(dir).filter((f) => MANIFEST_FILE.test(f))) fs.rmSync(path.join(dir, stale));
   const files = manifestFiles(resources);
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return Object.keys(files);
