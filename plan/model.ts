@@ -273,7 +273,7 @@ export function rayClusterView(rc: Any): RayClusterView {
       groupView(
         g.groupName,
         g.template,
-        g.replicas !== undefined ? String(g.replicas) : `${g.minReplicas} (autoscaled to ${g.maxReplicas})`,
+        g.minReplicas < g.maxReplicas ? `${g.minReplicas} (autoscaled to ${g.maxReplicas})` : String(g.replicas),
         [g.minReplicas ?? g.replicas ?? 0, g.maxReplicas ?? g.replicas ?? 0],
         gpuName,
       ),
