@@ -7,6 +7,7 @@ import { GkeCluster } from "./gkeCluster";
 import { clusterProviders } from "./kubeconfig";
 import { KubeRayOperator } from "./kuberayOperator";
 import { Kueue } from "./kueue";
+import { PlatformFacts } from "./platformFacts";
 import { Team } from "./team";
 import { TeamQueue } from "./teamQueue";
 import { TenancyBase } from "./tenancyBase";
@@ -85,6 +86,8 @@ export class Platform extends pulumi.ComponentResource {
     );
     const kueueReady = [this.kueue.release, ...Object.values(this.kueue.flavors)];
     const admission = { bucketPrefix: cfg.gke ? teamBucketPrefix(cfg.gke.project) : undefined };
+    // What the client (rayctl) plans clusters from; readable by team members only.
+    const facts = new PlatformFacts("facts", { cfg, namespace: this.operator.namespace, provider: this.provider }, parent);
     const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider, admission }, parent);
     const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace, managedPrometheus: !!cfg.gke };
     // Kueue's webhooks default and validate every RayCluster in a team namespace.
@@ -103,6 +106,7 @@ export class Platform extends pulumi.ComponentResource {
           playground: playground && { namespace: playground.namespace, limits: playground.limits },
           accessDependsOn: tenancy.admissionBindings,
           tutorials: cfg.tutorials,
+          facts: { namespace: cfg.kuberay.namespace, readerRole: facts.readerRole },
           rayClusterDependsOn,
         },
         parent,

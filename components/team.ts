@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type TeamPlan } from "../config/teams";
 import { rayPodMonitoring } from "../render/monitoring";
+import { factsReaderBinding, teamFactsConfigMap } from "../render/platformFacts";
 import * as render from "../render/tenancy";
 import { RayCluster } from "./rayCluster";
 
@@ -22,6 +23,8 @@ export interface TeamArgs {
   /** Cluster-wide rules that must hold before members get access (the admission bindings). */
   readonly accessDependsOn?: readonly pulumi.Resource[];
   readonly tutorials: Readonly<Record<string, string>>;
+  /** Where the platform's facts for the client live, and their reader Role (the team's members get it). */
+  readonly facts: { readonly namespace: string; readonly readerRole: pulumi.Resource };
   /** What RayClusters need before they are created (the RayCluster CRD, GPU PriorityClasses). */
   readonly rayClusterDependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -73,6 +76,9 @@ export class Team extends pulumi.ComponentResource {
       new k8s.rbac.v1.RoleBinding(`${name}-playground`, render.playgroundBinding(team), { ...child, dependsOn: [args.playground.namespace, ...args.playground.limits, ...limits] });
     }
     if (args.tenancy.managedPrometheus) new k8s.apiextensions.CustomResource(`${name}-ray-metrics`, rayPodMonitoring(team), inNamespace);
+    // The client (rayctl): the team's facts, and read access to the platform's.
+    new k8s.core.v1.ConfigMap(`${name}-client-facts`, teamFactsConfigMap(team), inNamespace);
+    new k8s.rbac.v1.RoleBinding(`${name}-facts-reader`, factsReaderBinding(team, args.facts.namespace), { ...child, dependsOn: [args.facts.readerRole] });
     this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-ray-sa`, render.serviceAccount(team), inNamespace);
 
     let bucketAccess: gcp.storage.BucketIAMMember | undefined;

@@ -52,6 +52,8 @@ export interface PlatformConfig {
   /** Registry prefix of Ray images. */
   readonly imageRegistry: string;
   readonly defaultRayVersion: string;
+  /** Ray images (data/ray-images.yaml) and GPU accelerators (data/gke-accelerators.yaml), published for the client. */
+  readonly catalog: Pick<Catalog, "rayImages" | "accelerators">;
   readonly teams: readonly TeamPlan[];
   /** Tutorial notebooks from tutorials/, file name -> content. */
   readonly tutorials: Readonly<Record<string, string>>;
@@ -184,6 +186,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     gpuTypes,
     imageRegistry,
     defaultRayVersion,
+    catalog,
     teams,
     tutorials,
     notes,

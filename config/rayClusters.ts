@@ -93,11 +93,17 @@ export interface Demand {
   gpus: Record<string, number>;
 }
 
+/**
+ * What planning a RayCluster needs of the catalog: Ray versions and image names. The program
+ * passes its Catalog; the client passes the platform's published facts (render/platformFacts.ts).
+ */
+export type RayImageCatalog = Pick<Catalog, "rayVersions" | "rayImages">;
+
 export interface ClusterContext {
   readonly mode: "gke" | "existing";
   readonly team: string;
   readonly pools: readonly NodePoolPlan[];
-  readonly catalog: Catalog;
+  readonly catalog: RayImageCatalog;
   readonly defaultRayVersion: string;
   readonly imageRegistry: string;
   readonly serviceAccountName: string;
@@ -184,7 +190,7 @@ function isScalable(g: WorkerGroupValues): boolean {
 }
 
 /** replicas/minReplicas/maxReplicas with the defaults the README documents. */
-function resolveReplicas(g: WorkerGroupValues): { replicas: number; minReplicas: number; maxReplicas: number } {
+export function resolveReplicas(g: WorkerGroupValues): { replicas: number; minReplicas: number; maxReplicas: number } {
   const minReplicas = g.minReplicas ?? g.replicas ?? (g.maxReplicas !== undefined ? 0 : 1);
   const maxReplicas = g.maxReplicas ?? Math.max(g.replicas ?? minReplicas, minReplicas);
   const replicas = g.replicas ?? minReplicas;

@@ -139,7 +139,7 @@ export function rayUsersBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
   return {
     metadata: meta(team, BINDINGS.rayUsers),
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: RAY_USER_ROLE },
-    subjects: subjects(uniqueMembers(team)),
+    subjects: teamSubjects(team),
   };
 }
 
@@ -148,8 +148,13 @@ export function playgroundBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
   return {
     metadata: { name: `team-${team.name}`, namespace: PLAYGROUND, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: RAY_USER_ROLE },
-    subjects: subjects(uniqueMembers(team)),
+    subjects: teamSubjects(team),
   };
+}
+
+/** Owners and contributors, each once, as RBAC subjects. */
+export function teamSubjects(team: TeamPlan): k8s.rbac.v1.Subject[] {
+  return subjects(uniqueMembers(team));
 }
 
 function uniqueMembers(team: TeamPlan): Member[] {
