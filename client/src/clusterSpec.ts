@@ -1,0 +1,201 @@
+/**
+ * A cluster from flags or from a file, planned and rendered by the program's own code: the
+ * flags become a team file's `rayClusters` entry, which goes through the same schema
+ * (config/team.ts), the same planning (config/rayClusters.ts) and the same rendering
+ * (render/rayCluster.ts) as an entry in teams/<team>.yaml. Only the facts differ in origin:
+ * published by the program in the cluster instead of read from the stack.
+ */
+import { type ConfigIssue, formatIssue, formatPath, type PathSegment } from "../../config/errors";
+import { planRayCluster, type RayClusterPlan } from "../../config/rayClusters";
+import { zodIssues } from "../../config/schema";
+import { YamlSource } from "../../config/source";
+import { rayClusterSchema, type RayClusterValues } from "../../config/team";
+import { type PlatformFacts, poolPlans, type TeamFacts } from "../../render/platformFacts";
+import { type CustomObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
+import { fromRayClusterObject } from "./fromRayCluster";
+
+/** The client's own label value on what it creates (the program's is "ray-platform"). */
+export const CLIENT_MANAGER = "rayctl";
+export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+/** Name of the worker group a cluster from flags gets (the seed's `--worker-group group1`). */
+export const FLAG_WORKER_GROUP = "group1";
+
+/** The seed's create_cluster parameters, in TypeScript form. */
+export interface ClusterOptions {
+  readonly name?: string;
+  readonly namespace: string;
+  /** CPUs for the head's Ray container; default: a whole head node less sidecars. */
+  readonly cpusInHead?: number | string;
+  /** Memory for the head, a Kubernetes quantity ("10Gi"). */
+  readonly memoryInHead?: number | string;
+  readonly cpusPerWorker?: number | string;
+  readonly memoryPerWorker?: number | string;
+  /** GPUs per worker; the type defaults to the platform's smallest GPU. */
+  readonly gpusPerWorker?: number;
+  readonly workerGpuType?: string;
+  /** Workers of a fixed-size group (default 1). */
+  readonly workerReplicas?: number;
+  /** Bounds for the autoscaler; min below max turns it on. */
+  readonly minWorkers?: number;
+  readonly maxWorkers?: number;
+  readonly rayVersion?: string;
+  /** Tutorial notebooks in the workspace (and the notebook server to open them). */
+  readonly withTutorials?: boolean;
+  readonly vscodeServer?: boolean;
+  readonly notebook?: boolean;
+  /** A team file `rayClusters` entry or a `ray.io/v1` RayCluster, as YAML; excludes the options above. */
+  readonly file?: { readonly path: string; readonly text: string };
+}
+
+/** Bad input: every problem, each as one line (`--flag: ...` or `file:line:col field: ...`). */
+export class InputError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+    this.name = "InputError";
+  }
+}
+
+/** Which flag an entry path came from, for messages about flags. */
+const FLAG_OF: [string, string][] = [
+  ["name", "<name>"],
+  ["rayVersion", "--ray-version"],
+  ["head.cpu", "--cpus-in-head"],
+  ["head.memory", "--memory-in-head"],
+  ["head", "--cpus-in-head/--memory-in-head"],
+  [`workerGroups[0].gpu.count`, "--gpus-per-worker"],
+  [`workerGroups[0].gpu.type`, "--worker-gpu-type"],
+  [`workerGroups[0].gpu`, "--gpus-per-worker"],
+  [`workerGroups[0].cpu`, "--cpus-per-worker"],
+  [`workerGroups[0].memory`, "--memory-per-worker"],
+  [`workerGroups[0].replicas`, "--workers"],
+  [`workerGroups[0].minReplicas`, "--min-workers"],
+  [`workerGroups[0].maxReplicas`, "--max-workers"],
+  [`workerGroups[0].pool`, "--worker-gpu-type"],
+  [`workerGroups[0]`, "worker flags"],
+  ["notebook", "--notebook"],
+  ["vscode", "--vscode-server"],
+  ["tutorials", "--with-tutorials"],
+];
+
+function flagOf(path: readonly PathSegment[]): string {
+  const p = formatPath(path);
+  return FLAG_OF.find(([prefix]) => p === prefix || p.startsWith(`${prefix}.`))?.[1] ?? (p || "<cluster>");
+}
+
+const FLAG_OPTIONS: (keyof ClusterOptions)[] = [
+  "cpusInHead", "memoryInHead", "cpusPerWorker", "memoryPerWorker", "gpusPerWorker", "workerGpuType",
+  "workerReplicas", "minWorkers", "maxWorkers", "rayVersion", "withTutorials", "vscodeServer", "notebook",
+];
+
+/** A number given as a string where the schema wants a number ("4" from a flag is 4). */
+const quantityValue = (v: number | string | undefined) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+
+/** The team-file entry that the flags mean. */
+export function entryFromOptions(o: ClusterOptions, facts: PlatformFacts): Record<string, unknown> {
+  const gpuType = o.workerGpuType ?? (o.gpusPerWorker !== undefined && o.gpusPerWorker > 0 ? facts.gpuTypes[0]?.type : undefined);
+  const group: Record<string, unknown> = { name: FLAG_WORKER_GROUP };
+  if (o.cpusPerWorker !== undefined) group.cpu = quantityValue(o.cpusPerWorker);
+  if (o.memoryPerWorker !== undefined) group.memory = quantityValue(o.memoryPerWorker);
+  if (gpuType !== undefined) group.gpu = o.gpusPerWorker !== undefined ? { type: gpuType, count: o.gpusPerWorker } : { type: gpuType };
+  if (o.workerReplicas !== undefined) group.replicas = o.workerReplicas;
+  if (o.minWorkers !== undefined) group.minReplicas = o.minWorkers;
+  if (o.maxWorkers !== undefined) group.maxReplicas = o.maxWorkers;
+  const head: Record<string, unknown> = {};
+  if (o.cpusInHead !== undefined) head.cpu = quantityValue(o.cpusInHead);
+  if (o.memoryInHead !== undefined) head.memory = quantityValue(o.memoryInHead);
+  const noWorkers = o.workerReplicas === 0 && o.minWorkers === undefined && o.maxWorkers === undefined;
+  const entry: Record<string, unknown> = { name: o.name, head, workerGroups: noWorkers ? [] : [group] };
+  if (o.rayVersion !== undefined) entry.rayVersion = o.rayVersion;
+  // Tutorials are notebooks: they come with the server that opens them.
+  if (o.notebook || o.withTutorials) entry.notebook = true;
+  if (o.vscodeServer) entry.vscode = true;
+  if (o.withTutorials) entry.tutorials = true;
+  return entry;
+}
+
+export interface PlannedCluster {
+  readonly plan: RayClusterPlan;
+  /** The team-file entry it was planned from (what to paste into teams/<team>.yaml to make it the program's). */
+  readonly entry: RayClusterValues;
+}
+
+/** Check and plan a cluster from options or file, with the platform's and the team's facts. */
+export function planClusterFromOptions(o: ClusterOptions, facts: PlatformFacts, team: TeamFacts): PlannedCluster {
+  const ctx = {
+    mode: facts.mode,
+    team: o.namespace,
+    pools: poolPlans(facts),
+    catalog: { rayVersions: facts.rayImages.versions, rayImages: facts.rayImages },
+    defaultRayVersion: facts.defaultRayVersion,
+    imageRegistry: facts.imageRegistry,
+    serviceAccountName: team.serviceAccountName,
+    bucket: team.bucket,
+  };
+  if (o.file) {
+    const given = FLAG_OPTIONS.filter((k) => o[k] !== undefined);
+    if (given.length > 0) throw new InputError([`--file: cannot be combined with ${given.map(flagName).join(", ")}; put those settings in ${o.file.path}.`]);
+    const issues: ConfigIssue[] = [];
+    const source = YamlSource.parse(o.file.path, o.file.text, issues);
+    const fail = () => new InputError(issues.map(formatIssue));
+    if (issues.length > 0) throw fail();
+    const data = source.data as Record<string, unknown> | null;
+    if (data === null || typeof data !== "object" || Array.isArray(data)) {
+      throw new InputError([`${o.file.path}: must be a team file's rayClusters entry (a mapping with name, workerGroups, ...) or a ray.io/v1 RayCluster; see README "Use the CLI".`]);
+    }
+    const isRayCluster = typeof data.apiVersion === "string" || data.kind !== undefined;
+    // A RayCluster is translated into the entry it means, with paths mapped back into its document.
+    const translated = isRayCluster ? fromRayClusterObject(data, facts, o.namespace) : { entry: data, docPath: (p: readonly PathSegment[]) => [...p] };
+    for (const t of "problems" in translated ? translated.problems : []) issues.push(source.issue(t.path, t.message, { key: t.key }));
+    if (issues.length > 0) throw fail();
+    if (o.name !== undefined && translated.entry.name !== o.name) {
+      throw new InputError([`${source.issue(isRayCluster ? ["metadata", "name"] : ["name"], "").file}: the file names the cluster ${JSON.stringify(translated.entry.name)} but the command line says ${JSON.stringify(o.name)}; drop the name argument or make them equal.`]);
+    }
+    const parsed = rayClusterSchema.safeParse(translated.entry, { reportInput: true });
+    if (!parsed.success) {
+      for (const i of zodIssues(parsed.error)) issues.push(source.issue(translated.docPath(i.path), i.message, { key: i.key }));
+      throw fail();
+    }
+    const plan = planRayCluster(parsed.data, [], ctx, (path, message, opts) => issues.push(source.issue(translated.docPath(path), message, opts)));
+    if (!plan || issues.length > 0) throw fail();
+    return { plan, entry: parsed.data };
+  }
+
+  if (o.name === undefined) throw new InputError(["<name>: a cluster needs a name; e.g. `rayctl create cluster my-cluster -n <team>`."]);
+  if (o.gpusPerWorker !== undefined && o.gpusPerWorker > 0 && o.workerGpuType === undefined && facts.gpuTypes.length === 0) {
+    throw new InputError(["--gpus-per-worker: this platform offers no GPUs; drop the flag, or ask the platform team for a GPU pool."]);
+  }
+  const problems: string[] = [];
+  const parsed = rayClusterSchema.safeParse(entryFromOptions(o, facts), { reportInput: true });
+  if (!parsed.success) throw new InputError(zodIssues(parsed.error).map((i) => `${flagOf(i.path)}: ${i.message}`));
+  const plan = planRayCluster(parsed.data, [], ctx, (path, message) => problems.push(`${flagOf(path)}: ${message}`));
+  if (!plan || problems.length > 0) throw new InputError(problems);
+  return { plan, entry: parsed.data };
+}
+
+function flagName(k: keyof ClusterOptions): string {
+  return `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`.replace("--worker-replicas", "--workers");
+}
+
+/** What the client creates for a plan, the RayCluster last: its labels say the client made it. */
+export interface ClusterObjects {
+  readonly rayCluster: CustomObject;
+  /** Owned by the RayCluster once it exists (Kubernetes deletes them with it). */
+  readonly tutorials?: Record<string, any>;
+  readonly tools?: Record<string, any>;
+}
+
+export function renderClusterObjects(plan: RayClusterPlan, notebooks: Readonly<Record<string, string>> | undefined): ClusterObjects {
+  const rc = renderRayCluster(plan);
+  const annotations = { ...(rc.metadata.annotations as Record<string, string>) };
+  // Pulumi's own annotation: nothing of the client's is applied by Pulumi.
+  delete annotations["pulumi.com/patchForce"];
+  const labels = { ...(rc.metadata.labels as Record<string, string>), [MANAGED_BY_LABEL]: CLIENT_MANAGER };
+  const rayCluster: CustomObject = { ...rc, metadata: { ...rc.metadata, labels, annotations } };
+  const relabel = (o: Record<string, any> | undefined, apiVersion: string, kind: string) =>
+    o && { apiVersion, kind, ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY_LABEL]: CLIENT_MANAGER } } };
+  return {
+    rayCluster,
+    tutorials: plan.tutorials ? relabel(tutorialsConfigMap(plan, notebooks ?? {}) as Record<string, any>, "v1", "ConfigMap") : undefined,
+    tools: relabel(toolsService(plan) as Record<string, any> | undefined, "v1", "Service"),
+  };
+}

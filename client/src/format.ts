@@ -1,0 +1,107 @@
+/** How the CLI shows clusters: the seed's `get` table and `describe` block. */
+import { dump } from "js-yaml";
+import { type Cluster } from "./sdk";
+
+export type OutputFormat = "table" | "json" | "yaml";
+
+export function serialize(value: unknown, format: "json" | "yaml"): string {
+  return format === "json" ? `${JSON.stringify(value, null, 2)}\n` : dump(value, { noRefs: true, lineWidth: -1 });
+}
+
+function age(since: string | undefined, now: number): string {
+  if (!since) return "-";
+  const s = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172800) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+function gpus(c: Cluster): string {
+  const byType = new Map<string, number>();
+  for (const g of c.workerGroups) if (g.gpus > 0) byType.set(g.gpuType ?? "gpu", (byType.get(g.gpuType ?? "gpu") ?? 0) + g.gpus * g.replicas);
+  return [...byType].map(([t, n]) => `${n} ${t.replace(/^nvidia-(tesla-)?/, "")}`).join(", ") || "-";
+}
+
+function owner(c: Cluster): string {
+  const o = c.owner;
+  return o.kind === "team-file" ? `team file ${o.file}` : o.kind;
+}
+
+/** NAME CREATED WORKERS like the seed, then STATUS, GPUS, AGE, OWNER. */
+export function table(clusters: readonly Cluster[], allNamespaces: boolean, now = Date.now()): string {
+  const rows = clusters.map((c) => [
+    ...(allNamespaces ? [c.namespace] : []),
+    c.name,
+    c.createdAt ? c.createdAt.replace("T", " ").replace(/:\d\dZ$/, "Z") : "-",
+    `${c.numWorkers}/${c.desiredWorkers}`,
+    c.state,
+    gpus(c),
+    age(c.createdAt, now),
+    owner(c),
+  ]);
+  const header = [...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "CREATED", "WORKERS", "STATUS", "GPUS", "AGE", "OWNER"];
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join("")).join("\n") + "\n";
+}
+
+/** What describe shows, as data (for -o json|yaml) and as the seed's block. */
+export function describeData(c: Cluster, clientVersion: string): Record<string, unknown> {
+  const head = c.head;
+  const image: string = c.raw.spec?.headGroupSpec?.template?.spec?.containers?.[0]?.image ?? "";
+  const py = /-py(\d)(\d+)/.exec(image);
+  return {
+    name: c.name,
+    namespace: c.namespace,
+    owner: c.owner,
+    status: c.state,
+    clientVersion,
+    rayVersion: c.rayVersion,
+    pythonVersion: py ? `${py[1]}.${py[2]}` : undefined,
+    serviceAccount: c.raw.spec?.headGroupSpec?.template?.spec?.serviceAccountName,
+    headIp: c.headIp,
+    endpoints: c.endpoints,
+    workers: { ready: c.numWorkers, desired: c.desiredWorkers },
+    head: { replicas: 1, cpus: head.cpu, gpus: head.gpus, memory: head.memory, pool: head.pool },
+    workerGroups: c.workerGroups.map((g) => ({
+      name: g.name,
+      replicas: g.replicas,
+      minReplicas: g.minReplicas,
+      maxReplicas: g.maxReplicas,
+      cpus: g.cpu,
+      gpus: g.gpus,
+      gpuType: g.gpuType,
+      memory: g.memory,
+      pool: g.pool,
+    })),
+  };
+}
+
+export function describe(c: Cluster, clientVersion: string): string {
+  const d = describeData(c, clientVersion) as any;
+  const line = (k: string, v: unknown) => (v === undefined || v === "" ? [] : [`${`${k}:`.padEnd(18)}${v}`]);
+  const out = [
+    ...line("Cluster", `${d.name} (namespace ${d.namespace})`),
+    ...line("Status", d.status),
+    ...line("Created by", d.owner.kind === "team-file" ? `team file ${d.owner.file} (change it there)` : d.owner.kind),
+    ...line("Client version", d.clientVersion),
+    ...line("Ray version", `${d.rayVersion ?? "?"}${d.pythonVersion ? ` (Python ${d.pythonVersion})` : ""}`),
+    ...line("Service account", d.serviceAccount),
+    ...line("Head IP", d.headIp ?? "(not yet)"),
+    ...line("Ray client", d.endpoints.client),
+    ...line("Dashboard", d.endpoints.dashboard),
+    ...line("Notebook server", d.endpoints.notebook),
+    ...line("OpenVSCode", d.endpoints.vscode),
+    ...line("Workers", `${d.workers.ready} ready of ${d.workers.desired}`),
+    "",
+    `Head group:       1 replica, ${d.head.cpus} CPUs, ${d.head.gpus} GPUs, ${d.head.memory} memory${d.head.pool ? `, pool ${d.head.pool}` : ""}`,
+    ...d.workerGroups.map(
+      (g: any) =>
+        `Worker group ${g.name}: ${g.replicas} replicas${g.minReplicas < g.maxReplicas ? ` (autoscaled ${g.minReplicas}-${g.maxReplicas})` : ""}, ${g.cpus} CPUs, ${g.gpus} GPUs${g.gpuType ? ` (${g.gpuType})` : ""}, ${g.memory} memory${g.pool ? `, pool ${g.pool}` : ""}`,
+    ),
+    "",
+    `The endpoints are inside the cluster; \`rayctl connect ${d.name} -n ${d.namespace}\` forwards them to your machine.`,
+  ];
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,411 @@
+/**
+ * The SDK: the seed's create_cluster / get_cluster / scale_worker_group / delete in
+ * TypeScript, on the platform's rules. The CLI (cli.ts) is a thin layer over it.
+ *
+ *   const platform = RayPlatform.connect();
+ *   const cluster = await platform.createCluster({ name: "my-cluster", namespace: "ray-playground", gpusPerWorker: 1, awaitReady: true });
+ *   console.log(cluster.headIp, cluster.numWorkers);
+ */
+import { bytesFromGi, parseQuantity } from "../../config/quantity";
+import { clusterDemand, type Demand, SIDECARS } from "../../config/rayClusters";
+import { ACCELERATOR_LABEL } from "../../config/nodePools";
+import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
+import { MANAGED_BY, RAY_PORTS } from "../../render/tenancy";
+import { TOOL_PORTS } from "../../render/rayCluster";
+import { type ClusterObjects, type ClusterOptions, MANAGED_BY_LABEL, planClusterFromOptions, type PlannedCluster, renderClusterObjects } from "./clusterSpec";
+import { explainKubeError, KubeError, RefusedError } from "./errors";
+import { KubeApi, loadKubeconfig, paths } from "./kube";
+import { checkQuota } from "./quota";
+import { awaitReady, type WaitOptions } from "./wait";
+
+export { InputError } from "./clusterSpec";
+export type { ClusterOptions } from "./clusterSpec";
+export { ConnectionError, KubeError, RefusedError, TimeoutError } from "./errors";
+export type { WaitOptions } from "./wait";
+
+/** Where the program publishes its facts unless told otherwise (ray-platform:kuberay.namespace). */
+export const DEFAULT_PLATFORM_NAMESPACE = "kuberay-system";
+
+export interface ConnectOptions {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  /** The operator namespace, where the facts are (default kuberay-system). */
+  readonly platformNamespace?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface CreateOptions extends ClusterOptions, WaitOptions {
+  /** Wait until the head and the minimum workers are ready (the seed's await_ready). */
+  readonly awaitReady?: boolean;
+  /** "client": render only; "server": the API server checks and admits, nothing is stored. */
+  readonly dryRun?: "client" | "server";
+}
+
+/** What a dry run would create. */
+export interface DryRun {
+  readonly dryRun: "client" | "server";
+  readonly objects: Record<string, any>[];
+}
+
+/** Who made a cluster: the program (a team file), this client, or something else. */
+export type Owner = { kind: "team-file"; file: string } | { kind: "rayctl" } | { kind: "other" };
+
+export class RayPlatform {
+  private factsCache?: Promise<PlatformFacts>;
+  private readonly teamCache = new Map<string, Promise<TeamFacts>>();
+
+  constructor(
+    readonly api: KubeApi,
+    readonly platformNamespace = DEFAULT_PLATFORM_NAMESPACE,
+  ) {}
+
+  /** The user's kubeconfig (as kubectl finds it), current context unless `context`. */
+  static connect(opts: ConnectOptions = {}): RayPlatform {
+    const env = opts.env ?? process.env;
+    return new RayPlatform(new KubeApi(loadKubeconfig({ file: opts.kubeconfig, context: opts.context, env })), opts.platformNamespace ?? env.RAYCTL_PLATFORM_NAMESPACE ?? DEFAULT_PLATFORM_NAMESPACE);
+  }
+
+  /** The namespace the kubeconfig context names, if any (kubectl's default for -n). */
+  get defaultNamespace(): string | undefined {
+    return this.api.target.namespace;
+  }
+
+  facts(): Promise<PlatformFacts> {
+    this.factsCache ??= this.readFacts(this.platformNamespace, FACTS.configMap, factsSchema, "the platform's facts", () =>
+      `this cluster publishes no ray-platform facts in namespace ${this.platformNamespace}: it runs no ray-platform, or an older one, or its operator namespace differs (pass --platform-namespace or set RAYCTL_PLATFORM_NAMESPACE).`,
+    );
+    return this.factsCache;
+  }
+
+  teamFacts(namespace: string): Promise<TeamFacts> {
+    let p = this.teamCache.get(namespace);
+    if (!p) {
+      p = this.readFacts(namespace, FACTS.teamConfigMap, teamFactsSchema, `team ${namespace}'s facts`, () =>
+        `namespace ${namespace} is not a team namespace of this platform (no team file declares it); use your team's namespace or ray-playground.`,
+      );
+      this.teamCache.set(namespace, p);
+    }
+    return p;
+  }
+
+  private async readFacts<T>(ns: string, name: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, what: string, notFound: () => string): Promise<T> {
+    let cm: { data?: Record<string, string> };
+    try {
+      cm = await this.api.get(paths.configMap(ns, name));
+    } catch (err) {
+      if (err instanceof KubeError && err.code === 404) throw new RefusedError(notFound());
+      if (err instanceof KubeError && err.code === 403) {
+        throw new RefusedError(
+          ns === this.platformNamespace
+            ? `you may not read ${what} (${ns}/${name}): only members of a team may; ask a team's owners to add you to its team file.`
+            : `you may not use namespace ${ns}: it is not a team namespace, or you are not a member of its team. Use your team's namespace or ray-playground, or ask the team's owners to add you to ${ns}.yaml.`,
+        );
+      }
+      throw err;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(cm.data?.[FACTS.key] ?? "");
+    } catch {
+      throw new RefusedError(`${ns}/${name} holds no valid ${FACTS.key}; the platform's program must publish it again (pulumi up).`);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const version = (json as { version?: unknown })?.version;
+      throw new RefusedError(
+        version !== FACTS.version
+          ? `${ns}/${name} has format version ${JSON.stringify(version)}; this rayctl reads version ${FACTS.version}. Install the rayctl that matches the platform.`
+          : `${ns}/${name} is malformed (${parsed.error.message.split("\n")[0]}); the platform's program must publish it again.`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** Check and render a cluster without touching the cluster's objects (facts and tutorials are read). */
+  async plan(options: ClusterOptions): Promise<PlannedCluster & { objects: ClusterObjects; team: TeamFacts; facts: PlatformFacts }> {
+    const [facts, team] = await Promise.all([this.facts(), this.teamFacts(options.namespace)]);
+    const planned = planClusterFromOptions(options, facts, team);
+    let notebooks: Record<string, string> | undefined;
+    if (planned.plan.tutorials) {
+      const cm = await this.api.get<{ data?: Record<string, string> }>(paths.configMap(this.platformNamespace, FACTS.tutorialsConfigMap));
+      notebooks = cm.data ?? {};
+    }
+    return { ...planned, objects: renderClusterObjects(planned.plan, notebooks), team, facts };
+  }
+
+  /** Create a cluster; refuses taken names, clusters a team file declares, and what the quota cannot hold. */
+  async createCluster(options: CreateOptions & { dryRun: "client" | "server" }): Promise<DryRun>;
+  async createCluster(options: CreateOptions & { dryRun?: undefined }): Promise<Cluster>;
+  async createCluster(options: CreateOptions): Promise<Cluster | DryRun>;
+  async createCluster(options: CreateOptions): Promise<Cluster | DryRun> {
+    const { plan, objects, team, facts } = await this.plan(options);
+    const list = [objects.rayCluster, objects.tutorials, objects.tools].filter((o): o is Record<string, any> => !!o);
+    if (options.dryRun === "client") return { dryRun: "client", objects: list };
+    const ns = plan.namespace;
+    if (team.rayClusters.includes(plan.name)) {
+      throw new RefusedError(`${ns}/${plan.name} is declared in the team file ${team.file}: the platform's program creates it. Pick another name, or change the cluster there.`);
+    }
+    try {
+      const existing = await this.api.get(paths.rayCluster(ns, plan.name));
+      throw new RefusedError(`${ns}/${plan.name} already exists (created ${existing.metadata?.creationTimestamp ?? "earlier"}${ownerText(ownerOf(existing, team))}); pick another name or delete it first.`);
+    } catch (err) {
+      if (!(err instanceof KubeError && err.code === 404)) throw err;
+    }
+    const quotas = await this.api.get<{ items: any[] }>(paths.resourceQuotas(ns));
+    checkQuota(quotas.items, clusterDemand(plan, "maxReplicas"), facts, team, { lower: "lower --max-workers (or --workers, --gpus-per-worker, --cpus-per-worker, --memory-per-worker)", needs: "this cluster needs %s at its maximum" }, true);
+
+    const dryRun = options.dryRun === "server" ? { dryRun: "All" } : undefined;
+    const post = async (path: string, body: Record<string, any>, what: string) => {
+      try {
+        return await this.api.request("POST", path, { body, query: dryRun });
+      } catch (err) {
+        if (err instanceof KubeError) {
+          if (err.code === 409) throw new RefusedError(`${ns}/${body.metadata.name} already exists; pick another name.`);
+          throw new RefusedError(explainKubeError(err, what));
+        }
+        throw err;
+      }
+    };
+    // The RayCluster first: the ConfigMap and Service then name it as their owner, so deleting
+    // the cluster deletes them (Kubernetes' garbage collector). Its head waits for the ConfigMap.
+    const created = await post(paths.rayClusters(ns), objects.rayCluster as unknown as Record<string, any>, `create RayCluster ${ns}/${plan.name}`);
+    const owner = { apiVersion: "ray.io/v1", kind: "RayCluster", name: plan.name, uid: created.metadata?.uid ?? "dry-run" };
+    const owned = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } });
+    const extra: Record<string, any>[] = [];
+    if (objects.tutorials) extra.push(await post(paths.configMaps(ns), owned(objects.tutorials), `create ConfigMap ${ns}/${objects.tutorials.metadata.name}`));
+    if (objects.tools) extra.push(await post(paths.services(ns), owned(objects.tools), `create Service ${ns}/${objects.tools.metadata.name}`));
+    if (options.dryRun === "server") return { dryRun: "server", objects: [created, ...extra] };
+    const cluster = new Cluster(this, created, team);
+    if (options.awaitReady) await cluster.awaitReady(options);
+    return cluster;
+  }
+
+  async getCluster(name: string, namespace: string): Promise<Cluster> {
+    const [obj, team] = await Promise.all([
+      this.api.get(paths.rayCluster(namespace, name)).catch((err) => {
+        if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `get RayCluster ${namespace}/${name}`));
+        throw err;
+      }),
+      this.teamFacts(namespace).catch(() => undefined),
+    ]);
+    return new Cluster(this, obj, team);
+  }
+
+  /** Clusters in `namespace`, or in every namespace the user may list (undefined). */
+  async listClusters(namespace?: string): Promise<Cluster[]> {
+    let list: { items: any[] };
+    try {
+      list = await this.api.get(paths.rayClusters(namespace));
+    } catch (err) {
+      if (err instanceof KubeError && err.code === 403 && namespace === undefined) {
+        throw new RefusedError(`you may not list RayClusters in all namespaces (members see their teams' namespaces and ray-playground); pass -n <namespace>.`);
+      }
+      if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `list RayClusters${namespace ? ` in ${namespace}` : ""}`));
+      throw err;
+    }
+    const teams = new Map<string, TeamFacts | undefined>();
+    if (namespace) teams.set(namespace, await this.teamFacts(namespace).catch(() => undefined));
+    return list.items.map((o) => new Cluster(this, o, teams.get(o.metadata.namespace)));
+  }
+}
+
+/** A worker group as the cluster has it now. */
+export interface WorkerGroupState {
+  readonly name: string;
+  readonly replicas: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly gpus: number;
+  readonly gpuType?: string;
+  readonly pool?: string;
+}
+
+export interface Endpoints {
+  /** For ray.init() / Ray Client. */
+  readonly client: string;
+  readonly dashboard: string;
+  readonly notebook?: string;
+  readonly vscode?: string;
+}
+
+export class Cluster {
+  constructor(
+    readonly platform: RayPlatform,
+    /** The RayCluster as the API server last returned it. */
+    public raw: Record<string, any>,
+    private readonly team?: TeamFacts,
+  ) {}
+
+  get name(): string {
+    return this.raw.metadata.name;
+  }
+  get namespace(): string {
+    return this.raw.metadata.namespace;
+  }
+  get createdAt(): string | undefined {
+    return this.raw.metadata.creationTimestamp;
+  }
+  get state(): string {
+    return this.raw.status?.state ?? "pending";
+  }
+  get headIp(): string | undefined {
+    return this.raw.status?.head?.podIP;
+  }
+  /** Workers ready now. */
+  get numWorkers(): number {
+    return this.raw.status?.readyWorkerReplicas ?? 0;
+  }
+  /** Workers the cluster asks for now. */
+  get desiredWorkers(): number {
+    return this.raw.status?.desiredWorkerReplicas ?? this.workerGroups.reduce((n, g) => n + g.replicas, 0);
+  }
+  get rayVersion(): string | undefined {
+    return this.raw.spec?.rayVersion;
+  }
+  get owner(): Owner {
+    return ownerOf(this.raw, this.team);
+  }
+
+  get head(): Omit<WorkerGroupState, "name" | "replicas" | "minReplicas" | "maxReplicas"> {
+    return groupShape(this.raw.spec?.headGroupSpec?.template);
+  }
+
+  get workerGroups(): WorkerGroupState[] {
+    return (this.raw.spec?.workerGroupSpecs ?? []).map((g: any) => ({
+      name: g.groupName,
+      replicas: g.replicas ?? g.minReplicas ?? 0,
+      minReplicas: g.minReplicas ?? 0,
+      maxReplicas: g.maxReplicas ?? g.replicas ?? 0,
+      ...groupShape(g.template),
+    }));
+  }
+
+  /** In-cluster addresses (reach them from your machine with `rayctl connect`). */
+  get endpoints(): Endpoints {
+    const svc = `${this.raw.status?.head?.serviceName ?? `${this.name}-head-svc`}.${this.namespace}.svc.cluster.local`;
+    const tools = `${this.name}-tools.${this.namespace}.svc.cluster.local`;
+    const containers: string[] = (this.raw.spec?.headGroupSpec?.template?.spec?.containers ?? []).map((c: any) => c.name);
+    return {
+      client: `ray://${svc}:${RAY_PORTS.client}`,
+      dashboard: `http://${svc}:${RAY_PORTS.dashboard}`,
+      notebook: containers.includes("notebook") ? `http://${tools}:${TOOL_PORTS.notebook}` : undefined,
+      vscode: containers.includes("vscode") ? `http://${tools}:${TOOL_PORTS.vscode}` : undefined,
+    };
+  }
+
+  async refresh(): Promise<this> {
+    this.raw = await this.platform.api.get(paths.rayCluster(this.namespace, this.name));
+    return this;
+  }
+
+  /** Wait until the head and every group's current replicas are ready; progress to `onProgress`. */
+  async awaitReady(opts: WaitOptions = {}): Promise<this> {
+    this.raw = await awaitReady(this.platform.api, this.namespace, this.name, opts);
+    return this;
+  }
+
+  /**
+   * Set a worker group's size: `replicas` for a fixed-size group (min = max = replicas), or new
+   * autoscaler bounds. Quota-checked; refused for clusters from team files.
+   */
+  async scaleWorkerGroup(group: string, replicas: number | { minReplicas?: number; maxReplicas?: number }, opts: { dryRun?: "server" } = {}): Promise<this> {
+    this.refuseIfProgram("scale");
+    const groups: any[] = this.raw.spec?.workerGroupSpecs ?? [];
+    const i = groups.findIndex((g) => g.groupName === group);
+    if (i < 0) {
+      throw new RefusedError(`${this.namespace}/${this.name} has no worker group "${group}" (groups: ${groups.map((g) => g.groupName).join(", ") || "none"}); pass one of them to --worker-group.`);
+    }
+    const cur = this.workerGroups[i];
+    const autoscaled = cur.minReplicas < cur.maxReplicas;
+    let next: { replicas?: number; minReplicas: number; maxReplicas: number };
+    if (typeof replicas === "number") {
+      if (autoscaled) {
+        throw new RefusedError(`worker group "${group}" is autoscaled (${cur.minReplicas} to ${cur.maxReplicas} workers): the autoscaler sets its replicas. Change its bounds with --min-workers/--max-workers instead.`);
+      }
+      next = { replicas, minReplicas: replicas, maxReplicas: replicas };
+    } else {
+      next = { minReplicas: replicas.minReplicas ?? cur.minReplicas, maxReplicas: replicas.maxReplicas ?? cur.maxReplicas };
+      if (next.minReplicas > next.maxReplicas) {
+        throw new RefusedError(`'minReplicas' (${next.minReplicas}) must be less than or equal to 'maxReplicas' (${next.maxReplicas}); change --min-workers or --max-workers.`);
+      }
+      if (!autoscaled && next.minReplicas === next.maxReplicas) next = { ...next, replicas: next.minReplicas };
+    }
+    const growth = next.maxReplicas - cur.maxReplicas;
+    if (growth > 0) {
+      const [facts, team, quotas] = await Promise.all([
+        this.platform.facts(),
+        this.platform.teamFacts(this.namespace),
+        this.platform.api.get<{ items: any[] }>(paths.resourceQuotas(this.namespace)),
+      ]);
+      checkQuota(quotas.items, workerDemand(cur, growth, facts, team), facts, team, { lower: typeof replicas === "number" ? "ask for fewer --replicas" : "lower --max-workers", needs: `${growth} more workers need %s` }, false);
+    }
+    const base = `/spec/workerGroupSpecs/${i}`;
+    // The test pins the index to the group: a concurrent change of the list fails the patch (422) instead of scaling another group.
+    const patch: Record<string, unknown>[] = [{ op: "test", path: `${base}/groupName`, value: group }];
+    for (const k of ["replicas", "minReplicas", "maxReplicas"] as const) if (next[k] !== undefined) patch.push({ op: "add", path: `${base}/${k}`, value: next[k] });
+    try {
+      this.raw = await this.platform.api.request("PATCH", paths.rayCluster(this.namespace, this.name), {
+        body: patch,
+        contentType: "application/json-patch+json",
+        query: opts.dryRun ? { dryRun: "All" } : undefined,
+      });
+    } catch (err) {
+      if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `scale ${this.namespace}/${this.name}`));
+      throw err;
+    }
+    return this;
+  }
+
+  /** Delete the cluster (its ConfigMap and Service go with it); refused for clusters from team files. */
+  async delete(opts: { dryRun?: "server" } = {}): Promise<void> {
+    this.refuseIfProgram("delete");
+    try {
+      await this.platform.api.request("DELETE", paths.rayCluster(this.namespace, this.name), {
+        body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", preconditions: { uid: this.raw.metadata.uid } },
+        query: opts.dryRun ? { dryRun: "All" } : undefined,
+      });
+    } catch (err) {
+      if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `delete ${this.namespace}/${this.name}`));
+      throw err;
+    }
+  }
+
+  private refuseIfProgram(verb: string): void {
+    const owner = this.owner;
+    if (owner.kind === "team-file") {
+      throw new RefusedError(`${this.namespace}/${this.name} comes from the team file ${owner.file}: the platform's program owns it, and would undo a change made here. To ${verb} it, edit ${owner.file} (rayClusters) in a pull request.`);
+    }
+  }
+}
+
+function ownerOf(raw: Record<string, any>, team: TeamFacts | undefined): Owner {
+  const declared = team?.rayClusters.includes(raw.metadata?.name);
+  const manager = raw.metadata?.labels?.[MANAGED_BY_LABEL];
+  if (declared || manager === MANAGED_BY["app.kubernetes.io/managed-by"]) return { kind: "team-file", file: team?.file ?? `${raw.metadata?.namespace}.yaml` };
+  if (manager === "rayctl") return { kind: "rayctl" };
+  return { kind: "other" };
+}
+
+function ownerText(o: Owner): string {
+  return o.kind === "team-file" ? ` by the team file ${o.file}` : o.kind === "rayctl" ? " with rayctl" : "";
+}
+
+function groupShape(template: any): { cpu: string; memory: string; gpus: number; gpuType?: string; pool?: string } {
+  const c = template?.spec?.containers?.[0] ?? {};
+  const r = { ...(c.resources?.requests ?? {}), ...(c.resources?.limits ?? {}) };
+  const selector = template?.spec?.nodeSelector ?? {};
+  return { cpu: String(r.cpu ?? "-"), memory: String(r.memory ?? "-"), gpus: Number(r["nvidia.com/gpu"] ?? 0), gpuType: selector[ACCELERATOR_LABEL], pool: selector["ray-platform/pool"] };
+}
+
+/** What `n` more workers of a group request: the Ray container, and the GCS FUSE sidecar when the team has a bucket. */
+function workerDemand(g: WorkerGroupState, n: number, facts: PlatformFacts, team: TeamFacts): Demand {
+  const type = facts.gpuTypes.find((t) => t.gkeType === g.gpuType)?.type;
+  const fuse = team.bucket ? SIDECARS.gcsfuse : { cpu: 0, memoryGi: 0 };
+  return {
+    cpu: ((parseQuantity(g.cpu) ?? 0) + fuse.cpu) * n,
+    memoryBytes: ((parseQuantity(g.memory) ?? 0) + bytesFromGi(fuse.memoryGi)) * n,
+    gpus: type && g.gpus > 0 ? { [type]: g.gpus * n } : {},
+  };
+}

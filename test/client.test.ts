@@ -1,0 +1,350 @@
+/**
+ * rayctl against the fake Kubernetes API (test/fakeKube.ts), seeded with what the program
+ * renders for the dev stack's example teams; the user is alice@example.com, a contributor of
+ * recsys (and so a member of ray-playground), authorized by the program's own Roles.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { load as loadYaml } from "js-yaml";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { run } from "../client/src/cli";
+import { manifestOf } from "../plan/schemas";
+import { FakeKube } from "./fakeKube";
+import { ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredResource } from "./mocks";
+
+type Obj = Record<string, any>;
+let resources: RegisteredResource[];
+let fake: FakeKube;
+let kubeconfig: string;
+
+/** Write a kubeconfig with a context per user (tokens the fake maps to users). */
+function writeKubeconfig(server: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-")), "config");
+  const users = { alice: "alice-token", bob: "bob-token", admin: "admin-token" };
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "alice",
+      clusters: [{ name: "fake", cluster: { server } }],
+      users: Object.entries(users).map(([name, token]) => ({ name, user: { token } })),
+      contexts: Object.keys(users).map((name) => ({ name, context: { cluster: "fake", user: name } })),
+    }),
+  );
+  return file;
+}
+
+export async function seededFake(res: readonly RegisteredResource[], opts: { kuberay?: "auto" | "stuck" } = {}): Promise<{ fake: FakeKube; server: string }> {
+  const manifests = res.map(manifestOf).filter((m): m is Obj => !!m);
+  const f = new FakeKube({
+    crds: manifests.filter((m) => m.kind === "CustomResourceDefinition"),
+    authorize: true,
+    tokens: { "alice-token": "alice@example.com", "bob-token": "bob@example.com", "admin-token": "admin" },
+    admins: ["admin"],
+    kuberay: opts.kuberay,
+  });
+  const kinds = ["Namespace", "ConfigMap", "ResourceQuota", "Role", "RoleBinding", "ClusterRole", "ServiceAccount", "RayCluster"];
+  for (const m of manifests.filter((x) => kinds.includes(x.kind))) {
+    // The quota controller's status: hard as specified, nothing used yet.
+    f.seed(m.kind === "ResourceQuota" ? { ...m, status: { hard: m.spec.hard, used: {} } } : m);
+  }
+  return { fake: f, server: await f.start() };
+}
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function rayctl(line: string, opts: { user?: string; stdin?: string } = {}): Promise<Result> {
+  let stdout = "";
+  let stderr = "";
+  const args = line.split(" ").filter(Boolean);
+  if (opts.user) args.push("--context", opts.user);
+  const code = await run(args, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: { KUBECONFIG: kubeconfig, HOME: os.tmpdir() },
+    pollMs: 5,
+  });
+  return { code, stdout, stderr };
+}
+
+const rayClusters = () => fake.list("ray.io/v1", "RayCluster");
+const quotaUsed = (ns: string, name: string, used: Record<string, string>) => {
+  const q = fake.get("v1", "ResourceQuota", ns, name)!;
+  fake.setStatus("v1", "ResourceQuota", ns, name, { hard: q.spec.hard, used });
+};
+
+beforeAll(async () => {
+  resources = (await runProgram()).resources;
+  ({ fake } = await seededFake(resources));
+  kubeconfig = writeKubeconfig(await fake.start());
+});
+
+afterAll(async () => {
+  await fake?.stop();
+});
+
+describe("the seed's command lines", () => {
+  test("the seed's create of my-cluster in ray-playground is refused: the playground's team file declares it", async () => {
+    const before = rayClusters().length;
+    const r = await rayctl("create cluster my-cluster -n ray-playground --with-tutorials --vscode-server --gpus-per-worker 1");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("ray-playground/my-cluster is declared in the team file ray-playground.yaml");
+    expect(rayClusters().length).toBe(before);
+  });
+
+  test("create: the seed's flags make a cluster with tutorials, VS Code and a T4 per worker", async () => {
+    const r = await rayctl("create cluster my-experiment -n ray-playground --with-tutorials --vscode-server --gpus-per-worker 1");
+    expect(r.stderr, r.stderr).toBe("Created cluster my-experiment in namespace ray-playground\nUploaded tutorial notebooks\n");
+    expect(r.code).toBe(0);
+    const rc = fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!;
+    expect(rc.metadata.labels["app.kubernetes.io/managed-by"]).toBe("rayctl");
+    const worker = rc.spec.workerGroupSpecs[0];
+    expect(worker.groupName).toBe("group1");
+    expect(worker.template.spec.containers[0].resources.limits["nvidia.com/gpu"]).toBe("1");
+    expect(worker.template.spec.nodeSelector).toEqual({ "ray-platform/pool": "t4", "cloud.google.com/gke-accelerator": "nvidia-tesla-t4" });
+    expect(worker.template.spec.priorityClassName).toBe("ray-platform-gpu-nvidia-tesla-t4");
+    // Tutorials from the program's published copy, owned by the cluster.
+    const cm = fake.get("v1", "ConfigMap", "ray-playground", "my-experiment-tutorials")!;
+    expect(Object.keys(cm.data).sort()).toEqual(fs.readdirSync(path.join(PROJECT_DIR, "tutorials")).filter((f) => f.endsWith(".ipynb")).sort());
+    expect(cm.metadata.ownerReferences).toEqual([{ apiVersion: "ray.io/v1", kind: "RayCluster", name: "my-experiment", uid: rc.metadata.uid }]);
+    expect(fake.get("v1", "Service", "ray-playground", "my-experiment-tools")!.spec.ports.map((p: Obj) => p.port)).toEqual([8081, 3000]);
+    // The seed's description follows.
+    expect(r.stdout).toContain("Ray client:       ray://my-experiment-head-svc.ray-playground.svc.cluster.local:10001");
+  });
+
+  test("get lists NAME CREATED WORKERS, with status, GPUs, age and who owns each cluster", async () => {
+    const r = await rayctl("get cluster -n ray-playground");
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+CREATED\s+WORKERS\s+STATUS\s+GPUS\s+AGE\s+OWNER$/);
+    expect(lines.find((l) => l.startsWith("my-experiment "))).toMatch(/^my-experiment\s+\d{4}-\d\d-\d\d \d\d:\d\dZ\s+1\/1\s+ready\s+1 t4\s+\d+s\s+rayctl$/);
+    expect(lines.find((l) => l.startsWith("my-cluster "))).toMatch(/team file ray-playground\.yaml$/);
+  });
+
+  test("describe shows the seed's block: versions, service account, head IP, endpoints, groups", async () => {
+    const r = await rayctl("describe cluster my-experiment -n ray-playground");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Client version:   0.1.0");
+    expect(r.stdout).toContain("Ray version:      2.52.0 (Python 3.11)");
+    expect(r.stdout).toContain("Service account:  ray");
+    expect(r.stdout).toContain("Head IP:          10.16.0.12");
+    expect(r.stdout).toContain("Dashboard:        http://my-experiment-head-svc.ray-playground.svc.cluster.local:8265");
+    expect(r.stdout).toContain("Notebook server:  http://my-experiment-tools.ray-playground.svc.cluster.local:8081");
+    expect(r.stdout).toContain("OpenVSCode:       http://my-experiment-tools.ray-playground.svc.cluster.local:3000");
+    expect(r.stdout).toContain("Worker group group1: 1 replicas, 15 CPUs, 1 GPUs (nvidia-tesla-t4), 52Gi memory, pool t4");
+    expect(r.stdout).toMatch(/Head group:\s+1 replica, \d+ CPUs, 0 GPUs, \d+Gi memory, pool ray-head/);
+  });
+
+  test("scale sets a fixed group's size, checked against the GPU quota", async () => {
+    const r = await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --replicas 3");
+    expect(r.stderr).toBe("Scaled worker group group1 of ray-playground/my-experiment to 3 workers\n");
+    const g = fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!.spec.workerGroupSpecs[0];
+    expect([g.replicas, g.minReplicas, g.maxReplicas]).toEqual([3, 3, 3]);
+
+    quotaUsed("ray-playground", "gpu-t4", { "requests.nvidia.com/gpu": "3" });
+    const refused = await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --replicas 5");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe("rayctl: ray-playground has 1 of 4 t4 GPUs free; 2 more workers need 2 t4 GPUs; ask for fewer --replicas or raise quota.gpus.t4 in ray-playground.yaml.\n");
+    expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!.spec.workerGroupSpecs[0].replicas).toBe(3);
+    quotaUsed("ray-playground", "gpu-t4", {});
+  });
+
+  test("scale and delete refuse a cluster from a team file, naming the file", async () => {
+    const scale = await rayctl("scale cluster -n ray-playground my-cluster --worker-group worker --replicas 2");
+    expect(scale.code).toBe(2);
+    expect(scale.stderr).toContain("ray-playground/my-cluster comes from the team file ray-playground.yaml");
+    expect(scale.stderr).toContain("edit ray-playground.yaml (rayClusters) in a pull request");
+    const del = await rayctl("delete cluster -n ray-playground my-cluster");
+    expect(del.code).toBe(2);
+    expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-cluster")).toBeDefined();
+  });
+
+  test("a taken name is refused", async () => {
+    const r = await rayctl("create cluster my-experiment -n ray-playground");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/ray-playground\/my-experiment already exists \(created .* with rayctl\); pick another name or delete it first/);
+  });
+
+  test("delete removes the cluster, and Kubernetes its tutorials ConfigMap and tools Service", async () => {
+    const r = await rayctl("delete cluster my-experiment -n ray-playground");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("Deleted cluster my-experiment in namespace ray-playground\n");
+    expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")).toBeUndefined();
+    expect(fake.get("v1", "ConfigMap", "ray-playground", "my-experiment-tutorials")).toBeUndefined();
+    expect(fake.get("v1", "Service", "ray-playground", "my-experiment-tools")).toBeUndefined();
+  });
+});
+
+describe("quota", () => {
+  test("create is refused with what is left, what it needs and what to change", async () => {
+    quotaUsed("recsys", "gpu-t4", { "requests.nvidia.com/gpu": "6" });
+    const r = await rayctl("create cluster big -n recsys --gpus-per-worker 1 --min-workers 0 --max-workers 4");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "rayctl: recsys has 2 of 8 t4 GPUs free; this cluster needs 4 t4 GPUs at its maximum; lower --max-workers (or --workers, --gpus-per-worker, --cpus-per-worker, --memory-per-worker) or raise quota.gpus.t4 in recsys.yaml.\n",
+    );
+    expect(fake.get("ray.io/v1", "RayCluster", "recsys", "big")).toBeUndefined();
+    const fits = await rayctl("create cluster big -n recsys --gpus-per-worker 1 --min-workers 0 --max-workers 2 -o json");
+    expect(fits.code).toBe(0);
+    expect(JSON.parse(fits.stdout).spec.workerGroupSpecs[0]).toMatchObject({ minReplicas: 0, maxReplicas: 2 });
+    expect(JSON.parse(fits.stdout).spec.enableInTreeAutoscaling).toBe(true);
+    quotaUsed("recsys", "gpu-t4", {});
+  });
+});
+
+describe("waiting", () => {
+  test("--wait reports progress on stderr and returns once KubeRay reports the cluster ready", async () => {
+    const r = await rayctl("create cluster waited -n recsys --gpus-per-worker 1 --wait");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("recsys/waited is ready: head 10.16.0.12, 1 workers\n");
+  });
+
+  test("on timeout it says what it still waited for and why, and exits 3", async () => {
+    fake.kuberay = "stuck";
+    try {
+      const r = await rayctl("create cluster stuck -n recsys --gpus-per-worker 1 --wait --timeout 1s");
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("rayctl: recsys/stuck was not ready after 1s: the head is not ready; 0 of 1 workers are ready.");
+      expect(r.stderr).toContain("worker stuck-group1-worker-x7k2p: no node fits it yet (FailedScheduling: 0/4 nodes are available: 4 Insufficient nvidia.com/gpu.");
+      expect(r.stderr).toContain("the cluster autoscaler cannot add a node for it (NotTriggerScaleUp: pod didn't trigger scale-up: 1 max node group size reached)");
+      expect(r.stderr).toContain("rayctl wait cluster stuck -n recsys");
+    } finally {
+      fake.kuberay = "auto";
+    }
+  });
+});
+
+describe("output and dry runs", () => {
+  test("-o yaml on get and describe, -o json on get -A", async () => {
+    const y = loadYaml((await rayctl("get cluster two-tower -n recsys -o yaml")).stdout) as Obj;
+    expect(y.kind).toBe("RayCluster");
+    const d = loadYaml((await rayctl("describe cluster two-tower -n recsys -o yaml")).stdout) as Obj;
+    expect(d.owner).toEqual({ kind: "team-file", file: "recsys.yaml" });
+    expect(d.workerGroups.map((g: Obj) => g.name)).toEqual(["t4", "preprocess"]);
+  });
+
+  test("--dry-run prints the RayCluster, tutorials ConfigMap and Service, and creates nothing", async () => {
+    const calls = fake.calls.length;
+    const r = await rayctl("create cluster preview -n ray-playground --with-tutorials --dry-run -o yaml");
+    expect(r.code).toBe(0);
+    const list = loadYaml(r.stdout) as Obj;
+    expect(list.items.map((o: Obj) => `${o.kind}/${o.metadata.name}`)).toEqual(["RayCluster/preview", "ConfigMap/preview-tutorials", "Service/preview-tools"]);
+    expect(fake.calls.slice(calls).filter((c) => c.verb !== "get")).toEqual([]);
+  });
+
+  test("--dry-run=server has the API server check it (schema included) and stores nothing", async () => {
+    const r = await rayctl("create cluster preview -n ray-playground --dry-run=server -o json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).metadata.uid).toBeDefined();
+    expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "preview")).toBeUndefined();
+  });
+});
+
+describe("--file", () => {
+  test("a team file's rayClusters entry makes the same cluster as in a team file", async () => {
+    const r = await rayctl(`create cluster -n recsys -f ${path.join(__dirname, "fixtures/cluster-entry.yaml")}`);
+    expect(r.code, r.stderr).toBe(0);
+    const rc = fake.get("ray.io/v1", "RayCluster", "recsys", "two-groups")!;
+    expect(rc.spec.workerGroupSpecs.map((g: Obj) => g.groupName)).toEqual(["t4", "cpu"]);
+  });
+
+  test("a ray.io/v1 RayCluster (KubeRay's sample) is planned by the platform's rules", async () => {
+    const r = await rayctl(`create cluster -n recsys -f ${path.join(__dirname, "fixtures/raycluster.sample.yaml")}`);
+    expect(r.code, r.stderr).toBe(0);
+    const rc = fake.get("ray.io/v1", "RayCluster", "recsys", "raycluster-kuberay")!;
+    const [small, t4] = rc.spec.workerGroupSpecs;
+    expect(small).toMatchObject({ groupName: "workergroup", minReplicas: 1, maxReplicas: 5 });
+    expect(small.template.spec.containers[0].securityContext.runAsNonRoot).toBe(true);
+    expect(t4.template.spec.nodeSelector["ray-platform/pool"]).toBe("t4");
+    // The platform's image, through its registry, not the file's.
+    expect(t4.template.spec.containers[0].image).toBe("us-central1-docker.pkg.dev/my-ml-platform-dev/docker-hub/rayproject/ray:2.52.0-py311-gpu");
+  });
+});
+
+describe("bad input is refused with a clear message and creates nothing", () => {
+  const fixture = (name: string, text: string) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-file-")), name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+  const cases: [string, () => string, number, string][] = [
+    ["an unknown flag", () => "create cluster x -n recsys --gpus 1", 1, "Unknown option '--gpus'"],
+    ["an unknown command", () => "launch cluster x -n recsys", 1, 'unknown command "launch"'],
+    ["a flag of another command", () => "create cluster x -n recsys --replicas 2", 1, "--replicas does not apply to `rayctl create`"],
+    ["a name Kubernetes refuses", () => "create cluster My_Cluster -n recsys", 1, '<name>: "My_Cluster" is not a valid name'],
+    ["a GPU count that is not a number", () => "create cluster x -n recsys --gpus-per-worker one", 1, '--gpus-per-worker: expected a whole number, got "one"'],
+    ["a GPU type not offered", () => "create cluster x -n recsys --gpus-per-worker 1 --worker-gpu-type h100", 1, '--worker-gpu-type: "h100" is not offered by this stack (offered: a100, t4); add a h100 pool to ray-platform:nodePools or pick a100.'],
+    ["more GPUs than a node has", () => "create cluster x -n recsys --gpus-per-worker 2", 1, '--gpus-per-worker: 2 t4 GPUs do not fit one node of pool "t4", which has 1'],
+    ["a memory quantity in GB", () => "create cluster x -n recsys --memory-in-head 10GB", 1, '--memory-in-head: "10GB" is not a valid memory quantity; write 10Gi'],
+    ["more CPUs than a node has", () => "create cluster x -n recsys --cpus-per-worker 64", 1, '--cpus-per-worker: the worker pod needs 64.25 CPUs (with its sidecars) but one node of pool "cpu-worker" gives at most 15 CPUs; ask for less or use a pool with bigger nodes.'],
+    ["min above max", () => "create cluster x -n recsys --min-workers 3 --max-workers 1", 1, "--min-workers: 'minReplicas' (3) must be less than or equal to 'maxReplicas' (1)"],
+    ["a Ray version without images", () => "create cluster x -n recsys --ray-version 2.99.0", 1, "--ray-version: Ray 2.99.0 has no image the platform knows"],
+    ["a bad output format", () => "get cluster -n recsys -o wide", 1, '--output: "wide" is not a format'],
+    ["a bad --dry-run", () => "create cluster x -n recsys --dry-run=maybe", 1, '--dry-run: "maybe" is not client or server'],
+    ["a file that does not parse", () => `create cluster -n recsys -f ${fixture("broken.yaml", "name: x\nworkerGroups: [\n")}`, 1, "broken.yaml:3:1: "],
+    ["an unknown key in a file, with its line", () => `create cluster -n recsys -f ${fixture("typo.yaml", "name: x\nworkerGroup:\n  - name: a\n")}`, 1, 'typo.yaml:2:1 workerGroup: unknown key "workerGroup"; did you mean "workerGroups"?'],
+    [
+      "a RayCluster that sets what the platform sets",
+      () => `create cluster -n recsys -f ${fixture("rc.yaml", "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: { name: x }\nspec:\n  headGroupSpec:\n    template:\n      spec:\n        hostNetwork: true\n        containers: [{ name: ray-head, image: rayproject/ray:2.52.0 }]\n")}`,
+      1,
+      "rc.yaml:8:9 spec.headGroupSpec.template.spec.hostNetwork: is set by the platform",
+    ],
+    ["--file with flags", () => `create cluster -n recsys -f ${path.join(__dirname, "fixtures/cluster-entry.yaml")} --cpus-in-head 2`, 1, "--file: cannot be combined with --cpus-in-head"],
+    ["a namespace that is no team's", () => "create cluster x -n default", 2, "you may not use namespace default: it is not a team namespace, or you are not a member of its team."],
+    ["a user in no team", () => "create cluster x -n recsys --context bob", 2, "you may not read the platform's facts"],
+  ];
+  test.each(cases)("%s", async (_what, line, code, message) => {
+    const before = rayClusters().length;
+    const writes = fake.calls.length;
+    const r = await rayctl(line());
+    expect(r.stderr).toContain(message);
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe("");
+    expect(rayClusters().length).toBe(before);
+    expect(fake.calls.slice(writes).filter((c) => c.verb !== "get" && c.verb !== "list")).toEqual([]);
+  });
+});
+
+describe("the CLI's cluster is the program's", () => {
+  test("--gpus-per-worker 1 gives the same RayCluster spec as the equivalent team-file entry", async () => {
+    const entry = [
+      "  - name: my-experiment",
+      "    notebook: true",
+      "    vscode: true",
+      "    tutorials: true",
+      "    workerGroups:",
+      "      - name: group1",
+      "        gpu: { type: t4, count: 1 }",
+    ].join("\n");
+    const playground = fs.readFileSync(path.join(PROJECT_DIR, "teams/ray-playground.yaml"), "utf8").replace("rayClusters:\n", `rayClusters:\n${entry}\n`);
+    const program = await runProgram({ config: { "ray-platform:teamsDir": teamsDir({ "ray-playground.yaml": playground }) } });
+    const fromTeamFile = ofType(program.resources, "kubernetes:ray.io/v1:RayCluster").map((r) => r.inputs as Obj).find((o) => o.metadata.name === "my-experiment")!;
+    expect(fromTeamFile).toBeDefined();
+
+    const r = await rayctl("create cluster my-experiment -n ray-playground --with-tutorials --vscode-server --gpus-per-worker 1 --dry-run -o json");
+    expect(r.code).toBe(0);
+    const fromCli = JSON.parse(r.stdout).items[0];
+    expect(fromCli.spec).toEqual(fromTeamFile.spec);
+    expect(fromCli.metadata.labels).toEqual({ ...fromTeamFile.metadata.labels, "app.kubernetes.io/managed-by": "rayctl" });
+  });
+});
+
+test("--help and --version exit 0 without a kubeconfig", async () => {
+  const help = await run(["--help"], { stdout: { write: () => true }, stderr: { write: () => true }, env: {} });
+  const version = await run(["--version"], { stdout: { write: () => true }, stderr: { write: () => true }, env: {} });
+  expect([help, version]).toEqual([0, 0]);
+});
+
+test("a fake seeded from the program holds its objects", () => {
+  // The suite above is only as good as its seed: the program's facts, quotas and bindings.
+  expect(fake.get("v1", "ConfigMap", "kuberay-system", "ray-platform-facts")).toBeDefined();
+  expect(fake.get("v1", "ConfigMap", "recsys", "ray-platform-team")).toBeDefined();
+  expect(fake.get("rbac.authorization.k8s.io/v1", "RoleBinding", "kuberay-system", "team-recsys")!.subjects).toContainEqual({ kind: "User", name: "alice@example.com", apiGroup: "rbac.authorization.k8s.io" });
+  expect(fake.list("v1", "ResourceQuota", "recsys").map((q) => q.metadata.name).sort()).toEqual(["gpu-a100", "gpu-t4", "team-quota"]);
+});
