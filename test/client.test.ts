@@ -10,7 +10,7 @@ import { load as loadYaml } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run } from "../client/src/cli";
 import { manifestOf } from "../plan/schemas";
-import { FakeKube } from "./fakeKube";
+import { FakeKube, rulesAllow } from "./fakeKube";
 import { ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredResource } from "./mocks";
 
 type Obj = Record<string, any>;
@@ -213,6 +213,7 @@ describe("waiting", () => {
       expect(r.stderr).toContain("rayctl: recsys/stuck was not ready after 1s: the head is not ready; 0 of 1 workers are ready.");
       expect(r.stderr).toContain("worker stuck-group1-worker-x7k2p: no node fits it yet (FailedScheduling: 0/4 nodes are available: 4 Insufficient nvidia.com/gpu.");
       expect(r.stderr).toContain("the cluster autoscaler cannot add a node for it (NotTriggerScaleUp: pod didn't trigger scale-up: 1 max node group size reached)");
+      expect(r.stderr).toContain("cluster: a worker pod could not be created (FailedToCreateWorkerPod: Failed to create worker Pod for the cluster recsys/stuck, pods \"stuck-group1-worker-q9z8d\" is forbidden: exceeded quota: gpu-t4");
       expect(r.stderr).toContain("rayctl wait cluster stuck -n recsys");
     } finally {
       fake.kuberay = "auto";
@@ -347,4 +348,67 @@ test("a fake seeded from the program holds its objects", () => {
   expect(fake.get("v1", "ConfigMap", "recsys", "ray-platform-team")).toBeDefined();
   expect(fake.get("rbac.authorization.k8s.io/v1", "RoleBinding", "kuberay-system", "team-recsys")!.subjects).toContainEqual({ kind: "User", name: "alice@example.com", apiGroup: "rbac.authorization.k8s.io" });
   expect(fake.list("v1", "ResourceQuota", "recsys").map((q) => q.metadata.name).sort()).toEqual(["gpu-a100", "gpu-t4", "team-quota"]);
+});
+
+describe("RBAC: the program's Roles allow every API call each command makes", () => {
+  const rolesOf = (kind: string) => ofType(resources, `kubernetes:rbac.authorization.k8s.io/v1:${kind}`).map((r) => r.inputs as Obj);
+  /** The rules bound to alice in a namespace by the program's RoleBindings. */
+  const rulesFor = (ns: string) =>
+    rolesOf("RoleBinding")
+      .filter((b) => b.metadata.namespace === ns && b.subjects.some((s: Obj) => s.name === "alice@example.com"))
+      .flatMap((b) => (b.roleRef.kind === "ClusterRole" ? rolesOf("ClusterRole") : rolesOf("Role").filter((r) => r.metadata.namespace === ns)).filter((r) => r.metadata.name === b.roleRef.name))
+      .flatMap((r) => r.rules);
+  const show = (c: { verb: string; resource: string; subresource?: string; namespace?: string; name?: string }) => `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ""} ${c.namespace ?? "*"}/${c.name ?? "*"}`;
+
+  // Each command with the calls it makes (as "verb resource namespace/name"), in the order of a run.
+  const commands: [string, string[]][] = [
+    [
+      "create cluster rbac -n ray-playground --with-tutorials --vscode-server",
+      [
+        "get configmaps kuberay-system/ray-platform-facts",
+        "get configmaps ray-playground/ray-platform-team",
+        "get configmaps kuberay-system/ray-platform-tutorials",
+        "get rayclusters ray-playground/rbac",
+        "list resourcequotas ray-playground/*",
+        "create rayclusters ray-playground/*",
+        "create configmaps ray-playground/*",
+        "create services ray-playground/*",
+      ],
+    ],
+    ["wait cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get rayclusters ray-playground/rbac"]],
+    ["get cluster -n ray-playground", ["list rayclusters ray-playground/*", "get configmaps ray-playground/ray-platform-team"]],
+    ["describe cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team"]],
+    [
+      "scale cluster rbac -n ray-playground --worker-group group1 --replicas 2",
+      [
+        "get rayclusters ray-playground/rbac",
+        "get configmaps ray-playground/ray-platform-team",
+        "get configmaps kuberay-system/ray-platform-facts",
+        "list resourcequotas ray-playground/*",
+        "patch rayclusters ray-playground/rbac",
+      ],
+    ],
+    ["delete cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "delete rayclusters ray-playground/rbac"]],
+  ];
+  test.each(commands)("%s", async (line, expected) => {
+    const from = fake.calls.length;
+    const r = await rayctl(line);
+    expect(r.code, r.stderr).toBe(0);
+    const calls = fake.calls.slice(from);
+    expect(calls.map(show).sort()).toEqual([...expected].sort());
+    for (const c of calls) {
+      expect(c.user).toBe("alice@example.com");
+      expect(rulesAllow(rulesFor(c.namespace!), c), show(c)).toBe(true);
+    }
+  });
+
+  test("the facts reader Role reads the two shared ConfigMaps by name and nothing else", () => {
+    const role = rolesOf("Role").find((r) => r.metadata.name === "ray-platform:facts-reader")!;
+    expect(role.rules).toEqual([{ apiGroups: [""], resources: ["configmaps"], resourceNames: ["ray-platform-facts", "ray-platform-tutorials"], verbs: ["get"] }]);
+    expect(rulesAllow(role.rules, { verb: "get", apiGroup: "", resource: "configmaps", name: "kuberay-operator-config" })).toBe(false);
+    // Bound to each team's members, never to system:authenticated.
+    const bindings = rolesOf("RoleBinding").filter((b) => b.roleRef.name === "ray-platform:facts-reader");
+    expect(bindings.map((b) => b.metadata.name).sort()).toEqual(["team-ray-playground", "team-recsys", "team-tech-research"]);
+    expect(bindings.flatMap((b) => b.subjects).some((s: Obj) => s.kind === "Group" && s.name.startsWith("system:"))).toBe(false);
+  });
 });

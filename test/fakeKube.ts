@@ -414,6 +414,7 @@ export class FakeKube {
     if (this.kuberay === "stuck") {
       this.event(ns, { kind: "Pod", name: workerPod }, "FailedScheduling", "0/4 nodes are available: 4 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.", "Warning");
       this.event(ns, { kind: "Pod", name: workerPod }, "NotTriggerScaleUp", "pod didn't trigger scale-up: 1 max node group size reached", "Normal");
+      this.event(ns, { kind: "RayCluster", name }, "FailedToCreateWorkerPod", `Failed to create worker Pod for the cluster ${ns}/${name}, pods "${name}-group1-worker-q9z8d" is forbidden: exceeded quota: gpu-t4, requested: requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=8, limited: requests.nvidia.com/gpu=8`, "Warning");
       this.setStatus("ray.io/v1", "RayCluster", ns, name, { state: "", desiredWorkerReplicas: desired, readyWorkerReplicas: 0, head: { podName: headPod, serviceName: `${name}-head-svc` }, conditions: [{ type: "HeadPodReady", status: "False", reason: "HeadPodNotReady", message: "the head pod is pending", lastTransitionTime: new Date().toISOString() }] });
       return;
     }

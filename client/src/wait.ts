@@ -37,10 +37,10 @@ const TOLD: Record<string, string> = {
   FailedScheduling: "no node fits it yet",
   Pulling: "pulling its image",
   Pulled: "image pulled",
-  FailedCreate: "its pod could not be created",
-  FailedCreatePod: "its pod could not be created",
-  FailedCreateWorkerPod: "a worker pod could not be created",
-  FailedCreateHeadPod: "the head pod could not be created",
+  // KubeRay's own (ray-operator/controllers/ray/utils/constant.go, v1.7.0), on the RayCluster;
+  // their message carries the API server's refusal, e.g. "exceeded quota".
+  FailedToCreateWorkerPod: "a worker pod could not be created",
+  FailedToCreateHeadPod: "the head pod could not be created",
   FailedMount: "a volume could not be mounted",
   BackOff: "a container keeps failing",
 };
