@@ -10,48 +10,14 @@ import { load as loadYaml } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run } from "../client/src/cli";
 import { manifestOf } from "../plan/schemas";
-import { FakeKube, rulesAllow } from "./fakeKube";
+import { type FakeKube, rulesAllow, seededFake, writeKubeconfig } from "./fakeKube";
 import { ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredResource } from "./mocks";
 
 type Obj = Record<string, any>;
 let resources: RegisteredResource[];
 let fake: FakeKube;
 let kubeconfig: string;
-
-/** Write a kubeconfig with a context per user (tokens the fake maps to users). */
-function writeKubeconfig(server: string): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-")), "config");
-  const users = { alice: "alice-token", bob: "bob-token", admin: "admin-token" };
-  fs.writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      "current-context": "alice",
-      clusters: [{ name: "fake", cluster: { server } }],
-      users: Object.entries(users).map(([name, token]) => ({ name, user: { token } })),
-      contexts: Object.keys(users).map((name) => ({ name, context: { cluster: "fake", user: name } })),
-    }),
-  );
-  return file;
-}
-
-export async function seededFake(res: readonly RegisteredResource[], opts: { kuberay?: "auto" | "stuck" } = {}): Promise<{ fake: FakeKube; server: string }> {
-  const manifests = res.map(manifestOf).filter((m): m is Obj => !!m);
-  const f = new FakeKube({
-    crds: manifests.filter((m) => m.kind === "CustomResourceDefinition"),
-    authorize: true,
-    tokens: { "alice-token": "alice@example.com", "bob-token": "bob@example.com", "admin-token": "admin" },
-    admins: ["admin"],
-    kuberay: opts.kuberay,
-  });
-  const kinds = ["Namespace", "ConfigMap", "ResourceQuota", "Role", "RoleBinding", "ClusterRole", "ServiceAccount", "RayCluster"];
-  for (const m of manifests.filter((x) => kinds.includes(x.kind))) {
-    // The quota controller's status: hard as specified, nothing used yet.
-    f.seed(m.kind === "ResourceQuota" ? { ...m, status: { hard: m.spec.hard, used: {} } } : m);
-  }
-  return { fake: f, server: await f.start() };
-}
+let server: string;
 
 interface Result {
   code: number;
@@ -81,8 +47,8 @@ const quotaUsed = (ns: string, name: string, used: Record<string, string>) => {
 
 beforeAll(async () => {
   resources = (await runProgram()).resources;
-  ({ fake } = await seededFake(resources));
-  kubeconfig = writeKubeconfig(await fake.start());
+  ({ fake, server } = await seededFake(resources.map(manifestOf).filter((m): m is Obj => !!m)));
+  kubeconfig = writeKubeconfig(server);
 });
 
 afterAll(async () => {

@@ -18,8 +18,11 @@
  *   events, then HeadPodReady, head IP, ready workers); "stuck" leaves a FailedScheduling event.
  */
 import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
 import * as http from "node:http";
 import { type AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
 import { ManifestValidator } from "../plan/schemas";
 
@@ -496,3 +499,39 @@ function jsonPatch(doc: Obj, ops: any[]): Obj {
   }
   return out;
 }
+
+/** Write a kubeconfig with a context per user (tokens the fake maps to users). */
+export function writeKubeconfig(server: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-")), "config");
+  const users = { alice: "alice-token", bob: "bob-token", admin: "admin-token" };
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "alice",
+      clusters: [{ name: "fake", cluster: { server } }],
+      users: Object.entries(users).map(([name, token]) => ({ name, user: { token } })),
+      contexts: Object.keys(users).map((name) => ({ name, context: { cluster: "fake", user: name } })),
+    }),
+  );
+  return file;
+}
+
+/** A fake holding the program's objects (`manifests`), users alice, bob and admin (all-powerful). */
+export async function seededFake(manifests: readonly Obj[], opts: { kuberay?: "auto" | "stuck" | "off" } = {}): Promise<{ fake: FakeKube; server: string }> {
+  const f = new FakeKube({
+    crds: manifests.filter((m) => m.kind === "CustomResourceDefinition"),
+    authorize: true,
+    tokens: { "alice-token": "alice@example.com", "bob-token": "bob@example.com", "admin-token": "admin" },
+    admins: ["admin"],
+    kuberay: opts.kuberay,
+  });
+  const kinds = ["Namespace", "ConfigMap", "ResourceQuota", "Role", "RoleBinding", "ClusterRole", "ServiceAccount", "RayCluster"];
+  for (const m of manifests.filter((x) => kinds.includes(x.kind))) {
+    // The quota controller's status: hard as specified, nothing used yet.
+    f.seed(m.kind === "ResourceQuota" ? { ...m, status: { hard: m.spec.hard, used: {} } } : m);
+  }
+  return { fake: f, server: await f.start() };
+}
+

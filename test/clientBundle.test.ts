@@ -1,0 +1,84 @@
+/**
+ * The installable client: the esbuild bundle runs with Node alone (no node_modules beside it),
+ * answers --help and --version, and drives a cluster's life through the fake API server from a
+ * separate process, as a user's shell would. Also: the client benchmark runs (figures unchecked).
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import { builtinModules } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { manifestOf } from "../plan/schemas";
+import { type FakeKube, seededFake, writeKubeconfig } from "./fakeKube";
+import { PROJECT_DIR, runProgram } from "./mocks";
+
+const exec = promisify(execFile);
+const dist = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-dist-"));
+const bin = path.join(dist, "rayctl.js");
+let fake: FakeKube;
+let env: NodeJS.ProcessEnv;
+
+/** Run the bundle in a fresh process; resolves with the exit code instead of throwing. */
+async function rayctl(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [bin, ...line.split(" ")], { env, cwd: dist });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  await exec(process.execPath, [path.join(PROJECT_DIR, "client/build.mjs"), dist]);
+  const { resources } = await runProgram();
+  let server: string;
+  ({ fake, server } = await seededFake(resources.map(manifestOf).filter((m): m is Record<string, any> => !!m)));
+  env = { PATH: process.env.PATH, HOME: dist, KUBECONFIG: writeKubeconfig(server) };
+});
+
+afterAll(async () => {
+  await fake?.stop();
+});
+
+test("the bundle needs only Node's own modules", () => {
+  const text = fs.readFileSync(bin, "utf8");
+  expect(text.startsWith("#!/usr/bin/env node\n")).toBe(true);
+  const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+  expect(required.length).toBeGreaterThan(0);
+  expect(required.filter((m) => !builtinModules.includes(m.replace(/^node:/, "")))).toEqual([]);
+});
+
+test("--help and --version exit 0", async () => {
+  const help = await rayctl("--help");
+  expect(help.code).toBe(0);
+  expect(help.stdout).toContain("rayctl create cluster NAME -n NAMESPACE [options]");
+  const version = await rayctl("--version");
+  expect([version.code, version.stdout]).toEqual([0, `rayctl ${JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "client/package.json"), "utf8")).version}\n`]);
+});
+
+test("a cluster's life from the shell: create --wait, get, describe, scale, delete", async () => {
+  const create = await rayctl("create cluster shell -n ray-playground --cpus-in-head 2 --memory-in-head 8Gi --cpus-per-worker 4 --memory-per-worker 16Gi --workers 1 --wait");
+  expect(create.code, create.stderr).toBe(0);
+  expect(create.stderr).toContain("ray-playground/shell is ready");
+  expect((await rayctl("get cluster -n ray-playground")).stdout).toMatch(/^shell\s+\S+ \S+\s+1\/1\s+ready/m);
+  expect((await rayctl("describe cluster shell -n ray-playground")).stdout).toContain("Worker group group1: 1 replicas, 4 CPUs, 0 GPUs, 16Gi memory, pool cpu-worker");
+  expect((await rayctl("scale cluster shell -n ray-playground --worker-group group1 --replicas 2")).code).toBe(0);
+  expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "shell")!.spec.workerGroupSpecs[0].replicas).toBe(2);
+  expect((await rayctl("delete cluster shell -n ray-playground")).code).toBe(0);
+  expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "shell")).toBeUndefined();
+  // A refusal and an invalid input, with their documented exit codes.
+  expect((await rayctl("delete cluster my-cluster -n ray-playground")).code).toBe(2);
+  expect((await rayctl("create cluster x -n ray-playground --workers two")).code).toBe(1);
+});
+
+test("the client benchmark measures --help and get -A (figures not checked)", async () => {
+  const out = path.join(dist, "bench.json");
+  await exec(process.execPath, ["--import", "tsx", "bench/client.ts", "--runs", "1", "--clusters", "20", "--out", out], { cwd: PROJECT_DIR });
+  const r = JSON.parse(fs.readFileSync(out, "utf8"));
+  expect(r.getAllMs.clusters).toBe(20);
+  expect(r.helpMs.median).toBeGreaterThan(0);
+  expect(r.targets.map((t: { name: string }) => t.name)).toEqual(["rayctl --help cold start < 300 ms", "rayctl get cluster -A over 20 clusters < 1 s"]);
+});
