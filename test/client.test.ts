@@ -25,7 +25,7 @@ interface Result {
   stderr: string;
 }
 
-async function rayctl(line: string, opts: { user?: string; stdin?: string } = {}): Promise<Result> {
+async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
   let stdout = "";
   let stderr = "";
   const args = line.split(" ").filter(Boolean);
@@ -33,7 +33,7 @@ async function rayctl(line: string, opts: { user?: string; stdin?: string } = {}
   const code = await run(args, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
-    env: { KUBECONFIG: kubeconfig, HOME: os.tmpdir() },
+    env: { KUBECONFIG: kubeconfig, HOME: os.tmpdir(), ...opts.env },
     pollMs: 5,
   });
   return { code, stdout, stderr };
@@ -377,4 +377,17 @@ describe("RBAC: the program's Roles allow every API call each command makes", ()
     expect(bindings.map((b) => b.metadata.name).sort()).toEqual(["team-ray-playground", "team-recsys", "team-tech-research"]);
     expect(bindings.flatMap((b) => b.subjects).some((s: Obj) => s.kind === "Group" && s.name.startsWith("system:"))).toBe(false);
   });
+});
+
+test("connect port-forwards the head pod's ports with kubectl and prints the local URLs", async () => {
+  expect((await rayctl("create cluster reach -n ray-playground --notebook --wait")).code).toBe(0);
+  // A stand-in for kubectl that prints what `kubectl port-forward` prints and records its arguments.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-kubectl-"));
+  const stub = path.join(dir, "kubectl");
+  fs.writeFileSync(stub, `#!/bin/sh\necho "$@" > ${dir}/args\nn=40000\nfor p in 10001 8265 8081; do n=$((n+1)); echo "Forwarding from 127.0.0.1:$n -> $p"; echo "Forwarding from [::1]:$n -> $p"; done\n`, { mode: 0o755 });
+  const r = await rayctl("connect reach -n ray-playground", { env: { RAYCTL_KUBECTL: stub } });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toBe("Ray client:       ray://127.0.0.1:40001\nDashboard:        http://127.0.0.1:40002\nNotebook server:  http://127.0.0.1:40003\nPress Ctrl-C to stop forwarding.\n");
+  const head = fake.list("v1", "Pod", "ray-playground").find((p) => p.metadata.labels["ray.io/cluster"] === "reach")!;
+  expect(fs.readFileSync(path.join(dir, "args"), "utf8").trim()).toBe(`port-forward -n ray-playground pod/${head.metadata.name} :10001 :8265 :8081`);
 });

@@ -333,11 +333,12 @@ async function connect(platform: RayPlatform, c: Cluster, opts: ConnectOptions, 
     const child = spawn(kubectl, args, { stdio: ["ignore", "pipe", "pipe"], env: io.env });
     const local = new Map<number, number>();
     let buf = "";
+    let printed = false;
     child.stdout.on("data", (d: Buffer) => {
       buf += d.toString();
       for (const m of buf.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)) local.set(Number(m[2]), Number(m[1]));
-      if (local.size === ports.length && buf !== "") {
-        buf = "";
+      if (local.size === ports.length && !printed) {
+        printed = true;
         io.stdout.write(ports.map(([what, p, url]) => `${`${what}:`.padEnd(18)}${url.replace("%d", String(local.get(p)))}`).join("\n") + "\nPress Ctrl-C to stop forwarding.\n");
       }
     });
