@@ -382,6 +382,8 @@ describe("e2e-kind.yml", () => {
     expect(kindStack["ray-platform:teamsDir"]).toBe("e2e/teams");
     expect(fs.existsSync(path.join(PROJECT_DIR, "e2e", "teams", "smoke.yaml"))).toBe(true);
     expect(runs).toContain("kubectl -n smoke wait raycluster/smoke --for=jsonpath='{.status.state}'=ready");
+    // The bundled CLI drives a cluster's whole life on kind.
+    for (const verb of ["create cluster cli-smoke -n smoke", "--wait", "get cluster -n smoke", "describe cluster cli-smoke", "scale cluster cli-smoke", "delete cluster cli-smoke"]) expect(runs).toContain(verb);
     const destroy = job.steps.at(-1);
     expect(destroy.run).toBe("pulumi destroy --yes --stack kind --non-interactive");
     expect(destroy.if).toMatch(/^always\(\)/);
