@@ -391,3 +391,13 @@ test("connect port-forwards the head pod's ports with kubectl and prints the loc
   const head = fake.list("v1", "Pod", "ray-playground").find((p) => p.metadata.labels["ray.io/cluster"] === "reach")!;
   expect(fs.readFileSync(path.join(dir, "args"), "utf8").trim()).toBe(`port-forward -n ray-playground pod/${head.metadata.name} :10001 :8265 :8081`);
 });
+
+test("the SDK example (the seed's Python, in TypeScript) runs: create and wait, head IP, scale, get, delete", async () => {
+  const lines: string[] = [];
+  const { main } = await import("../client/examples/lifecycle");
+  await main({ kubeconfig }, (l) => lines.push(l));
+  expect(lines).toContain("Cluster head IP: 10.16.0.12");
+  expect(lines).toContain("Cluster has 1 workers");
+  expect(lines.at(-1)).toMatch(/^sdk-test-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d: group1 x2; dashboard http:\/\/sdk-test-.*-head-svc\.ray-playground\.svc\.cluster\.local:8265$/);
+  expect(fake.list("ray.io/v1", "RayCluster", "ray-playground").some((rc) => rc.metadata.name.startsWith("sdk-test-"))).toBe(false);
+});

@@ -190,7 +190,9 @@ export function renderClusterObjects(plan: RayClusterPlan, notebooks: Readonly<R
   // Pulumi's own annotation: nothing of the client's is applied by Pulumi.
   delete annotations["pulumi.com/patchForce"];
   const labels = { ...(rc.metadata.labels as Record<string, string>), [MANAGED_BY_LABEL]: CLIENT_MANAGER };
-  const rayCluster: CustomObject = { ...rc, metadata: { ...rc.metadata, labels, annotations } };
+  const metadata: CustomObject["metadata"] = { ...rc.metadata, labels, annotations };
+  if (Object.keys(annotations).length === 0) delete metadata.annotations;
+  const rayCluster: CustomObject = { ...rc, metadata };
   const relabel = (o: Record<string, any> | undefined, apiVersion: string, kind: string) =>
     o && { apiVersion, kind, ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY_LABEL]: CLIENT_MANAGER } } };
   return {

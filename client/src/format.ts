@@ -33,7 +33,7 @@ export function table(clusters: readonly Cluster[], allNamespaces: boolean, now 
   const rows = clusters.map((c) => [
     ...(allNamespaces ? [c.namespace] : []),
     c.name,
-    c.createdAt ? c.createdAt.replace("T", " ").replace(/:\d\dZ$/, "Z") : "-",
+    c.createdAt ? `${new Date(c.createdAt).toISOString().slice(0, 16).replace("T", " ")}Z` : "-",
     `${c.numWorkers}/${c.desiredWorkers}`,
     c.state,
     gpus(c),

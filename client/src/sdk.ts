@@ -409,3 +409,18 @@ function workerDemand(g: WorkerGroupState, n: number, facts: PlatformFacts, team
     gpus: type && g.gpus > 0 ? { [type]: g.gpus * n } : {},
   };
 }
+
+/** The seed's `RayCluster.create_cluster(...)`: connect with the user's kubeconfig and create. */
+export function createCluster(options: CreateOptions & { dryRun?: undefined }, connection: ConnectOptions = {}): Promise<Cluster> {
+  return RayPlatform.connect(connection).createCluster(options);
+}
+
+/** The seed's `RayCluster.get_cluster(name, namespace)`. */
+export function getCluster(name: string, namespace: string, connection: ConnectOptions = {}): Promise<Cluster> {
+  return RayPlatform.connect(connection).getCluster(name, namespace);
+}
+
+/** Clusters in a namespace, or in all the user may list (namespace undefined). */
+export function listClusters(namespace?: string, connection: ConnectOptions = {}): Promise<Cluster[]> {
+  return RayPlatform.connect(connection).listClusters(namespace);
+}
