@@ -392,6 +392,11 @@ test("connect port-forwards the head pod's ports with kubectl and prints the loc
   expect(fs.readFileSync(path.join(dir, "args"), "utf8").trim()).toBe(`port-forward -n ray-playground pod/${head.metadata.name} :10001 :8265 :8081`);
 });
 
+test("the README shows the SDK example exactly as the tests run it", () => {
+  const example = fs.readFileSync(path.join(PROJECT_DIR, "client/examples/lifecycle.ts"), "utf8");
+  expect(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8")).toContain("```ts\n" + example + "```");
+});
+
 test("the SDK example (the seed's Python, in TypeScript) runs: create and wait, head IP, scale, get, delete", async () => {
   const lines: string[] = [];
   const { main } = await import("../client/examples/lifecycle");
