@@ -210,6 +210,7 @@ export class FakeKube {
   }
 
   private discovery(p: string): Obj | undefined {
+    if (p === "/version") return { major: "1", minor: "32", gitVersion: "v1.32.0-fake", platform: "linux/amd64" };
     if (p === "/api") return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] };
     if (p === "/apis") {
       const groups = [...new Set(TYPES.filter((t) => t.group).map((t) => t.group))];
@@ -317,7 +318,7 @@ export class FakeKube {
     if (!creating && name !== r.name) throw fail(400, "BadRequest", `the name of the object (${name}) does not match the name on the URL (${r.name})`);
     const problems = this.validator.problems({ ...body, metadata: { ...body.metadata, namespace: r.ns } });
     if (problems.length > 0) {
-      throw fail(422, "Invalid", `${r.type.kind}.${r.type.group || "core"} "${name}" is invalid: ${problems.join("; ")}`, { name, group: r.type.group, kind: r.type.kind, causes: problems.map((m) => ({ message: m })) });
+      throw fail(422, "Invalid", `${r.type.kind}.${r.type.group || "core"} "${name}" is invalid: ${problems.join("; ")}`, { name, group: r.type.group, kind: r.type.kind, causes: problems.map(cause) });
     }
     return body;
   }
@@ -435,6 +436,14 @@ export class FakeKube {
       ],
     });
   }
+}
+
+/** "/spec/workerGroupSpecs/0/maxReplicas must be integer" as a StatusCause with the field path the API server uses. */
+function cause(problem: string): Obj {
+  const m = /^(\/\S*) (.*)$/.exec(problem);
+  if (!m) return { reason: "FieldValueInvalid", message: problem };
+  const field = m[1].split("/").filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("").replace(/^\./, "");
+  return { reason: "FieldValueInvalid", field, message: m[2] };
 }
 
 /** Does any rule allow the call? (k8s.io/kubernetes/pkg/apis/rbac/v1/evaluation_helpers.go) */
