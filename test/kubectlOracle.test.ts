@@ -101,3 +101,18 @@ test("kubectl delete of a rayctl cluster takes its owned ConfigMap with it (garb
   expect(del.stdout).toBe('raycluster.ray.io "oracle" deleted\n');
   expect((await kubectl("get", "configmap", "oracle-tutorials", "-n", "ray-playground")).stderr).toBe('Error from server (NotFound): configmaps "oracle-tutorials" not found\n');
 });
+
+test("kubectl wait (list, then watch from its resourceVersion) sees KubeRay's status update through the fake", async () => {
+  fake.kuberay = "off";
+  try {
+    expect((await rayctl("create cluster watched -n ray-playground --workers 0")).code).toBe(0);
+    const waiting = kubectl("wait", "raycluster/watched", "-n", "ray-playground", "--for=jsonpath={.status.state}=ready", "--timeout=60s");
+    // The status arrives only once kubectl has listed and is watching.
+    while (!fake.calls.some((c) => c.verb === "watch" && c.resource === "rayclusters")) await new Promise((r) => setTimeout(r, 10));
+    fake.simulateKubeRay("ray-playground", "watched");
+    const r = await waiting;
+    expect(r.stdout, r.stderr).toBe("raycluster.ray.io/watched condition met\n");
+  } finally {
+    fake.kuberay = "auto";
+  }
+});
