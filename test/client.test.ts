@@ -406,3 +406,25 @@ test("the SDK example (the seed's Python, in TypeScript) runs: create and wait, 
   expect(lines.at(-1)).toMatch(/^sdk-test-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d: group1 x2; dashboard http:\/\/sdk-test-.*-head-svc\.ray-playground\.svc\.cluster\.local:8265$/);
   expect(fake.list("ray.io/v1", "RayCluster", "ray-playground").some((rc) => rc.metadata.name.startsWith("sdk-test-"))).toBe(false);
 });
+
+test("credentials from an exec plugin, as gke-gcloud-auth-plugin gives them, are used and kept until they expire", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-exec-"));
+  const plugin = path.join(dir, "gke-gcloud-auth-plugin");
+  // Prints an ExecCredential and counts its runs; checks it was told it is not interactive.
+  fs.writeFileSync(plugin, `#!/bin/sh\necho run >> ${dir}/runs\necho "$KUBERNETES_EXEC_INFO" | grep -q '"interactive":false' || exit 3\necho '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"alice-token","expirationTimestamp":"2099-01-01T00:00:00Z"}}'\n`, { mode: 0o755 });
+  const config = path.join(dir, "config");
+  fs.writeFileSync(config, JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    "current-context": "gke",
+    clusters: [{ name: "gke", cluster: { server } }],
+    users: [{ name: "gke", user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: plugin, provideClusterInfo: true, interactiveMode: "IfAvailable" } } }],
+    contexts: [{ name: "gke", context: { cluster: "gke", user: "gke", namespace: "recsys" } }],
+  }));
+  let out = "";
+  const code = await run(["describe", "cluster", "two-tower"], { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (out += s) }, env: { KUBECONFIG: config, HOME: dir, PATH: process.env.PATH } });
+  expect(code, out).toBe(0);
+  expect(out).toContain("Cluster:          two-tower (namespace recsys)");
+  // Two requests at once (the cluster and the team's facts), one run of the plugin.
+  expect(fs.readFileSync(path.join(dir, "runs"), "utf8")).toBe("run\n");
+});

@@ -31,6 +31,7 @@ export class ConnectionError extends Error {
 }
 
 interface ExecConfig {
+  apiVersion?: string;
   command: string;
   args?: string[];
   env?: { name: string; value: string }[] | null;
@@ -101,7 +102,8 @@ export interface RequestOptions {
 
 /** One connection to one API server, as one user. */
 export class KubeApi {
-  private execToken?: { token: string; expires: number };
+  /** The exec plugin's credential, shared by concurrent requests (one plugin run, not one per request). */
+  private execToken?: Promise<{ token: string; expires: number }>;
   private readonly agent: http.Agent;
 
   constructor(readonly target: KubeTarget) {
@@ -154,26 +156,48 @@ export class KubeApi {
     if (this.target.token) return this.target.token;
     const exec = this.target.exec;
     if (!exec) return undefined;
-    if (this.execToken && this.execToken.expires > Date.now() + 10_000) return this.execToken.token;
-    const env = { ...process.env, ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])) };
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(exec.command, exec.args ?? [], { env, timeout: 60_000 }, (err, stdout, stderr) => {
-        if (err) {
-          const hint = exec.command.includes("gke-gcloud-auth-plugin") ? "install it with `gcloud components install gke-gcloud-auth-plugin` and run `gcloud auth login`" : "check the kubeconfig's exec section";
-          reject(new ConnectionError(`the credential plugin ${exec.command} failed (${(stderr || err.message).trim().split("\n")[0]}); ${hint}.`));
-        } else resolve(stdout);
-      }),
-    );
-    const cred = JSON.parse(out) as { status?: { token?: string; expirationTimestamp?: string } };
-    const token = cred.status?.token;
-    if (!token) throw new ConnectionError(`the credential plugin ${exec.command} returned no token; run it by hand to see why.`);
-    this.execToken = { token, expires: cred.status?.expirationTimestamp ? Date.parse(cred.status.expirationTimestamp) : Date.now() + 5 * 60_000 };
-    return token;
+    // Set before any await, so that concurrent requests share one run.
+    this.execToken ??= runExecPlugin(exec);
+    let cred = await this.execToken.catch((err) => {
+      this.execToken = undefined;
+      throw err;
+    });
+    if (cred.expires <= Date.now() + 10_000) {
+      this.execToken = runExecPlugin(exec);
+      cred = await this.execToken;
+    }
+    return cred.token;
   }
 
   close(): void {
     this.agent.destroy();
   }
+}
+
+async function runExecPlugin(exec: ExecConfig): Promise<{ token: string; expires: number }> {
+  // As client-go runs credential plugins: the kubeconfig's env over ours, and KUBERNETES_EXEC_INFO.
+  const env = {
+    ...process.env,
+    KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", spec: { interactive: false } }),
+    ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])),
+  };
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(exec.command, exec.args ?? [], { env, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) {
+        const hint = exec.command.includes("gke-gcloud-auth-plugin") ? "install it with `gcloud components install gke-gcloud-auth-plugin` and run `gcloud auth login`" : "check the kubeconfig's exec section";
+        reject(new ConnectionError(`the credential plugin ${exec.command} failed (${(stderr || err.message).trim().split("\n")[0]}); ${hint}.`));
+      } else resolve(stdout);
+    }),
+  );
+  let cred: { status?: { token?: string; expirationTimestamp?: string } };
+  try {
+    cred = JSON.parse(out);
+  } catch {
+    throw new ConnectionError(`the credential plugin ${exec.command} printed no ExecCredential JSON; run it by hand to see why.`);
+  }
+  const token = cred.status?.token;
+  if (!token) throw new ConnectionError(`the credential plugin ${exec.command} returned no token; run it by hand to see why.`);
+  return { token, expires: cred.status?.expirationTimestamp ? Date.parse(cred.status.expirationTimestamp) : Date.now() + 5 * 60_000 };
 }
 
 /** REST paths of the kinds the client uses. */
