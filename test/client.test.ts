@@ -262,6 +262,7 @@ describe("bad input is refused with a clear message and creates nothing", () => 
       1,
       "rc.yaml:8:9 spec.headGroupSpec.template.spec.hostNetwork: is set by the platform",
     ],
+    ["--file naming another cluster than the command line", () => `create cluster other -n recsys -f ${path.join(__dirname, "fixtures/cluster-entry.yaml")}`, 1, 'cluster-entry.yaml:2:7 name: names the cluster "two-groups" but the command line says "other"'],
     ["--file with flags", () => `create cluster -n recsys -f ${path.join(__dirname, "fixtures/cluster-entry.yaml")} --cpus-in-head 2`, 1, "--file: cannot be combined with --cpus-in-head"],
     ["a namespace that is no team's", () => "create cluster x -n default", 2, "you may not use namespace default: it is not a team namespace, or you are not a member of its team."],
     ["a user in no team", () => "create cluster x -n recsys --context bob", 2, "you may not read the platform's facts"],

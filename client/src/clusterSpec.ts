@@ -148,7 +148,8 @@ export function planClusterFromOptions(o: ClusterOptions, facts: PlatformFacts, 
     for (const t of "problems" in translated ? translated.problems : []) issues.push(source.issue(t.path, t.message, { key: t.key }));
     if (issues.length > 0) throw fail();
     if (o.name !== undefined && translated.entry.name !== o.name) {
-      throw new InputError([`${source.issue(isRayCluster ? ["metadata", "name"] : ["name"], "").file}: the file names the cluster ${JSON.stringify(translated.entry.name)} but the command line says ${JSON.stringify(o.name)}; drop the name argument or make them equal.`]);
+      issues.push(source.issue(isRayCluster ? ["metadata", "name"] : ["name"], `names the cluster ${JSON.stringify(translated.entry.name)} but the command line says ${JSON.stringify(o.name)}; drop the name argument or make them equal.`));
+      throw fail();
     }
     const parsed = rayClusterSchema.safeParse(translated.entry, { reportInput: true });
     if (!parsed.success) {
