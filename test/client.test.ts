@@ -262,6 +262,12 @@ describe("bad input is refused with a clear message and creates nothing", () => 
       1,
       "rc.yaml:8:9 spec.headGroupSpec.template.spec.hostNetwork: is set by the platform",
     ],
+    [
+      "a RayCluster the CRD schema refuses",
+      () => `create cluster -n recsys -f ${fixture("rc-schema.yaml", fs.readFileSync(path.join(__dirname, "fixtures/raycluster.sample.yaml"), "utf8").replace("  - replicas: 1\n    minReplicas: 1\n    maxReplicas: 5", "  - replicas: two\n    minReplicas: 1\n    maxReplicas: 5"))}`,
+      1,
+      "rc-schema.yaml:27:15 spec.workerGroupSpecs[0].replicas: must be integer, says KubeRay 1.7.0's RayCluster CRD; fix the value.",
+    ],
     ["--file naming another cluster than the command line", () => `create cluster other -n recsys -f ${path.join(__dirname, "fixtures/cluster-entry.yaml")}`, 1, 'cluster-entry.yaml:2:7 name: names the cluster "two-groups" but the command line says "other"'],
     ["--file with flags", () => `create cluster -n recsys -f ${path.join(__dirname, "fixtures/cluster-entry.yaml")} --cpus-in-head 2`, 1, "--file: cannot be combined with --cpus-in-head"],
     ["a namespace that is no team's", () => "create cluster x -n default", 2, "you may not use namespace default: it is not a team namespace, or you are not a member of its team."],

@@ -5,14 +5,14 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
-import { version as CLIENT_VERSION } from "../package.json";
 import { type ClusterOptions, InputError } from "./clusterSpec";
 import { EXIT, exitCode } from "./errors";
 import { describe, describeData, serialize, table } from "./format";
+import { CLIENT_VERSION, HELP } from "./help";
 import { paths } from "./kube";
 import { Cluster, type ConnectOptions, type DryRun, RayPlatform } from "./sdk";
 
-export { CLIENT_VERSION };
+export { CLIENT_VERSION, HELP };
 
 export interface Io {
   readonly stdout: { write(s: string): unknown };
@@ -24,37 +24,6 @@ export interface Io {
   readonly pollMs?: number;
 }
 
-export const HELP = `rayctl ${CLIENT_VERSION}: Ray clusters on the ray-platform, from the command line
-
-Usage:
-  rayctl create cluster NAME -n NAMESPACE [options]   create a cluster (--file for YAML)
-  rayctl get cluster [NAME] (-n NAMESPACE | -A)        list clusters: NAME CREATED WORKERS ...
-  rayctl describe cluster NAME -n NAMESPACE            endpoints, head and worker groups
-  rayctl scale cluster NAME -n NAMESPACE --worker-group GROUP (--replicas N | --min-workers N --max-workers N)
-  rayctl delete cluster NAME -n NAMESPACE
-  rayctl wait cluster NAME -n NAMESPACE [--timeout 10m]
-  rayctl connect NAME -n NAMESPACE                     forward the cluster's ports, print the URLs
-
-Create options (a cluster is planned by the same rules as a team file's rayClusters entry):
-  --cpus-in-head N --memory-in-head Q       head resources (default: a whole head node)
-  --cpus-per-worker N --memory-per-worker Q worker resources (default: a whole node of the pool)
-  --gpus-per-worker N --worker-gpu-type T   GPUs per worker (type default: the smallest offered)
-  --workers N                               fixed number of workers (default 1; 0 for none)
-  --min-workers N --max-workers N           autoscaling bounds (min below max: autoscaler on)
-  --ray-version V                           a Ray version the platform has images for
-  --notebook --vscode-server --with-tutorials   JupyterLab :8081, OpenVSCode :3000, tutorials
-  -f, --file FILE                           a team file rayClusters entry or a ray.io/v1 RayCluster
-  --wait [--timeout 10m]                    wait until ready, progress on stderr
-  --dry-run[=client|server]                 print what would be created; server: admitted by the API server
-
-Common options:
-  -n, --namespace NS   -A, --all-namespaces   -o, --output table|json|yaml
-  --context NAME  --kubeconfig FILE  --platform-namespace NS (default kuberay-system)
-  -h, --help  --version
-
-Exit codes: 0 done, 1 invalid input, 2 refused (by the platform's rules or the cluster),
-3 timed out waiting, 4 cannot reach the cluster, 5 a bug in rayctl.
-`;
 
 const OPTIONS = {
   namespace: { type: "string", short: "n" },

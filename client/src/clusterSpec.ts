@@ -12,6 +12,7 @@ import { YamlSource } from "../../config/source";
 import { rayClusterSchema, type RayClusterValues } from "../../config/team";
 import { type PlatformFacts, poolPlans, type TeamFacts } from "../../render/platformFacts";
 import { type CustomObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
+import { rayClusterCrdProblems } from "./crdSchema";
 import { fromRayClusterObject } from "./fromRayCluster";
 
 /** The client's own label value on what it creates (the program's is "ray-platform"). */
@@ -143,6 +144,12 @@ export function planClusterFromOptions(o: ClusterOptions, facts: PlatformFacts, 
       throw new InputError([`${o.file.path}: must be a team file's rayClusters entry (a mapping with name, workerGroups, ...) or a ray.io/v1 RayCluster; see README "Use the CLI".`]);
     }
     const isRayCluster = typeof data.apiVersion === "string" || data.kind !== undefined;
+    if (isRayCluster && data.apiVersion === "ray.io/v1" && data.kind === "RayCluster") {
+      const schema = rayClusterCrdProblems(data, facts.kuberayVersion);
+      if (!schema) throw new InputError([`${o.file.path}: the platform runs KubeRay ${facts.kuberayVersion}, whose RayCluster schema this rayctl does not carry; install the rayctl of the platform's version.`]);
+      for (const p of schema) issues.push(source.issue(p.path, p.message));
+      if (issues.length > 0) throw fail();
+    }
     // A RayCluster is translated into the entry it means, with paths mapped back into its document.
     const translated = isRayCluster ? fromRayClusterObject(data, facts, o.namespace) : { entry: data, docPath: (p: readonly PathSegment[]) => [...p] };
     for (const t of "problems" in translated ? translated.problems : []) issues.push(source.issue(t.path, t.message, { key: t.key }));
