@@ -435,3 +435,15 @@ test("credentials from an exec plugin, as gke-gcloud-auth-plugin gives them, are
   // Two requests at once (the cluster and the team's facts), one run of the plugin.
   expect(fs.readFileSync(path.join(dir, "runs"), "utf8")).toBe("run\n");
 });
+
+test("on a terminal, --wait rewrites one live line instead of printing lines", async () => {
+  let stderr = "";
+  const code = await run(["create", "cluster", "live", "-n", "ray-playground", "--workers", "0", "--wait"], {
+    stdout: { write: () => true },
+    stderr: { write: (s: string) => (stderr += s), isTTY: true },
+    env: { KUBECONFIG: kubeconfig, HOME: os.tmpdir() },
+    pollMs: 5,
+  });
+  expect(code).toBe(0);
+  expect(stderr).toContain("\r\x1b[2Kray-playground/live is ready: head 10.16.0.12, 0 workers\n");
+});
