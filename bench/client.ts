@@ -42,7 +42,7 @@ function clusters(n: number): Record<string, any>[] {
   return Array.from({ length: n }, (_, i) => {
     const team = cfg.teams[i % cfg.teams.length];
     const { plan } = planClusterFromOptions({ name: `bench-${i}`, namespace: team.name, gpusPerWorker: i % 2, maxWorkers: 2, minWorkers: 0 }, facts, teamFacts(team));
-    return renderClusterObjects(plan, {}).rayCluster as unknown as Record<string, any>;
+    return renderClusterObjects(plan, {}, "bench").rayCluster as unknown as Record<string, any>;
   });
 }
 

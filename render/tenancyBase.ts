@@ -19,9 +19,10 @@ export function rayUserRole(): k8s.rbac.v1.ClusterRole {
       { apiGroups: [""], resources: ["pods", "services", "endpoints", "events", "resourcequotas", "limitranges", "serviceaccounts"], verbs: READ },
       // Restart a wedged head or worker: KubeRay recreates the pod. No more than exec already allows.
       { apiGroups: [""], resources: ["pods"], verbs: ["delete"] },
-      // rayctl creates a cluster's notebook/editor Service (ClusterIP only: admission); the
-      // RayCluster owns it, so Kubernetes deletes it with the cluster.
-      { apiGroups: [""], resources: ["services"], verbs: ["create"] },
+      // rayctl creates a cluster's notebook/editor Service (ClusterIP only: admission) and its
+      // token Secret (create only: members still read no Secret, and a RayCluster may read only
+      // its own token); the RayCluster owns both, so Kubernetes deletes them with it.
+      { apiGroups: [""], resources: ["services", "secrets"], verbs: ["create"] },
       { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
       { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["get", "create"] },
       { apiGroups: [""], resources: ["configmaps", "persistentvolumeclaims"], verbs: ALL },

@@ -80,6 +80,11 @@ describe("the seed's command lines", () => {
     expect(Object.keys(cm.data).sort()).toEqual(fs.readdirSync(path.join(PROJECT_DIR, "tutorials")).filter((f) => f.endsWith(".ipynb")).sort());
     expect(cm.metadata.ownerReferences).toEqual([{ apiVersion: "ray.io/v1", kind: "RayCluster", name: "my-experiment", uid: rc.metadata.uid }]);
     expect(fake.get("v1", "Service", "ray-playground", "my-experiment-tools")!.spec.ports.map((p: Obj) => p.port)).toEqual([8081, 3000]);
+    // The token the cluster's authOptions name: letters and digits (VS Code's connection token allows no more), owned by the cluster.
+    expect(rc.spec.authOptions).toEqual({ mode: "token", secretName: "my-experiment-token" });
+    const secret = fake.get("v1", "Secret", "ray-playground", "my-experiment-token")!;
+    expect(Buffer.from(secret.data.auth_token, "base64").toString()).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(secret.metadata.ownerReferences[0].uid).toBe(rc.metadata.uid);
     // The seed's description follows.
     expect(r.stdout).toContain("Ray client:       ray://my-experiment-head-svc.ray-playground.svc.cluster.local:10001");
   });
@@ -137,13 +142,14 @@ describe("the seed's command lines", () => {
     expect(r.stderr).toMatch(/ray-playground\/my-experiment already exists \(created .* with rayctl\); pick another name or delete it first/);
   });
 
-  test("delete removes the cluster, and Kubernetes its tutorials ConfigMap and tools Service", async () => {
+  test("delete removes the cluster, and Kubernetes its token, tutorials ConfigMap and tools Service", async () => {
     const r = await rayctl("delete cluster my-experiment -n ray-playground");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe("Deleted cluster my-experiment in namespace ray-playground\n");
     expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")).toBeUndefined();
     expect(fake.get("v1", "ConfigMap", "ray-playground", "my-experiment-tutorials")).toBeUndefined();
     expect(fake.get("v1", "Service", "ray-playground", "my-experiment-tools")).toBeUndefined();
+    expect(fake.get("v1", "Secret", "ray-playground", "my-experiment-token")).toBeUndefined();
   });
 });
 
@@ -201,15 +207,20 @@ describe("output and dry runs", () => {
     const r = await rayctl("create cluster preview -n ray-playground --with-tutorials --dry-run -o yaml");
     expect(r.code).toBe(0);
     const list = loadYaml(r.stdout) as Obj;
-    expect(list.items.map((o: Obj) => `${o.kind}/${o.metadata.name}`)).toEqual(["RayCluster/preview", "ConfigMap/preview-tutorials", "Service/preview-tools"]);
+    expect(list.items.map((o: Obj) => `${o.kind}/${o.metadata.name}`)).toEqual(["RayCluster/preview", "Secret/preview-token", "ConfigMap/preview-tutorials", "Service/preview-tools"]);
+    // A client-side dry run prints no real token.
+    expect(list.items[1].stringData).toEqual({ auth_token: "generated-when-the-cluster-is-created" });
     expect(fake.calls.slice(calls).filter((c) => c.verb !== "get")).toEqual([]);
   });
 
   test("--dry-run=server has the API server check it (schema included) and stores nothing", async () => {
     const r = await rayctl("create cluster preview -n ray-playground --dry-run=server -o json");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).metadata.uid).toBeDefined();
+    const items = JSON.parse(r.stdout).items;
+    expect(items.map((o: Obj) => `${o.kind}/${o.metadata.name}`)).toEqual(["RayCluster/preview", "Secret/preview-token"]);
+    expect(items[0].metadata.uid).toBeDefined();
     expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "preview")).toBeUndefined();
+    expect(fake.get("v1", "Secret", "ray-playground", "preview-token")).toBeUndefined();
   });
 });
 
@@ -344,6 +355,7 @@ describe("RBAC: the program's Roles allow every API call each command makes", ()
         "get rayclusters ray-playground/rbac",
         "list resourcequotas ray-playground/*",
         "create rayclusters ray-playground/*",
+        "create secrets ray-playground/*",
         "create configmaps ray-playground/*",
         "create services ray-playground/*",
       ],

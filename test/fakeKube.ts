@@ -51,6 +51,7 @@ const TYPES: ResourceType[] = [
   { group: "", version: "v1", resource: "namespaces", kind: "Namespace", namespaced: false },
   { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true },
   { group: "", version: "v1", resource: "services", kind: "Service", namespaced: true },
+  { group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true },
   { group: "", version: "v1", resource: "pods", kind: "Pod", namespaced: true, status: true },
   { group: "", version: "v1", resource: "events", kind: "Event", namespaced: true },
   { group: "", version: "v1", resource: "resourcequotas", kind: "ResourceQuota", namespaced: true, status: true },
@@ -332,6 +333,11 @@ export class FakeKube {
     const meta = { ...obj.metadata, namespace: r.ns, uid: randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z"), generation: 1 };
     // A new object has no status: the controller writes it through the subresource.
     const fresh: Obj = { ...obj, metadata: meta };
+    // Secrets: the API server stores stringData as base64 data and never returns stringData.
+    if (r.type.kind === "Secret" && fresh.stringData) {
+      fresh.data = { ...fresh.data, ...Object.fromEntries(Object.entries(fresh.stringData as Record<string, string>).map(([k, v]) => [k, Buffer.from(v).toString("base64")])) };
+      delete fresh.stringData;
+    }
     if (r.type.status) delete fresh.status;
     if (dryRun) return { ...fresh, apiVersion: apiVersionOf(r.type), kind: r.type.kind };
     const stored = this.write(r.type, fresh, "ADDED");

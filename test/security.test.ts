@@ -75,6 +75,11 @@ describe("contributors", () => {
     }
   });
 
+  test("contributor creates a cluster's token Secret (rayctl) but reads, changes or deletes no Secret", () => {
+    expect(may(resources, CONTRIBUTOR, "create", "secrets", "recsys")).toBe(true);
+    for (const verb of ["get", "list", "watch", "update", "patch", "delete"]) expect(may(resources, CONTRIBUTOR, verb, "secrets", "recsys"), verb).toBe(false);
+  });
+
   test("contributor cannot read Secrets or run pods of their own", () => {
     for (const verb of ["get", "list", "watch"]) expect(may(resources, CONTRIBUTOR, verb, "secrets", "recsys")).toBe(false);
     for (const r of ["pods", "apps/deployments", "batch/jobs"]) expect(may(resources, CONTRIBUTOR, "create", r, "recsys"), r).toBe(false);

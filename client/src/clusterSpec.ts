@@ -5,12 +5,14 @@
  * (render/rayCluster.ts) as an entry in teams/<team>.yaml. Only the facts differ in origin:
  * published by the program in the cluster instead of read from the stack.
  */
+import { randomBytes } from "node:crypto";
 import { type ConfigIssue, formatIssue, formatPath, type PathSegment } from "../../config/errors";
 import { planRayCluster, type RayClusterPlan } from "../../config/rayClusters";
 import { zodIssues } from "../../config/schema";
 import { YamlSource } from "../../config/source";
 import { rayClusterSchema, type RayClusterValues } from "../../config/team";
 import { type PlatformFacts, poolPlans, type TeamFacts } from "../../render/platformFacts";
+import { clusterTokenSecret, TOKEN_SHAPE } from "../../render/clusterAccess";
 import { type CustomObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
 import { rayClusterCrdProblems } from "./crdSchema";
 import { fromRayClusterObject } from "./fromRayCluster";
@@ -184,15 +186,32 @@ function flagName(k: keyof ClusterOptions): string {
   return `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`.replace("--worker-replicas", "--workers");
 }
 
-/** What the client creates for a plan, the RayCluster last: its labels say the client made it. */
+/**
+ * What the client creates for a plan: what components/rayCluster.ts creates for a team file's
+ * cluster, from the same render functions, but the shared namespace's own-pods NetworkPolicy
+ * (members may not write NetworkPolicies: a rayctl cluster in the playground keeps the
+ * namespace-wide allow, and its token guards it). Labels say the client made them.
+ */
 export interface ClusterObjects {
   readonly rayCluster: CustomObject;
+  /** The cluster's token (Ray, JupyterLab, VS Code), which its authOptions name. */
+  readonly token: Record<string, any>;
   /** Owned by the RayCluster once it exists (Kubernetes deletes them with it). */
   readonly tutorials?: Record<string, any>;
   readonly tools?: Record<string, any>;
 }
 
-export function renderClusterObjects(plan: RayClusterPlan, notebooks: Readonly<Record<string, string>> | undefined): ClusterObjects {
+/** A token of TOKEN_SHAPE (letters and digits, which Ray, Jupyter and VS Code all accept), from the OS's CSPRNG. */
+export function newClusterToken(): string {
+  const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  let out = "";
+  // Rejection sampling: no modulo bias.
+  while (out.length < TOKEN_SHAPE.length) for (const b of randomBytes(64)) if (b < 248 && out.length < TOKEN_SHAPE.length) out += letters[b % 62];
+  return out;
+}
+
+/** `token`: the cluster's token; a placeholder for a client-side dry run, which must not print a real one. */
+export function renderClusterObjects(plan: RayClusterPlan, notebooks: Readonly<Record<string, string>> | undefined, token: string): ClusterObjects {
   const rc = renderRayCluster(plan);
   const annotations = { ...(rc.metadata.annotations as Record<string, string>) };
   // Pulumi's own annotation: nothing of the client's is applied by Pulumi.
@@ -205,6 +224,7 @@ export function renderClusterObjects(plan: RayClusterPlan, notebooks: Readonly<R
     o && { apiVersion, kind, ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY_LABEL]: CLIENT_MANAGER } } };
   return {
     rayCluster,
+    token: relabel(clusterTokenSecret(plan, token) as Record<string, any>, "v1", "Secret")!,
     tutorials: plan.tutorials ? relabel(tutorialsConfigMap(plan, notebooks ?? {}) as Record<string, any>, "v1", "ConfigMap") : undefined,
     tools: relabel(toolsService(plan) as Record<string, any> | undefined, "v1", "Service"),
   };

@@ -12,7 +12,7 @@ import { ACCELERATOR_LABEL } from "../../config/nodePools";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
 import { MANAGED_BY, RAY_PORTS } from "../../render/tenancy";
 import { TOOL_PORTS } from "../../render/rayCluster";
-import { type ClusterObjects, type ClusterOptions, MANAGED_BY_LABEL, planClusterFromOptions, type PlannedCluster, renderClusterObjects } from "./clusterSpec";
+import { type ClusterObjects, type ClusterOptions, MANAGED_BY_LABEL, newClusterToken, planClusterFromOptions, type PlannedCluster, renderClusterObjects } from "./clusterSpec";
 import { explainKubeError, KubeError, RefusedError } from "./errors";
 import { KubeApi, loadKubeconfig, paths } from "./kube";
 import { checkQuota } from "./quota";
@@ -122,7 +122,7 @@ export class RayPlatform {
   }
 
   /** Check and render a cluster without touching the cluster's objects (facts and tutorials are read). */
-  async plan(options: ClusterOptions): Promise<PlannedCluster & { objects: ClusterObjects; team: TeamFacts; facts: PlatformFacts }> {
+  async plan(options: ClusterOptions, dryRun?: "client" | "server"): Promise<PlannedCluster & { objects: ClusterObjects; team: TeamFacts; facts: PlatformFacts }> {
     const [facts, team] = await Promise.all([this.facts(), this.teamFacts(options.namespace)]);
     const planned = planClusterFromOptions(options, facts, team);
     let notebooks: Record<string, string> | undefined;
@@ -130,7 +130,8 @@ export class RayPlatform {
       const cm = await this.api.get<{ data?: Record<string, string> }>(paths.configMap(this.platformNamespace, FACTS.tutorialsConfigMap));
       notebooks = cm.data ?? {};
     }
-    return { ...planned, objects: renderClusterObjects(planned.plan, notebooks), team, facts };
+    const token = dryRun === "client" ? "generated-when-the-cluster-is-created" : newClusterToken();
+    return { ...planned, objects: renderClusterObjects(planned.plan, notebooks, token), team, facts };
   }
 
   /** Create a cluster; refuses taken names, clusters a team file declares, and what the quota cannot hold. */
@@ -138,8 +139,8 @@ export class RayPlatform {
   async createCluster(options: CreateOptions & { dryRun?: undefined }): Promise<Cluster>;
   async createCluster(options: CreateOptions): Promise<Cluster | DryRun>;
   async createCluster(options: CreateOptions): Promise<Cluster | DryRun> {
-    const { plan, objects, team, facts } = await this.plan(options);
-    const list = [objects.rayCluster, objects.tutorials, objects.tools].filter((o): o is Record<string, any> => !!o);
+    const { plan, objects, team, facts } = await this.plan(options, options.dryRun);
+    const list = [objects.rayCluster, objects.token, objects.tutorials, objects.tools].filter((o): o is Record<string, any> => !!o);
     if (options.dryRun === "client") return { dryRun: "client", objects: list };
     const ns = plan.namespace;
     if (team.rayClusters.includes(plan.name)) {
@@ -172,6 +173,7 @@ export class RayPlatform {
     const owner = { apiVersion: "ray.io/v1", kind: "RayCluster", name: plan.name, uid: created.metadata?.uid ?? "dry-run" };
     const owned = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } });
     const extra: Record<string, any>[] = [];
+    extra.push(await post(paths.secrets(ns), owned(objects.token), `create the token Secret ${ns}/${objects.token.metadata.name}`));
     if (objects.tutorials) extra.push(await post(paths.configMaps(ns), owned(objects.tutorials), `create ConfigMap ${ns}/${objects.tutorials.metadata.name}`));
     if (objects.tools) extra.push(await post(paths.services(ns), owned(objects.tools), `create Service ${ns}/${objects.tools.metadata.name}`));
     if (options.dryRun === "server") return { dryRun: "server", objects: [created, ...extra] };
