@@ -3,6 +3,7 @@
  * can ask "may this member do that" and "may this pod reach that port" of the real objects.
  */
 import { type RegisteredResource, ofType } from "./mocks";
+import { rulesAllow } from "./fakeKube";
 
 type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
 
@@ -59,6 +60,6 @@ export function may(resources: readonly RegisteredResource[], who: Subject, verb
     .map((r) => r.inputs)
     .filter((b) => b.metadata.namespace === namespace && b.subjects.some((s: any) => s.kind === who.kind && s.name === who.name));
   return bindings.some((b) =>
-    (roles.get(b.roleRef.name)?.rules ?? []).some((rule: any) => rule.apiGroups.includes(group) && rule.resources.includes(res) && (rule.verbs.includes(verb) || rule.verbs.includes("*"))),
+    rulesAllow(roles.get(b.roleRef.name)?.rules ?? [], { verb, apiGroup: group, resource: res }),
   );
 }
