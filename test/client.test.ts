@@ -155,11 +155,13 @@ describe("the seed's command lines", () => {
 
 describe("quota", () => {
   test("create is refused with what is left, what it needs and what to change", async () => {
-    quotaUsed("recsys", "gpu-t4", { "requests.nvidia.com/gpu": "6" });
+    // The ResourceQuota is the ceiling (Kueue's nominal quota plus what the team may borrow); leave 2 free.
+    const hard = Number(fake.get("v1", "ResourceQuota", "recsys", "gpu-t4")!.spec.hard["requests.nvidia.com/gpu"]);
+    quotaUsed("recsys", "gpu-t4", { "requests.nvidia.com/gpu": String(hard - 2) });
     const r = await rayctl("create cluster big -n recsys --gpus-per-worker 1 --min-workers 0 --max-workers 4");
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "rayctl: recsys has 2 of 8 t4 GPUs free; this cluster needs 4 t4 GPUs at its maximum; lower --max-workers (or --workers, --gpus-per-worker, --cpus-per-worker, --memory-per-worker) or raise quota.gpus.t4 in recsys.yaml.\n",
+      `rayctl: recsys has 2 of ${hard} t4 GPUs free; this cluster needs 4 t4 GPUs at its maximum; lower --max-workers (or --workers, --gpus-per-worker, --cpus-per-worker, --memory-per-worker) or raise quota.gpus.t4 in recsys.yaml.\n`,
     );
     expect(fake.get("ray.io/v1", "RayCluster", "recsys", "big")).toBeUndefined();
     const fits = await rayctl("create cluster big -n recsys --gpus-per-worker 1 --min-workers 0 --max-workers 2 -o json");
