@@ -30,6 +30,15 @@ export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
  * enableInTreeAutoscaling otherwise).
  */
 export const ELASTIC_JOB_ANNOTATION = "kueue.x-k8s.io/elastic-job";
+/**
+ * Scheduling gate every pod template of an elastic RayCluster must carry. Kueue's mutating
+ * webhook adds it on CREATE only (v0.19.2 pkg/controller/jobs/raycluster/raycluster_webhook.go:81,
+ * 99-107) while its validating webhook demands it on CREATE and UPDATE (:113, 182-214); the
+ * worker list is atomic under server-side apply, so every update from the program would drop
+ * the gate and be refused unless the program renders it itself. Kueue removes it from pods
+ * as it admits them (apis/kueue/v1beta2/constants.go:27).
+ */
+export const ELASTIC_JOB_GATE = "kueue.x-k8s.io/elastic-job";
 
 export const kueueSchema = strictObject({
   /** Kueue chart version; its CRDs must be pinned under data/kueue/<version>/crds. */

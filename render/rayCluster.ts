@@ -3,7 +3,7 @@
  * its notebook and editor reachable inside the namespace and the tutorials ConfigMap.
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
-import { ELASTIC_JOB_ANNOTATION, LOCAL_QUEUE, QUEUE_LABEL } from "../config/kueue";
+import { ELASTIC_JOB_ANNOTATION, ELASTIC_JOB_GATE, LOCAL_QUEUE, QUEUE_LABEL } from "../config/kueue";
 import { type NodePoolPlan } from "../config/nodePools";
 import { formatCpu, formatMemory } from "../config/quantity";
 import { type GroupPlan, type RayClusterPlan, SIDECARS } from "../config/rayClusters";
@@ -145,6 +145,7 @@ function headTemplate(c: RayClusterPlan): k8s.core.v1.PodTemplateSpec {
       serviceAccountName: c.serviceAccountName,
       nodeSelector: c.head.pool ? { ...c.head.pool.selector } : undefined,
       tolerations: tolerations(c.head.pool),
+      schedulingGates: schedulingGates(c),
       initContainers: c.tutorials
         ? [
             {
@@ -164,6 +165,11 @@ function headTemplate(c: RayClusterPlan): k8s.core.v1.PodTemplateSpec {
   };
 }
 
+/** An autoscaled (elastic) cluster's pods wait for Kueue's admission of their slice (config/kueue.ts ELASTIC_JOB_GATE). */
+function schedulingGates(c: RayClusterPlan): k8s.core.v1.PodSchedulingGate[] | undefined {
+  return c.autoscaling ? [{ name: ELASTIC_JOB_GATE }] : undefined;
+}
+
 function workerTemplate(c: RayClusterPlan, g: GroupPlan): k8s.core.v1.PodTemplateSpec {
   const volumes: Volume[] = [shmVolume(g.memoryBytes)];
   if (c.bucket) volumes.push(bucketVolume(c.bucket));
@@ -174,6 +180,7 @@ function workerTemplate(c: RayClusterPlan, g: GroupPlan): k8s.core.v1.PodTemplat
       nodeSelector: g.pool ? { ...g.pool.selector } : undefined,
       tolerations: tolerations(g.pool),
       priorityClassName: g.gpu ? gpuPriorityClass(g.gpu.gkeType) : undefined,
+      schedulingGates: schedulingGates(c),
       containers: [
         {
           name: "ray-worker",

@@ -248,6 +248,21 @@ describe("RayClusters", () => {
     expect(elastic).toBe(2);
   });
 
+  test("every pod template of an autoscaled RayCluster carries Kueue's elastic-job gate, so updates pass Kueue's webhook", () => {
+    // Kueue adds the gate on CREATE only but demands it on UPDATE (raycluster_webhook.go:81, 113, 182-214);
+    // the worker list is atomic, so an update from the program must bring the gate itself.
+    const rcs = ofType(resources, T.rayCluster).map((r) => r.inputs);
+    const templates = (rc: (typeof rcs)[number]) => [rc.spec.headGroupSpec.template, ...rc.spec.workerGroupSpecs.map((g: { template: unknown }) => g.template)];
+    let gated = 0;
+    for (const rc of rcs) {
+      for (const t of templates(rc)) {
+        expect(t.spec.schedulingGates, rc.metadata.name).toEqual(rc.spec.enableInTreeAutoscaling ? [{ name: "kueue.x-k8s.io/elastic-job" }] : undefined);
+        if (t.spec.schedulingGates) gated++;
+      }
+    }
+    expect(gated).toBeGreaterThanOrEqual(4);
+  });
+
   test("wait for Kueue's webhooks", () => {
     const deps = one(resources, T.rayCluster, "recsys-two-tower-raycluster").options.dependsOn as string[];
     // dependsOn of the component applies to its children: look at the component.
