@@ -2,7 +2,8 @@
  * `npm run plan`: the offline plan of a stack. Evaluates the program under Pulumi's mock
  * engine (no CLI, credentials or network) and prints what `pulumi up` would create.
  *
- * Exit codes: 0 plan ok, 1 invalid configuration (file:line errors), 2 usage.
+ * Exit codes: 0 plan ok, 1 invalid configuration (file:line errors) or policy violation,
+ * 2 usage, 3 the program failed, 4 the --diff base revision does not evaluate.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,20 +17,26 @@ import { writeManifests } from "./manifests";
 import { platformView } from "./model";
 import { checkPolicies } from "./policies";
 import { markdownReport } from "./report";
-import { planAtRevision, resolveRevision } from "./revision";
+import { BaseRevisionFailed, planAtRevision, resolveRevision } from "./revision";
 import { diffText, summary } from "./summary";
 
-const USAGE = `usage: npm run plan -- [--stack NAME] [--json FILE] [--out DIR] [--diff REF [--report FILE]] [--quiet]
+const USAGE = `usage: npm run plan -- [--stack NAME] [--json FILE] [--out DIR] [--diff REF [--report FILE] [--full]] [--quiet]
 
   --stack NAME    stack to plan (Pulumi.NAME.yaml); default dev
   --json FILE     write every registered resource as JSON ({ type, name, parent, inputs, ... })
   --out DIR       write the Kubernetes objects as YAML manifests, one file per namespace
-  --diff REF      compare with the plan at git revision REF (e.g. origin/main): added,
-                  removed and changed resources, dangerous changes first
+  --diff REF      print only the changes against the plan at git revision REF (e.g.
+                  origin/main): dangerous changes first, then every changed field old -> new
   --report FILE   with --diff: write the comparison as Markdown (for a pull request comment)
-  --quiet         print nothing but errors
+  --full          with --diff: print the whole plan after the changes
+  --quiet         only what was asked for, and errors: no progress or notes on stderr, and
+                  with --json or --out no plan on stdout
+  --help          this text
 
-exit codes: 0 ok, 1 invalid configuration or policy violation, 2 usage
+The plan (or, with --diff, the changes) goes to stdout; progress and notes go to stderr.
+
+exit codes: 0 ok, 1 invalid configuration or policy violation, 2 usage, 3 the program
+failed, 4 the --diff base revision does not evaluate (its configuration is invalid)
 `;
 
 export interface PlanArgs {
@@ -38,7 +45,9 @@ export interface PlanArgs {
   out?: string;
   diff?: string;
   report?: string;
+  full: boolean;
   quiet: boolean;
+  help: boolean;
   projectDir: string;
 }
 
@@ -51,6 +60,7 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
       out: { type: "string" },
       diff: { type: "string" },
       report: { type: "string" },
+      full: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       "project-dir": { type: "string" },
       help: { type: "boolean", default: false },
@@ -58,15 +68,16 @@ export function parsePlanArgs(argv: string[]): PlanArgs {
     strict: true,
     allowPositionals: false,
   });
-  if (values.help) throw new UsageError("");
-  if (values.report && !values.diff) throw new UsageError("--report needs --diff REF: the report describes a comparison.");
+  if ((values.report || values.full) && !values.diff) throw new UsageError("--report needs --diff REF: the report describes a comparison.");
   return {
     stack: values.stack!,
     json: values.json,
     out: values.out,
     diff: values.diff,
     report: values.report,
+    full: values.full!,
     quiet: values.quiet!,
+    help: values.help!,
     projectDir: path.resolve(values["project-dir"] ?? path.join(__dirname, "..")),
   };
 }
@@ -95,9 +106,17 @@ function progress(args: PlanArgs, started: number, message: string): void {
 }
 
 async function run(args: PlanArgs): Promise<number> {
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const started = Date.now();
   // Checked before the slow part: a typo in the revision should not cost a whole plan.
   const baseCommit = args.diff ? resolveRevision(args.diff, args.projectDir) : undefined;
+  // The base revision is planned in a child process while this one evaluates the head.
+  const basePlan = baseCommit ? planAtRevision(baseCommit, args.projectDir, args.stack) : undefined;
+  basePlan?.catch(() => undefined); // handled below; not an unhandled rejection meanwhile
+  if (baseCommit) progress(args, started, `planning ${args.diff} (${baseCommit.slice(0, 12)}) in parallel to compare`);
   progress(args, started, `evaluating stack ${args.stack} under the mock engine`);
   let ev: Evaluation;
   try {
@@ -112,27 +131,34 @@ async function run(args: PlanArgs): Promise<number> {
   if (args.json) fs.writeFileSync(args.json, planJson(ev));
   if (args.out) progress(args, started, `wrote ${writeManifests(ev.resources, args.out).length} manifest files to ${args.out}`);
   const head = platformView(ev.resources);
-  if (!args.quiet) {
-    const notes = (ev.outputs.notes as string[] | undefined) ?? [];
-    process.stdout.write(summary(head, { stack: args.stack, mode: String(ev.outputs.mode), notes }));
-  }
-  if (args.diff && baseCommit) {
-    progress(args, started, `planning ${args.diff} (${baseCommit.slice(0, 12)}) to compare`);
-    const base = planAtRevision(baseCommit, args.projectDir, args.stack);
+  const notes = (ev.outputs.notes as string[] | undefined) ?? [];
+  const plan = () => summary(head, { stack: args.stack, mode: String(ev.outputs.mode) });
+  if (basePlan && args.diff) {
+    let base: Awaited<typeof basePlan>;
+    try {
+      base = await basePlan;
+    } catch (err) {
+      if (!(err instanceof BaseRevisionFailed)) throw err;
+      process.stderr.write(`--diff ${args.diff}: ${err.message}\n`);
+      return 4;
+    }
+    progress(args, started, `${args.diff} planned`);
     // The JSON round trip gives both plans the same shape (no undefined fields) before comparing.
     const d = diffPlans(base.resources, JSON.parse(planJson(ev)).resources);
-    if (!args.quiet) process.stdout.write(`\n${diffText(d, args.diff, base.note)}`);
+    process.stdout.write(diffText(d, args.diff, base.note));
     if (args.report) fs.writeFileSync(args.report, markdownReport(d, platformView(base.resources), head, { stack: args.stack, baseRef: args.diff, note: base.note, maxCostIncrease: maxCostIncrease(args) }));
     const adoption = adoptionNotes(base.resources, ev.resources);
-    if (!args.quiet && adoption.length > 0) process.stdout.write(`\nretained objects:\n${adoption.map((n) => `  ${n}`).join("\n")}\n`);
+    if (adoption.length > 0) process.stdout.write(`\nretained objects:\n${adoption.map((n) => `  ${n}`).join("\n")}\n`);
     if (args.report && adoption.length > 0) fs.appendFileSync(args.report, `\n### Retained objects\n\n${adoption.map((n) => `- ${n}`).join("\n")}\n`);
-  }
+    if (args.full) process.stdout.write(`\n${plan()}`);
+  } else if (!(args.quiet && (args.json || args.out))) process.stdout.write(plan());
+  if (!args.quiet && notes.length > 0) process.stderr.write(`Notes\n${notes.map((n) => `  ${n}\n`).join("")}`);
   const violations = checkPolicies(ev.resources);
   if (violations.length > 0) {
     process.stderr.write(`policy violations (${violations.length}):\n${violations.map((v) => `  ${v}`).join("\n")}\n`);
     return 1;
   }
-  process.stderr.write(`planned ${ev.resources.length} resources in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  if (!args.quiet) process.stderr.write(`planned ${ev.resources.length} resources in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
   return 0;
 }
 
@@ -142,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const badArgs = String((err as { code?: string }).code).startsWith("ERR_PARSE_ARGS");
     if (!(err instanceof UsageError) && !badArgs) throw err;
-    process.stderr.write(`${(err as Error).message ? `${(err as Error).message}\n\n` : ""}${USAGE}`);
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
 }

@@ -1,18 +1,34 @@
 /**
  * What changes between two plans (e.g. a pull request's base and head): resources added,
- * removed and changed with the fields that changed, and the changes that lose data or nodes.
+ * removed and changed with every changed field's old and new value, the team each change
+ * belongs to, and the changes that lose data, nodes or access.
  */
 import diff from "microdiff";
+import { BUCKET_TEAM_LABEL, TEAM_LABEL } from "../render/tenancy";
 import { type RegisteredResource } from "./engine";
 import { poolLabel, TYPES } from "./model";
+
+/** One changed input field; `before`/`after` undefined when the field is added/removed. */
+export interface FieldChange {
+  /** Dotted path; list items that have a name are shown by it (`workerGroupSpecs[t4]`). */
+  readonly path: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
 
 export interface ResourceChange {
   readonly type: string;
   readonly name: string;
   readonly urn: string;
+  /** As a reviewer names it, e.g. `RoleBinding recsys/ray-users` (describeResource). */
+  readonly label: string;
   readonly kind: "add" | "remove" | "change";
-  /** Changed input fields, as dotted paths (changes only). */
-  readonly fields: readonly string[];
+  /** Changed input fields (changes only), in path order. */
+  readonly fields: readonly FieldChange[];
+  /** The team the resource belongs to, when it is one team's. */
+  readonly team?: string;
+  /** Removed but kept in the cluster or GCP (`retainOnDelete`): Pulumi stops managing it. */
+  readonly retained: boolean;
 }
 
 /** How a change is marked in text and Markdown. */
@@ -23,16 +39,24 @@ export interface Danger {
   readonly what: string;
 }
 
+/** A team whose file is gone: what stays (retained) and what is really deleted. */
+export interface TeamRemoval {
+  readonly team: string;
+  readonly retained: readonly ResourceChange[];
+  readonly deleted: readonly ResourceChange[];
+}
+
 export interface PlanDiff {
   readonly changes: readonly ResourceChange[];
   readonly dangers: readonly Danger[];
+  readonly removedTeams: readonly TeamRemoval[];
 }
 
 /** Deleting these loses data, nodes, or every RayCluster: what it is, and what the deletion does. */
 const DATA_TYPES: Record<string, { what: string; consequence: string }> = {
-  [TYPES.namespace]: { what: "namespace", consequence: "retained in the cluster but no longer managed; its quota, RBAC and network policies go" },
-  [TYPES.bucket]: { what: "bucket", consequence: "retained in GCP but no longer managed" },
-  [TYPES.crd]: { what: "CRD", consequence: "retained; deleting it by hand deletes every RayCluster" },
+  [TYPES.namespace]: { what: "namespace", consequence: "everything in it goes" },
+  [TYPES.bucket]: { what: "bucket", consequence: "its objects go" },
+  [TYPES.crd]: { what: "CRD", consequence: "every RayCluster goes" },
   [TYPES.cluster]: { what: "GKE cluster", consequence: "everything on it goes" },
   [TYPES.nodePool]: { what: "node pool", consequence: "its nodes are drained and deleted" },
 };
@@ -40,38 +64,152 @@ const DATA_TYPES: Record<string, { what: string; consequence: string }> = {
 /** Cluster fields whose change recreates the cluster. */
 const CLUSTER_REPLACING = ["name", "location", "network", "subnetwork", "ipAllocationPolicy", "privateClusterConfig.masterIpv4CidrBlock"];
 
-const pathOf = (p: (string | number)[]) => p.map((s) => (typeof s === "number" ? `[${s}]` : s)).join(".").replace(/\.\[/g, "[");
+type Path = readonly (string | number)[];
+
+/** A path for people: list items with a name are shown by it, so a reordered list reads right. */
+function showPath(path: Path, before: unknown, after: unknown): string {
+  let out = "";
+  let [b, a] = [before, after];
+  for (const seg of path) {
+    if (typeof seg === "number") {
+      const item = ((a as unknown[] | undefined)?.[seg] ?? (b as unknown[] | undefined)?.[seg]) as Record<string, unknown> | undefined;
+      const name = item && typeof item === "object" ? (item.groupName ?? item.name) : undefined;
+      out += typeof name === "string" ? `[${name}]` : `[${seg}]`;
+    } else out += out === "" ? seg : `.${seg}`;
+    [b, a] = [(b as Record<string | number, unknown> | undefined)?.[seg], (a as Record<string | number, unknown> | undefined)?.[seg]];
+  }
+  return out;
+}
+
+/** Field changes of one resource, compared by value (key order never matters). */
+export function fieldChanges(before: Record<string, unknown>, after: Record<string, unknown>): FieldChange[] {
+  return diff(before, after)
+    .map((d) => ({
+      path: showPath(d.path, before, after),
+      before: d.type === "CREATE" ? undefined : d.oldValue,
+      after: d.type === "REMOVE" ? undefined : d.value,
+    }))
+    .sort((x, y) => x.path.localeCompare(y.path));
+}
+
+/** The team a resource belongs to: its team label, namespace, bucket label, or its name under a Team component. */
+function teamOf(r: RegisteredResource, teams: ReadonlySet<string>): string | undefined {
+  const meta = r.inputs.metadata;
+  const candidates = [meta?.labels?.[TEAM_LABEL], meta?.namespace, r.inputs.labels?.[BUCKET_TEAM_LABEL]];
+  const found = candidates.find((c) => typeof c === "string" && teams.has(c));
+  if (found) return found;
+  if (r.type === TYPES.namespace && teams.has(meta?.name)) return meta.name;
+  if (!r.urn.split("::")[2]?.split("$").includes("ray-platform:tenancy:Team")) return undefined;
+  // Team children are named `<team>-<role>`; the longest matching team name wins (names may contain "-").
+  return [...teams].filter((t) => r.name === t || r.name.startsWith(`${t}-`)).sort((a, b) => b.length - a.length)[0];
+}
+
+/** The program's own components group resources; they are no change of their own. */
+const isComponent = (r: RegisteredResource) => r.type.startsWith("ray-platform:");
+
+const teamNames = (rs: readonly RegisteredResource[]) =>
+  rs.filter((r) => r.type === TYPES.namespace && r.inputs.metadata?.labels?.[TEAM_LABEL]).map((r) => r.inputs.metadata.name as string);
+
+/** A resource as a reviewer names it: `kind name`, e.g. `RoleBinding tech-research/ray-users`. */
+export function describeResource(r: { type: string; name: string }, inputs?: Record<string, any>): string {
+  const kind = r.type.split(":").pop()!;
+  const meta = inputs?.metadata;
+  if (meta?.name) return `${kind} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name}`;
+  if (r.type === TYPES.nodePool && inputs) return `${kind} ${poolLabel(inputs)}`;
+  return `${kind} ${inputs?.name ?? r.name}`;
+}
 
 export function diffPlans(base: readonly RegisteredResource[], head: readonly RegisteredResource[]): PlanDiff {
   const before = new Map(base.map((r) => [r.urn, r]));
   const after = new Map(head.map((r) => [r.urn, r]));
+  const teams = new Set([...teamNames(base), ...teamNames(head)]);
+  const headTeams = new Set(teamNames(head));
   const changes: ResourceChange[] = [];
   const dangers: Danger[] = [];
   for (const r of head) {
+    if (isComponent(r)) continue;
     const old = before.get(r.urn);
+    const common = { type: r.type, name: r.name, urn: r.urn, label: describeResource(r, r.inputs), team: teamOf(r, teams), retained: false };
     if (!old) {
-      changes.push({ type: r.type, name: r.name, urn: r.urn, kind: "add", fields: [] });
+      changes.push({ ...common, kind: "add", fields: [] });
       continue;
     }
-    const fields = [...new Set(diff(old.inputs, r.inputs).map((d) => pathOf(d.path)))].sort();
+    const fields = fieldChanges(old.inputs, r.inputs);
     if (fields.length === 0) continue;
-    changes.push({ type: r.type, name: r.name, urn: r.urn, kind: "change", fields });
-    if (r.type === TYPES.nodePool && fields.includes("name")) {
+    changes.push({ ...common, kind: "change", fields });
+    const paths = fields.map((f) => f.path);
+    if (r.type === TYPES.nodePool && paths.includes("name")) {
       // A pool's GKE name hashes what cannot change in place (components/nodePool.ts): a new name is a new pool.
-      const why = fields.filter((f) => f.startsWith("nodeConfig."));
+      const why = [...new Set(paths.filter((f) => f.startsWith("nodeConfig.")))];
       dangers.push({ urn: r.urn, what: `node pool ${poolLabel(r.inputs)} is REPLACED: ${r.inputs.name} comes up, then ${old.inputs.name} is drained and deleted (${why.join(", ")} cannot change in place)` });
     }
-    const hits = r.type === TYPES.cluster ? fields.filter((f) => CLUSTER_REPLACING.some((p) => f === p || f.startsWith(`${p}.`))) : [];
+    const hits = r.type === TYPES.cluster ? paths.filter((f) => CLUSTER_REPLACING.some((p) => f === p || f.startsWith(`${p}.`))) : [];
     if (hits.length > 0) dangers.push({ urn: r.urn, what: `GKE cluster ${r.inputs.name} is REPLACED (${hits.join(", ")} cannot change in place)` });
   }
   for (const r of base) {
-    if (after.has(r.urn)) continue;
-    changes.push({ type: r.type, name: r.name, urn: r.urn, kind: "remove", fields: [] });
+    if (after.has(r.urn) || isComponent(r)) continue;
+    const team = teamOf(r, teams);
+    changes.push({ type: r.type, name: r.name, urn: r.urn, label: describeResource(r, r.inputs), kind: "remove", fields: [], team, retained: r.options?.retainOnDelete === true });
     const data = DATA_TYPES[r.type];
-    const label = r.type === TYPES.nodePool ? poolLabel(r.inputs) : (r.inputs.metadata?.name ?? r.inputs.name ?? r.name);
-    if (data) dangers.push({ urn: r.urn, what: `${data.what} ${label} is DELETED (${data.consequence})` });
+    // A removed team's losses are told once, in its own entry below.
+    if (!data || (team && !headTeams.has(team))) continue;
+    const label = describeResource(r, r.inputs).replace(/^\S+ /, "");
+    dangers.push({
+      urn: r.urn,
+      what: r.options?.retainOnDelete ? `${data.what} ${label} is RETAINED but no longer managed (retainOnDelete); delete it by hand when it is not needed` : `${data.what} ${label} is DELETED (${data.consequence})`,
+    });
   }
   const order = { remove: 0, change: 1, add: 2 };
   changes.sort((a, b) => order[a.kind] - order[b.kind] || a.urn.localeCompare(b.urn));
-  return { changes, dangers };
+  const removedTeams = [...teams]
+    .filter((t) => !headTeams.has(t))
+    .sort()
+    .map((team) => {
+      const gone = changes.filter((c) => c.kind === "remove" && c.team === team);
+      return { team, retained: gone.filter((c) => c.retained), deleted: gone.filter((c) => !c.retained) };
+    });
+  for (const t of removedTeams) {
+    const clusters = t.deleted.filter((c) => c.type === TYPES.rayCluster).map((c) => c.label.split("/").pop());
+    dangers.push({
+      urn: `team:${t.team}`,
+      what: `team ${t.team} is REMOVED: its members lose access${clusters.length ? ` and its RayClusters are DELETED (${clusters.join(", ")}; running jobs stop)` : ""}; its namespace${t.retained.some((c) => c.type === TYPES.bucket) ? " and bucket are" : " is"} retained, no longer managed`,
+    });
+  }
+  return { changes, dangers, removedTeams };
+}
+
+/** A value for one line: short values as written, long ones summarised (ConfigMaps, CRDs). */
+export function showValue(v: unknown): string {
+  if (v === undefined) return "(none)";
+  if (typeof v === "string") {
+    const lines = v.split("\n").length;
+    if (lines > 1) return `(${lines} lines, ${v.length} characters)`;
+    return v.length > 60 ? `${JSON.stringify(v.slice(0, 40))}... (${v.length} characters)` : v === "" || /^\s|\s$/.test(v) ? JSON.stringify(v) : v;
+  }
+  const text = JSON.stringify(v) ?? String(v);
+  if (text.length <= 60) return text;
+  const named = v as Record<string, unknown>;
+  // A list item with a name (an RBAC subject, a container) is told by its kind and name.
+  if (typeof named.name === "string") return `${typeof named.kind === "string" ? `${named.kind} ` : ""}${named.name}`;
+  return Array.isArray(v) ? `(a list of ${v.length})` : `(an object of ${Object.keys(v as object).length} keys, ${text.length} characters)`;
+}
+
+/** A field change for people: `spec.hard.requests.cpu: 200 → 240`. */
+export function showField(f: FieldChange): string {
+  if (f.before === undefined) return `${f.path}: added ${showValue(f.after)}`;
+  if (f.after === undefined) return `${f.path}: removed ${showValue(f.before)}`;
+  if (typeof f.before === "string" && typeof f.after === "string" && (f.before.includes("\n") || f.after.includes("\n") || f.after.length > 60)) {
+    return `${f.path}: changed ${showValue(f.before)} → ${showValue(f.after)}`;
+  }
+  return `${f.path}: ${showValue(f.before)} → ${showValue(f.after)}`;
+}
+
+/** Fields shown per resource before "and N more": a CRD upgrade changes hundreds. */
+export const MAX_FIELDS = 8;
+
+/** The field lines of a change, capped at MAX_FIELDS. */
+export function fieldLines(c: ResourceChange): string[] {
+  const shown = c.fields.slice(0, MAX_FIELDS).map(showField);
+  if (c.fields.length > MAX_FIELDS) shown.push(`... and ${c.fields.length - MAX_FIELDS} more fields`);
+  return shown;
 }

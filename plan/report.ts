@@ -2,44 +2,93 @@
  * The Markdown report of a plan diff, for a pull request comment: dangerous changes first, a
  * table of team changes, a Mermaid picture of the affected part of the platform, then details.
  */
-import { type PlanDiff, type ResourceChange, SIGN } from "./diff";
+import { isDeepStrictEqual } from "node:util";
 import { prices } from "../cost/prices";
 import { costChanges, costMarkdown } from "../cost/text";
-import { type PlatformView, type TeamView } from "./model";
+import { fieldLines, type PlanDiff, type ResourceChange, showField, SIGN } from "./diff";
+import { type PlatformView, type TeamView, TYPES } from "./model";
 
-
-function teamCells(t: TeamView | undefined): string[] {
-  if (!t) return ["-", "-", "-", "-", "-"];
-  const gpus = Object.entries(t.gpuQuota).filter(([, n]) => n !== "0").map(([k, n]) => `${n} ${k}`).join(", ") || "none";
-  return [t.quota["requests.cpu"] ?? "-", t.quota["requests.memory"] ?? "-", gpus, String(t.members.length), t.rayClusters.map((c) => c.name).join(", ") || "none"];
+/**
+ * A column of the team table. `cell` gets the team at the base and at the head (undefined
+ * where it does not exist) and the resource changes that belong to it.
+ */
+export interface TeamColumn {
+  readonly title: string;
+  readonly cell: (base: TeamView | undefined, head: TeamView | undefined, changes: readonly ResourceChange[]) => string;
 }
 
-function cell(before: string, after: string): string {
-  return before === after ? after : `${before} → **${after}**`;
+/** A column showing one value per revision: the value, or `old → **new**` when it changed. */
+export function valueColumn(title: string, value: (t: TeamView) => string): TeamColumn {
+  return {
+    title,
+    cell: (b, h) => {
+      const [bv, hv] = [b ? value(b) : "-", h ? value(h) : "-"];
+      return bv === hv ? hv : `${bv} → **${hv}**`;
+    },
+  };
 }
 
-/** Rows of the team table: one per team whose view differs. */
-export function teamRows(base: PlatformView, head: PlatformView): string[][] {
+const gpuQuota = (t: TeamView) =>
+  Object.entries(t.gpuQuota)
+    .filter(([, n]) => n !== "0")
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${n} ${k}`)
+    .join(", ") || "none";
+
+const membersColumn: TeamColumn = {
+  title: "members",
+  cell: (b, h) => {
+    const [bm, hm] = [b?.members ?? [], h?.members ?? []];
+    const changed = [...hm.filter((m) => !bm.includes(m)).map((m) => `+${m}`), ...bm.filter((m) => !hm.includes(m)).map((m) => `-${m}`)];
+    if (!b || !h || changed.length === 0) return valueColumn("", (t) => String(t.members.length)).cell(b, h, []);
+    return `${bm.length} → **${hm.length}** (${changed.join(", ")})`;
+  },
+};
+
+const rayClustersColumn: TeamColumn = {
+  title: "RayClusters",
+  cell: (b, h, changes) => {
+    if (!h) return `${b?.rayClusters.map((c) => c.name).join(", ") || "none"} → **-**`;
+    const byName = new Map(changes.filter((c) => c.type === TYPES.rayCluster).map((c) => [c.label.split("/").pop()!, c]));
+    const cells = h.rayClusters.map((rc) => {
+      const c = byName.get(rc.name);
+      if (c?.kind === "add") return `**+${rc.name}**`;
+      if (c?.kind === "change") return `${rc.name} (${c.fields.map((f) => showField({ ...f, path: f.path.replace(/^spec\./, "") }).replace(/→ (.*)$/, "→ **$1**")).join("; ")})`;
+      return rc.name;
+    });
+    const removed = (b?.rayClusters ?? []).filter((rc) => !h.rayClusters.some((x) => x.name === rc.name)).map((rc) => `~~${rc.name}~~`);
+    return [...cells, ...removed].join(", ") || "none";
+  },
+};
+
+/** The team table's columns; more (e.g. costs) are appended here. */
+export const TEAM_COLUMNS: TeamColumn[] = [
+  valueColumn("CPU quota", (t) => t.quota["requests.cpu"] ?? "-"),
+  valueColumn("memory quota", (t) => t.quota["requests.memory"] ?? "-"),
+  valueColumn("GPU quota", gpuQuota),
+  membersColumn,
+  rayClustersColumn,
+];
+
+/** Rows of the team table: one per team whose view or resources changed. */
+export function teamRows(base: PlatformView, head: PlatformView, changes: readonly ResourceChange[]): string[][] {
   const names = [...new Set([...base.teams, ...head.teams].map((t) => t.name))].sort();
   const rows: string[][] = [];
   for (const name of names) {
     const [b, h] = [base.teams.find((t) => t.name === name), head.teams.find((t) => t.name === name)];
-    if (JSON.stringify(b) === JSON.stringify(h)) continue;
+    const own = changes.filter((c) => c.team === name);
+    // Compared by value: the same quota read in another key order is no change.
+    if (isDeepStrictEqual(b, h) && own.length === 0) continue;
     const change = !b ? "added" : !h ? "removed" : "changed";
-    const [bc, hc] = [teamCells(b), teamCells(h)];
-    rows.push([name, change, ...hc.map((v, i) => cell(bc[i], v))]);
+    rows.push([name, change, ...TEAM_COLUMNS.map((col) => col.cell(b, h, own))]);
   }
   return rows;
 }
 
-/** Which platform part a resource belongs to, from its URN's parent types and its name. */
-function partOf(c: ResourceChange, teams: readonly string[]): string {
+/** Which platform part a change belongs to: its team, else its component from the URN's parent types. */
+function partOf(c: ResourceChange): string {
+  if (c.team) return `team ${c.team}`;
   const types = c.urn.split("::")[2].split("$");
-  if (types.includes("ray-platform:tenancy:Team")) {
-    // Team children are named `<team>-<role>`; the longest matching team name wins (names may contain "-").
-    const team = teams.filter((t) => c.name === t || c.name.startsWith(`${t}-`)).sort((a, b) => b.length - a.length)[0];
-    return `team ${team ?? c.name}`;
-  }
   if (types.includes("ray-platform:gke:NodePool")) return `pool ${c.name.replace(/^gke-/, "")}`;
   if (types.includes("ray-platform:gke:Cluster")) return "GKE cluster";
   if (types.includes("ray-platform:kuberay:Operator")) return "KubeRay operator";
@@ -47,19 +96,28 @@ function partOf(c: ResourceChange, teams: readonly string[]): string {
   return "platform";
 }
 
-function mermaid(changes: readonly ResourceChange[], teams: readonly string[]): string[] {
+const signs = (kinds: ReadonlySet<string>) => ["add", "change", "remove"].filter((k) => kinds.has(k)).map((k) => SIGN[k as keyof typeof SIGN]).join("");
+const styleOf = (kinds: ReadonlySet<string>) => (kinds.has("remove") ? "removed" : kinds.has("add") && kinds.size === 1 ? "added" : "changed");
+
+function mermaid(changes: readonly ResourceChange[]): string[] {
   const parts = new Map<string, Set<string>>();
+  const clusters = new Map<string, ResourceChange>();
   for (const c of changes) {
-    const part = partOf(c, teams);
+    const part = partOf(c);
     if (!parts.has(part)) parts.set(part, new Set());
     parts.get(part)!.add(c.kind);
+    if (c.type === TYPES.rayCluster && c.team) clusters.set(`${c.team}/${c.label.split("/").pop()}`, c);
   }
   const id = (s: string) => s.replace(/[^a-zA-Z0-9]/g, "_");
   const lines = ["```mermaid", "flowchart LR", '  platform["ray-platform"]'];
   for (const [part, kinds] of [...parts].sort()) {
     if (part === "platform") continue;
-    const style = kinds.has("remove") ? "removed" : kinds.has("add") && kinds.size === 1 ? "added" : "changed";
-    lines.push(`  platform --> ${id(part)}["${part} (${[...kinds].map((k) => SIGN[k as keyof typeof SIGN]).join("")})"]:::${style}`);
+    lines.push(`  platform --> ${id(part)}["${part} (${signs(kinds)})"]:::${styleOf(kinds)}`);
+  }
+  // A RayCluster's change is drawn under its team.
+  for (const [key, c] of [...clusters].sort()) {
+    const kinds = new Set([c.kind]);
+    lines.push(`  ${id(`team ${c.team}`)} --> ${id(`rc ${key}`)}["RayCluster ${key.split("/")[1]} (${signs(kinds)})"]:::${styleOf(kinds)}`);
   }
   lines.push("  classDef added fill:#d4f8d4,stroke:#2a2", "  classDef changed fill:#fff3c4,stroke:#c90", "  classDef removed fill:#fdd,stroke:#c22", "```");
   return lines;
@@ -83,15 +141,28 @@ export function markdownReport(d: PlanDiff, base: PlatformView, head: PlatformVi
     out.push("> [!WARNING]", "> **Dangerous changes**: review these before merging.", ...d.dangers.map((x) => `> - ${x.what}`), "");
   }
   out.push(`**${count("add")} to add, ${count("change")} to change, ${count("remove")} to remove.**`, "");
-  const rows = teamRows(base, head);
+  const rows = teamRows(base, head, d.changes);
   if (rows.length > 0) {
-    out.push("### Teams", "", "| team | change | CPU quota | memory quota | GPU quota | members | RayClusters |", "| --- | --- | --- | --- | --- | --- | --- |");
+    const titles = ["team", "change", ...TEAM_COLUMNS.map((c) => c.title)];
+    out.push("### Teams", "", `| ${titles.join(" | ")} |`, `| ${titles.map(() => "---").join(" | ")} |`);
     out.push(...rows.map((r) => `| ${r.join(" | ")} |`), "");
   }
+  for (const t of d.removedTeams) {
+    out.push(
+      `### Team ${t.team} removed`,
+      "",
+      `- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: \`retainOnDelete\`): ${t.retained.map((c) => `\`${c.label}\``).join(", ") || "nothing"}`,
+      `- **Deleted**: ${t.deleted.map((c) => `\`${c.label}\``).join(", ") || "nothing"}`,
+      "",
+    );
+  }
   out.push(...costMarkdown(costChanges(base, head, prices(), opts.maxCostIncrease), prices()));
-  out.push("### What is affected", "", ...mermaid(d.changes, [...new Set([...base.teams, ...head.teams].map((t) => t.name))]), "");
+  out.push("### What is affected", "", ...mermaid(d.changes), "");
   out.push("<details><summary>Every change</summary>", "", "| | resource | type | fields |", "| --- | --- | --- | --- |");
-  for (const c of d.changes) out.push(`| ${SIGN[c.kind]} | \`${c.name}\` | \`${c.type}\` | ${c.fields.map((f) => `\`${f}\``).join(", ")} |`);
+  for (const c of d.changes) {
+    const fields = c.retained ? "retained, no longer managed" : fieldLines(c).map((f) => `\`${f.replace(/\|/g, "\\|").replace(/`/g, "'")}\``).join("<br>");
+    out.push(`| ${SIGN[c.kind]} | \`${c.label}\` | \`${c.type}\` | ${fields} |`);
+  }
   out.push("", "</details>", "");
   return out.join("\n") + "\n";
 }

@@ -3,11 +3,14 @@
  * directory (`git archive`, the repository is not touched) and planned in a child process
  * with this tree's engine and node_modules, so the two plans never share a module cache.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type RegisteredResource, UsageError } from "./engine";
+
+/** The base revision could not be planned: its configuration is invalid, or its program fails. */
+export class BaseRevisionFailed extends Error {}
 
 export interface RevisionPlan {
   /** Empty when the stack did not exist at that revision. */
@@ -26,7 +29,12 @@ export function resolveRevision(ref: string, projectDir: string): string {
   }
 }
 
-export function planAtRevision(commit: string, projectDir: string, stack: string): RevisionPlan {
+/**
+ * The plan at `commit`, in a child process: started before the head's own evaluation, the two
+ * run in parallel. Rejects with BaseRevisionFailed (its errors, never a stack trace) when the
+ * revision does not evaluate.
+ */
+export async function planAtRevision(commit: string, projectDir: string, stack: string): Promise<RevisionPlan> {
   // The project may be a subdirectory of the repository.
   const prefix = git(projectDir, "rev-parse", "--show-prefix").trim();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-base-"));
@@ -39,13 +47,23 @@ export function planAtRevision(commit: string, projectDir: string, stack: string
     }
     if (!fs.existsSync(path.join(baseDir, "node_modules"))) fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(baseDir, "node_modules"), "dir");
     const json = path.join(dir, "base-plan.json");
-    const child = spawnSync(
-      process.execPath,
-      [require.resolve("tsx/cli"), path.join(__dirname, "cli.ts"), "--project-dir", baseDir, "--stack", stack, "--json", json, "--quiet"],
-      { encoding: "utf8", cwd: baseDir },
-    );
-    if (child.status !== 0) {
-      throw new Error(`planning ${commit.slice(0, 12)} failed (exit ${child.status}); its configuration must be valid to compare against it:\n${child.stderr}`);
+    const child = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [require.resolve("tsx/cli"), path.join(__dirname, "cli.ts"), "--project-dir", baseDir, "--stack", stack, "--json", json, "--quiet"],
+        { encoding: "utf8", cwd: baseDir, maxBuffer: 1 << 30 },
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      );
+    });
+    if (child.code === 1 && /the configuration has \d+ problems?/.test(child.stderr)) {
+      throw new BaseRevisionFailed(`the base revision ${commit.slice(0, 12)} does not evaluate: its configuration is invalid, so there is nothing to compare with.\n${child.stderr.trim()}`);
+    }
+    if (child.code !== 0) {
+      // The first line of the error, not its stack: the base's program is not under review.
+      const first = child.stderr.split("\n").find((l) => l.trim() !== "" && !/^\s+at /.test(l)) ?? "";
+      throw new BaseRevisionFailed(
+        `the base revision ${commit.slice(0, 12)} does not evaluate (exit ${child.code}): ${first.trim()}\nCheck it out and run npm run plan there to see why; compare with another revision meanwhile.`,
+      );
     }
     return { resources: JSON.parse(fs.readFileSync(json, "utf8")).resources };
   } finally {

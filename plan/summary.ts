@@ -1,8 +1,8 @@
 /** The plan as text for a terminal: what `pulumi up` would create, grouped the way people think of it. */
 import { serviceRangeSize, SYSTEM_SERVICES } from "../config/objectQuota";
-import { type PlanDiff, SIGN } from "./diff";
 import { prices } from "../cost/prices";
 import { costLines } from "../cost/text";
+import { fieldLines, type PlanDiff, type ResourceChange, SIGN, type TeamRemoval } from "./diff";
 import { type PlatformView, type QueueView, type RayClusterView } from "./model";
 
 function table(rows: string[][]): string[] {
@@ -37,7 +37,7 @@ export function describeRayCluster(rc: RayClusterView, indent = ""): string[] {
   return lines.map((l) => indent + l);
 }
 
-export function summary(view: PlatformView, opts: { stack: string; mode: string; notes: readonly string[] }): string {
+export function summary(view: PlatformView, opts: { stack: string; mode: string }): string {
   const total = Object.values(view.counts).reduce((a, b) => a + b, 0);
   const out: string[] = [`ray-platform plan: stack ${opts.stack}, mode ${opts.mode}, ${total} resources`, ""];
   const c = view.cluster;
@@ -87,7 +87,6 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string;
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([type, n]) => [String(n).padStart(4), type]);
   out.push(...rows.map((r) => `  ${r.join("  ")}`));
-  if (opts.notes.length > 0) out.push("", "Notes", ...opts.notes.map((n) => `  ${n}`));
   return out.join("\n") + "\n";
 }
 
@@ -98,12 +97,17 @@ export function queueLine(q: QueueView): string {
   return `ClusterQueue ${q.clusterQueue} (cohort ${q.cohort ?? "none"}, LocalQueue ${q.localQueues.join(", ") || "none"}): nominal ${list(q.nominal)}; may borrow ${list(q.borrowing)}; lends ${lending ? `at most ${lending}` : "all idle quota"}; weight ${q.weight ?? "1"}`;
 }
 
-/** A plan diff as text: dangerous changes first, then every change with its fields. */
+/** A plan diff as text: dangerous changes first, removed teams, then every change with its old and new values. */
 export function diffText(d: PlanDiff, ref: string, note?: string): string {
-  const out = [`Changes against ${ref}${note ? ` (${note})` : ""}: ${d.changes.filter((c) => c.kind === "add").length} to add, ${d.changes.filter((c) => c.kind === "change").length} to change, ${d.changes.filter((c) => c.kind === "remove").length} to remove`];
+  const count = (k: ResourceChange["kind"]) => d.changes.filter((c) => c.kind === k).length;
+  const out = [`Changes against ${ref}${note ? ` (${note})` : ""}: ${count("add")} to add, ${count("change")} to change, ${count("remove")} to remove`];
   if (d.dangers.length > 0) out.push("", "DANGEROUS", ...d.dangers.map((x) => `  ! ${x.what}`));
+  for (const t of d.removedTeams) out.push("", ...teamRemovalLines(t));
   if (d.changes.length > 0) out.push("");
-  for (const c of d.changes) out.push(`  ${SIGN[c.kind]} ${c.type} ${c.name}${c.fields.length ? `: ${c.fields.join(", ")}` : ""}`);
+  for (const c of d.changes) {
+    out.push(`  ${SIGN[c.kind]} ${c.type} ${c.name}${c.retained ? " (retained, no longer managed)" : ""}`);
+    out.push(...fieldLines(c).map((l) => `      ${l}`));
+  }
   return out.join("\n") + "\n";
 }
 
@@ -113,4 +117,13 @@ function serviceBudget(view: PlatformView): string {
   if (!view.serviceRange) return `Services: team quotas allow ${allowed} in total (the cluster's Service range is not the platform's to know in mode existing)`;
   const size = serviceRangeSize(view.serviceRange);
   return `Services: team quotas allow ${allowed} in total, of ${size} addresses in the Service range ${view.serviceRange} (${SYSTEM_SERVICES} kept for the system; ${size - SYSTEM_SERVICES - allowed} to spare)`;
+}
+
+/** What a team's removal keeps and what it deletes, as text lines. */
+export function teamRemovalLines(t: TeamRemoval): string[] {
+  return [
+    `Team ${t.team} removed`,
+    `  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): ${t.retained.map((c) => c.label).join(", ") || "nothing"}`,
+    `  deleted: ${t.deleted.map((c) => c.label).join(", ") || "nothing"}`,
+  ];
 }

@@ -99,8 +99,8 @@ describe("exit codes", () => {
   });
 });
 
-test("--diff reports what a change to team files and pools does, dangerous changes first", () => {
-  // A throwaway repository with the project committed, then changed the way a pull request would.
+/** A throwaway repository with the project committed as `main`, to be changed the way a pull request would. */
+function scratchRepo() {
   const repo = tmp();
   fs.cpSync(PROJECT_DIR, repo, { recursive: true, filter: (src) => !/node_modules|\.git$|\/\.git\//.test(src) });
   fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(repo, "node_modules"));
@@ -108,27 +108,163 @@ test("--diff reports what a change to team files and pools does, dangerous chang
   git("init", "-q", "-b", "main");
   git("add", "-A");
   git("commit", "-qm", "base");
-  const edit = (f: string, from: string, to: string) => fs.writeFileSync(path.join(repo, f), fs.readFileSync(path.join(repo, f), "utf8").replace(from, to));
-  edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
-  edit("teams/recsys.yaml", "  - user:alice@example.com", "  - user:alice@example.com\n  - user:bob@example.com");
+  const edit = (f: string, from: string, to: string) => {
+    const text = fs.readFileSync(path.join(repo, f), "utf8");
+    if (!text.includes(from)) throw new Error(`${f} has no ${from}`);
+    fs.writeFileSync(path.join(repo, f), text.replace(from, to));
+  };
+  return { repo, git, edit };
+}
+
+describe("--diff on a pull request that edits the example teams", () => {
+  let repo: string;
+  let run: ReturnType<typeof plan>;
+  beforeAll(() => {
+    const s = scratchRepo();
+    repo = s.repo;
+    s.edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
+    s.edit("teams/recsys.yaml", "  - user:alice@example.com", "  - user:alice@example.com\n  - user:bob@example.com");
+    s.edit("teams/recsys.yaml", "maxReplicas: 4\n", "maxReplicas: 6\n");
+    fs.rmSync(path.join(repo, "teams/tech-research.yaml"));
+    run = plan(["--diff", "main", "--report", path.join(repo, "report.md"), "--quiet"], repo);
+  });
+
+  test("prints only the changes, each field old → new, with what a removed team keeps and loses", () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).not.toContain("Node pools");
+    expect(run.stdout.split("\n").slice(0, 8)).toEqual([
+      "Changes against main: 0 to add, 4 to change, 18 to remove",
+      "",
+      "DANGEROUS",
+      "  ! team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed",
+      "",
+      "Team tech-research removed",
+      "  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): Bucket my-ml-platform-dev-ray-tech-research, LimitRange tech-research/defaults, Namespace tech-research, ResourceQuota tech-research/team-quota, ResourceQuota tech-research/gpu-a100, ResourceQuota tech-research/gpu-t4, NetworkPolicy tech-research/default-deny-ingress",
+      "  deleted: ConfigMap tech-research/gnn-tutorials, Service tech-research/gnn-tools, RayCluster tech-research/gnn, BucketIAMMember tech-research-bucket-ray-pods, ServiceAccount tech-research/ray, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-platform-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
+    ]);
+    expect(run.stdout).toContain(
+      [
+        "  ~ kubernetes:ray.io/v1:RayCluster recsys-two-tower-raycluster",
+        "      spec.workerGroupSpecs[t4].maxReplicas: 4 → 6",
+        "  ~ kubernetes:core/v1:ResourceQuota recsys-quota",
+        "      spec.hard.requests.cpu: 200 → 240",
+        "  ~ kubernetes:rbac.authorization.k8s.io/v1:RoleBinding recsys-playground",
+        "      subjects[bob@example.com]: added User bob@example.com",
+      ].join("\n"),
+    );
+    expect(run.stdout).toContain("  - kubernetes:core/v1:Namespace tech-research-namespace (retained, no longer managed)\n");
+    expect(run.stdout).not.toContain("is DELETED (everything in it goes)");
+  });
+
+  test("writes the whole Markdown report: only changed teams, RayCluster changes under their team", () => {
+    expect(fs.readFileSync(path.join(repo, "report.md"), "utf8")).toBe(
+      "<!-- ray-platform-plan -->\n" +
+      "## ray-platform plan: stack `dev` against `main`\n" +
+      "\n" +
+      "_Offline plan, computed without credentials by the code under review: advisory. The preview and the reviewed deploy are authoritative._\n" +
+      "\n" +
+      "> [!WARNING]\n" +
+      "> **Dangerous changes**: review these before merging.\n" +
+      "> - team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed\n" +
+      "\n" +
+      "**0 to add, 4 to change, 18 to remove.**\n" +
+      "\n" +
+      "### Teams\n" +
+      "\n" +
+      "| team | change | CPU quota | memory quota | GPU quota | members | RayClusters |\n" +
+      "| --- | --- | --- | --- | --- | --- | --- |\n" +
+      "| recsys | changed | 200 \u2192 **240** | 800Gi | 8 t4 | 3 \u2192 **4** (+user:bob@example.com) | two-tower (workerGroupSpecs[t4].maxReplicas: 4 \u2192 **6**) |\n" +
+      "| tech-research | removed | 128 \u2192 **-** | 1Ti \u2192 **-** | 4 a100, 2 t4 \u2192 **-** | 3 \u2192 **-** | gnn \u2192 **-** |\n" +
+      "\n" +
+      "### Team tech-research removed\n" +
+      "\n" +
+      "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `Bucket my-ml-platform-dev-ray-tech-research`, `LimitRange tech-research/defaults`, `Namespace tech-research`, `ResourceQuota tech-research/team-quota`, `ResourceQuota tech-research/gpu-a100`, `ResourceQuota tech-research/gpu-t4`, `NetworkPolicy tech-research/default-deny-ingress`\n" +
+      "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `BucketIAMMember tech-research-bucket-ray-pods`, `ServiceAccount tech-research/ray`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-platform-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
+      "\n" +
+      "### What is affected\n" +
+      "\n" +
+      "```mermaid\n" +
+      "flowchart LR\n" +
+      "  platform[\"ray-platform\"]\n" +
+      "  platform --> team_recsys[\"team recsys (~)\"]:::changed\n" +
+      "  platform --> team_tech_research[\"team tech-research (-)\"]:::removed\n" +
+      "  team_recsys --> rc_recsys_two_tower[\"RayCluster two-tower (~)\"]:::changed\n" +
+      "  team_tech_research --> rc_tech_research_gnn[\"RayCluster gnn (-)\"]:::removed\n" +
+      "  classDef added fill:#d4f8d4,stroke:#2a2\n" +
+      "  classDef changed fill:#fff3c4,stroke:#c90\n" +
+      "  classDef removed fill:#fdd,stroke:#c22\n" +
+      "```\n" +
+      "\n" +
+      "<details><summary>Every change</summary>\n" +
+      "\n" +
+      "| | resource | type | fields |\n" +
+      "| --- | --- | --- | --- |\n" +
+      "| - | `ConfigMap tech-research/gnn-tutorials` | `kubernetes:core/v1:ConfigMap` |  |\n" +
+      "| - | `Service tech-research/gnn-tools` | `kubernetes:core/v1:Service` |  |\n" +
+      "| - | `RayCluster tech-research/gnn` | `kubernetes:ray.io/v1:RayCluster` |  |\n" +
+      "| - | `Bucket my-ml-platform-dev-ray-tech-research` | `gcp:storage/bucket:Bucket` | retained, no longer managed |\n" +
+      "| - | `BucketIAMMember tech-research-bucket-ray-pods` | `gcp:storage/bucketIAMMember:BucketIAMMember` |  |\n" +
+      "| - | `LimitRange tech-research/defaults` | `kubernetes:core/v1:LimitRange` | retained, no longer managed |\n" +
+      "| - | `Namespace tech-research` | `kubernetes:core/v1:Namespace` | retained, no longer managed |\n" +
+      "| - | `ResourceQuota tech-research/team-quota` | `kubernetes:core/v1:ResourceQuota` | retained, no longer managed |\n" +
+      "| - | `ResourceQuota tech-research/gpu-a100` | `kubernetes:core/v1:ResourceQuota` | retained, no longer managed |\n" +
+      "| - | `ResourceQuota tech-research/gpu-t4` | `kubernetes:core/v1:ResourceQuota` | retained, no longer managed |\n" +
+      "| - | `ServiceAccount tech-research/ray` | `kubernetes:core/v1:ServiceAccount` |  |\n" +
+      "| - | `NetworkPolicy tech-research/allow-metrics-scrape` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
+      "| - | `NetworkPolicy tech-research/allow-platform-to-ray-heads` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
+      "| - | `NetworkPolicy tech-research/allow-same-namespace` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
+      "| - | `NetworkPolicy tech-research/default-deny-ingress` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` | retained, no longer managed |\n" +
+      "| - | `RoleBinding tech-research/owners` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
+      "| - | `RoleBinding ray-playground/team-tech-research` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
+      "| - | `RoleBinding tech-research/ray-users` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
+      "| ~ | `RayCluster recsys/two-tower` | `kubernetes:ray.io/v1:RayCluster` | `spec.workerGroupSpecs[t4].maxReplicas: 4 \u2192 6` |\n" +
+      "| ~ | `ResourceQuota recsys/team-quota` | `kubernetes:core/v1:ResourceQuota` | `spec.hard.requests.cpu: 200 \u2192 240` |\n" +
+      "| ~ | `RoleBinding ray-playground/team-recsys` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` | `subjects[bob@example.com]: added User bob@example.com` |\n" +
+      "| ~ | `RoleBinding recsys/ray-users` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` | `subjects[bob@example.com]: added User bob@example.com` |\n" +
+      "\n" +
+      "</details>\n" +
+      "\n",
+    );
+  });
+
+  test("--full adds the whole plan after the changes; without --quiet, progress goes to stderr", () => {
+    const r = plan(["--diff", "main", "--full"], repo);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.indexOf("Changes against main")).toBe(0);
+    expect(r.stdout).toContain("\nray-platform plan: stack dev, mode gke");
+    expect(r.stderr).toMatch(/planning main \([0-9a-f]{12}\) in parallel to compare/);
+  });
+});
+
+test("--diff against a node pool change marks the replacement as dangerous", () => {
+  const { repo, edit } = scratchRepo();
   edit("Pulumi.dev.yaml", "machineType: a2-highgpu-1g", "machineType: a2-highgpu-2g");
-  fs.rmSync(path.join(repo, "teams/tech-research.yaml"));
-
-  const r = plan(["--diff", "main", "--report", path.join(repo, "report.md")], repo);
+  // Workers take a whole node's GPUs: two a100 each now, so half as many fit the quota.
+  edit("teams/tech-research.yaml", "maxReplicas: 4", "maxReplicas: 2");
+  const r = plan(["--diff", "main", "--quiet"], repo);
   expect(r.code, r.stderr).toBe(0);
-  // tech-research's clusters used the a100 pool; with it gone, only the pool's replacement is left of a100.
   expect(r.stdout).toMatch(/DANGEROUS\n {2}! node pool a100 is REPLACED: a100-[0-9a-f]{6} comes up, then a100-[0-9a-f]{6} is drained and deleted \(nodeConfig.guestAccelerators\[0\].count, nodeConfig.machineType cannot change in place\)/);
-  expect(r.stdout).toContain("  ! namespace tech-research is DELETED");
-  expect(r.stdout).toContain("  ! bucket my-ml-platform-dev-ray-tech-research is DELETED");
-  expect(r.stdout).toContain("  ~ kubernetes:core/v1:ResourceQuota recsys-quota: spec.hard.requests.cpu");
-  expect(r.stdout).toContain("  ~ kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue recsys-queue-clusterqueue: spec.resourceGroups[0].flavors[0].resources[0].nominalQuota");
-  expect(r.stdout).toContain("  ~ kubernetes:rbac.authorization.k8s.io/v1:RoleBinding recsys-ray-users: subjects[3]");
+  expect(r.stdout).toContain("      nodeConfig.machineType: a2-highgpu-1g → a2-highgpu-2g");
+  expect(r.stdout).toContain("spec.workerGroupSpecs[a100].maxReplicas: 4 → 2");
+  expect(r.stdout).not.toMatch(/ResourceQuota|RoleBinding/);
+});
 
-  const report = fs.readFileSync(path.join(repo, "report.md"), "utf8");
-  expect(report).toContain("<!-- ray-platform-plan -->");
-  expect(report.indexOf("**Dangerous changes**")).toBeLessThan(report.indexOf("### Teams"));
-  expect(report).toContain("| recsys | changed | 200 → **240** | 800Gi | 8 t4 | 3 → **4** | two-tower |");
-  expect(report).toContain("| tech-research | removed | 128 → **-** | 1Ti → **-** | 4 a100, 2 t4 → **-** | 3 → **-** | gnn → **-** |");
-  expect(report).toContain('platform --> pool_a100["pool a100 (~)"]:::changed');
-  expect(report).toContain('platform --> team_tech_research["team tech-research (-)"]:::removed');
+test("a base revision that does not evaluate exits 4 with its errors, not a stack trace", () => {
+  const { repo, git, edit } = scratchRepo();
+  edit("teams/recsys.yaml", "  cpu: 200", "  cpu: two hundred");
+  git("commit", "-qam", "broken");
+  edit("teams/recsys.yaml", "  cpu: two hundred", "  cpu: 200");
+  const r = plan(["--diff", "main", "--quiet"], repo);
+  expect(r.code).toBe(4);
+  expect(r.stdout).toBe("");
+  expect(r.stderr).toMatch(/^--diff main: the base revision [0-9a-f]{12} does not evaluate: its configuration is invalid, so there is nothing to compare with.\nray-platform: the configuration has 1 problem; nothing was changed.\nteams\/recsys.yaml:11:8 quota.cpu: "two hundred" is not a valid CPU quantity/);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+});
+
+test("--help prints the usage on stdout and exits 0", () => {
+  const r = plan(["--help"]);
+  expect([r.code, r.stderr]).toEqual([0, ""]);
+  expect(r.stdout).toMatch(/^usage: npm run plan -- /);
+  expect(r.stdout).toContain("4 the --diff base revision does not evaluate");
 });
