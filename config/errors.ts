@@ -62,3 +62,8 @@ export function show(value: unknown): string {
 
 /** Records a problem at a field path of one file. */
 export type Report = (path: readonly PathSegment[], message: string, opts?: { key?: boolean }) => void;
+
+/** "a t4", "an a100", "an h100", "an l4": the article as the word is read aloud (GPU names are spelt out). */
+export function withArticle(word: string): string {
+  return `${/^([aeio]|[fhlmnrsx][0-9-]|[fhlmnrsx]$|8|11|18)/i.test(word) ? "an" : "a"} ${word}`;
+}

@@ -22,11 +22,21 @@ const SUFFIX: Record<string, number> = {
 const QUANTITY = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
 
 /** The value of a quantity in base units, or undefined when it is not a quantity. */
+/**
+ * Most a quantity may be, in base units: Kubernetes keeps quantities as int64 (milli-units for
+ * CPU), so no real CPU or memory figure comes near; beyond it is a typo (cpu: 1e300).
+ */
+export const MAX_QUANTITY = 2 ** 53;
+
+/** The value of a quantity in base units, or undefined when it is not a quantity Kubernetes takes as written. */
 export function parseQuantity(value: string | number): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : undefined;
-  const m = QUANTITY.exec(value.trim());
+  // A number is rendered with String(): 1e300 becomes "1e+300", which this grammar refuses.
+  const text = typeof value === "number" ? String(value) : value;
+  // No trimming: Kubernetes refuses "200 " and non-breaking spaces, and the value is rendered as written.
+  const m = QUANTITY.exec(text);
   if (!m) return undefined;
-  return Number(m[1]) * SUFFIX[m[2] ?? ""];
+  const n = Number(m[1]) * SUFFIX[m[2] ?? ""];
+  return n <= MAX_QUANTITY ? n : undefined;
 }
 
 /** Why `value` is not a quantity, with the fix a user most likely meant. */
@@ -39,6 +49,10 @@ export function quantityHint(value: unknown): string {
       if (suggestion) return `write ${unit[1]}${suggestion} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
     }
     if (/^-/.test(value.trim())) return "a quantity cannot be negative";
+    if (value !== value.trim() || /[\s\u00a0]/.test(value)) return `remove the spaces: write ${JSON.stringify(value.replace(/[\s\u00a0]+/g, ""))}`;
+  }
+  if (parseQuantity(String(value).replace(/[\s\u00a0]+/g, "")) === undefined && /^[0-9.]+(e\+?[0-9]+)?$/i.test(String(value))) {
+    return `that is more than any cluster has (at most ${MAX_QUANTITY}); write the real figure`;
   }
   if (typeof value === "number" && value < 0) return "a quantity cannot be negative";
   return 'write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti';

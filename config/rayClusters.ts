@@ -4,7 +4,7 @@
  * node sizing.
  */
 import { type Catalog, type NodeCapacity } from "./catalog";
-import { show, type PathSegment, type Report } from "./errors";
+import { show, type PathSegment, type Report, withArticle } from "./errors";
 import { type NodePoolPlan, type PoolGpu } from "./nodePools";
 import { bytesFromGi, parseQuantity } from "./quantity";
 import { dns1035LabelProblem, suggest } from "./schema";
@@ -290,6 +290,13 @@ function checkRayStartParams(
     fail([...path, key], message);
   };
   for (const key of Object.keys(params)) {
+    // KubeRay passes each key as `--<key>=<value>` to ray start, whose flags are lowercase words joined by "-".
+    const flag = key.trim().toLowerCase().replace(/[\s_]+/g, "-");
+    if (flag !== key) {
+      const taken = [...PLATFORM_PARAMS, "labels", ...RESOURCE_PARAMS].includes(flag);
+      bad(key, `${show(key)} is not a ray start flag name${taken ? `; it is "${flag}" written differently, which ${RESOURCE_PARAMS.includes(flag) ? "goes in the group's cpu, memory or gpu" : "the platform sets"}` : ""}: write it as ${flag} (lowercase, words joined by "-")${taken ? " or remove it" : ""}.`);
+      continue;
+    }
     if (PLATFORM_PARAMS.includes(key)) bad(key, `is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.`);
     if (key === "labels") bad(key, `KubeRay refuses rayStartParams.labels; remove it.`);
     if (rayResources && Object.keys(rayResources).length > 0 && RESOURCE_PARAMS.includes(key)) {
@@ -318,7 +325,7 @@ function pickPool(values: GroupValues, kind: "head" | "worker", path: PathSegmen
       return null;
     }
     if (pool.role !== role) {
-      fail([...path, "pool"], `pool "${pool.name}" has role ${pool.role}; a ${kind} needs a pool with role ${role}.`);
+      fail([...path, "pool"], `pool "${pool.name}" has role ${pool.role}; ${withArticle(kind)} needs a pool with role ${role}.`);
       return null;
     }
     if (values.gpu && pool.gpu?.type !== values.gpu.type) {
@@ -338,7 +345,9 @@ function pickPool(values: GroupValues, kind: "head" | "worker", path: PathSegmen
   }
   if (wantGpu) {
     const offered = [...new Set(ctx.pools.flatMap((p) => (p.gpu ? [p.gpu.type] : [])))];
-    fail([...path, "gpu", "type"], `${show(wantGpu)} is not offered by this stack (offered: ${offered.join(", ") || "no GPUs"}); add a ${wantGpu} pool to ray-platform:nodePools or pick ${offered[0] ?? "a CPU worker group"}.`);
+    const pick = suggest(wantGpu, offered);
+    const instead = pick ? `pick ${pick}, or ` : offered.length > 0 ? "pick an offered type, or " : "make it a CPU worker group, or ";
+    fail([...path, "gpu", "type"], `${show(wantGpu)} is not offered by this stack (offered: ${offered.join(", ") || "no GPUs"}); ${instead}add ${withArticle(wantGpu)} pool to ray-platform:nodePools.`);
   } else {
     fail(path, `no node pool with role ${role}${kind === "worker" ? " and no GPU" : ""} exists for this ${kind}; add one to ray-platform:nodePools${kind === "worker" ? " or give the group a gpu" : ""}.`);
   }

@@ -10,7 +10,11 @@ import { parseQuantity, quantityHint } from "./quantity";
 /** A close spelling of `word` among `candidates`, for "did you mean". */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0) return undefined;
-  const best = closest(word, [...candidates]);
+  // Case first: "A100" means a100 even when another candidate is as few edits away.
+  const sameLetters = candidates.find((c) => c.toLowerCase() === word.toLowerCase());
+  if (sameLetters) return sameLetters;
+  const lower = candidates.map((c) => c.toLowerCase());
+  const best = candidates[lower.indexOf(closest(word.toLowerCase(), lower))];
   return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
@@ -52,11 +56,15 @@ export function quantity(what: string) {
   });
 }
 
+/** The largest int32: the RayCluster CRD's `format: int32` fields (replicas, idleTimeoutSeconds) take no more. */
+export const MAX_INT32 = 2 ** 31 - 1;
+
 export function count(what: string, min = 0) {
   return z
     .number({ error: (iss) => `expected a whole number of ${what}, got ${show(iss.input)}; write a number such as ${min + 1}.` })
     .int({ error: (iss) => `expected a whole number of ${what}, got ${show(iss.input)}; drop the fraction.` })
-    .min(min, { error: (iss) => `${show(iss.input)} is too small: ${what} must be at least ${min}.` });
+    .min(min, { error: (iss) => `${show(iss.input)} is too small: ${what} must be at least ${min}.` })
+    .max(MAX_INT32, { error: (iss) => `${show(iss.input)} is too large: Kubernetes stores ${what} as a 32-bit integer (at most ${MAX_INT32}); use a smaller number.` });
 }
 
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -96,6 +104,10 @@ export function zodMessage(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "invalid_type":
       if (input === undefined) return `is required but missing; add it (expected ${describeExpected(issue.expected)}).`;
+      if (issue.expected === "string" && typeof input === "number") {
+        // YAML reads 2.9 as a number and 2.10 as 2.1: versions and names must be quoted.
+        return `${input} is a number to YAML, expected a string; quote it ("${input}")${Number.isInteger(input) ? "" : `, or 2.10 would read as 2.1`}.`;
+      }
       if (issue.message && !issue.message.startsWith("Invalid input")) return issue.message;
       return `expected ${describeExpected(issue.expected)}, got ${describeValue(input)}; change it to ${describeExpected(issue.expected)}.`;
     case "too_small":

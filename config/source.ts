@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLError } from "yaml";
 import { type ConfigIssue, formatPath, type PathSegment, type Report } from "./errors";
 
 /** Team files are short; anything bigger is a mistake or an attack, not a team. */
@@ -25,29 +25,37 @@ export class YamlSource {
 
   /** Parse `text`; problems go to `issues` and leave `data` undefined. */
   static parse(file: string, text: string, issues: ConfigIssue[]): YamlSource {
+    const source = YamlSource.parseText(file, text, issues);
+    // A "\0" escape puts a NUL in a value; Kubernetes and GCS refuse it in names and values.
+    const nul = source.data === undefined ? undefined : findNul(source.data, []);
+    if (!nul) return source;
+    issues.push(source.issue(nul, "contains a NUL character (\\0), which Kubernetes and GCS refuse; remove it."));
+    return new YamlSource(file, text, source.parsed, undefined);
+  }
+
+  private static parseText(file: string, text: string, issues: ConfigIssue[]): YamlSource {
     const fast = fastParse(text);
     if (fast) return new YamlSource(file, text, undefined, fast.data);
     const parsed = parseWithPositions(text);
     const { doc, lines } = parsed;
-    const parseProblems = [...doc.errors, ...doc.warnings];
-    for (const err of parseProblems) {
-      const pos = lines.linePos(err.pos[0]);
-      issues.push({
-        file,
-        line: pos.line,
-        col: pos.col,
-        path: "",
-        message: `${yamlMessage(err.code, err.message)}; fix the YAML syntax (a linter such as yamllint shows it too).`,
-      });
-    }
+    const parseProblems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
+    // One mistake makes the parser stumble several times (a tab: eight errors); the first is the mistake.
+    const overIndented = parseProblems.find((e) => e.code === "MULTILINE_IMPLICIT_KEY" && e.pos[0] === parseProblems[0].pos[0]);
+    const first = parseProblems.find((e) => e.code === "TAB_AS_INDENT") ?? overIndented ?? parseProblems[0];
+    if (first) issues.push(syntaxIssue(file, text, lines, first));
     if (parseProblems.length > 0) return new YamlSource(file, text, parsed, undefined);
     try {
       return new YamlSource(file, text, parsed, doc.toJS({ maxAliasCount: MAX_ALIASES }));
     } catch (err) {
+      const alias = /Unresolved alias.*: (\S+)$/.exec((err as Error).message)?.[1];
+      const at = alias ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`)) : -1;
       issues.push({
         file,
+        ...(at >= 0 ? lines.linePos(at) : {}),
         path: "",
-        message: `${(err as Error).message}; write the values out instead of using YAML anchors and aliases.`,
+        message: alias
+          ? `the alias *${alias} has no anchor &${alias} before it; define the anchor first, or write the value out.`
+          : `${(err as Error).message}; write the values out instead of using YAML anchors and aliases.`,
       });
       return new YamlSource(file, text, parsed, undefined);
     }
@@ -74,10 +82,16 @@ export class YamlSource {
     }
     let text: string;
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      // Old-Mac line ends (CR only) are line ends: the positions parser does not read them as such.
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/\r\n?/g, "\n");
     } catch {
       const at = firstInvalidUtf8(bytes);
       issues.push({ file, ...at, path: "", message: "is not valid UTF-8; save the file as UTF-8." });
+      return none;
+    }
+    const nul = text.indexOf("\0");
+    if (nul >= 0) {
+      issues.push({ file, ...lineCol(text, nul), path: "", message: "contains a NUL character (byte 0), which Kubernetes and GCS refuse in names and values; remove it." });
       return none;
     }
     if (text.trim() === "" || isOnlyComments(text)) {
@@ -146,11 +160,50 @@ function fastParse(text: string): { data: unknown } | undefined {
   // Also the careful path: directives (%YAML 1.1 changes what yes/on mean) and old-Mac line
   // ends, which js-yaml reads but the positions parser does not.
   if (/[&*]/.test(text) || /^%/m.test(text) || /\r(?!\n)/.test(text)) return undefined;
+  // Numbers the two parsers read differently (js-yaml: YAML 1.1 binary and signed hex; yaml:
+  // YAML 1.2 core, which also reads -.5): the careful path decides, so a file parses the same
+  // whether or not it has anchors.
+  if (/(^|[^\w.])([-+]?0[box]|[-+]\.[0-9])/im.test(text)) return undefined;
   try {
     return { data: loadYaml(text, { schema: CORE_SCHEMA }) };
   } catch {
     return undefined;
   }
+}
+
+function findNul(value: unknown, path: PathSegment[]): PathSegment[] | undefined {
+  if (typeof value === "string") return value.includes("\0") ? path : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const seg = Array.isArray(value) ? Number(k) : k;
+    if (k.includes("\0")) return [...path, seg];
+    const found = findNul(v, [...path, seg]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, col: before[before.length - 1].length + 1 };
+}
+
+/** A syntax error at the mistake: an over-indented line at that line, not at the key above it. */
+function syntaxIssue(file: string, text: string, lines: LineCounter, err: YAMLError): ConfigIssue {
+  const [start, end] = err.pos;
+  const breakAt = text.indexOf("\n", start);
+  if (err.code === "MULTILINE_IMPLICIT_KEY" && breakAt >= 0 && breakAt < end) {
+    const next = breakAt + 1 + (/^[ ]*/.exec(text.slice(breakAt + 1))?.[0].length ?? 0);
+    const above = lines.linePos(start).line;
+    return {
+      file,
+      ...lines.linePos(next),
+      path: "",
+      message: `this line is indented more than line ${above}, so YAML reads it as part of that line's value; indent it like line ${above} if it is a key of its own.`,
+    };
+  }
+  const pos = lines.linePos(start);
+  return { file, line: pos.line, col: pos.col, path: "", message: `${yamlMessage(err.code, err.message)}; fix the YAML syntax (a linter such as yamllint shows it too).` };
 }
 
 function yamlMessage(code: string, message: string): string {

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Catalog } from "./catalog";
-import { type ConfigIssue, type Report, show } from "./errors";
+import { type ConfigIssue, type PathSegment, type Report, show, withArticle } from "./errors";
 import { checkCohort, checkTeamQueue, planTeamQueue, type TeamQueuePlan } from "./kueue";
 import { type NodePoolPlan } from "./nodePools";
 import { checkObjectQuota } from "./objectQuota";
@@ -13,7 +13,7 @@ import { formatMemory } from "./quantity";
 import { clusterDemand, type Demand, planRayCluster, type RayClusterPlan } from "./rayClusters";
 import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
-import { type ObjectQuota, teamSchema, type TeamValues } from "./team";
+import { type ObjectQuota, rayClusterSchema, teamSchema, type TeamValues } from "./team";
 
 /** The shared namespace every team's members may use. */
 export const PLAYGROUND = "ray-playground";
@@ -86,6 +86,17 @@ export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, is
     issues.push({ file: displayDir, path: "", message: `the teams directory does not exist; create it with one YAML file per team, or set ray-platform:teamsDir.` });
     return [];
   }
+  // A YAML file that is not read would delete its team's access on the next deploy: never skip one quietly.
+  for (const e of entries.filter((e) => /\.ya?ml$/i.test(e.name) && !e.name.startsWith("."))) {
+    const file = path.posix.join(displayDir, e.name);
+    if (e.isSymbolicLink()) {
+      issues.push({ file, path: "", message: "is a symbolic link; a team file must be a regular file in the repository (a link can change without review or point outside it): copy the file instead." });
+    } else if (!e.isFile()) {
+      issues.push({ file, path: "", message: "is not a regular file (a directory or device); a team file must be a file: remove it or rename it without .yaml." });
+    } else if (!/\.ya?ml$/.test(e.name)) {
+      issues.push({ file, path: "", message: `is not read: team files end in lowercase .yaml; rename it to ${e.name.replace(/\.ya?ml$/i, ".yaml")}.` });
+    }
+  }
   const files = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith(".")).map((e) => e.name).sort();
   const teams: TeamPlan[] = [];
   const byName = new Map<string, string>();
@@ -115,9 +126,12 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
     report([], `must be a mapping of team settings (name, description, owners, quota, ...), not ${Array.isArray(source.data) ? "a list" : show(source.data)}; see teams/ray-playground.yaml.`);
     return undefined;
   }
+  const offered = new Set(ctx.pools.flatMap((p) => (p.gpu ? [p.gpu.type] : [])));
   const parsed = teamSchema.safeParse(source.data, { reportInput: true });
   if (!parsed.success) {
-    for (const i of zodIssues(parsed.error)) report(i.path, i.message, { key: i.key });
+    const schemaIssues = zodIssues(parsed.error);
+    for (const i of schemaIssues) report(i.path, misplacedGpuQuota(i, ctx) ?? i.message, { key: i.key });
+    checkWhatParsed(source.data as Record<string, unknown>, schemaIssues.map((i) => i.path), baseName, ctx, offered, report);
     return undefined;
   }
   const before = issues.length;
@@ -130,23 +144,9 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
       }),
     );
   }
-  const offered = new Set(ctx.pools.flatMap((p) => (p.gpu ? [p.gpu.type] : [])));
-  for (const type of Object.keys(values.quota.gpus)) {
-    if (!offered.has(type)) {
-      const s = suggest(type, [...offered]);
-      report(["quota", "gpus", type], `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ") || "none"}${s ? `; did you mean "${s}"?` : ""}); remove it or add a ${type} pool to ray-platform:nodePools.`, { key: true });
-    }
-  }
-
-  let bucket: string | undefined;
-  if (values.bucket) {
-    if (ctx.mode === "gke") {
-      bucket = teamBucketName(ctx.project!, values.name);
-      if (bucket.length > 63) report(["bucket"], `the bucket name "${bucket}" would have ${bucket.length} characters, more than GCS allows (63); shorten the team name or turn the bucket off.`);
-    } else {
-      notes.push(`${source.file}: bucket skipped (mode existing creates no GCP resources).`);
-    }
-  }
+  checkGpuTypes(Object.keys(values.quota.gpus), offered, report);
+  const bucket = values.bucket ? teamBucket(values.name, ctx, report) : undefined;
+  if (values.bucket && ctx.mode !== "gke") notes.push(`${source.file}: bucket skipped (mode existing creates no GCP resources).`);
 
   const names = new Map<string, number>();
   const rayClusters: RayClusterPlan[] = [];
@@ -190,6 +190,74 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
     serviceAccountName: RAY_SERVICE_ACCOUNT,
     rayClusters,
   };
+}
+
+/** A GPU type dedented out of quota.gpus (`quota.a100`): say where it goes instead of "remove it". */
+function misplacedGpuQuota(i: { path: PathSegment[]; key: boolean }, ctx: TeamsContext): string | undefined {
+  const [quota, key, ...rest] = i.path;
+  if (!i.key || quota !== "quota" || typeof key !== "string" || rest.length > 0) return undefined;
+  const gpu = suggest(key, ctx.catalog.gpuTypes);
+  if (!gpu || gpu.toLowerCase() !== key.toLowerCase()) return undefined;
+  return `unknown key ${show(key)}; a GPU quota goes under gpus: write it as quota.gpus.${gpu} (a "gpus:" line under quota, then "${gpu}: <count>" indented below it).`;
+}
+
+const within = (path: readonly PathSegment[], prefix: readonly PathSegment[]) => prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+
+/**
+ * When the schema refuses part of a team file, the checks of the parts it accepted still run,
+ * so that every independent mistake is reported in one run. Problems at or under a refused
+ * field are its consequences and are held back.
+ */
+function checkWhatParsed(raw: Record<string, unknown>, refused: readonly PathSegment[][], baseName: string, ctx: TeamsContext, offered: ReadonlySet<string>, report: Report): void {
+  const independent: Report = (path, message, opts) => {
+    if (!refused.some((r) => within(path, r) || within(r, path))) report(path, message, opts);
+  };
+  const name = typeof raw.name === "string" ? raw.name : baseName;
+  if (typeof raw.name === "string") checkTeamName(raw.name, baseName, ctx, independent);
+  const gpus = (raw.quota as Record<string, unknown> | undefined)?.gpus;
+  if (gpus && typeof gpus === "object" && !Array.isArray(gpus)) checkGpuTypes(Object.keys(gpus), offered, independent);
+  if (raw.bucket === true) teamBucket(name, ctx, independent);
+  if (!Array.isArray(raw.rayClusters)) return;
+  raw.rayClusters.forEach((rc, i) => {
+    const at = ["rayClusters", i];
+    // The cluster without its refused fields: what is left is checked as usual.
+    const rest = withoutPaths(rc, refused.filter((r) => within(r, at) && r.length > at.length).map((r) => r.slice(at.length)));
+    const values = rayClusterSchema.safeParse(rest);
+    if (values.success) planRayCluster(values.data, at, { ...ctx, team: name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket: undefined }, independent);
+  });
+}
+
+function withoutPaths(value: unknown, paths: readonly PathSegment[][]): unknown {
+  const copy = structuredClone(value);
+  for (const path of paths) {
+    let node = copy as Record<PathSegment, unknown> | undefined;
+    for (const seg of path.slice(0, -1)) node = node?.[seg] as Record<PathSegment, unknown> | undefined;
+    if (node && typeof node === "object") delete node[path[path.length - 1]];
+  }
+  return copy;
+}
+
+function checkGpuTypes(types: readonly string[], offered: ReadonlySet<string>, report: Report): void {
+  for (const type of types) {
+    if (offered.has(type)) continue;
+    const s = suggest(type, [...offered]);
+    report(["quota", "gpus", type], `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ") || "none"}${s ? `; did you mean "${s}"?` : ""}); ${s ? `write ${s}, ` : ""}remove it or add ${withArticle(type)} pool to ray-platform:nodePools.`, { key: true });
+  }
+}
+
+/**
+ * The team's bucket name, checked against GCS's naming rules
+ * (https://cloud.google.com/storage/docs/buckets#naming): 3-63 characters, no "google" or
+ * close misspellings, not starting with "goog".
+ */
+function teamBucket(team: string, ctx: TeamsContext, report: Report): string | undefined {
+  if (ctx.mode !== "gke") return undefined;
+  const bucket = teamBucketName(ctx.project!, team);
+  if (bucket.length > 63) report(["bucket"], `the bucket name "${bucket}" would have ${bucket.length} characters, more than GCS allows (63); shorten the team name or turn the bucket off.`);
+  else if (/g[o0]{2}g[l1]e/.test(bucket) || bucket.startsWith("goog")) {
+    report(["bucket"], `the bucket name "${bucket}" contains "google" (or starts with "goog"), which GCS refuses; rename the team or turn the bucket off.`);
+  } else return bucket;
+  return undefined;
 }
 
 function checkTeamName(name: string, baseName: string, ctx: TeamsContext, report: Report): void {

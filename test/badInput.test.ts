@@ -70,7 +70,7 @@ describe("team files", () => {
 
   test("a GPU type the stack does not offer", () => {
     expect(teamProblems(GOOD.replace("gpu: { type: t4 }", "gpu: { type: a100-80gb }"))).toEqual([
-      'teams/vision.yaml:14:22 rayClusters[0].workerGroups[0].gpu.type: "a100-80gb" is not offered by this stack (offered: t4, a100); add a a100-80gb pool to ray-platform:nodePools or pick t4.',
+      'teams/vision.yaml:14:22 rayClusters[0].workerGroups[0].gpu.type: "a100-80gb" is not offered by this stack (offered: t4, a100); pick an offered type, or add an a100-80gb pool to ray-platform:nodePools.',
     ]);
   });
 
@@ -199,7 +199,7 @@ describe("team files", () => {
 
   test("a GPU type in the quota that no pool offers", () => {
     expect(teamProblems(GOOD.replace("    t4: 4", "    t4: 4\n    a100-80gb: 2"))).toEqual([
-      'teams/vision.yaml:10:5 quota.gpus.a100-80gb: "a100-80gb" is not a GPU this stack offers (offered: t4, a100); remove it or add a a100-80gb pool to ray-platform:nodePools.',
+      'teams/vision.yaml:10:5 quota.gpus.a100-80gb: "a100-80gb" is not a GPU this stack offers (offered: t4, a100); remove it or add an a100-80gb pool to ray-platform:nodePools.',
     ]);
   });
 

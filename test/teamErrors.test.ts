@@ -1,0 +1,193 @@
+/**
+ * Team-file mistakes a data scientist makes, all in one run, with the right suggestion; and
+ * what Kubernetes or GCS would refuse, refused here (issue 12).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, test } from "vitest";
+import { ConfigError } from "../config/errors";
+import { loadPlatformConfig } from "../config/load";
+import { stackConfigFromText } from "../plan/engine";
+import { configProblems, PROJECT_DIR, teamsDir } from "./mocks";
+
+const GOOD = `name: vision
+description: Image models.
+owners:
+  - user:ana@example.com
+quota:
+  cpu: 64
+  memory: 256Gi
+  gpus:
+    t4: 4
+rayClusters:
+  - name: detector
+    workerGroups:
+      - name: t4
+        gpu: { type: t4 }
+        minReplicas: 0
+        maxReplicas: 2
+`;
+
+/** Problems when vision.yaml (next to the repo's teams) has `text`. */
+function teamProblems(text: string | Buffer, file = "vision.yaml"): string[] {
+  const dir = teamsDir();
+  fs.writeFileSync(path.join(dir, file), text);
+  return configProblems({ teams: dir });
+}
+
+function edit(...pairs: [string, string][]): string {
+  let text = GOOD;
+  for (const [from, to] of pairs) {
+    if (!text.includes(from)) throw new Error(`GOOD has no ${from}`);
+    text = text.replace(from, to);
+  }
+  return text;
+}
+
+test("five independent mistakes in one team file are five problems in one run, counted right", () => {
+  const text = edit(
+    ["  memory: 256Gi", "  memory: 256GB"],
+    ["    t4: 4", "    A100: 4"],
+    ["  - name: detector", "  - name: Detector"],
+    ["        maxReplicas: 2", "        maxReplica: 2"],
+    ["  - user:ana@example.com", "  - ana@example.com"],
+  );
+  expect(teamProblems(text)).toEqual([
+    'teams/vision.yaml:4:5 owners[0]: "ana@example.com" does not say whether it is a user or a group; write user:ana@example.com or group:ana@example.com.',
+    "teams/vision.yaml:7:11 quota.memory: \"256GB\" is not a valid memory quantity; write 256Gi (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10).",
+    'teams/vision.yaml:9:5 quota.gpus.A100: "A100" is not a GPU this stack offers (offered: t4, a100; did you mean "a100"?); write a100, remove it or add an A100 pool to ray-platform:nodePools.',
+    'teams/vision.yaml:11:11 rayClusters[0].name: "Detector" is not a valid name; use lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "detector").',
+    'teams/vision.yaml:16:9 rayClusters[0].workerGroups[0].maxReplica: unknown key "maxReplica"; did you mean "maxReplicas"? Allowed keys: name, cpu, memory, pool, rayStartParams, rayResources, gpu, replicas, minReplicas, maxReplicas.',
+  ]);
+  // The first line counts what is listed.
+  const dir = teamsDir({ "vision.yaml": text });
+  const stackFileText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+  const config = { ...stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackFileText), "ray-platform:teamsDir": dir };
+  const err = (() => {
+    try {
+      loadPlatformConfig({ stack: "dev", config, stackFileText, projectDir: PROJECT_DIR });
+    } catch (e) {
+      return e as ConfigError;
+    }
+  })();
+  expect(err).toBeInstanceOf(ConfigError);
+  const lines = err!.message.split("\n");
+  expect(lines[0]).toBe("ray-platform: the configuration has 5 problems; nothing was changed.");
+  expect(lines.length - 1).toBe(5);
+});
+
+test("a consequence of a refused field is held back: a quota check needs a quota that parsed", () => {
+  expect(teamProblems(edit(["  cpu: 64", "  cpu: lots"], ["        maxReplicas: 2", "        maxReplicas: 200"]))).toEqual([
+    'teams/vision.yaml:6:8 quota.cpu: "lots" is not a valid CPU quantity; write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti.',
+  ]);
+});
+
+describe("the right suggestion", () => {
+  test("an upper-case GPU type suggests the offered type it means, with the right article", () => {
+    expect(teamProblems(edit(["gpu: { type: t4 }", "gpu: { type: A100 }"]))).toEqual([
+      'teams/vision.yaml:14:22 rayClusters[0].workerGroups[0].gpu.type: "A100" is not offered by this stack (offered: t4, a100); pick a100, or add an A100 pool to ray-platform:nodePools.',
+    ]);
+  });
+
+  test("a GPU type dedented out of quota.gpus says where it goes", () => {
+    expect(teamProblems(edit(["    t4: 4", "    t4: 4\n  a100: 2"]))).toEqual([
+      'teams/vision.yaml:10:3 quota.a100: unknown key "a100"; a GPU quota goes under gpus: write it as quota.gpus.a100 (a "gpus:" line under quota, then "a100: <count>" indented below it).',
+    ]);
+  });
+
+  test("an unquoted Ray version says to quote it", () => {
+    expect(teamProblems(edit(["  - name: detector", "  - name: detector\n    rayVersion: 2.9"]))).toEqual([
+      'teams/vision.yaml:12:17 rayClusters[0].rayVersion: 2.9 is a number to YAML, expected a string; quote it ("2.9"), or 2.10 would read as 2.1.',
+    ]);
+  });
+});
+
+describe("YAML syntax: one mistake, one error, at the mistake", () => {
+  test("a tab used for indentation", () => {
+    expect(teamProblems(edit(["  cpu: 64", "\tcpu: 64"]))).toEqual([
+      "teams/vision.yaml:6:1: Tabs are not allowed as indentation; fix the YAML syntax (a linter such as yamllint shows it too).",
+    ]);
+  });
+
+  test("an over-indented key is reported at its own line and column", () => {
+    expect(teamProblems(edit(["  memory: 256Gi", "    memory: 256Gi"]))).toEqual([
+      "teams/vision.yaml:7:5: this line is indented more than line 6, so YAML reads it as part of that line's value; indent it like line 6 if it is a key of its own.",
+    ]);
+  });
+
+  test("an alias without its anchor gets its line", () => {
+    expect(teamProblems(edit(["    t4: 4", "    t4: *four"]))).toEqual([
+      "teams/vision.yaml:9:9: the alias *four has no anchor &four before it; define the anchor first, or write the value out.",
+    ]);
+  });
+
+  test("a file with CR-only line ends is read, not called empty", () => {
+    expect(teamProblems(`# vision\r${GOOD.replace(/\n/g, "\r")}`)).toEqual([]);
+    expect(teamProblems(`# vision\r${edit(["  cpu: 64", "  cpu: lots"]).replace(/\n/g, "\r")}`)).toEqual([
+      'teams/vision.yaml:7:8 quota.cpu: "lots" is not a valid CPU quantity; write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti.',
+    ]);
+  });
+});
+
+describe("what Kubernetes or GCS would refuse", () => {
+  test("quantities with spaces or non-breaking spaces", () => {
+    expect(teamProblems(edit(["  cpu: 64", '  cpu: "64 "'], ["  memory: 256Gi", "  memory: 256\u00a0Gi"]))).toEqual([
+      'teams/vision.yaml:6:8 quota.cpu: "64 " is not a valid CPU quantity; remove the spaces: write "64".',
+      'teams/vision.yaml:7:11 quota.memory: "256\u00a0Gi" is not a valid memory quantity; remove the spaces: write "256Gi".',
+    ]);
+  });
+
+  test("integers above int32 where the CRD says format: int32, and absurd quotas", () => {
+    expect(teamProblems(edit(["        maxReplicas: 2", "        maxReplicas: 3000000000"], ["  cpu: 64", "  cpu: 1e300"]))).toEqual([
+      "teams/vision.yaml:6:8 quota.cpu: 1e+300 is not a valid CPU quantity; that is more than any cluster has (at most 9007199254740992); write the real figure.",
+      "teams/vision.yaml:16:22 rayClusters[0].workerGroups[0].maxReplicas: 3000000000 is too large: Kubernetes stores replicas as a 32-bit integer (at most 2147483647); use a smaller number.",
+    ]);
+    expect(teamProblems(edit(["  - name: detector", "  - name: detector\n    autoscaler: { idleTimeoutSeconds: 3000000000 }"]))).toEqual([
+      "teams/vision.yaml:12:39 rayClusters[0].autoscaler.idleTimeoutSeconds: 3000000000 is too large: Kubernetes stores seconds as a 32-bit integer (at most 2147483647); use a smaller number.",
+    ]);
+  });
+
+  test("a bucket name GCS refuses (containing google)", () => {
+    const dir = teamsDir({ "google-ads.yaml": edit(["name: vision", "name: google-ads"], ["quota:", "bucket: true\nquota:"]) });
+    expect(configProblems({ teams: dir })).toEqual([
+      'teams/google-ads.yaml:5:9 bucket: the bucket name "my-ml-platform-dev-ray-google-ads" contains "google" (or starts with "goog"), which GCS refuses; rename the team or turn the bucket off.',
+    ]);
+  });
+
+  test("rayStartParams keys that differ only in case or spaces from reserved ones", () => {
+    expect(teamProblems(edit(["        maxReplicas: 2", '        maxReplicas: 2\n        rayStartParams: { "Num-CPUs": "1", " port": "1" }']))).toEqual([
+      'teams/vision.yaml:17:39 rayClusters[0].workerGroups[0].rayStartParams.Num-CPUs: "Num-CPUs" is not a ray start flag name; it is "num-cpus" written differently, which goes in the group\'s cpu, memory or gpu: write it as num-cpus (lowercase, words joined by "-") or remove it.',
+      'teams/vision.yaml:17:53 rayClusters[0].workerGroups[0].rayStartParams. port: " port" is not a ray start flag name; it is "port" written differently, which the platform sets: write it as port (lowercase, words joined by "-") or remove it.',
+    ]);
+  });
+
+  test("a NUL byte, raw or escaped", () => {
+    expect(teamProblems(Buffer.from(edit(["Image models.", "Image\0models."])))).toEqual([
+      "teams/vision.yaml:2:19: contains a NUL character (byte 0), which Kubernetes and GCS refuse in names and values; remove it.",
+    ]);
+    expect(teamProblems(edit(["description: Image models.", 'description: "Image\\0models."']))).toEqual([
+      "teams/vision.yaml:2:14 description: contains a NUL character (\\0), which Kubernetes and GCS refuse; remove it.",
+    ]);
+  });
+
+  test("the same text parses the same with or without anchors", () => {
+    for (const value of ["0b1000000", "-0x10", "-.5"]) {
+      const plain = teamProblems(edit(["        maxReplicas: 2", `        maxReplicas: ${value}`]));
+      const anchored = teamProblems(edit(["        maxReplicas: 2", `        maxReplicas: ${value}`], ["  cpu: 64", "  cpu: &cpu 64"]));
+      expect(plain, value).toEqual(anchored);
+      expect(plain[0], value).toMatch(/maxReplicas: expected a whole number of replicas/);
+    }
+  });
+
+  test("team files the loader would skip are errors, never silently ignored", () => {
+    const dir = teamsDir();
+    fs.symlinkSync(path.join(dir, "recsys.yaml"), path.join(dir, "linked.yaml"));
+    fs.writeFileSync(path.join(dir, "vision.YAML"), GOOD);
+    fs.mkdirSync(path.join(dir, "dir.yaml"));
+    expect(configProblems({ teams: dir })).toEqual([
+      "teams/dir.yaml: is not a regular file (a directory or device); a team file must be a file: remove it or rename it without .yaml.",
+      "teams/linked.yaml: is a symbolic link; a team file must be a regular file in the repository (a link can change without review or point outside it): copy the file instead.",
+      "teams/vision.YAML: is not read: team files end in lowercase .yaml; rename it to vision.yaml.",
+    ]);
+  });
+});
