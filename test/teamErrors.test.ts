@@ -63,13 +63,12 @@ test("five independent mistakes in one team file are five problems in one run, c
   const dir = teamsDir({ "vision.yaml": text });
   const stackFileText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
   const config = { ...stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackFileText), "ray-platform:teamsDir": dir };
-  const err = (() => {
-    try {
-      loadPlatformConfig({ stack: "dev", config, stackFileText, projectDir: PROJECT_DIR });
-    } catch (e) {
-      return e as ConfigError;
-    }
-  })();
+  let err: ConfigError | undefined;
+  try {
+    loadPlatformConfig({ stack: "dev", config, stackFileText, projectDir: PROJECT_DIR });
+  } catch (e) {
+    err = e as ConfigError;
+  }
   expect(err).toBeInstanceOf(ConfigError);
   const lines = err!.message.split("\n");
   expect(lines[0]).toBe("ray-platform: the configuration has 5 problems; nothing was changed.");
