@@ -2,14 +2,15 @@
  * Benchmark: what the program costs as the platform grows. For N synthetic teams (plus the
  * repo's ray-playground), each measured in fresh child processes (bench/child.ts):
  * validation alone, the whole program under the mock engine, and the floor (the program's
- * resources registered directly, nothing else). Prints a table and the targets; writes JSON.
+ * resources registered directly, nothing else); at the largest count, `npm run plan` against
+ * `npm run plan -- --diff` of a one-team change. Prints a table and the targets; writes JSON.
  *
  *   npx tsx bench/run.ts [--quick] [--runs K] [--out FILE] [--teams 1,10,100,1000]
  *                        [--budget MINUTES] [--jobs J] [--cpu-prof DIR]
  *
  * Exits 0 whatever the figures; non-zero only when the benchmark itself fails.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -67,6 +68,44 @@ interface ChildResult {
 }
 
 const exec = promisify(execFile);
+
+/** `npm run plan` and `npm run plan -- --diff main` at one team count, in a scratch git repository. */
+export interface DiffTiming {
+  teams: number;
+  planMs: Stats;
+  diffMs: Stats;
+  /** Median --diff time over median plan time. */
+  diffToPlan: number;
+}
+
+/** The wall time of the plan CLI in `repo`, as a user runs it. */
+async function planCli(repo: string, args: string[]): Promise<number> {
+  const t0 = performance.now();
+  await exec(process.execPath, [require.resolve("tsx/cli"), path.join(PROJECT_DIR, "plan", "cli.ts"), "--project-dir", repo, "--quiet", ...args], {
+    cwd: repo,
+    maxBuffer: 1 << 30,
+  }).catch((err) => {
+    throw new Error(`npm run plan -- ${args.join(" ")} failed:\n${err.stderr || err.message}`);
+  });
+  return performance.now() - t0;
+}
+
+/** A repository whose main has `teamsDir`'s teams, and a work tree that changes one team's CPU quota. */
+function diffRepo(tmp: string, teamsDir: string): string {
+  const repo = path.join(tmp, "diff-repo");
+  fs.cpSync(PROJECT_DIR, repo, { recursive: true, filter: (src) => !/node_modules|\.git$|\/\.git\/|\/bench\/results/.test(src) });
+  fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(repo, "node_modules"));
+  fs.rmSync(path.join(repo, "teams"), { recursive: true });
+  fs.cpSync(teamsDir, path.join(repo, "teams"), { recursive: true });
+  const git = (...a: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com", ...a]);
+  git("init", "-q", "-b", "main");
+  git("add", "-A");
+  git("commit", "-qm", "base");
+  const first = fs.readdirSync(path.join(repo, "teams")).sort()[0];
+  const file = path.join(repo, "teams", first);
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^( {2}cpu: )(\S+)/m, (_, k, v) => `${k}${Number(v) + 1}`));
+  return repo;
+}
 
 async function child(args: string[], nodeArgs: string[] = []): Promise<ChildResult> {
   const { stdout } = await exec(process.execPath, [...nodeArgs, "--import", "tsx", CHILD, ...args], {
@@ -141,6 +180,7 @@ async function main(argv: string[]): Promise<number> {
 
   const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-bench-"));
+  const diffSamples = { plan: [] as number[], diff: [] as number[] };
   const samples = new Map(counts.map((n) => [n, { validation: [] as number[], program: [] as number[], floor: [] as number[], rssKB: [] as number[], resources: 0, wallMs: 0 }]));
   try {
     for (const n of counts) {
@@ -170,9 +210,23 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`  ${n} teams, run ${round + 1}: program ${Math.round(program.ms)} ms, floor ${Math.round(floor.ms)} ms\n`);
       });
     }
+    // The PR check: --diff evaluates the base and the head in parallel; compared with one plan.
+    const n = counts[counts.length - 1];
+    const repo = diffRepo(tmp, path.join(tmp, `teams-${n}`));
+    for (let round = 0; round < runs && (round === 0 || Date.now() - started < budgetMs); round++) {
+      diffSamples.plan.push(await planCli(repo, []));
+      diffSamples.diff.push(await planCli(repo, ["--diff", "main"]));
+      process.stderr.write(`  ${n} teams, run ${round + 1}: plan ${Math.round(diffSamples.plan.at(-1)!)} ms, plan --diff ${Math.round(diffSamples.diff.at(-1)!)} ms\n`);
+    }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+  const diffTiming: DiffTiming = {
+    teams: counts[counts.length - 1],
+    planMs: stats(diffSamples.plan),
+    diffMs: stats(diffSamples.diff),
+    diffToPlan: stats(diffSamples.diff).median / stats(diffSamples.plan).median,
+  };
 
   const rows: Row[] = counts.map((n, i) => {
     const s = samples.get(n)!;
@@ -190,19 +244,20 @@ async function main(argv: string[]): Promise<number> {
       programPeakRssMiB: Math.max(...s.rssKB) / 1024,
     };
   });
-  const targets = checkTargets(rows);
+  const targets = checkTargets(rows, diffTiming);
   printTable(rows);
+  console.log(`\nnpm run plan at ${diffTiming.teams} teams: ${Math.round(diffTiming.planMs.median)} ms; with --diff main (one team changed): ${Math.round(diffTiming.diffMs.median)} ms (${diffTiming.diffToPlan.toFixed(2)}x)`);
   console.log("\ntargets (figures, not assertions):");
   for (const t of targets) console.log(`  ${t.pass === null ? "n/a " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value}`);
   const wallSeconds = (Date.now() - started) / 1000;
   const load = { before: loadBefore, after: os.loadavg()[0] };
   console.log(`\n${wallSeconds.toFixed(0)} s, load average ${load.after.toFixed(1)} at the end; results in ${o.out}`);
   const options = { quick: o.quick, runs, teams: counts, budgetMinutes: Number(o.budget), jobs };
-  fs.writeFileSync(o.out, JSON.stringify({ date: new Date().toISOString(), machine: m, options, rows, targets, wallSeconds, load }, null, 2) + "\n");
+  fs.writeFileSync(o.out, JSON.stringify({ date: new Date().toISOString(), machine: m, options, rows, diff: diffTiming, targets, wallSeconds, load }, null, 2) + "\n");
   return 0;
 }
 
-function checkTargets(rows: Row[]): Target[] {
+function checkTargets(rows: Row[], diff: DiffTiming): Target[] {
   const at = (n: number) => rows.find((r) => r.teams === n);
   const big = at(1000);
   const hundred = at(100);
@@ -214,6 +269,7 @@ function checkTargets(rows: Row[]): Target[] {
     target("at 1000 teams, program <= 1.5x floor", () => big && [big.programToFloor <= 1.5, `${big.programToFloor.toFixed(2)}x`]),
     target("at 1000 teams, validation < 1 s", () => big && [big.validationMs.median < 1000, `${Math.round(big.validationMs.median)} ms`]),
     target("at 1000 teams, peak memory < 1 GiB", () => big && [big.programPeakRssMiB < 1024, `${Math.round(big.programPeakRssMiB)} MiB`]),
+    target("at 1000 teams, plan --diff <= 2x plan", () => (diff.teams === 1000 ? [diff.diffToPlan <= 2, `${diff.diffToPlan.toFixed(2)}x`] : undefined)),
     target("program(1000) <= 12x program(100)", () => big && hundred && [big.programMs.median <= 12 * hundred.programMs.median, `${(big.programMs.median / hundred.programMs.median).toFixed(1)}x`]),
   ];
 }

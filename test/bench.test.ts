@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { expect, test } from "vitest";
-import type { Row, Stats, Target } from "../bench/run";
+import type { DiffTiming, Row, Stats, Target } from "../bench/run";
 
 const PROJECT_DIR = path.join(__dirname, "..");
 
@@ -17,7 +17,7 @@ test(
   async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-bench-test-")), "results.json");
     const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "bench/run.ts", "--quick", "--out", out], { cwd: PROJECT_DIR });
-    const results = JSON.parse(fs.readFileSync(out, "utf8")) as { rows: Row[]; targets: Target[] };
+    const results = JSON.parse(fs.readFileSync(out, "utf8")) as { rows: Row[]; targets: Target[]; diff: DiffTiming };
     const rows = results.rows;
 
     expect(rows.map((r) => r.teams)).toEqual([1, 10, 100]);
@@ -36,8 +36,13 @@ test(
     expect(rows[0].marginalMsPerTeam).toBeNull();
     for (const r of rows.slice(1)) expect(Number.isFinite(r.marginalMsPerTeam)).toBe(true);
 
+    // plan and plan --diff at the largest count, as a user runs them.
+    expect(results.diff.teams).toBe(100);
+    [results.diff.planMs, results.diff.diffMs].forEach(positiveStats);
+    expect(stdout).toMatch(/npm run plan at 100 teams: \d+ ms; with --diff main \(one team changed\): \d+ ms \(\d+\.\d\dx\)/);
+
     // The targets are about 1000 teams: printed, marked not measured in quick mode.
-    expect(results.targets).toHaveLength(4);
+    expect(results.targets).toHaveLength(5);
     for (const t of results.targets) expect(t.pass).toBeNull();
     expect(stdout).toContain("targets");
   },
