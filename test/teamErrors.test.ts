@@ -190,3 +190,10 @@ describe("what Kubernetes or GCS would refuse", () => {
     ]);
   });
 });
+
+test("the README's 'Add a team' example is what the loader prints", () => {
+  const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+  const example = /## Add a team[\s\S]*?```\nray-platform: the configuration has \d+ problems?; nothing was changed.\n([\s\S]*?)```/.exec(readme)![1].trim().split("\n");
+  const recsys = fs.readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8").replace("memory: 800Gi", "memory: 800GB").replace("gpu: { type: t4 }", "gpu: { type: A100 }");
+  expect(configProblems({ teams: teamsDir({ "recsys.yaml": recsys }) })).toEqual(example);
+});
