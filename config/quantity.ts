@@ -49,7 +49,8 @@ export function quantityHint(value: unknown): string {
       if (suggestion) return `write ${unit[1]}${suggestion} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
     }
     if (/^-/.test(value.trim())) return "a quantity cannot be negative";
-    if (value !== value.trim() || /[\s\u00a0]/.test(value)) return `remove the spaces: write ${JSON.stringify(value.replace(/[\s\u00a0]+/g, ""))}`;
+    const joined = value.replace(/[\s\u00a0]+/g, "");
+    if (joined !== value && parseQuantity(joined) !== undefined) return `remove the spaces: write ${JSON.stringify(joined)}`;
   }
   if (parseQuantity(String(value).replace(/[\s\u00a0]+/g, "")) === undefined && /^[0-9.]+(e\+?[0-9]+)?$/i.test(String(value))) {
     return `that is more than any cluster has (at most ${MAX_QUANTITY}); write the real figure`;

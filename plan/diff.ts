@@ -99,8 +99,9 @@ function teamOf(r: RegisteredResource, teams: ReadonlySet<string>): string | und
   const found = candidates.find((c) => typeof c === "string" && teams.has(c));
   if (found) return found;
   if (r.type === TYPES.namespace && teams.has(meta?.name)) return meta.name;
-  if (!r.urn.split("::")[2]?.split("$").includes("ray-platform:tenancy:Team")) return undefined;
-  // Team children are named `<team>-<role>`; the longest matching team name wins (names may contain "-").
+  const owners = r.urn.split("::")[2]?.split("$") ?? [];
+  if (!owners.includes("ray-platform:tenancy:Team") && !owners.includes("ray-platform:ray:RayCluster")) return undefined;
+  // Children of a team and of its RayClusters are named `<team>-<role>`; the longest matching team name wins (names may contain "-").
   return [...teams].filter((t) => r.name === t || r.name.startsWith(`${t}-`)).sort((a, b) => b.length - a.length)[0];
 }
 

@@ -134,14 +134,14 @@ describe("--diff on a pull request that edits the example teams", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).not.toContain("Node pools");
     expect(run.stdout.split("\n").slice(0, 8)).toEqual([
-      "Changes against main: 0 to add, 4 to change, 18 to remove",
+      "Changes against main: 0 to add, 4 to change, 20 to remove",
       "",
       "DANGEROUS",
       "  ! team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed",
       "",
       "Team tech-research removed",
       "  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): Bucket my-ml-platform-dev-ray-tech-research, LimitRange tech-research/defaults, Namespace tech-research, ResourceQuota tech-research/team-quota, ResourceQuota tech-research/gpu-a100, ResourceQuota tech-research/gpu-t4, NetworkPolicy tech-research/default-deny-ingress",
-      "  deleted: ConfigMap tech-research/gnn-tutorials, Service tech-research/gnn-tools, RayCluster tech-research/gnn, BucketIAMMember tech-research-bucket-ray-pods, ServiceAccount tech-research/ray, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-platform-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
+      "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, RandomPassword tech-research-gnn-token, BucketIAMMember tech-research-bucket-ray-pods, ServiceAccount tech-research/ray, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-platform-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
     ]);
     expect(run.stdout).toContain(
       [
@@ -168,7 +168,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "> **Dangerous changes**: review these before merging.\n" +
       "> - team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed\n" +
       "\n" +
-      "**0 to add, 4 to change, 18 to remove.**\n" +
+      "**0 to add, 4 to change, 20 to remove.**\n" +
       "\n" +
       "### Teams\n" +
       "\n" +
@@ -180,7 +180,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "### Team tech-research removed\n" +
       "\n" +
       "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `Bucket my-ml-platform-dev-ray-tech-research`, `LimitRange tech-research/defaults`, `Namespace tech-research`, `ResourceQuota tech-research/team-quota`, `ResourceQuota tech-research/gpu-a100`, `ResourceQuota tech-research/gpu-t4`, `NetworkPolicy tech-research/default-deny-ingress`\n" +
-      "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `BucketIAMMember tech-research-bucket-ray-pods`, `ServiceAccount tech-research/ray`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-platform-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
+      "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `RandomPassword tech-research-gnn-token`, `BucketIAMMember tech-research-bucket-ray-pods`, `ServiceAccount tech-research/ray`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-platform-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
       "\n" +
       "### What is affected\n" +
       "\n" +
@@ -201,8 +201,10 @@ describe("--diff on a pull request that edits the example teams", () => {
       "| | resource | type | fields |\n" +
       "| --- | --- | --- | --- |\n" +
       "| - | `ConfigMap tech-research/gnn-tutorials` | `kubernetes:core/v1:ConfigMap` |  |\n" +
+      "| - | `Secret tech-research/gnn-token` | `kubernetes:core/v1:Secret` |  |\n" +
       "| - | `Service tech-research/gnn-tools` | `kubernetes:core/v1:Service` |  |\n" +
       "| - | `RayCluster tech-research/gnn` | `kubernetes:ray.io/v1:RayCluster` |  |\n" +
+      "| - | `RandomPassword tech-research-gnn-token` | `random:index/randomPassword:RandomPassword` |  |\n" +
       "| - | `Bucket my-ml-platform-dev-ray-tech-research` | `gcp:storage/bucket:Bucket` | retained, no longer managed |\n" +
       "| - | `BucketIAMMember tech-research-bucket-ray-pods` | `gcp:storage/bucketIAMMember:BucketIAMMember` |  |\n" +
       "| - | `LimitRange tech-research/defaults` | `kubernetes:core/v1:LimitRange` | retained, no longer managed |\n" +
