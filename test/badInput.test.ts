@@ -6,17 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { configProblems, teamsDir } from "./mocks";
+import { configProblems, GOOD_TEAM, teamProblems, teamsDir } from "./mocks";
 
-/** A valid team file (vision.yaml) that each case below breaks in one way. */
-const GOOD = fs.readFileSync(path.join(__dirname, "fixtures", "vision.yaml"), "utf8");
-
-/** Problems when vision.yaml (next to the repo's teams) has `text`. */
-function teamProblems(text: string | Buffer, file = "vision.yaml"): string[] {
-  const dir = teamsDir();
-  fs.writeFileSync(path.join(dir, file), text);
-  return configProblems({ teams: dir });
-}
+const GOOD = GOOD_TEAM;
 
 describe("team files", () => {
   test("the example team is valid (the baseline every case below breaks)", () => {

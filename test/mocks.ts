@@ -107,3 +107,13 @@ export function secretValue(input: unknown): unknown {
   if (!isSecretValue(input)) throw new Error(`expected a secret, got ${JSON.stringify(input).slice(0, 80)}`);
   return input.value;
 }
+
+/** A valid team file (vision.yaml) that the bad-input tests break one way at a time. */
+export const GOOD_TEAM = fs.readFileSync(path.join(__dirname, "fixtures", "vision.yaml"), "utf8");
+
+/** Problems when vision.yaml (next to the repo's teams) has `text`. */
+export function teamProblems(text: string | Buffer, file = "vision.yaml"): string[] {
+  const dir = teamsDir();
+  fs.writeFileSync(path.join(dir, file), text);
+  return configProblems({ teams: dir });
+}

@@ -8,32 +8,9 @@ import { describe, expect, test } from "vitest";
 import { ConfigError } from "../config/errors";
 import { loadPlatformConfig } from "../config/load";
 import { stackConfigFromText } from "../plan/engine";
-import { configProblems, PROJECT_DIR, teamsDir } from "./mocks";
+import { configProblems, GOOD_TEAM, PROJECT_DIR, teamProblems, teamsDir } from "./mocks";
 
-const GOOD = `name: vision
-description: Image models.
-owners:
-  - user:ana@example.com
-quota:
-  cpu: 64
-  memory: 256Gi
-  gpus:
-    t4: 4
-rayClusters:
-  - name: detector
-    workerGroups:
-      - name: t4
-        gpu: { type: t4 }
-        minReplicas: 0
-        maxReplicas: 2
-`;
-
-/** Problems when vision.yaml (next to the repo's teams) has `text`. */
-function teamProblems(text: string | Buffer, file = "vision.yaml"): string[] {
-  const dir = teamsDir();
-  fs.writeFileSync(path.join(dir, file), text);
-  return configProblems({ teams: dir });
-}
+const GOOD = GOOD_TEAM;
 
 function edit(...pairs: [string, string][]): string {
   let text = GOOD;
