@@ -134,21 +134,23 @@ describe("--diff on a pull request that edits the example teams", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).not.toContain("Node pools");
     expect(run.stdout.split("\n").slice(0, 8)).toEqual([
-      "Changes against main: 0 to add, 4 to change, 20 to remove",
+      "Changes against main: 0 to add, 5 to change, 22 to remove",
       "",
       "DANGEROUS",
       "  ! team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed",
       "",
       "Team tech-research removed",
-      "  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): Bucket my-ml-platform-dev-ray-tech-research, LimitRange tech-research/defaults, Namespace tech-research, ResourceQuota tech-research/team-quota, ResourceQuota tech-research/gpu-a100, ResourceQuota tech-research/gpu-t4, NetworkPolicy tech-research/default-deny-ingress",
+      "  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): ClusterQueue tech-research, LocalQueue tech-research/default, Bucket my-ml-platform-dev-ray-tech-research, LimitRange tech-research/defaults, Namespace tech-research, ResourceQuota tech-research/team-quota, ResourceQuota tech-research/gpu-a100, ResourceQuota tech-research/gpu-t4, NetworkPolicy tech-research/default-deny-ingress",
       "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, RandomPassword tech-research-gnn-token, BucketIAMMember tech-research-bucket-ray-pods, ServiceAccount tech-research/ray, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-platform-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
     ]);
     expect(run.stdout).toContain(
       [
+        "  ~ kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue recsys-queue-clusterqueue",
+        "      spec.resourceGroups[0].flavors[cpu].resources[cpu].nominalQuota: 200 \u2192 240",
         "  ~ kubernetes:ray.io/v1:RayCluster recsys-two-tower-raycluster",
-        "      spec.workerGroupSpecs[t4].maxReplicas: 4 → 6",
+        "      spec.workerGroupSpecs[t4].maxReplicas: 4 \u2192 6",
         "  ~ kubernetes:core/v1:ResourceQuota recsys-quota",
-        "      spec.hard.requests.cpu: 200 → 240",
+        "      spec.hard.requests.cpu: 264 \u2192 304",
         "  ~ kubernetes:rbac.authorization.k8s.io/v1:RoleBinding recsys-playground",
         "      subjects[bob@example.com]: added User bob@example.com",
       ].join("\n"),
@@ -168,7 +170,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "> **Dangerous changes**: review these before merging.\n" +
       "> - team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed\n" +
       "\n" +
-      "**0 to add, 4 to change, 20 to remove.**\n" +
+      "**0 to add, 5 to change, 22 to remove.**\n" +
       "\n" +
       "### Teams\n" +
       "\n" +
@@ -179,7 +181,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "\n" +
       "### Team tech-research removed\n" +
       "\n" +
-      "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `Bucket my-ml-platform-dev-ray-tech-research`, `LimitRange tech-research/defaults`, `Namespace tech-research`, `ResourceQuota tech-research/team-quota`, `ResourceQuota tech-research/gpu-a100`, `ResourceQuota tech-research/gpu-t4`, `NetworkPolicy tech-research/default-deny-ingress`\n" +
+      "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `ClusterQueue tech-research`, `LocalQueue tech-research/default`, `Bucket my-ml-platform-dev-ray-tech-research`, `LimitRange tech-research/defaults`, `Namespace tech-research`, `ResourceQuota tech-research/team-quota`, `ResourceQuota tech-research/gpu-a100`, `ResourceQuota tech-research/gpu-t4`, `NetworkPolicy tech-research/default-deny-ingress`\n" +
       "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `RandomPassword tech-research-gnn-token`, `BucketIAMMember tech-research-bucket-ray-pods`, `ServiceAccount tech-research/ray`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-platform-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
       "\n" +
       "### What is affected\n" +
@@ -200,6 +202,8 @@ describe("--diff on a pull request that edits the example teams", () => {
       "\n" +
       "| | resource | type | fields |\n" +
       "| --- | --- | --- | --- |\n" +
+      "| - | `ClusterQueue tech-research` | `kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue` | retained, no longer managed |\n" +
+      "| - | `LocalQueue tech-research/default` | `kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue` | retained, no longer managed |\n" +
       "| - | `ConfigMap tech-research/gnn-tutorials` | `kubernetes:core/v1:ConfigMap` |  |\n" +
       "| - | `Secret tech-research/gnn-token` | `kubernetes:core/v1:Secret` |  |\n" +
       "| - | `Service tech-research/gnn-tools` | `kubernetes:core/v1:Service` |  |\n" +
@@ -220,13 +224,18 @@ describe("--diff on a pull request that edits the example teams", () => {
       "| - | `RoleBinding tech-research/owners` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
       "| - | `RoleBinding ray-playground/team-tech-research` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
       "| - | `RoleBinding tech-research/ray-users` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
+      "| ~ | `ClusterQueue recsys` | `kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue` | `spec.resourceGroups[0].flavors[cpu].resources[cpu].nominalQuota: 200 \u2192 240` |\n" +
       "| ~ | `RayCluster recsys/two-tower` | `kubernetes:ray.io/v1:RayCluster` | `spec.workerGroupSpecs[t4].maxReplicas: 4 \u2192 6` |\n" +
-      "| ~ | `ResourceQuota recsys/team-quota` | `kubernetes:core/v1:ResourceQuota` | `spec.hard.requests.cpu: 200 \u2192 240` |\n" +
+      "| ~ | `ResourceQuota recsys/team-quota` | `kubernetes:core/v1:ResourceQuota` | `spec.hard.requests.cpu: 264 \u2192 304` |\n" +
       "| ~ | `RoleBinding ray-playground/team-recsys` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` | `subjects[bob@example.com]: added User bob@example.com` |\n" +
       "| ~ | `RoleBinding recsys/ray-users` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` | `subjects[bob@example.com]: added User bob@example.com` |\n" +
       "\n" +
       "</details>\n" +
-      "\n",
+      "\n" +
+      "\n" +
+      "### Retained objects\n" +
+      "\n" +
+      "- team tech-research removed: namespace tech-research, ClusterQueue, LocalQueue, LimitRange, ResourceQuota \u00d73, NetworkPolicy, bucket gs://my-ml-platform-dev-ray-tech-research stay, no longer managed; restoring its team file adopts them.\n",
     );
   });
 
