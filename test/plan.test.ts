@@ -134,14 +134,14 @@ describe("--diff on a pull request that edits the example teams", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).not.toContain("Node pools");
     expect(run.stdout.split("\n").slice(0, 8)).toEqual([
-      "Changes against main: 0 to add, 5 to change, 22 to remove",
+      "Changes against main: 0 to add, 5 to change, 23 to remove",
       "",
       "DANGEROUS",
       "  ! team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed",
       "",
       "Team tech-research removed",
       "  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): ClusterQueue tech-research, LocalQueue tech-research/default, Bucket my-ml-platform-dev-ray-tech-research, LimitRange tech-research/defaults, Namespace tech-research, ResourceQuota tech-research/team-quota, ResourceQuota tech-research/gpu-a100, ResourceQuota tech-research/gpu-t4, NetworkPolicy tech-research/default-deny-ingress",
-      "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, RandomPassword tech-research-gnn-token, BucketIAMMember tech-research-bucket-ray-pods, ServiceAccount tech-research/ray, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-platform-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
+      "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, RandomPassword tech-research-gnn-token, BucketIAMMember tech-research-bucket-ray-pods, ServiceAccount tech-research/ray, PodMonitoring tech-research/ray-metrics, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-operator-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
     ]);
     expect(run.stdout).toContain(
       [
@@ -170,7 +170,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "> **Dangerous changes**: review these before merging.\n" +
       "> - team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed\n" +
       "\n" +
-      "**0 to add, 5 to change, 22 to remove.**\n" +
+      "**0 to add, 5 to change, 23 to remove.**\n" +
       "\n" +
       "### Teams\n" +
       "\n" +
@@ -182,7 +182,17 @@ describe("--diff on a pull request that edits the example teams", () => {
       "### Team tech-research removed\n" +
       "\n" +
       "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `ClusterQueue tech-research`, `LocalQueue tech-research/default`, `Bucket my-ml-platform-dev-ray-tech-research`, `LimitRange tech-research/defaults`, `Namespace tech-research`, `ResourceQuota tech-research/team-quota`, `ResourceQuota tech-research/gpu-a100`, `ResourceQuota tech-research/gpu-t4`, `NetworkPolicy tech-research/default-deny-ingress`\n" +
-      "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `RandomPassword tech-research-gnn-token`, `BucketIAMMember tech-research-bucket-ray-pods`, `ServiceAccount tech-research/ray`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-platform-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
+      "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `RandomPassword tech-research-gnn-token`, `BucketIAMMember tech-research-bucket-ray-pods`, `ServiceAccount tech-research/ray`, `PodMonitoring tech-research/ray-metrics`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-operator-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
+      "\n" +
+      "### Cost\n" +
+      "\n" +
+      "- recsys: ceiling +$1,134/month ($13,856 \u2192 $14,990), quota.cpu 200 \u2192 240\n" +
+      "- recsys/two-tower: maximum +$2.22/hour ($11.43 \u2192 $13.65)\n" +
+      "- tech-research: ceiling -$21,422/month ($21,422 \u2192 $0), quota.cpu 128 \u2192 0, quota.memory 1Ti \u2192 0, quota.gpus.a100 4 \u2192 0, quota.gpus.t4 2 \u2192 0\n" +
+      "- tech-research/gnn: maximum -$15.47/hour ($15.47 \u2192 $0.00)\n" +
+      "- stack at maximum scale: $51,799/month (+$0)\n" +
+      "\n" +
+      "_List prices of 2026-11-29 (data/gke-prices.yaml); ceilings assume every quota is used on the dearest pool that can hold it._\n" +
       "\n" +
       "### What is affected\n" +
       "\n" +
@@ -217,8 +227,9 @@ describe("--diff on a pull request that edits the example teams", () => {
       "| - | `ResourceQuota tech-research/gpu-a100` | `kubernetes:core/v1:ResourceQuota` | retained, no longer managed |\n" +
       "| - | `ResourceQuota tech-research/gpu-t4` | `kubernetes:core/v1:ResourceQuota` | retained, no longer managed |\n" +
       "| - | `ServiceAccount tech-research/ray` | `kubernetes:core/v1:ServiceAccount` |  |\n" +
+      "| - | `PodMonitoring tech-research/ray-metrics` | `kubernetes:monitoring.googleapis.com/v1:PodMonitoring` |  |\n" +
       "| - | `NetworkPolicy tech-research/allow-metrics-scrape` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
-      "| - | `NetworkPolicy tech-research/allow-platform-to-ray-heads` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
+      "| - | `NetworkPolicy tech-research/allow-operator-to-ray-heads` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
       "| - | `NetworkPolicy tech-research/allow-same-namespace` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
       "| - | `NetworkPolicy tech-research/default-deny-ingress` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` | retained, no longer managed |\n" +
       "| - | `RoleBinding tech-research/owners` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
