@@ -134,14 +134,14 @@ describe("--diff on a pull request that edits the example teams", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).not.toContain("Node pools");
     expect(run.stdout.split("\n").slice(0, 8)).toEqual([
-      "Changes against main: 0 to add, 5 to change, 23 to remove",
+      "Changes against main: 0 to add, 6 to change, 25 to remove",
       "",
       "DANGEROUS",
       "  ! team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed",
       "",
       "Team tech-research removed",
       "  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): ClusterQueue tech-research, LocalQueue tech-research/default, Bucket my-ml-platform-dev-ray-tech-research, LimitRange tech-research/defaults, Namespace tech-research, ResourceQuota tech-research/team-quota, ResourceQuota tech-research/gpu-a100, ResourceQuota tech-research/gpu-t4, NetworkPolicy tech-research/default-deny-ingress",
-      "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, RandomPassword tech-research-gnn-token, BucketIAMMember tech-research-bucket-ray-pods, ServiceAccount tech-research/ray, PodMonitoring tech-research/ray-metrics, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-operator-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
+      "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, RandomPassword tech-research-gnn-token, BucketIAMMember tech-research-bucket-ray-pods, ConfigMap tech-research/ray-platform-team, ServiceAccount tech-research/ray, PodMonitoring tech-research/ray-metrics, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-operator-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding kuberay-system/team-tech-research, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
     ]);
     expect(run.stdout).toContain(
       [
@@ -151,7 +151,7 @@ describe("--diff on a pull request that edits the example teams", () => {
         "      spec.workerGroupSpecs[t4].maxReplicas: 4 \u2192 6",
         "  ~ kubernetes:core/v1:ResourceQuota recsys-quota",
         "      spec.hard.requests.cpu: 264 \u2192 304",
-        "  ~ kubernetes:rbac.authorization.k8s.io/v1:RoleBinding recsys-playground",
+        "  ~ kubernetes:rbac.authorization.k8s.io/v1:RoleBinding recsys-facts-reader",
         "      subjects[bob@example.com]: added User bob@example.com",
       ].join("\n"),
     );
@@ -170,7 +170,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "> **Dangerous changes**: review these before merging.\n" +
       "> - team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed\n" +
       "\n" +
-      "**0 to add, 5 to change, 23 to remove.**\n" +
+      "**0 to add, 6 to change, 25 to remove.**\n" +
       "\n" +
       "### Teams\n" +
       "\n" +
@@ -182,7 +182,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "### Team tech-research removed\n" +
       "\n" +
       "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `ClusterQueue tech-research`, `LocalQueue tech-research/default`, `Bucket my-ml-platform-dev-ray-tech-research`, `LimitRange tech-research/defaults`, `Namespace tech-research`, `ResourceQuota tech-research/team-quota`, `ResourceQuota tech-research/gpu-a100`, `ResourceQuota tech-research/gpu-t4`, `NetworkPolicy tech-research/default-deny-ingress`\n" +
-      "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `RandomPassword tech-research-gnn-token`, `BucketIAMMember tech-research-bucket-ray-pods`, `ServiceAccount tech-research/ray`, `PodMonitoring tech-research/ray-metrics`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-operator-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
+      "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `RandomPassword tech-research-gnn-token`, `BucketIAMMember tech-research-bucket-ray-pods`, `ConfigMap tech-research/ray-platform-team`, `ServiceAccount tech-research/ray`, `PodMonitoring tech-research/ray-metrics`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-operator-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding kuberay-system/team-tech-research`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
       "\n" +
       "### Cost\n" +
       "\n" +
@@ -221,6 +221,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "| - | `RandomPassword tech-research-gnn-token` | `random:index/randomPassword:RandomPassword` |  |\n" +
       "| - | `Bucket my-ml-platform-dev-ray-tech-research` | `gcp:storage/bucket:Bucket` | retained, no longer managed |\n" +
       "| - | `BucketIAMMember tech-research-bucket-ray-pods` | `gcp:storage/bucketIAMMember:BucketIAMMember` |  |\n" +
+      "| - | `ConfigMap tech-research/ray-platform-team` | `kubernetes:core/v1:ConfigMap` |  |\n" +
       "| - | `LimitRange tech-research/defaults` | `kubernetes:core/v1:LimitRange` | retained, no longer managed |\n" +
       "| - | `Namespace tech-research` | `kubernetes:core/v1:Namespace` | retained, no longer managed |\n" +
       "| - | `ResourceQuota tech-research/team-quota` | `kubernetes:core/v1:ResourceQuota` | retained, no longer managed |\n" +
@@ -232,12 +233,14 @@ describe("--diff on a pull request that edits the example teams", () => {
       "| - | `NetworkPolicy tech-research/allow-operator-to-ray-heads` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
       "| - | `NetworkPolicy tech-research/allow-same-namespace` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
       "| - | `NetworkPolicy tech-research/default-deny-ingress` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` | retained, no longer managed |\n" +
+      "| - | `RoleBinding kuberay-system/team-tech-research` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
       "| - | `RoleBinding tech-research/owners` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
       "| - | `RoleBinding ray-playground/team-tech-research` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
       "| - | `RoleBinding tech-research/ray-users` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |\n" +
       "| ~ | `ClusterQueue recsys` | `kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue` | `spec.resourceGroups[0].flavors[cpu].resources[cpu].nominalQuota: 200 \u2192 240` |\n" +
       "| ~ | `RayCluster recsys/two-tower` | `kubernetes:ray.io/v1:RayCluster` | `spec.workerGroupSpecs[t4].maxReplicas: 4 \u2192 6` |\n" +
       "| ~ | `ResourceQuota recsys/team-quota` | `kubernetes:core/v1:ResourceQuota` | `spec.hard.requests.cpu: 264 \u2192 304` |\n" +
+      "| ~ | `RoleBinding kuberay-system/team-recsys` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` | `subjects[bob@example.com]: added User bob@example.com` |\n" +
       "| ~ | `RoleBinding ray-playground/team-recsys` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` | `subjects[bob@example.com]: added User bob@example.com` |\n" +
       "| ~ | `RoleBinding recsys/ray-users` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` | `subjects[bob@example.com]: added User bob@example.com` |\n" +
       "\n" +
