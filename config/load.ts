@@ -21,6 +21,13 @@ import { loadTeams, PLAYGROUND, type TeamPlan } from "./teams";
 /** Artifact Registry remote repository (Docker Hub proxy) the cluster pulls Ray images through. */
 export const IMAGE_REPOSITORY_ID = "docker-hub";
 
+/**
+ * Where Managed Prometheus's collectors run, by mode: GKE's managed collection in
+ * gke-gmp-system; the self-deployed operator (and GKE attached clusters) in gmp-system
+ * (prometheus-engine manifests/operator.yaml). Only these may scrape Ray's metrics port.
+ */
+export const MONITORING_NAMESPACES = { gke: "gke-gmp-system", existing: "gmp-system" } as const;
+
 export interface GkeSettings extends GkeValues {
   readonly project: string;
   readonly region: string;
@@ -147,7 +154,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   // messages would only echo the stack's problems.
   if (issues.length > 0) throw new ConfigError(issues);
 
-  const monitoringNamespace = v["ray-platform:monitoringNamespace"];
+  const monitoringNamespace = v["ray-platform:monitoringNamespace"] ?? MONITORING_NAMESPACES[mode];
   const teamsDir = v["ray-platform:teamsDir"];
   const teams = loadTeams(
     path.resolve(input.projectDir, teamsDir),
@@ -159,7 +166,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
       catalog,
       defaultRayVersion,
       imageRegistry,
-      reservedNamespaces: ["default", kr.namespace, KUEUE_NAMESPACE, monitoringNamespace, "gmp-public", "kube-system", "kube-public", "kube-node-lease"],
+      reservedNamespaces: ["default", kr.namespace, KUEUE_NAMESPACE, ...new Set([monitoringNamespace, ...Object.values(MONITORING_NAMESPACES)]), "gmp-public", "kube-system", "kube-public", "kube-node-lease"],
       groupsEnabled: !!gke?.securityGroup,
     },
     issues,

@@ -110,7 +110,8 @@ export const stackSchema = z.object({
   "ray-platform:mode": oneOf(MODES, "mode").default("gke"),
   "ray-platform:kubeconfigContext": z.string().min(1).optional(),
   "ray-platform:teamsDir": z.string().min(1).default("teams"),
-  "ray-platform:monitoringNamespace": dnsLabel("1123").default("gmp-system"),
+  /** Default by mode (config/load.ts MONITORING_NAMESPACES): GKE's managed collectors run in gke-gmp-system. */
+  "ray-platform:monitoringNamespace": dnsLabel("1123").optional(),
   /** USD a month: a change that raises the stack's maximum cost by more is flagged dangerous in the plan report. */
   "ray-platform:maxCostIncrease": z
     .string()

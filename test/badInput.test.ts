@@ -77,7 +77,7 @@ describe("team files", () => {
 
   test("a team named like a system namespace", () => {
     expect(teamProblems(GOOD.replace("name: vision", "name: kube-system"), "kube-system.yaml")).toEqual([
-      'teams/kube-system.yaml:1:7 name: "kube-system" is a system or platform namespace (default, kube-*, gke-*, kuberay-system, kueue-system, gmp-system, gmp-public, kube-system, kube-public, kube-node-lease); pick another team name.',
+      'teams/kube-system.yaml:1:7 name: "kube-system" is a system or platform namespace (default, kube-*, gke-*, kuberay-system, kueue-system, gke-gmp-system, gmp-system, gmp-public, kube-system, kube-public, kube-node-lease); pick another team name.',
     ]);
   });
 

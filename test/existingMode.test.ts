@@ -34,6 +34,11 @@ test("everything else works the same: operator, tenancy and a RayCluster from do
   expect(outputs.cluster).toEqual({ context: "kind-ray-platform" });
 });
 
+test("the self-deployed Managed Prometheus's collectors (gmp-system), not GKE's (gke-gmp-system), may scrape Ray's metrics", () => {
+  const scrape = one(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "smoke-allow-metrics-scrape").inputs;
+  expect(scrape.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
+});
+
 test("GPU pools are described by config only: labels and taints the program targets", async () => {
   const pools = [{ name: "gpu", machineType: "n1-standard-8", maxNodes: 2, gpu: { type: "t4" }, nodeSelector: { "node.example.com/gpu": "t4" } }];
   const team = { name: "smoke", description: "x", owners: ["user:a@example.com"], quota: { cpu: 64, memory: "256Gi", gpus: { t4: 2 } }, bucket: true, rayClusters: [{ name: "g", head: { cpu: 1, memory: "2Gi" }, workerGroups: [{ name: "w", gpu: { type: "t4" }, replicas: 1 }] }] };

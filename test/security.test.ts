@@ -192,7 +192,7 @@ describe("playground users", () => {
     }
     // The operator and the metrics collectors still get in.
     expect(reachable(resources, { namespace: "kuberay-system", labels: {} }, mine("head"), 8265)).toBe(true);
-    expect(reachable(resources, { namespace: "gmp-system", labels: {} }, mine("worker"), 8080)).toBe(true);
+    expect(reachable(resources, { namespace: "gke-gmp-system", labels: {} }, mine("worker"), 8080)).toBe(true);
     // A cluster made outside team files keeps the namespace-wide allow (and its own token, if it sets authOptions).
     expect(reachable(resources, mine("worker"), rayPod("ray-playground", "made-with-kubectl", "head"), 8265)).toBe(true);
   });

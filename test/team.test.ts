@@ -150,10 +150,10 @@ describe("network policies", () => {
   test("let the metrics collectors reach every Ray pod's metrics port, and no other port", () => {
     const fromMonitoring = ofType(resources, T.netpol)
       .map((r) => r.inputs)
-      .filter((p) => p.metadata.namespace === "recsys" && JSON.stringify(p.spec.ingress ?? []).includes('"gmp-system"'));
+      .filter((p) => p.metadata.namespace === "recsys" && JSON.stringify(p.spec.ingress ?? []).includes('"gke-gmp-system"'));
     expect(fromMonitoring.map((p) => p.metadata.name)).toEqual(["allow-metrics-scrape"]);
     expect(fromMonitoring[0].spec.podSelector).toEqual({ matchLabels: { "ray.io/is-ray-node": "yes" } });
-    expect(fromMonitoring[0].spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
+    expect(fromMonitoring[0].spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gke-gmp-system" } } }], ports: [{ protocol: "TCP", port: 8080 }] }]);
   });
 });
 
