@@ -8,7 +8,9 @@
  *   npx tsx bench/run.ts [--quick] [--runs K] [--out FILE] [--teams 1,10,100,1000]
  *                        [--budget MINUTES] [--jobs J] [--cpu-prof DIR]
  *
- * Exits 0 whatever the figures; non-zero only when the benchmark itself fails.
+ * Exits 0 whatever the figures; non-zero only when the benchmark itself fails (a child fails,
+ * the floor and the program disagree, or more teams do not register more resources). CI runs
+ * `--quick` after the tests to show it works; nothing checks the timings.
  */
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -32,14 +34,14 @@ const USAGE = `usage: npx tsx bench/run.ts [options]
   --cpu-prof DIR    write a CPU profile of every program run to DIR (slows them down)
 `;
 
-export interface Stats {
+interface Stats {
   median: number;
   min: number;
   max: number;
   runs: number[];
 }
 
-export interface Row {
+interface Row {
   /** Synthetic teams; the teams directory also holds ray-playground. */
   teams: number;
   runs: number;
@@ -55,7 +57,7 @@ export interface Row {
   programPeakRssMiB: number;
 }
 
-export interface Target {
+interface Target {
   name: string;
   value: string;
   pass: boolean | null;
@@ -70,7 +72,7 @@ interface ChildResult {
 const exec = promisify(execFile);
 
 /** `npm run plan` and `npm run plan -- --diff main` at one team count, in a scratch git repository. */
-export interface DiffTiming {
+interface DiffTiming {
   teams: number;
   planMs: Stats;
   diffMs: Stats;
@@ -244,6 +246,10 @@ async function main(argv: string[]): Promise<number> {
       programPeakRssMiB: Math.max(...s.rssKB) / 1024,
     };
   });
+  // More teams must register more resources: otherwise the synthetic teams were not measured.
+  for (const [i, r] of rows.entries()) {
+    if (i > 0 && r.resources <= rows[i - 1].resources) throw new Error(`${r.teams} teams registered ${r.resources} resources, no more than ${rows[i - 1].teams} teams (${rows[i - 1].resources})`);
+  }
   const targets = checkTargets(rows, diffTiming);
   printTable(rows);
   console.log(`\nnpm run plan at ${diffTiming.teams} teams: ${Math.round(diffTiming.planMs.median)} ms; with --diff main (one team changed): ${Math.round(diffTiming.diffMs.median)} ms (${diffTiming.diffToPlan.toFixed(2)}x)`);

@@ -3,9 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { poolGkeName } from "../components/nodePool";
-import { loadPlatformConfig } from "../config/load";
-import { stackConfigFromText } from "../plan/engine";
-import { PROJECT_DIR, type RegisteredResource, one, ofType, runProgram, secretValue } from "./mocks";
+import { loadConfig, PROJECT_DIR, type RegisteredResource, one, ofType, runProgram, secretValue } from "./mocks";
 
 let resources: RegisteredResource[];
 beforeAll(async () => {
@@ -123,10 +121,8 @@ describe("node pools", () => {
 
   test("replace safely: a change GKE cannot make in place gives the pool a new name, so the new pool comes up first", () => {
     const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
-    const project = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8");
-    const load = (t: string) => loadPlatformConfig({ stack: "dev", config: stackConfigFromText(project, t), stackFileText: t, projectDir: PROJECT_DIR });
     const name = (t: string, pool: string) => {
-      const cfg = load(t);
+      const cfg = loadConfig({ stackFileText: t });
       return poolGkeName(cfg.pools.find((p) => p.name === pool)!, cfg.gke!, "ray-dev-nodes");
     };
     const base = name(text, "t4");

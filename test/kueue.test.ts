@@ -4,13 +4,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { loadPlatformConfig } from "../config/load";
 import { GPU_TAINT } from "../config/nodePools";
 import { parseQuantity } from "../config/quantity";
 import { clusterDemand } from "../config/rayClusters";
-import { stackConfigFromText } from "../plan/engine";
 import { ManifestValidator } from "../plan/schemas";
-import { configProblems, k8sObject, ofType, one, PROJECT_DIR, type RegisteredResource, runProgram, teamsDir } from "./mocks";
+import { configProblems, k8sObject, loadConfig, ofType, one, PROJECT_DIR, type RegisteredResource, runProgram, teamsDir } from "./mocks";
 
 const T = {
   crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
@@ -367,7 +365,7 @@ describe("the kind workflow's borrowing demo", () => {
   });
 
   test("borrower fits only with borrowed CPU, and reclaim needs it back: the numbers the workflow checks", () => {
-    const config = loadPlatformConfig({ stack: "kind", config: kindConfig(), projectDir: PROJECT_DIR });
+    const config = loadConfig({ stack: "kind" });
     const team = (n: string) => config.teams.find((t) => t.name === n)!;
     const smoke = team("smoke").queue;
     const lender = team("lender").queue;
@@ -386,7 +384,3 @@ describe("the kind workflow's borrowing demo", () => {
     expect(workflow).toContain("kubectl apply -f e2e/borrowing/reclaim.yaml");
   });
 });
-
-function kindConfig(): Record<string, string> {
-  return stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.kind.yaml"), "utf8"));
-}

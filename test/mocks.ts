@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { vi } from "vitest";
 import { ConfigError, formatIssue } from "../config/errors";
-import { loadPlatformConfig } from "../config/load";
+import { loadPlatformConfig, type PlatformConfig } from "../config/load";
 import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, type MockCloud, type RegisteredResource, stackConfigFromText } from "../plan/engine";
 
 export const PROJECT_DIR = path.join(__dirname, "..");
@@ -80,20 +80,34 @@ export function teamsDir(files: Record<string, string | null> = {}, opts: { with
   return dir;
 }
 
+export interface LoadOptions {
+  /** A directory of team files, instead of the stack's teamsDir. */
+  teams?: string;
+  stack?: string;
+  /** Config values over the stack file ("ray-platform:nodePools" -> [...]); objects as JSON. */
+  overrides?: Record<string, unknown>;
+  /** Replaces the stack file (values and the lines messages point at). */
+  stackFileText?: string;
+}
+
 /**
- * Load (not run) the configuration of a stack with a directory of team files; returns the
- * problem lines, or [] when it is valid. Pure: no Pulumi involved. `stackFileText` replaces
- * the stack file (values and the lines messages point at).
+ * Load (not run) the configuration of a stack the way index.ts does, from the repo's
+ * Pulumi.yaml and the stack file; throws ConfigError when it has problems. Pure: no Pulumi.
  */
-export function configProblems(opts: { teams?: string; stack?: string; overrides?: Record<string, unknown>; stackFileText?: string } = {}): string[] {
+export function loadConfig(opts: LoadOptions = {}): PlatformConfig {
   const stack = opts.stack ?? "dev";
   const stackFileText = opts.stackFileText ?? fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
   const config = stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackFileText);
   for (const [k, v] of Object.entries({ ...opts.overrides, ...(opts.teams ? { "ray-platform:teamsDir": opts.teams } : {}) })) {
     config[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
+  return loadPlatformConfig({ stack, config, stackFileText, projectDir: PROJECT_DIR });
+}
+
+/** The problem lines of loadConfig(opts), or [] when the configuration is valid. */
+export function configProblems(opts: LoadOptions = {}): string[] {
   try {
-    loadPlatformConfig({ stack, config, stackFileText, projectDir: PROJECT_DIR });
+    loadConfig(opts);
     return [];
   } catch (err) {
     // Temporary team directories are shown as teams/, like the repo's own.

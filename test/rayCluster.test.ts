@@ -4,11 +4,9 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
-import { loadPlatformConfig } from "../config/load";
-import { stackConfigFromText } from "../plan/engine";
 import { kubeRayControllerProblems, ManifestValidator } from "../plan/schemas";
 import { renderRayCluster } from "../render/rayCluster";
-import { type RegisteredResource, k8sObject, ofType, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
+import { type RegisteredResource, k8sObject, loadConfig, ofType, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
 
 const RC = "kubernetes:ray.io/v1:RayCluster";
 let resources: RegisteredResource[];
@@ -59,9 +57,7 @@ describe("head CPUs", () => {
 
   const cluster = (head: Record<string, unknown>, workerGroups: unknown[] = [{ name: "w", minReplicas: 0, maxReplicas: 2 }]) => {
     const team = { name: "t", description: "d", owners: ["user:a@example.com"], quota: { cpu: 1000, memory: "10Ti" }, rayClusters: [{ name: "c", head, workerGroups }] };
-    const stackText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
-    const config = { ...stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackText), "ray-platform:teamsDir": teamsDir({ "t.yaml": stringify(team) }, { withRepoTeams: false }) };
-    return renderRayCluster(loadPlatformConfig({ stack: "dev", config, stackFileText: stackText, projectDir: PROJECT_DIR }).teams[0].rayClusters[0]) as any;
+    return renderRayCluster(loadConfig({ teams: teamsDir({ "t.yaml": stringify(team) }, { withRepoTeams: false }) }).teams[0].rayClusters[0]) as any;
   };
 
   test("a team file overrides it with head.rayStartParams, or says CPU in head.rayResources", () => {
@@ -252,8 +248,7 @@ describe("validity", () => {
           ],
         };
         const dir = teamsDir({ "prop.yaml": stringify(team) }, { withRepoTeams: false });
-        const config = { ...stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackText), "ray-platform:teamsDir": dir };
-        const platform = loadPlatformConfig({ stack: "dev", config, stackFileText: stackText, projectDir: PROJECT_DIR });
+        const platform = loadConfig({ teams: dir, stackFileText: stackText });
         const rc = renderRayCluster(platform.teams[0].rayClusters[0]);
         c.groups.forEach((g, i) => expect((rc.spec.workerGroupSpecs as any)[i].resources).toEqual(g.custom ? { my_accelerator: "1" } : undefined));
         expect(validator.problems(rc)).toEqual([]);
