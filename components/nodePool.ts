@@ -3,6 +3,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { type GkeSettings } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
+import { GKE_TAINT_EFFECT } from "../config/wire";
 
 export interface NodePoolArgs {
   readonly pool: NodePoolPlan;
@@ -13,8 +14,6 @@ export interface NodePoolArgs {
   /** The node service account's id, known before it exists: part of what names the pool. */
   readonly serviceAccountId: string;
 }
-
-const TAINT_EFFECT = { NoSchedule: "NO_SCHEDULE" } as const;
 
 /**
  * The node settings that name the pool: those GKE cannot change in place (accelerators,
@@ -30,7 +29,7 @@ function immutableNodeConfig(pool: NodePoolPlan, gke: GkeSettings) {
     diskType: pool.diskType,
     spot: pool.spot,
     oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-    taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT[t.effect] })),
+    taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: GKE_TAINT_EFFECT[t.effect] })),
     guestAccelerators: pool.gpu
       ? [{ type: pool.gpu.gkeType, count: pool.gpu.count, gpuDriverInstallationConfig: { gpuDriverVersion: gke.gpuDriverVersion } }]
       : undefined,

@@ -7,6 +7,7 @@ import { type Report, show } from "./errors";
 import { parseQuantity } from "./quantity";
 import { suggest } from "./schema";
 import { type NodePoolValues } from "./stack";
+import { GPU_TAINT } from "./wire";
 
 export type PoolRole = NodePoolValues["role"];
 
@@ -15,7 +16,6 @@ export const POOL_LABEL = "ray-platform/pool";
 /** Node label naming the pool's role (system, ray-head, ray-worker). */
 export const ROLE_LABEL = "ray-platform/role";
 export const ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator";
-export const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" } as const;
 /**
  * Taint of the ray-head and CPU ray-worker pools (gke mode): their nodes are sized for one Ray
  * pod, and anything else there (an owner's Deployment, a RayJob submitter) would take the room

@@ -9,7 +9,7 @@ new PolicyPack("ray-platform", {
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
       const resources = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
-      for (const v of rule.check(resources)) reportViolation(v.message, v.resource?.urn);
+      for (const v of rule.check(resources).violations) reportViolation(v.message, v.resource?.urn);
     },
   })),
 });

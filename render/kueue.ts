@@ -6,9 +6,10 @@
  */
 import { stringify } from "yaml";
 import { canonicalMemory, COHORT, formatAmounts, type KueueSettings, LOCAL_QUEUE } from "../config/kueue";
-import { ACCELERATOR_LABEL, GPU_TAINT, type NodePoolPlan } from "../config/nodePools";
+import { ACCELERATOR_LABEL, type NodePoolPlan } from "../config/nodePools";
 import { formatCpu } from "../config/quantity";
 import { type TeamPlan } from "../config/teams";
+import { GPU_RESOURCE, GPU_TAINT } from "../config/wire";
 import { mergeValues } from "./operatorValues";
 import { MANAGED_BY, TEAM_LABEL } from "./tenancy";
 
@@ -18,7 +19,6 @@ export const KUEUE_CHART = "oci://registry.k8s.io/kueue/charts/kueue";
 export const KUEUE_IMAGE = "registry.k8s.io/kueue/kueue";
 /** Flavor of CPU and memory, wherever a pod runs. */
 export const CPU_FLAVOR = "cpu";
-export const GPU_RESOURCE = "nvidia.com/gpu";
 /** Ray frameworks Kueue manages (Kueue's integration names, v0.19.2 charts/kueue/values.yaml). */
 export const KUEUE_FRAMEWORKS = ["ray.io/rayjob", "ray.io/raycluster", "ray.io/rayservice"];
 

@@ -6,11 +6,13 @@
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
 import { type Member, PLAYGROUND, type TeamPlan } from "../config/teams";
+import { TEAM_LABEL } from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
 
 
-export const TEAM_LABEL = "ray-platform/team";
+/** Defined with the other shared names in config/wire.ts; re-exported for render/ and plan/. */
+export { TEAM_LABEL };
 /** GCS label naming a bucket's team (GCP labels allow no "/"). */
 export const BUCKET_TEAM_LABEL = "ray-platform-team";
 /** RoleBindings of every team namespace. */

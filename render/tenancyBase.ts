@@ -4,6 +4,7 @@
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { ACCELERATOR_LABEL } from "../config/nodePools";
+import { GPU_RESOURCE, GPU_TAINT } from "../config/wire";
 import { gpuPriorityClass, MANAGED_BY, RAY_USER_ROLE, TEAM_LABEL, TEAM_OWNER_ROLE, type TenancyContext } from "./tenancy";
 
 const ALL = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -113,13 +114,13 @@ export function admissionRules(): AdmissionRule[] {
       {
         name: "usesGpu",
         expression:
-          "variables.containers.exists(c, has(c.resources) && ((has(c.resources.limits) && 'nvidia.com/gpu' in c.resources.limits) || (has(c.resources.requests) && 'nvidia.com/gpu' in c.resources.requests)))",
+          `variables.containers.exists(c, has(c.resources) && ((has(c.resources.limits) && '${GPU_RESOURCE}' in c.resources.limits) || (has(c.resources.requests) && '${GPU_RESOURCE}' in c.resources.requests)))`,
       },
       { name: "accelerator", expression: `has(object.spec.nodeSelector) && '${ACCELERATOR_LABEL}' in object.spec.nodeSelector ? object.spec.nodeSelector['${ACCELERATOR_LABEL}'] : ''` },
       // A toleration without a key and with operator Exists tolerates every taint, the GPU taint included.
       {
         name: "toleratesGpu",
-        expression: "has(object.spec.tolerations) && object.spec.tolerations.exists(t, (has(t.key) && t.key == 'nvidia.com/gpu') || (!has(t.key) && has(t.operator) && t.operator == 'Exists'))",
+        expression: `has(object.spec.tolerations) && object.spec.tolerations.exists(t, (has(t.key) && t.key == '${GPU_TAINT.key}') || (!has(t.key) && has(t.operator) && t.operator == 'Exists'))`,
       },
     ],
     validations: [
@@ -132,7 +133,7 @@ export function admissionRules(): AdmissionRule[] {
         // spec.nodeName skips the scheduler, and with it the GPU taint. Only a create can set it:
         // the scheduler binds through pods/binding, and every bound pod has it in later updates.
         expression: "variables.usesGpu || (variables.accelerator == '' && !variables.toleratesGpu && (request.operation != 'CREATE' || !has(object.spec.nodeName)))",
-        message: "Pods that use no GPU may neither select GPU nodes, tolerate the nvidia.com/gpu taint nor name a node: they would hold GPU nodes without using them. Remove the accelerator nodeSelector, the toleration or nodeName.",
+        message: `Pods that use no GPU may neither select GPU nodes, tolerate the ${GPU_TAINT.key} taint nor name a node: they would hold GPU nodes without using them. Remove the accelerator nodeSelector, the toleration or nodeName.`,
         reason: "Forbidden",
       },
     ],

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { GPU_TAINT } from "../config/nodePools";
+import { GPU_TAINT } from "../config/wire";
 import { parseQuantity } from "../config/quantity";
 import { clusterDemand } from "../config/rayClusters";
 import { ManifestValidator } from "../plan/schemas";
