@@ -34,9 +34,10 @@ export = async () => {
   const platform = await Platform.create("ray-platform", config);
   return {
     mode: config.mode,
-    cluster: platform.gke
-      ? { name: platform.gke.cluster.name, endpoint: platform.gke.cluster.endpoint, location: platform.gke.cluster.location }
-      : { context: config.kubeconfigContext },
+    cluster:
+      config.mode === "existing"
+        ? { context: config.kubeconfigContext }
+        : platform.gke && { name: platform.gke.cluster.name, endpoint: platform.gke.cluster.endpoint, location: platform.gke.cluster.location },
     kubeconfig: platform.gke?.kubeconfig,
     /** Prefix of Ray images: Artifact Registry's Docker Hub proxy in gke mode. */
     imagePrefix: config.imageRegistry,

@@ -6,7 +6,7 @@ import { PLAYGROUND, teamBucketPrefix, type TeamPlan } from "../config/teams";
 import { GkeCluster } from "./gkeCluster";
 import { clusterProviders } from "./kubeconfig";
 import { KubeRayOperator } from "./kuberayOperator";
-import { Kueue } from "./kueue";
+import { Kueue, type KueueArgs } from "./kueue";
 import { PlatformFacts } from "./platformFacts";
 import { Team } from "./team";
 import { TeamQueue } from "./teamQueue";
@@ -39,14 +39,21 @@ export class Platform extends pulumi.ComponentResource {
     const parent = { parent: this };
     for (const note of cfg.notes) pulumi.log.info(note, this);
 
+    const systemPool = cfg.pools.find((p) => p.role === "system");
     let gcpContext: { project: string; region: string; projectNumber: pulumi.Output<string> } | undefined;
-    if (cfg.gke) {
-      this.gke = new GkeCluster("gke", { gke: cfg.gke, pools: cfg.pools }, parent);
-      this.provider = this.gke.provider;
-      this.adoptingProvider = this.gke.adoptingProvider;
+    // gke mode: the operators wait for the system pool, and Kueue's webhook needs a firewall rule.
+    let systemNodes: pulumi.Resource[] = [];
+    let kueueGke: KueueArgs["gke"];
+    if (cfg.mode === "gke") {
+      const gke = new GkeCluster("gke", { gke: cfg.gke, pools: cfg.pools }, parent);
+      this.gke = gke;
+      this.provider = gke.provider;
+      this.adoptingProvider = gke.adoptingProvider;
       const project = gcp.organizations.getProjectOutput({ projectId: cfg.gke.project }, parent);
       this.gcpProject = cfg.gke.project;
       gcpContext = { project: cfg.gke.project, region: cfg.gke.region, projectNumber: project.apply((p) => p.number) };
+      systemNodes = systemPool ? [gke.nodePools[systemPool.name]] : [];
+      kueueGke = { project: cfg.gke.project, network: gke.network.network.id, masterCidr: cfg.gke.masterIpv4CidrBlock, nodeServiceAccount: gke.nodeServiceAccount.email };
     } else {
       ({ provider: this.provider, adopting: this.adoptingProvider } = clusterProviders(
         "existing-cluster",
@@ -56,15 +63,15 @@ export class Platform extends pulumi.ComponentResource {
       ));
     }
 
-    const systemPool = cfg.pools.find((p) => p.role === "system");
+    const managedPrometheus = cfg.mode === "gke";
     this.operator = new KubeRayOperator(
       "kuberay",
       {
         kuberay: cfg.kuberay,
         systemPool,
-        managedPrometheus: !!cfg.gke,
+        managedPrometheus,
         provider: this.provider,
-        dependsOn: systemPool && this.gke ? [this.gke.nodePools[systemPool.name]] : [],
+        dependsOn: systemNodes,
       },
       parent,
     );
@@ -76,20 +83,17 @@ export class Platform extends pulumi.ComponentResource {
         systemPool,
         provider: this.provider,
         // Kueue enables its RayCluster integration only when the KubeRay CRDs exist at its start.
-        dependsOn: [...Object.values(this.operator.crds), ...(systemPool && this.gke ? [this.gke.nodePools[systemPool.name]] : [])],
-        gke:
-          this.gke && cfg.gke
-            ? { project: cfg.gke.project, network: this.gke.network.network.id, masterCidr: cfg.gke.masterIpv4CidrBlock, nodeServiceAccount: this.gke.nodeServiceAccount.email }
-            : undefined,
+        dependsOn: [...Object.values(this.operator.crds), ...systemNodes],
+        gke: kueueGke,
       },
       parent,
     );
     const kueueReady = [this.kueue.release, ...Object.values(this.kueue.flavors)];
-    const admission = { bucketPrefix: cfg.gke ? teamBucketPrefix(cfg.gke.project) : undefined };
+    const admission = { bucketPrefix: cfg.mode === "gke" ? teamBucketPrefix(cfg.gke.project) : undefined };
     // What the client (rayctl) plans clusters from; readable by team members only.
     const facts = new PlatformFacts("facts", { cfg, namespace: this.operator.namespace, provider: this.provider }, parent);
     const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider, admission }, parent);
-    const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace, managedPrometheus: !!cfg.gke };
+    const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace, managedPrometheus };
     // Kueue's webhooks default and validate every RayCluster in a team namespace.
     const rayClusterDependsOn = [this.operator.crds.rayclusters, ...Object.values(tenancy.priorityClasses), this.kueue.release];
 

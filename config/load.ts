@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
+import { type z } from "zod";
 import { checkPrices, prices } from "../cost/prices";
 import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./catalog";
 import { ConfigError, type ConfigIssue, type Report, show } from "./errors";
@@ -43,13 +44,8 @@ export interface KubeRaySettings {
   readonly crds: readonly Record<string, unknown>[];
 }
 
-export interface PlatformConfig {
-  readonly mode: "gke" | "existing";
+interface CommonConfig {
   readonly stack: string;
-  /** gke mode only. */
-  readonly gke?: GkeSettings;
-  /** existing mode only. */
-  readonly kubeconfigContext?: string;
   readonly monitoringNamespace: string;
   readonly pools: readonly NodePoolPlan[];
   readonly kuberay: KubeRaySettings;
@@ -68,6 +64,23 @@ export interface PlatformConfig {
   readonly notes: readonly string[];
 }
 
+/** The program builds the GKE cluster (and its network, pools, registry proxy) itself. */
+export interface GkePlatformConfig extends CommonConfig {
+  readonly mode: "gke";
+  readonly gke: GkeSettings;
+}
+
+/** The program uses a cluster that already exists, through a kubeconfig context. */
+export interface ExistingPlatformConfig extends CommonConfig {
+  readonly mode: "existing";
+  readonly kubeconfigContext: string;
+}
+
+export type PlatformConfig = GkePlatformConfig | ExistingPlatformConfig;
+
+/** Where the cluster comes from: the part of PlatformConfig that depends on the mode. */
+type ClusterSettings = Pick<GkePlatformConfig, "mode" | "gke"> | Pick<ExistingPlatformConfig, "mode" | "kubeconfigContext">;
+
 export interface LoadInput {
   /** Stack name (`dev`). */
   readonly stack: string;
@@ -79,15 +92,55 @@ export interface LoadInput {
   readonly projectDir: string;
 }
 
-/** Load everything; throws ConfigError listing every problem. */
+type StackValues = z.infer<typeof stackSchema>;
+
+/**
+ * Load everything; throws ConfigError listing every problem. Steps: parse the stack config,
+ * then the cluster (GKE settings or kubeconfig context), the pools, the operators (KubeRay and
+ * Kueue) and Ray images, and last the team files, checked against all of those.
+ */
 export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   const catalog = sharedCatalog();
   const issues: ConfigIssue[] = [];
   const notes: string[] = [];
-  const stackFile = `Pulumi.${input.stack}.yaml`;
-  const source = YamlSource.parse(stackFile, input.stackFileText ?? "{}", issues);
-  const report = reporter(source, issues, ["config"]);
+  const { values: v, report } = parseStack(input, issues);
 
+  const cluster = clusterSettings(v, report);
+  const gke = cluster?.mode === "gke" ? cluster.gke : undefined;
+  const pools = planNodePools(v["ray-platform:nodePools"], { mode: v["ray-platform:mode"], region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
+  if (gke) checkPrices(pools, gke.region, prices(), report);
+  const files = readFiles(input.projectDir, catalog, v, report);
+  const operators = operatorSettings(v, catalog, pools, files, report);
+  const ray = raySettings(v, catalog, gke, report);
+
+  // Team files are checked against the pools and versions above; with those broken, their
+  // messages would only echo the stack's problems.
+  if (issues.length > 0 || !cluster) throw new ConfigError(issues);
+
+  const monitoringNamespace = v["ray-platform:monitoringNamespace"] ?? MONITORING_NAMESPACES[cluster.mode];
+  const teams = teamPlans(input.projectDir, v, { cluster, pools, catalog, ray, kuberayNamespace: operators.kuberay.namespace, monitoringNamespace }, report, issues, notes);
+  issues.push(...files.tutorialIssues);
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  return {
+    ...cluster,
+    stack: input.stack,
+    monitoringNamespace,
+    pools,
+    ...operators,
+    gpuTypes: Object.fromEntries(pools.flatMap((p) => (p.gpu ? [[p.gpu.type, p.gpu.gkeType]] : []))),
+    ...ray,
+    catalog,
+    teams,
+    tutorials: files.tutorials,
+    notes,
+  };
+}
+
+/** The stack's values, from Pulumi's config strings; a value the schema refuses ends the load. */
+function parseStack(input: LoadInput, issues: ConfigIssue[]): { values: StackValues; report: Report } {
+  const source = YamlSource.parse(`Pulumi.${input.stack}.yaml`, input.stackFileText ?? "{}", issues);
+  const report = reporter(source, issues, ["config"]);
   const raw: Record<string, unknown> = {};
   const known = [...SCALAR_KEYS, ...STRUCTURED_KEYS];
   for (const [key, value] of Object.entries(input.config)) {
@@ -106,67 +159,94 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     for (const i of zodIssues(parsed.error)) report(i.path, i.message, { key: i.key });
     throw new ConfigError(issues);
   }
-  const v = parsed.data;
-  const mode = v["ray-platform:mode"];
+  return { values: parsed.data, report };
+}
 
-  let gke: GkeSettings | undefined;
-  if (mode === "gke") {
-    if (!v["gcp:project"]) report(["gcp:project"], "is required in gke mode; run `pulumi config set gcp:project <your-project-id>`.");
-    if (!v["gcp:region"]) report(["gcp:region"], "is required in gke mode; run `pulumi config set gcp:region us-central1`.");
-    if (!v["ray-platform:gke"]) report(["ray-platform:gke"], "is required in gke mode; add it with at least zones (see Pulumi.dev.yaml).");
-    if (v["ray-platform:kubeconfigContext"]) report(["ray-platform:kubeconfigContext"], "is for mode existing; remove it or set ray-platform:mode to existing.");
-    const g = v["ray-platform:gke"];
-    if (g && v["gcp:region"] && v["gcp:project"]) {
-      const region = v["gcp:region"];
-      g.zones.forEach((z, i) => {
-        if (!z.startsWith(`${region}-`)) report(["ray-platform:gke", "zones", i], `${show(z)} is not a zone of gcp:region ${region}; use zones such as ${region}-a.`);
-        if (g.zones.indexOf(z) !== i) report(["ray-platform:gke", "zones", i], `${show(z)} is listed twice; remove one.`);
-      });
-      checkRanges(g, report);
-      gke = { ...g, project: v["gcp:project"], region, clusterLocation: g.location === "zonal" ? g.zones[0] : region };
-    }
-  } else {
-    if (!v["ray-platform:kubeconfigContext"]) {
-      report(["ray-platform:kubeconfigContext"], "is required in mode existing; set it to the kubeconfig context of the cluster (e.g. `pulumi config set kubeconfigContext kind-ray`).");
-    }
+/** The GKE settings (gke mode) or the kubeconfig context (mode existing); undefined after a problem. */
+function clusterSettings(v: StackValues, report: Report): ClusterSettings | undefined {
+  if (v["ray-platform:mode"] === "existing") {
     if (v["ray-platform:gke"]) report(["ray-platform:gke"], "is for gke mode; remove it, or set ray-platform:mode to gke.");
+    const context = v["ray-platform:kubeconfigContext"];
+    if (!context) {
+      report(["ray-platform:kubeconfigContext"], "is required in mode existing; set it to the kubeconfig context of the cluster (e.g. `pulumi config set kubeconfigContext kind-ray`).");
+      return undefined;
+    }
+    return { mode: "existing", kubeconfigContext: context };
   }
+  const [project, region, g] = [v["gcp:project"], v["gcp:region"], v["ray-platform:gke"]];
+  if (!project) report(["gcp:project"], "is required in gke mode; run `pulumi config set gcp:project <your-project-id>`.");
+  if (!region) report(["gcp:region"], "is required in gke mode; run `pulumi config set gcp:region us-central1`.");
+  if (!g) report(["ray-platform:gke"], "is required in gke mode; add it with at least zones (see Pulumi.dev.yaml).");
+  if (v["ray-platform:kubeconfigContext"]) report(["ray-platform:kubeconfigContext"], "is for mode existing; remove it or set ray-platform:mode to existing.");
+  if (!g || !region || !project) return undefined;
+  g.zones.forEach((z, i) => {
+    if (!z.startsWith(`${region}-`)) report(["ray-platform:gke", "zones", i], `${show(z)} is not a zone of gcp:region ${region}; use zones such as ${region}-a.`);
+    if (g.zones.indexOf(z) !== i) report(["ray-platform:gke", "zones", i], `${show(z)} is listed twice; remove one.`);
+  });
+  checkRanges(g, report);
+  return { mode: "gke", gke: { ...g, project, region, clusterLocation: g.location === "zonal" ? g.zones[0] : region } };
+}
 
-  const pools = planNodePools(v["ray-platform:nodePools"], { mode, region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
-  if (gke) checkPrices(pools, gke.region, prices(), report);
+/** What the loader reads besides the stack and team files, read here only: pinned CRDs and tutorials. */
+interface LoadedFiles {
+  readonly kuberayCrds: Record<string, unknown>[];
+  readonly kueueCrds: Record<string, unknown>[];
+  readonly tutorials: Record<string, string>;
+  /** Reported after the team files' problems: the tutorials do not stop team files being checked. */
+  readonly tutorialIssues: ConfigIssue[];
+}
 
-  const kr = v["ray-platform:kuberay"];
-  const crds = pinnedCrds(catalog, "kuberay", kr.version, report);
-  const kq = v["ray-platform:kueue"];
-  const kueueCrds = pinnedCrds(catalog, "kueue", kq.version, report);
+function readFiles(projectDir: string, catalog: Catalog, v: StackValues, report: Report): LoadedFiles {
+  const tutorialIssues: ConfigIssue[] = [];
+  return {
+    kuberayCrds: pinnedCrds(catalog, "kuberay", v["ray-platform:kuberay"].version, report),
+    kueueCrds: pinnedCrds(catalog, "kueue", v["ray-platform:kueue"].version, report),
+    tutorials: readTutorials(path.join(projectDir, "tutorials"), tutorialIssues),
+    tutorialIssues,
+  };
+}
 
+/** The KubeRay operator and Kueue, with their pinned CRDs. */
+function operatorSettings(v: StackValues, catalog: Catalog, pools: readonly NodePoolPlan[], files: LoadedFiles, report: Report): { kuberay: KubeRaySettings; kueue: KueueSettings } {
+  const [kr, kq] = [v["ray-platform:kuberay"], v["ray-platform:kueue"]];
   checkOperatorResources(kr.values, pools, catalog.kuberayChartValues(kr.version), report);
+  return {
+    kuberay: { version: kr.version, namespace: kr.namespace, values: kr.values, crds: files.kuberayCrds },
+    kueue: { version: kq.version, namespace: KUEUE_NAMESPACE, values: kq.values, crds: files.kueueCrds },
+  };
+}
 
+/** The Ray version clusters get by default, and where their images come from. */
+function raySettings(v: StackValues, catalog: Catalog, gke: GkeSettings | undefined, report: Report): Pick<CommonConfig, "defaultRayVersion" | "imageRegistry"> {
   const defaultRayVersion = v["ray-platform:ray"].defaultVersion ?? catalog.rayImages.default;
   if (!catalog.rayVersions.includes(defaultRayVersion)) {
     report(["ray-platform:ray", "defaultVersion"], `Ray ${show(defaultRayVersion)} has no images listed in data/ray-images.yaml; use one of ${catalog.rayVersions.join(", ")} or add it there.`);
   }
-  const imageRegistry =
-    v["ray-platform:ray"].imageRegistry ??
-    (gke ? `${gke.region}-docker.pkg.dev/${gke.project}/${IMAGE_REPOSITORY_ID}` : "docker.io");
+  const imageRegistry = v["ray-platform:ray"].imageRegistry ?? (gke ? `${gke.region}-docker.pkg.dev/${gke.project}/${IMAGE_REPOSITORY_ID}` : "docker.io");
+  return { defaultRayVersion, imageRegistry };
+}
 
-  // Team files are checked against the pools and versions above; with those broken, their
-  // messages would only echo the stack's problems.
-  if (issues.length > 0) throw new ConfigError(issues);
-
-  const monitoringNamespace = v["ray-platform:monitoringNamespace"] ?? MONITORING_NAMESPACES[mode];
+/** Every team file, checked against the cluster, pools and versions; problems go to `issues`. */
+function teamPlans(
+  projectDir: string,
+  v: StackValues,
+  ctx: { cluster: ClusterSettings; pools: readonly NodePoolPlan[]; catalog: Catalog; ray: Pick<CommonConfig, "defaultRayVersion" | "imageRegistry">; kuberayNamespace: string; monitoringNamespace: string },
+  report: Report,
+  issues: ConfigIssue[],
+  notes: string[],
+): TeamPlan[] {
+  const gke = ctx.cluster.mode === "gke" ? ctx.cluster.gke : undefined;
   const teamsDir = v["ray-platform:teamsDir"];
   const teams = loadTeams(
-    path.resolve(input.projectDir, teamsDir),
+    path.resolve(projectDir, teamsDir),
     path.isAbsolute(teamsDir) ? teamsDir : path.posix.normalize(teamsDir.split(path.sep).join("/")),
     {
-      mode,
+      mode: ctx.cluster.mode,
       project: gke?.project,
-      pools,
-      catalog,
-      defaultRayVersion,
-      imageRegistry,
-      reservedNamespaces: ["default", kr.namespace, KUEUE_NAMESPACE, ...new Set([monitoringNamespace, ...Object.values(MONITORING_NAMESPACES)]), "gmp-public", "kube-system", "kube-public", "kube-node-lease"],
+      pools: ctx.pools,
+      catalog: ctx.catalog,
+      ...ctx.ray,
+      reservedNamespaces: ["default", ctx.kuberayNamespace, KUEUE_NAMESPACE, ...new Set([ctx.monitoringNamespace, ...Object.values(MONITORING_NAMESPACES)]), "gmp-public", "kube-system", "kube-public", "kube-node-lease"],
       groupsEnabled: !!gke?.securityGroup,
     },
     issues,
@@ -177,27 +257,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   if (teams.length > 0 && !teams.some((t) => t.name === PLAYGROUND)) {
     notes.push(`no ${PLAYGROUND} team file: there is no shared playground namespace.`);
   }
-  const tutorials = readTutorials(path.join(input.projectDir, "tutorials"), issues);
-  if (issues.length > 0) throw new ConfigError(issues);
-
-  const gpuTypes = Object.fromEntries(pools.flatMap((p) => (p.gpu ? [[p.gpu.type, p.gpu.gkeType]] : [])));
-  return {
-    mode,
-    stack: input.stack,
-    gke,
-    kubeconfigContext: v["ray-platform:kubeconfigContext"],
-    monitoringNamespace,
-    pools,
-    kuberay: { version: kr.version, namespace: kr.namespace, values: kr.values, crds },
-    kueue: { version: kq.version, namespace: KUEUE_NAMESPACE, values: kq.values, crds: kueueCrds },
-    gpuTypes,
-    imageRegistry,
-    defaultRayVersion,
-    catalog,
-    teams,
-    tutorials,
-    notes,
-  };
+  return teams;
 }
 
 const OPERATOR_NAMES: Record<PinnedOperator, string> = { kuberay: "KubeRay", kueue: "Kueue" };

@@ -123,7 +123,8 @@ describe("node pools", () => {
     const text = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
     const name = (t: string, pool: string) => {
       const cfg = loadConfig({ stackFileText: t });
-      return poolGkeName(cfg.pools.find((p) => p.name === pool)!, cfg.gke!, "ray-dev-nodes");
+      if (cfg.mode !== "gke") throw new Error("the dev stack is in gke mode");
+      return poolGkeName(cfg.pools.find((p) => p.name === pool)!, cfg.gke, "ray-dev-nodes");
     };
     const base = name(text, "t4");
     expect(base).toBe(pool("t4").inputs.name);
