@@ -11,7 +11,7 @@ export function teamName(i: number): string {
 }
 
 /** Team i: even teams have one T4 cluster, odd teams add an A100 cluster (tutorials, VS Code). */
-export function teamYaml(i: number): string {
+function teamYaml(i: number): string {
   const name = teamName(i);
   const a100 = i % 2 === 1;
   const lines = [

@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { type KubeRaySettings } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
 import { operatorPodMonitoring } from "../render/monitoring";
-import { operatorValues } from "../render/operatorValues";
+import { operatorValues } from "../config/operatorValues";
 import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
 
-export const KUBERAY_CHART_REPO = "https://ray-project.github.io/kuberay-helm/";
+const KUBERAY_CHART_REPO = "https://ray-project.github.io/kuberay-helm/";
 
 export interface KubeRayOperatorArgs {
   readonly kuberay: KubeRaySettings;

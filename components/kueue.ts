@@ -13,9 +13,9 @@ import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
  * program's directory (pulumi/pulumi sdk/go/common/resource/plugin/provider_plugin.go,
  * newPlugin(ctx, ctx.Pwd, ...)). Relative, so the release's inputs are the same on every machine.
  */
-export const DROP_CRDS_POSTRENDERER = "./scripts/helm-drop-crds.mjs";
+const DROP_CRDS_POSTRENDERER = "./scripts/helm-drop-crds.mjs";
 /** Ports the control plane calls on Kueue's pod: webhooks (9443) and the visibility API server (8082). */
-export const KUEUE_CONTROL_PLANE_PORTS = ["9443", "8082"];
+const KUEUE_CONTROL_PLANE_PORTS = ["9443", "8082"];
 
 export interface KueueArgs {
   readonly kueue: KueueSettings;

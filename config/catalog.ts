@@ -54,10 +54,8 @@ const rayImagesSchema = z.object({
 /** Operators whose CRDs the repo pins under data/<operator>/<version>/crds. */
 export type PinnedOperator = "kuberay" | "kueue";
 
-export type Accelerator = z.infer<typeof acceleratorsSchema>[string];
-
 /** A node's shape: what the machine has, and what one Ray pod may ask for on it. */
-export interface MachineShape {
+interface MachineShape {
   readonly machineType: string;
   readonly family: string;
   readonly vcpus: number;
@@ -138,7 +136,7 @@ export class Catalog {
     return { cpu: Math.max(0, Math.floor(cpu)), memoryGi: Math.max(0, Math.floor(memoryGi)) };
   }
 
-  /** Ray versions with published images, the first being the default. */
+  /** Ray versions with published images; the default is rayImages.default (data/ray-images.yaml). */
   get rayVersions(): string[] {
     return this.rayImages.versions;
   }

@@ -48,7 +48,7 @@ export const kueueSchema = strictObject({
 });
 
 /** Limits per resource of what a team borrows from, or lends to, the cohort. */
-export const sharingSchema = strictObject({
+const sharingSchema = strictObject({
   cpu: quantity("CPU").optional(),
   memory: quantity("memory").optional(),
   /** Per GPU type (t4, a100, ...). */
@@ -78,10 +78,10 @@ export interface KueueSettings {
 export const KUEUE_NAMESPACE = "kueue-system";
 
 /** CPU (cores), memory (bytes) and GPUs per type. */
-export type Amounts = Demand;
+type Amounts = Demand;
 
 /** Limits a team file sets: a resource left out has none. */
-export interface PartialAmounts {
+interface PartialAmounts {
   readonly cpu?: number;
   readonly memoryBytes?: number;
   readonly gpus: Readonly<Record<string, number>>;

@@ -65,13 +65,13 @@ interface CommonConfig {
 }
 
 /** The program builds the GKE cluster (and its network, pools, registry proxy) itself. */
-export interface GkePlatformConfig extends CommonConfig {
+interface GkePlatformConfig extends CommonConfig {
   readonly mode: "gke";
   readonly gke: GkeSettings;
 }
 
 /** The program uses a cluster that already exists, through a kubeconfig context. */
-export interface ExistingPlatformConfig extends CommonConfig {
+interface ExistingPlatformConfig extends CommonConfig {
   readonly mode: "existing";
   readonly kubeconfigContext: string;
 }
@@ -81,7 +81,7 @@ export type PlatformConfig = GkePlatformConfig | ExistingPlatformConfig;
 /** Where the cluster comes from: the part of PlatformConfig that depends on the mode. */
 type ClusterSettings = Pick<GkePlatformConfig, "mode" | "gke"> | Pick<ExistingPlatformConfig, "mode" | "kubeconfigContext">;
 
-export interface LoadInput {
+interface LoadInput {
   /** Stack name (`dev`). */
   readonly stack: string;
   /** Every config value as Pulumi hands it over: "ns:key" -> string (objects as JSON). */

@@ -9,7 +9,7 @@ import { suggest } from "./schema";
 import { type NodePoolValues } from "./stack";
 import { GPU_TAINT } from "./wire";
 
-export type PoolRole = NodePoolValues["role"];
+type PoolRole = NodePoolValues["role"];
 
 /** Label every platform node carries, naming its pool; pods select pools with it. */
 export const POOL_LABEL = "ray-platform/pool";
@@ -22,7 +22,7 @@ export const ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator";
  * of the next head or worker and keep an idle node from scaling to zero. Ray pods tolerate it;
  * everything else goes to the untainted system pool. GPU pools have the GPU taint instead.
  */
-export const rayPoolTaint = (role: "ray-head" | "ray-worker") => ({ key: ROLE_LABEL, value: role, effect: "NoSchedule" }) as const;
+const rayPoolTaint = (role: "ray-head" | "ray-worker") => ({ key: ROLE_LABEL, value: role, effect: "NoSchedule" }) as const;
 
 export interface PoolGpu {
   /** Friendly name (t4). */
@@ -55,7 +55,7 @@ export interface NodePoolPlan {
   readonly taints: readonly { readonly key: string; readonly value: string; readonly effect: "NoSchedule" }[];
 }
 
-export interface PoolContext {
+interface PoolContext {
   readonly mode: "gke" | "existing";
   readonly region?: string;
   /** gke.zones, when in gke mode. */

@@ -16,7 +16,7 @@ export const SYSTEM_SERVICES = 256;
 const BUILTIN_CONFIGMAPS = 1;
 
 /** Objects one RayCluster from a team file takes: head Service (KubeRay), tools Service, token Secret, tutorials ConfigMap, pods. */
-export function clusterObjects(c: RayClusterPlan, at: "replicas" | "maxReplicas"): Omit<ObjectQuota, "persistentVolumeClaims"> {
+function clusterObjects(c: RayClusterPlan, at: "replicas" | "maxReplicas"): Omit<ObjectQuota, "persistentVolumeClaims"> {
   return {
     services: 1 + (c.notebook || c.vscode ? 1 : 0),
     secrets: 1,

@@ -11,7 +11,7 @@ import { dns1035LabelProblem, suggest } from "./schema";
 import { type RayClusterValues, type WorkerGroupValues } from "./team";
 
 /** Oldest Ray with token authentication; KubeRay 1.7 refuses authOptions below it (ray-operator/controllers/ray/utils/validation.go:284-298). */
-export const MIN_RAY_VERSION = "2.52.0";
+const MIN_RAY_VERSION = "2.52.0";
 
 /** Whether dotted version `a` is below `b` (numeric parts; a suffix such as rc1 is ignored). */
 function olderThan(a: string, b: string): boolean {
@@ -54,14 +54,14 @@ export interface GroupPlan {
   readonly rayResources?: Readonly<Record<string, string>>;
 }
 
-export interface WorkerGroupPlan extends GroupPlan {
+interface WorkerGroupPlan extends GroupPlan {
   /** Workers at creation: fixed groups keep it; autoscaling groups start here (= minReplicas). */
   readonly replicas: number;
   readonly minReplicas: number;
   readonly maxReplicas: number;
 }
 
-export interface RayClusterImages {
+interface RayClusterImages {
   readonly cpu: string;
   readonly gpu: string;
   readonly notebook: string;
@@ -375,7 +375,7 @@ export function clusterDemand(c: RayClusterPlan, at: "replicas" | "maxReplicas")
 }
 
 /** Containers next to Ray's in the head pod: they share the node the head is sized to, and count in quotas. */
-export function headSidecars(f: { notebook: boolean; vscode: boolean; autoscaling: boolean; bucket: boolean }): { cpu: number; memoryGi: number }[] {
+function headSidecars(f: { notebook: boolean; vscode: boolean; autoscaling: boolean; bucket: boolean }): { cpu: number; memoryGi: number }[] {
   const out: { cpu: number; memoryGi: number }[] = [];
   if (f.notebook) out.push(SIDECARS.notebook);
   if (f.vscode) out.push(SIDECARS.vscode);

@@ -99,7 +99,7 @@ export function dnsLabel(kind: "1123" | "1035", max = 63) {
 }
 
 /** A zod issue as "what is wrong; what to do". */
-export function zodMessage(issue: z.core.$ZodIssue): string {
+function zodMessage(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case "invalid_type":

@@ -4,7 +4,7 @@ import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, t
 import { type ConfigIssue, formatPath, type PathSegment, type Report } from "./errors";
 
 /** Team files are short; anything bigger is a mistake or an attack, not a team. */
-export const MAX_FILE_BYTES = 256 * 1024;
+const MAX_FILE_BYTES = 256 * 1024;
 /** YAML aliases make a small file expand without bound ("billion laughs"). */
 const MAX_ALIASES = 50;
 

@@ -47,7 +47,7 @@ export const nodePoolSchema = strictObject({
   capacity: strictObject({ cpu: quantity("CPU"), memory: quantity("memory") }).optional(),
 });
 
-export const gkeSchema = strictObject({
+const gkeSchema = strictObject({
   /** GKE cluster name (at most 40 characters, starting with a letter). */
   clusterName: dnsLabel("1035", 40).default("ray-platform"),
   /** regional: control plane replicated across the region's zones; zonal: in the first of `zones`. */
@@ -85,7 +85,7 @@ export const gkeSchema = strictObject({
   }).default({ nodesCidr: "10.10.0.0/20", podsCidr: "10.16.0.0/14", servicesCidr: "10.20.0.0/20" }),
 });
 
-export const kuberaySchema = strictObject({
+const kuberaySchema = strictObject({
   /** kuberay-operator chart version; its CRDs must be pinned under data/kuberay/<version>/crds. */
   version: z.string().default("1.7.0"),
   /** Namespace of the operator. */
@@ -94,14 +94,14 @@ export const kuberaySchema = strictObject({
   values: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const raySchema = strictObject({
+const raySchema = strictObject({
   /** Ray version for RayClusters that do not pin one; must be listed in data/ray-images.yaml. */
   defaultVersion: z.string().optional(),
   /** Registry prefix for Ray images. gke mode: the Artifact Registry Docker Hub proxy; existing mode: docker.io. */
   imageRegistry: z.string().optional(),
 });
 
-export const MODES = ["gke", "existing"] as const;
+const MODES = ["gke", "existing"] as const;
 
 /** Every key of the stack configuration, with the schema of its value. */
 export const stackSchema = z.object({

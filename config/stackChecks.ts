@@ -3,7 +3,7 @@
  * operator's resources as Helm will merge them. Problems go to `report`, under the stack file.
  */
 import ipaddr from "ipaddr.js";
-import { mergeValues, operatorValues } from "../render/operatorValues";
+import { mergeValues, operatorValues } from "./operatorValues";
 import { type Report, show } from "./errors";
 import { type NodePoolPlan } from "./nodePools";
 import { parseQuantity } from "./quantity";

@@ -9,7 +9,7 @@ import { quotaSharingShape } from "./kueue";
 import { gpuRequestSchema } from "./stack";
 
 /** IAM-style member: `user:alice@example.com` or `group:ml-team@example.com`. */
-export const memberSchema = z.string().superRefine((m, ctx) => {
+const memberSchema = z.string().superRefine((m, ctx) => {
   if (!/^(user|group):[^@\s:]+@[^@\s]+\.[a-zA-Z]{2,}$/.test(m)) {
     const bare = /^[^@\s:]+@[^@\s]+\.[a-zA-Z]{2,}$/.test(m);
     ctx.addIssue({
@@ -38,7 +38,7 @@ const resourcesShape = {
   rayResources: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 };
 
-export const workerGroupSchema = strictObject({
+const workerGroupSchema = strictObject({
   /** Worker group name (`groupName`), unique in the cluster. */
   name: dnsLabel("1123", 40),
   ...resourcesShape,
@@ -80,7 +80,7 @@ export const rayClusterSchema = strictObject({
  * Defaults of a team's object-count quota: room for about ten RayClusters with their Services,
  * tutorials, token Secrets and tools, well within a /20 Service range shared by 100 teams.
  */
-export const OBJECT_QUOTA_DEFAULTS = { services: 30, configMaps: 50, secrets: 30, pods: 300, persistentVolumeClaims: 20, ephemeralStorage: "500Gi" } as const;
+const OBJECT_QUOTA_DEFAULTS = { services: 30, configMaps: 50, secrets: 30, pods: 300, persistentVolumeClaims: 20, ephemeralStorage: "500Gi" } as const;
 
 const objectQuotaSchema = strictObject({
   /** Services (each takes an address of the cluster's Service range, shared by all teams). */
@@ -97,7 +97,7 @@ const objectQuotaSchema = strictObject({
   persistentVolumeClaims: OBJECT_QUOTA_DEFAULTS.persistentVolumeClaims,
 });
 
-export const quotaSchema = strictObject({
+const quotaSchema = strictObject({
   /** CPU requests of all pods together. */
   cpu: quantity("CPU"),
   /** Memory requests of all pods together. */

@@ -25,7 +25,7 @@ export function teamBucketPrefix(project: string): string {
   return `${project}-ray-`;
 }
 
-export function teamBucketName(project: string, team: string): string {
+function teamBucketName(project: string, team: string): string {
   return teamBucketPrefix(project) + team;
 }
 
@@ -35,7 +35,7 @@ export interface Member {
   readonly name: string;
 }
 
-export interface TeamQuota {
+interface TeamQuota {
   /** As written in the team file (Kubernetes quantities). */
   readonly cpu: string;
   readonly memory: string;
@@ -64,7 +64,7 @@ export interface TeamPlan {
   readonly rayClusters: readonly RayClusterPlan[];
 }
 
-export interface TeamsContext {
+interface TeamsContext {
   readonly mode: "gke" | "existing";
   readonly project?: string;
   readonly pools: readonly NodePoolPlan[];

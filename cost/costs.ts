@@ -20,7 +20,7 @@ function gpuName(gkeType: string): string {
 const regionOf = (zone: string) => zone.replace(/-[a-z]$/, "");
 
 /** A pool's node as it is billed, or undefined when the pool has no machine type or zone (mode existing). */
-export function billedNode(pool: PoolView): BilledNode | undefined {
+function billedNode(pool: PoolView): BilledNode | undefined {
   if (!pool.machineType || pool.zones.length === 0) return undefined;
   return {
     machineType: pool.machineType,
@@ -30,7 +30,7 @@ export function billedNode(pool: PoolView): BilledNode | undefined {
   };
 }
 
-export interface PoolCost {
+interface PoolCost {
   /** One node, machine and GPUs. */
   readonly nodeHourly: number;
   /** Every node up (maxNodes), all month. */
@@ -44,7 +44,7 @@ export function poolCost(table: PriceTable, pool: PoolView): PoolCost | undefine
   return { nodeHourly: hourly, monthlyAtMax: hourly * pool.maxNodes * table.hoursPerMonth };
 }
 
-export interface TeamCeiling {
+interface TeamCeiling {
   /** The most the team's quota can cost a month, GPUs and CPU pools together. */
   readonly monthly: number;
   /** Per GPU type: the monthly cost of the quota's GPUs on the pool that carries them. */
@@ -107,7 +107,7 @@ export function rayClusterHourly(table: PriceTable, rc: RayClusterView, pools: r
   return total;
 }
 
-export interface RayClusterCost {
+interface RayClusterCost {
   readonly hourlyAtMin: number;
   readonly hourlyAtMax: number;
 }
@@ -141,7 +141,7 @@ export function usd(amount: number, cents = false): string {
 export const usdChange = (amount: number, cents = false) => (amount >= 0 ? `+${usd(amount, cents)}` : usd(amount, cents));
 
 /** A pool as the stack outputs it (`nodePools` in index.ts). */
-export interface PoolOutput {
+interface PoolOutput {
   readonly name: string;
   readonly role: string;
   readonly machineType?: string;

@@ -40,7 +40,7 @@ export interface BilledNode {
 }
 
 /** What the table lacks to price a node, as phrases ("machine type x in r"); empty when priced. */
-export function missingPrices(table: PriceTable, node: BilledNode): string[] {
+function missingPrices(table: PriceTable, node: BilledNode): string[] {
   const region = table.regions[node.region];
   const missing: string[] = [];
   if (!region?.machines[node.machineType]) missing.push(`machine type ${node.machineType} in ${node.region}`);

@@ -35,7 +35,7 @@ export function costLines(view: PlatformView, prices: PriceTable): string[] {
   return out;
 }
 
-export interface CostChanges {
+interface CostChanges {
   /** One line per team whose ceiling or quota changed and per RayCluster whose maximum changed. */
   readonly lines: readonly string[];
   readonly stack?: { readonly before: number; readonly after: number };

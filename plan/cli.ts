@@ -39,7 +39,7 @@ exit codes: 0 ok, 1 invalid configuration or policy violation, 2 usage, 3 the pr
 failed, 4 the --diff base revision does not evaluate (its configuration is invalid)
 `;
 
-export interface PlanArgs {
+interface PlanArgs {
   stack: string;
   json?: string;
   out?: string;
@@ -51,7 +51,7 @@ export interface PlanArgs {
   projectDir: string;
 }
 
-export function parsePlanArgs(argv: string[]): PlanArgs {
+function parsePlanArgs(argv: string[]): PlanArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -89,7 +89,7 @@ function maxCostIncrease(args: PlanArgs): number {
 }
 
 /** Every resource in a stable order, secrets masked: the format other tools read. */
-export function planJson(ev: Evaluation): string {
+function planJson(ev: Evaluation): string {
   const resources = [...ev.resources]
     .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
     .map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, provider: r.provider, inputs: r.inputs, options: r.options }));

@@ -34,7 +34,7 @@ export interface ResourceChange {
 /** How a change is marked in text and Markdown. */
 export const SIGN = { add: "+", remove: "-", change: "~" } as const;
 
-export interface Danger {
+interface Danger {
   readonly urn: string;
   readonly what: string;
 }
@@ -112,7 +112,7 @@ const teamNames = (rs: readonly RegisteredResource[]) =>
   rs.filter((r) => r.type === TYPES.namespace && r.inputs.metadata?.labels?.[TEAM_LABEL]).map((r) => r.inputs.metadata.name as string);
 
 /** A resource as a reviewer names it: `kind name`, e.g. `RoleBinding tech-research/ray-users`. */
-export function describeResource(r: { type: string; name: string }, inputs?: Record<string, any>): string {
+export function describeResource(r: { type: string; name: string }, inputs?: RegisteredResource["inputs"]): string {
   const kind = r.type.split(":").pop()!;
   const meta = inputs?.metadata;
   if (meta?.name) return `${kind} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name}`;

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 
-export const PROJECT = "ray-platform";
+const PROJECT = "ray-platform";
 
 export interface RegisteredResource {
   readonly type: string;
@@ -39,7 +39,7 @@ export interface Evaluation {
   readonly outputs: Record<string, unknown>;
 }
 
-export interface EvaluateOptions {
+interface EvaluateOptions {
   readonly stack: string;
   /** Directory holding Pulumi.yaml, Pulumi.<stack>.yaml and index.ts. */
   readonly projectDir: string;
@@ -78,7 +78,7 @@ export function stackConfigFromText(projectYaml: string, stackYaml: string): Rec
   return config;
 }
 
-export function listStacks(projectDir: string): string[] {
+function listStacks(projectDir: string): string[] {
   return fs
     .readdirSync(projectDir)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
@@ -104,7 +104,7 @@ export class EvaluationFailed extends Error {
 }
 
 /** Outputs the mock engine returns for resources whose outputs the program reads. */
-export function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
   switch (type) {
     case "gcp:container/cluster:Cluster":
       return {

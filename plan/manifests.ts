@@ -9,6 +9,7 @@ import { stringify } from "yaml";
 import { type RegisteredResource } from "./engine";
 import { manifestOf } from "./schemas";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped JSON.
 type Obj = Record<string, any>;
 
 /**

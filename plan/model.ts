@@ -1,6 +1,7 @@
 /**
- * The platform as a reader sees it, rebuilt from the registered resources alone (so it works
- * on a plan JSON of any revision): cluster, pools, operator, teams and their RayClusters.
+ * The platform as a reader sees it, rebuilt from the registered resources (so it works on a
+ * plan JSON of any revision), plus the repo's catalog for GPU names and the network
+ * component's Service range name: cluster, pools, operator, teams and their RayClusters.
  */
 import { catalog } from "../config/catalog";
 import { ACCELERATOR_LABEL, POOL_LABEL, ROLE_LABEL } from "../config/nodePools";
@@ -43,7 +44,7 @@ export interface PoolView {
   driver?: string;
 }
 
-export interface GroupView {
+interface GroupView {
   name: string;
   replicas: string;
   /** Fewest and most pods of the group (the head: 1 and 1). */
@@ -113,6 +114,7 @@ export interface PlatformView {
   counts: Record<string, number>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped JSON.
 type Any = Record<string, any>;
 
 const byType = (rs: readonly RegisteredResource[], type: string) => rs.filter((r) => r.type === type);

@@ -12,7 +12,7 @@ import { type RegisteredResource, UsageError } from "./engine";
 /** The base revision could not be planned: its configuration is invalid, or its program fails. */
 export class BaseRevisionFailed extends Error {}
 
-export interface RevisionPlan {
+interface RevisionPlan {
   /** Empty when the stack did not exist at that revision. */
   readonly resources: RegisteredResource[];
   readonly note?: string;

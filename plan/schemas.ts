@@ -12,6 +12,7 @@ import { DNS_1035_LABEL } from "../config/schema";
 import { parse } from "yaml";
 import { isSecretValue, type RegisteredResource } from "./engine";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are untyped JSON until validated.
 type Obj = Record<string, any>;
 
 /** The Kubernetes object a registered resource applies, or undefined for non-Kubernetes resources. */
@@ -63,7 +64,7 @@ export class ManifestValidator {
     try {
       // The module path is computed from apiVersion and kind, which only require() can load.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      Model = Object.values(require(modelPath(obj.apiVersion, obj.kind)) as Record<string, any>).find((v) => typeof v === "function" && v.name === obj.kind);
+      Model = Object.values(require(modelPath(obj.apiVersion, obj.kind)) as Record<string, typeof Model>).find((v) => typeof v === "function" && v.name === obj.kind)!;
     } catch {
       return [`no schema for ${key}: neither a Kubernetes kind nor a CRD of this plan`];
     }

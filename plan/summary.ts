@@ -13,7 +13,7 @@ function table(rows: string[][]): string[] {
 const zoneSuffixes = (zones: string[]) => zones.map((z) => z.split("-").pop()).join(",");
 
 /** One RayCluster the way `sp-ray describe cluster` shows it. */
-export function describeRayCluster(rc: RayClusterView, indent = ""): string[] {
+function describeRayCluster(rc: RayClusterView, indent = ""): string[] {
   const group = (g: RayClusterView["head"]) => [
     `replicas ${g.replicas}`,
     `CPUs ${g.cpus}`,
@@ -91,7 +91,7 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string 
 }
 
 /** A team's ClusterQueue in one line: nominal quota, limits and weight per resource. */
-export function queueLine(q: QueueView): string {
+function queueLine(q: QueueView): string {
   const list = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(", ");
   const lending = list(q.lending);
   return `ClusterQueue ${q.clusterQueue} (cohort ${q.cohort ?? "none"}, LocalQueue ${q.localQueues.join(", ") || "none"}): nominal ${list(q.nominal)}; may borrow ${list(q.borrowing)}; lends ${lending ? `at most ${lending}` : "all idle quota"}; weight ${q.weight ?? "1"}`;

@@ -11,6 +11,7 @@ export interface PolicyResource {
   readonly type: string;
   readonly name: string;
   readonly urn?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Pulumi hands policies every resource's inputs untyped.
   readonly props: Record<string, any>;
 }
 
@@ -53,7 +54,7 @@ const gpuPools = (rs: readonly PolicyResource[]) => ofType(rs, T.nodePool).filte
 const rayServices = (rs: readonly PolicyResource[]) => ofType(rs, T.service).filter((s) => Object.keys(s.props.spec?.selector ?? {}).some((k) => k.startsWith("ray.io/")));
 
 /** A violation for every team namespace holding no object of `type` that satisfies `ok`. */
-function everyTeamNamespaceHas(rs: readonly PolicyResource[], type: string, ok: (spec: Record<string, any>) => boolean, lacks: string): Outcome {
+function everyTeamNamespaceHas(rs: readonly PolicyResource[], type: string, ok: (spec: PolicyResource["props"]) => boolean, lacks: string): Outcome {
   const examined = teamNamespaces(rs);
   const violations = examined.flatMap((ns) => {
     const name = ns.props.metadata.name;
@@ -118,7 +119,7 @@ export const RULES: readonly Rule[] = [
       const examined = gpuPools(rs);
       const violations = examined.flatMap((p) => {
         const out: Violation[] = [];
-        const tainted = (p.props.nodeConfig.taints ?? []).some((t: any) => t.key === GPU_TAINT.key && t.value === GPU_TAINT.value && t.effect === GKE_TAINT_EFFECT[GPU_TAINT.effect]);
+        const tainted = (p.props.nodeConfig.taints ?? []).some((t: PolicyResource["props"]) => t.key === GPU_TAINT.key && t.value === GPU_TAINT.value && t.effect === GKE_TAINT_EFFECT[GPU_TAINT.effect]);
         if (!tainted) out.push({ resource: p, message: `GPU node pool ${p.props.name} lacks the taint ${TAINT_TEXT}, so non-GPU pods could hold its GPUs.` });
         const a = p.props.autoscaling ?? {};
         if ((a.totalMinNodeCount ?? a.minNodeCount ?? p.props.nodeCount ?? 1) !== 0) out.push({ resource: p, message: `GPU node pool ${p.props.name} does not scale to zero (minimum must be 0), so idle GPUs keep costing.` });

@@ -14,14 +14,14 @@ export const clusterTokenSecretSuffix = "-token";
 /** GKE's Cloud Storage FUSE CSI driver, which mounts the team's bucket. */
 export const BUCKET_CSI_DRIVER = "gcsfuse.csi.storage.gke.io";
 /** KubeRay's label naming a pod's RayCluster; KubeRay sets it and a template cannot override it (common/pod.go:1167-1188, labelPod). */
-export const RAY_CLUSTER_LABEL = "ray.io/cluster";
+const RAY_CLUSTER_LABEL = "ray.io/cluster";
 
 /** Namespaces shared by several teams' members, where RayClusters are confined to their own pods. */
 export function isShared(namespace: string): boolean {
   return namespace === PLAYGROUND;
 }
 
-export function clusterTokenSecretName(c: Pick<RayClusterPlan, "name">): string {
+function clusterTokenSecretName(c: Pick<RayClusterPlan, "name">): string {
   return `${c.name}${clusterTokenSecretSuffix}`;
 }
 

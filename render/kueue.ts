@@ -10,20 +10,20 @@ import { ACCELERATOR_LABEL, type NodePoolPlan } from "../config/nodePools";
 import { formatCpu } from "../config/quantity";
 import { type TeamPlan } from "../config/teams";
 import { GPU_RESOURCE, GPU_TAINT } from "../config/wire";
-import { mergeValues } from "./operatorValues";
+import { mergeValues } from "../config/operatorValues";
 import { MANAGED_BY, TEAM_LABEL } from "./tenancy";
 
-export const KUEUE_API = "kueue.x-k8s.io/v1beta2";
+const KUEUE_API = "kueue.x-k8s.io/v1beta2";
 export const KUEUE_CHART = "oci://registry.k8s.io/kueue/charts/kueue";
 /** The published chart's image (hack/helm-chart-package.sh at v0.19.2 sets it on release). */
-export const KUEUE_IMAGE = "registry.k8s.io/kueue/kueue";
+const KUEUE_IMAGE = "registry.k8s.io/kueue/kueue";
 /** Flavor of CPU and memory, wherever a pod runs. */
-export const CPU_FLAVOR = "cpu";
+const CPU_FLAVOR = "cpu";
 /** Ray frameworks Kueue manages (Kueue's integration names, v0.19.2 charts/kueue/values.yaml). */
-export const KUEUE_FRAMEWORKS = ["ray.io/rayjob", "ray.io/raycluster", "ray.io/rayservice"];
+const KUEUE_FRAMEWORKS = ["ray.io/rayjob", "ray.io/raycluster", "ray.io/rayservice"];
 
 /** Resources Kueue does not account (the namespace's ResourceQuota does). */
-export const KUEUE_EXCLUDED_RESOURCES = ["ephemeral-storage"];
+const KUEUE_EXCLUDED_RESOURCES = ["ephemeral-storage"];
 
 /** Kueue's manager configuration (config.kueue.x-k8s.io/v1beta2 Configuration). */
 export function managerConfig(): Record<string, unknown> {

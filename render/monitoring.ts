@@ -14,7 +14,7 @@ const SCRAPE_INTERVAL = "30s";
  * The operator pod's labels and metrics port, from the kuberay-operator chart 1.7.0
  * (templates/deployment.yaml: app.kubernetes.io/name, container port "http" 8080 serving /metrics).
  */
-export const OPERATOR_METRICS = { selector: { "app.kubernetes.io/name": "kuberay-operator" }, port: "http" } as const;
+const OPERATOR_METRICS = { selector: { "app.kubernetes.io/name": "kuberay-operator" }, port: "http" } as const;
 
 /** Scrape the metrics port of every Ray pod (heads and workers) in the team's namespace. */
 export function rayPodMonitoring(team: TeamPlan): CustomObject {

@@ -15,8 +15,8 @@ type Volume = k8s.core.v1.Volume;
 type VolumeMount = k8s.core.v1.VolumeMount;
 
 export const TOOL_PORTS = { notebook: 8081, vscode: 3000 } as const;
-export const WORKSPACE = "/home/ray/workspace";
-export const BUCKET_MOUNT = "/mnt/bucket";
+const WORKSPACE = "/home/ray/workspace";
+const BUCKET_MOUNT = "/mnt/bucket";
 /** Ray puts its object store in /dev/shm and sizes it to 30% of memory by default. */
 const OBJECT_STORE_FRACTION = 0.3;
 /** uid and gid of the `ray` user in rayproject/ray images (and uid of OpenVSCode's user). */
@@ -42,7 +42,7 @@ const resources = (cpu: number, memoryBytes: number, gpus?: number) => {
 
 const sidecarResources = (s: { cpu: number; memoryGi: number }) => resources(s.cpu, s.memoryGi * 2 ** 30);
 
-export function clusterLabels(c: RayClusterPlan): Record<string, string> {
+function clusterLabels(c: RayClusterPlan): Record<string, string> {
   return { [TEAM_LABEL]: c.namespace, "ray-platform/raycluster": c.name, ...MANAGED_BY };
 }
 
@@ -299,7 +299,7 @@ export function toolsService(c: RayClusterPlan): k8s.core.v1.Service | undefined
   };
 }
 
-export function tutorialsConfigMapName(c: RayClusterPlan): string {
+function tutorialsConfigMapName(c: RayClusterPlan): string {
   return `${c.name}-tutorials`;
 }
 

@@ -10,7 +10,7 @@ import { MANAGED_BY } from "./tenancy";
 import { type AdmissionRule, inTeamNamespaces } from "./tenancyBase";
 
 export const RAYCLUSTER_RULE = "ray-platform-raycluster-templates";
-export const RAYJOB_RULE = "ray-platform-rayjob-submitter";
+const RAYJOB_RULE = "ray-platform-rayjob-submitter";
 
 export interface AdmissionContext {
   /** gke mode: every team's bucket is this prefix plus the team (namespace) name. */

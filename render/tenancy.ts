@@ -35,7 +35,7 @@ export const RAY_NODE_LABELS = { "ray.io/is-ray-node": "yes" } as const;
  * IP, for RayService (rayservice_controller.go:2092-2103). The RayCluster controller calls no
  * Ray port; GCS and the client port are for the cluster's own pods and the team.
  */
-export const OPERATOR_TO_HEAD_PORTS = [RAY_PORTS.dashboard, RAY_PORTS.serve] as const;
+const OPERATOR_TO_HEAD_PORTS = [RAY_PORTS.dashboard, RAY_PORTS.serve] as const;
 
 /**
  * PriorityClass that tags pods using one GPU type, so a ResourceQuota scoped to it can cap

@@ -36,10 +36,11 @@ export function rayUserRole(): k8s.rbac.v1.ClusterRole {
 }
 
 /**
- * What owners may do besides Ray work: run pods, Deployments, StatefulSets and Jobs of their
- * own, with Secrets and Services. Unlike Kubernetes' built-in `admin`, not change
- * NetworkPolicies, quotas, RoleBindings or service accounts: the team's isolation, limits,
- * members and identity come from its team file.
+ * What owners may do besides Ray work: run pods, Deployments, StatefulSets, ReplicaSets, Jobs
+ * and CronJobs of their own, with Services, Secrets, ConfigMaps and PersistentVolumeClaims,
+ * and read the namespace's NetworkPolicies, Roles and RoleBindings. Unlike Kubernetes'
+ * built-in `admin`, not change NetworkPolicies, quotas, RBAC or service accounts: the team's
+ * isolation, limits, members and identity come from its team file.
  */
 export function teamOwnerRole(): k8s.rbac.v1.ClusterRole {
   return {

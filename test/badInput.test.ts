@@ -1,7 +1,7 @@
 /**
  * Bad input, kind by kind: each gets a message naming the file, line, column and field, what
- * was found and what to do. These run the loader alone; badInputProgram.test.ts shows that the
- * program registers nothing when any of them is present.
+ * was found and what to do. These run the loader alone; program.test.ts ("registers nothing
+ * and names the file, line and field") shows that the program registers nothing when one is present.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

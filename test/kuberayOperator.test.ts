@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { catalog } from "../config/catalog";
 import { parseQuantity } from "../config/quantity";
-import { mergeValues, operatorValues } from "../render/operatorValues";
+import { mergeValues, operatorValues } from "../config/operatorValues";
 import { configProblems, type RegisteredResource, ofType, one, runProgram, teamsDir } from "./mocks";
 
 let resources: RegisteredResource[];

@@ -1,6 +1,10 @@
-/** Helm values of the kuberay-operator release: the program's defaults with stack overrides merged over them. */
+/**
+ * Helm values of the kuberay-operator release as the configuration resolves them: the
+ * program's defaults with the stack's overrides merged over them. In config/ because the
+ * loader checks them (stackChecks.ts) before anything is registered; components render them.
+ */
 import deepmerge from "deepmerge";
-import { type NodePoolPlan } from "../config/nodePools";
+import { type NodePoolPlan } from "./nodePools";
 
 /** Lists are replaced, not appended: an override of tolerations means exactly those. */
 export const mergeValues = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> =>
