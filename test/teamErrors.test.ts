@@ -6,9 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { ConfigError } from "../config/errors";
-import { loadPlatformConfig } from "../config/load";
-import { stackConfigFromText } from "../plan/engine";
-import { configProblems, GOOD_TEAM, PROJECT_DIR, teamProblems, teamsDir } from "./mocks";
+import { configProblems, GOOD_TEAM, loadConfig, PROJECT_DIR, teamProblems, teamsDir } from "./mocks";
 
 const GOOD = GOOD_TEAM;
 
@@ -38,11 +36,9 @@ test("five independent mistakes in one team file are five problems in one run, c
   ]);
   // The first line counts what is listed.
   const dir = teamsDir({ "vision.yaml": text });
-  const stackFileText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
-  const config = { ...stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackFileText), "ray-platform:teamsDir": dir };
   let err: ConfigError | undefined;
   try {
-    loadPlatformConfig({ stack: "dev", config, stackFileText, projectDir: PROJECT_DIR });
+    loadConfig({ teams: dir });
   } catch (e) {
     err = e as ConfigError;
   }

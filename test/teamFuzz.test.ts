@@ -3,15 +3,12 @@
  * or render only values Kubernetes' and GCS's own rules accept.
  */
 import * as fs from "node:fs";
-import * as path from "node:path";
 import fc from "fast-check";
 import { expect, test } from "vitest";
 import { ConfigError } from "../config/errors";
-import { loadPlatformConfig } from "../config/load";
-import { stackConfigFromText } from "../plan/engine";
 import { renderRayCluster } from "../render/rayCluster";
 import { namespace, resourceQuota } from "../render/tenancy";
-import { PROJECT_DIR, teamsDir } from "./mocks";
+import { loadConfig, teamsDir } from "./mocks";
 
 // k8s.io/apimachinery/pkg/api/resource/quantity.go: sign, digits, then one suffix (decimal exponent, SI or binary).
 const QUANTITY = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
@@ -23,8 +20,6 @@ const INT32 = 2 ** 31 - 1;
 const gcsBucketOk = (b: string) => /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/.test(b) && !/g[o0]{2}g[l1]e/.test(b) && !b.startsWith("goog");
 const FLAG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
-const stackFileText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
-const baseConfig = stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackFileText);
 
 /** The good value most of the time, so that files with one or two mutations are common. */
 const mostly = (good: string, ...bad: string[]) => fc.oneof({ arbitrary: fc.constant(good), weight: 3 * bad.length }, fc.constantFrom(...bad));
@@ -78,7 +73,7 @@ test("whatever the loader accepts renders only values Kubernetes and GCS accept"
       const dir = teamsDir({ [`${m.name}.yaml`]: teamFile(m) });
       let config;
       try {
-        config = loadPlatformConfig({ stack: "dev", config: { ...baseConfig, "ray-platform:teamsDir": dir }, stackFileText, projectDir: PROJECT_DIR });
+        config = loadConfig({ teams: dir });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         expect(err.issues.some((i) => i.file.endsWith(`${m.name}.yaml`))).toBe(true);
