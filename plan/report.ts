@@ -35,6 +35,19 @@ const gpuQuota = (t: TeamView) =>
     .map(([k, n]) => `${n} ${k}`)
     .join(", ") || "none";
 
+/** The team's Kueue queue beyond its quota: what it may borrow and lend, and its fair-sharing weight. */
+const queueLimits = (t: TeamView) => {
+  if (!t.queue) return "-";
+  const list = (m: Record<string, string>) =>
+    Object.entries(m)
+      .filter(([, n]) => n !== "0")
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
+  const lend = list(t.queue.lending);
+  return `borrow ${list(t.queue.borrowing) || "none"}; lend ${lend ? `at most ${lend}` : "all idle"}; weight ${t.queue.weight ?? "1"}`;
+};
+
 const membersColumn: TeamColumn = {
   title: "members",
   cell: (b, h) => {
@@ -66,6 +79,7 @@ export const TEAM_COLUMNS: TeamColumn[] = [
   valueColumn("CPU quota", (t) => t.quota["requests.cpu"] ?? "-"),
   valueColumn("memory quota", (t) => t.quota["requests.memory"] ?? "-"),
   valueColumn("GPU quota", gpuQuota),
+  valueColumn("queue", queueLimits),
   membersColumn,
   rayClustersColumn,
 ];

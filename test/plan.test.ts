@@ -5,6 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
+import { type TeamView } from "../plan/model";
+import { TEAM_COLUMNS } from "../plan/report";
 import { ManifestValidator, gkeCrds } from "../plan/schemas";
 import { PROJECT_DIR } from "./mocks";
 
@@ -174,10 +176,10 @@ describe("--diff on a pull request that edits the example teams", () => {
       "\n" +
       "### Teams\n" +
       "\n" +
-      "| team | change | CPU quota | memory quota | GPU quota | members | RayClusters |\n" +
-      "| --- | --- | --- | --- | --- | --- | --- |\n" +
-      "| recsys | changed | 200 \u2192 **240** | 800Gi | 8 t4 | 3 \u2192 **4** (+user:bob@example.com) | two-tower (workerGroupSpecs[t4].maxReplicas: 4 \u2192 **6**) |\n" +
-      "| tech-research | removed | 128 \u2192 **-** | 1Ti \u2192 **-** | 4 a100, 2 t4 \u2192 **-** | 3 \u2192 **-** | gnn \u2192 **-** |\n" +
+      "| team | change | CPU quota | memory quota | GPU quota | queue | members | RayClusters |\n" +
+      "| --- | --- | --- | --- | --- | --- | --- | --- |\n" +
+      "| recsys | changed | 200 \u2192 **240** | 800Gi | 8 t4 | borrow cpu 64, memory 256Gi, t4 4; lend all idle; weight 1 | 3 \u2192 **4** (+user:bob@example.com) | two-tower (workerGroupSpecs[t4].maxReplicas: 4 \u2192 **6**) |\n" +
+      "| tech-research | removed | 128 \u2192 **-** | 1Ti \u2192 **-** | 4 a100, 2 t4 \u2192 **-** | borrow none; lend at most a100 2; weight 1 \u2192 **-** | 3 \u2192 **-** | gnn \u2192 **-** |\n" +
       "\n" +
       "### Team tech-research removed\n" +
       "\n" +
@@ -292,4 +294,12 @@ test("--help prints the usage on stdout and exits 0", () => {
   expect([r.code, r.stderr]).toEqual([0, ""]);
   expect(r.stdout).toMatch(/^usage: npm run plan -- /);
   expect(r.stdout).toContain("4 the --diff base revision does not evaluate");
+});
+
+test("the team table's queue column shows borrowing, lending and weight, old → new", () => {
+  const queue = TEAM_COLUMNS.find((c) => c.title === "queue")!;
+  const team = (borrowing: Record<string, string>, lending: Record<string, string>, weight?: string) =>
+    ({ queue: { clusterQueue: "recsys", localQueues: ["default"], nominal: {}, borrowing, lending, weight } }) as unknown as TeamView;
+  expect(queue.cell(team({ cpu: "64", t4: "0" }, {}), team({ cpu: "64", t4: "4" }, {}), [])).toBe("borrow cpu 64; lend all idle; weight 1 → **borrow cpu 64, t4 4; lend all idle; weight 1**");
+  expect(queue.cell(team({}, { a100: "2" }, "2"), team({}, { a100: "2" }, "2"), [])).toBe("borrow none; lend at most a100 2; weight 2");
 });
