@@ -21,7 +21,7 @@ test("the same values in another key order are no change", () => {
 
 test("a changed team shows old → new for what changed only, GPU types in a stable order", () => {
   expect(teamRows(view(team({ a100: "4", t4: "2" })), view(team({ t4: "2", a100: "4" }, "240")), [])).toEqual([
-    ["recsys", "changed", "200 → **240**", "800Gi", "4 a100, 2 t4", "1", "none"],
+    ["recsys", "changed", "200 → **240**", "800Gi", "4 a100, 2 t4", "-", "1", "none"],
   ]);
 });
 
