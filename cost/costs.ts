@@ -90,17 +90,25 @@ export function teamCeiling(table: PriceTable, team: TeamView, pools: readonly P
  * the counts the cluster reports; for a plan, the group's minReplicas or maxReplicas.
  */
 export function rayClusterHourly(table: PriceTable, rc: RayClusterView, pools: readonly PoolView[], workers: Readonly<Record<string, number>>): number | undefined {
-  const hourlyOn = (pool: string | undefined) => {
+  return rayClusterHourlyOn((pool) => {
     const p = pools.find((x) => x.name === pool);
     return p && poolCost(table, p)?.nodeHourly;
-  };
-  const head = hourlyOn(rc.head.pool);
+  }, rc, workers);
+}
+
+/** rayClusterHourly with a node's hourly price per pool name given (the client's, from the published facts). */
+export function rayClusterHourlyOn(
+  nodeHourlyOf: (pool: string | undefined) => number | undefined,
+  rc: { readonly head: { readonly pool?: string }; readonly workers: readonly { readonly name: string; readonly pool?: string }[] },
+  workers: Readonly<Record<string, number>>,
+): number | undefined {
+  const head = nodeHourlyOf(rc.head.pool);
   if (head === undefined) return undefined;
   let total = head;
   for (const group of rc.workers) {
     const count = workers[group.name] ?? 0;
     if (count === 0) continue;
-    const node = hourlyOn(group.pool);
+    const node = nodeHourlyOf(group.pool);
     if (node === undefined) return undefined;
     total += count * node;
   }

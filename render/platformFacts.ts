@@ -1,6 +1,6 @@
 /**
  * The platform's facts, published in the cluster for the client (`rayctl`): node pools with
- * their GPU type and per-node capacity, the image prefix, Ray versions and default, the
+ * their GPU type, per-node capacity and hourly price, the image prefix, Ray versions and default, the
  * operator namespace and which clusters belong to which team file. The client plans clusters
  * with the same code as the program (config/rayClusters.ts) from these facts, so a cluster
  * from the command line is the cluster a team file would make.
@@ -15,6 +15,7 @@ import { z } from "zod";
 import { type PlatformConfig } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
 import { type TeamPlan } from "../config/teams";
+import { nodeHourly, prices } from "../cost/prices";
 import { MANAGED_BY, TEAM_LABEL, teamSubjects } from "./tenancy";
 
 export const FACTS = {
@@ -39,6 +40,8 @@ const poolSchema = z.object({
   spot: z.boolean(),
   gpu: z.object({ type: z.string(), gkeType: z.string(), count: z.number() }).optional(),
   capacity: z.object({ cpu: z.number(), memoryGi: z.number() }).optional(),
+  /** One node's price an hour in USD, machine and GPUs, from data/gke-prices.yaml for the stack's region; absent in mode existing. */
+  nodeHourly: z.number().optional(),
   selector: z.record(z.string(), z.string()),
   taints: z.array(z.object({ key: z.string(), value: z.string(), effect: z.literal("NoSchedule") })),
 });
@@ -97,6 +100,7 @@ export function platformFacts(cfg: PlatformConfig): PlatformFacts {
       spot: p.spot,
       gpu: p.gpu && { ...p.gpu },
       capacity: p.capacity && { ...p.capacity },
+      nodeHourly: cfg.mode === "gke" && p.machineType ? nodeHourly(prices(), { machineType: p.machineType, gpu: p.gpu, spot: p.spot, region: cfg.gke.region }) : undefined,
       selector: { ...p.selector },
       taints: p.taints.map((t) => ({ ...t })),
     })),

@@ -9,6 +9,8 @@ import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run } from "../client/src/cli";
+import { usd } from "../cost/costs";
+import { prices } from "../cost/prices";
 import { manifestOf } from "../plan/schemas";
 import { type FakeKube, rulesAllow, seededFake, writeKubeconfig } from "./fakeKube";
 import { ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredResource } from "./mocks";
@@ -40,6 +42,11 @@ async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessE
 }
 
 const rayClusters = () => fake.list("ray.io/v1", "RayCluster");
+/** my-experiment running: its head on the dev stack's ray-head pool (n2-standard-16) and one worker on the t4 pool (n1-standard-16 and a T4), on demand in us-central1. */
+const myExperimentHourly = () => {
+  const us = prices().regions["us-central1"];
+  return `${usd(us.machines["n2-standard-16"].onDemand + us.machines["n1-standard-16"].onDemand + us.gpus.t4.onDemand, true)}/h`;
+};
 const quotaUsed = (ns: string, name: string, used: Record<string, string>) => {
   const q = fake.get("v1", "ResourceQuota", ns, name)!;
   fake.setStatus("v1", "ResourceQuota", ns, name, { hard: q.spec.hard, used });
@@ -89,13 +96,15 @@ describe("the seed's command lines", () => {
     expect(r.stdout).toContain("Ray client:       ray://my-experiment-head-svc.ray-playground.svc.cluster.local:10001");
   });
 
-  test("get lists NAME CREATED WORKERS, with status, GPUs, age and who owns each cluster", async () => {
+  test("get lists NAME CREATED WORKERS, with status, GPUs, hourly cost now, age and who owns each cluster", async () => {
     const r = await rayctl("get cluster -n ray-playground");
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^NAME\s+CREATED\s+WORKERS\s+STATUS\s+GPUS\s+AGE\s+OWNER$/);
-    expect(lines.find((l) => l.startsWith("my-experiment "))).toMatch(/^my-experiment\s+\d{4}-\d\d-\d\d \d\d:\d\dZ\s+1\/1\s+ready\s+1 t4\s+\d+s\s+rayctl$/);
-    expect(lines.find((l) => l.startsWith("my-cluster "))).toMatch(/team file ray-playground\.yaml$/);
+    expect(lines[0]).toMatch(/^NAME\s+CREATED\s+WORKERS\s+STATUS\s+GPUS\s+COST\s+AGE\s+OWNER$/);
+    expect(myExperimentHourly()).toBe("$1.89/h");
+    expect(lines.find((l) => l.startsWith("my-experiment "))?.replace(/\s+/g, " ")).toMatch(/^my-experiment \d{4}-\d\d-\d\d \d\d:\d\dZ 1\/1 ready 1 t4 \$1\.89\/h \d+s rayctl$/);
+    // Declared by the team file, but no pod of it runs here: nothing to pay.
+    expect(lines.find((l) => l.startsWith("my-cluster "))?.replace(/\s+/g, " ")).toMatch(/ \$0\.00\/h \d+s team file ray-playground\.yaml$/);
   });
 
   test("describe shows the seed's block: versions, service account, head IP, endpoints, groups", async () => {
@@ -110,6 +119,29 @@ describe("the seed's command lines", () => {
     expect(r.stdout).toContain("OpenVSCode:       http://my-experiment-tools.ray-playground.svc.cluster.local:3000");
     expect(r.stdout).toContain("Worker group group1: 1 replicas, 15 CPUs, 1 GPUs (nvidia-tesla-t4), 52Gi memory, pool t4");
     expect(r.stdout).toMatch(/Head group:\s+1 replica, \d+ CPUs, 0 GPUs, \d+Gi memory, pool ray-head/);
+    expect(r.stdout).toContain(`Workers:          1 ready of 1\nCost now:         ${myExperimentHourly()} (running head and ready workers, one node each)\n`);
+  });
+
+  test("the cost counts only ready workers, and is - where the platform publishes no prices (mode existing)", async () => {
+    const pod = fake.get("v1", "Pod", "ray-playground", "my-experiment-group1-worker-0")!;
+    fake.setStatus("v1", "Pod", "ray-playground", pod.metadata.name, { ...pod.status, conditions: [{ type: "Ready", status: "False" }] });
+    const us = prices().regions["us-central1"];
+    expect((await rayctl("describe cluster my-experiment -n ray-playground")).stdout).toContain(`Cost now:         ${usd(us.machines["n2-standard-16"].onDemand, true)}/h (running head`);
+    fake.setStatus("v1", "Pod", "ray-playground", pod.metadata.name, pod.status);
+
+    const cm = fake.get("v1", "ConfigMap", "kuberay-system", "ray-platform-facts")!;
+    const facts = JSON.parse(cm.data["facts.json"]);
+    expect(facts.pools.find((p: Obj) => p.name === "t4").nodeHourly).toBe(us.machines["n1-standard-16"].onDemand + us.gpus.t4.onDemand);
+    // What platformFacts publishes in mode existing: no machine types, no prices.
+    const existing = { ...facts, mode: "existing", pools: facts.pools.map(({ nodeHourly: _, ...p }: Obj) => p) };
+    fake.seed({ ...cm, data: { "facts.json": JSON.stringify(existing) } });
+    try {
+      const get = await rayctl("get cluster -n ray-playground");
+      expect(get.stdout.split("\n").find((l) => l.startsWith("my-experiment "))?.replace(/\s+/g, " ")).toMatch(/ 1 t4 - \d+s rayctl$/);
+      expect((await rayctl("describe cluster my-experiment -n ray-playground")).stdout).toContain("Workers:          1 ready of 1\nCost now:         -\n");
+    } finally {
+      fake.seed(cm);
+    }
   });
 
   test("scale sets a fixed group's size, checked against the GPU quota", async () => {
@@ -363,8 +395,8 @@ describe("RBAC: the program's Roles allow every API call each command makes", ()
       ],
     ],
     ["wait cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get rayclusters ray-playground/rbac"]],
-    ["get cluster -n ray-playground", ["list rayclusters ray-playground/*", "get configmaps ray-playground/ray-platform-team"]],
-    ["describe cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team"]],
+    ["get cluster -n ray-playground", ["list rayclusters ray-playground/*", "get configmaps ray-playground/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods ray-playground/*"]],
+    ["describe cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods ray-playground/*"]],
     [
       "scale cluster rbac -n ray-playground --worker-group group1 --replicas 2",
       [

@@ -415,7 +415,7 @@ export class FakeKube {
     this.write(podType, {
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: headPod, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), labels: { "ray.io/cluster": name, "ray.io/node-type": "head" }, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", name, uid: rc.metadata.uid }] },
+      metadata: { name: headPod, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), labels: { "ray.io/cluster": name, "ray.io/node-type": "head", "ray.io/group": "headgroup", "ray.io/is-ray-node": "yes" }, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", name, uid: rc.metadata.uid }] },
       spec: { containers: [{ name: "ray-head", image: rc.spec.headGroupSpec.template.spec.containers[0].image }] },
       status: { phase: this.kuberay === "auto" ? "Running" : "Pending", podIP: "10.16.0.12" },
     }, "ADDED");
@@ -430,6 +430,14 @@ export class FakeKube {
     }
     if (gpuGroup) this.event(ns, { kind: "Pod", name: workerPod }, "TriggeredScaleUp", "pod triggered scale-up: [{gke-ray-dev-t4-dc91f6-grp 0->1 (max: 16)}]");
     this.event(ns, { kind: "Pod", name: headPod }, "Pulling", `Pulling image "${rc.spec.headGroupSpec.template.spec.containers[0].image}"`);
+    // The workers, running and ready, labelled as KubeRay labels them (ray-operator/controllers/ray/utils/constant.go:19-22, v1.7.0).
+    for (const g of groups) {
+      for (let i = 0; i < (g.replicas ?? g.minReplicas ?? 0); i++) {
+        const labels = { "ray.io/cluster": name, "ray.io/node-type": "worker", "ray.io/group": g.groupName, "ray.io/is-ray-node": "yes" };
+        const metadata = { name: `${name}-${g.groupName}-worker-${i}`, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), labels, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", name, uid: rc.metadata.uid }] };
+        this.write(podType, { apiVersion: "v1", kind: "Pod", metadata, spec: { containers: [{ name: "ray-worker", image: g.template.spec.containers[0].image }] }, status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] } }, "ADDED");
+      }
+    }
     this.setStatus("ray.io/v1", "RayCluster", ns, name, {
       state: "ready",
       desiredWorkerReplicas: desired,

@@ -176,13 +176,14 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
         const clusters = name ? [await platform.getCluster(name, needNamespace())] : await platform.listClusters(values["all-namespaces"] ? undefined : needNamespace());
         if (output !== "table") out(name ? clusters[0].raw : { apiVersion: "v1", kind: "List", items: clusters.map((c) => c.raw) });
         else if (clusters.length === 0) io.stderr.write(`No clusters${values["all-namespaces"] ? "" : ` in namespace ${namespace}`}.\n`);
-        else io.stdout.write(table(clusters, !!values["all-namespaces"]));
+        else io.stdout.write(table(clusters, !!values["all-namespaces"], await platform.hourlyCosts(clusters)));
         return EXIT.ok;
       }
       case "describe": {
         const c = await platform.getCluster(needName(), needNamespace());
-        if (output !== "table") out(describeData(c, CLIENT_VERSION));
-        else io.stdout.write(describe(c, CLIENT_VERSION));
+        const cost = { hourly: (await platform.hourlyCosts([c]))[0] };
+        if (output !== "table") out(describeData(c, CLIENT_VERSION, cost));
+        else io.stdout.write(describe(c, CLIENT_VERSION, cost));
         return EXIT.ok;
       }
       case "scale": {

@@ -1,5 +1,6 @@
 /** How the CLI shows clusters: the seed's `get` table and `describe` block. */
 import { dump } from "js-yaml";
+import { usd } from "../../cost/costs";
 import { type Cluster } from "./sdk";
 
 export type OutputFormat = "table" | "json" | "yaml";
@@ -28,26 +29,30 @@ function owner(c: Cluster): string {
   return o.kind === "team-file" ? `team file ${o.file}` : o.kind;
 }
 
-/** NAME CREATED WORKERS like the seed, then STATUS, GPUS, AGE, OWNER. */
-export function table(clusters: readonly Cluster[], allNamespaces: boolean, now = Date.now()): string {
-  const rows = clusters.map((c) => [
+/** $1.23/h, or "-" where there is no price (mode existing) or no view of the pods. */
+const perHour = (hourly: number | undefined) => (hourly === undefined ? "-" : `${usd(hourly, true)}/h`);
+
+/** NAME CREATED WORKERS like the seed, then STATUS, GPUS, COST (now, an hour; see RayPlatform.hourlyCosts), AGE, OWNER. */
+export function table(clusters: readonly Cluster[], allNamespaces: boolean, hourly: readonly (number | undefined)[] = [], now = Date.now()): string {
+  const rows = clusters.map((c, i) => [
     ...(allNamespaces ? [c.namespace] : []),
     c.name,
     c.createdAt ? `${new Date(c.createdAt).toISOString().slice(0, 16).replace("T", " ")}Z` : "-",
     `${c.numWorkers}/${c.desiredWorkers}`,
     c.state,
     gpus(c),
+    perHour(hourly[i]),
     age(c.createdAt, now),
     owner(c),
   ]);
-  const header = [...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "CREATED", "WORKERS", "STATUS", "GPUS", "AGE", "OWNER"];
+  const header = [...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "CREATED", "WORKERS", "STATUS", "GPUS", "COST", "AGE", "OWNER"];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join("")).join("\n") + "\n";
 }
 
-/** What describe shows, as data (for -o json|yaml) and as the seed's block. */
-export function describeData(c: Cluster, clientVersion: string): Record<string, unknown> {
+/** What describe shows, as data (for -o json|yaml) and as the seed's block; `cost` when it was looked up (not right after create). */
+export function describeData(c: Cluster, clientVersion: string, cost?: { hourly: number | undefined }): Record<string, unknown> {
   const head = c.head;
   const image: string = c.raw.spec?.headGroupSpec?.template?.spec?.containers?.[0]?.image ?? "";
   const py = /-py(\d)(\d+)/.exec(image);
@@ -63,6 +68,7 @@ export function describeData(c: Cluster, clientVersion: string): Record<string, 
     headIp: c.headIp,
     endpoints: c.endpoints,
     workers: { ready: c.numWorkers, desired: c.desiredWorkers },
+    hourlyCostUsd: cost?.hourly,
     head: { replicas: 1, cpus: head.cpu, gpus: head.gpus, memory: head.memory, pool: head.pool },
     workerGroups: c.workerGroups.map((g) => ({
       name: g.name,
@@ -78,8 +84,8 @@ export function describeData(c: Cluster, clientVersion: string): Record<string, 
   };
 }
 
-export function describe(c: Cluster, clientVersion: string): string {
-  const d = describeData(c, clientVersion) as any;
+export function describe(c: Cluster, clientVersion: string, cost?: { hourly: number | undefined }): string {
+  const d = describeData(c, clientVersion, cost) as any;
   const line = (k: string, v: unknown) => (v === undefined || v === "" ? [] : [`${`${k}:`.padEnd(18)}${v}`]);
   const out = [
     ...line("Cluster", `${d.name} (namespace ${d.namespace})`),
@@ -94,6 +100,7 @@ export function describe(c: Cluster, clientVersion: string): string {
     ...line("Notebook server", d.endpoints.notebook),
     ...line("OpenVSCode", d.endpoints.vscode),
     ...line("Workers", `${d.workers.ready} ready of ${d.workers.desired}`),
+    ...(cost ? line("Cost now", cost.hourly === undefined ? "-" : `${perHour(cost.hourly)} (running head and ready workers, one node each)`) : []),
     "",
     `Head group:       1 replica, ${d.head.cpus} CPUs, ${d.head.gpus} GPUs, ${d.head.memory} memory${d.head.pool ? `, pool ${d.head.pool}` : ""}`,
     ...d.workerGroups.map(

@@ -9,6 +9,7 @@
 import { bytesFromGi, parseQuantity } from "../../config/quantity";
 import { clusterDemand, type Demand, SIDECARS } from "../../config/rayClusters";
 import { ACCELERATOR_LABEL } from "../../config/nodePools";
+import { rayClusterHourlyOn } from "../../cost/costs";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
 import { MANAGED_BY, RAY_PORTS } from "../../render/tenancy";
 import { TOOL_PORTS } from "../../render/rayCluster";
@@ -208,6 +209,37 @@ export class RayPlatform {
     const teams = new Map<string, TeamFacts | undefined>();
     if (namespace) teams.set(namespace, await this.teamFacts(namespace).catch(() => undefined));
     return list.items.map((o) => new Cluster(this, o, teams.get(o.metadata.namespace)));
+  }
+
+  /**
+   * What each cluster costs an hour now, in USD: its running head and ready workers, one node
+   * each, at the pools' prices the program publishes (undefined where it publishes none, in mode
+   * existing, or where the user may not list pods). One list of Ray pods per namespace, by the
+   * label KubeRay puts on every Ray pod (ray-operator/controllers/ray/utils/constant.go:19-22, v1.7.0).
+   */
+  async hourlyCosts(clusters: readonly Cluster[]): Promise<(number | undefined)[]> {
+    const facts = await this.facts().catch(() => undefined);
+    if (!facts || clusters.length === 0) return clusters.map(() => undefined);
+    const pods = new Map<string, Promise<any[] | undefined>>();
+    for (const c of clusters) {
+      if (!pods.has(c.namespace)) pods.set(c.namespace, this.api.get<{ items: any[] }>(paths.pods(c.namespace), { labelSelector: "ray.io/is-ray-node=yes" }).then((l) => l.items, () => undefined));
+    }
+    const price = (pool: string | undefined) => facts.pools.find((p) => p.name === pool)?.nodeHourly;
+    return Promise.all(
+      clusters.map(async (c) => {
+        const all = await pods.get(c.namespace);
+        if (!all || price(c.head.pool) === undefined) return undefined;
+        const mine = all.filter((p) => p.metadata?.labels?.["ray.io/cluster"] === c.name);
+        const label = (p: any, k: string) => p.metadata?.labels?.[k];
+        if (!mine.some((p) => label(p, "ray.io/node-type") === "head" && p.status?.phase === "Running")) return 0;
+        const ready: Record<string, number> = {};
+        for (const p of mine) {
+          const isReady = (p.status?.conditions ?? []).some((x: any) => x.type === "Ready" && x.status === "True");
+          if (label(p, "ray.io/node-type") === "worker" && isReady) ready[label(p, "ray.io/group")] = (ready[label(p, "ray.io/group")] ?? 0) + 1;
+        }
+        return rayClusterHourlyOn(price, { head: c.head, workers: c.workerGroups }, ready);
+      }),
+    );
   }
 }
 
