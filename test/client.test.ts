@@ -100,9 +100,9 @@ describe("the seed's command lines", () => {
     const r = await rayctl("get cluster -n ray-playground");
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^NAME\s+CREATED\s+WORKERS\s+STATUS\s+GPUS\s+COST\s+AGE\s+OWNER$/);
+    expect(lines[0]).toMatch(/^NAME\s+CREATED\s+WORKERS\s+STATUS\s+QUEUE\s+GPUS\s+COST\s+AGE\s+OWNER$/);
     expect(myExperimentHourly()).toBe("$1.89/h");
-    expect(lines.find((l) => l.startsWith("my-experiment "))?.replace(/\s+/g, " ")).toMatch(/^my-experiment \d{4}-\d\d-\d\d \d\d:\d\dZ 1\/1 ready 1 t4 \$1\.89\/h \d+s rayctl$/);
+    expect(lines.find((l) => l.startsWith("my-experiment "))?.replace(/\s+/g, " ")).toMatch(/^my-experiment \d{4}-\d\d-\d\d \d\d:\d\dZ 1\/1 ready Admitted 1 t4 \$1\.89\/h \d+s rayctl$/);
     // Declared by the team file, but no pod of it runs here: nothing to pay.
     expect(lines.find((l) => l.startsWith("my-cluster "))?.replace(/\s+/g, " ")).toMatch(/ \$0\.00\/h \d+s team file ray-playground\.yaml$/);
   });
@@ -120,6 +120,33 @@ describe("the seed's command lines", () => {
     expect(r.stdout).toContain("Worker group group1: 1 replicas, 15 CPUs, 1 GPUs (nvidia-tesla-t4), 52Gi memory, pool t4");
     expect(r.stdout).toMatch(/Head group:\s+1 replica, \d+ CPUs, 0 GPUs, \d+Gi memory, pool ray-head/);
     expect(r.stdout).toContain(`Workers:          1 ready of 1\nCost now:         ${myExperimentHourly()} (running head and ready workers, one node each)\n`);
+  });
+
+  test("a cluster Kueue holds is Queued, with its position in the team's LocalQueue from the visibility API", async () => {
+    const rc = structuredClone(fake.get("ray.io/v1", "RayCluster", "recsys", "two-tower")!);
+    fake.seed({ ...rc, metadata: { name: "waiting", namespace: "recsys", labels: rc.metadata.labels }, spec: { ...rc.spec, suspend: true }, status: {} });
+    const uid = fake.get("ray.io/v1", "RayCluster", "recsys", "waiting")!.metadata.uid;
+    expect(rc.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("default");
+    // As Kueue makes them (pkg/controller/jobframework/reconciler.go:1347-1355, v0.19.2): owned by the cluster, labelled with its uid.
+    const workload = (name: string, priority: number, owner: { name: string; uid: string }, admitted = false) => ({
+      apiVersion: "kueue.x-k8s.io/v1beta2",
+      kind: "Workload",
+      metadata: { name, namespace: "recsys", labels: { "kueue.x-k8s.io/job-uid": owner.uid }, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", ...owner, controller: true, blockOwnerDeletion: true }] },
+      spec: { queueName: "default", priority, podSets: [] },
+      status: admitted ? { conditions: [{ type: "QuotaReserved", status: "True" }, { type: "Admitted", status: "True" }] } : {},
+    });
+    fake.seed(workload("raycluster-running-1a2b3", 0, { name: "running", uid: "u-running" }, true));
+    fake.seed(workload("raycluster-ahead-4c5d6", 10, { name: "ahead", uid: "u-ahead" }));
+    fake.seed(workload("raycluster-waiting-7e8f9", 0, { name: "waiting", uid }));
+
+    const get = await rayctl("get cluster waiting -n recsys");
+    expect(get.stdout.split("\n")[1].replace(/\s+/g, " ")).toMatch(/^waiting \S+ \S+ 0\/\d+ pending Queued /);
+    const described = await rayctl("describe cluster waiting -n recsys");
+    expect(described.stdout).toContain("Status:           pending\nQueue:            queued, position 2 in recsys's queue (LocalQueue default)\n");
+    expect((await rayctl("describe cluster two-tower -n recsys")).stdout).toContain("Queue:            admitted (LocalQueue default)\n");
+    const waited = await rayctl("wait cluster waiting -n recsys --timeout 1");
+    expect(waited.code).toBe(3);
+    expect(waited.stderr.split("\n")[0]).toBe("queued, position 2 in recsys's queue");
   });
 
   test("the cost counts only ready workers, and is - where the platform publishes no prices (mode existing)", async () => {
@@ -396,7 +423,9 @@ describe("RBAC: the program's Roles allow every API call each command makes", ()
     ],
     ["wait cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get rayclusters ray-playground/rbac"]],
     ["get cluster -n ray-playground", ["list rayclusters ray-playground/*", "get configmaps ray-playground/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods ray-playground/*"]],
-    ["describe cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods ray-playground/*"]],
+    ["describe cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods ray-playground/*", "list workloads ray-playground/*"]],
+    // Queued (seeded above): its position from the visibility API.
+    ["describe cluster waiting -n recsys", ["get rayclusters recsys/waiting", "get configmaps recsys/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods recsys/*", "list workloads recsys/*", "get localqueues/pendingworkloads recsys/default"]],
     [
       "scale cluster rbac -n ray-playground --worker-group group1 --replicas 2",
       [

@@ -60,6 +60,10 @@ const TYPES: ResourceType[] = [
   { group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", kind: "RoleBinding", namespaced: true },
   { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", kind: "ClusterRole", namespaced: false },
   { group: "ray.io", version: "v1", resource: "rayclusters", kind: "RayCluster", namespaced: true, status: true },
+  { group: "kueue.x-k8s.io", version: "v1beta2", resource: "localqueues", kind: "LocalQueue", namespaced: true, status: true },
+  { group: "kueue.x-k8s.io", version: "v1beta2", resource: "workloads", kind: "Workload", namespaced: true, status: true },
+  // Kueue's visibility API serves only the subresource pendingworkloads (pkg/visibility/storage/storage.go:28-30, v0.19.2).
+  { group: "visibility.kueue.x-k8s.io", version: "v1beta2", resource: "localqueues", kind: "PendingWorkloadsSummary", namespaced: true },
 ];
 
 const typeOfKind = (apiVersion: string, kind: string) => TYPES.find((t) => (t.group ? `${t.group}/${t.version}` : t.version) === apiVersion && t.kind === kind);
@@ -191,7 +195,7 @@ export class FakeKube {
       if (verb === "watch") return this.watch(route, url, res);
       switch (verb) {
         case "get":
-          return send(200, this.getOne(route));
+          return send(200, route.sub === "pendingworkloads" ? this.pendingWorkloads(route.ns!, route.name!) : this.getOne(route));
         case "list":
           return send(200, this.listOf(route, url));
         case "create":
@@ -215,16 +219,18 @@ export class FakeKube {
     if (p === "/api") return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] };
     if (p === "/apis") {
       const groups = [...new Set(TYPES.filter((t) => t.group).map((t) => t.group))];
-      return { kind: "APIGroupList", apiVersion: "v1", groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: "v1" }], preferredVersion: { groupVersion: `${g}/v1`, version: "v1" } })) };
+      const version = (g: string) => TYPES.find((t) => t.group === g)!.version;
+      return { kind: "APIGroupList", apiVersion: "v1", groups: groups.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/${version(g)}`, version: version(g) }], preferredVersion: { groupVersion: `${g}/${version(g)}`, version: version(g) } })) };
     }
-    const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)$/.exec(p);
+    const m = /^\/(?:api\/v1|apis\/([^/]+)\/(v1|v1beta2))$/.exec(p);
     if (!m) return undefined;
-    const group = m[1] ?? "";
+    const [, group = "", version = "v1"] = m;
     return {
       kind: "APIResourceList",
       apiVersion: "v1",
-      groupVersion: group ? `${group}/v1` : "v1",
-      resources: TYPES.filter((t) => t.group === group).flatMap((t) => [
+      groupVersion: group ? `${group}/${version}` : "v1",
+      resources: TYPES.filter((t) => t.group === group && t.version === version).flatMap((t) =>
+        t.kind === "PendingWorkloadsSummary" ? [{ name: `${t.resource}/pendingworkloads`, singularName: "", namespaced: true, kind: t.kind, verbs: ["get"] }] : [
         { name: t.resource, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] },
         ...(t.status ? [{ name: `${t.resource}/status`, singularName: "", namespaced: t.namespaced, kind: t.kind, verbs: ["get", "patch", "update"] }] : []),
       ]),
@@ -232,13 +238,15 @@ export class FakeKube {
   }
 
   private route(p: string): { type: ResourceType; ns?: string; name?: string; sub?: string } {
-    const m = /^\/(?:api\/v1|apis\/([^/]+)\/(v1))(?:\/namespaces\/([^/]+)(?=\/))?\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(p);
+    const m = /^\/(?:api\/v1|apis\/([^/]+)\/(v1|v1beta2))(?:\/namespaces\/([^/]+)(?=\/))?\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(p);
     if (!m) throw fail(404, "NotFound", `the server could not find the requested resource (${p})`);
-    const [, group = "", , ns, resource, name, sub] = m;
+    const [, group = "", version = "v1", ns, resource, name, sub] = m;
     // /api/v1/namespaces/NAME is the namespace itself.
-    const type = TYPES.find((t) => t.group === group && t.resource === resource);
+    const type = TYPES.find((t) => t.group === group && t.version === version && t.resource === resource);
     if (!type) throw fail(404, "NotFound", `the server could not find the requested resource (${p})`);
-    if (sub && !(sub === "status" && type.status)) throw fail(404, "NotFound", `the server could not find the requested resource (${p})`);
+    const visibility = type.kind === "PendingWorkloadsSummary";
+    if (visibility !== (sub === "pendingworkloads" && !!name)) throw fail(404, "NotFound", `the server could not find the requested resource (${p})`);
+    if (sub && !visibility && !(sub === "status" && type.status)) throw fail(404, "NotFound", `the server could not find the requested resource (${p})`);
     return { type, ns, name, sub };
   }
 
@@ -266,6 +274,26 @@ export class FakeKube {
       if (role && rulesAllow(role.rules ?? [], c)) return true;
     }
     return false;
+  }
+
+  /**
+   * Kueue's answer (pkg/visibility/storage/pending_workloads_lq.go:65-98, v0.19.2): 404 for an
+   * unknown LocalQueue; its Workloads without quota, highest priority first, then oldest, with
+   * 0-based positions.
+   */
+  private pendingWorkloads(ns: string, lq: string): Obj {
+    const lqType = TYPES.find((t) => t.kind === "LocalQueue")!;
+    if (!this.store.get(this.key(lqType, ns, lq))) throw fail(404, "NotFound", `localqueue.visibility.kueue.x-k8s.io "${lq}" not found`, { name: lq, group: "visibility.kueue.x-k8s.io", kind: "localqueue" });
+    const wlType = TYPES.find((t) => t.kind === "Workload")!;
+    const pending = this.list(apiVersionOf(wlType), "Workload", ns)
+      .filter((w) => w.spec?.queueName === lq && !(w.status?.conditions ?? []).some((c: Obj) => (c.type === "QuotaReserved" || c.type === "Admitted") && c.status === "True"))
+      .sort((a, b) => (b.spec.priority ?? 0) - (a.spec.priority ?? 0) || (a.metadata.creationTimestamp < b.metadata.creationTimestamp ? -1 : a.metadata.creationTimestamp > b.metadata.creationTimestamp ? 1 : 0));
+    return {
+      kind: "PendingWorkloadsSummary",
+      apiVersion: "visibility.kueue.x-k8s.io/v1beta2",
+      metadata: { creationTimestamp: null },
+      items: pending.map((w, i) => ({ metadata: { name: w.metadata.name, namespace: ns, creationTimestamp: w.metadata.creationTimestamp, ownerReferences: w.metadata.ownerReferences }, priority: w.spec.priority ?? 0, localQueueName: lq, positionInClusterQueue: i, positionInLocalQueue: i })),
+    };
   }
 
   private getOne(r: { type: ResourceType; ns?: string; name?: string }): Obj {
@@ -550,7 +578,7 @@ export async function seededFake(manifests: readonly Obj[], opts: { kuberay?: "a
     admins: ["admin"],
     kuberay: opts.kuberay,
   });
-  const kinds = ["Namespace", "ConfigMap", "ResourceQuota", "Role", "RoleBinding", "ClusterRole", "ServiceAccount", "RayCluster"];
+  const kinds = ["Namespace", "ConfigMap", "ResourceQuota", "Role", "RoleBinding", "ClusterRole", "ServiceAccount", "RayCluster", "LocalQueue"];
   for (const m of manifests.filter((x) => kinds.includes(x.kind))) {
     // The quota controller's status: hard as specified, nothing used yet.
     f.seed(m.kind === "ResourceQuota" ? { ...m, status: { hard: m.spec.hard, used: {} } } : m);

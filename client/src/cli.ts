@@ -10,6 +10,7 @@ import { EXIT, exitCode } from "./errors";
 import { describe, describeData, serialize, table } from "./format";
 import { CLIENT_VERSION, HELP } from "./help";
 import { paths } from "./kube";
+import { queueStatus } from "./queue";
 import { Cluster, type ConnectOptions, type DryRun, RayPlatform } from "./sdk";
 
 export { CLIENT_VERSION, HELP };
@@ -181,9 +182,10 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
       }
       case "describe": {
         const c = await platform.getCluster(needName(), needNamespace());
-        const cost = { hourly: (await platform.hourlyCosts([c]))[0] };
-        if (output !== "table") out(describeData(c, CLIENT_VERSION, cost));
-        else io.stdout.write(describe(c, CLIENT_VERSION, cost));
+        const [hourly, queue] = await Promise.all([platform.hourlyCosts([c]), queueStatus(platform.api, c.raw)]);
+        const cost = { hourly: hourly[0] };
+        if (output !== "table") out(describeData(c, CLIENT_VERSION, cost, queue));
+        else io.stdout.write(describe(c, CLIENT_VERSION, cost, queue));
         return EXIT.ok;
       }
       case "scale": {

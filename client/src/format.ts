@@ -1,6 +1,7 @@
 /** How the CLI shows clusters: the seed's `get` table and `describe` block. */
 import { dump } from "js-yaml";
 import { usd } from "../../cost/costs";
+import { queuedText, queueState, type QueueStatus } from "./queue";
 import { type Cluster } from "./sdk";
 
 export type OutputFormat = "table" | "json" | "yaml";
@@ -40,19 +41,20 @@ export function table(clusters: readonly Cluster[], allNamespaces: boolean, hour
     c.createdAt ? `${new Date(c.createdAt).toISOString().slice(0, 16).replace("T", " ")}Z` : "-",
     `${c.numWorkers}/${c.desiredWorkers}`,
     c.state,
+    queueState(c.raw) ?? "-",
     gpus(c),
     perHour(hourly[i]),
     age(c.createdAt, now),
     owner(c),
   ]);
-  const header = [...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "CREATED", "WORKERS", "STATUS", "GPUS", "COST", "AGE", "OWNER"];
+  const header = [...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "CREATED", "WORKERS", "STATUS", "QUEUE", "GPUS", "COST", "AGE", "OWNER"];
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join("")).join("\n") + "\n";
 }
 
 /** What describe shows, as data (for -o json|yaml) and as the seed's block; `cost` when it was looked up (not right after create). */
-export function describeData(c: Cluster, clientVersion: string, cost?: { hourly: number | undefined }): Record<string, unknown> {
+export function describeData(c: Cluster, clientVersion: string, cost?: { hourly: number | undefined }, queue?: QueueStatus): Record<string, unknown> {
   const head = c.head;
   const image: string = c.raw.spec?.headGroupSpec?.template?.spec?.containers?.[0]?.image ?? "";
   const py = /-py(\d)(\d+)/.exec(image);
@@ -61,6 +63,7 @@ export function describeData(c: Cluster, clientVersion: string, cost?: { hourly:
     namespace: c.namespace,
     owner: c.owner,
     status: c.state,
+    queue,
     clientVersion,
     rayVersion: c.rayVersion,
     pythonVersion: py ? `${py[1]}.${py[2]}` : undefined,
@@ -84,12 +87,13 @@ export function describeData(c: Cluster, clientVersion: string, cost?: { hourly:
   };
 }
 
-export function describe(c: Cluster, clientVersion: string, cost?: { hourly: number | undefined }): string {
-  const d = describeData(c, clientVersion, cost) as any;
+export function describe(c: Cluster, clientVersion: string, cost?: { hourly: number | undefined }, queue?: QueueStatus): string {
+  const d = describeData(c, clientVersion, cost, queue) as any;
   const line = (k: string, v: unknown) => (v === undefined || v === "" ? [] : [`${`${k}:`.padEnd(18)}${v}`]);
   const out = [
     ...line("Cluster", `${d.name} (namespace ${d.namespace})`),
     ...line("Status", d.status),
+    ...(queue ? line("Queue", `${queue.state === "Queued" ? queuedText(d.namespace, queue) : "admitted"} (LocalQueue ${queue.localQueue})`) : []),
     ...line("Created by", d.owner.kind === "team-file" ? `team file ${d.owner.file} (change it there)` : d.owner.kind),
     ...line("Client version", d.clientVersion),
     ...line("Ray version", `${d.rayVersion ?? "?"}${d.pythonVersion ? ` (Python ${d.pythonVersion})` : ""}`),

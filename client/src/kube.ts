@@ -211,4 +211,6 @@ export const paths = {
   pods: (ns: string) => `/api/v1/namespaces/${ns}/pods`,
   events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
   resourceQuotas: (ns: string) => `/api/v1/namespaces/${ns}/resourcequotas`,
+  workloads: (ns: string) => `/apis/kueue.x-k8s.io/v1beta2/namespaces/${ns}/workloads`,
+  pendingWorkloads: (ns: string, localQueue: string) => `/apis/visibility.kueue.x-k8s.io/v1beta2/namespaces/${ns}/localqueues/${localQueue}/pendingworkloads`,
 };

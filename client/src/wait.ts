@@ -10,6 +10,7 @@
  */
 import { TimeoutError } from "./errors";
 import { type KubeApi, paths } from "./kube";
+import { queuedText, queueStatus } from "./queue";
 
 export interface WaitOptions {
   /** Give up after this long (default 600 s). */
@@ -92,7 +93,8 @@ export async function awaitReady(api: KubeApi, ns: string, name: string, opts: W
       return rc;
     }
     const events = await clusterEvents(api, ns, name);
-    const line = summary(rc, events);
+    const queued = rc.spec?.suspend === true ? await queueStatus(api, rc) : undefined;
+    const line = queued?.state === "Queued" ? queuedText(ns, queued) : summary(rc, events);
     if (line !== last) opts.onProgress?.(line);
     last = line;
     if (Date.now() - started >= timeoutMs) {
