@@ -6,7 +6,8 @@
 import { catalog } from "../config/catalog";
 import { ACCELERATOR_LABEL, POOL_LABEL, ROLE_LABEL } from "../config/nodePools";
 import { SERVICE_RANGE } from "../components/network";
-import { BINDINGS, BUCKET_TEAM_LABEL, TEAM_LABEL } from "../render/tenancy";
+import { GPU_RESOURCE } from "../config/wire";
+import { BINDINGS, BUCKET_TEAM_LABEL, RAY_PORTS, TEAM_LABEL } from "../render/tenancy";
 import { type RegisteredResource } from "./engine";
 
 export const TYPES = {
@@ -218,7 +219,7 @@ function queueView(resources: readonly RegisteredResource[], team: string): Queu
     for (const group of cq.spec?.resourceGroups ?? []) {
       for (const flavor of group.flavors ?? []) {
         for (const r of flavor.resources ?? []) {
-          if (r[field] !== undefined) out[r.name === "nvidia.com/gpu" ? flavor.name : r.name] = String(r[field]);
+          if (r[field] !== undefined) out[r.name === GPU_RESOURCE ? flavor.name : r.name] = String(r[field]);
         }
       }
     }
@@ -245,7 +246,7 @@ function groupView(name: string, template: Any, replicas: string, range: [number
     minReplicas: range[0],
     maxReplicas: range[1],
     cpus: String(limits.cpu ?? "-"),
-    gpus: Number(limits["nvidia.com/gpu"] ?? 0),
+    gpus: Number(limits[GPU_RESOURCE] ?? 0),
     gpuType: accel ? gpuTypes(accel) ?? accel : undefined,
     memory: String(limits.memory ?? "-"),
     pool: template?.spec?.nodeSelector?.[POOL_LABEL],
@@ -258,7 +259,7 @@ export function rayClusterView(rc: Any): RayClusterView {
   const head = rc.spec.headGroupSpec;
   const svc = `${name}-head-svc.${ns}.svc`;
   const containers: Any[] = head.template.spec.containers;
-  const endpoints: Record<string, string> = { client: `ray://${svc}:10001`, dashboard: `http://${svc}:8265` };
+  const endpoints: Record<string, string> = { client: `ray://${svc}:${RAY_PORTS.client}`, dashboard: `http://${svc}:${RAY_PORTS.dashboard}` };
   if (containers.some((c) => c.name === "notebook")) endpoints.notebook = `http://${name}-tools.${ns}.svc:8081`;
   if (containers.some((c) => c.name === "vscode")) endpoints.vscode = `http://${name}-tools.${ns}.svc:3000`;
   const gpuName = (a: string) => Object.entries(catalog().accelerators).find(([, acc]) => acc.gkeType === a)?.[0];

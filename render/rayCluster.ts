@@ -2,6 +2,7 @@
  * A planned RayCluster as the `ray.io/v1` object KubeRay reads, plus the Service that makes
  * its notebook and editor reachable inside the namespace and the tutorials ConfigMap.
  */
+import { GPU_RESOURCE } from "../config/wire";
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { ELASTIC_JOB_ANNOTATION, ELASTIC_JOB_GATE, LOCAL_QUEUE, QUEUE_LABEL } from "../config/kueue";
 import { type NodePoolPlan } from "../config/nodePools";
@@ -35,7 +36,7 @@ const restricted = {
 
 const resources = (cpu: number, memoryBytes: number, gpus?: number) => {
   const r: Record<string, string> = { cpu: formatCpu(cpu), memory: formatMemory(memoryBytes) };
-  if (gpus) r["nvidia.com/gpu"] = String(gpus);
+  if (gpus) r[GPU_RESOURCE] = String(gpus);
   // requests = limits: Ray reads its CPU and memory from the limits, and Guaranteed pods are evicted last.
   return { requests: r, limits: { ...r } };
 };

@@ -6,7 +6,7 @@
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
 import { type Member, PLAYGROUND, type TeamPlan } from "../config/teams";
-import { TEAM_LABEL } from "../config/wire";
+import { GPU_RESOURCE, TEAM_LABEL } from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
 
@@ -87,7 +87,7 @@ export function resourceQuota(team: TeamPlan): k8s.core.v1.ResourceQuota {
   const hard: Record<string, string> = {
     "requests.cpu": ceiling.cpu,
     "requests.memory": ceiling.memory,
-    "requests.nvidia.com/gpu": String(Object.values(team.queue.ceiling.gpus).reduce((a, b) => a + b, 0)),
+    [`requests.${GPU_RESOURCE}`]: String(Object.values(team.queue.ceiling.gpus).reduce((a, b) => a + b, 0)),
     "requests.storage": q.storage,
     "requests.ephemeral-storage": q.ephemeralStorage,
     ...objectCounts(q.objects),
@@ -103,7 +103,7 @@ export function gpuQuotas(team: TeamPlan, ctx: TenancyContext): { type: string; 
     quota: {
       metadata: meta(team, `gpu-${type}`),
       spec: {
-        hard: { "requests.nvidia.com/gpu": String(team.queue.ceiling.gpus[type] ?? 0) },
+        hard: { [`requests.${GPU_RESOURCE}`]: String(team.queue.ceiling.gpus[type] ?? 0) },
         scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [gpuPriorityClass(gkeType)] }] },
       },
     },

@@ -10,6 +10,8 @@ import { EXIT, exitCode } from "./errors";
 import { describe, describeData, serialize, table } from "./format";
 import { CLIENT_VERSION, HELP } from "./help";
 import { paths } from "./kube";
+import { TOOL_PORTS } from "../../render/rayCluster";
+import { RAY_PORTS } from "../../render/tenancy";
 import { queueStatus } from "./queue";
 import { Cluster, type ConnectOptions, type DryRun, RayPlatform } from "./sdk";
 
@@ -292,10 +294,10 @@ async function connect(platform: RayPlatform, c: Cluster, opts: ConnectOptions, 
   if (!pod) throw new InputError([`${c.namespace}/${c.name} has no head pod yet; \`rayctl wait cluster ${c.name} -n ${c.namespace}\` first.`]);
   const e = c.endpoints;
   const ports: [string, number, string][] = [
-    ["Ray client", 10001, "ray://127.0.0.1:%d"],
-    ["Dashboard", 8265, "http://127.0.0.1:%d"],
-    ...(e.notebook ? ([["Notebook server", 8081, "http://127.0.0.1:%d"]] as [string, number, string][]) : []),
-    ...(e.vscode ? ([["OpenVSCode", 3000, "http://127.0.0.1:%d"]] as [string, number, string][]) : []),
+    ["Ray client", RAY_PORTS.client, "ray://127.0.0.1:%d"],
+    ["Dashboard", RAY_PORTS.dashboard, "http://127.0.0.1:%d"],
+    ...(e.notebook ? ([["Notebook server", TOOL_PORTS.notebook, "http://127.0.0.1:%d"]] as [string, number, string][]) : []),
+    ...(e.vscode ? ([["OpenVSCode", TOOL_PORTS.vscode, "http://127.0.0.1:%d"]] as [string, number, string][]) : []),
   ];
   const kubectl = io.env.RAYCTL_KUBECTL ?? "kubectl";
   const args = ["port-forward", "-n", c.namespace, `pod/${pod.metadata.name}`, ...ports.map(([, p]) => `:${p}`)];

@@ -9,6 +9,7 @@
 import { type PathSegment } from "../../config/errors";
 import { ACCELERATOR_LABEL } from "../../config/nodePools";
 import { type PlatformFacts } from "../../render/platformFacts";
+import { GPU_RESOURCE } from "../../config/wire";
 import { RAY_PORTS } from "../../render/tenancy";
 
 export interface Translation {
@@ -18,7 +19,6 @@ export interface Translation {
   readonly docPath: (p: readonly PathSegment[]) => PathSegment[];
 }
 
-const GPU = "nvidia.com/gpu";
 /** rayStartParams the platform sets; a file may repeat them with the platform's value. */
 const PLATFORM_DEFAULTS: Record<string, string> = { "dashboard-host": "0.0.0.0", "metrics-export-port": String(RAY_PORTS.metrics) };
 const SET_BY_PLATFORM = "is set by the platform (security context, volumes, scheduling, images and Services come from its rules); remove it";
@@ -67,7 +67,7 @@ export function fromRayClusterObject(doc: Record<string, any>, facts: PlatformFa
     const limits = isMap(c.resources?.limits) ? c.resources.limits : {};
     const requests = isMap(c.resources?.requests) ? c.resources.requests : {};
     const pick = (k: string) => (limits[k] !== undefined ? { value: limits[k], at: [...path, "resources", "limits", k] } : requests[k] !== undefined ? { value: requests[k], at: [...path, "resources", "requests", k] } : undefined);
-    return { cpu: pick("cpu"), memory: pick("memory"), gpu: pick(GPU) };
+    return { cpu: pick("cpu"), memory: pick("memory"), gpu: pick(GPU_RESOURCE) };
   };
   const startParams = (params: unknown, path: PathSegment[]) => {
     if (params === undefined) return {};

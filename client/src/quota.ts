@@ -3,6 +3,7 @@
  * (render/tenancy.ts: team-quota and one gpu-<type> quota per GPU type, scoped to the type's
  * PriorityClass) and their status (hard and used, kept by Kubernetes' quota controller).
  */
+import { GPU_RESOURCE } from "../../config/wire";
 import { formatMemory, parseQuantity } from "../../config/quantity";
 import { type Demand } from "../../config/rayClusters";
 import { type PlatformFacts, type TeamFacts } from "../../render/platformFacts";
@@ -51,13 +52,13 @@ export function checkQuota(quotas: readonly Quota[], demand: Demand, facts: Plat
     if (scope.length > 0) {
       // A per-GPU-type quota: the types whose PriorityClass it selects.
       for (const t of facts.gpuTypes.filter((t) => scope.includes(gpuPriorityClass(t.gkeType)))) {
-        check(q, "requests.nvidia.com/gpu", demand.gpus[t.type] ?? 0, num, `${t.type} GPUs`, `quota.gpus.${t.type}`);
+        check(q, `requests.${GPU_RESOURCE}`, demand.gpus[t.type] ?? 0, num, `${t.type} GPUs`, `quota.gpus.${t.type}`);
       }
       continue;
     }
     check(q, "requests.cpu", demand.cpu, num, "CPUs", "quota.cpu");
     check(q, "requests.memory", demand.memoryBytes, mem, "memory", "quota.memory");
-    check(q, "requests.nvidia.com/gpu", gpuTotal, num, "GPUs", "quota.gpus");
+    check(q, `requests.${GPU_RESOURCE}`, gpuTotal, num, "GPUs", "quota.gpus");
     if (newCluster) check(q, "count/rayclusters.ray.io", 1, num, "RayClusters", "quota.rayClusters", "delete a cluster you no longer use");
   }
   if (problems.length > 0) throw new RefusedError(problems.join("\n"));

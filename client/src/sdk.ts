@@ -8,7 +8,8 @@
  */
 import { bytesFromGi, parseQuantity } from "../../config/quantity";
 import { clusterDemand, type Demand, SIDECARS } from "../../config/rayClusters";
-import { ACCELERATOR_LABEL } from "../../config/nodePools";
+import { ACCELERATOR_LABEL, POOL_LABEL } from "../../config/nodePools";
+import { GPU_RESOURCE } from "../../config/wire";
 import { rayClusterHourlyOn } from "../../cost/costs";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
 import { MANAGED_BY, RAY_PORTS } from "../../render/tenancy";
@@ -430,7 +431,7 @@ function groupShape(template: any): { cpu: string; memory: string; gpus: number;
   const c = template?.spec?.containers?.[0] ?? {};
   const r = { ...(c.resources?.requests ?? {}), ...(c.resources?.limits ?? {}) };
   const selector = template?.spec?.nodeSelector ?? {};
-  return { cpu: String(r.cpu ?? "-"), memory: String(r.memory ?? "-"), gpus: Number(r["nvidia.com/gpu"] ?? 0), gpuType: selector[ACCELERATOR_LABEL], pool: selector["ray-platform/pool"] };
+  return { cpu: String(r.cpu ?? "-"), memory: String(r.memory ?? "-"), gpus: Number(r[GPU_RESOURCE] ?? 0), gpuType: selector[ACCELERATOR_LABEL], pool: selector[POOL_LABEL] };
 }
 
 /** What `n` more workers of a group request: the Ray container, and the GCS FUSE sidecar when the team has a bucket. */
