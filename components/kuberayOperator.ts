@@ -4,6 +4,7 @@ import { type KubeRaySettings } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
 import { operatorPodMonitoring } from "../render/monitoring";
 import { operatorValues } from "../config/operatorValues";
+import { PINNED_VERSION_LABELS } from "../config/wire";
 import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
 
 const KUBERAY_CHART_REPO = "https://ray-project.github.io/kuberay-helm/";
@@ -34,7 +35,7 @@ export class KubeRayOperator extends pulumi.ComponentResource {
     const child = { parent: this, provider };
 
     this.namespace = operatorNamespace(name, kuberay.namespace, child);
-    this.crds = pinnedCrds(name, kuberay.crds, { "ray-platform/kuberay-version": kuberay.version }, child);
+    this.crds = pinnedCrds(name, kuberay.crds, { [PINNED_VERSION_LABELS.kuberay]: kuberay.version }, child);
 
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,

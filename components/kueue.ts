@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type KueueSettings } from "../config/kueue";
 import { type NodePoolPlan } from "../config/nodePools";
 import { KUEUE_CHART, kueueValues, resourceFlavors } from "../render/kueue";
+import { PINNED_VERSION_LABELS } from "../config/wire";
 import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
 
 /**
@@ -50,7 +51,7 @@ export class Kueue extends pulumi.ComponentResource {
     const child = { parent: this, provider };
 
     this.namespace = operatorNamespace(name, kueue.namespace, child);
-    this.crds = pinnedCrds(name, kueue.crds, { "ray-platform/kueue-version": kueue.version }, child);
+    this.crds = pinnedCrds(name, kueue.crds, { [PINNED_VERSION_LABELS.kueue]: kueue.version }, child);
 
     const firewall = args.gke
       ? new gcp.compute.Firewall(

@@ -3,7 +3,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { type GkeSettings } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
-import { GKE_TAINT_EFFECT } from "../config/wire";
+import { GKE_TAINT_EFFECT, POOL_RESOURCE_LABEL } from "../config/wire";
 
 export interface NodePoolArgs {
   readonly pool: NodePoolPlan;
@@ -81,7 +81,7 @@ export class NodePool extends pulumi.ComponentResource {
           serviceAccount: args.serviceAccountEmail,
           // Pods find the pool by these labels, never by its GKE name.
           labels: { ...pool.nodeLabels },
-          resourceLabels: { "ray-platform-pool": pool.name },
+          resourceLabels: { [POOL_RESOURCE_LABEL]: pool.name },
           gcfsConfig: { enabled: gke.imageStreaming },
           gvnic: { enabled: true },
           workloadMetadataConfig: { mode: "GKE_METADATA" },

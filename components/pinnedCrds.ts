@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { MANAGED_BY } from "../render/tenancy";
+import { MANAGED_BY } from "../config/wire";
 
 type Child = pulumi.CustomResourceOptions & { parent: pulumi.Resource; provider: k8s.Provider };
 

@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type TeamPlan } from "../config/teams";
+import { BUCKET_TEAM_LABEL } from "../config/wire";
 import { rayPodMonitoring } from "../render/monitoring";
 import { factsReaderBinding, teamFactsConfigMap } from "../render/platformFacts";
 import * as render from "../render/tenancy";
@@ -94,7 +95,7 @@ export class Team extends pulumi.ComponentResource {
           uniformBucketLevelAccess: true,
           publicAccessPrevention: "enforced",
           forceDestroy: false,
-          labels: { [render.BUCKET_TEAM_LABEL]: team.name },
+          labels: { [BUCKET_TEAM_LABEL]: team.name },
         },
         // A kept bucket is imported (its ID is its name): a create would fail on the taken name.
         // The engine imports only while the state has no such bucket (pulumi

@@ -20,8 +20,6 @@ export const COHORT = "ray-platform";
  * created by hand in a team namespace is queued like the team file's.
  */
 export const LOCAL_QUEUE = "default";
-/** Label naming a job's LocalQueue (v0.19.2 pkg/controller/constants/constants.go:23). */
-export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 /**
  * Annotation that makes a job elastic (workload slices; the value must be "true",
  * pkg/workloadslicing/workloadslicing.go:57-67), which Kueue requires of an autoscaled

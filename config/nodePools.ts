@@ -7,15 +7,10 @@ import { type Report, show } from "./errors";
 import { parseQuantity } from "./quantity";
 import { suggest } from "./schema";
 import { type NodePoolValues } from "./stack";
-import { GPU_TAINT } from "./wire";
+import { ACCELERATOR_LABEL, GPU_TAINT, GPU_TYPE_LABEL, POOL_LABEL, ROLE_LABEL } from "./wire";
 
 type PoolRole = NodePoolValues["role"];
 
-/** Label every platform node carries, naming its pool; pods select pools with it. */
-export const POOL_LABEL = "ray-platform/pool";
-/** Node label naming the pool's role (system, ray-head, ray-worker). */
-export const ROLE_LABEL = "ray-platform/role";
-export const ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator";
 /**
  * Taint of the ray-head and CPU ray-worker pools (gke mode): their nodes are sized for one Ray
  * pod, and anything else there (an owner's Deployment, a RayJob submitter) would take the room
@@ -157,7 +152,7 @@ function planPool(pool: NodePoolValues, ctx: PoolContext, at: (path: (string | n
   }
 
   const nodeLabels: Record<string, string> = { [POOL_LABEL]: pool.name, [ROLE_LABEL]: pool.role };
-  if (gpu) nodeLabels["ray-platform/gpu"] = gpu.type;
+  if (gpu) nodeLabels[GPU_TYPE_LABEL] = gpu.type;
   const selector: Record<string, string> =
     ctx.mode === "existing" && pool.nodeSelector ? { ...pool.nodeSelector } : { [POOL_LABEL]: pool.name };
   if (gpu) selector[ACCELERATOR_LABEL] = gpu.gkeType;

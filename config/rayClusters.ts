@@ -9,6 +9,7 @@ import { type NodePoolPlan, type PoolGpu } from "./nodePools";
 import { bytesFromGi, parseQuantity } from "./quantity";
 import { dns1035LabelProblem, suggest } from "./schema";
 import { type RayClusterValues, type WorkerGroupValues } from "./team";
+import { RAY_PORT_FLAGS } from "./wire";
 
 /** Oldest Ray with token authentication; KubeRay 1.7 refuses authOptions below it (ray-operator/controllers/ray/utils/validation.go:284-298). */
 const MIN_RAY_VERSION = "2.52.0";
@@ -37,7 +38,7 @@ export const SIDECARS = {
 /** Ray's own resource settings; KubeRay refuses them next to the group's `resources` (rayResources). */
 export const RESOURCE_PARAMS = ["num-cpus", "num-gpus", "memory", "resources"];
 /** Set by the platform: its Services, NetworkPolicies and tools depend on these ports and addresses. */
-const PLATFORM_PARAMS = ["port", "address", "node-ip-address", "dashboard-host", "dashboard-port", "ray-client-server-port", "metrics-export-port", "block"];
+const PLATFORM_PARAMS = [...Object.values(RAY_PORT_FLAGS), "address", "node-ip-address", "dashboard-host", "block"];
 
 export interface GroupPlan {
   readonly name: string;

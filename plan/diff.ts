@@ -4,9 +4,9 @@
  * belongs to, and the changes that lose data, nodes or access.
  */
 import diff from "microdiff";
-import { BUCKET_TEAM_LABEL, TEAM_LABEL } from "../render/tenancy";
 import { type RegisteredResource } from "./engine";
 import { poolLabel, TYPES } from "./model";
+import { BUCKET_TEAM_LABEL, TEAM_LABEL } from "../config/wire";
 
 /** One changed input field; `before`/`after` undefined when the field is added/removed. */
 export interface FieldChange {

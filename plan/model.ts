@@ -4,10 +4,9 @@
  * component's Service range name: cluster, pools, operator, teams and their RayClusters.
  */
 import { catalog } from "../config/catalog";
-import { ACCELERATOR_LABEL, POOL_LABEL, ROLE_LABEL } from "../config/nodePools";
 import { SERVICE_RANGE } from "../components/network";
-import { GPU_RESOURCE } from "../config/wire";
-import { BINDINGS, BUCKET_TEAM_LABEL, RAY_PORTS, TEAM_LABEL } from "../render/tenancy";
+import { ACCELERATOR_LABEL, BUCKET_TEAM_LABEL, DESCRIPTION_ANNOTATION, GPU_RESOURCE, POOL_LABEL, RAY_PORTS, ROLE_LABEL, TEAM_LABEL, TOOL_PORTS } from "../config/wire";
+import { BINDINGS } from "../render/tenancy";
 import { type RegisteredResource } from "./engine";
 
 export const TYPES = {
@@ -186,7 +185,7 @@ function teamViews(resources: readonly RegisteredResource[]): TeamView[] {
       const quotas = inNs(TYPES.quota);
       const main = quotas.find((q) => !q.spec?.scopeSelector)?.spec?.hard ?? {};
       const gpuQuota: Record<string, string> = {};
-      for (const q of quotas.filter((q) => q.spec?.scopeSelector)) gpuQuota[String(q.metadata.name).replace(/^gpu-/, "")] = q.spec.hard["requests.nvidia.com/gpu"];
+      for (const q of quotas.filter((q) => q.spec?.scopeSelector)) gpuQuota[String(q.metadata.name).replace(/^gpu-/, "")] = q.spec.hard[`requests.${GPU_RESOURCE}`];
       const bindings = inNs(TYPES.roleBinding);
       const subjects = (binding: string) =>
         (bindings.find((b) => b.metadata?.name === binding)?.subjects ?? []).map((s: Any) => `${String(s.kind).toLowerCase()}:${s.name}`);
@@ -197,7 +196,7 @@ function teamViews(resources: readonly RegisteredResource[]): TeamView[] {
       for (const type of Object.keys(gpuQuota)) gpuQuota[type] = nominal[type] ?? gpuQuota[type];
       return {
         name,
-        description: ns.metadata.annotations?.["ray-platform/description"],
+        description: ns.metadata.annotations?.[DESCRIPTION_ANNOTATION],
         quota: { ...main, "requests.cpu": nominal.cpu ?? main["requests.cpu"], "requests.memory": nominal.memory ?? main["requests.memory"] },
         gpuQuota,
         owners: subjects(BINDINGS.owners),
@@ -260,8 +259,8 @@ export function rayClusterView(rc: Any): RayClusterView {
   const svc = `${name}-head-svc.${ns}.svc`;
   const containers: Any[] = head.template.spec.containers;
   const endpoints: Record<string, string> = { client: `ray://${svc}:${RAY_PORTS.client}`, dashboard: `http://${svc}:${RAY_PORTS.dashboard}` };
-  if (containers.some((c) => c.name === "notebook")) endpoints.notebook = `http://${name}-tools.${ns}.svc:8081`;
-  if (containers.some((c) => c.name === "vscode")) endpoints.vscode = `http://${name}-tools.${ns}.svc:3000`;
+  if (containers.some((c) => c.name === "notebook")) endpoints.notebook = `http://${name}-tools.${ns}.svc:${TOOL_PORTS.notebook}`;
+  if (containers.some((c) => c.name === "vscode")) endpoints.vscode = `http://${name}-tools.${ns}.svc:${TOOL_PORTS.vscode}`;
   const gpuName = (a: string) => Object.entries(catalog().accelerators).find(([, acc]) => acc.gkeType === a)?.[0];
   return {
     name,

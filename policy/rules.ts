@@ -5,7 +5,7 @@
  * Its one import, config/wire.ts, has no imports itself: the labels, taint and resource name the
  * rules check are the ones the program sets, and the pack stays small.
  */
-import { GKE_TAINT_EFFECT, GPU_RESOURCE, GPU_TAINT, TEAM_LABEL } from "../config/wire";
+import { GKE_TAINT_EFFECT, GPU_RESOURCE, GPU_TAINT, KUBERAY_LABEL_PREFIX, QUEUE_LABEL, TEAM_LABEL } from "../config/wire";
 
 export interface PolicyResource {
   readonly type: string;
@@ -43,7 +43,6 @@ const T = {
   cluster: "gcp:container/cluster:Cluster",
   nodePool: "gcp:container/nodePool:NodePool",
 };
-const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 
 const ofType = (rs: readonly PolicyResource[], type: string) => rs.filter((r) => r.type === type);
 const isEmpty = (o: unknown) => !o || Object.keys(o as object).length === 0;
@@ -51,7 +50,7 @@ const isEmpty = (o: unknown) => !o || Object.keys(o as object).length === 0;
 const teamNamespaces = (rs: readonly PolicyResource[]) => ofType(rs, T.namespace).filter((ns) => ns.props.metadata?.labels?.[TEAM_LABEL]);
 const gpuPools = (rs: readonly PolicyResource[]) => ofType(rs, T.nodePool).filter((p) => (p.props.nodeConfig?.guestAccelerators ?? []).length > 0);
 /** Services in front of Ray pods (selecting on KubeRay's ray.io/ labels). */
-const rayServices = (rs: readonly PolicyResource[]) => ofType(rs, T.service).filter((s) => Object.keys(s.props.spec?.selector ?? {}).some((k) => k.startsWith("ray.io/")));
+const rayServices = (rs: readonly PolicyResource[]) => ofType(rs, T.service).filter((s) => Object.keys(s.props.spec?.selector ?? {}).some((k) => k.startsWith(KUBERAY_LABEL_PREFIX)));
 
 /** A violation for every team namespace holding no object of `type` that satisfies `ok`. */
 function everyTeamNamespaceHas(rs: readonly PolicyResource[], type: string, ok: (spec: PolicyResource["props"]) => boolean, lacks: string): Outcome {

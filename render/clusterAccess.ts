@@ -6,15 +6,15 @@ import type { input as k8s } from "@pulumi/kubernetes/types";
 import type { Input } from "@pulumi/pulumi";
 import { type RayClusterPlan } from "../config/rayClusters";
 import { PLAYGROUND } from "../config/teams";
-import { MANAGED_BY, TEAM_LABEL } from "./tenancy";
+import { KUBERAY_LABELS, MANAGED_BY, RAYCLUSTER_LABEL, TEAM_LABEL } from "../config/wire";
 
 /** The Secret key KubeRay reads the Ray token from (ray-operator/controllers/ray/utils/constant.go:198, RAY_AUTH_TOKEN_SECRET_KEY). */
 export const CLUSTER_TOKEN_KEY = "auth_token";
 export const clusterTokenSecretSuffix = "-token";
 /** GKE's Cloud Storage FUSE CSI driver, which mounts the team's bucket. */
 export const BUCKET_CSI_DRIVER = "gcsfuse.csi.storage.gke.io";
-/** KubeRay's label naming a pod's RayCluster; KubeRay sets it and a template cannot override it (common/pod.go:1167-1188, labelPod). */
-const RAY_CLUSTER_LABEL = "ray.io/cluster";
+/** KubeRay sets a pod's RayCluster label and a template cannot override it (common/pod.go:1167-1188, labelPod). */
+const RAY_CLUSTER_LABEL = KUBERAY_LABELS.cluster;
 
 /** Namespaces shared by several teams' members, where RayClusters are confined to their own pods. */
 export function isShared(namespace: string): boolean {
@@ -34,7 +34,7 @@ export const TOKEN_SHAPE = { length: 48, special: false } as const;
 /** The cluster's token Secret; the key is KubeRay's, so authOptions.secretName can name it. */
 export function clusterTokenSecret(c: RayClusterPlan, token: Input<string>): k8s.core.v1.Secret {
   return {
-    metadata: { name: clusterTokenSecretName(c), namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, "ray-platform/raycluster": c.name, ...MANAGED_BY } },
+    metadata: { name: clusterTokenSecretName(c), namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY } },
     type: "Opaque",
     stringData: { [CLUSTER_TOKEN_KEY]: token },
   };
@@ -63,7 +63,7 @@ export function tokenEnv(c: RayClusterPlan, name: string): k8s.core.v1.EnvVar {
 export function ownPodsPolicy(c: RayClusterPlan): k8s.networking.v1.NetworkPolicy {
   const own = { matchLabels: { [RAY_CLUSTER_LABEL]: c.name } };
   return {
-    metadata: { name: `${c.name}-own-pods`, namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, "ray-platform/raycluster": c.name, ...MANAGED_BY } },
+    metadata: { name: `${c.name}-own-pods`, namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY } },
     spec: { podSelector: own, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: own }] }] },
   };
 }

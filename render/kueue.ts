@@ -6,12 +6,11 @@
  */
 import { stringify } from "yaml";
 import { canonicalMemory, COHORT, formatAmounts, type KueueSettings, LOCAL_QUEUE } from "../config/kueue";
-import { ACCELERATOR_LABEL, type NodePoolPlan } from "../config/nodePools";
+import { type NodePoolPlan } from "../config/nodePools";
 import { formatCpu } from "../config/quantity";
 import { type TeamPlan } from "../config/teams";
-import { GPU_RESOURCE, GPU_TAINT } from "../config/wire";
+import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, MANAGED_BY, TEAM_LABEL } from "../config/wire";
 import { mergeValues } from "../config/operatorValues";
-import { MANAGED_BY, TEAM_LABEL } from "./tenancy";
 
 const KUEUE_API = "kueue.x-k8s.io/v1beta2";
 export const KUEUE_CHART = "oci://registry.k8s.io/kueue/charts/kueue";

@@ -5,7 +5,8 @@
  */
 import { type TeamPlan } from "../config/teams";
 import { type CustomObject } from "./rayCluster";
-import { MANAGED_BY, RAY_METRICS_PORT_NAME, RAY_NODE_LABELS, TEAM_LABEL } from "./tenancy";
+import { RAY_NODE_LABELS } from "./tenancy";
+import { MANAGED_BY, RAY_PORT_NAMES, TEAM_LABEL } from "../config/wire";
 
 const POD_MONITORING = { apiVersion: "monitoring.googleapis.com/v1", kind: "PodMonitoring" } as const;
 /** How often Ray and operator metrics are collected (GMP's default is 60s; Ray's dashboards expect finer). */
@@ -21,7 +22,7 @@ export function rayPodMonitoring(team: TeamPlan): CustomObject {
   return {
     ...POD_MONITORING,
     metadata: { name: "ray-metrics", namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },
-    spec: { selector: { matchLabels: { ...RAY_NODE_LABELS } }, endpoints: [{ port: RAY_METRICS_PORT_NAME, interval: SCRAPE_INTERVAL }] },
+    spec: { selector: { matchLabels: { ...RAY_NODE_LABELS } }, endpoints: [{ port: RAY_PORT_NAMES.metrics, interval: SCRAPE_INTERVAL }] },
   };
 }
 

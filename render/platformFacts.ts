@@ -16,7 +16,8 @@ import { type PlatformConfig } from "../config/load";
 import { type NodePoolPlan } from "../config/nodePools";
 import { type TeamPlan } from "../config/teams";
 import { nodeHourly, prices } from "../cost/prices";
-import { MANAGED_BY, TEAM_LABEL, teamSubjects } from "./tenancy";
+import { teamSubjects } from "./tenancy";
+import { FORMAT_ANNOTATION, MANAGED_BY, TEAM_LABEL } from "../config/wire";
 
 export const FACTS = {
   configMap: "ray-platform-facts",
@@ -129,7 +130,7 @@ const labels = { ...MANAGED_BY };
 
 export function factsConfigMap(facts: PlatformFacts): k8s.core.v1.ConfigMap {
   return {
-    metadata: { name: FACTS.configMap, namespace: facts.operatorNamespace, labels, annotations: { "ray-platform/format": `${FACTS.format}/v${FACTS.version}` } },
+    metadata: { name: FACTS.configMap, namespace: facts.operatorNamespace, labels, annotations: { [FORMAT_ANNOTATION]: `${FACTS.format}/v${FACTS.version}` } },
     data: { [FACTS.key]: JSON.stringify(facts, null, 2) },
   };
 }

@@ -2,20 +2,32 @@
  * A planned RayCluster as the `ray.io/v1` object KubeRay reads, plus the Service that makes
  * its notebook and editor reachable inside the namespace and the tutorials ConfigMap.
  */
-import { GPU_RESOURCE } from "../config/wire";
 import type { input as k8s } from "@pulumi/kubernetes/types";
-import { ELASTIC_JOB_ANNOTATION, ELASTIC_JOB_GATE, LOCAL_QUEUE, QUEUE_LABEL } from "../config/kueue";
+import { ELASTIC_JOB_ANNOTATION, ELASTIC_JOB_GATE, LOCAL_QUEUE } from "../config/kueue";
 import { type NodePoolPlan } from "../config/nodePools";
 import { formatCpu, formatMemory } from "../config/quantity";
 import { type GroupPlan, type RayClusterPlan, SIDECARS } from "../config/rayClusters";
 import { authOptions, BUCKET_CSI_DRIVER, tokenEnv } from "./clusterAccess";
-import { gpuPriorityClass, MANAGED_BY, RAY_METRICS_PORT_NAME, RAY_PORTS, TEAM_LABEL } from "./tenancy";
+import {
+  DESCRIPTION_ANNOTATION,
+  GPU_RESOURCE,
+  KUBERAY_LABELS,
+  MANAGED_BY,
+  QUEUE_LABEL,
+  RAY_PORT_FLAGS,
+  RAY_PORT_NAMES,
+  RAY_PORTS,
+  RAYCLUSTER_LABEL,
+  type RayPort,
+  TEAM_LABEL,
+  TOOL_PORTS,
+} from "../config/wire";
+import { gpuPriorityClass } from "./tenancy";
 
 type Container = k8s.core.v1.Container;
 type Volume = k8s.core.v1.Volume;
 type VolumeMount = k8s.core.v1.VolumeMount;
 
-export const TOOL_PORTS = { notebook: 8081, vscode: 3000 } as const;
 const WORKSPACE = "/home/ray/workspace";
 const BUCKET_MOUNT = "/mnt/bucket";
 /** Ray puts its object store in /dev/shm and sizes it to 30% of memory by default. */
@@ -43,8 +55,15 @@ const resources = (cpu: number, memoryBytes: number, gpus?: number) => {
 
 const sidecarResources = (s: { cpu: number; memoryGi: number }) => resources(s.cpu, s.memoryGi * 2 ** 30);
 
+/** Ray's ports as named container ports, and the `ray start` flags that make Ray listen on them. */
+const containerPorts = (ports: readonly RayPort[]) => ports.map((p) => ({ name: RAY_PORT_NAMES[p], containerPort: RAY_PORTS[p] }));
+export const portFlags = (ports: readonly RayPort[]): Record<string, string> => Object.fromEntries(ports.map((p) => [RAY_PORT_FLAGS[p], String(RAY_PORTS[p])]));
+/** The head listens on every Ray port; workers serve only their metrics. */
+export const HEAD_PORTS = Object.keys(RAY_PORTS) as RayPort[];
+const WORKER_PORTS: readonly RayPort[] = ["metrics"];
+
 function clusterLabels(c: RayClusterPlan): Record<string, string> {
-  return { [TEAM_LABEL]: c.namespace, "ray-platform/raycluster": c.name, ...MANAGED_BY };
+  return { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY };
 }
 
 function tolerations(pool: NodePoolPlan | undefined): k8s.core.v1.Toleration[] | undefined {
@@ -92,12 +111,7 @@ function headTemplate(c: RayClusterPlan): k8s.core.v1.PodTemplateSpec {
   const ray: Container = {
     name: "ray-head",
     image: c.images.cpu,
-    ports: [
-      { name: "gcs", containerPort: RAY_PORTS.gcs },
-      { name: "dashboard", containerPort: RAY_PORTS.dashboard },
-      { name: "client", containerPort: RAY_PORTS.client },
-      { name: RAY_METRICS_PORT_NAME, containerPort: RAY_PORTS.metrics },
-    ],
+    ports: containerPorts(HEAD_PORTS),
     resources: resources(c.head.cpu, c.head.memoryBytes),
     volumeMounts: [...commonMounts(c), ...(hasWorkspace ? [workspaceMount] : [])],
     securityContext: restricted,
@@ -186,7 +200,7 @@ function workerTemplate(c: RayClusterPlan, g: GroupPlan): k8s.core.v1.PodTemplat
         {
           name: "ray-worker",
           image: g.gpu ? c.images.gpu : c.images.cpu,
-          ports: [{ name: RAY_METRICS_PORT_NAME, containerPort: RAY_PORTS.metrics }],
+          ports: containerPorts(WORKER_PORTS),
           resources: resources(g.cpu, g.memoryBytes, g.gpu?.count),
           volumeMounts: commonMounts(c),
           securityContext: restricted,
@@ -224,7 +238,7 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
     headGroupSpec: {
       // Never LoadBalancer or NodePort: the dashboard and client port stay inside the cluster.
       serviceType: "ClusterIP",
-      rayStartParams: { "dashboard-host": "0.0.0.0", "metrics-export-port": String(RAY_PORTS.metrics), ...headCpusDefault(c), ...c.head.rayStartParams },
+      rayStartParams: { "dashboard-host": "0.0.0.0", ...portFlags(HEAD_PORTS), ...headCpusDefault(c), ...c.head.rayStartParams },
       resources: c.head.rayResources,
       template: headTemplate(c),
     },
@@ -234,7 +248,7 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
       replicas: g.replicas,
       minReplicas: g.minReplicas,
       maxReplicas: g.maxReplicas,
-      rayStartParams: { "metrics-export-port": String(RAY_PORTS.metrics), ...g.rayStartParams },
+      rayStartParams: { ...portFlags(WORKER_PORTS), ...g.rayStartParams },
       resources: g.rayResources,
       template: workerTemplate(c, g),
     })),
@@ -259,7 +273,7 @@ export function renderRayCluster(c: RayClusterPlan): CustomObject {
       // Queued by Kueue in the team's LocalQueue (README: Sharing GPUs between teams).
       labels: { ...clusterLabels(c), [QUEUE_LABEL]: LOCAL_QUEUE },
       annotations: {
-        ...(c.description ? { "ray-platform/description": c.description } : {}),
+        ...(c.description ? { [DESCRIPTION_ANNOTATION]: c.description } : {}),
         // Kueue admits an autoscaled RayCluster only as an elastic job: each scale-up is a new
         // workload slice, admitted against the queue before its pods are ungated.
         ...(c.autoscaling ? { [ELASTIC_JOB_ANNOTATION]: "true" } : {}),
@@ -296,7 +310,7 @@ export function toolsService(c: RayClusterPlan): k8s.core.v1.Service | undefined
   if (ports.length === 0) return undefined;
   return {
     metadata: { name: `${c.name}-tools`, namespace: c.namespace, labels: clusterLabels(c) },
-    spec: { type: "ClusterIP", selector: { "ray.io/cluster": c.name, "ray.io/node-type": "head" }, ports },
+    spec: { type: "ClusterIP", selector: { [KUBERAY_LABELS.cluster]: c.name, [KUBERAY_LABELS.nodeType]: "head" }, ports },
   };
 }
 

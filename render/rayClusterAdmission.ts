@@ -6,8 +6,8 @@
  */
 import { RAY_SERVICE_ACCOUNT } from "../config/teams";
 import { BUCKET_CSI_DRIVER, CLUSTER_TOKEN_KEY, clusterTokenSecretSuffix } from "./clusterAccess";
-import { MANAGED_BY } from "./tenancy";
 import { type AdmissionRule, inTeamNamespaces } from "./tenancyBase";
+import { MANAGED_BY } from "../config/wire";
 
 export const RAYCLUSTER_RULE = "ray-platform-raycluster-templates";
 const RAYJOB_RULE = "ray-platform-rayjob-submitter";

@@ -6,27 +6,17 @@
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
 import { type Member, PLAYGROUND, type TeamPlan } from "../config/teams";
-import { GPU_RESOURCE, TEAM_LABEL } from "../config/wire";
+import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, OWNERS_ANNOTATION, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
 
-
-/** Defined with the other shared names in config/wire.ts; re-exported for render/ and plan/. */
-export { TEAM_LABEL };
-/** GCS label naming a bucket's team (GCP labels allow no "/"). */
-export const BUCKET_TEAM_LABEL = "ray-platform-team";
 /** RoleBindings of every team namespace. */
 export const BINDINGS = { owners: "owners", rayUsers: "ray-users" } as const;
-export const MANAGED_BY = { "app.kubernetes.io/managed-by": "ray-platform" };
 /** ClusterRoles bound in each team namespace (never cluster-wide): members, and owners on top. */
 export const RAY_USER_ROLE = "ray-platform:ray-user";
 export const TEAM_OWNER_ROLE = "ray-platform:team-owner";
-/** Ports on Ray pods the platform itself needs to reach (KubeRay 1.7's defaults, utils/constant.go:106-110). */
-export const RAY_PORTS = { gcs: 6379, dashboard: 8265, client: 10001, metrics: 8080, serve: 8000 } as const;
-/** Name of the metrics container port of every Ray pod (KubeRay's MetricsPortName), which collectors scrape. */
-export const RAY_METRICS_PORT_NAME = "metrics";
-/** Label KubeRay puts on every Ray pod, head and worker (utils/constant.go, RayNodeLabelKey). */
-export const RAY_NODE_LABELS = { "ray.io/is-ray-node": "yes" } as const;
+/** Label KubeRay puts on every Ray pod, head and worker (utils/constant.go:22, RayNodeLabelKey). */
+export const RAY_NODE_LABELS = { [KUBERAY_LABELS.isRayNode]: "yes" } as const;
 /**
  * What the KubeRay 1.7.0 operator itself calls on a head pod: the dashboard, for RayJob
  * (rayjob_controller.go:296-315: GetJobInfo, SubmitJob, StopJob) and RayService
@@ -35,7 +25,7 @@ export const RAY_NODE_LABELS = { "ray.io/is-ray-node": "yes" } as const;
  * IP, for RayService (rayservice_controller.go:2092-2103). The RayCluster controller calls no
  * Ray port; GCS and the client port are for the cluster's own pods and the team.
  */
-const OPERATOR_TO_HEAD_PORTS = [RAY_PORTS.dashboard, RAY_PORTS.serve] as const;
+const OPERATOR_TO_HEAD_PORTS = [RAY_PORTS.dashboard, RAY_SERVE_PORT] as const;
 
 /**
  * PriorityClass that tags pods using one GPU type, so a ResourceQuota scoped to it can cap
@@ -67,8 +57,8 @@ export function namespace(team: TeamPlan): k8s.core.v1.Namespace {
         "pod-security.kubernetes.io/audit": "restricted",
       },
       annotations: {
-        "ray-platform/description": team.description,
-        "ray-platform/owners": team.owners.map((m) => m.name).join(","),
+        [DESCRIPTION_ANNOTATION]: team.description,
+        [OWNERS_ANNOTATION]: team.owners.map((m) => m.name).join(","),
       },
     },
   };
@@ -184,7 +174,7 @@ export function networkPolicies(team: TeamPlan, ctx: TenancyContext): Record<str
     "allow-operator-to-ray-heads": {
       metadata: meta(team, "allow-operator-to-ray-heads"),
       spec: {
-        podSelector: { matchLabels: { "ray.io/node-type": "head" } },
+        podSelector: { matchLabels: { [KUBERAY_LABELS.nodeType]: "head" } },
         policyTypes: ["Ingress"],
         ingress: [{ from: [nsSelector(ctx.operatorNamespace)], ports: OPERATOR_TO_HEAD_PORTS.map((port) => ({ protocol: "TCP", port })) }],
       },

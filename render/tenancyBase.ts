@@ -3,9 +3,8 @@
  * namespaces, a PriorityClass per GPU type, and the admission rules of team namespaces.
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
-import { ACCELERATOR_LABEL } from "../config/nodePools";
-import { GPU_RESOURCE, GPU_TAINT } from "../config/wire";
-import { gpuPriorityClass, MANAGED_BY, RAY_USER_ROLE, TEAM_LABEL, TEAM_OWNER_ROLE, type TenancyContext } from "./tenancy";
+import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, MANAGED_BY, TEAM_LABEL } from "../config/wire";
+import { gpuPriorityClass, RAY_USER_ROLE, TEAM_OWNER_ROLE, type TenancyContext } from "./tenancy";
 
 const ALL = ["get", "list", "watch", "create", "update", "patch", "delete"];
 const READ = ["get", "list", "watch"];

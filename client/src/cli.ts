@@ -10,10 +10,9 @@ import { EXIT, exitCode } from "./errors";
 import { describe, describeData, serialize, table } from "./format";
 import { CLIENT_VERSION, HELP } from "./help";
 import { paths } from "./kube";
-import { TOOL_PORTS } from "../../render/rayCluster";
-import { RAY_PORTS } from "../../render/tenancy";
 import { queueStatus } from "./queue";
 import { Cluster, type ConnectOptions, type DryRun, RayPlatform } from "./sdk";
+import { KUBERAY_LABELS, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
 
 export { CLIENT_VERSION, HELP };
 
@@ -289,7 +288,7 @@ function progressWriter(io: Io): (line: string) => void {
  * authentication), on free local ports; prints the URLs once every port forwards.
  */
 async function connect(platform: RayPlatform, c: Cluster, opts: ConnectOptions, io: Io): Promise<number> {
-  const pods = await platform.api.get<{ items: any[] }>(paths.pods(c.namespace), { labelSelector: `ray.io/cluster=${c.name},ray.io/node-type=head` });
+  const pods = await platform.api.get<{ items: any[] }>(paths.pods(c.namespace), { labelSelector: `${KUBERAY_LABELS.cluster}=${c.name},${KUBERAY_LABELS.nodeType}=head` });
   const pod = pods.items.find((p) => p.status?.phase === "Running") ?? pods.items[0];
   if (!pod) throw new InputError([`${c.namespace}/${c.name} has no head pod yet; \`rayctl wait cluster ${c.name} -n ${c.namespace}\` first.`]);
   const e = c.endpoints;

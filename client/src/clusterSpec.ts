@@ -16,10 +16,10 @@ import { clusterTokenSecret, TOKEN_SHAPE } from "../../render/clusterAccess";
 import { type CustomObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
 import { rayClusterCrdProblems } from "./crdSchema";
 import { fromRayClusterObject } from "./fromRayCluster";
+import { MANAGED_BY_LABEL } from "../../config/wire";
 
 /** The client's own label value on what it creates (the program's is "ray-platform"). */
 export const CLIENT_MANAGER = "rayctl";
-export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 /** Name of the worker group a cluster from flags gets (the seed's `--worker-group group1`). */
 export const FLAG_WORKER_GROUP = "group1";
 

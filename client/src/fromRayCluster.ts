@@ -7,10 +7,9 @@
  * RayCluster document, so messages point at its lines.
  */
 import { type PathSegment } from "../../config/errors";
-import { ACCELERATOR_LABEL } from "../../config/nodePools";
 import { type PlatformFacts } from "../../render/platformFacts";
-import { GPU_RESOURCE } from "../../config/wire";
-import { RAY_PORTS } from "../../render/tenancy";
+import { ACCELERATOR_LABEL, GPU_RESOURCE } from "../../config/wire";
+import { HEAD_PORTS, portFlags } from "../../render/rayCluster";
 
 export interface Translation {
   readonly entry: Record<string, any>;
@@ -20,7 +19,7 @@ export interface Translation {
 }
 
 /** rayStartParams the platform sets; a file may repeat them with the platform's value. */
-const PLATFORM_DEFAULTS: Record<string, string> = { "dashboard-host": "0.0.0.0", "metrics-export-port": String(RAY_PORTS.metrics) };
+const PLATFORM_DEFAULTS: Record<string, string> = { "dashboard-host": "0.0.0.0", ...portFlags(HEAD_PORTS) };
 const SET_BY_PLATFORM = "is set by the platform (security context, volumes, scheduling, images and Services come from its rules); remove it";
 
 const isMap = (v: unknown): v is Record<string, any> => v !== null && typeof v === "object" && !Array.isArray(v);

@@ -9,8 +9,8 @@
  * storage.go:30), a PendingWorkloadsSummary whose items carry positionInLocalQueue from 0
  * (apis/visibility/v1beta2/types.go:66-89).
  */
-import { QUEUE_LABEL } from "../../config/kueue";
 import { type KubeApi, paths } from "./kube";
+import { QUEUE_LABEL } from "../../config/wire";
 
 export const JOB_UID_LABEL = "kueue.x-k8s.io/job-uid";
 

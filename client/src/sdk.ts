@@ -8,13 +8,10 @@
  */
 import { bytesFromGi, parseQuantity } from "../../config/quantity";
 import { clusterDemand, type Demand, SIDECARS } from "../../config/rayClusters";
-import { ACCELERATOR_LABEL, POOL_LABEL } from "../../config/nodePools";
-import { GPU_RESOURCE } from "../../config/wire";
+import { ACCELERATOR_LABEL, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, MANAGED_BY_LABEL, POOL_LABEL, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
 import { rayClusterHourlyOn } from "../../cost/costs";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
-import { MANAGED_BY, RAY_PORTS } from "../../render/tenancy";
-import { TOOL_PORTS } from "../../render/rayCluster";
-import { type ClusterObjects, type ClusterOptions, MANAGED_BY_LABEL, newClusterToken, planClusterFromOptions, type PlannedCluster, renderClusterObjects } from "./clusterSpec";
+import { type ClusterObjects, type ClusterOptions, newClusterToken, planClusterFromOptions, type PlannedCluster, renderClusterObjects } from "./clusterSpec";
 import { explainKubeError, KubeError, RefusedError } from "./errors";
 import { KubeApi, loadKubeconfig, paths } from "./kube";
 import { checkQuota } from "./quota";
@@ -223,20 +220,20 @@ export class RayPlatform {
     if (!facts || clusters.length === 0) return clusters.map(() => undefined);
     const pods = new Map<string, Promise<any[] | undefined>>();
     for (const c of clusters) {
-      if (!pods.has(c.namespace)) pods.set(c.namespace, this.api.get<{ items: any[] }>(paths.pods(c.namespace), { labelSelector: "ray.io/is-ray-node=yes" }).then((l) => l.items, () => undefined));
+      if (!pods.has(c.namespace)) pods.set(c.namespace, this.api.get<{ items: any[] }>(paths.pods(c.namespace), { labelSelector: `${KUBERAY_LABELS.isRayNode}=yes` }).then((l) => l.items, () => undefined));
     }
     const price = (pool: string | undefined) => facts.pools.find((p) => p.name === pool)?.nodeHourly;
     return Promise.all(
       clusters.map(async (c) => {
         const all = await pods.get(c.namespace);
         if (!all || price(c.head.pool) === undefined) return undefined;
-        const mine = all.filter((p) => p.metadata?.labels?.["ray.io/cluster"] === c.name);
+        const mine = all.filter((p) => p.metadata?.labels?.[KUBERAY_LABELS.cluster] === c.name);
         const label = (p: any, k: string) => p.metadata?.labels?.[k];
-        if (!mine.some((p) => label(p, "ray.io/node-type") === "head" && p.status?.phase === "Running")) return 0;
+        if (!mine.some((p) => label(p, KUBERAY_LABELS.nodeType) === "head" && p.status?.phase === "Running")) return 0;
         const ready: Record<string, number> = {};
         for (const p of mine) {
           const isReady = (p.status?.conditions ?? []).some((x: any) => x.type === "Ready" && x.status === "True");
-          if (label(p, "ray.io/node-type") === "worker" && isReady) ready[label(p, "ray.io/group")] = (ready[label(p, "ray.io/group")] ?? 0) + 1;
+          if (label(p, KUBERAY_LABELS.nodeType) === "worker" && isReady) ready[label(p, KUBERAY_LABELS.group)] = (ready[label(p, KUBERAY_LABELS.group)] ?? 0) + 1;
         }
         return rayClusterHourlyOn(price, { head: c.head, workers: c.workerGroups }, ready);
       }),
@@ -418,7 +415,7 @@ export class Cluster {
 function ownerOf(raw: Record<string, any>, team: TeamFacts | undefined): Owner {
   const declared = team?.rayClusters.includes(raw.metadata?.name);
   const manager = raw.metadata?.labels?.[MANAGED_BY_LABEL];
-  if (declared || manager === MANAGED_BY["app.kubernetes.io/managed-by"]) return { kind: "team-file", file: team?.file ?? `${raw.metadata?.namespace}.yaml` };
+  if (declared || manager === MANAGED_BY[MANAGED_BY_LABEL]) return { kind: "team-file", file: team?.file ?? `${raw.metadata?.namespace}.yaml` };
   if (manager === "rayctl") return { kind: "rayctl" };
   return { kind: "other" };
 }
