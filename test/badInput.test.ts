@@ -3,10 +3,8 @@
  * was found and what to do. These run the loader alone; program.test.ts ("registers nothing
  * and names the file, line and field") shows that the program registers nothing when one is present.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, expect, test } from "vitest";
-import { configProblems, GOOD_TEAM, teamProblems, teamsDir } from "./mocks";
+import { configProblems, fixtureText, GOOD_TEAM, teamProblems, teamsDir } from "./mocks";
 
 const GOOD = GOOD_TEAM;
 
@@ -221,16 +219,17 @@ describe("team files", () => {
 });
 
 describe("stack config (Pulumi.<stack>.yaml)", () => {
-  const DEV = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
+  const DEV = fixtureText("Pulumi.dev.yaml");
   /** Problems of the dev stack with `from` replaced by `to` in its stack file. */
   const stackProblems = (from: string, to: string) => {
     expect(DEV).toContain(from);
-    return configProblems({ stackFileText: DEV.replace(from, to) });
+    return configProblems({ fixture: true, stackFileText: DEV.replace(from, to) });
   };
   const T4_POOL = "      machineType: n1-standard-16\n      gpu: { type: t4, count: 1 }";
 
-  test("the dev stack is valid", () => {
+  test("the dev stack and its fixture copy are valid", () => {
     expect(configProblems()).toEqual([]);
+    expect(configProblems({ fixture: true })).toEqual([]);
   });
 
   test("a T4 pool on a machine type that cannot carry it", () => {

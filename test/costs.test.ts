@@ -8,7 +8,7 @@ import { costChanges, costLines } from "../cost/text";
 import { diffPlans } from "../plan/diff";
 import { type PlatformView, platformView } from "../plan/model";
 import { markdownReport } from "../plan/report";
-import { configProblems, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
+import { configProblems, fixtureText, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
 
 const table = prices();
 const us = table.regions["us-central1"];
@@ -131,14 +131,14 @@ describe("a pull request's cost", () => {
 
 describe("prices the file lacks", () => {
   test("are an error only for a pool that uses them, at its machineType, naming machine type and region", () => {
-    const DEV = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+    const DEV = fixtureText("Pulumi.dev.yaml");
     expect(table.regions["us-central1"].machines["n2-standard-32"]).toBeUndefined();
     const text = DEV.replace("    - name: cpu-worker\n      machineType: n2-standard-16", "    - name: cpu-worker\n      machineType: n2-standard-32");
     expect(text).not.toBe(DEV);
-    expect(configProblems({ stackFileText: text })).toEqual([
+    expect(configProblems({ fixture: true, stackFileText: text })).toEqual([
       'Pulumi.dev.yaml:31:20 ray-platform:nodePools[2].machineType: "n2-standard-32" has no price for machine type n2-standard-32 in us-central1 in data/gke-prices.yaml (prices of 2026-11-29); add it from the Cloud Billing Catalog (npm run prices:refresh, or by hand with its source) or pick a priced machine type.',
     ]);
-    expect(configProblems()).toEqual([]);
+    expect(configProblems({ fixture: true })).toEqual([]);
   });
 
   test("ray-platform:maxCostIncrease must be an amount", () => {

@@ -74,7 +74,7 @@ describe("Helm release", () => {
   });
 
   test("stack values that would put a request above a limit are refused before anything is registered", () => {
-    const problems = configProblems({ overrides: { "ray-platform:kuberay": { version: "1.7.0", values: { resources: { requests: { cpu: "2" } } } } } });
+    const problems = configProblems({ fixture: true, overrides: { "ray-platform:kuberay": { version: "1.7.0", values: { resources: { requests: { cpu: "2" } } } } } });
     expect(problems).toEqual([
       "Pulumi.dev.yaml:47:5 ray-platform:kuberay.values: the operator would request cpu 2 above its limit 1 (chart defaults, then the program's, then these values); set resources.limits.cpu at least 2.",
     ]);

@@ -80,7 +80,28 @@ export function teamsDir(files: Record<string, string | null> = {}, opts: { with
   return dir;
 }
 
+/**
+ * A frozen copy of the dev stack file and its teams (test/fixtures/stack/), for tests that
+ * assert file positions or edit the example text: editing Pulumi.dev.yaml or teams/ leaves them
+ * alone. Tests about the shipped examples themselves read the repo's files.
+ */
+export const FIXTURE_STACK_DIR = path.join(__dirname, "fixtures", "stack");
+export const FIXTURE_TEAMS_DIR = path.join(FIXTURE_STACK_DIR, "teams");
+export const fixtureText = (file: string): string => fs.readFileSync(path.join(FIXTURE_STACK_DIR, file), "utf8");
+
+/** A copy of the project in `dir` (node_modules linked) whose dev stack and teams are the fixture's. */
+export function projectWithFixtureStack(dir: string): void {
+  const skip = (src: string) => /(^|\/)(node_modules|\.git)(\/|$)|^test(\/|$)/.test(path.relative(PROJECT_DIR, src));
+  fs.cpSync(PROJECT_DIR, dir, { recursive: true, filter: (src) => !skip(src) });
+  fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
+  fs.rmSync(path.join(dir, "teams"), { recursive: true });
+  fs.cpSync(FIXTURE_TEAMS_DIR, path.join(dir, "teams"), { recursive: true });
+  fs.copyFileSync(path.join(FIXTURE_STACK_DIR, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
+}
+
 export interface LoadOptions {
+  /** The fixture stack and teams (FIXTURE_STACK_DIR) instead of the repo's; stackFileText and teams still win. */
+  fixture?: boolean;
   /** A directory of team files, instead of the stack's teamsDir. */
   teams?: string;
   stack?: string;
@@ -96,13 +117,16 @@ export interface LoadOptions {
  */
 export function loadConfig(opts: LoadOptions = {}): PlatformConfig {
   const stack = opts.stack ?? "dev";
-  const stackFileText = opts.stackFileText ?? fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
+  const stackFileText = opts.stackFileText ?? fs.readFileSync(path.join(opts.fixture ? FIXTURE_STACK_DIR : PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
   const config = stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackFileText);
-  for (const [k, v] of Object.entries({ ...opts.overrides, ...(opts.teams ? { "ray-platform:teamsDir": opts.teams } : {}) })) {
+  const teams = teamsOf(opts);
+  for (const [k, v] of Object.entries({ ...opts.overrides, ...(teams ? { "ray-platform:teamsDir": teams } : {}) })) {
     config[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
   return loadPlatformConfig({ stack, config, stackFileText, projectDir: PROJECT_DIR });
 }
+
+const teamsOf = (opts: LoadOptions) => opts.teams ?? (opts.fixture ? FIXTURE_TEAMS_DIR : undefined);
 
 /** The problem lines of loadConfig(opts), or [] when the configuration is valid. */
 export function configProblems(opts: LoadOptions = {}): string[] {
@@ -111,7 +135,7 @@ export function configProblems(opts: LoadOptions = {}): string[] {
     return [];
   } catch (err) {
     // Temporary team directories are shown as teams/, like the repo's own.
-    if (err instanceof ConfigError) return err.issues.map((i) => formatIssue(i).split(opts.teams ?? "\0").join("teams"));
+    if (err instanceof ConfigError) return err.issues.map((i) => formatIssue(i).split(teamsOf(opts) ?? "\0").join("teams"));
     throw err;
   }
 }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { type TeamView } from "../plan/model";
 import { TEAM_COLUMNS } from "../plan/report";
 import { ManifestValidator, gkeCrds } from "../plan/schemas";
-import { PROJECT_DIR } from "./mocks";
+import { PROJECT_DIR, projectWithFixtureStack } from "./mocks";
 
 /** Run the plan CLI as `npm run plan` does, in its own process. */
 function plan(args: string[], projectDir = PROJECT_DIR) {
@@ -84,8 +84,7 @@ describe("a plan of the dev stack", () => {
 describe("exit codes", () => {
   test("1 for an invalid configuration, with the file:line errors", () => {
     const dir = tmp();
-    fs.cpSync(PROJECT_DIR, dir, { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(".git") });
-    fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
+    projectWithFixtureStack(dir);
     fs.writeFileSync(path.join(dir, "teams/recsys.yaml"), fs.readFileSync(path.join(dir, "teams/recsys.yaml"), "utf8").replace("cpu: 200", "cpu: two hundred"));
     const r = plan([], dir);
     expect(r.code).toBe(1);
@@ -104,8 +103,7 @@ describe("exit codes", () => {
 /** A throwaway repository with the project committed as `main`, to be changed the way a pull request would. */
 function scratchRepo() {
   const repo = tmp();
-  fs.cpSync(PROJECT_DIR, repo, { recursive: true, filter: (src) => !/node_modules|\.git$|\/\.git\//.test(src) });
-  fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(repo, "node_modules"));
+  projectWithFixtureStack(repo);
   const git = (...a: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", ...a], { encoding: "utf8" });
   git("init", "-q", "-b", "main");
   git("add", "-A");

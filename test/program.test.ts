@@ -5,11 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { describe, expect, test } from "vitest";
 import { EvaluationFailed } from "../plan/engine";
-import { PROJECT_DIR, runProgram, runProgramFailing, teamsDir } from "./mocks";
+import { fixtureText, PROJECT_DIR, runProgram, runProgramFailing, teamsDir } from "./mocks";
 
 describe("one bad team file among good ones", () => {
   test("registers nothing and names the file, line and field", async () => {
-    const dir = teamsDir({ "recsys.yaml": fs.readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8").replace("gpu: { type: t4 }", "gpu: { type: h100 }") });
+    const dir = teamsDir({ "recsys.yaml": fixtureText("teams/recsys.yaml").replace("gpu: { type: t4 }", "gpu: { type: h100 }") });
     const { message, resources } = await runProgramFailing({ config: { "ray-platform:teamsDir": dir } });
     expect(resources).toEqual([]);
     expect(message).toContain("ray-platform: the configuration has 1 problem; nothing was changed.");
