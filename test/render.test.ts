@@ -154,17 +154,17 @@ describe("tenancy from a hand-built team", () => {
   const ctx = { gpuTypes: { t4: "nvidia-tesla-t4", a100: "nvidia-tesla-a100" }, operatorNamespace: "kuberay-system", monitoringNamespace: "gke-gmp-system", managedPrometheus: true };
 
   test("the namespace quota is the queue's ceiling, GPUs of every type summed", () => {
-    const hard = resourceQuota(team({ t4: 2, a100: 1 })).spec!.hard as Record<string, string>;
+    const hard = (resourceQuota(team({ t4: 2, a100: 1 })) as any).spec.hard;
     expect(hard).toMatchObject({ "requests.cpu": "12", "requests.memory": "48Gi", [`requests.${GPU_RESOURCE}`]: "3", "requests.storage": "100Gi" });
   });
 
   test("one quota per offered GPU type, 0 for a type the team has none of, scoped to that type's PriorityClass", () => {
     const quotas = gpuQuotas(team({ t4: 2 }), ctx);
-    expect(quotas.map((q) => [q.type, (q.quota.spec!.hard as any)[`requests.${GPU_RESOURCE}`]])).toEqual([
+    expect(quotas.map((q) => [q.type, (q.quota as any).spec.hard[`requests.${GPU_RESOURCE}`]])).toEqual([
       ["t4", "2"],
       ["a100", "0"],
     ]);
-    expect((quotas[1].quota.spec!.scopeSelector as any).matchExpressions[0].values).toEqual([gpuPriorityClass("nvidia-tesla-a100")]);
+    expect((quotas[1].quota as any).spec.scopeSelector.matchExpressions[0].values).toEqual([gpuPriorityClass("nvidia-tesla-a100")]);
   });
 
   test("network policies: deny by default, the operator reaches heads on the dashboard and Serve, collectors only metrics", () => {
