@@ -10,7 +10,7 @@ import { clusterDemand, type Demand, type RayClusterPlan } from "./rayClusters";
 import { count, quantity, strictObject } from "./schema";
 
 /** The Kueue release the program installs by default; its CRDs are pinned in data/kueue/<version>. */
-export const KUEUE_VERSION = "0.19.2";
+const KUEUE_VERSION = "0.19.2";
 /** The cohort every team's ClusterQueue belongs to: they lend and borrow among themselves. */
 export const COHORT = "ray-platform";
 /**
@@ -38,29 +38,38 @@ export const ELASTIC_JOB_ANNOTATION = "kueue.x-k8s.io/elastic-job";
  */
 export const ELASTIC_JOB_GATE = "kueue.x-k8s.io/elastic-job";
 
+/** Kueue's namespace, the one the pinned CRDs name (scripts/pin-kueue.sh). */
+export const KUEUE_NAMESPACE = "kueue-system";
+
 export const kueueSchema = strictObject({
-  /** Kueue chart version; its CRDs must be pinned under data/kueue/<version>/crds. */
-  version: z.string().default(KUEUE_VERSION),
-  /** Helm values merged over the program's (lists replace). */
-  values: z.record(z.string(), z.unknown()).default({}),
+  version: z
+    .string()
+    .default(KUEUE_VERSION)
+    .meta({ description: `Kueue chart version; its CRDs must be pinned under data/kueue/<version>/crds (\`npm run kueue:pin\`). Kueue runs in ${KUEUE_NAMESPACE}.` }),
+  values: z.record(z.string(), z.unknown()).default({}).meta({ description: "Helm values merged over the program's (lists replace)." }),
 });
 
-/** Limits per resource of what a team borrows from, or lends to, the cohort. */
-const sharingSchema = strictObject({
-  cpu: quantity("CPU").optional(),
-  memory: quantity("memory").optional(),
-  /** Per GPU type (t4, a100, ...). */
-  gpus: z.record(z.string(), count("GPUs")).default({}),
-});
+/** Limits per resource of what a team borrows from, or lends to, the cohort; `unset` is what a resource left out gets. */
+function sharingSchema(unset: string) {
+  return strictObject({
+    cpu: quantity("CPU").optional().meta({ description: "CPU limit.", computedDefault: unset }),
+    memory: quantity("memory").optional().meta({ description: "Memory limit.", computedDefault: unset }),
+    gpus: z.record(z.string(), count("GPUs")).default({}).meta({ description: `Limits per GPU type (t4, a100, ...); a type left out: ${unset}.` }),
+  });
+}
+type SharingValues = z.infer<ReturnType<typeof sharingSchema>>;
 
 /** The sharing keys of a team file's `quota`. */
 export const quotaSharingShape = {
-  /** Most the team may use above its quota, from what other teams leave idle; default: nothing (a team opts in per resource). */
-  borrowing: sharingSchema.optional(),
-  /** Most of its idle quota other teams may use; default: all of it (reclaimed by preemption when the team needs it). */
-  lending: sharingSchema.optional(),
-  /** The team's weight in fair sharing of the cohort's idle quota; default 1. */
-  fairSharingWeight: z.number().optional(),
+  borrowing: sharingSchema("none borrowed").optional().meta({
+    description: "Most the team may use above its quota, from what other teams leave idle (Kueue `borrowingLimit`); a team opts in per resource, and may borrow at most what the other teams can lend together.",
+    computedDefault: "nothing: a resource left out is not borrowed",
+  }),
+  lending: sharingSchema("all of its idle quota lent").optional().meta({
+    description: "Most of its idle quota other teams may use (Kueue `lendingLimit`), at most the quota; reclaimed by preemption when the team needs it.",
+    computedDefault: "all of it: a resource left out lends all its idle quota",
+  }),
+  fairSharingWeight: z.number().default(1).meta({ description: "The team's weight in fair sharing of the cohort's idle quota when teams compete (2 gets twice the share); above 0." }),
 };
 
 export interface KueueSettings {
@@ -71,9 +80,6 @@ export interface KueueSettings {
   /** The pinned CRDs for `version`, parsed from data/kueue/<version>/crds. */
   readonly crds: readonly Record<string, unknown>[];
 }
-
-/** Kueue's namespace, the one the pinned CRDs name (scripts/pin-kueue.sh). */
-export const KUEUE_NAMESPACE = "kueue-system";
 
 /** CPU (cores), memory (bytes) and GPUs per type. */
 type Amounts = Demand;
@@ -103,9 +109,9 @@ type QuotaValues = {
   cpu: string | number;
   memory: string | number;
   gpus: Record<string, number>;
-  borrowing?: z.infer<typeof sharingSchema>;
-  lending?: z.infer<typeof sharingSchema>;
-  fairSharingWeight?: number;
+  borrowing?: SharingValues;
+  lending?: SharingValues;
+  fairSharingWeight: number;
 };
 
 /** The team's queue from its quota; `gpuTypes` are the types the stack offers. */
@@ -121,7 +127,7 @@ export function planTeamQueue(quota: QuotaValues, gpuTypes: readonly string[]): 
     memoryBytes: b?.memory !== undefined ? parseQuantity(b.memory)! : 0,
     gpus: Object.fromEntries(gpuTypes.map((t) => [t, b?.gpus[t] ?? 0])),
   };
-  const set = (l: z.infer<typeof sharingSchema> | undefined): PartialAmounts => ({
+  const set = (l: SharingValues | undefined): PartialAmounts => ({
     cpu: l?.cpu !== undefined ? parseQuantity(l.cpu) : undefined,
     memoryBytes: l?.memory !== undefined ? parseQuantity(l.memory) : undefined,
     gpus: Object.fromEntries(Object.entries(l?.gpus ?? {}).filter(([t]) => gpuTypes.includes(t))),
@@ -131,7 +137,7 @@ export function planTeamQueue(quota: QuotaValues, gpuTypes: readonly string[]): 
     borrowing,
     borrowingSet: set(b),
     lending: set(quota.lending),
-    fairSharingWeight: quota.fairSharingWeight ?? 1,
+    fairSharingWeight: quota.fairSharingWeight,
     ceiling: {
       cpu: nominal.cpu + borrowing.cpu,
       memoryBytes: nominal.memoryBytes + borrowing.memoryBytes,
@@ -171,7 +177,7 @@ function resources(a: Amounts): { key: PathSegment[]; amount: number; show: (n: 
  * whenever the lenders want it back).
  */
 export function checkTeamQueue(quota: QuotaValues, queue: TeamQueuePlan, clusters: readonly RayClusterPlan[], gpuTypes: readonly string[], report: Report): void {
-  if (quota.fairSharingWeight !== undefined && !(quota.fairSharingWeight > 0)) {
+  if (!(quota.fairSharingWeight > 0)) {
     report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, but a fair-sharing weight must be above 0 (1 is the default, 2 gets twice the share of idle quota); set a positive number or remove it.`);
   }
   for (const side of ["borrowing", "lending"] as const) {

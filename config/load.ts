@@ -16,18 +16,11 @@ import { suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { checkServiceRange } from "./objectQuota";
 import { checkOperatorResources, checkRanges } from "./stackChecks";
-import { type GkeValues, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stack";
+import { type GkeValues, MONITORING_NAMESPACES, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stack";
 import { loadTeams, PLAYGROUND, type TeamPlan } from "./teams";
 
 /** Artifact Registry remote repository (Docker Hub proxy) the cluster pulls Ray images through. */
 export const IMAGE_REPOSITORY_ID = "docker-hub";
-
-/**
- * Where Managed Prometheus's collectors run, by mode: GKE's managed collection in
- * gke-gmp-system; the self-deployed operator (and GKE attached clusters) in gmp-system
- * (prometheus-engine manifests/operator.yaml). Only these may scrape Ray's metrics port.
- */
-export const MONITORING_NAMESPACES = { gke: "gke-gmp-system", existing: "gmp-system" } as const;
 
 export interface GkeSettings extends GkeValues {
   readonly project: string;

@@ -190,7 +190,7 @@ function isScalable(g: WorkerGroupValues): boolean {
   return r.minReplicas < r.maxReplicas;
 }
 
-/** replicas/minReplicas/maxReplicas with the defaults the README documents. */
+/** replicas/minReplicas/maxReplicas with their defaults (each field's computedDefault in config/team.ts). */
 export function resolveReplicas(g: WorkerGroupValues): { replicas: number; minReplicas: number; maxReplicas: number } {
   const minReplicas = g.minReplicas ?? g.replicas ?? (g.maxReplicas !== undefined ? 0 : 1);
   const maxReplicas = g.maxReplicas ?? Math.max(g.replicas ?? minReplicas, minReplicas);

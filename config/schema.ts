@@ -7,6 +7,17 @@ import { z } from "zod";
 import { show, type PathSegment } from "./errors";
 import { parseQuantity, quantityHint } from "./quantity";
 
+declare module "zod" {
+  interface GlobalMeta {
+    /**
+     * What the program uses when the setting is left out, for defaults it computes from other
+     * settings (a fixed default is the schema's `.default()`, never written here as well).
+     * The configuration reference (scripts/configReference.ts) shows it in the default column.
+     */
+    computedDefault?: string;
+  }
+}
+
 /** A close spelling of `word` among `candidates`, for "did you mean". */
 export function suggest(word: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0) return undefined;
@@ -53,7 +64,7 @@ export function quantity(what: string) {
     if (parseQuantity(value) === undefined) {
       ctx.addIssue({ code: "custom", message: `${show(value)} is not a valid ${what} quantity; ${quantityHint(value)}.`, input: value });
     }
-  });
+  }).meta({ title: "quantity" });
 }
 
 /** The largest int32: the RayCluster CRD's `format: int32` fields (replicas, idleTimeoutSeconds) take no more. */
@@ -95,7 +106,7 @@ export function dnsLabel(kind: "1123" | "1035", max = 63) {
   return z.string().superRefine((name, ctx) => {
     const p = problem(name, max);
     if (p) ctx.addIssue({ code: "custom", message: p, input: name });
-  });
+  }).meta({ title: `DNS-${kind} label, at most ${max} characters` });
 }
 
 /** A zod issue as "what is wrong; what to do". */

@@ -1,6 +1,7 @@
 /**
- * The team file (`teams/<team>.yaml`), as zod schemas. The README's configuration reference
- * documents every field; keep the two in step.
+ * The team file (`teams/<team>.yaml`), as zod schemas. Each field's meaning is its
+ * `.meta({ description })` and its default its `.default()` (or `computedDefault` when the
+ * program derives it); `npm run docs:config` writes the README's reference from them.
  */
 import { z } from "zod";
 import { show } from "./errors";
@@ -20,114 +21,110 @@ const memberSchema = z.string().superRefine((m, ctx) => {
         : `${show(m)} is not a member; write user:<email> or group:<email>, e.g. user:alice@example.com.`,
     });
   }
-});
-
-/** rayStartParams are strings in the CRD; numbers and booleans written in YAML are accepted and quoted. */
-const rayStartParams = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({});
+}).meta({ title: "`user:<email>` or `group:<email>`" });
 
 const resourcesShape = {
-  /** CPUs for the Ray container; default: what one node of the pool can give. */
-  cpu: quantity("CPU").optional(),
-  /** Memory for the Ray container; default: what one node of the pool can give. */
-  memory: quantity("memory").optional(),
-  /** Node pool; default: the only pool that fits (role ray-head for heads, the GPU type's pool for workers). */
-  pool: z.string().optional(),
-  /** Extra `ray start` flags, e.g. num-cpus: "0" to keep tasks off a head. */
-  rayStartParams,
-  /** Ray logical resources of the group (KubeRay's group `resources`), e.g. { CPU: "8", my_accelerator: "1" }. */
-  rayResources: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  cpu: quantity("CPU").optional().meta({ description: "CPUs for the Ray container.", computedDefault: "a whole node of the pool, less sidecars" }),
+  memory: quantity("memory").optional().meta({ description: "Memory for the Ray container.", computedDefault: "a whole node of the pool, less sidecars" }),
+  pool: z.string().optional().meta({
+    description: "Node pool; required when several fit.",
+    computedDefault: "the only pool that fits (role ray-head for heads, the GPU type's pool for workers)",
+  }),
+  // rayStartParams are strings in the CRD; numbers and booleans written in YAML are accepted and quoted.
+  rayStartParams: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .default({})
+    .meta({ description: 'Extra `ray start` flags (rules below the table). A head with workers gets num-cpus: "0" unless it sets num-cpus, to keep tasks off it.' }),
+  rayResources: z
+    .record(z.string(), z.union([z.string(), z.number()]))
+    .optional()
+    .meta({ description: "Ray logical resources of the group (KubeRay's group `resources`), e.g. `{ CPU: 8, my_accelerator: 1 }`." }),
 };
 
 const workerGroupSchema = strictObject({
-  /** Worker group name (`groupName`), unique in the cluster. */
-  name: dnsLabel("1123", 40),
+  name: dnsLabel("1123", 40).meta({ description: "Worker group name (`groupName`), unique in the cluster." }),
   ...resourcesShape,
-  /** GPUs per worker; the type picks the pool, count defaults to the pool's GPUs per node. */
-  gpu: gpuRequestSchema.optional(),
-  /** Workers at creation; default: minReplicas. */
-  replicas: count("replicas").optional(),
-  /** Fewest workers the autoscaler keeps; default: replicas, else 0. */
-  minReplicas: count("replicas").optional(),
-  /** Most workers the autoscaler may add; default: replicas or minReplicas (a fixed-size group). */
-  maxReplicas: count("replicas").optional(),
+  gpu: gpuRequestSchema.optional().meta({ description: "GPUs per worker; the type picks the pool offering it.", computedDefault: "none (CPU workers)" }),
+  replicas: count("replicas").optional().meta({ description: "Workers at creation; for fixed-size groups only.", computedDefault: "minReplicas" }),
+  minReplicas: count("replicas").optional().meta({ description: "Fewest workers the autoscaler keeps.", computedDefault: "replicas, else 0 (1 if none of the three is set)" }),
+  maxReplicas: count("replicas").optional().meta({
+    description: "Most workers the autoscaler may add; above minReplicas turns the autoscaler on.",
+    computedDefault: "replicas or minReplicas (a fixed-size group)",
+  }),
 });
 
 export const rayClusterSchema = strictObject({
-  /** RayCluster name: DNS-1035, at most 53 characters (KubeRay's limit). */
-  name: z.string(),
-  description: z.string().optional(),
-  /** Ray version; default: the stack's ray.defaultVersion. Must have images listed in data/ray-images.yaml unless `image` is set. */
-  rayVersion: z.string().optional(),
-  /** A custom image for every Ray container (then rayVersion is required). */
-  image: z.string().min(1).optional(),
-  head: strictObject(resourcesShape).default({ rayStartParams: {} }),
-  workerGroups: z.array(workerGroupSchema).default([]),
-  /** Ray autoscaler (v2), used when a worker group's minReplicas is below its maxReplicas. */
+  name: z.string().meta({ description: "RayCluster name: DNS-1035, at most 53 characters (KubeRay's limit), unique in the team." }),
+  description: z.string().optional().meta({ description: "Shown as an annotation." }),
+  rayVersion: z.string().optional().meta({
+    description: "Ray version (token authentication needs 2.52.0 or later); must have images listed in data/ray-images.yaml unless `image` is set.",
+    computedDefault: "the stack's ray.defaultVersion",
+  }),
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "A custom image for every Ray container (then rayVersion is required).", computedDefault: "`<registry>/rayproject/ray:<version>-py311[-gpu]`" }),
+  head: strictObject(resourcesShape).prefault({}).meta({ description: "The head pod (never on a GPU node)." }),
+  workerGroups: z.array(workerGroupSchema).default([]).meta({ description: "Worker groups." }),
   autoscaler: strictObject({
-    /** Seconds a worker may stay idle before the autoscaler removes it. */
-    idleTimeoutSeconds: count("seconds").default(60),
-    upscalingMode: oneOf(["Default", "Aggressive", "Conservative"], "upscaling mode").default("Default"),
-  }).default({ idleTimeoutSeconds: 60, upscalingMode: "Default" }),
-  /** JupyterLab on port 8081 in the head pod. */
-  notebook: z.boolean().default(false),
-  /** OpenVSCode Server on port 3000 in the head pod. */
-  vscode: z.boolean().default(false),
-  /** The platform's tutorial notebooks, copied into the workspace at start. */
-  tutorials: z.boolean().default(false),
+    idleTimeoutSeconds: count("seconds").default(60).meta({ description: "Seconds a worker may stay idle before the autoscaler removes it." }),
+    upscalingMode: oneOf(["Default", "Aggressive", "Conservative"], "upscaling mode").default("Default").meta({ description: "How fast the autoscaler adds workers." }),
+  })
+    .prefault({})
+    .meta({ description: "Ray autoscaler (v2), used when a worker group's minReplicas is below its maxReplicas." }),
+  notebook: z.boolean().default(false).meta({ description: "JupyterLab on port 8081 in the head pod." }),
+  vscode: z.boolean().default(false).meta({ description: "OpenVSCode Server on port 3000 in the head pod." }),
+  tutorials: z.boolean().default(false).meta({ description: "The platform's tutorial notebooks, copied into the workspace at start." }),
 });
 
 /**
- * Defaults of a team's object-count quota: room for about ten RayClusters with their Services,
- * tutorials, token Secrets and tools, well within a /20 Service range shared by 100 teams.
+ * A team's object-count quota; the defaults leave room for about ten RayClusters with their
+ * Services, tutorials, token Secrets and tools, well within a /20 Service range shared by 100 teams.
  */
-const OBJECT_QUOTA_DEFAULTS = { services: 30, configMaps: 50, secrets: 30, pods: 300, persistentVolumeClaims: 20, ephemeralStorage: "500Gi" } as const;
-
 const objectQuotaSchema = strictObject({
-  /** Services (each takes an address of the cluster's Service range, shared by all teams). */
-  services: count("Services").default(OBJECT_QUOTA_DEFAULTS.services),
-  configMaps: count("ConfigMaps").default(OBJECT_QUOTA_DEFAULTS.configMaps),
-  secrets: count("Secrets").default(OBJECT_QUOTA_DEFAULTS.secrets),
-  pods: count("pods").default(OBJECT_QUOTA_DEFAULTS.pods),
-  persistentVolumeClaims: count("PersistentVolumeClaims").default(OBJECT_QUOTA_DEFAULTS.persistentVolumeClaims),
-}).default({
-  services: OBJECT_QUOTA_DEFAULTS.services,
-  configMaps: OBJECT_QUOTA_DEFAULTS.configMaps,
-  secrets: OBJECT_QUOTA_DEFAULTS.secrets,
-  pods: OBJECT_QUOTA_DEFAULTS.pods,
-  persistentVolumeClaims: OBJECT_QUOTA_DEFAULTS.persistentVolumeClaims,
+  services: count("Services")
+    .default(30)
+    .meta({ description: "Services; each takes an address of the cluster's Service range, and all teams' together must fit it less 256 (checked, shown in the plan)." }),
+  configMaps: count("ConfigMaps").default(50).meta({ description: "ConfigMaps." }),
+  secrets: count("Secrets").default(30).meta({ description: "Secrets." }),
+  pods: count("pods").default(300).meta({ description: "Pods." }),
+  persistentVolumeClaims: count("PersistentVolumeClaims").default(20).meta({ description: "PersistentVolumeClaims." }),
 });
 
 const quotaSchema = strictObject({
-  /** CPU requests of all pods together. */
-  cpu: quantity("CPU"),
-  /** Memory requests of all pods together. */
-  memory: quantity("memory"),
-  /** GPUs per type (t4, a100, a100-80gb); a type not listed gets 0. */
-  gpus: z.record(z.string(), count("GPUs")).default({}),
-  /** Most RayClusters the namespace may hold; default: no limit. */
-  rayClusters: count("RayClusters").optional(),
-  /** Total PersistentVolumeClaim storage; default 0 (none). */
-  storage: quantity("storage").default("0"),
-  /** Ephemeral storage (container scratch space, logs, emptyDirs on disk) all pods may request together. */
-  ephemeralStorage: quantity("ephemeral storage").default(OBJECT_QUOTA_DEFAULTS.ephemeralStorage),
-  /** Most objects of each kind the namespace may hold, so one team cannot exhaust what all share. */
-  objects: objectQuotaSchema,
-  /** Borrowing and lending limits and the fair-sharing weight of the team's Kueue ClusterQueue. */
+  cpu: quantity("CPU").meta({ description: "CPU requests of all pods together." }),
+  memory: quantity("memory").meta({ description: "Memory requests of all pods together." }),
+  gpus: z.record(z.string(), count("GPUs")).default({}).meta({ description: "GPUs per type (t4, a100, a100-80gb); a type not listed gets 0." }),
+  rayClusters: count("RayClusters").optional().meta({ description: "Most RayClusters the namespace may hold.", computedDefault: "no limit" }),
+  storage: quantity("storage").default("0").meta({ description: "Total PersistentVolumeClaim storage." }),
+  ephemeralStorage: quantity("ephemeral storage")
+    .default("500Gi")
+    .meta({ description: "Ephemeral storage (container scratch space, logs, emptyDirs on disk) all pods may request together; each container requests 1Gi, limit 50Gi, unless it sets its own." }),
+  objects: objectQuotaSchema.prefault({}).meta({ description: "Most objects of each kind the namespace may hold, so one team cannot exhaust what all share." }),
   ...quotaSharingShape,
 });
 
 export const teamSchema = strictObject({
-  /** Team name = file name = namespace (DNS-1123 label). */
-  name: z.string(),
-  description: z.string().min(1),
-  /** Admin rights in the namespace. */
-  owners: z.array(memberSchema).min(1),
-  /** May create, scale and delete RayClusters and RayJobs, exec, port-forward and read logs. */
-  contributors: z.array(memberSchema).default([]),
-  quota: quotaSchema,
-  /** A GCS bucket gs://<project>-ray-<team> for the team's Ray pods (gke mode). */
-  bucket: z.boolean().default(false),
-  rayClusters: z.array(rayClusterSchema).default([]),
+  name: z.string().meta({ description: "Team name = file name = namespace: a DNS-1123 label, not a system namespace." }),
+  description: z.string().min(1).meta({ description: "Shown in the namespace's annotations and the plan." }),
+  owners: z
+    .array(memberSchema)
+    .min(1)
+    .meta({
+      description:
+        "`ray-platform:team-owner` in the namespace (pods, Deployments, StatefulSets, Jobs, Secrets, Services; not NetworkPolicies, quotas, RoleBindings or service accounts), plus everything contributors may do. At least one.",
+    }),
+  contributors: z
+    .array(memberSchema)
+    .default([])
+    .meta({
+      description:
+        "May create, scale and delete RayClusters, RayJobs and RayServices (pods as the `ray` service account, no Secrets: see Security); exec, port-forward, read logs; delete pods (restart a wedged head); ConfigMaps and PVCs.",
+    }),
+  quota: quotaSchema.meta({ description: "The namespace's quotas, and its Kueue ClusterQueue's." }),
+  bucket: z.boolean().default(false).meta({ description: "A GCS bucket `gs://<project>-ray-<team>` for the team's Ray pods (gke mode)." }),
+  rayClusters: z.array(rayClusterSchema).default([]).meta({ description: "RayClusters; see the RayCluster table." }),
 });
 
 export type TeamValues = z.infer<typeof teamSchema>;
