@@ -1,0 +1,168 @@
+/**
+ * The README's configuration reference, generated from the zod schemas in config/: each
+ * setting's description (`.meta({ description })`), its default (`.default()`/`.prefault()`, or
+ * `computedDefault` when the program derives it from other settings) and its type. One table per
+ * block of README.md between `<!-- config-reference:<table>:start -->` and `...:end -->`;
+ * `npm run docs:config` writes them and test/configReference.test.ts fails when they are stale.
+ */
+import { z } from "zod";
+import { stackSchema, nodePoolSchema } from "../config/stack";
+import { rayClusterSchema, teamSchema } from "../config/team";
+
+/** A step of a setting's path: an object key, or "[]" for every item of a list. */
+export type Segment = string;
+
+export interface ReferenceRow {
+  /** From the root of the file (the team file, or the stack's config). */
+  readonly path: readonly Segment[];
+  readonly type: string;
+  /** How the setting is set when left out. */
+  readonly fallback:
+    | { readonly kind: "required" }
+    | { readonly kind: "none" }
+    | { readonly kind: "computed"; readonly text: string }
+    /** `.default(value)`, or `.prefault(value)` (parsed as if written). */
+    | { readonly kind: "value"; readonly value: unknown };
+  readonly description: string;
+}
+
+export interface ReferenceTable {
+  /** The marker name in README.md. */
+  readonly name: string;
+  /** The schema file, named in the table's "generated" note. */
+  readonly source: string;
+  /** Where the table's settings sit in the file; rows are shown relative to it. */
+  readonly root: readonly Segment[];
+  readonly schema: z.ZodType;
+  readonly rows: readonly ReferenceRow[];
+}
+
+/** The tables: list-valued settings with a table of their own are shown as one row in their parent's. */
+export function referenceTables(): ReferenceTable[] {
+  const table = (name: string, source: string, schema: z.ZodObject, root: Segment[], own: Segment[][]): ReferenceTable => ({
+    name,
+    source,
+    root,
+    schema,
+    rows: objectRows(schema, root, own),
+  });
+  const rayClusters = ["rayClusters", "[]"];
+  const nodePools = ["ray-platform:nodePools", "[]"];
+  return [
+    table("team", "config/team.ts, config/kueue.ts", teamSchema, [], [rayClusters]),
+    table("raycluster", "config/team.ts", rayClusterSchema, rayClusters, []),
+    table("stack", "config/stack.ts, config/kueue.ts", stackSchema, [], [nodePools]),
+    table("node-pool", "config/stack.ts", nodePoolSchema, nodePools, []),
+  ];
+}
+
+function objectRows(schema: z.ZodObject, at: Segment[], own: Segment[][]): ReferenceRow[] {
+  return Object.entries(schema.shape).flatMap(([key, field]) => fieldRows(field as z.ZodType, [...at, key], own));
+}
+
+/** A field's row, then its fields' rows (objects, and lists of objects) unless they have a table of their own. */
+function fieldRows(field: z.ZodType, path: Segment[], own: Segment[][]): ReferenceRow[] {
+  const { base, optional, fallbackValue, description, computedDefault } = unwrap(field);
+  if (!description) throw new Error(`${showPath(path)} has no description; add .meta({ description }) in its schema.`);
+  const fallback: ReferenceRow["fallback"] =
+    fallbackValue !== undefined ? { kind: "value", value: fallbackValue.value }
+    : computedDefault !== undefined ? { kind: "computed", text: computedDefault }
+    : optional ? { kind: "none" }
+    : { kind: "required" };
+  const rows: ReferenceRow[] = [{ path, type: typeName(base), fallback, description }];
+  if (own.some((o) => showPath(o) === showPath([...path, "[]"]))) return rows;
+  if (base instanceof z.ZodObject) rows.push(...objectRows(base, path, own));
+  if (base instanceof z.ZodArray) {
+    const item = unwrap(base.element as z.ZodType).base;
+    if (item instanceof z.ZodObject) rows.push(...objectRows(item, [...path, "[]"], own));
+  }
+  return rows;
+}
+
+/** The schema under `.optional()`, `.default()` and `.prefault()`, with what those layers say. */
+function unwrap(field: z.ZodType) {
+  let base = field;
+  let optional = false;
+  let fallbackValue: { value: unknown } | undefined;
+  let description: string | undefined;
+  let computedDefault: string | undefined;
+  for (;;) {
+    const meta = z.globalRegistry.get(base);
+    description ??= meta?.description;
+    computedDefault ??= meta?.computedDefault;
+    if (base instanceof z.ZodOptional) {
+      optional = true;
+      base = base.unwrap() as z.ZodType;
+    } else if (base instanceof z.ZodDefault || base instanceof z.ZodPrefault) {
+      fallbackValue ??= { value: base._zod.def.defaultValue };
+      base = base._zod.def.innerType as z.ZodType;
+    } else return { base, optional, fallbackValue, description, computedDefault };
+  }
+}
+
+/** What a value of `schema` is, in a reader's words: a title its building block gives, or the zod type. */
+function typeName(schema: z.ZodType): string {
+  const title = z.globalRegistry.get(schema)?.title;
+  if (title) return title;
+  if (schema instanceof z.ZodString) return "string";
+  if (schema instanceof z.ZodBoolean) return "boolean";
+  if (schema instanceof z.ZodNumber) return schema.isInt ? `integer ≥ ${schema.minValue}` : "number";
+  if (schema instanceof z.ZodEnum) return schema.options.map((o) => `\`${String(o)}\``).join(", ");
+  if (schema instanceof z.ZodUnion) {
+    const names = (schema.options as z.ZodType[]).map(typeName);
+    return names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+  }
+  if (schema instanceof z.ZodObject) return "object";
+  if (schema instanceof z.ZodArray) {
+    const item = unwrap(schema.element as z.ZodType).base;
+    return item instanceof z.ZodObject ? "list of objects" : `list of ${typeName(item)}`;
+  }
+  if (schema instanceof z.ZodRecord) {
+    const value = schema._zod.def.valueType as z.ZodType;
+    return value instanceof z.ZodUnknown ? "map" : `map of ${typeName(value)}`;
+  }
+  throw new Error(`no name for a zod ${schema._zod.def.type} in the configuration reference; add a title with .meta({ title }).`);
+}
+
+/** The path as the README shows it: `ray-platform:gke.network.nodesCidr`, `workerGroups[].name`. */
+export function showPath(path: readonly Segment[]): string {
+  return path.reduce((shown, s) => (s === "[]" ? `${shown}[]` : shown ? `${shown}.${s}` : s), "");
+}
+
+function showFallback(f: ReferenceRow["fallback"]): string {
+  switch (f.kind) {
+    case "required":
+      return "required";
+    case "none":
+      return "none";
+    case "computed":
+      return f.text;
+    case "value":
+      return `\`${typeof f.value === "string" ? f.value : JSON.stringify(f.value)}\``;
+  }
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+export function tableMarkdown(t: ReferenceTable): string {
+  const lines = [
+    `<!-- generated by \`npm run docs:config\` from ${t.source}: edit the schema, not this table -->`,
+    "",
+    "| setting | type | default | meaning |",
+    "| --- | --- | --- | --- |",
+    ...t.rows.map((r) => `| \`${showPath(r.path.slice(t.root.length))}\` | ${cell(r.type)} | ${cell(showFallback(r.fallback))} | ${cell(r.description)} |`),
+  ];
+  return lines.join("\n");
+}
+
+const marker = (name: string, end: "start" | "end") => `<!-- config-reference:${name}:${end} -->`;
+
+/** README.md with every table's block replaced by the table generated now. */
+export function withReference(readme: string, tables: readonly ReferenceTable[] = referenceTables()): string {
+  return tables.reduce((text, t) => {
+    const start = text.indexOf(marker(t.name, "start"));
+    const end = text.indexOf(marker(t.name, "end"));
+    if (start < 0 || end < start) throw new Error(`README.md has no ${marker(t.name, "start")} … ${marker(t.name, "end")} block; add one where the ${t.name} table belongs.`);
+    return `${text.slice(0, start + marker(t.name, "start").length)}\n${tableMarkdown(t)}\n${text.slice(end)}`;
+  }, readme);
+}

@@ -1,0 +1,125 @@
+/**
+ * The README's configuration reference is the one the schemas generate, it covers every
+ * setting, and each default it states is what leaving the setting out does.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect, test } from "vitest";
+import { type z } from "zod";
+import { stackSchema } from "../config/stack";
+import { teamSchema } from "../config/team";
+import { referenceTables, type ReferenceRow, type Segment, showPath, tableMarkdown, withReference } from "../scripts/configReference";
+
+const README = path.join(__dirname, "..", "README.md");
+const tables = referenceTables();
+
+test("README.md's configuration reference is the one the schemas generate", () => {
+  const readme = fs.readFileSync(README, "utf8");
+  expect(readme, "README.md's configuration reference is stale: run `npm run docs:config` and commit README.md").toBe(withReference(readme, tables));
+  // Each table is in the README between its markers, not merely absent from both sides.
+  for (const t of tables) expect(readme).toContain(`<!-- config-reference:${t.name}:start -->\n${tableMarkdown(t)}\n<!-- config-reference:${t.name}:end -->`);
+});
+
+test("the reference has a row for the stack keys, node pools, team fields, RayClusters and Kueue settings", () => {
+  const shown = tables.flatMap((t) => t.rows.map((r) => showPath(r.path)));
+  expect(shown).toEqual(expect.arrayContaining([
+    "ray-platform:mode",
+    "ray-platform:gke.network.podsCidr",
+    "ray-platform:nodePools",
+    "ray-platform:nodePools[].gpu.count",
+    "ray-platform:kuberay.version",
+    "ray-platform:kueue.version",
+    "owners",
+    "quota.objects.services",
+    "quota.borrowing.gpus",
+    "quota.fairSharingWeight",
+    "rayClusters[].head.rayStartParams",
+    "rayClusters[].workerGroups[].maxReplicas",
+    "rayClusters[].autoscaler.idleTimeoutSeconds",
+  ]));
+  expect(new Set(shown).size).toBe(shown.length);
+  // Every key of every object schema has its row (the generator throws on a key without a description).
+  expect(tables.find((t) => t.name === "stack")!.rows.filter((r) => r.path.length === 1).map((r) => r.path[0])).toEqual(Object.keys(stackSchema.shape));
+  expect(tables.find((t) => t.name === "team")!.rows.filter((r) => r.path.length === 1).map((r) => r.path[0])).toEqual(Object.keys(teamSchema.shape));
+});
+
+/**
+ * The smallest valid file that reaches every setting: one item in each list and an object for
+ * each object that may be left out, so that each setting can be left out on its own.
+ */
+const files: Record<string, { schema: z.ZodType; minimal: Record<string, unknown> }> = {
+  team: {
+    schema: teamSchema,
+    minimal: {
+      name: "t",
+      description: "d",
+      owners: ["user:a@example.com"],
+      quota: { cpu: 1, memory: "1Gi", objects: {}, borrowing: {}, lending: {} },
+      rayClusters: [{ name: "c", head: {}, workerGroups: [{ name: "w", gpu: { type: "t4" } }], autoscaler: {} }],
+    },
+  },
+  stack: {
+    schema: stackSchema,
+    minimal: {
+      "ray-platform:gke": { zones: ["us-central1-a"], authorizedNetworks: [{ cidr: "10.0.0.0/8", name: "office" }], network: {} },
+      "ray-platform:nodePools": [{ name: "p", maxNodes: 1, gpu: { type: "t4" }, capacity: { cpu: 1, memory: "1Gi" } }],
+      "ray-platform:kuberay": {},
+      "ray-platform:ray": {},
+      "ray-platform:kueue": {},
+    },
+  },
+};
+const fileOf: Record<string, keyof typeof files> = { team: "team", raycluster: "team", stack: "stack", "node-pool": "stack" };
+
+const step = (s: Segment) => (s === "[]" ? 0 : s);
+
+/** The object or list holding `path`'s last step in `value`, if the value reaches it. */
+function holder(value: unknown, p: readonly Segment[]): Record<string | number, unknown> | undefined {
+  let at = value;
+  for (const s of p.slice(0, -1)) at = at && typeof at === "object" ? (at as Record<string | number, unknown>)[step(s)] : undefined;
+  return at && typeof at === "object" ? (at as Record<string | number, unknown>) : undefined;
+}
+const get = (value: unknown, p: readonly Segment[]) => holder(value, p)?.[step(p[p.length - 1])];
+
+/** `minimal` with the setting at `p` left out, or set to `to`. */
+function edited(minimal: Record<string, unknown>, p: readonly Segment[], to?: { value: unknown }): Record<string, unknown> {
+  const copy = structuredClone(minimal);
+  const h = holder(copy, p)!;
+  if (to) h[step(p[p.length - 1])] = structuredClone(to.value);
+  else delete h[step(p[p.length - 1])];
+  return copy;
+}
+
+test("each default the reference states is what leaving the setting out gives", () => {
+  let examined = 0;
+  const byKind: Record<ReferenceRow["fallback"]["kind"], number> = { required: 0, none: 0, computed: 0, value: 0 };
+  for (const t of tables) {
+    const { schema, minimal } = files[fileOf[t.name]];
+    expect(schema.safeParse(minimal).success, `the minimal ${fileOf[t.name]} file is valid`).toBe(true);
+    for (const row of t.rows) {
+      const at = showPath(row.path);
+      expect(holder(minimal, row.path), `the minimal ${fileOf[t.name]} file reaches ${at}; extend it`).toBeDefined();
+      const left = schema.safeParse(edited(minimal, row.path));
+      const f = row.fallback;
+      if (f.kind === "required") {
+        expect(left.success, `${at} is documented as required`).toBe(false);
+        expect(left.error!.issues.map((i) => i.path.join(".")), at).toContain(row.path.map(step).join("."));
+      } else {
+        expect(left.success, `${at} may be left out`).toBe(true);
+        const got = get(left.data, row.path);
+        if (f.kind === "value") {
+          // Writing the documented default gives what leaving it out gives (a `.default({})` that
+          // skipped its fields' defaults would not), and a plain value is that value.
+          expect(got, at).toEqual(get(schema.parse(edited(minimal, row.path, f)), row.path));
+          if (row.type !== "object") expect(got, at).toEqual(f.value);
+        } else expect(got, `${at} has no fixed default`).toBeUndefined();
+      }
+      byKind[f.kind]++;
+      examined++;
+    }
+  }
+  expect(examined).toBe(tables.reduce((n, t) => n + t.rows.length, 0));
+  expect(byKind.value).toBeGreaterThan(40);
+  expect(byKind.required).toBeGreaterThan(5);
+  expect(byKind.computed).toBeGreaterThan(10);
+});
