@@ -147,8 +147,8 @@ export const stackSchema = z.object({
     .meta({
       description: "Namespace of the metrics collectors allowed to scrape Ray's metrics port: GKE's managed collection, or the self-deployed operator.",
       computedDefault: Object.entries(MONITORING_NAMESPACES)
-        .map(([mode, ns]) => `${mode}: ${ns}`)
-        .join("; "),
+        .map(([mode, ns]) => `${ns} in ${mode} mode`)
+        .join(", "),
     }),
   "ray-platform:maxCostIncrease": z
     .string()

@@ -3,10 +3,12 @@
  * setting's description (`.meta({ description })`), its default (`.default()`/`.prefault()`, or
  * `computedDefault` when the program derives it from other settings) and its type. One table per
  * block of README.md between `<!-- config-reference:<table>:start -->` and `...:end -->`;
- * `npm run docs:config` writes them and test/configReference.test.ts fails when they are stale.
+ * `npm run docs:config` writes them, and the scalar keys' descriptions and defaults in
+ * Pulumi.yaml; test/configReference.test.ts fails when either is stale.
  */
+import { parseDocument } from "yaml";
 import { z } from "zod";
-import { stackSchema, nodePoolSchema } from "../config/stack";
+import { nodePoolSchema, SCALAR_KEYS, stackSchema } from "../config/stack";
 import { rayClusterSchema, teamSchema } from "../config/team";
 
 /** A step of a setting's path: an object key, or "[]" for every item of a list. */
@@ -165,4 +167,22 @@ export function withReference(readme: string, tables: readonly ReferenceTable[] 
     if (start < 0 || end < start) throw new Error(`README.md has no ${marker(t.name, "start")} … ${marker(t.name, "end")} block; add one where the ${t.name} table belongs.`);
     return `${text.slice(0, start + marker(t.name, "start").length)}\n${tableMarkdown(t)}\n${text.slice(end)}`;
   }, readme);
+}
+
+/**
+ * Pulumi.yaml with each scalar key's description and default from the stack schema (Pulumi
+ * project config declares them too; "" is its "unset"). Comments and the rest are kept.
+ */
+export function withProjectConfig(pulumiYaml: string, tables: readonly ReferenceTable[] = referenceTables()): string {
+  const doc = parseDocument(pulumiYaml);
+  const rows = tables.find((t) => t.name === "stack")!.rows;
+  for (const key of SCALAR_KEYS) {
+    const row = rows.find((r) => r.path.length === 1 && r.path[0] === key);
+    if (!row) throw new Error(`${key} has no row in the stack table.`);
+    const f = row.fallback;
+    const name = key.replace(/^ray-platform:/, "");
+    doc.setIn(["config", name, "description"], f.kind === "computed" ? `${row.description} When unset: ${f.text}.` : row.description);
+    doc.setIn(["config", name, "default"], f.kind === "value" ? String(f.value) : "");
+  }
+  return doc.toString({ lineWidth: 0 });
 }

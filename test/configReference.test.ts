@@ -5,12 +5,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect, test } from "vitest";
+import { parse } from "yaml";
 import { type z } from "zod";
 import { stackSchema } from "../config/stack";
 import { teamSchema } from "../config/team";
-import { referenceTables, type ReferenceRow, type Segment, showPath, tableMarkdown, withReference } from "../scripts/configReference";
+import { referenceTables, type ReferenceRow, type Segment, showPath, tableMarkdown, withProjectConfig, withReference } from "../scripts/configReference";
 
 const README = path.join(__dirname, "..", "README.md");
+const PULUMI_YAML = path.join(__dirname, "..", "Pulumi.yaml");
 const tables = referenceTables();
 
 test("README.md's configuration reference is the one the schemas generate", () => {
@@ -18,6 +20,13 @@ test("README.md's configuration reference is the one the schemas generate", () =
   expect(readme, "README.md's configuration reference is stale: run `npm run docs:config` and commit README.md").toBe(withReference(readme, tables));
   // Each table is in the README between its markers, not merely absent from both sides.
   for (const t of tables) expect(readme).toContain(`<!-- config-reference:${t.name}:start -->\n${tableMarkdown(t)}\n<!-- config-reference:${t.name}:end -->`);
+});
+
+test("Pulumi.yaml declares the scalar keys with the schema's descriptions and defaults", () => {
+  const project = fs.readFileSync(PULUMI_YAML, "utf8");
+  expect(project, "Pulumi.yaml's config descriptions or defaults are stale: run `npm run docs:config` and commit Pulumi.yaml").toBe(withProjectConfig(project, tables));
+  // It is about something: the mode's description is the schema's, word for word.
+  expect(parse(project).config.mode.description).toBe(stackSchema.shape["ray-platform:mode"].description);
 });
 
 test("the reference has a row for the stack keys, node pools, team fields, RayClusters and Kueue settings", () => {
