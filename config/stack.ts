@@ -17,15 +17,19 @@ const cidr = z.string().superRefine((v, ctx) => {
   }
 }).meta({ title: "IPv4 CIDR" });
 
-export const gpuRequestSchema = strictObject({
-  type: z.string().meta({ description: "GPU type: a friendly name from data/gke-accelerators.yaml (t4, a100, a100-80gb)." }),
-  count: count("GPUs", 1)
-    .optional()
-    .meta({
-      description: "GPUs per node (pool) or per worker (worker group); T4 nodes take 1, 2 or 4, A2 machine types fix the count.",
-      computedDefault: "pool: what the machine type fixes, else 1; worker: the pool's GPUs per node",
-    }),
-});
+/** GPUs of a node pool's nodes (`per: "node"`) or of a worker group's workers (`per: "worker"`). */
+export function gpuRequestSchema(per: "node" | "worker") {
+  return strictObject({
+    type: z.string().meta({ description: "GPU type: a friendly name from data/gke-accelerators.yaml (t4, a100, a100-80gb)." }),
+    count: count("GPUs", 1)
+      .optional()
+      .meta(
+        per === "node"
+          ? { description: "GPUs per node: T4 nodes take 1, 2 or 4; A2 machine types fix the count.", computedDefault: "what the machine type fixes, else 1" }
+          : { description: "GPUs per worker, at most what one node of its pool has.", computedDefault: "the pool's GPUs per node" },
+      ),
+  });
+}
 
 export const nodePoolSchema = strictObject({
   name: dnsLabel("1035", 33).meta({
@@ -41,7 +45,7 @@ export const nodePoolSchema = strictObject({
   minNodes: count("nodes").default(0).meta({ description: "Fewest nodes in the whole pool (all zones together). GPU pools must use 0, system pools at least 1." }),
   maxNodes: count("nodes", 1).meta({ description: "Most nodes in the whole pool (all zones together); at least minNodes." }),
   spot: z.boolean().default(false).meta({ description: "Spot VMs: much cheaper, can be reclaimed at any time." }),
-  gpu: gpuRequestSchema.optional().meta({ description: "GPUs on every node of the pool (role ray-worker only).", computedDefault: "none (CPU pool)" }),
+  gpu: gpuRequestSchema("node").optional().meta({ description: "GPUs on every node of the pool (role ray-worker only).", computedDefault: "none (CPU pool)" }),
   diskSizeGb: count("GB of disk", 10).default(200).meta({ description: "Boot disk size in GB. Ray GPU images are large; image streaming keeps pulls fast, not small." }),
   diskType: oneOf(["pd-balanced", "pd-ssd", "pd-standard"], "disk type").default("pd-balanced").meta({ description: "Boot disk type." }),
   zones: z

@@ -23,28 +23,40 @@ const memberSchema = z.string().superRefine((m, ctx) => {
   }
 }).meta({ title: "`user:<email>` or `group:<email>`" });
 
-const resourcesShape = {
-  cpu: quantity("CPU").optional().meta({ description: "CPUs for the Ray container.", computedDefault: "a whole node of the pool, less sidecars" }),
-  memory: quantity("memory").optional().meta({ description: "Memory for the Ray container.", computedDefault: "a whole node of the pool, less sidecars" }),
-  pool: z.string().optional().meta({
-    description: "Node pool; required when several fit.",
-    computedDefault: "the only pool that fits (role ray-head for heads, the GPU type's pool for workers)",
-  }),
-  // rayStartParams are strings in the CRD; numbers and booleans written in YAML are accepted and quoted.
-  rayStartParams: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-    .default({})
-    .meta({ description: 'Extra `ray start` flags (rules below the table). A head with workers gets num-cpus: "0" unless it sets num-cpus, to keep tasks off it.' }),
-  rayResources: z
-    .record(z.string(), z.union([z.string(), z.number()]))
-    .optional()
-    .meta({ description: "Ray logical resources of the group (KubeRay's group `resources`), e.g. `{ CPU: 8, my_accelerator: 1 }`." }),
-};
+/** What head and worker groups have in common, each with its own defaults. */
+function groupShape(group: "head" | "worker") {
+  const node = group === "head" ? "a whole node of the head pool, less sidecars" : "a whole node of the pool, less sidecars (one worker per node)";
+  return {
+    cpu: quantity("CPU").optional().meta({ description: "CPUs for the Ray container.", computedDefault: node }),
+    memory: quantity("memory").optional().meta({ description: "Memory for the Ray container.", computedDefault: node }),
+    pool: z
+      .string()
+      .optional()
+      .meta({
+        description: "Node pool; required when several fit.",
+        computedDefault: group === "head" ? "the only pool with role ray-head" : "the only worker pool that fits (for GPU workers, the one offering their GPU type)",
+      }),
+    // rayStartParams are strings in the CRD; numbers and booleans written in YAML are accepted and quoted.
+    rayStartParams: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+      .default({})
+      .meta({
+        description:
+          group === "head"
+            ? 'Extra `ray start` flags (rules below the table). The head of a cluster with workers gets num-cpus: "0", keeping tasks on the workers, unless it sets num-cpus or rayResources.'
+            : "Extra `ray start` flags (rules below the table).",
+      }),
+    rayResources: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .optional()
+      .meta({ description: "Ray logical resources of the group (KubeRay's group `resources`), e.g. `{ CPU: 8, my_accelerator: 1 }`." }),
+  };
+}
 
 const workerGroupSchema = strictObject({
   name: dnsLabel("1123", 40).meta({ description: "Worker group name (`groupName`), unique in the cluster." }),
-  ...resourcesShape,
-  gpu: gpuRequestSchema.optional().meta({ description: "GPUs per worker; the type picks the pool offering it.", computedDefault: "none (CPU workers)" }),
+  ...groupShape("worker"),
+  gpu: gpuRequestSchema("worker").optional().meta({ description: "GPUs per worker; the type picks the pool offering it.", computedDefault: "none (CPU workers)" }),
   replicas: count("replicas").optional().meta({ description: "Workers at creation; for fixed-size groups only.", computedDefault: "minReplicas" }),
   minReplicas: count("replicas").optional().meta({ description: "Fewest workers the autoscaler keeps.", computedDefault: "replicas, else 0 (1 if none of the three is set)" }),
   maxReplicas: count("replicas").optional().meta({
@@ -65,7 +77,7 @@ export const rayClusterSchema = strictObject({
     .min(1)
     .optional()
     .meta({ description: "A custom image for every Ray container (then rayVersion is required).", computedDefault: "`<registry>/rayproject/ray:<version>-py311[-gpu]`" }),
-  head: strictObject(resourcesShape).prefault({}).meta({ description: "The head pod (never on a GPU node)." }),
+  head: strictObject(groupShape("head")).prefault({}).meta({ description: "The head pod (never on a GPU node)." }),
   workerGroups: z.array(workerGroupSchema).default([]).meta({ description: "Worker groups." }),
   autoscaler: strictObject({
     idleTimeoutSeconds: count("seconds").default(60).meta({ description: "Seconds a worker may stay idle before the autoscaler removes it." }),
