@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { kueueSchema } from "./kueue";
 import { count, dnsLabel, oneOf, quantity, strictObject } from "./schema";
+import { POOL_LABEL, RAY_PORTS } from "./wire";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const cidr = z.string().superRefine((v, ctx) => {
@@ -33,7 +34,7 @@ export function gpuRequestSchema(per: "node" | "worker") {
 
 export const nodePoolSchema = strictObject({
   name: dnsLabel("1035", 33).meta({
-    description: "Pool name: the `ray-platform/pool` node label, and the GKE pool's name with a 7-character suffix (GKE allows 40). Keep it stable: a renamed pool is a new pool.",
+    description: `Pool name: the \`${POOL_LABEL}\` node label, and the GKE pool's name with a 7-character suffix (GKE allows 40). Keep it stable: a renamed pool is a new pool.`,
   }),
   role: oneOf(["system", "ray-head", "ray-worker"], "node pool role")
     .default("ray-worker")
@@ -56,7 +57,7 @@ export const nodePoolSchema = strictObject({
   nodeSelector: z
     .record(z.string(), z.string())
     .optional()
-    .meta({ description: "existing mode only: labels that select this pool's nodes.", computedDefault: "`ray-platform/pool: <name>`" }),
+    .meta({ description: "existing mode only: labels that select this pool's nodes.", computedDefault: `\`${POOL_LABEL}: <name>\`` }),
   capacity: strictObject({
     cpu: quantity("CPU").meta({ description: "CPUs one pod may request." }),
     memory: quantity("memory").meta({ description: "Memory one pod may request." }),
@@ -149,7 +150,7 @@ export const stackSchema = z.object({
   "ray-platform:monitoringNamespace": dnsLabel("1123")
     .optional()
     .meta({
-      description: "Namespace of the metrics collectors allowed to scrape Ray's metrics port: GKE's managed collection, or the self-deployed operator.",
+      description: `Namespace of the metrics collectors allowed to scrape Ray's metrics port (${RAY_PORTS.metrics}): GKE's managed collection, or the self-deployed operator.`,
       computedDefault: Object.entries(MONITORING_NAMESPACES)
         .map(([mode, ns]) => `${ns} in ${mode} mode`)
         .join(", "),

@@ -8,6 +8,7 @@ import { show } from "./errors";
 import { count, dnsLabel, oneOf, quantity, strictObject } from "./schema";
 import { quotaSharingShape } from "./kueue";
 import { gpuRequestSchema } from "./stack";
+import { TOOL_PORTS } from "./wire";
 
 /** IAM-style member: `user:alice@example.com` or `group:ml-team@example.com`. */
 const memberSchema = z.string().superRefine((m, ctx) => {
@@ -85,8 +86,8 @@ export const rayClusterSchema = strictObject({
   })
     .prefault({})
     .meta({ description: "Ray autoscaler (v2), used when a worker group's minReplicas is below its maxReplicas." }),
-  notebook: z.boolean().default(false).meta({ description: "JupyterLab on port 8081 in the head pod." }),
-  vscode: z.boolean().default(false).meta({ description: "OpenVSCode Server on port 3000 in the head pod." }),
+  notebook: z.boolean().default(false).meta({ description: `JupyterLab on port ${TOOL_PORTS.notebook} in the head pod.` }),
+  vscode: z.boolean().default(false).meta({ description: `OpenVSCode Server on port ${TOOL_PORTS.vscode} in the head pod.` }),
   tutorials: z.boolean().default(false).meta({ description: "The platform's tutorial notebooks, copied into the workspace at start." }),
 });
 
