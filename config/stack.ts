@@ -109,8 +109,11 @@ const gkeSchema = strictObject({
     .meta({ description: "The subnetwork's ranges; they must not overlap each other or masterIpv4CidrBlock." }),
 });
 
-/** The kuberay-operator chart version the program installs by default; its CRDs are pinned in data/kuberay/<version>. */
-const KUBERAY_VERSION = "1.7.0";
+/**
+ * The kuberay-operator chart version the program installs by default; its CRDs are pinned in
+ * data/kuberay/<version>, and render/kuberay-types.generated.ts is made from its RayCluster CRD.
+ */
+export const KUBERAY_VERSION = "1.7.0";
 
 const kuberaySchema = strictObject({
   version: z.string().default(KUBERAY_VERSION).meta({ description: "kuberay-operator chart version; its CRDs must be pinned under data/kuberay/<version>/crds (`npm run kuberay:pin`)." }),

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Pin the CRDs of a KubeRay release: npm run kuberay:pin -- <version>
 # Downloads helm-chart/kuberay-operator/crds/*.yaml and the licence from the release tag into
-# data/kuberay/<version>/, for review and commit together with the version bump in stack config.
+# data/kuberay/<version>/, and regenerates the RayCluster types from its CRD
+# (render/kuberay-types.generated.ts), for review and commit together with the version bump in
+# config/stack.ts (KUBERAY_VERSION) and stack config.
 set -euo pipefail
 version="${1:?usage: npm run kuberay:pin -- <version, e.g. 1.8.0>}"
-dir="$(cd "$(dirname "$0")/.." && pwd)/data/kuberay/$version"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dir="$root/data/kuberay/$version"
 base="https://raw.githubusercontent.com/ray-project/kuberay/v$version"
 mkdir -p "$dir/crds"
 for crd in rayclusters rayjobs rayservices raycronjobs; do
@@ -22,4 +25,5 @@ cat > "$dir/PROVENANCE.md" <<MD
 - Licence: Apache License 2.0, copied here as \`LICENSE\`.
 - Pinned with \`npm run kuberay:pin -- $version\` on $(date -u +%Y-%m-%d).
 MD
-echo "Pinned KubeRay $version CRDs in data/kuberay/$version. Set ray-platform:kuberay.version to $version, run npm run plan -- --diff origin/main, and commit both."
+(cd "$root" && npm run -s gen:kuberay-types -- "$version")
+echo "Pinned KubeRay $version CRDs in data/kuberay/$version and regenerated its RayCluster types. Set KUBERAY_VERSION in config/stack.ts and ray-platform:kuberay.version to $version, run npm run typecheck and npm run plan -- --diff origin/main, and commit them together."
