@@ -78,7 +78,7 @@ export interface RayClusterPlan {
   readonly head: GroupPlan;
   readonly workerGroups: readonly WorkerGroupPlan[];
   /** Set when any group can scale (minReplicas < maxReplicas). */
-  readonly autoscaling?: { readonly idleTimeoutSeconds: number; readonly upscalingMode: string };
+  readonly autoscaling?: { readonly idleTimeoutSeconds: number; readonly upscalingMode: RayClusterValues["autoscaler"]["upscalingMode"] };
   readonly notebook: boolean;
   readonly vscode: boolean;
   readonly tutorials: boolean;

@@ -7,6 +7,7 @@ import type { Input } from "@pulumi/pulumi";
 import { type RayClusterPlan } from "../config/rayClusters";
 import { PLAYGROUND } from "../config/teams";
 import { KUBERAY_LABELS, MANAGED_BY, RAYCLUSTER_LABEL, TEAM_LABEL } from "../config/wire";
+import { type EnvVar, type RayClusterSpec } from "./kuberay-types.generated";
 
 /** The Secret key KubeRay reads the Ray token from (ray-operator/controllers/ray/utils/constant.go:198, RAY_AUTH_TOKEN_SECRET_KEY). */
 export const CLUSTER_TOKEN_KEY = "auth_token";
@@ -45,12 +46,12 @@ export function clusterTokenSecret(c: RayClusterPlan, token: Input<string>): k8s
  * with the platform's Secret. Not `enableK8sTokenAuth`: it needs Ray >= 2.55 (validation.go:300-304)
  * while the default is 2.52.0, and KubeRay refuses it for RayJobs and RayServices (validation.go:606, 681).
  */
-export function authOptions(c: RayClusterPlan): Record<string, unknown> {
+export function authOptions(c: RayClusterPlan): NonNullable<RayClusterSpec["authOptions"]> {
   return { mode: "token", secretName: clusterTokenSecretName(c) };
 }
 
 /** An environment variable holding the cluster's token. */
-export function tokenEnv(c: RayClusterPlan, name: string): k8s.core.v1.EnvVar {
+export function tokenEnv(c: RayClusterPlan, name: string): EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: clusterTokenSecretName(c), key: CLUSTER_TOKEN_KEY } } };
 }
 

@@ -22,11 +22,18 @@ import {
   TEAM_LABEL,
   TOOL_PORTS,
 } from "../config/wire";
+import {
+  type Container,
+  type PodSchedulingGate,
+  type PodTemplateSpec,
+  type RayClusterSpec,
+  type ResourceRequirements,
+  type SecurityContext,
+  type Toleration,
+  type Volume,
+  type VolumeMount,
+} from "./kuberay-types.generated";
 import { gpuPriorityClass } from "./tenancy";
-
-type Container = k8s.core.v1.Container;
-type Volume = k8s.core.v1.Volume;
-type VolumeMount = k8s.core.v1.VolumeMount;
 
 const WORKSPACE = "/home/ray/workspace";
 const BUCKET_MOUNT = "/mnt/bucket";
@@ -37,7 +44,7 @@ const RAY_UID = 1000;
 const RAY_GID = 100;
 
 /** The container security context every platform container gets: it meets Pod Security "restricted". */
-const restricted = {
+const restricted: SecurityContext = {
   allowPrivilegeEscalation: false,
   capabilities: { drop: ["ALL"] },
   runAsNonRoot: true,
@@ -46,7 +53,7 @@ const restricted = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-const resources = (cpu: number, memoryBytes: number, gpus?: number) => {
+const resources = (cpu: number, memoryBytes: number, gpus?: number): ResourceRequirements => {
   const r: Record<string, string> = { cpu: formatCpu(cpu), memory: formatMemory(memoryBytes) };
   if (gpus) r[GPU_RESOURCE] = String(gpus);
   // requests = limits: Ray reads its CPU and memory from the limits, and Guaranteed pods are evicted last.
@@ -66,7 +73,7 @@ function clusterLabels(c: RayClusterPlan): Record<string, string> {
   return { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY };
 }
 
-function tolerations(pool: NodePoolPlan | undefined): k8s.core.v1.Toleration[] | undefined {
+function tolerations(pool: NodePoolPlan | undefined): Toleration[] | undefined {
   if (!pool || pool.taints.length === 0) return undefined;
   return pool.taints.map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect }));
 }
@@ -105,7 +112,7 @@ function commonMounts(c: RayClusterPlan): VolumeMount[] {
   return mounts;
 }
 
-function headTemplate(c: RayClusterPlan): k8s.core.v1.PodTemplateSpec {
+function headTemplate(c: RayClusterPlan): PodTemplateSpec {
   const hasWorkspace = c.notebook || c.vscode || c.tutorials;
   const workspaceMount: VolumeMount = { name: "workspace", mountPath: WORKSPACE };
   const ray: Container = {
@@ -181,11 +188,11 @@ function headTemplate(c: RayClusterPlan): k8s.core.v1.PodTemplateSpec {
 }
 
 /** An autoscaled (elastic) cluster's pods wait for Kueue's admission of their slice (config/kueue.ts ELASTIC_JOB_GATE). */
-function schedulingGates(c: RayClusterPlan): k8s.core.v1.PodSchedulingGate[] | undefined {
+function schedulingGates(c: RayClusterPlan): PodSchedulingGate[] | undefined {
   return c.autoscaling ? [{ name: ELASTIC_JOB_GATE }] : undefined;
 }
 
-function workerTemplate(c: RayClusterPlan, g: GroupPlan): k8s.core.v1.PodTemplateSpec {
+function workerTemplate(c: RayClusterPlan, g: GroupPlan): PodTemplateSpec {
   const volumes: Volume[] = [shmVolume(g.memoryBytes)];
   if (c.bucket) volumes.push(bucketVolume(c.bucket));
   return {
@@ -223,16 +230,25 @@ function headCpusDefault(c: RayClusterPlan): Record<string, string> {
 }
 
 /** A custom resource as Pulumi's CustomResource takes it. */
-export interface CustomObject {
+export interface CustomObject<Spec = Record<string, unknown>> {
   apiVersion: string;
   kind: string;
   metadata: k8s.meta.v1.ObjectMeta;
-  spec: Record<string, unknown>;
+  spec: Spec;
+}
+
+/**
+ * A RayCluster as the program and rayctl create it: spec typed by KubeRay's CRD
+ * (render/kuberay-types.generated.ts), so a misspelt or mistyped field fails `tsc`.
+ */
+export interface RayClusterObject extends CustomObject<RayClusterSpec> {
+  apiVersion: "ray.io/v1";
+  kind: "RayCluster";
 }
 
 /** The RayCluster object, without Pulumi: what `kubectl get raycluster -o yaml` would show as spec. */
-export function renderRayCluster(c: RayClusterPlan): CustomObject {
-  const spec: Record<string, unknown> = {
+export function renderRayCluster(c: RayClusterPlan): RayClusterObject {
+  const spec: RayClusterSpec = {
     rayVersion: c.rayVersion,
     authOptions: authOptions(c),
     headGroupSpec: {

@@ -304,6 +304,17 @@ describe("--file", () => {
     // The platform's image, through its registry, not the file's.
     expect(t4.template.spec.containers[0].image).toBe("us-central1-docker.pkg.dev/my-ml-platform-dev/docker-hub/rayproject/ray:2.52.0-py311-gpu");
   });
+
+  test("a document of another kind is refused by its apiVersion and kind alone, not read as a RayCluster", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-file-")), "rj.yaml");
+    fs.writeFileSync(file, "apiVersion: ray.io/v1alpha1\nkind: RayJob\nmetadata: { name: x }\nspec:\n  entrypoint: python train.py\n");
+    const r = await rayctl(`create cluster -n recsys -f ${file}`);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      `rayctl: ${file}:1:13 apiVersion: must be ray.io/v1 (the version of the platform's KubeRay CRDs), not "ray.io/v1alpha1".`,
+      `rayctl: ${file}:2:7 kind: must be RayCluster, not "RayJob"; RayJobs and RayServices are not created by rayctl.`,
+    ]);
+  });
 });
 
 describe("bad input is refused with a clear message and creates nothing", () => {
@@ -339,6 +350,12 @@ describe("bad input is refused with a clear message and creates nothing", () => 
       () => `create cluster -n recsys -f ${fixture("rc-schema.yaml", fs.readFileSync(path.join(__dirname, "fixtures/raycluster.sample.yaml"), "utf8").replace("  - replicas: 1\n    minReplicas: 1\n    maxReplicas: 5", "  - replicas: two\n    minReplicas: 1\n    maxReplicas: 5"))}`,
       1,
       "rc-schema.yaml:27:15 spec.workerGroupSpecs[0].replicas: must be integer, says KubeRay 1.7.0's RayCluster CRD; fix the value.",
+    ],
+    [
+      "a RayJob given as a RayCluster",
+      () => `create cluster -n recsys -f ${fixture("rj.yaml", "apiVersion: ray.io/v1\nkind: RayJob\nmetadata: { name: x }\nspec:\n  entrypoint: python train.py\n")}`,
+      1,
+      'rj.yaml:2:7 kind: must be RayCluster, not "RayJob"; RayJobs and RayServices are not created by rayctl.',
     ],
     ["--file naming another cluster than the command line", () => `create cluster other -n recsys -f ${path.join(__dirname, "fixtures/cluster-entry.yaml")}`, 1, 'cluster-entry.yaml:2:7 name: names the cluster "two-groups" but the command line says "other"'],
     ["--file with flags", () => `create cluster -n recsys -f ${path.join(__dirname, "fixtures/cluster-entry.yaml")} --cpus-in-head 2`, 1, "--file: cannot be combined with --cpus-in-head"],

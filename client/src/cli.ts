@@ -167,7 +167,7 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
           return EXIT.ok;
         }
         io.stderr.write(`Created cluster ${result.name} in namespace ${result.namespace}\n`);
-        if (result.raw.spec?.headGroupSpec?.template?.spec?.initContainers?.some((c: any) => c.name === "copy-tutorials")) io.stderr.write("Uploaded tutorial notebooks\n");
+        if (result.raw.spec?.headGroupSpec?.template?.spec?.initContainers?.some((c) => c.name === "copy-tutorials")) io.stderr.write("Uploaded tutorial notebooks\n");
         if (values.wait) await result.awaitReady(wait);
         if (output !== "table") out(result.raw);
         else io.stdout.write(describe(result, CLIENT_VERSION));

@@ -13,9 +13,10 @@ import { YamlSource } from "../../config/source";
 import { rayClusterSchema, type RayClusterValues } from "../../config/team";
 import { type PlatformFacts, poolPlans, type TeamFacts } from "../../render/platformFacts";
 import { clusterTokenSecret, TOKEN_SHAPE } from "../../render/clusterAccess";
-import { type CustomObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
+import { type RayCluster } from "../../render/kuberay-types.generated";
+import { type RayClusterObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
 import { rayClusterCrdProblems } from "./crdSchema";
-import { fromRayClusterObject } from "./fromRayCluster";
+import { fromRayClusterObject, rayClusterKindProblems } from "./fromRayCluster";
 import { MANAGED_BY_LABEL } from "../../config/wire";
 
 /** The client's own label value on what it creates (the program's is "ray-platform"). */
@@ -146,14 +147,17 @@ export function planClusterFromOptions(o: ClusterOptions, facts: PlatformFacts, 
       throw new InputError([`${o.file.path}: must be a team file's rayClusters entry (a mapping with name, workerGroups, ...) or a ray.io/v1 RayCluster; see README "Use the CLI".`]);
     }
     const isRayCluster = typeof data.apiVersion === "string" || data.kind !== undefined;
-    if (isRayCluster && data.apiVersion === "ray.io/v1" && data.kind === "RayCluster") {
+    if (isRayCluster) {
+      for (const p of rayClusterKindProblems(data)) issues.push(source.issue(p.path, p.message));
+      if (issues.length > 0) throw fail();
       const schema = rayClusterCrdProblems(data, facts.kuberayVersion);
       if (!schema) throw new InputError([`${o.file.path}: the platform runs KubeRay ${facts.kuberayVersion}, whose RayCluster schema this rayctl does not carry; install the rayctl of the platform's version.`]);
       for (const p of schema) issues.push(source.issue(p.path, p.message));
       if (issues.length > 0) throw fail();
     }
-    // A RayCluster is translated into the entry it means, with paths mapped back into its document.
-    const translated = isRayCluster ? fromRayClusterObject(data, facts, o.namespace) : { entry: data, docPath: (p: readonly PathSegment[]) => [...p] };
+    // A RayCluster (checked against the CRD just above, so of its type) is translated into the
+    // entry it means, with paths mapped back into its document.
+    const translated = isRayCluster ? fromRayClusterObject(data as RayCluster, facts, o.namespace) : { entry: data, docPath: (p: readonly PathSegment[]) => [...p] };
     for (const t of "problems" in translated ? translated.problems : []) issues.push(source.issue(t.path, t.message, { key: t.key }));
     if (issues.length > 0) throw fail();
     if (o.name !== undefined && translated.entry.name !== o.name) {
@@ -193,7 +197,7 @@ function flagName(k: keyof ClusterOptions): string {
  * namespace-wide allow, and its token guards it). Labels say the client made them.
  */
 export interface ClusterObjects {
-  readonly rayCluster: CustomObject;
+  readonly rayCluster: RayClusterObject;
   /** The cluster's token (Ray, JupyterLab, VS Code), which its authOptions name. */
   readonly token: Record<string, any>;
   /** Owned by the RayCluster once it exists (Kubernetes deletes them with it). */
@@ -217,9 +221,9 @@ export function renderClusterObjects(plan: RayClusterPlan, notebooks: Readonly<R
   // Pulumi's own annotation: nothing of the client's is applied by Pulumi.
   delete annotations["pulumi.com/patchForce"];
   const labels = { ...(rc.metadata.labels as Record<string, string>), [MANAGED_BY_LABEL]: CLIENT_MANAGER };
-  const metadata: CustomObject["metadata"] = { ...rc.metadata, labels, annotations };
+  const metadata: RayClusterObject["metadata"] = { ...rc.metadata, labels, annotations };
   if (Object.keys(annotations).length === 0) delete metadata.annotations;
-  const rayCluster: CustomObject = { ...rc, metadata };
+  const rayCluster: RayClusterObject = { ...rc, metadata };
   const relabel = (o: Record<string, any> | undefined, apiVersion: string, kind: string) =>
     o && { apiVersion, kind, ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY_LABEL]: CLIENT_MANAGER } } };
   return {

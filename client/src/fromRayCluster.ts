@@ -7,109 +7,113 @@
  * RayCluster document, so messages point at its lines.
  */
 import { type PathSegment } from "../../config/errors";
+import { type Container, type HeadGroupSpec, type RayCluster, type WorkerGroupSpec } from "../../render/kuberay-types.generated";
 import { type PlatformFacts } from "../../render/platformFacts";
 import { ACCELERATOR_LABEL, GPU_RESOURCE } from "../../config/wire";
 import { HEAD_PORTS, portFlags } from "../../render/rayCluster";
 
 export interface Translation {
   readonly entry: Record<string, any>;
-  readonly problems: { path: PathSegment[]; message: string; key?: boolean }[];
+  readonly problems: Problem[];
   /** An entry path (as planning reports it) as a path in the RayCluster document. */
   readonly docPath: (p: readonly PathSegment[]) => PathSegment[];
 }
+
+type Problem = { path: PathSegment[]; message: string; key?: boolean };
 
 /** rayStartParams the platform sets; a file may repeat them with the platform's value. */
 const PLATFORM_DEFAULTS: Record<string, string> = { "dashboard-host": "0.0.0.0", ...portFlags(HEAD_PORTS) };
 const SET_BY_PLATFORM = "is set by the platform (security context, volumes, scheduling, images and Services come from its rules); remove it";
 
-const isMap = (v: unknown): v is Record<string, any> => v !== null && typeof v === "object" && !Array.isArray(v);
+const REPLICA_FIELDS = ["replicas", "minReplicas", "maxReplicas"] as const;
 
-export function fromRayClusterObject(doc: Record<string, any>, facts: PlatformFacts, namespace: string): Translation {
-  const problems: Translation["problems"] = [];
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** What a document needs to be read as a RayCluster at all: KubeRay's apiVersion and kind. */
+export function rayClusterKindProblems(doc: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  if (doc.apiVersion !== "ray.io/v1") problems.push({ path: ["apiVersion"], message: `must be ray.io/v1 (the version of the platform's KubeRay CRDs), not ${JSON.stringify(doc.apiVersion)}.` });
+  if (doc.kind !== "RayCluster") problems.push({ path: ["kind"], message: `must be RayCluster, not ${JSON.stringify(doc.kind)}; RayJobs and RayServices are not created by rayctl.` });
+  return problems;
+}
+
+/** `doc` has passed the CRD's schema (crdSchema.ts), so it has the CRD's types; unknown keys are refused here. */
+export function fromRayClusterObject(doc: RayCluster, facts: PlatformFacts, namespace: string): Translation {
+  const problems: Problem[] = [];
   const bad = (path: PathSegment[], message: string, key = false) => problems.push({ path, message, key });
-  const only = (obj: unknown, path: PathSegment[], allowed: string[]) => {
+  const only = (obj: object | undefined, path: PathSegment[], allowed: string[]) => {
     if (!isMap(obj)) return;
     for (const k of Object.keys(obj)) if (!allowed.includes(k)) bad([...path, k], `${SET_BY_PLATFORM}; a RayCluster file may set ${allowed.join(", ")} here.`, true);
   };
-  if (doc.apiVersion !== "ray.io/v1") bad(["apiVersion"], `must be ray.io/v1 (the version of the platform's KubeRay CRDs), not ${JSON.stringify(doc.apiVersion)}.`);
-  if (doc.kind !== "RayCluster") bad(["kind"], `must be RayCluster, not ${JSON.stringify(doc.kind)}; RayJobs and RayServices are not created by rayctl.`);
   only(doc, [], ["apiVersion", "kind", "metadata", "spec"]);
   only(doc.metadata, ["metadata"], ["name", "namespace", "labels", "annotations"]);
-  if (isMap(doc.metadata) && doc.metadata.namespace !== undefined && doc.metadata.namespace !== namespace) {
+  if (doc.metadata?.namespace !== undefined && doc.metadata.namespace !== namespace) {
     bad(["metadata", "namespace"], `is ${JSON.stringify(doc.metadata.namespace)} but the command line says -n ${namespace}; make them equal or remove it.`);
   }
-  const spec = isMap(doc.spec) ? doc.spec : {};
-  if (!isMap(doc.spec)) bad(["spec"], "is required: a RayCluster needs spec.headGroupSpec; see KubeRay's ray-cluster.sample.yaml.");
+  const spec = doc.spec;
+  if (!spec) bad(["spec"], "is required: a RayCluster needs spec.headGroupSpec; see KubeRay's ray-cluster.sample.yaml.");
   only(spec, ["spec"], ["rayVersion", "headGroupSpec", "workerGroupSpecs", "enableInTreeAutoscaling", "autoscalerOptions"]);
-  only(spec.autoscalerOptions, ["spec", "autoscalerOptions"], ["idleTimeoutSeconds", "upscalingMode", "version"]);
+  only(spec?.autoscalerOptions, ["spec", "autoscalerOptions"], ["idleTimeoutSeconds", "upscalingMode", "version"]);
 
   /** The one container of a group, checked, and where its resources are. */
-  const container = (groupPath: PathSegment[], group: any) => {
-    only(group, groupPath, groupPath.length === 2 ? ["rayStartParams", "serviceType", "template"] : ["groupName", "replicas", "minReplicas", "maxReplicas", "rayStartParams", "template"]);
-    if (groupPath.length === 2 && group?.serviceType !== undefined && group.serviceType !== "ClusterIP") {
-      bad([...groupPath, "serviceType"], `must be ClusterIP: nothing on the platform is exposed outside the cluster; use \`rayctl connect\`.`);
-    }
+  const container = (groupPath: PathSegment[], group: HeadGroupSpec | WorkerGroupSpec | undefined, allowed: string[]): { c: Container | undefined; path: PathSegment[] } => {
+    only(group, groupPath, allowed);
     const tpl = group?.template;
     only(tpl, [...groupPath, "template"], ["metadata", "spec"]);
     only(tpl?.spec, [...groupPath, "template", "spec"], ["containers", "nodeSelector"]);
     const containers = tpl?.spec?.containers;
-    if (!Array.isArray(containers) || containers.length !== 1) {
-      bad([...groupPath, "template", "spec", "containers"], "must list exactly one container, the Ray container; the platform adds the notebook, editor and autoscaler itself.");
-      return { c: {} as any, path: [...groupPath, "template", "spec", "containers", 0] };
-    }
     const path: PathSegment[] = [...groupPath, "template", "spec", "containers", 0];
+    if (!containers || containers.length !== 1) {
+      bad([...groupPath, "template", "spec", "containers"], "must list exactly one container, the Ray container; the platform adds the notebook, editor and autoscaler itself.");
+      return { c: undefined, path };
+    }
     only(containers[0], path, ["name", "image", "resources", "ports"]);
     only(containers[0].resources, [...path, "resources"], ["requests", "limits"]);
     return { c: containers[0], path };
   };
-  const resourcesOf = (c: any, path: PathSegment[]) => {
-    const limits = isMap(c.resources?.limits) ? c.resources.limits : {};
-    const requests = isMap(c.resources?.requests) ? c.resources.requests : {};
+  const resourcesOf = (c: Container | undefined, path: PathSegment[]) => {
+    const limits = c?.resources?.limits ?? {};
+    const requests = c?.resources?.requests ?? {};
     const pick = (k: string) => (limits[k] !== undefined ? { value: limits[k], at: [...path, "resources", "limits", k] } : requests[k] !== undefined ? { value: requests[k], at: [...path, "resources", "requests", k] } : undefined);
     return { cpu: pick("cpu"), memory: pick("memory"), gpu: pick(GPU_RESOURCE) };
   };
-  const startParams = (params: unknown, path: PathSegment[]) => {
-    if (params === undefined) return {};
-    if (!isMap(params)) {
-      bad(path, "must be a mapping of `ray start` flags.");
-      return {};
-    }
-    return Object.fromEntries(Object.entries(params).filter(([k, v]) => PLATFORM_DEFAULTS[k] !== String(v)));
-  };
+  const startParams = (params: Record<string, string> | undefined) => Object.fromEntries(Object.entries(params ?? {}).filter(([k, v]) => PLATFORM_DEFAULTS[k] !== v));
 
   const pathMap: [string, PathSegment[]][] = [];
   const entry: Record<string, any> = { name: doc.metadata?.name, workerGroups: [] };
   pathMap.push(["name", ["metadata", "name"]]);
-  if (spec.rayVersion !== undefined) entry.rayVersion = spec.rayVersion;
+  if (spec?.rayVersion !== undefined) entry.rayVersion = spec.rayVersion;
   pathMap.push(["rayVersion", ["spec", "rayVersion"]]);
 
   const headPath: PathSegment[] = ["spec", "headGroupSpec"];
-  const head = container(headPath, spec.headGroupSpec);
+  const headGroup = spec?.headGroupSpec;
+  const head = container(headPath, headGroup, ["rayStartParams", "serviceType", "template"]);
+  if (headGroup?.serviceType !== undefined && headGroup.serviceType !== "ClusterIP") {
+    bad([...headPath, "serviceType"], `must be ClusterIP: nothing on the platform is exposed outside the cluster; use \`rayctl connect\`.`);
+  }
   const headRes = resourcesOf(head.c, head.path);
-  entry.head = { rayStartParams: startParams(spec.headGroupSpec?.rayStartParams, [...headPath, "rayStartParams"]) };
+  entry.head = { rayStartParams: startParams(headGroup?.rayStartParams) };
   if (headRes.cpu) entry.head.cpu = headRes.cpu.value;
   if (headRes.memory) entry.head.memory = headRes.memory.value;
   if (headRes.gpu) bad(headRes.gpu.at, "heads never take a GPU node; remove it and add a GPU worker group.");
   pathMap.push(["head.cpu", headRes.cpu?.at ?? [...head.path, "resources"]], ["head.memory", headRes.memory?.at ?? [...head.path, "resources"]]);
   pathMap.push(["head.rayStartParams", [...headPath, "rayStartParams"]], ["head", headPath]);
-  const image = typeof head.c.image === "string" ? head.c.image : undefined;
+  const image = head.c?.image;
   // rayproject/ray images are the platform's own, pulled through its registry proxy; anything else is a custom image.
   if (image && !/^(docker\.io\/)?rayproject\/ray(-ml)?:/.test(image)) entry.image = image;
   pathMap.push(["image", [...head.path, "image"]]);
 
-  const groups = spec.workerGroupSpecs ?? [];
-  if (!Array.isArray(groups)) bad(["spec", "workerGroupSpecs"], "must be a list of worker groups.");
-  (Array.isArray(groups) ? groups : []).forEach((g: any, i: number) => {
+  (spec?.workerGroupSpecs ?? []).forEach((g, i) => {
     const gp: PathSegment[] = ["spec", "workerGroupSpecs", i];
-    const w = container(gp, g);
+    const w = container(gp, g, ["groupName", "replicas", "minReplicas", "maxReplicas", "rayStartParams", "template"]);
     const res = resourcesOf(w.c, w.path);
-    const group: Record<string, any> = { name: g?.groupName, rayStartParams: startParams(g?.rayStartParams, [...gp, "rayStartParams"]) };
-    for (const k of ["replicas", "minReplicas", "maxReplicas"]) if (g?.[k] !== undefined) group[k] = g[k];
+    const group: Record<string, any> = { name: g.groupName, rayStartParams: startParams(g.rayStartParams) };
+    for (const k of REPLICA_FIELDS) if (g[k] !== undefined) group[k] = g[k];
     if (res.cpu) group.cpu = res.cpu.value;
     if (res.memory) group.memory = res.memory.value;
-    const selector = g?.template?.spec?.nodeSelector;
+    const selector = g.template.spec?.nodeSelector;
     only(selector, [...gp, "template", "spec", "nodeSelector"], [ACCELERATOR_LABEL]);
-    const accel = isMap(selector) ? selector[ACCELERATOR_LABEL] : undefined;
+    const accel = selector?.[ACCELERATOR_LABEL];
     if (res.gpu || accel !== undefined) {
       const known = facts.gpuTypes.find((t) => t.gkeType === accel || t.type === accel);
       if (accel !== undefined && !known) {
@@ -127,12 +131,13 @@ export function fromRayClusterObject(doc: Record<string, any>, facts: PlatformFa
     at("gpu.type", accel !== undefined ? [...gp, "template", "spec", "nodeSelector", ACCELERATOR_LABEL] : res.gpu?.at ?? w.path);
     at("gpu", res.gpu?.at ?? w.path);
     at("rayStartParams", [...gp, "rayStartParams"]);
-    for (const k of ["replicas", "minReplicas", "maxReplicas"]) at(k, [...gp, k]);
+    for (const k of REPLICA_FIELDS) at(k, [...gp, k]);
     pathMap.push([`workerGroups[${i}]`, gp]);
   });
-  if (isMap(spec.autoscalerOptions)) {
+  const autoscaler = spec?.autoscalerOptions;
+  if (autoscaler) {
     entry.autoscaler = {};
-    for (const k of ["idleTimeoutSeconds", "upscalingMode"]) if (spec.autoscalerOptions[k] !== undefined) entry.autoscaler[k] = spec.autoscalerOptions[k];
+    for (const k of ["idleTimeoutSeconds", "upscalingMode"] as const) if (autoscaler[k] !== undefined) entry.autoscaler[k] = autoscaler[k];
   }
   pathMap.push(["autoscaler", ["spec", "autoscalerOptions"]]);
 

@@ -12,8 +12,17 @@ import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
+import { type RayCluster } from "../../render/kuberay-types.generated";
 
 /** A Kubernetes Status (or a transport failure, code 0). */
+/**
+ * A RayCluster as the API server returns it: KubeRay's CRD type (render/kuberay-types.generated.ts),
+ * with the metadata the server keeps on every stored object (the CRD leaves metadata to it).
+ */
+export type StoredRayCluster = RayCluster & {
+  metadata: { name: string; namespace: string; uid?: string; creationTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+};
+
 export class KubeError extends Error {
   constructor(
     readonly code: number,

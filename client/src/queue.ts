@@ -9,7 +9,7 @@
  * storage.go:30), a PendingWorkloadsSummary whose items carry positionInLocalQueue from 0
  * (apis/visibility/v1beta2/types.go:66-89).
  */
-import { type KubeApi, paths } from "./kube";
+import { type KubeApi, paths, type StoredRayCluster } from "./kube";
 import { QUEUE_LABEL } from "../../config/wire";
 
 export const JOB_UID_LABEL = "kueue.x-k8s.io/job-uid";
@@ -23,13 +23,13 @@ export interface QueueStatus {
 }
 
 /** From the RayCluster alone (no API call): Queued while suspended, for `get`. */
-export function queueState(rc: Record<string, any>): QueueStatus["state"] | undefined {
+export function queueState(rc: StoredRayCluster): QueueStatus["state"] | undefined {
   if (!rc.metadata?.labels?.[QUEUE_LABEL]) return undefined;
   return rc.spec?.suspend === true ? "Queued" : "Admitted";
 }
 
 /** From the RayCluster's Workload and, when queued, the visibility API; undefined when Kueue does not manage it. */
-export async function queueStatus(api: KubeApi, rc: Record<string, any>): Promise<QueueStatus | undefined> {
+export async function queueStatus(api: KubeApi, rc: StoredRayCluster): Promise<QueueStatus | undefined> {
   const localQueue: string | undefined = rc.metadata?.labels?.[QUEUE_LABEL];
   if (!localQueue) return undefined;
   const { namespace: ns, uid } = rc.metadata;

@@ -11,9 +11,10 @@ import { clusterDemand, type Demand, SIDECARS } from "../../config/rayClusters";
 import { ACCELERATOR_LABEL, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, MANAGED_BY_LABEL, POOL_LABEL, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
 import { rayClusterHourlyOn } from "../../cost/costs";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
+import { type PodTemplateSpec } from "../../render/kuberay-types.generated";
 import { type ClusterObjects, type ClusterOptions, newClusterToken, planClusterFromOptions, type PlannedCluster, renderClusterObjects } from "./clusterSpec";
 import { explainKubeError, KubeError, RefusedError } from "./errors";
-import { KubeApi, loadKubeconfig, paths } from "./kube";
+import { KubeApi, loadKubeconfig, paths, type StoredRayCluster } from "./kube";
 import { checkQuota } from "./quota";
 import { awaitReady, type WaitOptions } from "./wait";
 
@@ -168,7 +169,7 @@ export class RayPlatform {
     };
     // The RayCluster first: the ConfigMap and Service then name it as their owner, so deleting
     // the cluster deletes them (Kubernetes' garbage collector). Its head waits for the ConfigMap.
-    const created = await post(paths.rayClusters(ns), objects.rayCluster as unknown as Record<string, any>, `create RayCluster ${ns}/${plan.name}`);
+    const created = await post(paths.rayClusters(ns), objects.rayCluster, `create RayCluster ${ns}/${plan.name}`);
     const owner = { apiVersion: "ray.io/v1", kind: "RayCluster", name: plan.name, uid: created.metadata?.uid ?? "dry-run" };
     const owned = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } });
     const extra: Record<string, any>[] = [];
@@ -183,7 +184,7 @@ export class RayPlatform {
 
   async getCluster(name: string, namespace: string): Promise<Cluster> {
     const [obj, team] = await Promise.all([
-      this.api.get(paths.rayCluster(namespace, name)).catch((err) => {
+      this.api.get<StoredRayCluster>(paths.rayCluster(namespace, name)).catch((err) => {
         if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `get RayCluster ${namespace}/${name}`));
         throw err;
       }),
@@ -194,7 +195,7 @@ export class RayPlatform {
 
   /** Clusters in `namespace`, or in every namespace the user may list (undefined). */
   async listClusters(namespace?: string): Promise<Cluster[]> {
-    let list: { items: any[] };
+    let list: { items: StoredRayCluster[] };
     try {
       list = await this.api.get(paths.rayClusters(namespace));
     } catch (err) {
@@ -266,7 +267,7 @@ export class Cluster {
   constructor(
     readonly platform: RayPlatform,
     /** The RayCluster as the API server last returned it. */
-    public raw: Record<string, any>,
+    public raw: StoredRayCluster,
     private readonly team?: TeamFacts,
   ) {}
 
@@ -305,7 +306,7 @@ export class Cluster {
   }
 
   get workerGroups(): WorkerGroupState[] {
-    return (this.raw.spec?.workerGroupSpecs ?? []).map((g: any) => ({
+    return (this.raw.spec?.workerGroupSpecs ?? []).map((g) => ({
       name: g.groupName,
       replicas: g.replicas ?? g.minReplicas ?? 0,
       minReplicas: g.minReplicas ?? 0,
@@ -318,7 +319,7 @@ export class Cluster {
   get endpoints(): Endpoints {
     const svc = `${this.raw.status?.head?.serviceName ?? `${this.name}-head-svc`}.${this.namespace}.svc.cluster.local`;
     const tools = `${this.name}-tools.${this.namespace}.svc.cluster.local`;
-    const containers: string[] = (this.raw.spec?.headGroupSpec?.template?.spec?.containers ?? []).map((c: any) => c.name);
+    const containers = (this.raw.spec?.headGroupSpec.template.spec?.containers ?? []).map((c) => c.name);
     return {
       client: `ray://${svc}:${RAY_PORTS.client}`,
       dashboard: `http://${svc}:${RAY_PORTS.dashboard}`,
@@ -328,7 +329,7 @@ export class Cluster {
   }
 
   async refresh(): Promise<this> {
-    this.raw = await this.platform.api.get(paths.rayCluster(this.namespace, this.name));
+    this.raw = await this.platform.api.get<StoredRayCluster>(paths.rayCluster(this.namespace, this.name));
     return this;
   }
 
@@ -344,7 +345,7 @@ export class Cluster {
    */
   async scaleWorkerGroup(group: string, replicas: number | { minReplicas?: number; maxReplicas?: number }, opts: { dryRun?: "server" } = {}): Promise<this> {
     this.refuseIfProgram("scale");
-    const groups: any[] = this.raw.spec?.workerGroupSpecs ?? [];
+    const groups = this.raw.spec?.workerGroupSpecs ?? [];
     const i = groups.findIndex((g) => g.groupName === group);
     if (i < 0) {
       throw new RefusedError(`${this.namespace}/${this.name} has no worker group "${group}" (groups: ${groups.map((g) => g.groupName).join(", ") || "none"}); pass one of them to --worker-group.`);
@@ -378,7 +379,7 @@ export class Cluster {
     const patch: Record<string, unknown>[] = [{ op: "test", path: `${base}/groupName`, value: group }];
     for (const k of ["replicas", "minReplicas", "maxReplicas"] as const) if (next[k] !== undefined) patch.push({ op: "add", path: `${base}/${k}`, value: next[k] });
     try {
-      this.raw = await this.platform.api.request("PATCH", paths.rayCluster(this.namespace, this.name), {
+      this.raw = await this.platform.api.request<StoredRayCluster>("PATCH", paths.rayCluster(this.namespace, this.name), {
         body: patch,
         contentType: "application/json-patch+json",
         query: opts.dryRun ? { dryRun: "All" } : undefined,
@@ -412,7 +413,7 @@ export class Cluster {
   }
 }
 
-function ownerOf(raw: Record<string, any>, team: TeamFacts | undefined): Owner {
+function ownerOf(raw: StoredRayCluster, team: TeamFacts | undefined): Owner {
   const declared = team?.rayClusters.includes(raw.metadata?.name);
   const manager = raw.metadata?.labels?.[MANAGED_BY_LABEL];
   if (declared || manager === MANAGED_BY[MANAGED_BY_LABEL]) return { kind: "team-file", file: team?.file ?? `${raw.metadata?.namespace}.yaml` };
@@ -424,9 +425,9 @@ function ownerText(o: Owner): string {
   return o.kind === "team-file" ? ` by the team file ${o.file}` : o.kind === "rayctl" ? " with rayctl" : "";
 }
 
-function groupShape(template: any): { cpu: string; memory: string; gpus: number; gpuType?: string; pool?: string } {
-  const c = template?.spec?.containers?.[0] ?? {};
-  const r = { ...(c.resources?.requests ?? {}), ...(c.resources?.limits ?? {}) };
+function groupShape(template: PodTemplateSpec | undefined): { cpu: string; memory: string; gpus: number; gpuType?: string; pool?: string } {
+  const c = template?.spec?.containers[0];
+  const r = { ...(c?.resources?.requests ?? {}), ...(c?.resources?.limits ?? {}) };
   const selector = template?.spec?.nodeSelector ?? {};
   return { cpu: String(r.cpu ?? "-"), memory: String(r.memory ?? "-"), gpus: Number(r[GPU_RESOURCE] ?? 0), gpuType: selector[ACCELERATOR_LABEL], pool: selector[POOL_LABEL] };
 }

@@ -9,7 +9,7 @@
  * has reached desiredWorkerReplicas.
  */
 import { TimeoutError } from "./errors";
-import { type KubeApi, paths } from "./kube";
+import { type KubeApi, paths, type StoredRayCluster } from "./kube";
 import { queuedText, queueStatus } from "./queue";
 
 export interface WaitOptions {
@@ -46,14 +46,14 @@ const TOLD: Record<string, string> = {
   BackOff: "a container keeps failing",
 };
 
-export function isReady(rc: Record<string, any>): boolean {
+export function isReady(rc: StoredRayCluster): boolean {
   const st = rc.status ?? {};
-  const head = (st.conditions ?? []).some((c: any) => c.type === "HeadPodReady" && c.status === "True") || st.state === "ready";
+  const head = (st.conditions ?? []).some((c) => c.type === "HeadPodReady" && c.status === "True") || st.state === "ready";
   return head && (st.readyWorkerReplicas ?? 0) >= (st.desiredWorkerReplicas ?? 0);
 }
 
-function headReady(rc: Record<string, any>): boolean {
-  return (rc.status?.conditions ?? []).some((c: any) => c.type === "HeadPodReady" && c.status === "True") || rc.status?.state === "ready";
+function headReady(rc: StoredRayCluster): boolean {
+  return (rc.status?.conditions ?? []).some((c) => c.type === "HeadPodReady" && c.status === "True") || rc.status?.state === "ready";
 }
 
 /** The newest told event of each reason per pod (or the cluster), for the cluster `name`. */
@@ -74,20 +74,20 @@ function describeEvent(e: KubeEvent): string {
   return `${who}: ${TOLD[e.reason!]} (${e.reason}: ${(e.message ?? "").split("\n")[0]})`;
 }
 
-function summary(rc: Record<string, any>, events: KubeEvent[]): string {
+function summary(rc: StoredRayCluster, events: KubeEvent[]): string {
   const st = rc.status ?? {};
   const parts = [headReady(rc) ? "head ready" : "head not ready", `workers ${st.readyWorkerReplicas ?? 0}/${st.desiredWorkerReplicas ?? "?"}`];
   const why = events.filter((e) => e.reason !== "Pulled").map(describeEvent);
   return [parts.join(", "), ...why].join("; ");
 }
 
-export async function awaitReady(api: KubeApi, ns: string, name: string, opts: WaitOptions = {}): Promise<Record<string, any>> {
+export async function awaitReady(api: KubeApi, ns: string, name: string, opts: WaitOptions = {}): Promise<StoredRayCluster> {
   const timeoutMs = (opts.timeoutSeconds ?? 600) * 1000;
   const pollMs = opts.pollMs ?? 2000;
   const started = Date.now();
   let last = "";
   for (;;) {
-    const rc = await api.get(paths.rayCluster(ns, name));
+    const rc = await api.get<StoredRayCluster>(paths.rayCluster(ns, name));
     if (isReady(rc)) {
       opts.onProgress?.(`${ns}/${name} is ready: head ${rc.status?.head?.podIP ?? "up"}, ${rc.status?.readyWorkerReplicas ?? 0} workers`);
       return rc;
