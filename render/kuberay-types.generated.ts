@@ -582,117 +582,17 @@ export interface PodSpec {
     };
     podAffinity?: {
       preferredDuringSchedulingIgnoredDuringExecution?: {
-        podAffinityTerm: {
-          labelSelector?: {
-            matchExpressions?: {
-              key: string;
-              operator: string;
-              values?: string[];
-            }[];
-            matchLabels?: {
-              [k: string]: string;
-            };
-          };
-          matchLabelKeys?: string[];
-          mismatchLabelKeys?: string[];
-          namespaceSelector?: {
-            matchExpressions?: {
-              key: string;
-              operator: string;
-              values?: string[];
-            }[];
-            matchLabels?: {
-              [k: string]: string;
-            };
-          };
-          namespaces?: string[];
-          topologyKey: string;
-        };
+        podAffinityTerm: PodAffinityTerm;
         weight: number;
       }[];
-      requiredDuringSchedulingIgnoredDuringExecution?: {
-        labelSelector?: {
-          matchExpressions?: {
-            key: string;
-            operator: string;
-            values?: string[];
-          }[];
-          matchLabels?: {
-            [k: string]: string;
-          };
-        };
-        matchLabelKeys?: string[];
-        mismatchLabelKeys?: string[];
-        namespaceSelector?: {
-          matchExpressions?: {
-            key: string;
-            operator: string;
-            values?: string[];
-          }[];
-          matchLabels?: {
-            [k: string]: string;
-          };
-        };
-        namespaces?: string[];
-        topologyKey: string;
-      }[];
+      requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
     };
     podAntiAffinity?: {
       preferredDuringSchedulingIgnoredDuringExecution?: {
-        podAffinityTerm: {
-          labelSelector?: {
-            matchExpressions?: {
-              key: string;
-              operator: string;
-              values?: string[];
-            }[];
-            matchLabels?: {
-              [k: string]: string;
-            };
-          };
-          matchLabelKeys?: string[];
-          mismatchLabelKeys?: string[];
-          namespaceSelector?: {
-            matchExpressions?: {
-              key: string;
-              operator: string;
-              values?: string[];
-            }[];
-            matchLabels?: {
-              [k: string]: string;
-            };
-          };
-          namespaces?: string[];
-          topologyKey: string;
-        };
+        podAffinityTerm: PodAffinityTerm;
         weight: number;
       }[];
-      requiredDuringSchedulingIgnoredDuringExecution?: {
-        labelSelector?: {
-          matchExpressions?: {
-            key: string;
-            operator: string;
-            values?: string[];
-          }[];
-          matchLabels?: {
-            [k: string]: string;
-          };
-        };
-        matchLabelKeys?: string[];
-        mismatchLabelKeys?: string[];
-        namespaceSelector?: {
-          matchExpressions?: {
-            key: string;
-            operator: string;
-            values?: string[];
-          }[];
-          matchLabels?: {
-            [k: string]: string;
-          };
-        };
-        namespaces?: string[];
-        topologyKey: string;
-      }[];
+      requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
     };
   };
   automountServiceAccountToken?: boolean;
@@ -725,112 +625,14 @@ export interface PodSpec {
     image?: string;
     imagePullPolicy?: string;
     lifecycle?: {
-      postStart?: {
-        exec?: {
-          command?: string[];
-        };
-        httpGet?: {
-          host?: string;
-          httpHeaders?: {
-            name: string;
-            value: string;
-          }[];
-          path?: string;
-          port: number | string;
-          scheme?: string;
-        };
-        sleep?: {
-          seconds: number;
-        };
-        tcpSocket?: {
-          host?: string;
-          port: number | string;
-        };
-      };
-      preStop?: {
-        exec?: {
-          command?: string[];
-        };
-        httpGet?: {
-          host?: string;
-          httpHeaders?: {
-            name: string;
-            value: string;
-          }[];
-          path?: string;
-          port: number | string;
-          scheme?: string;
-        };
-        sleep?: {
-          seconds: number;
-        };
-        tcpSocket?: {
-          host?: string;
-          port: number | string;
-        };
-      };
+      postStart?: LifecycleHandler;
+      preStop?: LifecycleHandler;
       stopSignal?: string;
     };
-    livenessProbe?: {
-      exec?: {
-        command?: string[];
-      };
-      failureThreshold?: number;
-      grpc?: {
-        port: number;
-        service?: string;
-      };
-      httpGet?: {
-        host?: string;
-        httpHeaders?: {
-          name: string;
-          value: string;
-        }[];
-        path?: string;
-        port: number | string;
-        scheme?: string;
-      };
-      initialDelaySeconds?: number;
-      periodSeconds?: number;
-      successThreshold?: number;
-      tcpSocket?: {
-        host?: string;
-        port: number | string;
-      };
-      terminationGracePeriodSeconds?: number;
-      timeoutSeconds?: number;
-    };
+    livenessProbe?: Probe;
     name: string;
     ports?: ContainerPort[];
-    readinessProbe?: {
-      exec?: {
-        command?: string[];
-      };
-      failureThreshold?: number;
-      grpc?: {
-        port: number;
-        service?: string;
-      };
-      httpGet?: {
-        host?: string;
-        httpHeaders?: {
-          name: string;
-          value: string;
-        }[];
-        path?: string;
-        port: number | string;
-        scheme?: string;
-      };
-      initialDelaySeconds?: number;
-      periodSeconds?: number;
-      successThreshold?: number;
-      tcpSocket?: {
-        host?: string;
-        port: number | string;
-      };
-      terminationGracePeriodSeconds?: number;
-      timeoutSeconds?: number;
-    };
+    readinessProbe?: Probe;
     resizePolicy?: {
       resourceName: string;
       restartPolicy: string;
@@ -845,35 +647,7 @@ export interface PodSpec {
       };
     }[];
     securityContext?: SecurityContext;
-    startupProbe?: {
-      exec?: {
-        command?: string[];
-      };
-      failureThreshold?: number;
-      grpc?: {
-        port: number;
-        service?: string;
-      };
-      httpGet?: {
-        host?: string;
-        httpHeaders?: {
-          name: string;
-          value: string;
-        }[];
-        path?: string;
-        port: number | string;
-        scheme?: string;
-      };
-      initialDelaySeconds?: number;
-      periodSeconds?: number;
-      successThreshold?: number;
-      tcpSocket?: {
-        host?: string;
-        port: number | string;
-      };
-      terminationGracePeriodSeconds?: number;
-      timeoutSeconds?: number;
-    };
+    startupProbe?: Probe;
     stdin?: boolean;
     stdinOnce?: boolean;
     targetContainerName?: string;
@@ -990,6 +764,32 @@ export interface PodSpec {
   }[];
   volumes?: Volume[];
 }
+export interface PodAffinityTerm {
+  labelSelector?: {
+    matchExpressions?: {
+      key: string;
+      operator: string;
+      values?: string[];
+    }[];
+    matchLabels?: {
+      [k: string]: string;
+    };
+  };
+  matchLabelKeys?: string[];
+  mismatchLabelKeys?: string[];
+  namespaceSelector?: {
+    matchExpressions?: {
+      key: string;
+      operator: string;
+      values?: string[];
+    }[];
+    matchLabels?: {
+      [k: string]: string;
+    };
+  };
+  namespaces?: string[];
+  topologyKey: string;
+}
 export interface Container {
   args?: string[];
   command?: string[];
@@ -1008,112 +808,14 @@ export interface Container {
   image?: string;
   imagePullPolicy?: string;
   lifecycle?: {
-    postStart?: {
-      exec?: {
-        command?: string[];
-      };
-      httpGet?: {
-        host?: string;
-        httpHeaders?: {
-          name: string;
-          value: string;
-        }[];
-        path?: string;
-        port: number | string;
-        scheme?: string;
-      };
-      sleep?: {
-        seconds: number;
-      };
-      tcpSocket?: {
-        host?: string;
-        port: number | string;
-      };
-    };
-    preStop?: {
-      exec?: {
-        command?: string[];
-      };
-      httpGet?: {
-        host?: string;
-        httpHeaders?: {
-          name: string;
-          value: string;
-        }[];
-        path?: string;
-        port: number | string;
-        scheme?: string;
-      };
-      sleep?: {
-        seconds: number;
-      };
-      tcpSocket?: {
-        host?: string;
-        port: number | string;
-      };
-    };
+    postStart?: LifecycleHandler;
+    preStop?: LifecycleHandler;
     stopSignal?: string;
   };
-  livenessProbe?: {
-    exec?: {
-      command?: string[];
-    };
-    failureThreshold?: number;
-    grpc?: {
-      port: number;
-      service?: string;
-    };
-    httpGet?: {
-      host?: string;
-      httpHeaders?: {
-        name: string;
-        value: string;
-      }[];
-      path?: string;
-      port: number | string;
-      scheme?: string;
-    };
-    initialDelaySeconds?: number;
-    periodSeconds?: number;
-    successThreshold?: number;
-    tcpSocket?: {
-      host?: string;
-      port: number | string;
-    };
-    terminationGracePeriodSeconds?: number;
-    timeoutSeconds?: number;
-  };
+  livenessProbe?: Probe;
   name: string;
   ports?: ContainerPort[];
-  readinessProbe?: {
-    exec?: {
-      command?: string[];
-    };
-    failureThreshold?: number;
-    grpc?: {
-      port: number;
-      service?: string;
-    };
-    httpGet?: {
-      host?: string;
-      httpHeaders?: {
-        name: string;
-        value: string;
-      }[];
-      path?: string;
-      port: number | string;
-      scheme?: string;
-    };
-    initialDelaySeconds?: number;
-    periodSeconds?: number;
-    successThreshold?: number;
-    tcpSocket?: {
-      host?: string;
-      port: number | string;
-    };
-    terminationGracePeriodSeconds?: number;
-    timeoutSeconds?: number;
-  };
+  readinessProbe?: Probe;
   resizePolicy?: {
     resourceName: string;
     restartPolicy: string;
@@ -1128,35 +830,7 @@ export interface Container {
     };
   }[];
   securityContext?: SecurityContext;
-  startupProbe?: {
-    exec?: {
-      command?: string[];
-    };
-    failureThreshold?: number;
-    grpc?: {
-      port: number;
-      service?: string;
-    };
-    httpGet?: {
-      host?: string;
-      httpHeaders?: {
-        name: string;
-        value: string;
-      }[];
-      path?: string;
-      port: number | string;
-      scheme?: string;
-    };
-    initialDelaySeconds?: number;
-    periodSeconds?: number;
-    successThreshold?: number;
-    tcpSocket?: {
-      host?: string;
-      port: number | string;
-    };
-    terminationGracePeriodSeconds?: number;
-    timeoutSeconds?: number;
-  };
+  startupProbe?: Probe;
   stdin?: boolean;
   stdinOnce?: boolean;
   terminationMessagePath?: string;
@@ -1168,6 +842,57 @@ export interface Container {
   }[];
   volumeMounts?: VolumeMount[];
   workingDir?: string;
+}
+export interface LifecycleHandler {
+  exec?: {
+    command?: string[];
+  };
+  httpGet?: {
+    host?: string;
+    httpHeaders?: {
+      name: string;
+      value: string;
+    }[];
+    path?: string;
+    port: number | string;
+    scheme?: string;
+  };
+  sleep?: {
+    seconds: number;
+  };
+  tcpSocket?: {
+    host?: string;
+    port: number | string;
+  };
+}
+export interface Probe {
+  exec?: {
+    command?: string[];
+  };
+  failureThreshold?: number;
+  grpc?: {
+    port: number;
+    service?: string;
+  };
+  httpGet?: {
+    host?: string;
+    httpHeaders?: {
+      name: string;
+      value: string;
+    }[];
+    path?: string;
+    port: number | string;
+    scheme?: string;
+  };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  successThreshold?: number;
+  tcpSocket?: {
+    host?: string;
+    port: number | string;
+  };
+  terminationGracePeriodSeconds?: number;
+  timeoutSeconds?: number;
 }
 export interface ContainerPort {
   containerPort: number;
