@@ -6,11 +6,23 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { type RegisteredResource } from "./engine";
-import { manifestOf } from "./schemas";
+import { isSecretValue, type RegisteredResource } from "./engine";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped JSON.
 type Obj = Record<string, any>;
+
+/** The Kubernetes object a registered resource applies, or undefined for non-Kubernetes resources. */
+export function manifestOf(r: RegisteredResource): Obj | undefined {
+  if (!r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm.sh/")) return undefined;
+  const obj = r.inputs as Obj;
+  // A Secret's data is a secret input: keep its keys, mask its values.
+  if (obj.kind !== "Secret") return obj;
+  const mask = (d: unknown) => {
+    const v = isSecretValue(d) ? d.value : d;
+    return v && typeof v === "object" ? Object.fromEntries(Object.keys(v).map((k) => [k, "[secret]"])) : v;
+  };
+  return { ...obj, ...(obj.data ? { data: mask(obj.data) } : {}), ...(obj.stringData ? { stringData: mask(obj.stringData) } : {}) };
+}
 
 /**
  * YAML 1.1, as kubectl, Helm (sigs.k8s.io/yaml, go-yaml) and PyYAML read it: strings such as

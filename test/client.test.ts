@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run } from "../client/src/cli";
 import { usd } from "../cost/costs";
 import { prices } from "../cost/prices";
-import { manifestOf } from "../plan/schemas";
+import { manifestOf } from "../plan/manifests";
 import { type FakeKube, rulesAllow, seededFake, writeKubeconfig } from "./fakeKube";
 import { ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredResource } from "./mocks";
 

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { manifestOf } from "../plan/schemas";
+import { manifestOf } from "../plan/manifests";
 import { type FakeKube, seededFake, writeKubeconfig } from "./fakeKube";
 import { PROJECT_DIR, runProgram } from "./mocks";
 

@@ -9,7 +9,7 @@
  *   resourceVersion conflicts, delete with uid preconditions, watch (from a resourceVersion);
  * - merge, JSON (with `test`) and apply patches; the status subresource of RayClusters (writes
  *   to the main resource leave status alone); dryRun=All validates and stores nothing;
- * - objects checked against Kubernetes' schemas and the pinned KubeRay CRDs (plan/schemas.ts),
+ * - objects checked against Kubernetes' schemas and the pinned KubeRay CRDs (test/schemas.ts),
  *   refused with 422 as the API server would;
  * - RBAC: with `authorize`, every request is checked against Roles/ClusterRoles and bindings
  *   (rendered by the program) for the user its bearer token names; every call is recorded;
@@ -24,7 +24,7 @@ import { type AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
-import { ManifestValidator } from "../plan/schemas";
+import { ManifestValidator } from "./schemas";
 
 type Obj = Record<string, any>;
 

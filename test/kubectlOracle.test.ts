@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { load as loadYaml } from "js-yaml";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { run } from "../client/src/cli";
-import { manifestOf } from "../plan/schemas";
+import { manifestOf } from "../plan/manifests";
 import { FakeKube, writeKubeconfig } from "./fakeKube";
 import { runProgram } from "./mocks";
 

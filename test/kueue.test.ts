@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { GPU_TAINT } from "../config/wire";
 import { parseQuantity } from "../config/quantity";
 import { clusterDemand } from "../config/rayClusters";
-import { ManifestValidator } from "../plan/schemas";
+import { ManifestValidator } from "./schemas";
 import { configProblems, k8sObject, loadConfig, ofType, one, PROJECT_DIR, type RegisteredResource, runProgram, teamsDir } from "./mocks";
 
 const T = {

@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, test } from "vitest";
-import { manifestFiles, writeManifests } from "../plan/manifests";
-import { manifestOf, validatePlanManifests } from "../plan/schemas";
+import { manifestFiles, manifestOf, writeManifests } from "../plan/manifests";
+import { validatePlanManifests } from "./schemas";
 import { runProgram, teamsDir } from "./mocks";
 
 test.each(["dev", "kind"])("the %s stack's objects all pass Kubernetes' and the CRDs' schemas", async (stack) => {

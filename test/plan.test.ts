@@ -7,7 +7,7 @@ import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import { type TeamView } from "../plan/model";
 import { TEAM_COLUMNS } from "../plan/report";
-import { ManifestValidator, gkeCrds } from "../plan/schemas";
+import { ManifestValidator, gkeCrds } from "./schemas";
 import { PROJECT_DIR, projectWithFixtureStack } from "./mocks";
 
 /** Run the plan CLI as `npm run plan` does, in its own process. */

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
-import { kubeRayControllerProblems, ManifestValidator } from "../plan/schemas";
+import { kubeRayControllerProblems, ManifestValidator } from "./schemas";
 import { renderRayCluster } from "../render/rayCluster";
 import { type RegisteredResource, k8sObject, loadConfig, ofType, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
 

@@ -1,8 +1,8 @@
 /**
- * Schema checks of the Kubernetes objects a plan renders: core kinds against Kubernetes'
- * OpenAPI schemas (kubernetes-models), custom resources against the CRDs the same plan
- * applies, or that GKE installs (ajv over their openAPIV3Schema). What the API server would
- * refuse shows up here.
+ * Schema checks of the Kubernetes objects a plan renders, for the tests: core kinds against
+ * Kubernetes' OpenAPI schemas (kubernetes-models), custom resources against the CRDs the same
+ * plan applies, or that GKE installs (ajv over their openAPIV3Schema), and the checks KubeRay's
+ * controller makes after the API server. What the API server or KubeRay would refuse shows up here.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,23 +10,10 @@ import Ajv, { type ValidateFunction } from "ajv";
 import { MAX_RAYCLUSTER_NAME, RESOURCE_PARAMS } from "../config/rayClusters";
 import { DNS_1035_LABEL } from "../config/schema";
 import { parse } from "yaml";
-import { isSecretValue, type RegisteredResource } from "./engine";
+import { type RegisteredResource } from "../plan/engine";
+import { manifestOf } from "../plan/manifests";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are untyped JSON until validated.
 type Obj = Record<string, any>;
-
-/** The Kubernetes object a registered resource applies, or undefined for non-Kubernetes resources. */
-export function manifestOf(r: RegisteredResource): Obj | undefined {
-  if (!r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm.sh/")) return undefined;
-  const obj = r.inputs as Obj;
-  // A Secret's data is a secret input: keep its keys, mask its values.
-  if (obj.kind !== "Secret") return obj;
-  const mask = (d: unknown) => {
-    const v = isSecretValue(d) ? d.value : d;
-    return v && typeof v === "object" ? Object.fromEntries(Object.keys(v).map((k) => [k, "[secret]"])) : v;
-  };
-  return { ...obj, ...(obj.data ? { data: mask(obj.data) } : {}), ...(obj.stringData ? { stringData: mask(obj.stringData) } : {}) };
-}
 
 function modelPath(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
@@ -77,19 +64,18 @@ export class ManifestValidator {
   }
 }
 
-/** Check every Kubernetes object of a plan; returns "<kind> <namespace>/<name>: problem" lines. */
 /** CRDs GKE installs itself (Managed Prometheus' PodMonitoring), pinned in data/gmp/ for this check. */
 export function gkeCrds(): Obj[] {
   const dir = path.join(__dirname, "..", "data", "gmp", "v0.17.2");
   return fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => parse(fs.readFileSync(path.join(dir, f), "utf8")) as Obj);
 }
 
+/** Check every Kubernetes object of a plan; returns "<kind> <namespace>/<name>: problem" lines. */
 export function validatePlanManifests(resources: readonly RegisteredResource[]): string[] {
   const manifests = resources.map(manifestOf).filter((m): m is Obj => !!m);
   const validator = new ManifestValidator([...manifests.filter((m) => m.kind === "CustomResourceDefinition"), ...gkeCrds()]);
   return manifests.flatMap((m) => validator.problems(m).map((p) => `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata?.name}: ${p}`));
 }
-
 
 /**
  * The checks KubeRay's controller (v1.7.0, utils/validation.go) and its webhook make on a
