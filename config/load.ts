@@ -22,6 +22,11 @@ import { loadTeams, PLAYGROUND, type TeamPlan } from "./teams";
 /** Artifact Registry remote repository (Docker Hub proxy) the cluster pulls Ray images through. */
 export const IMAGE_REPOSITORY_ID = "docker-hub";
 
+/** The address of that repository, the registry prefix of Ray images in gke mode. */
+export function dockerHubProxy(gke: { readonly region: string; readonly project: string }): string {
+  return `${gke.region}-docker.pkg.dev/${gke.project}/${IMAGE_REPOSITORY_ID}`;
+}
+
 export interface GkeSettings extends GkeValues {
   readonly project: string;
   readonly region: string;
@@ -93,6 +98,7 @@ type StackValues = z.infer<typeof stackSchema>;
  * Kueue) and Ray images, and last the team files, checked against all of those.
  */
 export function loadPlatformConfig(input: LoadInput): PlatformConfig {
+  lastLoaded = undefined;
   const catalog = sharedCatalog();
   const issues: ConfigIssue[] = [];
   const notes: string[] = [];
@@ -115,7 +121,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   issues.push(...files.tutorialIssues);
   if (issues.length > 0) throw new ConfigError(issues);
 
-  return {
+  return (lastLoaded = {
     ...cluster,
     stack: input.stack,
     monitoringNamespace,
@@ -127,7 +133,19 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     teams,
     tutorials: files.tutorials,
     notes,
-  };
+  });
+}
+
+let lastLoaded: PlatformConfig | undefined;
+
+/**
+ * The configuration this module instance loaded last, undefined until a load succeeds. The
+ * offline plan reads it after evaluating the program (plan/engine.ts imports this module, the
+ * same instance the program used), so the plan describes the validated configuration instead of
+ * rebuilding it from the registered resources. Not a stack output: nothing changes for `pulumi up`.
+ */
+export function loadedPlatformConfig(): PlatformConfig | undefined {
+  return lastLoaded;
 }
 
 /** The stack's values, from Pulumi's config strings; a value the schema refuses ends the load. */
@@ -215,7 +233,7 @@ function raySettings(v: StackValues, catalog: Catalog, gke: GkeSettings | undefi
   if (!catalog.rayVersions.includes(defaultRayVersion)) {
     report(["ray-platform:ray", "defaultVersion"], `Ray ${show(defaultRayVersion)} has no images listed in data/ray-images.yaml; use one of ${catalog.rayVersions.join(", ")} or add it there.`);
   }
-  const imageRegistry = v["ray-platform:ray"].imageRegistry ?? (gke ? `${gke.region}-docker.pkg.dev/${gke.project}/${IMAGE_REPOSITORY_ID}` : "docker.io");
+  const imageRegistry = v["ray-platform:ray"].imageRegistry ?? (gke ? dockerHubProxy(gke) : "docker.io");
   return { defaultRayVersion, imageRegistry };
 }
 

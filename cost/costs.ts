@@ -161,8 +161,9 @@ interface PoolOutput {
 }
 
 /**
- * Pools from `pulumi stack output nodePools`, for a client that prices running clusters with
- * rayClusterHourly (its RayClusters come from the API server through rayClusterView).
+ * Pools from `pulumi stack output nodePools`, for a tool that has the stack's outputs rather
+ * than a plan and prices running clusters with rayClusterHourly (rayctl prices from the facts
+ * the program publishes instead, through rayClusterHourlyOn).
  */
 export function poolsFromStackOutput(pools: readonly PoolOutput[]): PoolView[] {
   return pools.map((p) => ({

@@ -4,7 +4,7 @@
  * it finds at deploy time (components/kubeconfig.ts clusterProviders, the bucket's import).
  */
 import { type RegisteredResource } from "./engine";
-import { TYPES } from "./model";
+import { TYPES } from "./diff";
 
 const TEAM_TYPE = "ray-platform:tenancy:Team";
 

@@ -14,7 +14,7 @@ import { adoptionNotes } from "./adoption";
 import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, readStackConfig, UsageError } from "./engine";
 import { diffPlans } from "./diff";
 import { writeManifests } from "./manifests";
-import { platformView } from "./model";
+import { type PlatformView } from "./model";
 import { checkPolicies } from "./policies";
 import { markdownReport } from "./report";
 import { BaseRevisionFailed, planAtRevision, resolveRevision } from "./revision";
@@ -88,12 +88,29 @@ function maxCostIncrease(args: PlanArgs): number {
   return Number(stackSchema.shape[key].parse(readStackConfig(args.projectDir, args.stack)[key] || undefined));
 }
 
-/** Every resource in a stable order, secrets masked: the format other tools read. */
-function planJson(ev: Evaluation): string {
+/**
+ * Every resource in a stable order, secrets masked: the format other tools read. `view` is the
+ * platform as the summary shows it, made from the validated configuration; a `--diff` reads the
+ * base revision's from the base's plan JSON (plan/revision.ts).
+ */
+function planJson(ev: Evaluation, view: PlatformView | undefined): string {
   const resources = [...ev.resources]
     .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
     .map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, provider: r.provider, inputs: r.inputs, options: r.options }));
-  return JSON.stringify({ outputs: ev.outputs, resources }, maskSecrets, 2) + "\n";
+  return JSON.stringify({ outputs: ev.outputs, view, resources }, maskSecrets, 2) + "\n";
+}
+
+/**
+ * The view of the revision in `projectDir`, made by that revision's own plan/model.ts from the
+ * configuration its program validated (so a base revision is described by its own code, whose
+ * view of its own PlatformConfig cannot disagree with it). Undefined for a revision that
+ * predates loadedPlatformConfig (config/load.ts). Returned as JSON reads it back (no undefined
+ * fields), so a view compared with one read from a plan JSON differs only where values do.
+ */
+async function revisionView(projectDir: string, ev: Evaluation): Promise<PlatformView | undefined> {
+  if (!ev.config) return undefined;
+  const model = (await import(path.join(projectDir, "plan", "model.ts"))) as { platformView: (config: NonNullable<Evaluation["config"]>, resources: Evaluation["resources"]) => PlatformView };
+  return JSON.parse(JSON.stringify(model.platformView(ev.config, ev.resources))) as PlatformView;
 }
 
 function maskSecrets(_key: string, value: unknown): unknown {
@@ -128,11 +145,15 @@ async function run(args: PlanArgs): Promise<number> {
     return 1;
   }
   progress(args, started, `${ev.resources.length} resources registered`);
-  if (args.json) fs.writeFileSync(args.json, planJson(ev));
+  const view = await revisionView(args.projectDir, ev);
+  if (args.json) fs.writeFileSync(args.json, planJson(ev, view));
   if (args.out) progress(args, started, `wrote ${writeManifests(ev.resources, args.out).length} manifest files to ${args.out}`);
-  const head = platformView(ev.resources);
+  const head = () => {
+    if (!view) throw new Error(`the program in ${args.projectDir} keeps no validated configuration for the plan (config/load.ts loadedPlatformConfig); plan it with the npm run plan of its own revision.`);
+    return view;
+  };
   const notes = (ev.outputs.notes as string[] | undefined) ?? [];
-  const plan = () => summary(head, { stack: args.stack, mode: String(ev.outputs.mode) });
+  const plan = () => summary(head(), { stack: args.stack, mode: String(ev.outputs.mode) });
   if (basePlan && args.diff) {
     let base: Awaited<typeof basePlan>;
     try {
@@ -144,9 +165,12 @@ async function run(args: PlanArgs): Promise<number> {
     }
     progress(args, started, `${args.diff} planned`);
     // The JSON round trip gives both plans the same shape (no undefined fields) before comparing.
-    const d = diffPlans(base.resources, JSON.parse(planJson(ev)).resources);
+    const d = diffPlans(base.resources, JSON.parse(planJson(ev, undefined)).resources);
     process.stdout.write(diffText(d, args.diff, base.note));
-    if (args.report) fs.writeFileSync(args.report, markdownReport(d, platformView(base.resources), head, { stack: args.stack, baseRef: args.diff, note: base.note, maxCostIncrease: maxCostIncrease(args) }));
+    if (args.report) {
+      if (!base.view) progress(args, started, `${args.diff} predates the configuration view in its plan: the report compares its resources only (no team table or costs)`);
+      fs.writeFileSync(args.report, markdownReport(d, base.view, head(), { stack: args.stack, baseRef: args.diff, note: base.note, maxCostIncrease: maxCostIncrease(args) }));
+    }
     const adoption = adoptionNotes(base.resources, ev.resources);
     if (adoption.length > 0) process.stdout.write(`\nretained objects:\n${adoption.map((n) => `  ${n}`).join("\n")}\n`);
     if (args.report && adoption.length > 0) fs.appendFileSync(args.report, `\n### Retained objects\n\n${adoption.map((n) => `- ${n}`).join("\n")}\n`);

@@ -4,9 +4,21 @@
  * belongs to, and the changes that lose data, nodes or access.
  */
 import diff from "microdiff";
+import { BUCKET_TEAM_LABEL, POOL_LABEL, TEAM_LABEL } from "../config/wire";
 import { type RegisteredResource } from "./engine";
-import { poolLabel, TYPES } from "./model";
-import { BUCKET_TEAM_LABEL, TEAM_LABEL } from "../config/wire";
+
+/** Type tokens of the resources the comparison treats specially. */
+export const TYPES = {
+  cluster: "gcp:container/cluster:Cluster",
+  nodePool: "gcp:container/nodePool:NodePool",
+  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+  namespace: "kubernetes:core/v1:Namespace",
+  bucket: "gcp:storage/bucket:Bucket",
+  rayCluster: "kubernetes:ray.io/v1:RayCluster",
+} as const;
+
+/** A registered pool as people name it: its `ray-platform/pool` label, not its hashed GKE name. */
+export const poolLabel = (pool: RegisteredResource["inputs"]): string => pool.nodeConfig?.labels?.[POOL_LABEL] ?? pool.name;
 
 /** One changed input field; `before`/`after` undefined when the field is added/removed. */
 export interface FieldChange {

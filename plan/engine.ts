@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { type PlatformConfig } from "../config/load";
 
 const PROJECT = "ray-platform";
 
@@ -37,6 +38,11 @@ export interface Evaluation {
   readonly resources: RegisteredResource[];
   /** The program's exports (stack outputs), resolved; secrets masked. */
   readonly outputs: Record<string, unknown>;
+  /**
+   * The validated configuration the program loaded (that revision's PlatformConfig), or
+   * undefined for a revision whose config/load.ts does not keep it (before loadedPlatformConfig).
+   */
+  readonly config?: PlatformConfig;
 }
 
 interface EvaluateOptions {
@@ -151,10 +157,22 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
       throw new EvaluationFailed(err, resources);
     }
     if (asyncError) throw new EvaluationFailed(asyncError, resources);
-    return { resources, outputs: await resolveOutputs(outputs) };
+    return { resources, outputs: await resolveOutputs(outputs), config: await loadedConfig(opts.projectDir) };
   } finally {
     process.off("unhandledRejection", onRejection);
   }
+}
+
+/**
+ * The configuration the program just loaded, from its own config/load.ts: imported by path
+ * after the program, this is the module instance the program used (the module cache holds it),
+ * so nothing is loaded twice and the program needs no extra stack output.
+ */
+async function loadedConfig(projectDir: string): Promise<PlatformConfig | undefined> {
+  const file = path.join(projectDir, "config", "load.ts");
+  if (!fs.existsSync(file)) return undefined;
+  const load = (await import(file)) as { loadedPlatformConfig?: () => PlatformConfig | undefined };
+  return load.loadedPlatformConfig?.();
 }
 
 /**

@@ -1,39 +1,29 @@
 /**
- * The platform as a reader sees it, rebuilt from the registered resources (so it works on a
- * plan JSON of any revision), plus the repo's catalog for GPU names and the network
- * component's Service range name: cluster, pools, operator, teams and their RayClusters.
+ * The platform as a reader sees it (cluster, pools, operators, teams with their quotas, queues
+ * and RayClusters), made from the validated configuration of one revision: the summary, the
+ * pull request's team table and the costs all read this, never teams or pools rebuilt from
+ * registered resources. A revision's plan JSON carries its own view (plan/cli.ts), so the base
+ * of a `--diff` is described by the base's configuration and this file of the base's tree:
+ * `platformView(config, resources)` is what plan/cli.ts calls on either revision.
  */
-import { catalog } from "../config/catalog";
-import { SERVICE_RANGE } from "../components/network";
-import { ACCELERATOR_LABEL, BUCKET_TEAM_LABEL, DESCRIPTION_ANNOTATION, GPU_RESOURCE, POOL_LABEL, RAY_PORTS, ROLE_LABEL, TEAM_LABEL, TOOL_PORTS } from "../config/wire";
-import { BINDINGS } from "../render/tenancy";
+import { canonicalMemory, COHORT, formatAmounts, LOCAL_QUEUE, type TeamQueuePlan } from "../config/kueue";
+import { dockerHubProxy, type PlatformConfig } from "../config/load";
+import { formatCpu, formatMemory } from "../config/quantity";
+import { type GroupPlan, type RayClusterPlan } from "../config/rayClusters";
+import { type TeamPlan } from "../config/teams";
+import { RAY_PORTS, TOOL_PORTS } from "../config/wire";
+import { CPU_FLAVOR } from "../render/kueue";
+import { objectCounts } from "../render/quotas";
+import { teamSubjects } from "../render/tenancy";
+import { poolLabel, TYPES } from "./diff";
 import { type RegisteredResource } from "./engine";
-
-export const TYPES = {
-  cluster: "gcp:container/cluster:Cluster",
-  nodePool: "gcp:container/nodePool:NodePool",
-  release: "kubernetes:helm.sh/v3:Release",
-  crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
-  namespace: "kubernetes:core/v1:Namespace",
-  quota: "kubernetes:core/v1:ResourceQuota",
-  roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
-  bucket: "gcp:storage/bucket:Bucket",
-  rayCluster: "kubernetes:ray.io/v1:RayCluster",
-  repository: "gcp:artifactregistry/repository:Repository",
-  subnetwork: "gcp:compute/subnetwork:Subnetwork",
-  clusterQueue: "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue",
-  localQueue: "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue",
-  resourceFlavor: "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor",
-} as const;
-
-/** A pool as people name it: its `ray-platform/pool` label, not its hashed GKE name. */
-export const poolLabel = (pool: Any): string => pool.nodeConfig?.labels?.[POOL_LABEL] ?? pool.name;
 
 export interface PoolView {
   name: string;
   /** Name in GKE: the pool's name and a hash of what cannot change in place. */
   gkeName: string;
   machineType: string;
+  /** GKE accelerator type and GPUs per node. */
   gpu?: { type: string; count: number };
   /** system, ray-head or ray-worker (the `ray-platform/role` node label). */
   role?: string;
@@ -83,7 +73,9 @@ export interface QueueView {
 export interface TeamView {
   name: string;
   description?: string;
+  /** ResourceQuota keys: requests.cpu and requests.memory are the queue's nominal quota (the ResourceQuota holds the ceiling). */
   quota: Record<string, string>;
+  /** GPU type -> nominal quota, for every type the pools offer. */
   gpuQuota: Record<string, string>;
   owners: string[];
   members: string[];
@@ -111,174 +103,154 @@ export interface PlatformView {
   operator?: { version: string; namespace: string; crds: number };
   kueue?: { version: string; namespace: string; crds: number; flavors: string[] };
   teams: TeamView[];
+  /** Registered resources per type. */
   counts: Record<string, number>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped JSON.
-type Any = Record<string, any>;
+/** A stack that does not exist (yet): nothing in it. */
+export const EMPTY_VIEW: PlatformView = { pools: [], teams: [], counts: {} };
 
-const byType = (rs: readonly RegisteredResource[], type: string) => rs.filter((r) => r.type === type);
+export function platformView(config: PlatformConfig, resources: readonly RegisteredResource[]): PlatformView {
+  const rendered = renderedFacts(resources);
+  const gke = config.mode === "gke" ? config.gke : undefined;
+  return {
+    serviceRange: gke?.network.servicesCidr,
+    cluster: gke && {
+      name: gke.clusterName,
+      location: gke.clusterLocation,
+      zones: [...gke.zones],
+      channel: gke.releaseChannel,
+      imageStreaming: gke.imageStreaming,
+      deletionProtection: gke.deletionProtection,
+      privateNodes: gke.privateNodes,
+      ...rendered.cluster,
+    },
+    imageRepository: gke && dockerHubProxy(gke),
+    // In mode existing the pools are the cluster's own nodes: the program creates none.
+    pools: gke
+      ? config.pools.map((p) => ({
+          name: p.name,
+          gkeName: rendered.poolNames[p.name] ?? p.name,
+          machineType: p.machineType ?? "",
+          gpu: p.gpu && { type: p.gpu.gkeType, count: p.gpu.count },
+          role: p.role,
+          minNodes: p.minNodes,
+          maxNodes: p.maxNodes,
+          spot: p.spot,
+          zones: [...p.zones],
+          driver: p.gpu && gke.gpuDriverVersion,
+        }))
+      : [],
+    operator: { version: config.kuberay.version, namespace: config.kuberay.namespace, crds: config.kuberay.crds.length },
+    kueue: {
+      version: config.kueue.version,
+      namespace: config.kueue.namespace,
+      crds: config.kueue.crds.length,
+      flavors: [CPU_FLAVOR, ...Object.entries(config.gpuTypes).map(([type, gkeType]) => `${type} (${gkeType})`)],
+    },
+    teams: config.teams.map((t) => teamView(t, Object.keys(config.gpuTypes))).sort((a, b) => a.name.localeCompare(b.name)),
+    counts: rendered.counts,
+  };
+}
 
-export function platformView(resources: readonly RegisteredResource[]): PlatformView {
+/**
+ * What exists only once the program has rendered the configuration, so the view takes it from
+ * the registered resources: how many of each type, a GKE pool's name (a hash of its node
+ * settings and the node service account, components/nodePool.ts), and the cluster features the
+ * cluster component sets whatever the configuration says (Dataplane V2, Workload Identity).
+ */
+function renderedFacts(resources: readonly RegisteredResource[]) {
   const counts: Record<string, number> = {};
   for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
-  const c = byType(resources, TYPES.cluster)[0]?.inputs as Any | undefined;
-  const repo = byType(resources, TYPES.repository)[0]?.inputs as Any | undefined;
-  const releases = byType(resources, TYPES.release).map((r) => r.inputs as Any);
-  const release = releases.find((r) => r.chart === "kuberay-operator");
-  const kueue = releases.find((r) => r.name === "kueue");
-  const crds = (group: string) => byType(resources, TYPES.crd).filter((r) => (r.inputs as Any).spec?.group === group).length;
+  const cluster = resources.find((r) => r.type === TYPES.cluster)?.inputs;
+  const pools = resources.filter((r) => r.type === TYPES.nodePool).map((r) => [poolLabel(r.inputs), String(r.inputs.name)]);
   return {
-    cluster: c && {
-      name: c.name,
-      location: c.location,
-      zones: c.nodeLocations ?? [],
-      channel: c.releaseChannel?.channel,
-      imageStreaming: !!c.nodePoolDefaults?.nodeConfigDefaults?.gcfsConfig?.enabled,
-      deletionProtection: c.deletionProtection !== false,
-      privateNodes: !!c.privateClusterConfig?.enablePrivateNodes,
-      dataplaneV2: c.datapathProvider === "ADVANCED_DATAPATH",
-      workloadIdentity: !!c.workloadIdentityConfig?.workloadPool,
-    },
-    imageRepository: repo && `${repo.location}-docker.pkg.dev/${repo.project}/${repo.repositoryId}`,
-    pools: byType(resources, TYPES.nodePool).map((r) => poolView(r.inputs as Any)),
-    operator: release && { version: release.version, namespace: release.namespace, crds: crds("ray.io") },
-    kueue: kueue && {
-      version: kueue.version,
-      namespace: kueue.namespace,
-      crds: crds("kueue.x-k8s.io"),
-      flavors: byType(resources, TYPES.resourceFlavor).map((r) => {
-        const f = r.inputs as Any;
-        return `${f.metadata.name}${f.spec?.nodeLabels ? ` (${Object.values(f.spec.nodeLabels).join(", ")})` : ""}`;
-      }),
-    },
-    teams: teamViews(resources),
-    serviceRange: (byType(resources, TYPES.subnetwork)[0]?.inputs as Any | undefined)?.secondaryIpRanges?.find((r: Any) => r.rangeName === SERVICE_RANGE)?.ipCidrRange,
     counts,
+    poolNames: Object.fromEntries(pools) as Record<string, string>,
+    cluster: { dataplaneV2: cluster?.datapathProvider === "ADVANCED_DATAPATH", workloadIdentity: !!cluster?.workloadIdentityConfig?.workloadPool },
   };
 }
 
-function poolView(p: Any): PoolView {
-  const accel = p.nodeConfig?.guestAccelerators?.[0];
+const subject = (s: { kind: unknown; name: unknown }) => `${String(s.kind).toLowerCase()}:${String(s.name)}`;
+
+function teamView(team: TeamPlan, gpuTypes: readonly string[]): TeamView {
+  const q = team.quota;
+  const nominal = formatAmounts(team.queue.nominal);
   return {
-    name: poolLabel(p),
-    gkeName: p.name,
-    machineType: p.nodeConfig?.machineType,
-    gpu: accel && { type: accel.type, count: accel.count },
-    role: p.nodeConfig?.labels?.[ROLE_LABEL],
-    minNodes: p.autoscaling?.totalMinNodeCount ?? 0,
-    maxNodes: p.autoscaling?.totalMaxNodeCount ?? 0,
-    spot: !!p.nodeConfig?.spot,
-    zones: p.nodeLocations ?? [],
-    driver: accel?.gpuDriverInstallationConfig?.gpuDriverVersion,
+    name: team.name,
+    description: team.description,
+    quota: {
+      "requests.cpu": nominal.cpu,
+      "requests.memory": nominal.memory,
+      "requests.storage": q.storage,
+      "requests.ephemeral-storage": q.ephemeralStorage,
+      ...objectCounts(q.objects),
+      ...(q.rayClusters !== undefined ? { "count/rayclusters.ray.io": String(q.rayClusters) } : {}),
+    },
+    gpuQuota: Object.fromEntries(gpuTypes.map((t) => [t, nominal.gpus[t] ?? "0"])),
+    owners: team.owners.map(subject),
+    // As the ray-users RoleBinding lists them: owners and contributors, each once.
+    members: teamSubjects(team).map(subject),
+    bucket: team.bucket,
+    queue: queueView(team.name, team.queue),
+    rayClusters: team.rayClusters.map(rayClusterView),
   };
 }
 
-function teamViews(resources: readonly RegisteredResource[]): TeamView[] {
-  const teams = byType(resources, TYPES.namespace)
-    .map((r) => r.inputs as Any)
-    .filter((ns) => ns.metadata?.labels?.[TEAM_LABEL]);
-  return teams
-    .map((ns) => {
-      const name: string = ns.metadata.name;
-      const inNs = (type: string) => byType(resources, type).map((r) => r.inputs as Any).filter((o) => o.metadata?.namespace === name);
-      const quotas = inNs(TYPES.quota);
-      const main = quotas.find((q) => !q.spec?.scopeSelector)?.spec?.hard ?? {};
-      const gpuQuota: Record<string, string> = {};
-      for (const q of quotas.filter((q) => q.spec?.scopeSelector)) gpuQuota[String(q.metadata.name).replace(/^gpu-/, "")] = q.spec.hard[`requests.${GPU_RESOURCE}`];
-      const bindings = inNs(TYPES.roleBinding);
-      const subjects = (binding: string) =>
-        (bindings.find((b) => b.metadata?.name === binding)?.subjects ?? []).map((s: Any) => `${String(s.kind).toLowerCase()}:${s.name}`);
-      const bucket = byType(resources, TYPES.bucket).map((r) => r.inputs as Any).find((b) => b.labels?.[BUCKET_TEAM_LABEL] === name);
-      // The ResourceQuota is the ceiling (quota plus borrowing); the team's quota is its queue's nominal quota.
-      const queue = queueView(resources, name);
-      const nominal = queue?.nominal ?? {};
-      for (const type of Object.keys(gpuQuota)) gpuQuota[type] = nominal[type] ?? gpuQuota[type];
-      return {
-        name,
-        description: ns.metadata.annotations?.[DESCRIPTION_ANNOTATION],
-        quota: { ...main, "requests.cpu": nominal.cpu ?? main["requests.cpu"], "requests.memory": nominal.memory ?? main["requests.memory"] },
-        gpuQuota,
-        owners: subjects(BINDINGS.owners),
-        members: subjects(BINDINGS.rayUsers),
-        bucket: bucket?.name,
-        queue,
-        rayClusters: inNs(TYPES.rayCluster).map(rayClusterView),
-      };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** The team's ClusterQueue (labelled with the team) and the LocalQueues of its namespace. */
-function queueView(resources: readonly RegisteredResource[], team: string): QueueView | undefined {
-  const cq = byType(resources, TYPES.clusterQueue).map((r) => r.inputs as Any).find((q) => q.metadata?.labels?.[TEAM_LABEL] === team);
-  if (!cq) return undefined;
-  const per = (field: string) => {
+/** The team's ClusterQueue (named after the team, render/kueue.ts) and its LocalQueue; GPUs by type. */
+function queueView(team: string, q: TeamQueuePlan): QueueView {
+  const gpuTypes = Object.keys(q.nominal.gpus);
+  const amounts = (a: { cpu?: number; memoryBytes?: number; gpus: Readonly<Record<string, number | undefined>> }) => {
     const out: Record<string, string> = {};
-    for (const group of cq.spec?.resourceGroups ?? []) {
-      for (const flavor of group.flavors ?? []) {
-        for (const r of flavor.resources ?? []) {
-          if (r[field] !== undefined) out[r.name === GPU_RESOURCE ? flavor.name : r.name] = String(r[field]);
-        }
-      }
-    }
+    if (a.cpu !== undefined) out.cpu = formatCpu(a.cpu);
+    if (a.memoryBytes !== undefined) out.memory = canonicalMemory(a.memoryBytes);
+    for (const t of gpuTypes) if (a.gpus[t] !== undefined) out[t] = String(a.gpus[t]);
     return out;
   };
   return {
-    clusterQueue: cq.metadata.name,
-    cohort: cq.spec?.cohortName,
-    localQueues: byType(resources, TYPES.localQueue).map((r) => r.inputs as Any).filter((q) => q.metadata?.namespace === team).map((q) => q.metadata.name),
-    nominal: per("nominalQuota"),
-    borrowing: per("borrowingLimit"),
-    lending: per("lendingLimit"),
-    weight: cq.spec?.fairSharing?.weight,
+    clusterQueue: team,
+    cohort: COHORT,
+    localQueues: [LOCAL_QUEUE],
+    nominal: amounts(q.nominal),
+    borrowing: amounts(q.borrowing),
+    lending: amounts(q.lending),
+    weight: String(q.fairSharingWeight),
   };
 }
 
-function groupView(name: string, template: Any, replicas: string, range: [number, number], gpuTypes: (a: string) => string | undefined): GroupView {
-  const ray = template?.spec?.containers?.[0] ?? {};
-  const limits = ray.resources?.limits ?? {};
-  const accel = template?.spec?.nodeSelector?.[ACCELERATOR_LABEL];
+/** A group's pods: Ray container CPUs, memory and GPUs as rendered (requests = limits), its pool and that pool's GPU type. */
+function groupView(g: GroupPlan, replicas: string, range: [number, number], gpus: number): GroupView {
   return {
-    name,
+    name: g.name,
     replicas,
     minReplicas: range[0],
     maxReplicas: range[1],
-    cpus: String(limits.cpu ?? "-"),
-    gpus: Number(limits[GPU_RESOURCE] ?? 0),
-    gpuType: accel ? gpuTypes(accel) ?? accel : undefined,
-    memory: String(limits.memory ?? "-"),
-    pool: template?.spec?.nodeSelector?.[POOL_LABEL],
+    cpus: formatCpu(g.cpu),
+    gpus,
+    gpuType: g.pool?.gpu?.type,
+    memory: formatMemory(g.memoryBytes),
+    pool: g.pool?.name,
   };
 }
 
-export function rayClusterView(rc: Any): RayClusterView {
-  const name: string = rc.metadata.name;
-  const ns: string = rc.metadata.namespace;
-  const head = rc.spec.headGroupSpec;
-  const svc = `${name}-head-svc.${ns}.svc`;
-  const containers: Any[] = head.template.spec.containers;
-  const endpoints: Record<string, string> = { client: `ray://${svc}:${RAY_PORTS.client}`, dashboard: `http://${svc}:${RAY_PORTS.dashboard}` };
-  if (containers.some((c) => c.name === "notebook")) endpoints.notebook = `http://${name}-tools.${ns}.svc:${TOOL_PORTS.notebook}`;
-  if (containers.some((c) => c.name === "vscode")) endpoints.vscode = `http://${name}-tools.${ns}.svc:${TOOL_PORTS.vscode}`;
-  const gpuName = (a: string) => Object.entries(catalog().accelerators).find(([, acc]) => acc.gkeType === a)?.[0];
+/** A RayCluster the way `rayctl describe` shows it: its Services' addresses and each group's pods. */
+function rayClusterView(c: RayClusterPlan): RayClusterView {
+  // KubeRay names the head's Service <cluster>-head-svc; the tools Service is render/rayCluster.ts toolsService.
+  const [head, tools] = [`${c.name}-head-svc.${c.namespace}.svc`, `${c.name}-tools.${c.namespace}.svc`];
+  const endpoints: Record<string, string> = { client: `ray://${head}:${RAY_PORTS.client}`, dashboard: `http://${head}:${RAY_PORTS.dashboard}` };
+  if (c.notebook) endpoints.notebook = `http://${tools}:${TOOL_PORTS.notebook}`;
+  if (c.vscode) endpoints.vscode = `http://${tools}:${TOOL_PORTS.vscode}`;
   return {
-    name,
-    namespace: ns,
-    rayVersion: rc.spec.rayVersion,
-    image: containers[0].image,
-    serviceAccount: head.template.spec.serviceAccountName,
-    autoscaling: !!rc.spec.enableInTreeAutoscaling,
+    name: c.name,
+    namespace: c.namespace,
+    rayVersion: c.rayVersion,
+    image: c.images.cpu,
+    serviceAccount: c.serviceAccountName,
+    autoscaling: !!c.autoscaling,
     endpoints,
-    head: groupView("head", head.template, "1", [1, 1], gpuName),
-    workers: (rc.spec.workerGroupSpecs ?? []).map((g: Any) =>
-      groupView(
-        g.groupName,
-        g.template,
-        g.minReplicas < g.maxReplicas ? `${g.minReplicas} (autoscaled to ${g.maxReplicas})` : String(g.replicas),
-        [g.minReplicas ?? g.replicas ?? 0, g.maxReplicas ?? g.replicas ?? 0],
-        gpuName,
-      ),
+    head: groupView({ ...c.head, name: "head" }, "1", [1, 1], 0),
+    workers: c.workerGroups.map((g) =>
+      groupView(g, g.minReplicas < g.maxReplicas ? `${g.minReplicas} (autoscaled to ${g.maxReplicas})` : String(g.replicas), [g.minReplicas, g.maxReplicas], g.gpu?.count ?? 0),
     ),
   };
 }

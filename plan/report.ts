@@ -5,8 +5,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { prices } from "../cost/prices";
 import { costChanges, costMarkdown } from "../cost/text";
-import { fieldLines, type PlanDiff, type ResourceChange, showField, SIGN } from "./diff";
-import { type PlatformView, type TeamView, TYPES } from "./model";
+import { fieldLines, type PlanDiff, type ResourceChange, showField, SIGN, TYPES } from "./diff";
+import { type PlatformView, type TeamView } from "./model";
 
 /**
  * A column of the team table. `cell` gets the team at the base and at the head (undefined
@@ -137,7 +137,11 @@ function mermaid(changes: readonly ResourceChange[]): string[] {
   return lines;
 }
 
-export function markdownReport(d: PlanDiff, base: PlatformView, head: PlatformView, opts: { stack: string; baseRef: string; note?: string; maxCostIncrease: number }): string {
+/**
+ * The report; `base` is the base revision's view, undefined when that revision predates the
+ * configuration view in its plan JSON: then the team table and costs are left out, with a note.
+ */
+export function markdownReport(d: PlanDiff, base: PlatformView | undefined, head: PlatformView, opts: { stack: string; baseRef: string; note?: string; maxCostIncrease: number }): string {
   const count = (k: ResourceChange["kind"]) => d.changes.filter((c) => c.kind === k).length;
   const out = [
     `<!-- ray-platform-plan -->`,
@@ -147,6 +151,9 @@ export function markdownReport(d: PlanDiff, base: PlatformView, head: PlatformVi
     "",
   ];
   if (opts.note) out.push(`_${opts.note}_`, "");
+  if (!base) {
+    out.push(`_\`${opts.baseRef}\` predates the configuration view in the plan (plan/model.ts), so its teams and costs are not compared: no team table or cost section. Every resource change is listed below._`, "");
+  }
   if (d.changes.length === 0) {
     out.push("No changes: `pulumi up` would leave the platform as it is.");
     return out.join("\n") + "\n";
@@ -155,7 +162,7 @@ export function markdownReport(d: PlanDiff, base: PlatformView, head: PlatformVi
     out.push("> [!WARNING]", "> **Dangerous changes**: review these before merging.", ...d.dangers.map((x) => `> - ${x.what}`), "");
   }
   out.push(`**${count("add")} to add, ${count("change")} to change, ${count("remove")} to remove.**`, "");
-  const rows = teamRows(base, head, d.changes);
+  const rows = base ? teamRows(base, head, d.changes) : [];
   if (rows.length > 0) {
     const titles = ["team", "change", ...TEAM_COLUMNS.map((c) => c.title)];
     out.push("### Teams", "", `| ${titles.join(" | ")} |`, `| ${titles.map(() => "---").join(" | ")} |`);
@@ -170,7 +177,7 @@ export function markdownReport(d: PlanDiff, base: PlatformView, head: PlatformVi
       "",
     );
   }
-  out.push(...costMarkdown(costChanges(base, head, prices(), opts.maxCostIncrease), prices()));
+  if (base) out.push(...costMarkdown(costChanges(base, head, prices(), opts.maxCostIncrease), prices()));
   out.push("### What is affected", "", ...mermaid(d.changes), "");
   out.push("<details><summary>Every change</summary>", "", "| | resource | type | fields |", "| --- | --- | --- | --- |");
   for (const c of d.changes) {

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type RegisteredResource, UsageError } from "./engine";
+import { EMPTY_VIEW, type PlatformView } from "./model";
 
 /** The base revision could not be planned: its configuration is invalid, or its program fails. */
 export class BaseRevisionFailed extends Error {}
@@ -15,6 +16,8 @@ export class BaseRevisionFailed extends Error {}
 interface RevisionPlan {
   /** Empty when the stack did not exist at that revision. */
   readonly resources: RegisteredResource[];
+  /** The platform as that revision's configuration describes it; undefined when the revision predates it (plan/cli.ts revisionView). */
+  readonly view?: PlatformView;
   readonly note?: string;
 }
 
@@ -43,7 +46,7 @@ export async function planAtRevision(commit: string, projectDir: string, stack: 
     execFileSync("tar", ["-x", "-C", dir], { input: archive });
     const baseDir = path.join(dir, prefix);
     if (!fs.existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`)) || !fs.existsSync(path.join(baseDir, "index.ts"))) {
-      return { resources: [], note: `stack ${stack} does not exist at ${commit.slice(0, 12)}; everything is new` };
+      return { resources: [], view: EMPTY_VIEW, note: `stack ${stack} does not exist at ${commit.slice(0, 12)}; everything is new` };
     }
     if (!fs.existsSync(path.join(baseDir, "node_modules"))) fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(baseDir, "node_modules"), "dir");
     const json = path.join(dir, "base-plan.json");
@@ -65,7 +68,8 @@ export async function planAtRevision(commit: string, projectDir: string, stack: 
         `the base revision ${commit.slice(0, 12)} does not evaluate (exit ${child.code}): ${first.trim()}\nCheck it out and run npm run plan there to see why; compare with another revision meanwhile.`,
       );
     }
-    return { resources: JSON.parse(fs.readFileSync(json, "utf8")).resources };
+    const plan = JSON.parse(fs.readFileSync(json, "utf8")) as { resources: RegisteredResource[]; view?: PlatformView };
+    return { resources: plan.resources, view: plan.view };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -17,7 +17,7 @@ export const KUEUE_CHART = "oci://registry.k8s.io/kueue/charts/kueue";
 /** The published chart's image (hack/helm-chart-package.sh at v0.19.2 sets it on release). */
 const KUEUE_IMAGE = "registry.k8s.io/kueue/kueue";
 /** Flavor of CPU and memory, wherever a pod runs. */
-const CPU_FLAVOR = "cpu";
+export const CPU_FLAVOR = "cpu";
 /** Ray frameworks Kueue manages (Kueue's integration names, v0.19.2 charts/kueue/values.yaml). */
 const KUEUE_FRAMEWORKS = ["ray.io/rayjob", "ray.io/raycluster", "ray.io/rayservice"];
 

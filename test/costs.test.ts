@@ -10,6 +10,9 @@ import { type PlatformView, platformView } from "../plan/model";
 import { markdownReport } from "../plan/report";
 import { configProblems, fixtureText, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
 
+/** The plan's view of an evaluation: from the configuration the program validated. */
+const viewOf = (ev: Awaited<ReturnType<typeof runProgram>>) => platformView(ev.config!, ev.resources);
+
 const table = prices();
 const us = table.regions["us-central1"];
 const HOURS = table.hoursPerMonth;
@@ -29,7 +32,7 @@ beforeAll(async () => {
   const ev = await runProgram();
   devResources = ev.resources;
   devOutputs = ev.outputs;
-  dev = platformView(devResources);
+  dev = viewOf(ev);
 });
 
 const team = (view: PlatformView, name: string) => view.teams.find((t) => t.name === name)!;
@@ -103,7 +106,7 @@ describe("a pull request's cost", () => {
     expect(file).toContain("    a100: 4\n");
     const dir = teamsDir({ "tech-research.yaml": file.replace("    a100: 4\n", "    a100: 8\n") });
     const head = await runProgram({ config: { "ray-platform:teamsDir": dir } });
-    const headView = platformView(head.resources);
+    const headView = viewOf(head);
     const changes = costChanges(dev, headView, table, 5000);
     const delta = 4 * NODE.a100 * HOURS; // 4 more a2-highgpu-1g nodes, all month: $10,726
     const before = teamCeiling(table, team(dev, "tech-research"), dev.pools)!.monthly;
@@ -120,7 +123,7 @@ describe("a pull request's cost", () => {
   test("raising the stack's maximum by more than ray-platform:maxCostIncrease is flagged dangerous", async () => {
     const gke = JSON.parse((await import("../plan/engine")).readStackConfig(PROJECT_DIR, "dev")["ray-platform:nodePools"]);
     gke.find((p: any) => p.name === "a100").maxNodes = 10;
-    const head = platformView((await runProgram({ config: { "ray-platform:nodePools": JSON.stringify(gke) } })).resources);
+    const head = viewOf(await runProgram({ config: { "ray-platform:nodePools": JSON.stringify(gke) } }));
     const rise = 2 * NODE.a100 * HOURS; // $5,363
     const flagged = costChanges(dev, head, table, 5000);
     expect(flagged.stack!.after - flagged.stack!.before).toBeCloseTo(rise, 6);

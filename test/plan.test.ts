@@ -55,6 +55,9 @@ describe("a plan of the dev stack", () => {
     expect(pool.inputs.nodeConfig.machineType).toBe("n1-standard-16");
     expect(json.resources.find((r: any) => r.type === "pulumi:providers:kubernetes").inputs.kubeconfig).toBe("[secret]");
     expect(json.outputs.kubeconfig).toBe("[secret]");
+    // The view the summary prints, from the validated configuration: the team files' teams and the stack's pools.
+    expect(json.view.teams.map((t: any) => t.name)).toEqual(fs.readdirSync(path.join(PROJECT_DIR, "teams")).map((f) => f.replace(/\.yaml$/, "")).sort());
+    expect(json.view.pools.find((p: any) => p.name === "t4")).toMatchObject({ gkeName: pool.inputs.name, machineType: "n1-standard-16", gpu: { type: "nvidia-tesla-t4", count: 1 } });
   });
 
   test("--out writes manifests per namespace that pass Kubernetes' and the CRDs' schemas", () => {
@@ -285,6 +288,23 @@ test("a base revision that does not evaluate exits 4 with its errors, not a stac
   expect(r.stdout).toBe("");
   expect(r.stderr).toMatch(/^--diff main: the base revision [0-9a-f]{12} does not evaluate: its configuration is invalid, so there is nothing to compare with.\nray-platform: the configuration has 1 problem; nothing was changed.\nteams\/recsys.yaml:11:8 quota.cpu: "two hundred" is not a valid CPU quantity/);
   expect(r.stderr).not.toMatch(/\n\s+at /);
+});
+
+test("a base revision from before the configuration view is compared by its resources, with a note and no team table", () => {
+  const { repo, git, edit } = scratchRepo();
+  // What an older revision looks like to the plan: its loader keeps no configuration to read back.
+  edit("config/load.ts", "export function loadedPlatformConfig(", "function loadedPlatformConfig(");
+  git("commit", "-qam", "before the view");
+  edit("config/load.ts", "function loadedPlatformConfig(", "export function loadedPlatformConfig(");
+  edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
+  const r = plan(["--diff", "main", "--report", path.join(repo, "report.md")], repo);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain("spec.hard.requests.cpu: 264 → 304");
+  expect(r.stderr).toContain("main predates the configuration view in its plan: the report compares its resources only (no team table or costs)");
+  const report = fs.readFileSync(path.join(repo, "report.md"), "utf8");
+  expect(report).toContain("_`main` predates the configuration view in the plan (plan/model.ts), so its teams and costs are not compared: no team table or cost section. Every resource change is listed below._");
+  expect(report).not.toMatch(/### Teams|### Cost/);
+  expect(report).toContain("`ResourceQuota recsys/team-quota`");
 });
 
 test("--help prints the usage on stdout and exits 0", () => {
