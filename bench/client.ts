@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { planClusterFromOptions, renderClusterObjects } from "../client/src/clusterSpec";
+import { resolveClusterFromOptions, renderClusterObjects } from "../client/src/clusterSpec";
 import { loadPlatformConfig } from "../config/load";
 import { stackConfigFromText } from "../plan/engine";
 import { platformFacts, teamFacts } from "../render/platformFacts";
@@ -41,8 +41,8 @@ function clusters(n: number): Record<string, any>[] {
   const facts = platformFacts(cfg);
   return Array.from({ length: n }, (_, i) => {
     const team = cfg.teams[i % cfg.teams.length];
-    const { plan } = planClusterFromOptions({ name: `bench-${i}`, namespace: team.name, gpusPerWorker: i % 2, maxWorkers: 2, minWorkers: 0 }, facts, teamFacts(team));
-    return renderClusterObjects(plan, {}, "bench").rayCluster as unknown as Record<string, any>;
+    const { cluster } = resolveClusterFromOptions({ name: `bench-${i}`, namespace: team.name, gpusPerWorker: i % 2, maxWorkers: 2, minWorkers: 0 }, facts, teamFacts(team));
+    return renderClusterObjects(cluster, {}, "bench").rayCluster as unknown as Record<string, any>;
   });
 }
 

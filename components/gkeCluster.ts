@@ -2,14 +2,14 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type GkeSettings, IMAGE_REPOSITORY_ID } from "../config/load";
-import { type NodePoolPlan } from "../config/nodePools";
+import { type ResolvedPool } from "../config/nodePools";
 import { clusterProviders, gkeKubeconfig } from "./kubeconfig";
 import { Network, POD_RANGE, SERVICE_RANGE } from "./network";
 import { NodePool } from "./nodePool";
 
 export interface GkeClusterArgs {
   readonly gke: GkeSettings;
-  readonly pools: readonly NodePoolPlan[];
+  readonly pools: readonly ResolvedPool[];
 }
 
 /** APIs the platform uses; enabled by the program, never disabled on destroy (other things may use them). */

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type KubeRaySettings } from "../config/load";
-import { type NodePoolPlan } from "../config/nodePools";
+import { type ResolvedPool } from "../config/nodePools";
 import { operatorPodMonitoring } from "../render/monitoring";
 import { operatorValues } from "../config/operatorValues";
 import { PINNED_VERSION_LABELS } from "../config/wire";
@@ -12,7 +12,7 @@ const KUBERAY_CHART_REPO = "https://ray-project.github.io/kuberay-helm/";
 export interface KubeRayOperatorArgs {
   readonly kuberay: KubeRaySettings;
   /** Pool the operator runs on (role system); undefined: anywhere. */
-  readonly systemPool?: NodePoolPlan;
+  readonly systemPool?: ResolvedPool;
   readonly provider: k8s.Provider;
   /** GKE Managed Prometheus is on: scrape the operator's metrics. */
   readonly managedPrometheus: boolean;

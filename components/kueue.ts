@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type KueueSettings } from "../config/kueue";
-import { type NodePoolPlan } from "../config/nodePools";
+import { type ResolvedPool } from "../config/nodePools";
 import { KUEUE_CHART, kueueValues, resourceFlavors } from "../render/kueue";
 import { PINNED_VERSION_LABELS } from "../config/wire";
 import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
@@ -23,7 +23,7 @@ export interface KueueArgs {
   /** GPU types the pools offer: friendly name -> GKE accelerator type (one ResourceFlavor each). */
   readonly gpuTypes: Readonly<Record<string, string>>;
   /** Pool Kueue runs on (role system); undefined: anywhere. */
-  readonly systemPool?: NodePoolPlan;
+  readonly systemPool?: ResolvedPool;
   readonly provider: k8s.Provider;
   /** What must exist before Kueue starts: the system pool and the KubeRay CRDs it integrates with. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];

@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { type GkeSettings } from "../config/load";
-import { type NodePoolPlan } from "../config/nodePools";
+import { type ResolvedPool } from "../config/nodePools";
 import { GKE_TAINT_EFFECT, POOL_RESOURCE_LABEL } from "../config/wire";
 
 export interface NodePoolArgs {
-  readonly pool: NodePoolPlan;
+  readonly pool: ResolvedPool;
   readonly gke: GkeSettings;
   /** The cluster's id (projects/<p>/locations/<l>/clusters/<name>). */
   readonly cluster: pulumi.Input<string>;
@@ -21,7 +21,7 @@ export interface NodePoolArgs {
  * recreating every node anyway (machine type, disk, image, taints). A change of any of them
  * brings up a new pool beside the old one (blue/green) rather than rolling nodes in place.
  */
-function immutableNodeConfig(pool: NodePoolPlan, gke: GkeSettings) {
+function immutableNodeConfig(pool: ResolvedPool, gke: GkeSettings) {
   return {
     machineType: pool.machineType,
     imageType: "COS_CONTAINERD",
@@ -44,7 +44,7 @@ function immutableNodeConfig(pool: NodePoolPlan, gke: GkeSettings) {
  * one and pods move over instead of waiting for nodes; a fixed name would need
  * deleteBeforeReplace and leave the pool's pods nowhere to go meanwhile.
  */
-export function poolGkeName(pool: NodePoolPlan, gke: GkeSettings, serviceAccountId: string): string {
+export function poolGkeName(pool: ResolvedPool, gke: GkeSettings, serviceAccountId: string): string {
   const shape = JSON.stringify({ ...immutableNodeConfig(pool, gke), serviceAccountId });
   return `${pool.name}-${createHash("sha256").update(shape).digest("hex").slice(0, 6)}`;
 }

@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type PlatformConfig } from "../config/load";
-import { PLAYGROUND, teamBucketPrefix, type TeamPlan } from "../config/teams";
+import { PLAYGROUND, teamBucketPrefix, type ResolvedTeam } from "../config/teams";
 import { GkeCluster } from "./gkeCluster";
 import { clusterProviders } from "./kubeconfig";
 import { KubeRayOperator } from "./kuberayOperator";
@@ -24,7 +24,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly operator: KubeRayOperator;
   readonly kueue: Kueue;
   readonly teams: Record<string, Team>;
-  private readonly newTeam: (team: TeamPlan, existingBuckets: ReadonlySet<string>, playground?: Team) => Team;
+  private readonly newTeam: (team: ResolvedTeam, existingBuckets: ReadonlySet<string>, playground?: Team) => Team;
   private readonly gcpProject?: string;
 
   /** The platform with every team of `cfg`. */
@@ -90,7 +90,7 @@ export class Platform extends pulumi.ComponentResource {
     );
     const kueueReady = [this.kueue.release, ...Object.values(this.kueue.flavors)];
     const admission = { bucketPrefix: cfg.mode === "gke" ? teamBucketPrefix(cfg.gke.project) : undefined };
-    // What the client (rayctl) plans clusters from; readable by team members only.
+    // What the client (rayctl) resolves clusters from; readable by team members only.
     const facts = new PlatformFacts("facts", { cfg, namespace: this.operator.namespace, provider: this.provider }, parent);
     const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider, admission }, parent);
     const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace, managedPrometheus };
@@ -127,10 +127,10 @@ export class Platform extends pulumi.ComponentResource {
    * before the next: a thousand teams registered in one go hold every request in memory at
    * once (3.2 GiB in the benchmark, 0.7 GiB this way, and faster).
    */
-  private async addTeams(teams: readonly TeamPlan[]): Promise<void> {
+  private async addTeams(teams: readonly ResolvedTeam[]): Promise<void> {
     const existingBuckets = await this.existingBuckets(teams);
-    const playgroundPlan = teams.find((t) => t.name === PLAYGROUND);
-    const playground = playgroundPlan ? (this.teams[PLAYGROUND] = this.newTeam(playgroundPlan, existingBuckets)) : undefined;
+    const playgroundTeam = teams.find((t) => t.name === PLAYGROUND);
+    const playground = playgroundTeam ? (this.teams[PLAYGROUND] = this.newTeam(playgroundTeam, existingBuckets)) : undefined;
     for (const team of teams.filter((t) => t.name !== PLAYGROUND)) {
       this.teams[team.name] = this.newTeam(team, existingBuckets, playground);
       await new Promise((resolve) => setImmediate(resolve));
@@ -142,7 +142,7 @@ export class Platform extends pulumi.ComponentResource {
    * would fail (bucket names are global), so Team imports them, data and all. One lookup for
    * every team: the project's buckets under the team bucket prefix.
    */
-  private async existingBuckets(teams: readonly TeamPlan[]): Promise<ReadonlySet<string>> {
+  private async existingBuckets(teams: readonly ResolvedTeam[]): Promise<ReadonlySet<string>> {
     const wanted = new Set(teams.flatMap((t) => (t.bucket ? [t.bucket] : [])));
     if (!this.gcpProject || wanted.size === 0) return new Set();
     const { buckets } = await gcp.storage.getBuckets({ project: this.gcpProject, prefix: teamBucketPrefix(this.gcpProject) }, { parent: this });

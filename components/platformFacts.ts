@@ -11,7 +11,7 @@ export interface PlatformFactsArgs {
 }
 
 /**
- * The facts the client plans clusters from (render/platformFacts.ts), the tutorials it copies
+ * The facts the client resolves clusters from (render/platformFacts.ts), the tutorials it copies
  * into clusters, and the Role that reads them; each Team binds its members to that Role.
  */
 export class PlatformFacts extends pulumi.ComponentResource {

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type TeamPlan } from "../config/teams";
+import { type ResolvedTeam } from "../config/teams";
 import { BUCKET_TEAM_LABEL } from "../config/wire";
 import { rayPodMonitoring } from "../render/monitoring";
 import { factsReaderBinding, teamFactsConfigMap } from "../render/platformFacts";
@@ -9,7 +9,7 @@ import * as render from "../render/tenancy";
 import { RayCluster } from "./rayCluster";
 
 export interface TeamArgs {
-  readonly team: TeamPlan;
+  readonly team: ResolvedTeam;
   readonly tenancy: render.TenancyContext;
   readonly provider: k8s.Provider;
   /** The same cluster with upsert on create: takes back the objects a removed team left (clusterProviders). */
@@ -117,9 +117,9 @@ export class Team extends pulumi.ComponentResource {
     // Pods mount the bucket at start: its permission must exist before the first one.
     const rayDeps = [this.namespace, this.serviceAccount, ...(bucketAccess ? [bucketAccess] : []), ...args.rayClusterDependsOn];
     this.rayClusters = Object.fromEntries(
-      team.rayClusters.map((plan) => [
-        plan.name,
-        new RayCluster(`${name}-${plan.name}`, { plan, tutorials: args.tutorials, provider }, { parent: this, dependsOn: rayDeps }),
+      team.rayClusters.map((cluster) => [
+        cluster.name,
+        new RayCluster(`${name}-${cluster.name}`, { cluster, tutorials: args.tutorials, provider }, { parent: this, dependsOn: rayDeps }),
       ]),
     );
     this.registerOutputs({ namespace: this.namespace.metadata.name });

@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type TeamPlan } from "../config/teams";
+import { type ResolvedTeam } from "../config/teams";
 import { clusterQueue, localQueue } from "../render/kueue";
 
 export interface TeamQueueArgs {
-  readonly team: TeamPlan;
+  readonly team: ResolvedTeam;
   /**
    * The provider that adopts existing objects (upsertExistingObjects): the queues are retained
    * when a team file goes, so restoring the file must take them back (README: Restore a team).

@@ -1,12 +1,12 @@
 /**
  * Kueue: the stack's `ray-platform:kueue` settings, the sharing part of a team file's quota
- * (`quota.borrowing`, `quota.lending`, `quota.fairSharingWeight`), each team's queue plan and
+ * (`quota.borrowing`, `quota.lending`, `quota.fairSharingWeight`), each team's resolved queue and
  * the rules that keep queues admissible. Pure: no Pulumi.
  */
 import { z } from "zod";
 import { show, type PathSegment, type Report } from "./errors";
 import { formatCpu, parseQuantity } from "./quantity";
-import { clusterDemand, type Demand, type RayClusterPlan } from "./rayClusters";
+import { clusterDemand, type Demand, type ResolvedRayCluster } from "./rayClusters";
 import { count, quantity, strictObject } from "./schema";
 
 /** The Kueue release the program installs by default; its CRDs are pinned in data/kueue/<version>. */
@@ -92,7 +92,7 @@ interface PartialAmounts {
 }
 
 /** A team's ClusterQueue: nominal quota, borrowing and lending limits per resource. */
-export interface TeamQueuePlan {
+export interface ResolvedTeamQueue {
   readonly nominal: Amounts;
   /** Borrowing limits; every resource has one (default 0: no borrowing unless the team file says so). */
   readonly borrowing: Amounts;
@@ -115,7 +115,7 @@ type QuotaValues = {
 };
 
 /** The team's queue from its quota; `gpuTypes` are the types the stack offers. */
-export function planTeamQueue(quota: QuotaValues, gpuTypes: readonly string[]): TeamQueuePlan {
+export function resolveTeamQueue(quota: QuotaValues, gpuTypes: readonly string[]): ResolvedTeamQueue {
   const nominal: Amounts = {
     cpu: parseQuantity(quota.cpu)!,
     memoryBytes: parseQuantity(quota.memory)!,
@@ -176,7 +176,7 @@ function resources(a: Amounts): { key: PathSegment[]; amount: number; show: (n: 
  * fits in its own quota (otherwise it could only ever run on borrowed quota, and be preempted
  * whenever the lenders want it back).
  */
-export function checkTeamQueue(quota: QuotaValues, queue: TeamQueuePlan, clusters: readonly RayClusterPlan[], gpuTypes: readonly string[], report: Report): void {
+export function checkTeamQueue(quota: QuotaValues, queue: ResolvedTeamQueue, clusters: readonly ResolvedRayCluster[], gpuTypes: readonly string[], report: Report): void {
   if (!(quota.fairSharingWeight > 0)) {
     report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, but a fair-sharing weight must be above 0 (1 is the default, 2 gets twice the share of idle quota); set a positive number or remove it.`);
   }
@@ -209,7 +209,7 @@ export function checkTeamQueue(quota: QuotaValues, queue: TeamQueuePlan, cluster
  * teams can lend together (their lending limits, else their whole quotas). Only limits a
  * team file sets are checked; the default is 0.
  */
-export function checkCohort(teams: readonly { name: string; queue: TeamQueuePlan; report: Report }[]): void {
+export function checkCohort(teams: readonly { name: string; queue: ResolvedTeamQueue; report: Report }[]): void {
   for (const t of teams) {
     const others = teams.filter((o) => o.name !== t.name);
     for (const r of resources(partial(t.queue.borrowingSet))) {
@@ -235,7 +235,7 @@ function amountAt(a: Amounts, key: PathSegment[]): number {
   return a.gpus[key[1] as string] ?? 0;
 }
 
-function lendableOf(q: TeamQueuePlan, key: PathSegment[]): number {
+function lendableOf(q: ResolvedTeamQueue, key: PathSegment[]): number {
   const limit = key[0] === "cpu" ? q.lending.cpu : key[0] === "memory" ? q.lending.memoryBytes : q.lending.gpus[key[1] as string];
   return limit ?? amountAt(q.nominal, key);
 }

@@ -11,13 +11,13 @@ import { checkPrices, prices } from "../cost/prices";
 import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./catalog";
 import { ConfigError, type ConfigIssue, type Report, show } from "./errors";
 import { KUEUE_NAMESPACE, type KueueSettings } from "./kueue";
-import { type NodePoolPlan, planNodePools } from "./nodePools";
+import { type ResolvedPool, resolveNodePools } from "./nodePools";
 import { suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { checkServiceRange } from "./objectQuota";
 import { checkOperatorResources, checkRanges } from "./stackChecks";
-import { type GkeValues, MONITORING_NAMESPACES, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stack";
-import { loadTeams, PLAYGROUND, type TeamPlan } from "./teams";
+import { type GkeValues, MONITORING_NAMESPACES, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stackFile";
+import { loadTeams, PLAYGROUND, type ResolvedTeam } from "./teams";
 
 /** Artifact Registry remote repository (Docker Hub proxy) the cluster pulls Ray images through. */
 export const IMAGE_REPOSITORY_ID = "docker-hub";
@@ -45,7 +45,7 @@ export interface KubeRaySettings {
 interface CommonConfig {
   readonly stack: string;
   readonly monitoringNamespace: string;
-  readonly pools: readonly NodePoolPlan[];
+  readonly pools: readonly ResolvedPool[];
   readonly kuberay: KubeRaySettings;
   readonly kueue: KueueSettings;
   /** GPU types the pools offer, friendly name -> GKE accelerator type. */
@@ -55,7 +55,7 @@ interface CommonConfig {
   readonly defaultRayVersion: string;
   /** Ray images (data/ray-images.yaml) and GPU accelerators (data/gke-accelerators.yaml), published for the client. */
   readonly catalog: Pick<Catalog, "rayImages" | "accelerators">;
-  readonly teams: readonly TeamPlan[];
+  readonly teams: readonly ResolvedTeam[];
   /** Tutorial notebooks from tutorials/, file name -> content. */
   readonly tutorials: Readonly<Record<string, string>>;
   /** Things skipped on purpose, for the plan and `pulumi up` to show. */
@@ -106,7 +106,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
 
   const cluster = clusterSettings(v, report);
   const gke = cluster?.mode === "gke" ? cluster.gke : undefined;
-  const pools = planNodePools(v["ray-platform:nodePools"], { mode: v["ray-platform:mode"], region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
+  const pools = resolveNodePools(v["ray-platform:nodePools"], { mode: v["ray-platform:mode"], region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
   if (gke) checkPrices(pools, gke.region, prices(), report);
   const files = readFiles(input.projectDir, catalog, v, report);
   const operators = operatorSettings(v, catalog, pools, files, report);
@@ -117,7 +117,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   if (issues.length > 0 || !cluster) throw new ConfigError(issues);
 
   const monitoringNamespace = v["ray-platform:monitoringNamespace"] ?? MONITORING_NAMESPACES[cluster.mode];
-  const teams = teamPlans(input.projectDir, v, { cluster, pools, catalog, ray, kuberayNamespace: operators.kuberay.namespace, monitoringNamespace }, report, issues, notes);
+  const teams = resolveTeams(input.projectDir, v, { cluster, pools, catalog, ray, kuberayNamespace: operators.kuberay.namespace, monitoringNamespace }, report, issues, notes);
   issues.push(...files.tutorialIssues);
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -218,7 +218,7 @@ function readFiles(projectDir: string, catalog: Catalog, v: StackValues, report:
 }
 
 /** The KubeRay operator and Kueue, with their pinned CRDs. */
-function operatorSettings(v: StackValues, catalog: Catalog, pools: readonly NodePoolPlan[], files: LoadedFiles, report: Report): { kuberay: KubeRaySettings; kueue: KueueSettings } {
+function operatorSettings(v: StackValues, catalog: Catalog, pools: readonly ResolvedPool[], files: LoadedFiles, report: Report): { kuberay: KubeRaySettings; kueue: KueueSettings } {
   const [kr, kq] = [v["ray-platform:kuberay"], v["ray-platform:kueue"]];
   checkOperatorResources(kr.values, pools, catalog.kuberayChartValues(kr.version), report);
   return {
@@ -238,14 +238,14 @@ function raySettings(v: StackValues, catalog: Catalog, gke: GkeSettings | undefi
 }
 
 /** Every team file, checked against the cluster, pools and versions; problems go to `issues`. */
-function teamPlans(
+function resolveTeams(
   projectDir: string,
   v: StackValues,
-  ctx: { cluster: ClusterSettings; pools: readonly NodePoolPlan[]; catalog: Catalog; ray: Pick<CommonConfig, "defaultRayVersion" | "imageRegistry">; kuberayNamespace: string; monitoringNamespace: string },
+  ctx: { cluster: ClusterSettings; pools: readonly ResolvedPool[]; catalog: Catalog; ray: Pick<CommonConfig, "defaultRayVersion" | "imageRegistry">; kuberayNamespace: string; monitoringNamespace: string },
   report: Report,
   issues: ConfigIssue[],
   notes: string[],
-): TeamPlan[] {
+): ResolvedTeam[] {
   const gke = ctx.cluster.mode === "gke" ? ctx.cluster.gke : undefined;
   const teamsDir = v["ray-platform:teamsDir"];
   const teams = loadTeams(

@@ -1,12 +1,12 @@
 /**
  * Node pools: the rules a pool must follow before GKE is asked for it (machine type and GPU
- * agree, zones offer the GPU, counts make sense), and the resolved plan components use.
+ * agree, zones offer the GPU, counts make sense), and the resolved pools components use.
  */
 import { type Catalog, type NodeCapacity } from "./catalog";
 import { type Report, show } from "./errors";
 import { parseQuantity } from "./quantity";
 import { suggest } from "./schema";
-import { type NodePoolValues } from "./stack";
+import { type NodePoolValues } from "./stackFile";
 import { ACCELERATOR_LABEL, GPU_TAINT, GPU_TYPE_LABEL, POOL_LABEL, ROLE_LABEL } from "./wire";
 
 type PoolRole = NodePoolValues["role"];
@@ -28,7 +28,7 @@ export interface PoolGpu {
   readonly count: number;
 }
 
-export interface NodePoolPlan {
+export interface ResolvedPool {
   readonly name: string;
   readonly role: PoolRole;
   readonly machineType?: string;
@@ -59,10 +59,10 @@ interface PoolContext {
 }
 
 /** Check every pool and resolve the valid ones; problems go to `report`. */
-export function planNodePools(pools: readonly NodePoolValues[], ctx: PoolContext, report: Report): NodePoolPlan[] {
+export function resolveNodePools(pools: readonly NodePoolValues[], ctx: PoolContext, report: Report): ResolvedPool[] {
   const key = "ray-platform:nodePools";
   const seen = new Map<string, number>();
-  const plans: NodePoolPlan[] = [];
+  const resolved: ResolvedPool[] = [];
   pools.forEach((pool, i) => {
     const at = (path: (string | number)[], message: string) => report([key, i, ...path], message);
     const first = seen.get(pool.name);
@@ -71,8 +71,8 @@ export function planNodePools(pools: readonly NodePoolValues[], ctx: PoolContext
       return;
     }
     seen.set(pool.name, i);
-    const plan = planPool(pool, ctx, at);
-    if (plan) plans.push(plan);
+    const r = resolvePool(pool, ctx, at);
+    if (r) resolved.push(r);
   });
   if (ctx.mode === "gke") {
     for (const role of ["system", "ray-head"] as const) {
@@ -82,10 +82,10 @@ export function planNodePools(pools: readonly NodePoolValues[], ctx: PoolContext
     }
     if (pools.length === 0) report([key], "is empty; a GKE cluster needs node pools: at least one with role system and one with role ray-head (see Pulumi.dev.yaml).");
   }
-  return plans;
+  return resolved;
 }
 
-function planPool(pool: NodePoolValues, ctx: PoolContext, at: (path: (string | number)[], message: string) => void): NodePoolPlan | undefined {
+function resolvePool(pool: NodePoolValues, ctx: PoolContext, at: (path: (string | number)[], message: string) => void): ResolvedPool | undefined {
   let ok = true;
   const fail = (path: (string | number)[], message: string) => {
     ok = false;

@@ -4,8 +4,8 @@
  */
 import ipaddr from "ipaddr.js";
 import { type PathSegment, type Report } from "./errors";
-import { type RayClusterPlan } from "./rayClusters";
-import { type ObjectQuota, type TeamValues } from "./team";
+import { type ResolvedRayCluster } from "./rayClusters";
+import { type ObjectQuota, type TeamValues } from "./teamFile";
 
 /**
  * Service addresses kept for what is not a team's: kube-system (kubernetes, kube-dns,
@@ -16,7 +16,7 @@ export const SYSTEM_SERVICES = 256;
 const BUILTIN_CONFIGMAPS = 1;
 
 /** Objects one RayCluster from a team file takes: head Service (KubeRay), tools Service, token Secret, tutorials ConfigMap, pods. */
-function clusterObjects(c: RayClusterPlan, at: "replicas" | "maxReplicas"): Omit<ObjectQuota, "persistentVolumeClaims"> {
+function clusterObjects(c: ResolvedRayCluster, at: "replicas" | "maxReplicas"): Omit<ObjectQuota, "persistentVolumeClaims"> {
   return {
     services: 1 + (c.notebook || c.vscode ? 1 : 0),
     secrets: 1,
@@ -26,7 +26,7 @@ function clusterObjects(c: RayClusterPlan, at: "replicas" | "maxReplicas"): Omit
 }
 
 /** The object quota must admit the team's own RayClusters: all of them at their initial size, and each alone at its maximum. */
-export function checkObjectQuota(values: TeamValues, clusters: readonly RayClusterPlan[], report: Report): void {
+export function checkObjectQuota(values: TeamValues, clusters: readonly ResolvedRayCluster[], report: Report): void {
   const q = values.quota.objects;
   const sum = (key: keyof ReturnType<typeof clusterObjects>) => clusters.reduce((n, c) => n + clusterObjects(c, "replicas")[key], 0);
   const need = { services: sum("services"), secrets: sum("secrets"), configMaps: sum("configMaps") + BUILTIN_CONFIGMAPS, pods: sum("pods") };

@@ -4,13 +4,13 @@
  * loader checks them (stackChecks.ts) before anything is registered; components render them.
  */
 import deepmerge from "deepmerge";
-import { type NodePoolPlan } from "./nodePools";
+import { type ResolvedPool } from "./nodePools";
 
 /** Lists are replaced, not appended: an override of tolerations means exactly those. */
 export const mergeValues = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> =>
   deepmerge(base, over, { arrayMerge: (_, source) => source });
 
-export function operatorValues(overrides: Readonly<Record<string, unknown>>, systemPool: NodePoolPlan | undefined): Record<string, unknown> {
+export function operatorValues(overrides: Readonly<Record<string, unknown>>, systemPool: ResolvedPool | undefined): Record<string, unknown> {
   const defaults: Record<string, unknown> = {
     nodeSelector: systemPool ? { ...systemPool.selector } : {},
     // Both limits set: Helm merges these over the chart's (cpu 100m), and a request above a limit is refused.

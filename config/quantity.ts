@@ -26,7 +26,7 @@ const QUANTITY = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/
  * Most a quantity may be, in base units: Kubernetes keeps quantities as int64 (milli-units for
  * CPU), so no real CPU or memory figure comes near; beyond it is a typo (cpu: 1e300).
  */
-export const MAX_QUANTITY = 2 ** 53;
+const MAX_QUANTITY = 2 ** 53;
 
 /** The value of a quantity in base units, or undefined when it is not a quantity Kubernetes takes as written. */
 export function parseQuantity(value: string | number): number | undefined {

@@ -5,10 +5,10 @@
  */
 import { type Catalog, type NodeCapacity } from "./catalog";
 import { show, type PathSegment, type Report, withArticle } from "./errors";
-import { type NodePoolPlan, type PoolGpu } from "./nodePools";
+import { type ResolvedPool, type PoolGpu } from "./nodePools";
 import { bytesFromGi, parseQuantity } from "./quantity";
 import { dns1035LabelProblem, suggest } from "./schema";
-import { type RayClusterValues, type WorkerGroupValues } from "./team";
+import { type RayClusterValues, type WorkerGroupValues } from "./teamFile";
 import { RAY_PORT_FLAGS } from "./wire";
 
 /** Oldest Ray with token authentication; KubeRay 1.7 refuses authOptions below it (ray-operator/controllers/ray/utils/validation.go:284-298). */
@@ -40,10 +40,10 @@ export const RESOURCE_PARAMS = ["num-cpus", "num-gpus", "memory", "resources"];
 /** Set by the platform: its Services, NetworkPolicies and tools depend on these ports and addresses. */
 const PLATFORM_PARAMS = [...Object.values(RAY_PORT_FLAGS), "address", "node-ip-address", "dashboard-host", "block"];
 
-export interface GroupPlan {
+export interface ResolvedGroup {
   readonly name: string;
   /** The pool the pods go to; undefined in existing mode without pools (no placement). */
-  readonly pool?: NodePoolPlan;
+  readonly pool?: ResolvedPool;
   readonly gpu?: PoolGpu;
   /** Ray container CPU (cores) and memory (bytes), requests = limits. */
   readonly cpu: number;
@@ -55,7 +55,7 @@ export interface GroupPlan {
   readonly rayResources?: Readonly<Record<string, string>>;
 }
 
-interface WorkerGroupPlan extends GroupPlan {
+interface ResolvedWorkerGroup extends ResolvedGroup {
   /** Workers at creation: fixed groups keep it; autoscaling groups start here (= minReplicas). */
   readonly replicas: number;
   readonly minReplicas: number;
@@ -69,14 +69,14 @@ interface RayClusterImages {
   readonly vscode: string;
 }
 
-export interface RayClusterPlan {
+export interface ResolvedRayCluster {
   readonly name: string;
   readonly namespace: string;
   readonly description?: string;
   readonly rayVersion: string;
   readonly images: RayClusterImages;
-  readonly head: GroupPlan;
-  readonly workerGroups: readonly WorkerGroupPlan[];
+  readonly head: ResolvedGroup;
+  readonly workerGroups: readonly ResolvedWorkerGroup[];
   /** Set when any group can scale (minReplicas < maxReplicas). */
   readonly autoscaling?: { readonly idleTimeoutSeconds: number; readonly upscalingMode: RayClusterValues["autoscaler"]["upscalingMode"] };
   readonly notebook: boolean;
@@ -95,7 +95,7 @@ export interface Demand {
 }
 
 /**
- * What planning a RayCluster needs of the catalog: Ray versions and image names. The program
+ * What resolving a RayCluster needs of the catalog: Ray versions and image names. The program
  * passes its Catalog; the client passes the platform's published facts (render/platformFacts.ts).
  */
 export type RayImageCatalog = Pick<Catalog, "rayVersions" | "rayImages">;
@@ -103,7 +103,7 @@ export type RayImageCatalog = Pick<Catalog, "rayVersions" | "rayImages">;
 export interface ClusterContext {
   readonly mode: "gke" | "existing";
   readonly team: string;
-  readonly pools: readonly NodePoolPlan[];
+  readonly pools: readonly ResolvedPool[];
   readonly catalog: RayImageCatalog;
   readonly defaultRayVersion: string;
   readonly imageRegistry: string;
@@ -112,7 +112,7 @@ export interface ClusterContext {
 }
 
 /** Check one RayCluster and resolve it; problems go to `report` under `at` (e.g. ["rayClusters", 0]). */
-export function planRayCluster(values: RayClusterValues, at: PathSegment[], ctx: ClusterContext, report: Report): RayClusterPlan | undefined {
+export function resolveRayCluster(values: RayClusterValues, at: PathSegment[], ctx: ClusterContext, report: Report): ResolvedRayCluster | undefined {
   let ok = true;
   const fail = (path: PathSegment[], message: string) => {
     ok = false;
@@ -142,10 +142,10 @@ export function planRayCluster(values: RayClusterValues, at: PathSegment[], ctx:
   }
 
   const sidecars = headSidecars({ notebook: values.notebook, vscode: values.vscode, autoscaling: values.workerGroups.some(isScalable), bucket: !!ctx.bucket });
-  const head = planGroup(values.head, "head", ["head"], ctx, sidecars, fail);
+  const head = resolveGroup(values.head, "head", ["head"], ctx, sidecars, fail);
 
   const names = new Map<string, number>();
-  const workerGroups: WorkerGroupPlan[] = [];
+  const workerGroups: ResolvedWorkerGroup[] = [];
   values.workerGroups.forEach((group, j) => {
     const path: PathSegment[] = ["workerGroups", j];
     const first = names.get(group.name);
@@ -154,9 +154,9 @@ export function planRayCluster(values: RayClusterValues, at: PathSegment[], ctx:
       return;
     }
     names.set(group.name, j);
-    const replicas = planReplicas(group, path, fail);
-    const plan = planGroup(group, "worker", path, ctx, ctx.bucket ? [SIDECARS.gcsfuse] : [], fail);
-    if (plan && replicas) workerGroups.push({ ...plan, ...replicas });
+    const replicas = checkReplicas(group, path, fail);
+    const resolved = resolveGroup(group, "worker", path, ctx, ctx.bucket ? [SIDECARS.gcsfuse] : [], fail);
+    if (resolved && replicas) workerGroups.push({ ...resolved, ...replicas });
   });
 
   if (!ok || !head) return undefined;
@@ -190,15 +190,15 @@ function isScalable(g: WorkerGroupValues): boolean {
   return r.minReplicas < r.maxReplicas;
 }
 
-/** replicas/minReplicas/maxReplicas with their defaults (each field's computedDefault in config/team.ts). */
-export function resolveReplicas(g: WorkerGroupValues): { replicas: number; minReplicas: number; maxReplicas: number } {
+/** replicas/minReplicas/maxReplicas with their defaults (each field's computedDefault in config/teamFile.ts). */
+function resolveReplicas(g: WorkerGroupValues): { replicas: number; minReplicas: number; maxReplicas: number } {
   const minReplicas = g.minReplicas ?? g.replicas ?? (g.maxReplicas !== undefined ? 0 : 1);
   const maxReplicas = g.maxReplicas ?? Math.max(g.replicas ?? minReplicas, minReplicas);
   const replicas = g.replicas ?? minReplicas;
   return { replicas, minReplicas, maxReplicas };
 }
 
-function planReplicas(g: WorkerGroupValues, path: PathSegment[], fail: (path: PathSegment[], message: string) => void) {
+function checkReplicas(g: WorkerGroupValues, path: PathSegment[], fail: (path: PathSegment[], message: string) => void) {
   const r = resolveReplicas(g);
   if (r.minReplicas > r.maxReplicas) {
     fail([...path, "minReplicas"], `'minReplicas' (${r.minReplicas}) must be less than or equal to 'maxReplicas' (${r.maxReplicas}); lower minReplicas or raise maxReplicas.`);
@@ -220,14 +220,14 @@ function planReplicas(g: WorkerGroupValues, path: PathSegment[], fail: (path: Pa
 /** What head and worker groups have in common; the head's name is "head". */
 type GroupValues = Pick<WorkerGroupValues, "cpu" | "memory" | "pool" | "rayStartParams" | "rayResources"> & { name?: string; gpu?: WorkerGroupValues["gpu"] };
 
-function planGroup(
+function resolveGroup(
   values: GroupValues,
   kind: "head" | "worker",
   path: PathSegment[],
   ctx: ClusterContext,
   sidecars: readonly { cpu: number; memoryGi: number }[],
   fail: (path: PathSegment[], message: string) => void,
-): GroupPlan | undefined {
+): ResolvedGroup | undefined {
   if (kind === "head" && values.gpu) {
     fail([...path, "gpu"], "heads never take a GPU node; remove gpu from head and add a GPU worker group.");
     return undefined;
@@ -316,7 +316,7 @@ function checkRayStartParams(
 }
 
 /** The pool a group goes to; undefined for no placement (existing mode without pools); null after a failure. */
-function pickPool(values: GroupValues, kind: "head" | "worker", path: PathSegment[], ctx: ClusterContext, fail: (path: PathSegment[], message: string) => void): NodePoolPlan | undefined | null {
+function pickPool(values: GroupValues, kind: "head" | "worker", path: PathSegment[], ctx: ClusterContext, fail: (path: PathSegment[], message: string) => void): ResolvedPool | undefined | null {
   const role = kind === "head" ? "ray-head" : "ray-worker";
   if (values.pool !== undefined) {
     const pool = ctx.pools.find((p) => p.name === values.pool);
@@ -356,7 +356,7 @@ function pickPool(values: GroupValues, kind: "head" | "worker", path: PathSegmen
 }
 
 /** What the cluster's pods request: head pod and `replicas` (or `maxReplicas`) of each group. */
-export function clusterDemand(c: RayClusterPlan, at: "replicas" | "maxReplicas"): Demand {
+export function clusterDemand(c: ResolvedRayCluster, at: "replicas" | "maxReplicas"): Demand {
   const d: Demand = { cpu: 0, memoryBytes: 0, gpus: {} };
   const add = (cpu: number, memoryBytes: number, gpu: PoolGpu | undefined, n: number) => {
     d.cpu += cpu * n;

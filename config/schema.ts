@@ -68,7 +68,7 @@ export function quantity(what: string) {
 }
 
 /** The largest int32: the RayCluster CRD's `format: int32` fields (replicas, idleTimeoutSeconds) take no more. */
-export const MAX_INT32 = 2 ** 31 - 1;
+const MAX_INT32 = 2 ** 31 - 1;
 
 export function count(what: string, min = 0) {
   return z

@@ -5,9 +5,9 @@
 import ipaddr from "ipaddr.js";
 import { mergeValues, operatorValues } from "./operatorValues";
 import { type Report, show } from "./errors";
-import { type NodePoolPlan } from "./nodePools";
+import { type ResolvedPool } from "./nodePools";
 import { parseQuantity } from "./quantity";
-import { type GkeValues } from "./stack";
+import { type GkeValues } from "./stackFile";
 
 /** The cluster's IP ranges: the control plane's is a /28, and no two overlap. */
 export function checkRanges(g: GkeValues, report: Report): void {
@@ -36,7 +36,7 @@ export function checkRanges(g: GkeValues, report: Report): void {
  * The operator's requests must not exceed its limits once the chart's defaults, the program's
  * and the stack's values are merged, as Helm will merge them; the API server refuses such a pod.
  */
-export function checkOperatorResources(values: Record<string, unknown>, pools: readonly NodePoolPlan[], chart: Record<string, unknown>, report: Report): void {
+export function checkOperatorResources(values: Record<string, unknown>, pools: readonly ResolvedPool[], chart: Record<string, unknown>, report: Report): void {
   const effective = mergeValues(chart, operatorValues(values, pools.find((p) => p.role === "system")));
   const res = (effective.resources ?? {}) as { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
   for (const key of ["cpu", "memory"]) {

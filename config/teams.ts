@@ -1,19 +1,19 @@
 /**
  * Team files: read every file of the teams directory, validate each (schema, names, members,
- * RayClusters, quota) and across files, and resolve them into team plans.
+ * RayClusters, quota) and across files, and resolve them into ResolvedTeams.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Catalog } from "./catalog";
 import { type ConfigIssue, type PathSegment, type Report, show, withArticle } from "./errors";
-import { checkCohort, checkTeamQueue, planTeamQueue, type TeamQueuePlan } from "./kueue";
-import { type NodePoolPlan } from "./nodePools";
+import { checkCohort, checkTeamQueue, resolveTeamQueue, type ResolvedTeamQueue } from "./kueue";
+import { type ResolvedPool } from "./nodePools";
 import { checkObjectQuota } from "./objectQuota";
 import { formatMemory } from "./quantity";
-import { clusterDemand, type Demand, planRayCluster, type RayClusterPlan } from "./rayClusters";
+import { clusterDemand, type Demand, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
 import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
-import { type ObjectQuota, rayClusterSchema, teamSchema, type TeamValues } from "./team";
+import { type ObjectQuota, rayClusterSchema, teamSchema, type TeamValues } from "./teamFile";
 
 /** The shared namespace every team's members may use. */
 export const PLAYGROUND = "ray-playground";
@@ -48,7 +48,7 @@ interface TeamQuota {
   readonly gpus: Readonly<Record<string, number>>;
 }
 
-export interface TeamPlan {
+export interface ResolvedTeam {
   readonly name: string;
   /** Team file, relative to the project. */
   readonly file: string;
@@ -57,17 +57,17 @@ export interface TeamPlan {
   readonly contributors: readonly Member[];
   readonly quota: TeamQuota;
   /** The team's Kueue ClusterQueue: nominal quota, borrowing and lending limits, weight. */
-  readonly queue: TeamQueuePlan;
+  readonly queue: ResolvedTeamQueue;
   /** GCS bucket name (gke mode, when the team file asks for one). */
   readonly bucket?: string;
   readonly serviceAccountName: string;
-  readonly rayClusters: readonly RayClusterPlan[];
+  readonly rayClusters: readonly ResolvedRayCluster[];
 }
 
 interface TeamsContext {
   readonly mode: "gke" | "existing";
   readonly project?: string;
-  readonly pools: readonly NodePoolPlan[];
+  readonly pools: readonly ResolvedPool[];
   readonly catalog: Catalog;
   readonly defaultRayVersion: string;
   readonly imageRegistry: string;
@@ -78,7 +78,7 @@ interface TeamsContext {
 }
 
 /** Load and validate every team file under `dir`; `displayDir` is how messages name it. */
-export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, issues: ConfigIssue[], notes: string[]): TeamPlan[] {
+export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, issues: ConfigIssue[], notes: string[]): ResolvedTeam[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -98,7 +98,7 @@ export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, is
     }
   }
   const files = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith(".")).map((e) => e.name).sort();
-  const teams: TeamPlan[] = [];
+  const teams: ResolvedTeam[] = [];
   const byName = new Map<string, string>();
   const cohort: Parameters<typeof checkCohort>[0][number][] = [];
   for (const fileName of files) {
@@ -120,7 +120,7 @@ export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, is
   return teams;
 }
 
-function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issues: ConfigIssue[], notes: string[]): TeamPlan | undefined {
+function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issues: ConfigIssue[], notes: string[]): ResolvedTeam | undefined {
   const report = reporter(source, issues);
   if (source.data === null || typeof source.data !== "object" || Array.isArray(source.data)) {
     report([], `must be a mapping of team settings (name, description, owners, quota, ...), not ${Array.isArray(source.data) ? "a list" : show(source.data)}; see teams/ray-playground.yaml.`);
@@ -149,7 +149,7 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
   if (values.bucket && ctx.mode !== "gke") notes.push(`${source.file}: bucket skipped (mode existing creates no GCP resources).`);
 
   const names = new Map<string, number>();
-  const rayClusters: RayClusterPlan[] = [];
+  const rayClusters: ResolvedRayCluster[] = [];
   values.rayClusters.forEach((rc, i) => {
     const first = names.get(rc.name);
     if (first !== undefined) {
@@ -157,11 +157,11 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
       return;
     }
     names.set(rc.name, i);
-    const plan = planRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket }, report);
-    if (plan) rayClusters.push(plan);
+    const resolved = resolveRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket }, report);
+    if (resolved) rayClusters.push(resolved);
   });
   const gpuTypes = [...offered].sort();
-  const queue = planTeamQueue(values.quota, gpuTypes);
+  const queue = resolveTeamQueue(values.quota, gpuTypes);
   if (issues.length === before) checkTeamQueue(values.quota, queue, rayClusters, gpuTypes, report);
   if (issues.length === before) {
     checkQuota(values, queue, rayClusters, report);
@@ -223,7 +223,7 @@ function checkWhatParsed(raw: Record<string, unknown>, refused: readonly PathSeg
     // The cluster without its refused fields: what is left is checked as usual.
     const rest = withoutPaths(rc, refused.filter((r) => within(r, at) && r.length > at.length).map((r) => r.slice(at.length)));
     const values = rayClusterSchema.safeParse(rest);
-    if (values.success) planRayCluster(values.data, at, { ...ctx, team: name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket: undefined }, independent);
+    if (values.success) resolveRayCluster(values.data, at, { ...ctx, team: name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket: undefined }, independent);
   });
 }
 
@@ -284,7 +284,7 @@ function toMember(m: string): Member {
  * ever admit for the team: its quota plus its borrowing limit. Together they may ask for more
  * than the quota: Kueue queues what does not fit (README: Sharing GPUs between teams).
  */
-function checkQuota(values: TeamValues, queue: TeamQueuePlan, clusters: readonly RayClusterPlan[], report: Report): void {
+function checkQuota(values: TeamValues, queue: ResolvedTeamQueue, clusters: readonly ResolvedRayCluster[], report: Report): void {
   const ceiling = queue.ceiling;
   const borrowed = (what: string) => (values.quota.borrowing ? ` plus quota.borrowing.${what}` : "");
   const over = (d: Demand) => {

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { readData } from "../config/catalog";
 import { type Report, show } from "../config/errors";
-import { type NodePoolPlan } from "../config/nodePools";
+import { type ResolvedPool } from "../config/nodePools";
 
 const price = z.object({ onDemand: z.number().positive(), spot: z.number().positive() });
 const pricesSchema = z.object({
@@ -58,7 +58,7 @@ export function nodeHourly(table: PriceTable, node: BilledNode): number | undefi
 }
 
 /** gke mode: every pool's machine type and GPU must be priced in the stack's region. */
-export function checkPrices(pools: readonly NodePoolPlan[], region: string, table: PriceTable, report: Report): void {
+export function checkPrices(pools: readonly ResolvedPool[], region: string, table: PriceTable, report: Report): void {
   pools.forEach((pool, i) => {
     if (!pool.machineType) return;
     const missing = missingPrices(table, { machineType: pool.machineType, gpu: pool.gpu, spot: pool.spot, region });

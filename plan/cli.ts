@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors";
-import { stackSchema } from "../config/stack";
+import { stackSchema } from "../config/stackFile";
 import { adoptionNotes } from "./adoption";
 import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, readStackConfig, UsageError } from "./engine";
 import { diffPlans } from "./diff";

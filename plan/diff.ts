@@ -124,7 +124,7 @@ const teamNames = (rs: readonly RegisteredResource[]) =>
   rs.filter((r) => r.type === TYPES.namespace && r.inputs.metadata?.labels?.[TEAM_LABEL]).map((r) => r.inputs.metadata.name as string);
 
 /** A resource as a reviewer names it: `kind name`, e.g. `RoleBinding tech-research/ray-users`. */
-export function describeResource(r: { type: string; name: string }, inputs?: RegisteredResource["inputs"]): string {
+function describeResource(r: { type: string; name: string }, inputs?: RegisteredResource["inputs"]): string {
   const kind = r.type.split(":").pop()!;
   const meta = inputs?.metadata;
   if (meta?.name) return `${kind} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name}`;
@@ -192,7 +192,7 @@ export function diffPlans(base: readonly RegisteredResource[], head: readonly Re
 }
 
 /** A value for one line: short values as written, long ones summarised (ConfigMaps, CRDs). */
-export function showValue(v: unknown): string {
+function showValue(v: unknown): string {
   if (v === undefined) return "(none)";
   if (typeof v === "string") {
     const lines = v.split("\n").length;
@@ -218,7 +218,7 @@ export function showField(f: FieldChange): string {
 }
 
 /** Fields shown per resource before "and N more": a CRD upgrade changes hundreds. */
-export const MAX_FIELDS = 8;
+const MAX_FIELDS = 8;
 
 /** The field lines of a change, capped at MAX_FIELDS. */
 export function fieldLines(c: ResourceChange): string[] {

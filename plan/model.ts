@@ -6,11 +6,11 @@
  * of a `--diff` is described by the base's configuration and this file of the base's tree:
  * `platformView(config, resources)` is what plan/cli.ts calls on either revision.
  */
-import { canonicalMemory, COHORT, formatAmounts, LOCAL_QUEUE, type TeamQueuePlan } from "../config/kueue";
+import { canonicalMemory, COHORT, formatAmounts, LOCAL_QUEUE, type ResolvedTeamQueue } from "../config/kueue";
 import { dockerHubProxy, type PlatformConfig } from "../config/load";
 import { formatCpu, formatMemory } from "../config/quantity";
-import { type GroupPlan, type RayClusterPlan } from "../config/rayClusters";
-import { type TeamPlan } from "../config/teams";
+import { type ResolvedGroup, type ResolvedRayCluster } from "../config/rayClusters";
+import { type ResolvedTeam } from "../config/teams";
 import { RAY_PORTS, TOOL_PORTS } from "../config/wire";
 import { CPU_FLAVOR } from "../render/kueue";
 import { objectCounts } from "../render/quotas";
@@ -173,7 +173,7 @@ function renderedFacts(resources: readonly RegisteredResource[]) {
 
 const subject = (s: { kind: unknown; name: unknown }) => `${String(s.kind).toLowerCase()}:${String(s.name)}`;
 
-function teamView(team: TeamPlan, gpuTypes: readonly string[]): TeamView {
+function teamView(team: ResolvedTeam, gpuTypes: readonly string[]): TeamView {
   const q = team.quota;
   const nominal = formatAmounts(team.queue.nominal);
   return {
@@ -198,7 +198,7 @@ function teamView(team: TeamPlan, gpuTypes: readonly string[]): TeamView {
 }
 
 /** The team's ClusterQueue (named after the team, render/kueue.ts) and its LocalQueue; GPUs by type. */
-function queueView(team: string, q: TeamQueuePlan): QueueView {
+function queueView(team: string, q: ResolvedTeamQueue): QueueView {
   const gpuTypes = Object.keys(q.nominal.gpus);
   const amounts = (a: { cpu?: number; memoryBytes?: number; gpus: Readonly<Record<string, number | undefined>> }) => {
     const out: Record<string, string> = {};
@@ -219,7 +219,7 @@ function queueView(team: string, q: TeamQueuePlan): QueueView {
 }
 
 /** A group's pods: Ray container CPUs, memory and GPUs as rendered (requests = limits), its pool and that pool's GPU type. */
-function groupView(g: GroupPlan, replicas: string, range: [number, number], gpus: number): GroupView {
+function groupView(g: ResolvedGroup, replicas: string, range: [number, number], gpus: number): GroupView {
   return {
     name: g.name,
     replicas,
@@ -234,7 +234,7 @@ function groupView(g: GroupPlan, replicas: string, range: [number, number], gpus
 }
 
 /** A RayCluster the way `rayctl describe` shows it: its Services' addresses and each group's pods. */
-function rayClusterView(c: RayClusterPlan): RayClusterView {
+function rayClusterView(c: ResolvedRayCluster): RayClusterView {
   // KubeRay names the head's Service <cluster>-head-svc; the tools Service is render/rayCluster.ts toolsService.
   const [head, tools] = [`${c.name}-head-svc.${c.namespace}.svc`, `${c.name}-tools.${c.namespace}.svc`];
   const endpoints: Record<string, string> = { client: `ray://${head}:${RAY_PORTS.client}`, dashboard: `http://${head}:${RAY_PORTS.dashboard}` };

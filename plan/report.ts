@@ -18,7 +18,7 @@ export interface TeamColumn {
 }
 
 /** A column showing one value per revision: the value, or `old → **new**` when it changed. */
-export function valueColumn(title: string, value: (t: TeamView) => string): TeamColumn {
+function valueColumn(title: string, value: (t: TeamView) => string): TeamColumn {
   return {
     title,
     cell: (b, h) => {

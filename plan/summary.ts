@@ -120,7 +120,7 @@ function serviceBudget(view: PlatformView): string {
 }
 
 /** What a team's removal keeps and what it deletes, as text lines. */
-export function teamRemovalLines(t: TeamRemoval): string[] {
+function teamRemovalLines(t: TeamRemoval): string[] {
   return [
     `Team ${t.team} removed`,
     `  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): ${t.retained.map((c) => c.label).join(", ") || "nothing"}`,

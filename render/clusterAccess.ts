@@ -4,7 +4,7 @@
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import type { Input } from "@pulumi/pulumi";
-import { type RayClusterPlan } from "../config/rayClusters";
+import { type ResolvedRayCluster } from "../config/rayClusters";
 import { PLAYGROUND } from "../config/teams";
 import { KUBERAY_LABELS, MANAGED_BY, RAYCLUSTER_LABEL, TEAM_LABEL } from "../config/wire";
 import { type EnvVar, type RayClusterSpec } from "./kuberay-types.generated";
@@ -22,7 +22,7 @@ export function isShared(namespace: string): boolean {
   return namespace === PLAYGROUND;
 }
 
-function clusterTokenSecretName(c: Pick<RayClusterPlan, "name">): string {
+function clusterTokenSecretName(c: Pick<ResolvedRayCluster, "name">): string {
   return `${c.name}${clusterTokenSecretSuffix}`;
 }
 
@@ -33,7 +33,7 @@ function clusterTokenSecretName(c: Pick<RayClusterPlan, "name">): string {
 export const TOKEN_SHAPE = { length: 48, special: false } as const;
 
 /** The cluster's token Secret; the key is KubeRay's, so authOptions.secretName can name it. */
-export function clusterTokenSecret(c: RayClusterPlan, token: Input<string>): k8s.core.v1.Secret {
+export function clusterTokenSecret(c: ResolvedRayCluster, token: Input<string>): k8s.core.v1.Secret {
   return {
     metadata: { name: clusterTokenSecretName(c), namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY } },
     type: "Opaque",
@@ -46,12 +46,12 @@ export function clusterTokenSecret(c: RayClusterPlan, token: Input<string>): k8s
  * with the platform's Secret. Not `enableK8sTokenAuth`: it needs Ray >= 2.55 (validation.go:300-304)
  * while the default is 2.52.0, and KubeRay refuses it for RayJobs and RayServices (validation.go:606, 681).
  */
-export function authOptions(c: RayClusterPlan): NonNullable<RayClusterSpec["authOptions"]> {
+export function authOptions(c: ResolvedRayCluster): NonNullable<RayClusterSpec["authOptions"]> {
   return { mode: "token", secretName: clusterTokenSecretName(c) };
 }
 
 /** An environment variable holding the cluster's token. */
-export function tokenEnv(c: RayClusterPlan, name: string): EnvVar {
+export function tokenEnv(c: ResolvedRayCluster, name: string): EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: clusterTokenSecretName(c), key: CLUSTER_TOKEN_KEY } } };
 }
 
@@ -61,7 +61,7 @@ export function tokenEnv(c: RayClusterPlan, name: string): EnvVar {
  * (sameNamespaceSelector); the operator and the metrics collectors come in through the
  * namespace's platform policies.
  */
-export function ownPodsPolicy(c: RayClusterPlan): k8s.networking.v1.NetworkPolicy {
+export function ownPodsPolicy(c: ResolvedRayCluster): k8s.networking.v1.NetworkPolicy {
   const own = { matchLabels: { [RAY_CLUSTER_LABEL]: c.name } };
   return {
     metadata: { name: `${c.name}-own-pods`, namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY } },
@@ -73,7 +73,7 @@ export function ownPodsPolicy(c: RayClusterPlan): k8s.networking.v1.NetworkPolic
  * The pods the namespace-wide allow applies to: all in a team namespace; in a shared one, all
  * but the pods of the RayClusters confined by ownPodsPolicy (pods without the label match NotIn).
  */
-export function sameNamespaceSelector(namespace: string, clusters: readonly Pick<RayClusterPlan, "name">[]): k8s.meta.v1.LabelSelector {
+export function sameNamespaceSelector(namespace: string, clusters: readonly Pick<ResolvedRayCluster, "name">[]): k8s.meta.v1.LabelSelector {
   if (!isShared(namespace) || clusters.length === 0) return {};
   return { matchExpressions: [{ key: RAY_CLUSTER_LABEL, operator: "NotIn", values: clusters.map((c) => c.name) }] };
 }

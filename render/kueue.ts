@@ -6,9 +6,9 @@
  */
 import { stringify } from "yaml";
 import { canonicalMemory, COHORT, formatAmounts, type KueueSettings, LOCAL_QUEUE } from "../config/kueue";
-import { type NodePoolPlan } from "../config/nodePools";
+import { type ResolvedPool } from "../config/nodePools";
 import { formatCpu } from "../config/quantity";
-import { type TeamPlan } from "../config/teams";
+import { type ResolvedTeam } from "../config/teams";
 import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, MANAGED_BY, TEAM_LABEL } from "../config/wire";
 import { mergeValues } from "../config/operatorValues";
 
@@ -25,7 +25,7 @@ const KUEUE_FRAMEWORKS = ["ray.io/rayjob", "ray.io/raycluster", "ray.io/rayservi
 const KUEUE_EXCLUDED_RESOURCES = ["ephemeral-storage"];
 
 /** Kueue's manager configuration (config.kueue.x-k8s.io/v1beta2 Configuration). */
-export function managerConfig(): Record<string, unknown> {
+function managerConfig(): Record<string, unknown> {
   return {
     apiVersion: "config.kueue.x-k8s.io/v1beta2",
     kind: "Configuration",
@@ -66,7 +66,7 @@ export function managerConfig(): Record<string, unknown> {
 }
 
 /** Helm values of the kueue release: the program's, with the stack's merged over them. */
-export function kueueValues(kueue: KueueSettings, systemPool: NodePoolPlan | undefined): Record<string, unknown> {
+export function kueueValues(kueue: KueueSettings, systemPool: ResolvedPool | undefined): Record<string, unknown> {
   const defaults: Record<string, unknown> = {
     controllerManager: {
       // Beta and on by default since 0.18 (v0.19.2 pkg/features/kube_features.go:712-715);
@@ -111,7 +111,7 @@ export function resourceFlavors(gpuTypes: Readonly<Record<string, string>>): Rec
  * one flavor per type (a pod gets one flavor per resource group), nominal quota from the team
  * file, borrowing and lending limits, fair-sharing weight; preemption takes lent quota back.
  */
-export function clusterQueue(team: TeamPlan): Record<string, unknown> {
+export function clusterQueue(team: ResolvedTeam): Record<string, unknown> {
   const q = team.queue;
   const nominal = formatAmounts(q.nominal);
   const borrowing = formatAmounts(q.borrowing);
@@ -162,7 +162,7 @@ export function clusterQueue(team: TeamPlan): Record<string, unknown> {
 }
 
 /** The team namespace's LocalQueue, named "default" so Kueue gives it to jobs without a queue name. */
-export function localQueue(team: TeamPlan): Record<string, unknown> {
+export function localQueue(team: ResolvedTeam): Record<string, unknown> {
   return {
     apiVersion: KUEUE_API,
     kind: "LocalQueue",

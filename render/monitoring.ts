@@ -3,7 +3,7 @@
  * CRD pinned in data/gmp/ for the plan's schema check): every Ray pod of a team namespace and
  * the KubeRay operator. GKE installs the CRD when Managed Prometheus is on (gke mode only).
  */
-import { type TeamPlan } from "../config/teams";
+import { type ResolvedTeam } from "../config/teams";
 import { type CustomObject } from "./rayCluster";
 import { RAY_NODE_LABELS } from "./tenancy";
 import { MANAGED_BY, RAY_PORT_NAMES, TEAM_LABEL } from "../config/wire";
@@ -18,7 +18,7 @@ const SCRAPE_INTERVAL = "30s";
 const OPERATOR_METRICS = { selector: { "app.kubernetes.io/name": "kuberay-operator" }, port: "http" } as const;
 
 /** Scrape the metrics port of every Ray pod (heads and workers) in the team's namespace. */
-export function rayPodMonitoring(team: TeamPlan): CustomObject {
+export function rayPodMonitoring(team: ResolvedTeam): CustomObject {
   return {
     ...POD_MONITORING,
     metadata: { name: "ray-metrics", namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },

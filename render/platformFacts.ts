@@ -1,7 +1,7 @@
 /**
  * The platform's facts, published in the cluster for the client (`rayctl`): node pools with
  * their GPU type, per-node capacity and hourly price, the image prefix, Ray versions and default, the
- * operator namespace and which clusters belong to which team file. The client plans clusters
+ * operator namespace and which clusters belong to which team file. The client resolves clusters
  * with the same code as the program (config/rayClusters.ts) from these facts, so a cluster
  * from the command line is the cluster a team file would make.
  *
@@ -13,8 +13,8 @@
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { z } from "zod";
 import { type PlatformConfig } from "../config/load";
-import { type NodePoolPlan } from "../config/nodePools";
-import { type TeamPlan } from "../config/teams";
+import { type ResolvedPool } from "../config/nodePools";
+import { type ResolvedTeam } from "../config/teams";
 import { nodeHourly, prices } from "../cost/prices";
 import { teamSubjects } from "./tenancy";
 import { FORMAT_ANNOTATION, MANAGED_BY, TEAM_LABEL } from "../config/wire";
@@ -108,7 +108,7 @@ export function platformFacts(cfg: PlatformConfig): PlatformFacts {
   };
 }
 
-export function teamFacts(team: TeamPlan): TeamFacts {
+export function teamFacts(team: ResolvedTeam): TeamFacts {
   return {
     format: FACTS.teamFormat,
     version: FACTS.version,
@@ -121,8 +121,8 @@ export function teamFacts(team: TeamPlan): TeamFacts {
   };
 }
 
-/** Pools as planning takes them (config/rayClusters.ts), from the published facts. */
-export function poolPlans(facts: PlatformFacts): NodePoolPlan[] {
+/** Pools as resolving a RayCluster takes them (config/rayClusters.ts), from the published facts. */
+export function poolsFromFacts(facts: PlatformFacts): ResolvedPool[] {
   return facts.pools.map((p) => ({ ...p, zones: [], diskSizeGb: 0, diskType: "", nodeLabels: {} }));
 }
 
@@ -140,7 +140,7 @@ export function factsConfigMap(facts: PlatformFacts): k8s.core.v1.ConfigMap {
  * client (which clusters it leaves alone, which bucket and service account a cluster uses),
  * and a member could do by hand whatever a changed copy would make the client do.
  */
-export function teamFactsConfigMap(team: TeamPlan): k8s.core.v1.ConfigMap {
+export function teamFactsConfigMap(team: ResolvedTeam): k8s.core.v1.ConfigMap {
   return {
     metadata: { name: FACTS.teamConfigMap, namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },
     data: { [FACTS.key]: JSON.stringify(teamFacts(team), null, 2) },
@@ -160,7 +160,7 @@ export function factsReaderRole(namespace: string): k8s.rbac.v1.Role {
 }
 
 /** One binding per team, named after it (adding a team touches no other team's object). */
-export function factsReaderBinding(team: TeamPlan, namespace: string): k8s.rbac.v1.RoleBinding {
+export function factsReaderBinding(team: ResolvedTeam, namespace: string): k8s.rbac.v1.RoleBinding {
   return {
     metadata: { name: `team-${team.name}`, namespace, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: FACTS.readerRole },

@@ -3,7 +3,7 @@
  * the Service range, etcd or the scheduler for all) and the container defaults that make every
  * container count.
  */
-import { type ObjectQuota } from "../config/team";
+import { type ObjectQuota } from "../config/teamFile";
 
 /** ResourceQuota keys of the object counts; LoadBalancer and NodePort Services are refused outright. */
 export function objectCounts(o: Readonly<ObjectQuota>): Record<string, string> {

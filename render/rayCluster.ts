@@ -1,12 +1,12 @@
 /**
- * A planned RayCluster as the `ray.io/v1` object KubeRay reads, plus the Service that makes
+ * A resolved RayCluster as the `ray.io/v1` object KubeRay reads, plus the Service that makes
  * its notebook and editor reachable inside the namespace and the tutorials ConfigMap.
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { ELASTIC_JOB_ANNOTATION, ELASTIC_JOB_GATE, LOCAL_QUEUE } from "../config/kueue";
-import { type NodePoolPlan } from "../config/nodePools";
+import { type ResolvedPool } from "../config/nodePools";
 import { formatCpu, formatMemory } from "../config/quantity";
-import { type GroupPlan, type RayClusterPlan, SIDECARS } from "../config/rayClusters";
+import { type ResolvedGroup, type ResolvedRayCluster, SIDECARS } from "../config/rayClusters";
 import { authOptions, BUCKET_CSI_DRIVER, tokenEnv } from "./clusterAccess";
 import {
   DESCRIPTION_ANNOTATION,
@@ -69,11 +69,11 @@ export const portFlags = (ports: readonly RayPort[]): Record<string, string> => 
 export const HEAD_PORTS = Object.keys(RAY_PORTS) as RayPort[];
 const WORKER_PORTS: readonly RayPort[] = ["metrics"];
 
-function clusterLabels(c: RayClusterPlan): Record<string, string> {
+function clusterLabels(c: ResolvedRayCluster): Record<string, string> {
   return { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY };
 }
 
-function tolerations(pool: NodePoolPlan | undefined): Toleration[] | undefined {
+function tolerations(pool: ResolvedPool | undefined): Toleration[] | undefined {
   if (!pool || pool.taints.length === 0) return undefined;
   return pool.taints.map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect }));
 }
@@ -94,7 +94,7 @@ function bucketVolume(bucket: string): Volume {
 }
 
 /** GKE injects the Cloud Storage FUSE sidecar on these annotations; its requests are counted in sizing. */
-function podAnnotations(c: RayClusterPlan): Record<string, string> | undefined {
+function podAnnotations(c: ResolvedRayCluster): Record<string, string> | undefined {
   if (!c.bucket) return undefined;
   return {
     "gke-gcsfuse/volumes": "true",
@@ -106,13 +106,13 @@ function podAnnotations(c: RayClusterPlan): Record<string, string> | undefined {
   };
 }
 
-function commonMounts(c: RayClusterPlan): VolumeMount[] {
+function commonMounts(c: ResolvedRayCluster): VolumeMount[] {
   const mounts: VolumeMount[] = [{ name: "shm", mountPath: "/dev/shm" }];
   if (c.bucket) mounts.push({ name: "bucket", mountPath: BUCKET_MOUNT });
   return mounts;
 }
 
-function headTemplate(c: RayClusterPlan): PodTemplateSpec {
+function headTemplate(c: ResolvedRayCluster): PodTemplateSpec {
   const hasWorkspace = c.notebook || c.vscode || c.tutorials;
   const workspaceMount: VolumeMount = { name: "workspace", mountPath: WORKSPACE };
   const ray: Container = {
@@ -188,11 +188,11 @@ function headTemplate(c: RayClusterPlan): PodTemplateSpec {
 }
 
 /** An autoscaled (elastic) cluster's pods wait for Kueue's admission of their slice (config/kueue.ts ELASTIC_JOB_GATE). */
-function schedulingGates(c: RayClusterPlan): PodSchedulingGate[] | undefined {
+function schedulingGates(c: ResolvedRayCluster): PodSchedulingGate[] | undefined {
   return c.autoscaling ? [{ name: ELASTIC_JOB_GATE }] : undefined;
 }
 
-function workerTemplate(c: RayClusterPlan, g: GroupPlan): PodTemplateSpec {
+function workerTemplate(c: ResolvedRayCluster, g: ResolvedGroup): PodTemplateSpec {
   const volumes: Volume[] = [shmVolume(g.memoryBytes)];
   if (c.bucket) volumes.push(bucketVolume(c.bucket));
   return {
@@ -225,7 +225,7 @@ function workerTemplate(c: RayClusterPlan, g: GroupPlan): PodTemplateSpec {
  * there takes the whole cluster down. A team file sets head.rayStartParams.num-cpus to
  * override it; with head.rayResources (which KubeRay refuses next to num-cpus) it says CPU there.
  */
-function headCpusDefault(c: RayClusterPlan): Record<string, string> {
+function headCpusDefault(c: ResolvedRayCluster): Record<string, string> {
   return c.workerGroups.length > 0 && !c.head.rayResources ? { "num-cpus": "0" } : {};
 }
 
@@ -247,7 +247,7 @@ export interface RayClusterObject extends CustomObject<RayClusterSpec> {
 }
 
 /** The RayCluster object, without Pulumi: what `kubectl get raycluster -o yaml` would show as spec. */
-export function renderRayCluster(c: RayClusterPlan): RayClusterObject {
+export function renderRayCluster(c: ResolvedRayCluster): RayClusterObject {
   const spec: RayClusterSpec = {
     rayVersion: c.rayVersion,
     authOptions: authOptions(c),
@@ -314,12 +314,12 @@ export function renderRayCluster(c: RayClusterPlan): RayClusterObject {
  * own SSA handling of ignoreChanges cannot reach into lists (await.go:744-790, "TODO: ...
  * nested arrays"), hence the refresh. Indexes, not names: Pulumi paths have no list keys.
  */
-export function autoscaledReplicaPaths(c: RayClusterPlan): string[] {
+export function autoscaledReplicaPaths(c: ResolvedRayCluster): string[] {
   return c.workerGroups.flatMap((g, i) => (g.minReplicas < g.maxReplicas ? [`spec.workerGroupSpecs[${i}].replicas`] : []));
 }
 
 /** ClusterIP Service for the head pod's notebook and editor; undefined when neither is on. */
-export function toolsService(c: RayClusterPlan): k8s.core.v1.Service | undefined {
+export function toolsService(c: ResolvedRayCluster): k8s.core.v1.Service | undefined {
   const ports: k8s.core.v1.ServicePort[] = [];
   if (c.notebook) ports.push({ name: "notebook", port: TOOL_PORTS.notebook, targetPort: "notebook", protocol: "TCP" });
   if (c.vscode) ports.push({ name: "vscode", port: TOOL_PORTS.vscode, targetPort: "vscode", protocol: "TCP" });
@@ -330,12 +330,12 @@ export function toolsService(c: RayClusterPlan): k8s.core.v1.Service | undefined
   };
 }
 
-function tutorialsConfigMapName(c: RayClusterPlan): string {
+function tutorialsConfigMapName(c: ResolvedRayCluster): string {
   return `${c.name}-tutorials`;
 }
 
 /** The tutorials as a ConfigMap in the cluster's namespace. */
-export function tutorialsConfigMap(c: RayClusterPlan, notebooks: Readonly<Record<string, string>>): k8s.core.v1.ConfigMap {
+export function tutorialsConfigMap(c: ResolvedRayCluster, notebooks: Readonly<Record<string, string>>): k8s.core.v1.ConfigMap {
   return {
     metadata: { name: tutorialsConfigMapName(c), namespace: c.namespace, labels: clusterLabels(c) },
     data: { ...notebooks },

@@ -5,7 +5,7 @@
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
-import { type Member, PLAYGROUND, type TeamPlan } from "../config/teams";
+import { type Member, PLAYGROUND, type ResolvedTeam } from "../config/teams";
 import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, OWNERS_ANNOTATION, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
@@ -44,7 +44,7 @@ export interface TenancyContext {
   readonly managedPrometheus: boolean;
 }
 
-export function namespace(team: TeamPlan): k8s.core.v1.Namespace {
+export function namespace(team: ResolvedTeam): k8s.core.v1.Namespace {
   return {
     metadata: {
       name: team.name,
@@ -64,14 +64,14 @@ export function namespace(team: TeamPlan): k8s.core.v1.Namespace {
   };
 }
 
-const meta = (team: TeamPlan, name: string) => ({ name, namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } });
+const meta = (team: ResolvedTeam, name: string) => ({ name, namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } });
 
 /**
  * The namespace's overall quota: CPU, memory, all GPUs, RayClusters and storage. CPU, memory
  * and GPUs are the ceiling of what Kueue can admit (quota plus borrowing limit), so admitted
  * pods always pass it and nothing that bypasses Kueue goes above it.
  */
-export function resourceQuota(team: TeamPlan): k8s.core.v1.ResourceQuota {
+export function resourceQuota(team: ResolvedTeam): k8s.core.v1.ResourceQuota {
   const q = team.quota;
   const ceiling = formatAmounts(team.queue.ceiling);
   const hard: Record<string, string> = {
@@ -87,7 +87,7 @@ export function resourceQuota(team: TeamPlan): k8s.core.v1.ResourceQuota {
 }
 
 /** One quota per GPU type, scoped to the type's PriorityClass: quota plus borrowing limit (0 for types the team file leaves out). */
-export function gpuQuotas(team: TeamPlan, ctx: TenancyContext): { type: string; quota: k8s.core.v1.ResourceQuota }[] {
+export function gpuQuotas(team: ResolvedTeam, ctx: TenancyContext): { type: string; quota: k8s.core.v1.ResourceQuota }[] {
   return Object.entries(ctx.gpuTypes).map(([type, gkeType]) => ({
     type,
     quota: {
@@ -106,7 +106,7 @@ export function gpuQuotas(team: TeamPlan, ctx: TenancyContext): { type: string; 
  * limits: a default limit below a request would reject the pod. Ephemeral storage gets a
  * default limit too, so one container cannot fill a node's disk for every team's pods on it.
  */
-export function limitRange(team: TeamPlan): k8s.core.v1.LimitRange {
+export function limitRange(team: ResolvedTeam): k8s.core.v1.LimitRange {
   return {
     metadata: meta(team, "defaults"),
     spec: { limits: [{ type: "Container", ...CONTAINER_LIMITS }] },
@@ -118,7 +118,7 @@ function subjects(members: readonly Member[]): k8s.rbac.v1.Subject[] {
 }
 
 /** Owners: run any workload in the team namespace (TEAM_OWNER_ROLE), in that namespace only. */
-export function ownersBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
+export function ownersBinding(team: ResolvedTeam): k8s.rbac.v1.RoleBinding {
   return {
     metadata: meta(team, BINDINGS.owners),
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: TEAM_OWNER_ROLE },
@@ -127,7 +127,7 @@ export function ownersBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
 }
 
 /** Owners and contributors: Ray work in the team namespace. */
-export function rayUsersBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
+export function rayUsersBinding(team: ResolvedTeam): k8s.rbac.v1.RoleBinding {
   return {
     metadata: meta(team, BINDINGS.rayUsers),
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: RAY_USER_ROLE },
@@ -136,7 +136,7 @@ export function rayUsersBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
 }
 
 /** The team's members may also use the shared playground; the binding lives there but belongs to the team. */
-export function playgroundBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
+export function playgroundBinding(team: ResolvedTeam): k8s.rbac.v1.RoleBinding {
   return {
     metadata: { name: `team-${team.name}`, namespace: PLAYGROUND, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: RAY_USER_ROLE },
@@ -145,11 +145,11 @@ export function playgroundBinding(team: TeamPlan): k8s.rbac.v1.RoleBinding {
 }
 
 /** Owners and contributors, each once, as RBAC subjects. */
-export function teamSubjects(team: TeamPlan): k8s.rbac.v1.Subject[] {
+export function teamSubjects(team: ResolvedTeam): k8s.rbac.v1.Subject[] {
   return subjects(uniqueMembers(team));
 }
 
-function uniqueMembers(team: TeamPlan): Member[] {
+function uniqueMembers(team: ResolvedTeam): Member[] {
   const seen = new Set<string>();
   return [...team.owners, ...team.contributors].filter((m) => {
     const key = `${m.kind}:${m.name}`;
@@ -160,7 +160,7 @@ function uniqueMembers(team: TeamPlan): Member[] {
 const nsSelector = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 
 /** Network isolation: nothing from other namespaces, everything within, and the platform to Ray. */
-export function networkPolicies(team: TeamPlan, ctx: TenancyContext): Record<string, k8s.networking.v1.NetworkPolicy> {
+export function networkPolicies(team: ResolvedTeam, ctx: TenancyContext): Record<string, k8s.networking.v1.NetworkPolicy> {
   return {
     "default-deny-ingress": {
       metadata: meta(team, "default-deny-ingress"),
@@ -192,7 +192,7 @@ export function networkPolicies(team: TeamPlan, ctx: TenancyContext): Record<str
 }
 
 /** The identity of the team's Ray pods; bound to GCP through Workload Identity (principal form, no annotation). */
-export function serviceAccount(team: TeamPlan): k8s.core.v1.ServiceAccount {
+export function serviceAccount(team: ResolvedTeam): k8s.core.v1.ServiceAccount {
   return { metadata: meta(team, team.serviceAccountName) };
 }
 

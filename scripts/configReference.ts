@@ -8,8 +8,8 @@
  */
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { nodePoolSchema, SCALAR_KEYS, stackSchema } from "../config/stack";
-import { rayClusterSchema, teamSchema } from "../config/team";
+import { nodePoolSchema, SCALAR_KEYS, stackSchema } from "../config/stackFile";
+import { rayClusterSchema, teamSchema } from "../config/teamFile";
 
 /** A step of a setting's path: an object key, or "[]" for every item of a list. */
 export type Segment = string;
@@ -51,10 +51,10 @@ export function referenceTables(): ReferenceTable[] {
   const rayClusters = ["rayClusters", "[]"];
   const nodePools = ["ray-platform:nodePools", "[]"];
   return [
-    table("team", "config/team.ts, config/kueue.ts", teamSchema, [], [rayClusters]),
-    table("raycluster", "config/team.ts", rayClusterSchema, rayClusters, []),
-    table("stack", "config/stack.ts, config/kueue.ts", stackSchema, [], [nodePools]),
-    table("node-pool", "config/stack.ts", nodePoolSchema, nodePools, []),
+    table("team", "config/teamFile.ts, config/kueue.ts", teamSchema, [], [rayClusters]),
+    table("raycluster", "config/teamFile.ts", rayClusterSchema, rayClusters, []),
+    table("stack", "config/stackFile.ts, config/kueue.ts", stackSchema, [], [nodePools]),
+    table("node-pool", "config/stackFile.ts", nodePoolSchema, nodePools, []),
   ];
 }
 

@@ -1,7 +1,7 @@
 /**
  * `npm run gen:kuberay-types [-- <version>]`: write render/kuberay-types.generated.ts, the
  * TypeScript types of KubeRay's RayCluster (ray.io/v1) from the OpenAPI schema of the pinned CRD
- * (data/kuberay/<version>/crds/ray.io_rayclusters.yaml; version: config/stack.ts KUBERAY_VERSION),
+ * (data/kuberay/<version>/crds/ray.io_rayclusters.yaml; version: config/stackFile.ts KUBERAY_VERSION),
  * so that a misspelt or mistyped field of a rendered RayCluster fails `tsc`. scripts/pin-kuberay.sh
  * runs it after pinning; test/kuberayTypes.test.ts fails when the committed file is stale.
  */
@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { load } from "js-yaml";
 import { compile, type JSONSchema } from "json-schema-to-typescript";
-import { KUBERAY_VERSION } from "../config/stack";
+import { KUBERAY_VERSION } from "../config/stackFile";
 
 const ROOT = path.join(__dirname, "..");
 export const KUBERAY_TYPES_FILE = path.join(ROOT, "render", "kuberay-types.generated.ts");

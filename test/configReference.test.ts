@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { expect, test } from "vitest";
 import { parse } from "yaml";
 import { type z } from "zod";
-import { stackSchema } from "../config/stack";
-import { teamSchema } from "../config/team";
+import { stackSchema } from "../config/stackFile";
+import { teamSchema } from "../config/teamFile";
 import { referenceTables, type ReferenceRow, type Segment, showPath, tableMarkdown, withProjectConfig, withReference } from "../scripts/configReference";
 
 const README = path.join(__dirname, "..", "README.md");

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { compile, type JSONSchema } from "json-schema-to-typescript";
 import { describe, expect, test } from "vitest";
-import { KUBERAY_VERSION } from "../config/stack";
+import { KUBERAY_VERSION } from "../config/stackFile";
 import { type RayClusterSpec, type WorkerGroupSpec } from "../render/kuberay-types.generated";
 import { crdFile, GEN_COMMAND, generateKuberayTypes, KUBERAY_TYPES_FILE, kubernetesToJsonSchema } from "../scripts/gen-kuberay-types";
 
@@ -23,7 +23,7 @@ describe("the generated RayCluster types", () => {
     const [a, b] = [committed.split("\n"), generated.split("\n")];
     const line = a.findIndex((l, i) => l !== b[i]);
     const stale = line >= 0 || a.length !== b.length;
-    expect(stale, `render/kuberay-types.generated.ts is stale (first difference at line ${line + 1}): run \`${GEN_COMMAND}\` (it reads ${crdFile(KUBERAY_VERSION)}; the version is KUBERAY_VERSION in config/stack.ts) and commit the result.`).toBe(false);
+    expect(stale, `render/kuberay-types.generated.ts is stale (first difference at line ${line + 1}): run \`${GEN_COMMAND}\` (it reads ${crdFile(KUBERAY_VERSION)}; the version is KUBERAY_VERSION in config/stackFile.ts) and commit the result.`).toBe(false);
   });
 
   test("Kubernetes' extensions: int-or-string is number | string, preserved unknown fields an open object, other objects closed", async () => {

@@ -3,8 +3,8 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { catalog } from "../config/catalog";
 import { type PathSegment } from "../config/errors";
-import { planNodePools } from "../config/nodePools";
-import { nodePoolSchema } from "../config/stack";
+import { resolveNodePools } from "../config/nodePools";
+import { nodePoolSchema } from "../config/stackFile";
 
 const CLUSTER_ZONES = ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"];
 const ctx = { mode: "gke" as const, region: "us-central1", clusterZones: CLUSTER_ZONES, catalog: catalog() };
@@ -36,7 +36,7 @@ const poolArb = fc.record({
 
 function plan(raw: unknown) {
   const messages: { path: readonly PathSegment[]; message: string }[] = [];
-  const pools = planNodePools([nodePoolSchema.parse(raw)], ctx, (path, message) => messages.push({ path, message }));
+  const pools = resolveNodePools([nodePoolSchema.parse(raw)], ctx, (path, message) => messages.push({ path, message }));
   return { pools, messages };
 }
 

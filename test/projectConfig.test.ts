@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { expect, test } from "vitest";
-import { SCALAR_KEYS, stackSchema } from "../config/stack";
+import { SCALAR_KEYS, stackSchema } from "../config/stackFile";
 import { PROJECT_DIR } from "./mocks";
 
 const project = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"));

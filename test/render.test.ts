@@ -3,9 +3,9 @@
  * plan it is about, so the examples can change without touching these.
  */
 import { describe, expect, test } from "vitest";
-import { type NodePoolPlan, type PoolGpu } from "../config/nodePools";
-import { type GroupPlan, type RayClusterPlan } from "../config/rayClusters";
-import { type TeamPlan } from "../config/teams";
+import { type ResolvedPool, type PoolGpu } from "../config/nodePools";
+import { type ResolvedGroup, type ResolvedRayCluster } from "../config/rayClusters";
+import { type ResolvedTeam } from "../config/teams";
 import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, POOL_LABEL, QUEUE_LABEL, RAY_PORTS, ROLE_LABEL, TEAM_LABEL, TOOL_PORTS } from "../config/wire";
 import { sameNamespaceSelector } from "../render/clusterAccess";
 import { autoscaledReplicaPaths, renderRayCluster, toolsService } from "../render/rayCluster";
@@ -14,7 +14,7 @@ import { gpuPriorityClass, gpuQuotas, networkPolicies, resourceQuota } from "../
 const GiB = 2 ** 30;
 const T4: PoolGpu = { type: "t4", gkeType: "nvidia-tesla-t4", count: 1 };
 
-function pool(name: string, role: NodePoolPlan["role"], gpu?: PoolGpu): NodePoolPlan {
+function pool(name: string, role: ResolvedPool["role"], gpu?: PoolGpu): ResolvedPool {
   return {
     name,
     role,
@@ -35,15 +35,15 @@ const HEAD_POOL = pool("ray-head", "ray-head");
 const CPU_POOL = pool("cpu-worker", "ray-worker");
 const T4_POOL = pool("t4", "ray-worker", T4);
 
-const group = (over: Partial<GroupPlan> = {}): GroupPlan => ({ name: "head", pool: HEAD_POOL, cpu: 4, memoryBytes: 16 * GiB, sizedToNode: false, rayStartParams: {}, ...over });
-const workers = (name: string, p: NodePoolPlan, replicas: [number, number, number], over: Partial<GroupPlan> = {}) => ({
+const group = (over: Partial<ResolvedGroup> = {}): ResolvedGroup => ({ name: "head", pool: HEAD_POOL, cpu: 4, memoryBytes: 16 * GiB, sizedToNode: false, rayStartParams: {}, ...over });
+const workers = (name: string, p: ResolvedPool, replicas: [number, number, number], over: Partial<ResolvedGroup> = {}) => ({
   ...group({ name, pool: p, gpu: p.gpu, ...over }),
   replicas: replicas[0],
   minReplicas: replicas[1],
   maxReplicas: replicas[2],
 });
 
-function cluster(over: Partial<RayClusterPlan> = {}): RayClusterPlan {
+function cluster(over: Partial<ResolvedRayCluster> = {}): ResolvedRayCluster {
   return {
     name: "demo",
     namespace: "vision",
@@ -126,7 +126,7 @@ describe("renderRayCluster", () => {
 
 describe("tenancy from a hand-built team", () => {
   const zero = { cpu: 0, memoryBytes: 0, gpus: {} };
-  const team = (ceilingGpus: Record<string, number>, rayClusters: RayClusterPlan[] = []): TeamPlan => ({
+  const team = (ceilingGpus: Record<string, number>, rayClusters: ResolvedRayCluster[] = []): ResolvedTeam => ({
     name: "vision",
     file: "teams/vision.yaml",
     description: "Vision",

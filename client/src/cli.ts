@@ -14,7 +14,6 @@ import { queueStatus } from "./queue";
 import { Cluster, type ConnectOptions, type DryRun, RayPlatform } from "./sdk";
 import { KUBERAY_LABELS, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
 
-export { CLIENT_VERSION, HELP };
 
 export interface Io {
   readonly stdout: { write(s: string): unknown };

@@ -1,17 +1,17 @@
 /**
- * A cluster from flags or from a file, planned and rendered by the program's own code: the
+ * A cluster from flags or from a file, resolved and rendered by the program's own code: the
  * flags become a team file's `rayClusters` entry, which goes through the same schema
- * (config/team.ts), the same planning (config/rayClusters.ts) and the same rendering
+ * (config/teamFile.ts), the same planning (config/rayClusters.ts) and the same rendering
  * (render/rayCluster.ts) as an entry in teams/<team>.yaml. Only the facts differ in origin:
  * published by the program in the cluster instead of read from the stack.
  */
 import { randomBytes } from "node:crypto";
 import { type ConfigIssue, formatIssue, formatPath, type PathSegment } from "../../config/errors";
-import { planRayCluster, type RayClusterPlan } from "../../config/rayClusters";
+import { resolveRayCluster, type ResolvedRayCluster } from "../../config/rayClusters";
 import { zodIssues } from "../../config/schema";
 import { YamlSource } from "../../config/source";
-import { rayClusterSchema, type RayClusterValues } from "../../config/team";
-import { type PlatformFacts, poolPlans, type TeamFacts } from "../../render/platformFacts";
+import { rayClusterSchema, type RayClusterValues } from "../../config/teamFile";
+import { type PlatformFacts, poolsFromFacts, type TeamFacts } from "../../render/platformFacts";
 import { clusterTokenSecret, TOKEN_SHAPE } from "../../render/clusterAccess";
 import { type RayCluster } from "../../render/kuberay-types.generated";
 import { type RayClusterObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
@@ -20,9 +20,9 @@ import { fromRayClusterObject, rayClusterKindProblems } from "./fromRayCluster";
 import { MANAGED_BY_LABEL } from "../../config/wire";
 
 /** The client's own label value on what it creates (the program's is "ray-platform"). */
-export const CLIENT_MANAGER = "rayctl";
+const CLIENT_MANAGER = "rayctl";
 /** Name of the worker group a cluster from flags gets (the seed's `--worker-group group1`). */
-export const FLAG_WORKER_GROUP = "group1";
+const FLAG_WORKER_GROUP = "group1";
 
 /** The seed's create_cluster parameters, in TypeScript form. */
 export interface ClusterOptions {
@@ -95,7 +95,7 @@ const FLAG_OPTIONS: (keyof ClusterOptions)[] = [
 const quantityValue = (v: number | string | undefined) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
 
 /** The team-file entry that the flags mean. */
-export function entryFromOptions(o: ClusterOptions, facts: PlatformFacts): Record<string, unknown> {
+function entryFromOptions(o: ClusterOptions, facts: PlatformFacts): Record<string, unknown> {
   const gpuType = o.workerGpuType ?? (o.gpusPerWorker !== undefined && o.gpusPerWorker > 0 ? facts.gpuTypes[0]?.type : undefined);
   const group: Record<string, unknown> = { name: FLAG_WORKER_GROUP };
   if (o.cpusPerWorker !== undefined) group.cpu = quantityValue(o.cpusPerWorker);
@@ -117,18 +117,18 @@ export function entryFromOptions(o: ClusterOptions, facts: PlatformFacts): Recor
   return entry;
 }
 
-export interface PlannedCluster {
-  readonly plan: RayClusterPlan;
-  /** The team-file entry it was planned from (what to paste into teams/<team>.yaml to make it the program's). */
+export interface ClusterRequest {
+  readonly cluster: ResolvedRayCluster;
+  /** The team-file entry it was resolved from (what to paste into teams/<team>.yaml to make it the program's). */
   readonly entry: RayClusterValues;
 }
 
-/** Check and plan a cluster from options or file, with the platform's and the team's facts. */
-export function planClusterFromOptions(o: ClusterOptions, facts: PlatformFacts, team: TeamFacts): PlannedCluster {
+/** Check and resolve a cluster from options or file, with the platform's and the team's facts. */
+export function resolveClusterFromOptions(o: ClusterOptions, facts: PlatformFacts, team: TeamFacts): ClusterRequest {
   const ctx = {
     mode: facts.mode,
     team: o.namespace,
-    pools: poolPlans(facts),
+    pools: poolsFromFacts(facts),
     catalog: { rayVersions: facts.rayImages.versions, rayImages: facts.rayImages },
     defaultRayVersion: facts.defaultRayVersion,
     imageRegistry: facts.imageRegistry,
@@ -169,9 +169,9 @@ export function planClusterFromOptions(o: ClusterOptions, facts: PlatformFacts, 
       for (const i of zodIssues(parsed.error)) issues.push(source.issue(translated.docPath(i.path), i.message, { key: i.key }));
       throw fail();
     }
-    const plan = planRayCluster(parsed.data, [], ctx, (path, message, opts) => issues.push(source.issue(translated.docPath(path), message, opts)));
-    if (!plan || issues.length > 0) throw fail();
-    return { plan, entry: parsed.data };
+    const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message, opts) => issues.push(source.issue(translated.docPath(path), message, opts)));
+    if (!cluster || issues.length > 0) throw fail();
+    return { cluster, entry: parsed.data };
   }
 
   if (o.name === undefined) throw new InputError(["<name>: a cluster needs a name; e.g. `rayctl create cluster my-cluster -n <team>`."]);
@@ -181,9 +181,9 @@ export function planClusterFromOptions(o: ClusterOptions, facts: PlatformFacts, 
   const problems: string[] = [];
   const parsed = rayClusterSchema.safeParse(entryFromOptions(o, facts), { reportInput: true });
   if (!parsed.success) throw new InputError(zodIssues(parsed.error).map((i) => `${flagOf(i.path)}: ${i.message}`));
-  const plan = planRayCluster(parsed.data, [], ctx, (path, message) => problems.push(`${flagOf(path)}: ${message}`));
-  if (!plan || problems.length > 0) throw new InputError(problems);
-  return { plan, entry: parsed.data };
+  const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message) => problems.push(`${flagOf(path)}: ${message}`));
+  if (!cluster || problems.length > 0) throw new InputError(problems);
+  return { cluster, entry: parsed.data };
 }
 
 function flagName(k: keyof ClusterOptions): string {
@@ -191,7 +191,7 @@ function flagName(k: keyof ClusterOptions): string {
 }
 
 /**
- * What the client creates for a plan: what components/rayCluster.ts creates for a team file's
+ * What the client creates for a resolved cluster: what components/rayCluster.ts creates for a team file's
  * cluster, from the same render functions, but the shared namespace's own-pods NetworkPolicy
  * (members may not write NetworkPolicies: a rayctl cluster in the playground keeps the
  * namespace-wide allow, and its token guards it). Labels say the client made them.
@@ -215,8 +215,8 @@ export function newClusterToken(): string {
 }
 
 /** `token`: the cluster's token; a placeholder for a client-side dry run, which must not print a real one. */
-export function renderClusterObjects(plan: RayClusterPlan, notebooks: Readonly<Record<string, string>> | undefined, token: string): ClusterObjects {
-  const rc = renderRayCluster(plan);
+export function renderClusterObjects(cluster: ResolvedRayCluster, notebooks: Readonly<Record<string, string>> | undefined, token: string): ClusterObjects {
+  const rc = renderRayCluster(cluster);
   const annotations = { ...(rc.metadata.annotations as Record<string, string>) };
   // Pulumi's own annotation: nothing of the client's is applied by Pulumi.
   delete annotations["pulumi.com/patchForce"];
@@ -228,8 +228,8 @@ export function renderClusterObjects(plan: RayClusterPlan, notebooks: Readonly<R
     o && { apiVersion, kind, ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY_LABEL]: CLIENT_MANAGER } } };
   return {
     rayCluster,
-    token: relabel(clusterTokenSecret(plan, token) as Record<string, any>, "v1", "Secret")!,
-    tutorials: plan.tutorials ? relabel(tutorialsConfigMap(plan, notebooks ?? {}) as Record<string, any>, "v1", "ConfigMap") : undefined,
-    tools: relabel(toolsService(plan) as Record<string, any> | undefined, "v1", "Service"),
+    token: relabel(clusterTokenSecret(cluster, token) as Record<string, any>, "v1", "Secret")!,
+    tutorials: cluster.tutorials ? relabel(tutorialsConfigMap(cluster, notebooks ?? {}) as Record<string, any>, "v1", "ConfigMap") : undefined,
+    tools: relabel(toolsService(cluster) as Record<string, any> | undefined, "v1", "Service"),
   };
 }

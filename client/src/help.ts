@@ -14,7 +14,7 @@ Usage:
   rayctl wait cluster NAME -n NAMESPACE [--timeout 10m]
   rayctl connect NAME -n NAMESPACE                     forward the cluster's ports, print the URLs
 
-Create options (a cluster is planned by the same rules as a team file's rayClusters entry):
+Create options (a cluster is checked by the same rules as a team file's rayClusters entry):
   --cpus-in-head N --memory-in-head Q       head resources (default: a whole head node)
   --cpus-per-worker N --memory-per-worker Q worker resources (default: a whole node of the pool)
   --gpus-per-worker N --worker-gpu-type T   GPUs per worker (type default: the smallest offered)

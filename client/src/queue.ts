@@ -12,7 +12,7 @@
 import { type KubeApi, paths, type StoredRayCluster } from "./kube";
 import { QUEUE_LABEL } from "../../config/wire";
 
-export const JOB_UID_LABEL = "kueue.x-k8s.io/job-uid";
+const JOB_UID_LABEL = "kueue.x-k8s.io/job-uid";
 
 export interface QueueStatus {
   readonly state: "Queued" | "Admitted";

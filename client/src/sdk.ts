@@ -12,7 +12,7 @@ import { ACCELERATOR_LABEL, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, MANAGED_BY
 import { rayClusterHourlyOn } from "../../cost/costs";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
 import { type PodTemplateSpec } from "../../render/kuberay-types.generated";
-import { type ClusterObjects, type ClusterOptions, newClusterToken, planClusterFromOptions, type PlannedCluster, renderClusterObjects } from "./clusterSpec";
+import { type ClusterObjects, type ClusterOptions, newClusterToken, resolveClusterFromOptions, type ClusterRequest, renderClusterObjects } from "./clusterSpec";
 import { explainKubeError, KubeError, RefusedError } from "./errors";
 import { KubeApi, loadKubeconfig, paths, type StoredRayCluster } from "./kube";
 import { checkQuota } from "./quota";
@@ -122,16 +122,16 @@ export class RayPlatform {
   }
 
   /** Check and render a cluster without touching the cluster's objects (facts and tutorials are read). */
-  async plan(options: ClusterOptions, dryRun?: "client" | "server"): Promise<PlannedCluster & { objects: ClusterObjects; team: TeamFacts; facts: PlatformFacts }> {
+  async prepare(options: ClusterOptions, dryRun?: "client" | "server"): Promise<ClusterRequest & { objects: ClusterObjects; team: TeamFacts; facts: PlatformFacts }> {
     const [facts, team] = await Promise.all([this.facts(), this.teamFacts(options.namespace)]);
-    const planned = planClusterFromOptions(options, facts, team);
+    const request = resolveClusterFromOptions(options, facts, team);
     let notebooks: Record<string, string> | undefined;
-    if (planned.plan.tutorials) {
+    if (request.cluster.tutorials) {
       const cm = await this.api.get<{ data?: Record<string, string> }>(paths.configMap(this.platformNamespace, FACTS.tutorialsConfigMap));
       notebooks = cm.data ?? {};
     }
     const token = dryRun === "client" ? "generated-when-the-cluster-is-created" : newClusterToken();
-    return { ...planned, objects: renderClusterObjects(planned.plan, notebooks, token), team, facts };
+    return { ...request, objects: renderClusterObjects(request.cluster, notebooks, token), team, facts };
   }
 
   /** Create a cluster; refuses taken names, clusters a team file declares, and what the quota cannot hold. */
@@ -139,21 +139,21 @@ export class RayPlatform {
   async createCluster(options: CreateOptions & { dryRun?: undefined }): Promise<Cluster>;
   async createCluster(options: CreateOptions): Promise<Cluster | DryRun>;
   async createCluster(options: CreateOptions): Promise<Cluster | DryRun> {
-    const { plan, objects, team, facts } = await this.plan(options, options.dryRun);
+    const { cluster: resolved, objects, team, facts } = await this.prepare(options, options.dryRun);
     const list = [objects.rayCluster, objects.token, objects.tutorials, objects.tools].filter((o): o is Record<string, any> => !!o);
     if (options.dryRun === "client") return { dryRun: "client", objects: list };
-    const ns = plan.namespace;
-    if (team.rayClusters.includes(plan.name)) {
-      throw new RefusedError(`${ns}/${plan.name} is declared in the team file ${team.file}: the platform's program creates it. Pick another name, or change the cluster there.`);
+    const ns = resolved.namespace;
+    if (team.rayClusters.includes(resolved.name)) {
+      throw new RefusedError(`${ns}/${resolved.name} is declared in the team file ${team.file}: the platform's program creates it. Pick another name, or change the cluster there.`);
     }
     try {
-      const existing = await this.api.get(paths.rayCluster(ns, plan.name));
-      throw new RefusedError(`${ns}/${plan.name} already exists (created ${existing.metadata?.creationTimestamp ?? "earlier"}${ownerText(ownerOf(existing, team))}); pick another name or delete it first.`);
+      const existing = await this.api.get(paths.rayCluster(ns, resolved.name));
+      throw new RefusedError(`${ns}/${resolved.name} already exists (created ${existing.metadata?.creationTimestamp ?? "earlier"}${ownerText(ownerOf(existing, team))}); pick another name or delete it first.`);
     } catch (err) {
       if (!(err instanceof KubeError && err.code === 404)) throw err;
     }
     const quotas = await this.api.get<{ items: any[] }>(paths.resourceQuotas(ns));
-    checkQuota(quotas.items, clusterDemand(plan, "maxReplicas"), facts, team, { lower: "lower --max-workers (or --workers, --gpus-per-worker, --cpus-per-worker, --memory-per-worker)", needs: "this cluster needs %s at its maximum" }, true);
+    checkQuota(quotas.items, clusterDemand(resolved, "maxReplicas"), facts, team, { lower: "lower --max-workers (or --workers, --gpus-per-worker, --cpus-per-worker, --memory-per-worker)", needs: "this cluster needs %s at its maximum" }, true);
 
     const dryRun = options.dryRun === "server" ? { dryRun: "All" } : undefined;
     const post = async (path: string, body: Record<string, any>, what: string) => {
@@ -169,8 +169,8 @@ export class RayPlatform {
     };
     // The RayCluster first: the ConfigMap and Service then name it as their owner, so deleting
     // the cluster deletes them (Kubernetes' garbage collector). Its head waits for the ConfigMap.
-    const created = await post(paths.rayClusters(ns), objects.rayCluster, `create RayCluster ${ns}/${plan.name}`);
-    const owner = { apiVersion: "ray.io/v1", kind: "RayCluster", name: plan.name, uid: created.metadata?.uid ?? "dry-run" };
+    const created = await post(paths.rayClusters(ns), objects.rayCluster, `create RayCluster ${ns}/${resolved.name}`);
+    const owner = { apiVersion: "ray.io/v1", kind: "RayCluster", name: resolved.name, uid: created.metadata?.uid ?? "dry-run" };
     const owned = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } });
     const extra: Record<string, any>[] = [];
     extra.push(await post(paths.secrets(ns), owned(objects.token), `create the token Secret ${ns}/${objects.token.metadata.name}`));

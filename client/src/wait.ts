@@ -46,7 +46,7 @@ const TOLD: Record<string, string> = {
   BackOff: "a container keeps failing",
 };
 
-export function isReady(rc: StoredRayCluster): boolean {
+function isReady(rc: StoredRayCluster): boolean {
   const st = rc.status ?? {};
   const head = (st.conditions ?? []).some((c) => c.type === "HeadPodReady" && c.status === "True") || st.state === "ready";
   return head && (st.readyWorkerReplicas ?? 0) >= (st.desiredWorkerReplicas ?? 0);

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { show } from "./errors";
 import { count, dnsLabel, oneOf, quantity, strictObject } from "./schema";
 import { quotaSharingShape } from "./kueue";
-import { gpuRequestSchema } from "./stack";
+import { gpuRequestSchema } from "./stackFile";
 import { TOOL_PORTS } from "./wire";
 
 /** IAM-style member: `user:alice@example.com` or `group:ml-team@example.com`. */
