@@ -178,7 +178,7 @@ function resources(a: Amounts): { key: PathSegment[]; amount: number; show: (n: 
  */
 export function checkTeamQueue(quota: QuotaValues, queue: ResolvedTeamQueue, clusters: readonly ResolvedRayCluster[], gpuTypes: readonly string[], report: Report): void {
   if (!(quota.fairSharingWeight > 0)) {
-    report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, but a fair-sharing weight must be above 0 (1 is the default, 2 gets twice the share of idle quota); set a positive number or remove it.`);
+    report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, but a fair-sharing weight must be above 0 (2 gets twice the share of idle quota of a team with 1); set a positive number or remove it.`);
   }
   for (const side of ["borrowing", "lending"] as const) {
     for (const t of Object.keys(quota[side]?.gpus ?? {})) {

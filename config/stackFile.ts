@@ -114,10 +114,12 @@ const gkeSchema = strictObject({
  * data/kuberay/<version>, and render/kuberay-types.generated.ts is made from its RayCluster CRD.
  */
 export const KUBERAY_VERSION = "1.7.0";
+/** The operator's namespace, where rayctl also finds the platform's facts. */
+export const KUBERAY_NAMESPACE = "kuberay-system";
 
 const kuberaySchema = strictObject({
   version: z.string().default(KUBERAY_VERSION).meta({ description: "kuberay-operator chart version; its CRDs must be pinned under data/kuberay/<version>/crds (`npm run kuberay:pin`)." }),
-  namespace: dnsLabel("1123").default("kuberay-system").meta({ description: "Namespace of the operator." }),
+  namespace: dnsLabel("1123").default(KUBERAY_NAMESPACE).meta({ description: "Namespace of the operator." }),
   values: z.record(z.string(), z.unknown()).default({}).meta({ description: "Helm values merged over the program's (lists replace)." }),
 });
 

@@ -77,7 +77,7 @@ export const rayClusterSchema = strictObject({
     .string()
     .min(1)
     .optional()
-    .meta({ description: "A custom image for every Ray container (then rayVersion is required).", computedDefault: "`<registry>/rayproject/ray:<version>-py311[-gpu]`" }),
+    .meta({ description: "A custom image for every Ray container (then rayVersion is required).", computedDefault: "`<registry>/rayproject/ray:<version>-<python>[-gpu]`, the Python of data/ray-images.yaml" }),
   head: strictObject(groupShape("head")).prefault({}).meta({ description: "The head pod (never on a GPU node)." }),
   workerGroups: z.array(workerGroupSchema).default([]).meta({ description: "Worker groups." }),
   autoscaler: strictObject({

@@ -9,7 +9,7 @@
 
 /** Label on every team namespace and team-owned object, naming the team. */
 export const TEAM_LABEL = "ray-platform/team";
-/** Label on objects that belong to one RayCluster (its token Secret, its tools Service). */
+/** Label on a RayCluster and the objects that belong to it: pod templates, token Secret, tools Service, tutorials ConfigMap, own-pods NetworkPolicy. */
 export const RAYCLUSTER_LABEL = "ray-platform/raycluster";
 /** Node labels: the pool a node belongs to, its role, its GPU type (catalog name). */
 export const POOL_LABEL = "ray-platform/pool";
@@ -55,7 +55,9 @@ export const KUBERAY_LABEL_PREFIX = "ray.io/";
 /**
  * Ports Ray listens on in every RayCluster the platform renders. Each is told to `ray start`
  * through rayStartParams (RAY_PORT_FLAGS), so these numbers are the ones Ray uses, and each is a
- * named container port of the head (RAY_PORT_NAMES).
+ * named container port of the head (RAY_PORT_NAMES). Except GCS's, which must stay 6379: the
+ * autoscaler KubeRay starts beside the head (`ray kuberay-autoscaler`, common/pod.go:941) takes
+ * no address and dials GCS at <head IP>:6379 (Ray's autoscaler/_private/kuberay/run_autoscaler.py).
  */
 export const RAY_PORTS = { gcs: 6379, dashboard: 8265, client: 10001, metrics: 8080 } as const;
 export type RayPort = keyof typeof RAY_PORTS;

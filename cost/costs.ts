@@ -147,34 +147,3 @@ export function usd(amount: number, cents = false): string {
 
 /** +$1,234 / -$1,234 for changes. */
 export const usdChange = (amount: number, cents = false) => (amount >= 0 ? `+${usd(amount, cents)}` : usd(amount, cents));
-
-/** A pool as the stack outputs it (`nodePools` in index.ts). */
-interface PoolOutput {
-  readonly name: string;
-  readonly role: string;
-  readonly machineType?: string;
-  readonly gpu?: { readonly acceleratorType: string; readonly perNode: number };
-  readonly minNodes: number;
-  readonly maxNodes: number;
-  readonly spot: boolean;
-  readonly zones: readonly string[];
-}
-
-/**
- * Pools from `pulumi stack output nodePools`, for a tool that has the stack's outputs rather
- * than a plan and prices running clusters with rayClusterHourly (rayctl prices from the facts
- * the program publishes instead, through rayClusterHourlyOn).
- */
-export function poolsFromStackOutput(pools: readonly PoolOutput[]): PoolView[] {
-  return pools.map((p) => ({
-    name: p.name,
-    gkeName: p.name,
-    machineType: p.machineType ?? "",
-    gpu: p.gpu && { type: p.gpu.acceleratorType, count: p.gpu.perNode },
-    role: p.role,
-    minNodes: p.minNodes,
-    maxNodes: p.maxNodes,
-    spot: p.spot,
-    zones: [...p.zones],
-  }));
-}

@@ -13,8 +13,8 @@ import { type ResolvedGroup, type ResolvedRayCluster } from "../config/rayCluste
 import { type ResolvedTeam } from "../config/teams";
 import { RAY_PORTS, TOOL_PORTS } from "../config/wire";
 import { CPU_FLAVOR } from "../render/kueue";
-import { objectCounts } from "../render/quotas";
-import { teamSubjects } from "../render/tenancy";
+import { headServiceName, toolsServiceName } from "../render/rayCluster";
+import { quotaHard, teamSubjects } from "../render/tenancy";
 import { poolLabel, TYPES } from "./diff";
 import { type RegisteredResource } from "./engine";
 
@@ -67,7 +67,7 @@ export interface QueueView {
   nominal: Record<string, string>;
   borrowing: Record<string, string>;
   lending: Record<string, string>;
-  weight?: string;
+  weight: string;
 }
 
 export interface TeamView {
@@ -174,19 +174,11 @@ function renderedFacts(resources: readonly RegisteredResource[]) {
 const subject = (s: { kind: unknown; name: unknown }) => `${String(s.kind).toLowerCase()}:${String(s.name)}`;
 
 function teamView(team: ResolvedTeam, gpuTypes: readonly string[]): TeamView {
-  const q = team.quota;
   const nominal = formatAmounts(team.queue.nominal);
   return {
     name: team.name,
     description: team.description,
-    quota: {
-      "requests.cpu": nominal.cpu,
-      "requests.memory": nominal.memory,
-      "requests.storage": q.storage,
-      "requests.ephemeral-storage": q.ephemeralStorage,
-      ...objectCounts(q.objects),
-      ...(q.rayClusters !== undefined ? { "count/rayclusters.ray.io": String(q.rayClusters) } : {}),
-    },
+    quota: quotaHard(team, team.queue.nominal, { gpus: false }),
     gpuQuota: Object.fromEntries(gpuTypes.map((t) => [t, nominal.gpus[t] ?? "0"])),
     owners: team.owners.map(subject),
     // As the ray-users RoleBinding lists them: owners and contributors, each once.
@@ -235,8 +227,7 @@ function groupView(g: ResolvedGroup, replicas: string, range: [number, number], 
 
 /** A RayCluster the way `rayctl describe` shows it: its Services' addresses and each group's pods. */
 function rayClusterView(c: ResolvedRayCluster): RayClusterView {
-  // KubeRay names the head's Service <cluster>-head-svc; the tools Service is render/rayCluster.ts toolsService.
-  const [head, tools] = [`${c.name}-head-svc.${c.namespace}.svc`, `${c.name}-tools.${c.namespace}.svc`];
+  const [head, tools] = [`${headServiceName(c.name)}.${c.namespace}.svc`, `${toolsServiceName(c.name)}.${c.namespace}.svc`];
   const endpoints: Record<string, string> = { client: `ray://${head}:${RAY_PORTS.client}`, dashboard: `http://${head}:${RAY_PORTS.dashboard}` };
   if (c.notebook) endpoints.notebook = `http://${tools}:${TOOL_PORTS.notebook}`;
   if (c.vscode) endpoints.vscode = `http://${tools}:${TOOL_PORTS.vscode}`;

@@ -94,7 +94,7 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string 
 function queueLine(q: QueueView): string {
   const list = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(", ");
   const lending = list(q.lending);
-  return `ClusterQueue ${q.clusterQueue} (cohort ${q.cohort ?? "none"}, LocalQueue ${q.localQueues.join(", ") || "none"}): nominal ${list(q.nominal)}; may borrow ${list(q.borrowing)}; lends ${lending ? `at most ${lending}` : "all idle quota"}; weight ${q.weight ?? "1"}`;
+  return `ClusterQueue ${q.clusterQueue} (cohort ${q.cohort ?? "none"}, LocalQueue ${q.localQueues.join(", ") || "none"}): nominal ${list(q.nominal)}; may borrow ${list(q.borrowing)}; lends ${lending ? `at most ${lending}` : "all idle quota"}; weight ${q.weight}`;
 }
 
 /** A plan diff as text: dangerous changes first, removed teams, then every change with its old and new values. */

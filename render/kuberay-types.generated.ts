@@ -551,33 +551,11 @@ export interface PodSpec {
   affinity?: {
     nodeAffinity?: {
       preferredDuringSchedulingIgnoredDuringExecution?: {
-        preference: {
-          matchExpressions?: {
-            key: string;
-            operator: string;
-            values?: string[];
-          }[];
-          matchFields?: {
-            key: string;
-            operator: string;
-            values?: string[];
-          }[];
-        };
+        preference: NodeSelectorTerm;
         weight: number;
       }[];
       requiredDuringSchedulingIgnoredDuringExecution?: {
-        nodeSelectorTerms: {
-          matchExpressions?: {
-            key: string;
-            operator: string;
-            values?: string[];
-          }[];
-          matchFields?: {
-            key: string;
-            operator: string;
-            values?: string[];
-          }[];
-        }[];
+        nodeSelectorTerms: NodeSelectorTerm[];
       };
     };
     podAffinity?: {
@@ -763,6 +741,18 @@ export interface PodSpec {
     whenUnsatisfiable: string;
   }[];
   volumes?: Volume[];
+}
+export interface NodeSelectorTerm {
+  matchExpressions?: {
+    key: string;
+    operator: string;
+    values?: string[];
+  }[];
+  matchFields?: {
+    key: string;
+    operator: string;
+    values?: string[];
+  }[];
 }
 export interface PodAffinityTerm {
   labelSelector?: {

@@ -318,6 +318,11 @@ export function autoscaledReplicaPaths(c: ResolvedRayCluster): string[] {
   return c.workerGroups.flatMap((g, i) => (g.minReplicas < g.maxReplicas ? [`spec.workerGroupSpecs[${i}].replicas`] : []));
 }
 
+/** KubeRay's name for a cluster's head Service (utils/util.go GenerateHeadServiceName); status.head.serviceName says it too. */
+export const headServiceName = (cluster: string): string => `${cluster}-head-svc`;
+/** The Service of the head's notebook and editor (toolsService). */
+export const toolsServiceName = (cluster: string): string => `${cluster}-tools`;
+
 /** ClusterIP Service for the head pod's notebook and editor; undefined when neither is on. */
 export function toolsService(c: ResolvedRayCluster): k8s.core.v1.Service | undefined {
   const ports: k8s.core.v1.ServicePort[] = [];
@@ -325,7 +330,7 @@ export function toolsService(c: ResolvedRayCluster): k8s.core.v1.Service | undef
   if (c.vscode) ports.push({ name: "vscode", port: TOOL_PORTS.vscode, targetPort: "vscode", protocol: "TCP" });
   if (ports.length === 0) return undefined;
   return {
-    metadata: { name: `${c.name}-tools`, namespace: c.namespace, labels: clusterLabels(c) },
+    metadata: { name: toolsServiceName(c.name), namespace: c.namespace, labels: clusterLabels(c) },
     spec: { type: "ClusterIP", selector: { [KUBERAY_LABELS.cluster]: c.name, [KUBERAY_LABELS.nodeType]: "head" }, ports },
   };
 }

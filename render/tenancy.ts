@@ -5,13 +5,14 @@
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
+import { type Demand } from "../config/rayClusters";
 import { type Member, PLAYGROUND, type ResolvedTeam } from "../config/teams";
 import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, OWNERS_ANNOTATION, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
 
 /** RoleBindings of every team namespace. */
-export const BINDINGS = { owners: "owners", rayUsers: "ray-users" } as const;
+const BINDINGS = { owners: "owners", rayUsers: "ray-users" } as const;
 /** ClusterRoles bound in each team namespace (never cluster-wide): members, and owners on top. */
 export const RAY_USER_ROLE = "ray-platform:ray-user";
 export const TEAM_OWNER_ROLE = "ray-platform:team-owner";
@@ -72,18 +73,25 @@ const meta = (team: ResolvedTeam, name: string) => ({ name, namespace: team.name
  * pods always pass it and nothing that bypasses Kueue goes above it.
  */
 export function resourceQuota(team: ResolvedTeam): k8s.core.v1.ResourceQuota {
+  return { metadata: meta(team, "team-quota"), spec: { hard: quotaHard(team, team.queue.ceiling, { gpus: true }) } };
+}
+
+/**
+ * The namespace quota's keys with `amounts` as CPU and memory (and, with `gpus`, all GPUs
+ * summed): the ResourceQuota takes the queue's ceiling, the plan shows the nominal quota.
+ */
+export function quotaHard(team: ResolvedTeam, amounts: Demand, opts: { gpus: boolean }): Record<string, string> {
   const q = team.quota;
-  const ceiling = formatAmounts(team.queue.ceiling);
-  const hard: Record<string, string> = {
-    "requests.cpu": ceiling.cpu,
-    "requests.memory": ceiling.memory,
-    [`requests.${GPU_RESOURCE}`]: String(Object.values(team.queue.ceiling.gpus).reduce((a, b) => a + b, 0)),
+  const a = formatAmounts(amounts);
+  return {
+    "requests.cpu": a.cpu,
+    "requests.memory": a.memory,
+    ...(opts.gpus ? { [`requests.${GPU_RESOURCE}`]: String(Object.values(amounts.gpus).reduce((x, y) => x + y, 0)) } : {}),
     "requests.storage": q.storage,
     "requests.ephemeral-storage": q.ephemeralStorage,
     ...objectCounts(q.objects),
+    ...(q.rayClusters !== undefined ? { "count/rayclusters.ray.io": String(q.rayClusters) } : {}),
   };
-  if (q.rayClusters !== undefined) hard["count/rayclusters.ray.io"] = String(q.rayClusters);
-  return { metadata: meta(team, "team-quota"), spec: { hard } };
 }
 
 /** One quota per GPU type, scoped to the type's PriorityClass: quota plus borrowing limit (0 for types the team file leaves out). */

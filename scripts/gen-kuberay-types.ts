@@ -48,6 +48,7 @@ const NAMED: Record<string, string> = {
   "spec.headGroupSpec.template.spec.volumes[]": "Volume",
   "spec.headGroupSpec.template.spec.tolerations[]": "Toleration",
   "spec.headGroupSpec.template.spec.schedulingGates[]": "PodSchedulingGate",
+  "spec.headGroupSpec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[]": "NodeSelectorTerm",
 };
 
 const isObject = (v: unknown): v is Schema => v !== null && typeof v === "object" && !Array.isArray(v);

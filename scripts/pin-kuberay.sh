@@ -3,7 +3,7 @@
 # Downloads helm-chart/kuberay-operator/crds/*.yaml and the licence from the release tag into
 # data/kuberay/<version>/, and regenerates the RayCluster types from its CRD
 # (render/kuberay-types.generated.ts), for review and commit together with the version bump in
-# config/stack.ts (KUBERAY_VERSION) and stack config.
+# config/stackFile.ts (KUBERAY_VERSION) and stack config.
 set -euo pipefail
 version="${1:?usage: npm run kuberay:pin -- <version, e.g. 1.8.0>}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,4 +26,4 @@ cat > "$dir/PROVENANCE.md" <<MD
 - Pinned with \`npm run kuberay:pin -- $version\` on $(date -u +%Y-%m-%d).
 MD
 (cd "$root" && npm run -s gen:kuberay-types -- "$version")
-echo "Pinned KubeRay $version CRDs in data/kuberay/$version and regenerated its RayCluster types. Set KUBERAY_VERSION in config/stack.ts and ray-platform:kuberay.version to $version, run npm run typecheck and npm run plan -- --diff origin/main, and commit them together."
+echo "Pinned KubeRay $version CRDs in data/kuberay/$version and regenerated its RayCluster types. Set KUBERAY_VERSION in config/stackFile.ts and ray-platform:kuberay.version to $version, run npm run typecheck and npm run plan -- --diff origin/main, and commit them together."

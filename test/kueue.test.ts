@@ -305,7 +305,7 @@ describe("bad input", () => {
 
   test("a fair-sharing weight that is not positive", () => {
     expect(problems(GOOD.replace("    t4: 4\n", "    t4: 4\n  fairSharingWeight: 0\n"))).toEqual([
-      "teams/vision.yaml:10:22 quota.fairSharingWeight: is 0, but a fair-sharing weight must be above 0 (1 is the default, 2 gets twice the share of idle quota); set a positive number or remove it.",
+      "teams/vision.yaml:10:22 quota.fairSharingWeight: is 0, but a fair-sharing weight must be above 0 (2 gets twice the share of idle quota of a team with 1); set a positive number or remove it.",
     ]);
     expect(problems(GOOD.replace("    t4: 4\n", "    t4: 4\n  fairSharingWeight: -1\n"))[0]).toMatch(/^teams\/vision\.yaml:10:22 quota\.fairSharingWeight: is -1, but/);
   });

@@ -34,7 +34,7 @@ const poolArb = fc.record({
   zones: fc.option(fc.subarray(CLUSTER_ZONES, { minLength: 1 }), { nil: undefined }),
 });
 
-function plan(raw: unknown) {
+function resolve(raw: unknown) {
   const messages: { path: readonly PathSegment[]; message: string }[] = [];
   const pools = resolveNodePools([nodePoolSchema.parse(raw)], ctx, (path, message) => messages.push({ path, message }));
   return { pools, messages };
@@ -44,7 +44,7 @@ describe("every random pool", () => {
   test("accepted pools are valid per the data tables; rejected ones name the rule they broke", () => {
     fc.assert(
       fc.property(poolArb, (raw) => {
-        const { pools, messages } = plan(raw);
+        const { pools, messages } = resolve(raw);
         if (pools.length === 1) {
           const p = pools[0];
           const shape = catalog().machineShape(p.machineType!);
@@ -80,25 +80,25 @@ describe("every random pool", () => {
 
 describe("fixed cases", () => {
   test("a T4 pool takes 1, 2 or 4 GPUs and limits the machine size by count", () => {
-    expect(plan({ name: "p", machineType: "n1-standard-64", maxNodes: 1, gpu: { type: "t4", count: 2 } }).messages[0].message).toBe(
+    expect(resolve({ name: "p", machineType: "n1-standard-64", maxNodes: 1, gpu: { type: "t4", count: 2 } }).messages[0].message).toBe(
       "n1-standard-64 (64 vCPU, 240 GB) is too big for 2 t4 GPU(s), which allow at most 48 vCPU and 312 GB; use a smaller machine or more GPUs.",
     );
-    expect(plan({ name: "p", machineType: "n1-standard-64", maxNodes: 1, gpu: { type: "t4", count: 4 } }).pools[0].gpu).toEqual({ type: "t4", gkeType: "nvidia-tesla-t4", count: 4 });
+    expect(resolve({ name: "p", machineType: "n1-standard-64", maxNodes: 1, gpu: { type: "t4", count: 4 } }).pools[0].gpu).toEqual({ type: "t4", gkeType: "nvidia-tesla-t4", count: 4 });
   });
 
   test("an A100 80 GB pool lives only where the accelerator is, and its count comes from the machine type", () => {
-    const { pools } = plan({ name: "p", machineType: "a2-ultragpu-2g", maxNodes: 2, gpu: { type: "a100-80gb" } });
+    const { pools } = resolve({ name: "p", machineType: "a2-ultragpu-2g", maxNodes: 2, gpu: { type: "a100-80gb" } });
     expect(pools[0].zones).toEqual(["us-central1-a", "us-central1-c"]);
     expect(pools[0].gpu!.count).toBe(2);
   });
 
   test("one pod per node gets the node's allocatable minus system DaemonSets (the seed's 15 CPUs on 16 vCPUs)", () => {
-    expect(plan({ name: "p", machineType: "n1-standard-16", maxNodes: 1, gpu: { type: "t4" } }).pools[0].capacity).toEqual({ cpu: 15, memoryGi: 52 });
-    expect(plan({ name: "p", machineType: "a2-highgpu-1g", maxNodes: 1, gpu: { type: "a100" } }).pools[0].capacity).toEqual({ cpu: 11, memoryGi: 76 });
+    expect(resolve({ name: "p", machineType: "n1-standard-16", maxNodes: 1, gpu: { type: "t4" } }).pools[0].capacity).toEqual({ cpu: 15, memoryGi: 52 });
+    expect(resolve({ name: "p", machineType: "a2-highgpu-1g", maxNodes: 1, gpu: { type: "a100" } }).pools[0].capacity).toEqual({ cpu: 11, memoryGi: 76 });
   });
 
   test("pods select a pool by its label, and GPU pools by the accelerator label too", () => {
-    const p = plan({ name: "t4-spot", machineType: "n1-standard-8", maxNodes: 4, spot: true, gpu: { type: "t4" } }).pools[0];
+    const p = resolve({ name: "t4-spot", machineType: "n1-standard-8", maxNodes: 4, spot: true, gpu: { type: "t4" } }).pools[0];
     expect(p.selector).toEqual({ "ray-platform/pool": "t4-spot", "cloud.google.com/gke-accelerator": "nvidia-tesla-t4" });
     expect(p.spot).toBe(true);
   });

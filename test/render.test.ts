@@ -1,15 +1,18 @@
 /**
  * render/ from hand-built inputs: no stack file, no team file, no Pulumi. Each test builds the
- * plan it is about, so the examples can change without touching these.
+ * resolved team or cluster it is about, so the examples can change without touching these.
  */
 import { describe, expect, test } from "vitest";
 import { type ResolvedPool, type PoolGpu } from "../config/nodePools";
 import { type ResolvedGroup, type ResolvedRayCluster } from "../config/rayClusters";
 import { type ResolvedTeam } from "../config/teams";
-import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, POOL_LABEL, QUEUE_LABEL, RAY_PORTS, ROLE_LABEL, TEAM_LABEL, TOOL_PORTS } from "../config/wire";
+import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, KUBERAY_LABELS, POOL_LABEL, QUEUE_LABEL, RAY_PORTS, RAY_SERVE_PORT, ROLE_LABEL, TEAM_LABEL, TOOL_PORTS } from "../config/wire";
 import { sameNamespaceSelector } from "../render/clusterAccess";
 import { autoscaledReplicaPaths, renderRayCluster, toolsService } from "../render/rayCluster";
 import { gpuPriorityClass, gpuQuotas, networkPolicies, resourceQuota } from "../render/tenancy";
+
+/** The RayCluster as plain JSON, as the API server would store it (tsc checks the typed renderer itself). */
+const render = (c: ResolvedRayCluster): any => JSON.parse(JSON.stringify(renderRayCluster(c)));
 
 const GiB = 2 ** 30;
 const T4: PoolGpu = { type: "t4", gkeType: "nvidia-tesla-t4", count: 1 };
@@ -61,7 +64,7 @@ function cluster(over: Partial<ResolvedRayCluster> = {}): ResolvedRayCluster {
 
 describe("renderRayCluster", () => {
   test("a head alone keeps its CPUs for Ray, is not autoscaled and carries no Kueue elastic markers", () => {
-    const rc = renderRayCluster(cluster()) as any;
+    const rc = render(cluster());
     expect(rc.spec.headGroupSpec.rayStartParams).toEqual({
       "dashboard-host": "0.0.0.0",
       port: String(RAY_PORTS.gcs),
@@ -78,15 +81,15 @@ describe("renderRayCluster", () => {
 
   test("a head with workers does no Ray work unless the team file says so", () => {
     const withWorkers = cluster({ workerGroups: [workers("cpu", CPU_POOL, [2, 2, 2])] });
-    expect((renderRayCluster(withWorkers) as any).spec.headGroupSpec.rayStartParams["num-cpus"]).toBe("0");
+    expect(render(withWorkers).spec.headGroupSpec.rayStartParams["num-cpus"]).toBe("0");
     const told = { ...withWorkers, head: group({ rayStartParams: { "num-cpus": "2" } }) };
-    expect((renderRayCluster(told) as any).spec.headGroupSpec.rayStartParams["num-cpus"]).toBe("2");
+    expect(render(told).spec.headGroupSpec.rayStartParams["num-cpus"]).toBe("2");
     const inResources = { ...withWorkers, head: group({ rayResources: { CPU: "1" } }) };
-    expect((renderRayCluster(inResources) as any).spec.headGroupSpec.rayStartParams["num-cpus"]).toBeUndefined();
+    expect(render(inResources).spec.headGroupSpec.rayStartParams["num-cpus"]).toBeUndefined();
   });
 
   test("a GPU group lands on its pool, tolerates its taint, asks for its GPUs and is counted by its type's quota", () => {
-    const rc = renderRayCluster(cluster({ workerGroups: [workers("t4", T4_POOL, [1, 1, 1], { gpu: T4 })] })) as any;
+    const rc = render(cluster({ workerGroups: [workers("t4", T4_POOL, [1, 1, 1], { gpu: T4 })] }));
     const spec = rc.spec.workerGroupSpecs[0].template.spec;
     expect(spec.nodeSelector).toEqual({ [POOL_LABEL]: "t4", [ACCELERATOR_LABEL]: "nvidia-tesla-t4" });
     expect(spec.tolerations).toEqual([{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: "NoSchedule" }]);
@@ -98,7 +101,7 @@ describe("renderRayCluster", () => {
 
   test("an autoscaled group makes the cluster elastic: annotation, scheduling gate in every template, replicas path ignored", () => {
     const c = cluster({ workerGroups: [workers("fixed", CPU_POOL, [1, 1, 1]), workers("elastic", CPU_POOL, [0, 0, 5])], autoscaling: { idleTimeoutSeconds: 60, upscalingMode: "Default" } });
-    const rc = renderRayCluster(c) as any;
+    const rc = render(c);
     expect(rc.spec.enableInTreeAutoscaling).toBe(true);
     expect(rc.spec.autoscalerOptions).toMatchObject({ version: "v2", idleTimeoutSeconds: 60, upscalingMode: "Default" });
     expect(rc.metadata.annotations["kueue.x-k8s.io/elastic-job"]).toBe("true");
@@ -116,7 +119,7 @@ describe("renderRayCluster", () => {
   });
 
   test("a team bucket is mounted in every Ray pod, with GKE's FUSE sidecar asked for", () => {
-    const rc = renderRayCluster(cluster({ bucket: "p-ray-vision", workerGroups: [workers("cpu", CPU_POOL, [1, 1, 1])] })) as any;
+    const rc = render(cluster({ bucket: "p-ray-vision", workerGroups: [workers("cpu", CPU_POOL, [1, 1, 1])] }));
     for (const t of [rc.spec.headGroupSpec.template, rc.spec.workerGroupSpecs[0].template]) {
       expect(t.metadata.annotations["gke-gcsfuse/volumes"]).toBe("true");
       expect(t.spec.volumes.find((v: any) => v.name === "bucket").csi.volumeAttributes.bucketName).toBe("p-ray-vision");
@@ -171,7 +174,7 @@ describe("tenancy from a hand-built team", () => {
     const p = networkPolicies(team({}), ctx) as any;
     expect(Object.keys(p)).toEqual(["default-deny-ingress", "allow-same-namespace", "allow-operator-to-ray-heads", "allow-metrics-scrape"]);
     expect(p["default-deny-ingress"].spec).toEqual({ podSelector: {}, policyTypes: ["Ingress"] });
-    expect(p["allow-operator-to-ray-heads"].spec.ingress[0].ports.map((x: any) => x.port)).toEqual([RAY_PORTS.dashboard, 8000]);
+    expect(p["allow-operator-to-ray-heads"].spec.ingress[0].ports.map((x: any) => x.port)).toEqual([RAY_PORTS.dashboard, RAY_SERVE_PORT]);
     expect(p["allow-operator-to-ray-heads"].spec.ingress[0].from[0].namespaceSelector.matchLabels).toEqual({ "kubernetes.io/metadata.name": "kuberay-system" });
     expect(p["allow-metrics-scrape"].spec.ingress[0]).toEqual({
       from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gke-gmp-system" } } }],
@@ -182,7 +185,7 @@ describe("tenancy from a hand-built team", () => {
   test("in the shared playground, the namespace-wide allow leaves out the pods of the playground's clusters", () => {
     expect(sameNamespaceSelector("vision", [cluster()])).toEqual({});
     expect(sameNamespaceSelector("ray-playground", [cluster({ name: "a" }), cluster({ name: "b" })])).toEqual({
-      matchExpressions: [{ key: "ray.io/cluster", operator: "NotIn", values: ["a", "b"] }],
+      matchExpressions: [{ key: KUBERAY_LABELS.cluster, operator: "NotIn", values: ["a", "b"] }],
     });
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Every place follows config/wire.ts: the dev stack is planned with Ray's ports, the tools'
- * ports, the team and pool labels and the GPU resource name changed there, and nothing the
- * plan applies keeps an old value, Ray is told the new ports, and the policy pack still finds
- * what it checks. Then no source file spells those names again.
+ * Every place follows config/wire.ts: the dev stack is planned with Ray's ports (GCS's aside),
+ * the tools' ports, the team and pool labels and the GPU resource name changed there, and
+ * nothing the plan applies keeps an old value, Ray is told the new ports, and the policy pack
+ * still finds what it checks. Then no source file spells those names or ports again.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,7 +14,8 @@ const CHANGED = {
   TEAM_LABEL: "example.org/team",
   POOL_LABEL: "example.org/pool",
   GPU_RESOURCE: "example.org/gpu",
-  RAY_PORTS: { gcs: 16379, dashboard: 18265, client: 20001, metrics: 18080 },
+  // GCS stays: KubeRay's autoscaler dials it at 6379 whatever Ray is told (see below).
+  RAY_PORTS: { gcs: 6379, dashboard: 18265, client: 20001, metrics: 18080 },
   TOOL_PORTS: { notebook: 18888, vscode: 13333 },
 } as const;
 
@@ -45,7 +46,7 @@ describe("a changed config/wire.ts reaches every object the plan applies", () =>
 
   test("no Ray or tool object keeps an old port", () => {
     const rayObjects = (r: RegisteredResource) => /RayCluster|NetworkPolicy|PodMonitoring|:Service$/.test(r.type);
-    const oldPorts = [...Object.values(real.RAY_PORTS), ...Object.values(real.TOOL_PORTS)];
+    const oldPorts = [real.RAY_PORTS.dashboard, real.RAY_PORTS.client, real.RAY_PORTS.metrics, ...Object.values(real.TOOL_PORTS)];
     const examined = resources.filter(rayObjects);
     expect(examined.length).toBeGreaterThan(10);
     for (const r of examined) {
@@ -57,9 +58,9 @@ describe("a changed config/wire.ts reaches every object the plan applies", () =>
   test("Ray is told its ports: rayStartParams and container ports agree", () => {
     const rc = k8sObject(resources, "kubernetes:ray.io/v1:RayCluster", "ray-playground", "my-cluster");
     const head = rc.spec.headGroupSpec;
-    expect(head.rayStartParams).toMatchObject({ port: "16379", "dashboard-port": "18265", "ray-client-server-port": "20001", "metrics-export-port": "18080" });
+    expect(head.rayStartParams).toMatchObject({ port: "6379", "dashboard-port": "18265", "ray-client-server-port": "20001", "metrics-export-port": "18080" });
     expect(head.template.spec.containers[0].ports).toEqual([
-      { name: "gcs", containerPort: 16379 },
+      { name: "gcs", containerPort: 6379 },
       { name: "dashboard", containerPort: 18265 },
       { name: "client", containerPort: 20001 },
       { name: "metrics", containerPort: 18080 },
@@ -93,6 +94,12 @@ describe("a changed config/wire.ts reaches every object the plan applies", () =>
   });
 });
 
+test("GCS keeps Ray's default port: the autoscaler KubeRay starts dials <head IP>:6379 and takes no address", async () => {
+  // ray-operator common/pod.go:941 (`ray kuberay-autoscaler` with cluster name and namespace only);
+  // Ray autoscaler/_private/kuberay/run_autoscaler.py: build_address(head_ip, 6379).
+  expect((await vi.importActual<typeof Wire>("../config/wire")).RAY_PORTS.gcs).toBe(6379);
+});
+
 describe("no source spells a wire name again", () => {
   const SOURCES = ["index.ts", "components", "config", "render", "plan", "cost", "policy", "client/src"];
   const files = SOURCES.flatMap((s) => {
@@ -105,7 +112,7 @@ describe("no source spells a wire name again", () => {
       .readFileSync(path.join(PROJECT_DIR, file), "utf8")
       .replace(/\/\*[\s\S]*?\*\//g, "")
       .replace(/^\s*\/\/.*$/gm, "")
-      .match(/"[^"\n]*"|`[^`\n]*`/g) ?? [];
+      .match(/"[^"\n]*"|`[^`]*`/g) ?? [];
 
   /** Every label, annotation and resource name config/wire.ts defines (strings with a "/", prefixes aside). */
   const names = (value: unknown): string[] =>
@@ -119,5 +126,20 @@ describe("no source spells a wire name again", () => {
     const quoted = (name: string) => new RegExp(`["\`]${name.replace(/[./]/g, "\\$&")}(?![\\w-])`);
     const elsewhere = all.flatMap((name) => files.filter((f) => f !== "config/wire.ts" && literals(f).some((l) => quoted(name).test(l))).map((f) => `${f}: ${name}`));
     expect(elsewhere).toEqual([]);
+  });
+
+  test("no string writes Ray's or a tool's port number (as :8265, port=8265 or a bare \"8265\")", async () => {
+    const wire = await vi.importActual<typeof Wire>("../config/wire");
+    const ports = [...Object.values(wire.RAY_PORTS), ...Object.values(wire.TOOL_PORTS), wire.RAY_SERVE_PORT];
+    // Kueue's own health probe listens on :8081 too; that number is Kueue's, not the notebook's.
+    const OTHERS = new Set(['render/kueue.ts: ":8081"']);
+    const found = files.flatMap((f) =>
+      literals(f)
+        .filter((l) => ports.some((p) => new RegExp(`(:|=|^["\`]|--port["\`]?,? ?["\`]?)${p}(?!\\d)`).test(l)))
+        .map((l) => `${f}: ${l}`),
+    );
+    expect(found.filter((x) => !OTHERS.has(x))).toEqual([]);
+    // It looked: the allowed one is found.
+    expect(found).toContain('render/kueue.ts: ":8081"');
   });
 });

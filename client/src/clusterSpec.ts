@@ -1,7 +1,7 @@
 /**
  * A cluster from flags or from a file, resolved and rendered by the program's own code: the
  * flags become a team file's `rayClusters` entry, which goes through the same schema
- * (config/teamFile.ts), the same planning (config/rayClusters.ts) and the same rendering
+ * (config/teamFile.ts), the same resolution (config/rayClusters.ts) and the same rendering
  * (render/rayCluster.ts) as an entry in teams/<team>.yaml. Only the facts differ in origin:
  * published by the program in the cluster instead of read from the stack.
  */

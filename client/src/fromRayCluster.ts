@@ -15,7 +15,7 @@ import { HEAD_PORTS, portFlags } from "../../render/rayCluster";
 export interface Translation {
   readonly entry: Record<string, any>;
   readonly problems: Problem[];
-  /** An entry path (as planning reports it) as a path in the RayCluster document. */
+  /** An entry path (as resolving reports it) as a path in the RayCluster document. */
   readonly docPath: (p: readonly PathSegment[]) => PathSegment[];
 }
 

@@ -1,4 +1,5 @@
 /** The help text and version: all `rayctl --help` loads (bin.ts), so that it starts at once. */
+import { TOOL_PORTS } from "../../config/wire";
 import { version } from "../package.json";
 
 export const CLIENT_VERSION: string = version;
@@ -21,7 +22,7 @@ Create options (a cluster is checked by the same rules as a team file's rayClust
   --workers N                               fixed number of workers (default 1; 0 for none)
   --min-workers N --max-workers N           autoscaling bounds (min below max: autoscaler on)
   --ray-version V                           a Ray version the platform has images for
-  --notebook --vscode-server --with-tutorials   JupyterLab :8081, OpenVSCode :3000, tutorials
+  --notebook --vscode-server --with-tutorials   JupyterLab :${TOOL_PORTS.notebook}, OpenVSCode :${TOOL_PORTS.vscode}, tutorials
   -f, --file FILE                           a team file rayClusters entry or a ray.io/v1 RayCluster
   --wait [--timeout 10m]                    wait until ready, progress on stderr
   --dry-run[=client|server]                 print what would be created; server: admitted by the API server

@@ -11,7 +11,9 @@ import { clusterDemand, type Demand, SIDECARS } from "../../config/rayClusters";
 import { ACCELERATOR_LABEL, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, MANAGED_BY_LABEL, POOL_LABEL, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
 import { rayClusterHourlyOn } from "../../cost/costs";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
+import { KUBERAY_NAMESPACE } from "../../config/stackFile";
 import { type PodTemplateSpec } from "../../render/kuberay-types.generated";
+import { headServiceName, toolsServiceName } from "../../render/rayCluster";
 import { type ClusterObjects, type ClusterOptions, newClusterToken, resolveClusterFromOptions, type ClusterRequest, renderClusterObjects } from "./clusterSpec";
 import { explainKubeError, KubeError, RefusedError } from "./errors";
 import { KubeApi, loadKubeconfig, paths, type StoredRayCluster } from "./kube";
@@ -24,7 +26,7 @@ export { ConnectionError, KubeError, RefusedError, TimeoutError } from "./errors
 export type { WaitOptions } from "./wait";
 
 /** Where the program publishes its facts unless told otherwise (ray-platform:kuberay.namespace). */
-export const DEFAULT_PLATFORM_NAMESPACE = "kuberay-system";
+export const DEFAULT_PLATFORM_NAMESPACE = KUBERAY_NAMESPACE;
 
 export interface ConnectOptions {
   readonly kubeconfig?: string;
@@ -317,8 +319,8 @@ export class Cluster {
 
   /** In-cluster addresses (reach them from your machine with `rayctl connect`). */
   get endpoints(): Endpoints {
-    const svc = `${this.raw.status?.head?.serviceName ?? `${this.name}-head-svc`}.${this.namespace}.svc.cluster.local`;
-    const tools = `${this.name}-tools.${this.namespace}.svc.cluster.local`;
+    const svc = `${this.raw.status?.head?.serviceName ?? headServiceName(this.name)}.${this.namespace}.svc.cluster.local`;
+    const tools = `${toolsServiceName(this.name)}.${this.namespace}.svc.cluster.local`;
     const containers = (this.raw.spec?.headGroupSpec.template.spec?.containers ?? []).map((c) => c.name);
     return {
       client: `ray://${svc}:${RAY_PORTS.client}`,
