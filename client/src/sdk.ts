@@ -124,7 +124,7 @@ export class RayPlatform {
   }
 
   /** Check and render a cluster without touching the cluster's objects (facts and tutorials are read). */
-  async prepare(options: ClusterOptions, dryRun?: "client" | "server"): Promise<ClusterRequest & { objects: ClusterObjects; team: TeamFacts; facts: PlatformFacts }> {
+  private async prepare(options: ClusterOptions, dryRun?: "client" | "server"): Promise<ClusterRequest & { objects: ClusterObjects; team: TeamFacts; facts: PlatformFacts }> {
     const [facts, team] = await Promise.all([this.facts(), this.teamFacts(options.namespace)]);
     const request = resolveClusterFromOptions(options, facts, team);
     let notebooks: Record<string, string> | undefined;
