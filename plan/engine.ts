@@ -182,16 +182,19 @@ async function loadedConfig(projectDir: string): Promise<PlatformConfig | undefi
  */
 export async function withoutStackTraces<T>(fn: () => Promise<T>): Promise<T> {
   if (process.env.RAY_PLATFORM_PLAN_STACKS) return fn();
-  const [limit, sourceMaps] = [Error.stackTraceLimit, process.sourceMapsEnabled];
+  const [limit, sourceMaps, prepare] = [Error.stackTraceLimit, process.sourceMapsEnabled, Error.prepareStackTrace];
   Error.stackTraceLimit = 0;
-  // Pulumi still walks the whole stack of every resource for its source position; mapping
-  // each frame back to TypeScript (tsx turns source maps on) is wasted work in a plan.
+  // Pulumi still takes the whole stack of every resource for its source position (it lifts the
+  // limit itself: @pulumi/pulumi resource.js Resource.callsites), which the mock engine drops:
+  // no frame is formatted, nor mapped back to TypeScript (tsx turns source maps on).
   process.setSourceMapsEnabled(false);
+  Error.prepareStackTrace = () => "";
   try {
     return await fn();
   } finally {
     Error.stackTraceLimit = limit;
     process.setSourceMapsEnabled(sourceMaps);
+    Error.prepareStackTrace = prepare;
   }
 }
 
