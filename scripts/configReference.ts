@@ -131,7 +131,10 @@ export function showPath(path: readonly Segment[]): string {
   return path.reduce((shown, s) => (s === "[]" ? `${shown}[]` : shown ? `${shown}.${s}` : s), "");
 }
 
-function showFallback(f: ReferenceRow["fallback"]): string {
+function showFallback(r: ReferenceRow): string {
+  const f = r.fallback;
+  // An object left out is parsed as `{}` (.prefault): its fields' own defaults apply, shown in their rows.
+  if (f.kind === "value" && r.type === "object" && isEmptyObject(f.value)) return "each field's default";
   switch (f.kind) {
     case "required":
       return "required";
@@ -144,6 +147,8 @@ function showFallback(f: ReferenceRow["fallback"]): string {
   }
 }
 
+const isEmptyObject = (v: unknown) => typeof v === "object" && v !== null && Object.keys(v).length === 0;
+
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export function tableMarkdown(t: ReferenceTable): string {
@@ -152,7 +157,7 @@ export function tableMarkdown(t: ReferenceTable): string {
     "",
     "| setting | type | default | meaning |",
     "| --- | --- | --- | --- |",
-    ...t.rows.map((r) => `| \`${showPath(r.path.slice(t.root.length))}\` | ${cell(r.type)} | ${cell(showFallback(r.fallback))} | ${cell(r.description)} |`),
+    ...t.rows.map((r) => `| \`${showPath(r.path.slice(t.root.length))}\` | ${cell(r.type)} | ${cell(showFallback(r))} | ${cell(r.description)} |`),
   ];
   return lines.join("\n");
 }
