@@ -46,7 +46,10 @@ export function quantityHint(value: unknown): string {
     if (unit) {
       const fixed: Record<string, string> = { gb: "Gi", gib: "Gi", g: "G", mb: "Mi", mib: "Mi", tb: "Ti", tib: "Ti", kb: "Ki" };
       const suggestion = fixed[unit[2].toLowerCase()];
-      if (suggestion) return `write ${unit[1]}${suggestion} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
+      // "GB" may mean either: offer the power-of-10 unit too, as written it is the closer one.
+      const decimal: Record<string, string> = { gb: "G", mb: "M", tb: "T", kb: "k" };
+      const also = decimal[unit[2].toLowerCase()] ? `, or ${unit[1]}${decimal[unit[2].toLowerCase()]}` : "";
+      if (suggestion) return `write ${unit[1]}${suggestion}${also} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
     }
     if (/^-/.test(value.trim())) return "a quantity cannot be negative";
     const joined = value.replace(/[\s\u00a0]+/g, "");

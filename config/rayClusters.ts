@@ -204,14 +204,15 @@ function checkReplicas(g: WorkerGroupValues, path: PathSegment[], fail: (path: P
     fail([...path, "minReplicas"], `'minReplicas' (${r.minReplicas}) must be less than or equal to 'maxReplicas' (${r.maxReplicas}); lower minReplicas or raise maxReplicas.`);
     return undefined;
   }
-  if (r.replicas < r.minReplicas || r.replicas > r.maxReplicas) {
-    fail([...path, "replicas"], `'replicas' (${r.replicas}) must be between 'minReplicas' (${r.minReplicas}) and 'maxReplicas' (${r.maxReplicas}); change replicas or the bounds.`);
-    return undefined;
-  }
   // With min < max the autoscaler owns the worker count; a replicas the program kept applying
   // would fight it (server-side apply conflicts) on every update.
   if (g.replicas !== undefined && r.minReplicas < r.maxReplicas && g.replicas !== r.minReplicas) {
-    fail([...path, "replicas"], `is for fixed-size groups; with minReplicas (${r.minReplicas}) below maxReplicas (${r.maxReplicas}) the autoscaler owns the worker count and the group starts at minReplicas. Remove replicas, or raise minReplicas to ${g.replicas}.`);
+    const instead = g.replicas <= r.maxReplicas ? `raise minReplicas to ${g.replicas}` : `make the group fixed with minReplicas and maxReplicas ${g.replicas}`;
+    fail([...path, "replicas"], `is for fixed-size groups; with minReplicas (${r.minReplicas}) below maxReplicas (${r.maxReplicas}) the autoscaler owns the worker count and the group starts at minReplicas. Remove replicas, or ${instead}.`);
+    return undefined;
+  }
+  if (r.replicas < r.minReplicas || r.replicas > r.maxReplicas) {
+    fail([...path, "replicas"], `'replicas' (${r.replicas}) must be between 'minReplicas' (${r.minReplicas}) and 'maxReplicas' (${r.maxReplicas}); change replicas or the bounds.`);
     return undefined;
   }
   return r;
@@ -347,8 +348,14 @@ function pickPool(values: GroupValues, kind: "head" | "worker", path: PathSegmen
   if (wantGpu) {
     const offered = [...new Set(ctx.pools.flatMap((p) => (p.gpu ? [p.gpu.type] : [])))];
     const pick = suggest(wantGpu, offered);
+    const lowerCase = offered.find((t) => t === wantGpu.toLowerCase());
     const instead = pick ? `pick ${pick}, or ` : offered.length > 0 ? "pick an offered type, or " : "make it a CPU worker group, or ";
-    fail([...path, "gpu", "type"], `${show(wantGpu)} is not offered by this stack (offered: ${offered.join(", ") || "no GPUs"}); ${instead}add ${withArticle(wantGpu)} pool to ray-platform:nodePools.`);
+    fail(
+      [...path, "gpu", "type"],
+      lowerCase
+        ? `${show(wantGpu)} is not offered by this stack (offered: ${offered.join(", ")}); GPU types are lower case: write ${lowerCase}.`
+        : `${show(wantGpu)} is not offered by this stack (offered: ${offered.join(", ") || "no GPUs"}); ${instead}add ${withArticle(wantGpu)} pool to ray-platform:nodePools.`,
+    );
   } else {
     fail(path, `no node pool with role ${role}${kind === "worker" ? " and no GPU" : ""} exists for this ${kind}; add one to ray-platform:nodePools${kind === "worker" ? " or give the group a gpu" : ""}.`);
   }

@@ -117,7 +117,9 @@ function zodMessage(issue: z.core.$ZodIssue): string {
       if (input === undefined) return `is required but missing; add it (expected ${describeExpected(issue.expected)}).`;
       if (issue.expected === "string" && typeof input === "number") {
         // YAML reads 2.9 as a number and 2.10 as 2.1: versions and names must be quoted.
-        return `${input} is a number to YAML, expected a string; quote it ("${input}")${Number.isInteger(input) ? "" : `, or 2.10 would read as 2.1`}.`;
+        return Number.isInteger(input)
+          ? `${input} is a number to YAML, expected a string; quote it ("${input}").`
+          : `${input} is a number to YAML, expected a string; quote it as written (YAML reads 2.50 as 2.5 and 2.10 as 2.1).`;
       }
       if (issue.message && !issue.message.startsWith("Invalid input")) return issue.message;
       return `expected ${describeExpected(issue.expected)}, got ${describeValue(input)}; change it to ${describeExpected(issue.expected)}.`;

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { kueueSchema } from "./kueue";
 import { count, dnsLabel, oneOf, quantity, strictObject } from "./schema";
-import { POOL_LABEL, RAY_PORTS } from "./wire";
+import { KUBERAY_NAMESPACE, POOL_LABEL, RAY_PORTS } from "./wire";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const cidr = z.string().superRefine((v, ctx) => {
@@ -114,8 +114,6 @@ const gkeSchema = strictObject({
  * data/kuberay/<version>, and render/kuberay-types.generated.ts is made from its RayCluster CRD.
  */
 export const KUBERAY_VERSION = "1.7.0";
-/** The operator's namespace, where rayctl also finds the platform's facts. */
-export const KUBERAY_NAMESPACE = "kuberay-system";
 
 const kuberaySchema = strictObject({
   version: z.string().default(KUBERAY_VERSION).meta({ description: "kuberay-operator chart version; its CRDs must be pinned under data/kuberay/<version>/crds (`npm run kuberay:pin`)." }),

@@ -241,7 +241,11 @@ function checkGpuTypes(types: readonly string[], offered: ReadonlySet<string>, r
   for (const type of types) {
     if (offered.has(type)) continue;
     const s = suggest(type, [...offered]);
-    report(["quota", "gpus", type], `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ") || "none"}${s ? `; did you mean "${s}"?` : ""}); ${s ? `write ${s}, ` : ""}remove it or add ${withArticle(type)} pool to ray-platform:nodePools.`, { key: true });
+    const lowerCase = [...offered].find((t) => t === type.toLowerCase());
+    const message = lowerCase
+      ? `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ")}); GPU types are lower case: write ${lowerCase}.`
+      : `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ") || "none"}${s ? `; did you mean "${s}"?` : ""}); ${s ? `write ${s}, ` : ""}remove it or add ${withArticle(type)} pool to ray-platform:nodePools.`;
+    report(["quota", "gpus", type], message, { key: true });
   }
 }
 
@@ -290,7 +294,7 @@ function checkQuota(values: TeamValues, queue: ResolvedTeamQueue, clusters: read
   const over = (d: Demand) => {
     const out: { path: string; need: string; have: string }[] = [];
     if (d.cpu > ceiling.cpu + 1e-9) out.push({ path: `quota.cpu${borrowed("cpu")}`, need: `${round(d.cpu)} CPUs`, have: String(round(ceiling.cpu)) });
-    if (d.memoryBytes > ceiling.memoryBytes) out.push({ path: `quota.memory${borrowed("memory")}`, need: formatMemory(d.memoryBytes), have: formatMemory(ceiling.memoryBytes) });
+    if (d.memoryBytes > ceiling.memoryBytes) out.push({ path: `quota.memory${borrowed("memory")}`, need: `${round(d.memoryBytes / 2 ** 30)}Gi of memory`, have: formatMemory(ceiling.memoryBytes) });
     for (const [t, n] of Object.entries(d.gpus)) {
       if (n > (ceiling.gpus[t] ?? 0)) out.push({ path: `quota.gpus.${t}${borrowed(`gpus.${t}`)}`, need: `${n} ${t} GPUs`, have: String(ceiling.gpus[t] ?? 0) });
     }
@@ -299,7 +303,8 @@ function checkQuota(values: TeamValues, queue: ResolvedTeamQueue, clusters: read
   clusters.forEach((c) => {
     const i = values.rayClusters.findIndex((rc) => rc.name === c.name);
     for (const o of over(clusterDemand(c, "maxReplicas"))) {
-      report(["rayClusters", i, "name"], `"${c.name}" at maxReplicas asks for ${o.need}, above ${o.path} (${o.have}); Kueue could never admit it at that size. Lower maxReplicas or raise the quota.`);
+      const raise = o.path.includes(" plus ") ? o.path.replace(" plus ", " or ") : `${o.path} (or borrow: ${o.path.replace("quota.", "quota.borrowing.")})`;
+      report(["rayClusters", i, "name"], `"${c.name}" at maxReplicas asks for ${o.need}, above ${o.path} (${o.have}); Kueue could never admit it at that size. Lower maxReplicas or raise ${raise}.`);
     }
   });
   if (values.quota.rayClusters !== undefined && clusters.length > values.quota.rayClusters) {

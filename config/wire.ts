@@ -79,6 +79,9 @@ export const RAY_SERVE_PORT = 8000;
 /** Ports of the tools the platform runs beside the head: JupyterLab and OpenVSCode Server. */
 export const TOOL_PORTS = { notebook: 8081, vscode: 3000 } as const;
 
+/** The KubeRay operator's default namespace, where rayctl also finds the platform's facts. */
+export const KUBERAY_NAMESPACE = "kuberay-system";
+
 // --- Kueue -----------------------------------------------------------------------------------
 
 /** The LocalQueue a workload goes to (Kueue pkg/controller/constants/constants.go:23). */

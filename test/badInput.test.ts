@@ -54,7 +54,7 @@ describe("team files", () => {
 
   test("a quantity in the wrong unit", () => {
     expect(teamProblems(GOOD.replace("memory: 256Gi", "memory: 256GB"))).toEqual([
-      'teams/vision.yaml:7:11 quota.memory: "256GB" is not a valid memory quantity; write 256Gi (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10).',
+      'teams/vision.yaml:7:11 quota.memory: "256GB" is not a valid memory quantity; write 256Gi, or 256G (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10).',
     ]);
   });
 
@@ -125,8 +125,13 @@ describe("team files", () => {
     expect(teamProblems(GOOD.replace("minReplicas: 0", "minReplicas: 3"))).toEqual([
       "teams/vision.yaml:15:22 rayClusters[0].workerGroups[0].minReplicas: 'minReplicas' (3) must be less than or equal to 'maxReplicas' (2); lower minReplicas or raise maxReplicas.",
     ]);
+    // An autoscaled group (min < max): replicas is not for it, whatever its value.
     expect(teamProblems(GOOD.replace("minReplicas: 0", "replicas: 5\n        minReplicas: 0"))).toEqual([
-      "teams/vision.yaml:15:19 rayClusters[0].workerGroups[0].replicas: 'replicas' (5) must be between 'minReplicas' (0) and 'maxReplicas' (2); change replicas or the bounds.",
+      "teams/vision.yaml:15:19 rayClusters[0].workerGroups[0].replicas: is for fixed-size groups; with minReplicas (0) below maxReplicas (2) the autoscaler owns the worker count and the group starts at minReplicas. Remove replicas, or make the group fixed with minReplicas and maxReplicas 5.",
+    ]);
+    // A fixed-size group given as min = max: replicas must equal them.
+    expect(teamProblems(GOOD.replace("minReplicas: 0", "replicas: 5\n        minReplicas: 2"))).toEqual([
+      "teams/vision.yaml:15:19 rayClusters[0].workerGroups[0].replicas: 'replicas' (5) must be between 'minReplicas' (2) and 'maxReplicas' (2); change replicas or the bounds.",
     ]);
   });
 
@@ -173,7 +178,7 @@ describe("team files", () => {
   test("a RayCluster whose maximum size is above quota plus borrowing", () => {
     const text = GOOD.replace("cpu: 64", "cpu: 200").replace("memory: 256Gi", "memory: 800Gi").replace("maxReplicas: 2", "maxReplicas: 6");
     expect(teamProblems(text)).toEqual([
-      'teams/vision.yaml:11:11 rayClusters[0].name: "detector" at maxReplicas asks for 6 t4 GPUs, above quota.gpus.t4 (4); Kueue could never admit it at that size. Lower maxReplicas or raise the quota.',
+      'teams/vision.yaml:11:11 rayClusters[0].name: "detector" at maxReplicas asks for 6 t4 GPUs, above quota.gpus.t4 (4); Kueue could never admit it at that size. Lower maxReplicas or raise quota.gpus.t4 (or borrow: quota.borrowing.gpus.t4).',
     ]);
     // Borrowing raises what Kueue can admit: 4 + 2 t4 GPUs hold 6 workers (the other teams lend 10).
     expect(teamProblems(text.replace("    t4: 4\n", "    t4: 4\n  borrowing:\n    gpus: { t4: 2 }\n"))).toEqual([]);

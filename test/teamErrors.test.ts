@@ -29,8 +29,8 @@ test("five independent mistakes in one team file are five problems in one run, c
   );
   expect(teamProblems(text)).toEqual([
     'teams/vision.yaml:4:5 owners[0]: "ana@example.com" does not say whether it is a user or a group; write user:ana@example.com or group:ana@example.com.',
-    "teams/vision.yaml:7:11 quota.memory: \"256GB\" is not a valid memory quantity; write 256Gi (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10).",
-    'teams/vision.yaml:9:5 quota.gpus.A100: "A100" is not a GPU this stack offers (offered: t4, a100; did you mean "a100"?); write a100, remove it or add an A100 pool to ray-platform:nodePools.',
+    "teams/vision.yaml:7:11 quota.memory: \"256GB\" is not a valid memory quantity; write 256Gi, or 256G (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10).",
+    'teams/vision.yaml:9:5 quota.gpus.A100: "A100" is not a GPU this stack offers (offered: t4, a100); GPU types are lower case: write a100.',
     'teams/vision.yaml:11:11 rayClusters[0].name: "Detector" is not a valid name; use lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "detector").',
     'teams/vision.yaml:16:9 rayClusters[0].workerGroups[0].maxReplica: unknown key "maxReplica"; did you mean "maxReplicas"? Allowed keys: name, cpu, memory, pool, rayStartParams, rayResources, gpu, replicas, minReplicas, maxReplicas.',
   ]);
@@ -57,7 +57,7 @@ test("a consequence of a refused field is held back: a quota check needs a quota
 describe("the right suggestion", () => {
   test("an upper-case GPU type suggests the offered type it means, with the right article", () => {
     expect(teamProblems(edit(["gpu: { type: t4 }", "gpu: { type: A100 }"]))).toEqual([
-      'teams/vision.yaml:14:22 rayClusters[0].workerGroups[0].gpu.type: "A100" is not offered by this stack (offered: t4, a100); pick a100, or add an A100 pool to ray-platform:nodePools.',
+      'teams/vision.yaml:14:22 rayClusters[0].workerGroups[0].gpu.type: "A100" is not offered by this stack (offered: t4, a100); GPU types are lower case: write a100.',
     ]);
   });
 
@@ -69,7 +69,7 @@ describe("the right suggestion", () => {
 
   test("an unquoted Ray version says to quote it", () => {
     expect(teamProblems(edit(["  - name: detector", "  - name: detector\n    rayVersion: 2.9"]))).toEqual([
-      'teams/vision.yaml:12:17 rayClusters[0].rayVersion: 2.9 is a number to YAML, expected a string; quote it ("2.9"), or 2.10 would read as 2.1.',
+      'teams/vision.yaml:12:17 rayClusters[0].rayVersion: 2.9 is a number to YAML, expected a string; quote it as written (YAML reads 2.50 as 2.5 and 2.10 as 2.1).',
     ]);
   });
 });

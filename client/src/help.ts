@@ -1,5 +1,5 @@
 /** The help text and version: all `rayctl --help` loads (bin.ts), so that it starts at once. */
-import { TOOL_PORTS } from "../../config/wire";
+import { KUBERAY_NAMESPACE, TOOL_PORTS } from "../../config/wire";
 import { version } from "../package.json";
 
 export const CLIENT_VERSION: string = version;
@@ -22,14 +22,14 @@ Create options (a cluster is checked by the same rules as a team file's rayClust
   --workers N                               fixed number of workers (default 1; 0 for none)
   --min-workers N --max-workers N           autoscaling bounds (min below max: autoscaler on)
   --ray-version V                           a Ray version the platform has images for
-  --notebook --vscode-server --with-tutorials   JupyterLab :${TOOL_PORTS.notebook}, OpenVSCode :${TOOL_PORTS.vscode}, tutorials
+  --notebook --vscode-server --with-tutorials   JupyterLab :${TOOL_PORTS.notebook}, OpenVSCode :${TOOL_PORTS.vscode}, tutorials (turns the notebook on)
   -f, --file FILE                           a team file rayClusters entry or a ray.io/v1 RayCluster
   --wait [--timeout 10m]                    wait until ready, progress on stderr
   --dry-run[=client|server]                 print what would be created; server: admitted by the API server
 
 Common options:
-  -n, --namespace NS   -A, --all-namespaces   -o, --output table|json|yaml
-  --context NAME  --kubeconfig FILE  --platform-namespace NS (default kuberay-system)
+  -n, --namespace NS (default: the kubeconfig context's)   -A, --all-namespaces   -o, --output table|json|yaml
+  --context NAME  --kubeconfig FILE  --platform-namespace NS (default ${KUBERAY_NAMESPACE})
   -h, --help  --version
 
 Exit codes: 0 done, 1 invalid input, 2 refused (by the platform's rules or the cluster),

@@ -8,10 +8,9 @@
  */
 import { bytesFromGi, parseQuantity } from "../../config/quantity";
 import { clusterDemand, type Demand, SIDECARS } from "../../config/rayClusters";
-import { ACCELERATOR_LABEL, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, MANAGED_BY_LABEL, POOL_LABEL, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
+import { ACCELERATOR_LABEL, GPU_RESOURCE, KUBERAY_LABELS, KUBERAY_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL, POOL_LABEL, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
 import { rayClusterHourlyOn } from "../../cost/costs";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
-import { KUBERAY_NAMESPACE } from "../../config/stackFile";
 import { type PodTemplateSpec } from "../../render/kuberay-types.generated";
 import { headServiceName, toolsServiceName } from "../../render/rayCluster";
 import { type ClusterObjects, type ClusterOptions, newClusterToken, resolveClusterFromOptions, type ClusterRequest, renderClusterObjects } from "./clusterSpec";
