@@ -127,17 +127,20 @@ export function resolveRayCluster(values: RayClusterValues, at: PathSegment[], c
 
   const rayVersion = values.rayVersion ?? ctx.defaultRayVersion;
   const known = ctx.catalog.rayVersions.includes(rayVersion);
-  if (values.rayVersion !== undefined && olderThan(values.rayVersion, MIN_RAY_VERSION)) {
+  const tooOld = values.rayVersion !== undefined && olderThan(values.rayVersion, MIN_RAY_VERSION);
+  if (tooOld) {
     fail(["rayVersion"], `Ray ${values.rayVersion} has no token authentication, which every cluster has (KubeRay refuses authOptions below Ray ${MIN_RAY_VERSION}); use Ray ${MIN_RAY_VERSION} or later.`);
   }
   if (values.image && values.rayVersion === undefined) {
     fail(["rayVersion"], `is required with a custom image; set it to the Ray version inside ${values.image} so KubeRay and the autoscaler match it.`);
   }
-  if (!values.image && !known) {
+  // One message per cause: a version too old for tokens has no image either, and without a
+  // custom image the unknown version's message covers the notebook's image too.
+  if (!values.image && !known && !tooOld) {
     const s = suggest(rayVersion, ctx.catalog.rayVersions);
     fail(values.rayVersion === undefined ? [] : ["rayVersion"], `Ray ${rayVersion} has no image the platform knows; use one of ${ctx.catalog.rayVersions.join(", ")}${s ? ` (did you mean ${s}?)` : ""}, set image, or add the version to data/ray-images.yaml.`);
   }
-  if (values.notebook && !known) {
+  if (values.notebook && values.image && !known && !tooOld) {
     fail(["notebook"], `the notebook server uses the rayproject/ray "-extra" image of the cluster's Ray version, and Ray ${rayVersion} is not in data/ray-images.yaml; use a listed version or turn the notebook off.`);
   }
 

@@ -198,6 +198,18 @@ describe("team files", () => {
     ]);
   });
 
+  test("one cause, one message: a version too old or without images does not also fail the notebook", () => {
+    const withNotebook = (version: string, extra = "") => GOOD.replace("  - name: detector", `  - name: detector\n    rayVersion: "${version}"\n    notebook: true${extra}`);
+    expect(teamProblems(withNotebook("2.50"))).toEqual([
+      "teams/vision.yaml:12:17 rayClusters[0].rayVersion: Ray 2.50 has no token authentication, which every cluster has (KubeRay refuses authOptions below Ray 2.52.0); use Ray 2.52.0 or later.",
+    ]);
+    expect(teamProblems(withNotebook("2.52.1")).map((p) => p.split(" ")[1])).toEqual(["rayClusters[0].rayVersion:"]);
+    // With a custom image the version is fine for Ray, but the notebook has no "-extra" image to use.
+    expect(teamProblems(withNotebook("2.52.1", "\n    image: registry.example.com/ray:2.52.1"))).toEqual([
+      'teams/vision.yaml:13:15 rayClusters[0].notebook: the notebook server uses the rayproject/ray "-extra" image of the cluster\'s Ray version, and Ray 2.52.1 is not in data/ray-images.yaml; use a listed version or turn the notebook off.',
+    ]);
+  });
+
   test("a Ray version without an image", () => {
     expect(teamProblems(GOOD.replace("  - name: detector", "  - name: detector\n    rayVersion: 2.52.1"))).toEqual([
       "teams/vision.yaml:12:17 rayClusters[0].rayVersion: Ray 2.52.1 has no image the platform knows; use one of 2.52.0, 2.53.0, 2.54.1, 2.55.1, 2.56.0, 2.57.0, 2.58.0 (did you mean 2.52.0?), set image, or add the version to data/ray-images.yaml.",
