@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { MANAGED_BY } from "../config/wire";
+import { MANAGED_BY, POD_SECURITY_LABELS } from "../config/wire";
 
 type Child = pulumi.CustomResourceOptions & { parent: pulumi.Resource; provider: k8s.Provider };
 
 /** An operator's namespace: nothing in it needs more than Pod Security "restricted". */
 export function operatorNamespace(name: string, namespace: string, child: Child): k8s.core.v1.Namespace {
-  return new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespace, labels: { ...MANAGED_BY, "pod-security.kubernetes.io/enforce": "restricted" } } }, child);
+  return new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespace, labels: { ...MANAGED_BY, [POD_SECURITY_LABELS.enforce]: "restricted" } } }, child);
 }
 
 /**

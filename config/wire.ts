@@ -29,6 +29,13 @@ export const MANAGED_BY = { [MANAGED_BY_LABEL]: "ray-platform" } as const;
 export const BUCKET_TEAM_LABEL = "ray-platform-team";
 export const POOL_RESOURCE_LABEL = "ray-platform-pool";
 
+// --- Kubernetes -----------------------------------------------------------------------------
+
+/** The label Kubernetes puts on every namespace, naming it (1.22+): how a policy selects one namespace. */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+/** Pod Security admission's namespace labels. */
+export const POD_SECURITY_LABELS = { enforce: "pod-security.kubernetes.io/enforce", warn: "pod-security.kubernetes.io/warn", audit: "pod-security.kubernetes.io/audit" } as const;
+
 // --- GKE and NVIDIA --------------------------------------------------------------------------
 
 /** GKE's node label naming a node's accelerator (its gkeType, e.g. nvidia-tesla-t4). */

@@ -9,7 +9,7 @@ import { canonicalMemory, COHORT, formatAmounts, type KueueSettings, LOCAL_QUEUE
 import { type ResolvedPool } from "../config/nodePools";
 import { formatCpu } from "../config/quantity";
 import { type ResolvedTeam } from "../config/teams";
-import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, MANAGED_BY, TEAM_LABEL } from "../config/wire";
+import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, MANAGED_BY, NAMESPACE_NAME_LABEL, TEAM_LABEL } from "../config/wire";
 import { mergeValues } from "../config/operatorValues";
 
 const KUEUE_API = "kueue.x-k8s.io/v1beta2";
@@ -147,7 +147,7 @@ export function clusterQueue(team: ResolvedTeam): Record<string, unknown> {
     spec: {
       cohortName: COHORT,
       // Only the team's own namespace submits here (through its LocalQueue).
-      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": team.name } },
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: team.name } },
       queueingStrategy: "BestEffortFIFO",
       resourceGroups,
       preemption: {

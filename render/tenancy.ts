@@ -7,7 +7,7 @@ import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
 import { type Demand } from "../config/rayClusters";
 import { type Member, PLAYGROUND, type ResolvedTeam } from "../config/teams";
-import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, OWNERS_ANNOTATION, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
+import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, NAMESPACE_NAME_LABEL, OWNERS_ANNOTATION, POD_SECURITY_LABELS, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
 
@@ -53,9 +53,9 @@ export function namespace(team: ResolvedTeam): k8s.core.v1.Namespace {
         [TEAM_LABEL]: team.name,
         ...MANAGED_BY,
         // Ray, JupyterLab and OpenVSCode need nothing above baseline; warn on what restricted would refuse.
-        "pod-security.kubernetes.io/enforce": "baseline",
-        "pod-security.kubernetes.io/warn": "restricted",
-        "pod-security.kubernetes.io/audit": "restricted",
+        [POD_SECURITY_LABELS.enforce]: "baseline",
+        [POD_SECURITY_LABELS.warn]: "restricted",
+        [POD_SECURITY_LABELS.audit]: "restricted",
       },
       annotations: {
         [DESCRIPTION_ANNOTATION]: team.description,
@@ -165,7 +165,7 @@ function uniqueMembers(team: ResolvedTeam): Member[] {
   });
 }
 
-const nsSelector = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+const nsSelector = (name: string) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: name } } });
 
 /** Network isolation: nothing from other namespaces, everything within, and the platform to Ray. */
 export function networkPolicies(team: ResolvedTeam, ctx: TenancyContext): Record<string, k8s.networking.v1.NetworkPolicy> {
