@@ -25,6 +25,8 @@ export const FORMAT_ANNOTATION = "ray-platform/format";
 /** Who applies an object: the program (team files) or rayctl. */
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY = { [MANAGED_BY_LABEL]: "ray-platform" } as const;
+/** The managed-by value of what rayctl creates. */
+export const CLIENT_MANAGER = "rayctl";
 /** GCP labels allow no "/": the team of a bucket, the pool of a node's VM. */
 export const BUCKET_TEAM_LABEL = "ray-platform-team";
 export const POOL_RESOURCE_LABEL = "ray-platform-pool";
@@ -93,3 +95,5 @@ export const KUBERAY_NAMESPACE = "kuberay-system";
 
 /** The LocalQueue a workload goes to (Kueue pkg/controller/constants/constants.go:23). */
 export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
+/** The label of a Workload naming the UID of the job it stands for (pkg/controller/constants/constants.go:43). */
+export const JOB_UID_LABEL = "kueue.x-k8s.io/job-uid";

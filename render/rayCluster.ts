@@ -36,6 +36,8 @@ import {
 import { gpuPriorityClass } from "./tenancy";
 
 const WORKSPACE = "/home/ray/workspace";
+/** The head's init container that copies the tutorials into the workspace. */
+export const TUTORIALS_INIT_CONTAINER = "copy-tutorials";
 const BUCKET_MOUNT = "/mnt/bucket";
 /** Ray puts its object store in /dev/shm and sizes it to 30% of memory by default. */
 const OBJECT_STORE_FRACTION = 0.3;
@@ -171,7 +173,7 @@ function headTemplate(c: ResolvedRayCluster): PodTemplateSpec {
       initContainers: c.tutorials
         ? [
             {
-              name: "copy-tutorials",
+              name: TUTORIALS_INIT_CONTAINER,
               image: c.images.cpu,
               // Copied, not mounted: ConfigMap mounts are read-only and notebooks are for editing.
               command: ["sh", "-c", `mkdir -p ${WORKSPACE}/tutorials && cp -n /tutorials/*.ipynb ${WORKSPACE}/tutorials/`],

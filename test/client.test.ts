@@ -9,6 +9,8 @@ import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { run } from "../client/src/cli";
+import { paths } from "../client/src/kube";
+import { getCluster } from "../client/src/sdk";
 import { usd } from "../cost/costs";
 import { prices } from "../cost/prices";
 import { manifestOf } from "../plan/manifests";
@@ -193,6 +195,31 @@ describe("the seed's command lines", () => {
     const del = await rayctl("delete cluster -n ray-playground my-cluster");
     expect(del.code).toBe(2);
     expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-cluster")).toBeDefined();
+  });
+
+  test("a Secret left by a deleted cluster of that name: refused, saying why, and no half-made cluster stays", async () => {
+    // Kubernetes' garbage collector removes a deleted cluster's owned objects in the background.
+    fake.seed({ apiVersion: "v1", kind: "Secret", metadata: { name: "leftover-token", namespace: "ray-playground" }, type: "Opaque", data: {} });
+    const r = await rayctl("create cluster leftover -n ray-playground");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "rayctl: Secret ray-playground/leftover-token already exists (left by a cluster of that name that is being deleted, or made by hand); wait a few seconds and try again, or pick another name.\n",
+    );
+    expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "leftover")).toBeUndefined();
+  });
+
+  test("a scale that races another change of the worker groups is refused, to be run again", async () => {
+    const cluster = await getCluster("my-experiment", "ray-playground", { kubeconfig });
+    // Another client renames the group between the read and the patch, through the API.
+    const rename = (name: string) =>
+      cluster.platform.api.request("PATCH", paths.rayCluster("ray-playground", "my-experiment"), {
+        body: [{ op: "replace", path: "/spec/workerGroupSpecs/0/groupName", value: name }],
+        contentType: "application/json-patch+json",
+      });
+    await rename("renamed");
+    await expect(cluster.scaleWorkerGroup("group1", 2)).rejects.toThrow("ray-playground/my-experiment's worker groups changed while scaling; run the command again.");
+    expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!.spec.workerGroupSpecs[0].replicas).not.toBe(2);
+    await rename("group1");
   });
 
   test("a taken name is refused", async () => {

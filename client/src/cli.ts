@@ -13,6 +13,7 @@ import { paths } from "./kube";
 import { queueStatus } from "./queue";
 import { Cluster, type ConnectOptions, type DryRun, RayPlatform } from "./sdk";
 import { KUBERAY_LABELS, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
+import { TUTORIALS_INIT_CONTAINER } from "../../render/rayCluster";
 
 
 export interface Io {
@@ -166,7 +167,7 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
           return EXIT.ok;
         }
         io.stderr.write(`Created cluster ${result.name} in namespace ${result.namespace}\n`);
-        if (result.raw.spec?.headGroupSpec?.template?.spec?.initContainers?.some((c) => c.name === "copy-tutorials")) io.stderr.write("Uploaded tutorial notebooks\n");
+        if (result.raw.spec?.headGroupSpec?.template?.spec?.initContainers?.some((c) => c.name === TUTORIALS_INIT_CONTAINER)) io.stderr.write("Uploaded tutorial notebooks\n");
         if (values.wait) await result.awaitReady(wait);
         if (output !== "table") out(result.raw);
         else io.stdout.write(describe(result, CLIENT_VERSION));

@@ -17,10 +17,8 @@ import { type RayCluster } from "../../render/kuberay-types.generated";
 import { type RayClusterObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
 import { rayClusterCrdProblems } from "./crdSchema";
 import { fromRayClusterObject, rayClusterKindProblems } from "./fromRayCluster";
-import { MANAGED_BY_LABEL } from "../../config/wire";
+import { CLIENT_MANAGER, MANAGED_BY_LABEL } from "../../config/wire";
 
-/** The client's own label value on what it creates (the program's is "ray-platform"). */
-const CLIENT_MANAGER = "rayctl";
 /** Name of the worker group a cluster from flags gets (the seed's `--worker-group group1`). */
 const FLAG_WORKER_GROUP = "group1";
 

@@ -14,7 +14,6 @@ import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
 import { type RayCluster } from "../../render/kuberay-types.generated";
 
-/** A Kubernetes Status (or a transport failure, code 0). */
 /**
  * A RayCluster as the API server returns it: KubeRay's CRD type (render/kuberay-types.generated.ts),
  * with the metadata the server keeps on every stored object (the CRD leaves metadata to it).
@@ -97,7 +96,7 @@ export function loadKubeconfig(opts: { file?: string; context?: string; env?: No
     insecure: cluster["insecure-skip-tls-verify"] === true,
     cert: bytes(user["client-certificate-data"], user["client-certificate"]),
     key: bytes(user["client-key-data"], user["client-key"]),
-    token: typeof user.token === "string" ? user.token : typeof user.tokenFile === "string" ? fs.readFileSync(user.tokenFile, "utf8").trim() : undefined,
+    token: typeof user.token === "string" ? user.token : typeof user.tokenFile === "string" ? fs.readFileSync(path.resolve(base, user.tokenFile), "utf8").trim() : undefined,
     exec: user.exec as ExecConfig | undefined,
   };
 }

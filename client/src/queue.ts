@@ -9,10 +9,10 @@
  * storage.go:30), a PendingWorkloadsSummary whose items carry positionInLocalQueue from 0
  * (apis/visibility/v1beta2/types.go:66-89).
  */
+import { KubeError } from "./errors";
 import { type KubeApi, paths, type StoredRayCluster } from "./kube";
-import { QUEUE_LABEL } from "../../config/wire";
+import { JOB_UID_LABEL, QUEUE_LABEL } from "../../config/wire";
 
-const JOB_UID_LABEL = "kueue.x-k8s.io/job-uid";
 
 export interface QueueStatus {
   readonly state: "Queued" | "Admitted";
@@ -34,7 +34,10 @@ export async function queueStatus(api: KubeApi, rc: StoredRayCluster): Promise<Q
   if (!localQueue) return undefined;
   const { namespace: ns, uid } = rc.metadata;
   // Without a view of the Workloads (an older platform's Roles), spec.suspend alone tells.
-  const list = await api.get<{ items: any[] }>(paths.workloads(ns), { labelSelector: `${JOB_UID_LABEL}=${uid}` }).catch(() => ({ items: undefined }));
+  const list = await api.get<{ items: any[] }>(paths.workloads(ns), { labelSelector: `${JOB_UID_LABEL}=${uid}` }).catch((err: unknown) => {
+    if (err instanceof KubeError && (err.code === 403 || err.code === 404)) return { items: undefined };
+    throw err;
+  });
   if (!list.items) return { state: queueState(rc)!, localQueue };
   const wl = list.items.find((w) => (w.metadata?.ownerReferences ?? []).some((o: any) => o.uid === uid && o.controller === true));
   const admitted = (wl?.status?.conditions ?? []).some((c: any) => c.type === "Admitted" && c.status === "True");

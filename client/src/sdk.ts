@@ -8,7 +8,7 @@
  */
 import { bytesFromGi, parseQuantity } from "../../config/quantity";
 import { clusterDemand, type Demand, SIDECARS } from "../../config/rayClusters";
-import { ACCELERATOR_LABEL, GPU_RESOURCE, KUBERAY_LABELS, KUBERAY_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL, POOL_LABEL, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
+import { ACCELERATOR_LABEL, CLIENT_MANAGER, GPU_RESOURCE, KUBERAY_LABELS, KUBERAY_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL, POOL_LABEL, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
 import { rayClusterHourlyOn } from "../../cost/costs";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
 import { type PodTemplateSpec } from "../../render/kuberay-types.generated";
@@ -162,7 +162,9 @@ export class RayPlatform {
         return await this.api.request("POST", path, { body, query: dryRun });
       } catch (err) {
         if (err instanceof KubeError) {
-          if (err.code === 409) throw new RefusedError(`${ns}/${body.metadata.name} already exists; pick another name.`);
+          // A deleted cluster's Secret, ConfigMap or Service may outlive it for a moment: Kubernetes'
+          // garbage collector removes owned objects in the background.
+          if (err.code === 409) throw new RefusedError(`${body.kind} ${ns}/${body.metadata.name} already exists (left by a cluster of that name that is being deleted, or made by hand); wait a few seconds and try again, or pick another name.`);
           throw new RefusedError(explainKubeError(err, what));
         }
         throw err;
@@ -174,9 +176,15 @@ export class RayPlatform {
     const owner = { apiVersion: "ray.io/v1", kind: "RayCluster", name: resolved.name, uid: created.metadata?.uid ?? "dry-run" };
     const owned = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } });
     const extra: Record<string, any>[] = [];
-    extra.push(await post(paths.secrets(ns), owned(objects.token), `create the token Secret ${ns}/${objects.token.metadata.name}`));
-    if (objects.tutorials) extra.push(await post(paths.configMaps(ns), owned(objects.tutorials), `create ConfigMap ${ns}/${objects.tutorials.metadata.name}`));
-    if (objects.tools) extra.push(await post(paths.services(ns), owned(objects.tools), `create Service ${ns}/${objects.tools.metadata.name}`));
+    try {
+      extra.push(await post(paths.secrets(ns), owned(objects.token), `create the token Secret ${ns}/${objects.token.metadata.name}`));
+      if (objects.tutorials) extra.push(await post(paths.configMaps(ns), owned(objects.tutorials), `create ConfigMap ${ns}/${objects.tutorials.metadata.name}`));
+      if (objects.tools) extra.push(await post(paths.services(ns), owned(objects.tools), `create Service ${ns}/${objects.tools.metadata.name}`));
+    } catch (err) {
+      // Without its token Secret the head never starts: take the half-made cluster back (its owned objects go with it).
+      if (!dryRun) await this.api.request("DELETE", paths.rayCluster(ns, resolved.name), { body: { preconditions: { uid: created.metadata?.uid } } }).catch(() => undefined);
+      throw err;
+    }
     if (options.dryRun === "server") return { dryRun: "server", objects: [created, ...extra] };
     const cluster = new Cluster(this, created, team);
     if (options.awaitReady) await cluster.awaitReady(options);
@@ -386,6 +394,10 @@ export class Cluster {
         query: opts.dryRun ? { dryRun: "All" } : undefined,
       });
     } catch (err) {
+      // The patch's test failed: the worker groups changed since they were read.
+      if (err instanceof KubeError && err.code === 422 && /test/i.test(err.message)) {
+        throw new RefusedError(`${this.namespace}/${this.name}'s worker groups changed while scaling; run the command again.`);
+      }
       if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `scale ${this.namespace}/${this.name}`));
       throw err;
     }
@@ -418,7 +430,7 @@ function ownerOf(raw: StoredRayCluster, team: TeamFacts | undefined): Owner {
   const declared = team?.rayClusters.includes(raw.metadata?.name);
   const manager = raw.metadata?.labels?.[MANAGED_BY_LABEL];
   if (declared || manager === MANAGED_BY[MANAGED_BY_LABEL]) return { kind: "team-file", file: team?.file ?? `${raw.metadata?.namespace}.yaml` };
-  if (manager === "rayctl") return { kind: "rayctl" };
+  if (manager === CLIENT_MANAGER) return { kind: "rayctl" };
   return { kind: "other" };
 }
 

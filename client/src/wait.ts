@@ -47,37 +47,48 @@ const TOLD: Record<string, string> = {
 };
 
 function isReady(rc: StoredRayCluster): boolean {
-  const st = rc.status ?? {};
-  const head = (st.conditions ?? []).some((c) => c.type === "HeadPodReady" && c.status === "True") || st.state === "ready";
-  return head && (st.readyWorkerReplicas ?? 0) >= (st.desiredWorkerReplicas ?? 0);
+  return headReady(rc) && (rc.status?.readyWorkerReplicas ?? 0) >= (rc.status?.desiredWorkerReplicas ?? 0);
 }
 
 function headReady(rc: StoredRayCluster): boolean {
   return (rc.status?.conditions ?? []).some((c) => c.type === "HeadPodReady" && c.status === "True") || rc.status?.state === "ready";
 }
 
-/** The newest told event of each reason per pod (or the cluster), for the cluster `name`. */
-async function clusterEvents(api: KubeApi, ns: string, name: string): Promise<KubeEvent[]> {
+/**
+ * What an event's object is to the cluster: the cluster itself, its head, a worker, or nothing
+ * (another cluster's pod, e.g. "demo-2-head-x" for "demo"). KubeRay names pods <cluster>-head[-x]
+ * and <cluster>-<group>, cut to 50 characters, then -worker-x (utils/util.go:203-220 PodName).
+ */
+function roleOf(rc: StoredRayCluster, e: KubeEvent): "cluster" | "head" | "worker" | undefined {
+  const name = rc.metadata.name;
+  const o = e.involvedObject?.name ?? "";
+  if (e.involvedObject?.kind === "RayCluster") return o === name ? "cluster" : undefined;
+  const head = `${name.slice(0, 50)}-head`;
+  if (o === head || o.startsWith(`${head}-`)) return "head";
+  const groups = (rc.spec?.workerGroupSpecs ?? []).map((g) => `${name}-${g.groupName}`.slice(0, 50));
+  return groups.some((g) => o.startsWith(`${g}-worker-`)) ? "worker" : undefined;
+}
+
+/** The newest told event of each reason per pod (or the cluster), for the cluster `rc`. */
+async function clusterEvents(api: KubeApi, ns: string, rc: StoredRayCluster): Promise<KubeEvent[]> {
   const list = await api.get<{ items: KubeEvent[] }>(paths.events(ns));
-  const mine = list.items.filter((e) => {
-    const o = e.involvedObject?.name ?? "";
-    return (o === name || o.startsWith(`${name}-`)) && e.reason !== undefined && TOLD[e.reason] !== undefined;
-  });
+  const mine = list.items.filter((e) => roleOf(rc, e) !== undefined && e.reason !== undefined && TOLD[e.reason] !== undefined);
   const at = (e: KubeEvent) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "";
   const latest = new Map<string, KubeEvent>();
   for (const e of mine.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0))) latest.set(`${e.involvedObject?.name}/${e.reason}`, e);
   return [...latest.values()];
 }
 
-function describeEvent(e: KubeEvent): string {
-  const who = e.involvedObject?.kind === "RayCluster" ? "cluster" : (e.involvedObject?.name ?? "?").includes("-head") ? "head" : `worker ${e.involvedObject?.name}`;
+function describeEvent(rc: StoredRayCluster, e: KubeEvent): string {
+  const role = roleOf(rc, e);
+  const who = role === "worker" ? `worker ${e.involvedObject?.name}` : role;
   return `${who}: ${TOLD[e.reason!]} (${e.reason}: ${(e.message ?? "").split("\n")[0]})`;
 }
 
 function summary(rc: StoredRayCluster, events: KubeEvent[]): string {
   const st = rc.status ?? {};
   const parts = [headReady(rc) ? "head ready" : "head not ready", `workers ${st.readyWorkerReplicas ?? 0}/${st.desiredWorkerReplicas ?? "?"}`];
-  const why = events.filter((e) => e.reason !== "Pulled").map(describeEvent);
+  const why = events.filter((e) => e.reason !== "Pulled").map((e) => describeEvent(rc, e));
   return [parts.join(", "), ...why].join("; ");
 }
 
@@ -92,7 +103,7 @@ export async function awaitReady(api: KubeApi, ns: string, name: string, opts: W
       opts.onProgress?.(`${ns}/${name} is ready: head ${rc.status?.head?.podIP ?? "up"}, ${rc.status?.readyWorkerReplicas ?? 0} workers`);
       return rc;
     }
-    const events = await clusterEvents(api, ns, name);
+    const events = await clusterEvents(api, ns, rc);
     const queued = rc.spec?.suspend === true ? await queueStatus(api, rc) : undefined;
     const line = queued?.state === "Queued" ? queuedText(ns, queued) : summary(rc, events);
     if (line !== last) opts.onProgress?.(line);
@@ -102,7 +113,7 @@ export async function awaitReady(api: KubeApi, ns: string, name: string, opts: W
       const why = events.filter((e) => e.reason !== "Pulled" && e.reason !== "Pulling");
       throw new TimeoutError(
         `${ns}/${name} was not ready after ${waited}s: ${headReady(rc) ? "" : "the head is not ready; "}${rc.status?.readyWorkerReplicas ?? 0} of ${rc.status?.desiredWorkerReplicas ?? "?"} workers are ready.` +
-          (why.length > 0 ? `\nStill waiting because:\n${why.map((e) => `  ${describeEvent(e)}`).join("\n")}` : "\nNo event explains it yet; GPU nodes can take several minutes to start.") +
+          (why.length > 0 ? `\nStill waiting because:\n${why.map((e) => `  ${describeEvent(rc, e)}`).join("\n")}` : "\nNo event explains it yet; GPU nodes can take several minutes to start.") +
           `\nThe cluster stays; wait again with \`rayctl wait cluster ${name} -n ${ns}\`, or delete it.`,
       );
     }
