@@ -301,7 +301,7 @@ describe("output and dry runs", () => {
     expect(fake.calls.slice(calls).filter((c) => c.verb !== "get")).toEqual([]);
   });
 
-  test("--dry-run=server has the API server check it (schema included) and stores nothing", async () => {
+  test("--dry-run=server has the API server check it and stores nothing", async () => {
     const r = await rayctl("create cluster preview -n ray-playground --dry-run=server -o json");
     expect(r.code).toBe(0);
     const items = JSON.parse(r.stdout).items;
@@ -533,7 +533,7 @@ test("the SDK example (the seed's Python, in TypeScript) runs: create and wait, 
   expect(fake.list("ray.io/v1", "RayCluster", "ray-playground").some((rc) => rc.metadata.name.startsWith("sdk-test-"))).toBe(false);
 });
 
-test("credentials from an exec plugin, as gke-gcloud-auth-plugin gives them, are used and kept until they expire", async () => {
+test("credentials from an exec plugin, as gke-gcloud-auth-plugin gives them, are used, one run of the plugin serving concurrent requests", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-exec-"));
   const plugin = path.join(dir, "gke-gcloud-auth-plugin");
   // Prints an ExecCredential and counts its runs; checks it was told it is not interactive.

@@ -303,14 +303,22 @@ export class FakeKube {
   }
 
   private matching(r: { type: ResourceType; ns?: string }, url: URL): Obj[] {
-    const labels = (url.searchParams.get("labelSelector") ?? "").split(",").filter(Boolean).map((s) => s.split("="));
-    const fields = (url.searchParams.get("fieldSelector") ?? "").split(",").filter(Boolean).map((s) => s.split("="));
+    // Only equality selectors are implemented; anything else is a 400 here, never a silent mismatch.
+    const pairs = (param: string, allowed?: readonly string[]) =>
+      (url.searchParams.get(param) ?? "").split(",").filter(Boolean).map((s) => {
+        const m = /^([^=!\s(),]+)==?([^=!\s(),]*)$/.exec(s);
+        if (!m) throw fail(400, "BadRequest", `fake: ${param} "${s}" is not an equality selector this fake supports`);
+        if (allowed && !allowed.includes(m[1])) throw fail(400, "BadRequest", `field label not supported: ${m[1]}`);
+        return [m[1], m[2]];
+      });
+    const labels = pairs("labelSelector");
+    const fields = pairs("fieldSelector", ["metadata.name", "metadata.namespace"]);
     const prefix = `${r.type.group}/${r.type.resource}/${r.ns ?? ""}`;
     return [...this.store.entries()]
       .filter(([k]) => (r.ns ? k.startsWith(`${prefix}/`) : k.startsWith(prefix)))
       .map(([, o]) => o)
       .filter((o) => labels.every(([k, v]) => o.metadata.labels?.[k] === v))
-      .filter((o) => fields.every(([k, v]) => (k === "metadata.name" ? o.metadata.name === v : k === "metadata.namespace" ? o.metadata.namespace === v : true)));
+      .filter((o) => fields.every(([k, v]) => (k === "metadata.name" ? o.metadata.name === v : o.metadata.namespace === v)));
   }
 
   private listOf(r: { type: ResourceType; ns?: string }, url: URL): Obj {

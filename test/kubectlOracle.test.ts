@@ -85,7 +85,7 @@ test("kubectl parses the fake's refusals as the API server's: a failed JSON patc
   expect(invalid.stderr).toContain("* spec.workerGroupSpecs[0].maxReplicas: must be integer");
 });
 
-test("rayctl's --dry-run output is what kubectl applies (server-side apply), and rayctl then owns it", async () => {
+test("rayctl's --dry-run output is what kubectl applies (server-side apply), and rayctl then lists it as its own", async () => {
   const dry = await rayctl("create cluster applied -n ray-playground --workers 0 --dry-run -o yaml");
   const file = path.join(home, "applied.yaml");
   fs.writeFileSync(file, dry.stdout);
