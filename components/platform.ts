@@ -82,7 +82,8 @@ export class Platform extends pulumi.ComponentResource {
         gpuTypes: cfg.gpuTypes,
         systemPool,
         provider: this.provider,
-        // Kueue enables its RayCluster integration only when the KubeRay CRDs exist at its start.
+        // Kueue's RayCluster controller starts at once with the KubeRay CRDs in place; without them it
+        // only waits for them (v0.19.2 pkg/controller/jobframework/setup.go:86-101, WaitForAPI).
         dependsOn: [...Object.values(this.operator.crds), ...systemNodes],
         gke: kueueGke,
       },

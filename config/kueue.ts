@@ -5,7 +5,8 @@
  */
 import { z } from "zod";
 import { show, type PathSegment, type Report } from "./errors";
-import { formatCpu, parseQuantity } from "./quantity";
+import { canonicalMemory, formatCpu, parseQuantity } from "./quantity";
+import { KUEUE_NAMESPACE } from "./wire";
 import { clusterDemand, type Demand, type ResolvedRayCluster } from "./rayClusters";
 import { count, quantity, strictObject } from "./schema";
 
@@ -38,8 +39,6 @@ export const ELASTIC_JOB_ANNOTATION = "kueue.x-k8s.io/elastic-job";
  */
 export const ELASTIC_JOB_GATE = "kueue.x-k8s.io/elastic-job";
 
-/** Kueue's namespace, the one the pinned CRDs name (scripts/pin-kueue.sh). */
-export const KUEUE_NAMESPACE = "kueue-system";
 
 export const kueueSchema = strictObject({
   version: z
@@ -151,13 +150,6 @@ export function formatAmounts(a: Amounts): { cpu: string; memory: string; gpus: 
   return { cpu: formatCpu(a.cpu), memory: canonicalMemory(a.memoryBytes), gpus: Object.fromEntries(Object.entries(a.gpus).map(([t, n]) => [t, String(n)])) };
 }
 
-/** Bytes with the largest binary suffix that keeps them whole, as Kubernetes writes them. */
-export function canonicalMemory(bytes: number): string {
-  for (const [suffix, size] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) {
-    if (bytes > 0 && bytes % size === 0) return `${bytes / size}${suffix}`;
-  }
-  return String(bytes);
-}
 
 /** Each resource of an Amounts, with its team-file path under `quota.<key>` and how to show an amount. */
 function resources(a: Amounts): { key: PathSegment[]; amount: number; show: (n: number) => string }[] {

@@ -10,7 +10,7 @@ import { type z } from "zod";
 import { checkPrices, prices } from "../cost/prices";
 import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./catalog";
 import { ConfigError, type ConfigIssue, type Report, show } from "./errors";
-import { KUEUE_NAMESPACE, type KueueSettings } from "./kueue";
+import { type KueueSettings } from "./kueue";
 import { type ResolvedPool, resolveNodePools } from "./nodePools";
 import { suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
@@ -18,6 +18,7 @@ import { checkServiceRange } from "./objectQuota";
 import { checkOperatorResources, checkRanges } from "./stackChecks";
 import { type GkeValues, MONITORING_NAMESPACES, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stackFile";
 import { loadTeams, PLAYGROUND, type ResolvedTeam } from "./teams";
+import { KUEUE_NAMESPACE } from "./wire";
 
 /** Artifact Registry remote repository (Docker Hub proxy) the cluster pulls Ray images through. */
 export const IMAGE_REPOSITORY_ID = "docker-hub";

@@ -62,7 +62,15 @@ export function quantityHint(value: unknown): string {
   return 'write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti';
 }
 
-const GI = 2 ** 30;
+export const GI = 2 ** 30;
+
+/** Bytes with the largest binary suffix that keeps them whole, as Kubernetes writes them. */
+export function canonicalMemory(bytes: number): string {
+  for (const [suffix, size] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) {
+    if (bytes > 0 && bytes % size === 0) return `${bytes / size}${suffix}`;
+  }
+  return String(bytes);
+}
 
 /** Memory in GiB, for people: 48Gi -> "48Gi", 1.5 GiB -> "1536Mi". */
 export function formatMemory(bytes: number): string {

@@ -93,6 +93,8 @@ export const KUBERAY_NAMESPACE = "kuberay-system";
 
 // --- Kueue -----------------------------------------------------------------------------------
 
+/** Kueue's namespace, the one the pinned CRDs name (scripts/pin-kueue.sh). */
+export const KUEUE_NAMESPACE = "kueue-system";
 /** The LocalQueue a workload goes to (Kueue pkg/controller/constants/constants.go:23). */
 export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 /** The label of a Workload naming the UID of the job it stands for (pkg/controller/constants/constants.go:43). */

@@ -5,11 +5,10 @@
  * existing, or a machine type the table lacks).
  */
 import { catalog } from "../config/catalog";
-import { parseQuantity } from "../config/quantity";
+import { GI, parseQuantity } from "../config/quantity";
 import { type PlatformView, type PoolView, type RayClusterView, type TeamView } from "../plan/model";
 import { type BilledNode, nodeHourly, type PriceTable } from "./prices";
 
-const GI = 2 ** 30;
 
 /** The friendly GPU name (t4) of a GKE accelerator type (nvidia-tesla-t4). */
 function gpuName(gkeType: string): string {

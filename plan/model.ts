@@ -6,7 +6,8 @@
  * of a `--diff` is described by the base's configuration and this file of the base's tree:
  * `platformView(config, resources)` is what plan/cli.ts calls on either revision.
  */
-import { canonicalMemory, COHORT, formatAmounts, LOCAL_QUEUE, type ResolvedTeamQueue } from "../config/kueue";
+import { COHORT, formatAmounts, LOCAL_QUEUE, type ResolvedTeamQueue } from "../config/kueue";
+import { canonicalMemory } from "../config/quantity";
 import { dockerHubProxy, type PlatformConfig } from "../config/load";
 import { formatCpu, formatMemory } from "../config/quantity";
 import { type ResolvedGroup, type ResolvedRayCluster } from "../config/rayClusters";

@@ -5,7 +5,8 @@
  * storage version of Kueue 0.19's CRDs.
  */
 import { stringify } from "yaml";
-import { canonicalMemory, COHORT, formatAmounts, type KueueSettings, LOCAL_QUEUE } from "../config/kueue";
+import { COHORT, formatAmounts, type KueueSettings, LOCAL_QUEUE } from "../config/kueue";
+import { canonicalMemory } from "../config/quantity";
 import { type ResolvedPool } from "../config/nodePools";
 import { formatCpu } from "../config/quantity";
 import { type ResolvedTeam } from "../config/teams";
