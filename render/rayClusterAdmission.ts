@@ -6,8 +6,7 @@
  */
 import { RAY_SERVICE_ACCOUNT } from "../config/teams";
 import { BUCKET_CSI_DRIVER, CLUSTER_TOKEN_KEY, clusterTokenSecretSuffix } from "./clusterAccess";
-import { type AdmissionRule, inTeamNamespaces } from "./tenancyBase";
-import { MANAGED_BY } from "../config/wire";
+import { type AdmissionRule, admissionRule } from "./tenancyBase";
 
 export const RAYCLUSTER_RULE = "ray-platform-raycluster-templates";
 const RAYJOB_RULE = "ray-platform-rayjob-submitter";
@@ -50,21 +49,8 @@ function templateValidations(ctx: AdmissionContext, what: string, extraSecretChe
   ];
 }
 
-function rule(name: string, resource: string, variables: { name: string; expression: string }[], validations: ReturnType<typeof templateValidations>): AdmissionRule {
-  return {
-    name,
-    policy: {
-      metadata: { name, labels: MANAGED_BY },
-      spec: {
-        failurePolicy: "Fail",
-        matchConstraints: { resourceRules: [{ apiGroups: ["ray.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: [resource] }], ...inTeamNamespaces },
-        variables,
-        validations,
-      },
-    },
-    binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } },
-  };
-}
+/** KubeRay's API, which both rules are about. */
+const RAY_API = { group: "ray.io", version: "v1" };
 
 export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
   const validations = templateValidations(
@@ -79,16 +65,12 @@ export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
     message: "RayClusters stay inside the cluster: remove headGroupSpec.enableIngress and reach the dashboard with kubectl port-forward.",
     reason: "Forbidden",
   });
-  return rule(
-    RAYCLUSTER_RULE,
-    "rayclusters",
-    [
-      { name: "templates", expression: "[object.spec.headGroupSpec.template] + (has(object.spec.workerGroupSpecs) ? object.spec.workerGroupSpecs.map(g, g.template) : [])" },
-      // The token Secret the platform renders for the cluster, and the one KubeRay generates when none is named.
-      { name: "ownSecrets", expression: `[string(object.metadata.name), string(object.metadata.name) + '${clusterTokenSecretSuffix}']` },
-    ],
-    validations,
-  );
+  const variables = [
+    { name: "templates", expression: "[object.spec.headGroupSpec.template] + (has(object.spec.workerGroupSpecs) ? object.spec.workerGroupSpecs.map(g, g.template) : [])" },
+    // The token Secret the platform renders for the cluster, and the one KubeRay generates when none is named.
+    { name: "ownSecrets", expression: `[string(object.metadata.name), string(object.metadata.name) + '${clusterTokenSecretSuffix}']` },
+  ];
+  return admissionRule(RAYCLUSTER_RULE, "rayclusters", { variables, validations }, RAY_API);
 }
 
 /**
@@ -97,13 +79,9 @@ export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
  * the cluster's token from KubeRay itself, so it may name no Secret at all.
  */
 export function rayJobAdmission(ctx: AdmissionContext): AdmissionRule {
-  return rule(
-    RAYJOB_RULE,
-    "rayjobs",
-    [
-      { name: "templates", expression: "has(object.spec.submitterPodTemplate) ? [object.spec.submitterPodTemplate] : []" },
-      { name: "ownSecrets", expression: "[]" },
-    ],
-    templateValidations(ctx, "RayJob submitter pods", ""),
-  );
+  const variables = [
+    { name: "templates", expression: "has(object.spec.submitterPodTemplate) ? [object.spec.submitterPodTemplate] : []" },
+    { name: "ownSecrets", expression: "[]" },
+  ];
+  return admissionRule(RAYJOB_RULE, "rayjobs", { variables, validations: templateValidations(ctx, "RayJob submitter pods", "") }, RAY_API);
 }

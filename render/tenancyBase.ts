@@ -73,7 +73,7 @@ export function gpuPriorityClasses(ctx: Pick<TenancyContext, "gpuTypes">): { typ
 /** CEL: a CREATE, or an UPDATE that changes the spec (a Secret has none, and its type cannot change). */
 const CREATE_OR_SPEC_CHANGE = "request.operation != 'UPDATE' || !has(object.spec) || object.spec != oldObject.spec";
 
-export const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
+const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
 
 /** A ValidatingAdmissionPolicy and its binding (Deny), both named `name`. */
 export interface AdmissionRule {
@@ -82,13 +82,14 @@ export interface AdmissionRule {
   readonly binding: k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 }
 
-/** A rule on creates and updates of core `resource` objects in team namespaces. */
-function admissionRule(
+/** A rule on creates and updates of `resource` objects (core v1 unless told) in team namespaces. */
+export function admissionRule(
   name: string,
   resource: string,
   rule: Pick<k8s.admissionregistration.v1.ValidatingAdmissionPolicySpec, "variables" | "validations">,
+  api: { group: string; version: string } = { group: "", version: "v1" },
 ): AdmissionRule {
-  const matchConstraints = { resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: [resource] }], ...inTeamNamespaces };
+  const matchConstraints = { resourceRules: [{ apiGroups: [api.group], apiVersions: [api.version], operations: ["CREATE", "UPDATE"], resources: [resource] }], ...inTeamNamespaces };
   // Every rule is about the object's spec (or type): an update that leaves it alone (labels,
   // annotations, finalizers, as the Job controller and KubeRay make on running pods) passes.
   const matchConditions = [{ name: "create-or-spec-change", expression: CREATE_OR_SPEC_CHANGE }];
