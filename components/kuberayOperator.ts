@@ -41,9 +41,10 @@ export class KubeRayOperator extends pulumi.ComponentResource {
       `${name}-release`,
       {
         name: "kuberay-operator",
-        chart: "kuberay-operator",
+        // A local chart directory (ray-platform:kuberay.chart) or the chart's repository.
+        chart: kuberay.chart ?? "kuberay-operator",
         version: kuberay.version,
-        repositoryOpts: { repo: KUBERAY_CHART_REPO },
+        repositoryOpts: kuberay.chart ? undefined : { repo: KUBERAY_CHART_REPO },
         namespace: this.namespace.metadata.name,
         // The CRDs above are the only source of CRDs: Helm never upgrades them.
         skipCrds: true,

@@ -74,7 +74,7 @@ export class Kueue extends pulumi.ComponentResource {
       {
         // The release name makes the chart's fullname "kueue": the pinned CRDs' webhook Service is kueue-webhook-service.
         name: "kueue",
-        chart: KUEUE_CHART,
+        chart: kueue.chart ?? KUEUE_CHART,
         version: kueue.version,
         namespace: this.namespace.metadata.name,
         // The chart renders its CRDs as templates, which skipCrds does not skip: the

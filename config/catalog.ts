@@ -163,7 +163,7 @@ export class Catalog {
 
   /** The kuberay-operator chart's own default values for a pinned version ({} when not pinned). */
   kuberayChartValues(version: string): Record<string, unknown> {
-    const file = path.join(DATA_DIR, "kuberay", version, "chart-values.yaml");
+    const file = path.join(DATA_DIR, "kuberay", version, "chart", "values.yaml");
     return fs.existsSync(file) ? ((parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) ?? {}) : {};
   }
 }

@@ -8,7 +8,7 @@ import { show, type PathSegment, type Report } from "./errors";
 import { canonicalMemory, formatCpu, parseQuantity } from "./quantity";
 import { KUEUE_NAMESPACE } from "./wire";
 import { clusterDemand, type Demand, type ResolvedRayCluster } from "./rayClusters";
-import { count, quantity, strictObject } from "./schema";
+import { chartSchema, count, quantity, strictObject } from "./schema";
 
 /** The Kueue release the program installs by default; its CRDs are pinned in data/kueue/<version>. */
 const KUEUE_VERSION = "0.19.2";
@@ -46,6 +46,7 @@ export const kueueSchema = strictObject({
     .default(KUEUE_VERSION)
     .meta({ description: `Kueue chart version; its CRDs must be pinned under data/kueue/<version>/crds (\`npm run kueue:pin\`). Kueue runs in ${KUEUE_NAMESPACE}.` }),
   values: z.record(z.string(), z.unknown()).default({}).meta({ description: "Helm values merged over the program's (lists replace)." }),
+  chart: chartSchema("Kueue's chart", "the charts/kueue directory of Kueue's source at the release tag"),
 });
 
 /** Limits per resource of what a team borrows from, or lends to, the cohort; `unset` is what a resource left out gets. */
@@ -78,6 +79,8 @@ export interface KueueSettings {
   readonly values: Readonly<Record<string, unknown>>;
   /** The pinned CRDs for `version`, parsed from data/kueue/<version>/crds. */
   readonly crds: readonly Record<string, unknown>[];
+  /** A local chart directory, as configured; undefined: the chart's repository. */
+  readonly chart?: string;
 }
 
 /** CPU (cores), memory (bytes) and GPUs per type. */

@@ -9,7 +9,7 @@ import { load as loadYaml } from "js-yaml";
 import { type z } from "zod";
 import { checkPrices, prices } from "../cost/prices";
 import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./catalog";
-import { ConfigError, type ConfigIssue, type Report, show } from "./errors";
+import { ConfigError, type ConfigIssue, type PathSegment, type Report, show } from "./errors";
 import { type KueueSettings } from "./kueue";
 import { type ResolvedPool, resolveNodePools } from "./nodePools";
 import { suggest, zodIssues } from "./schema";
@@ -41,6 +41,8 @@ export interface KubeRaySettings {
   readonly values: Readonly<Record<string, unknown>>;
   /** The pinned CRDs for `version`, parsed from data/kuberay/<version>/crds. */
   readonly crds: readonly Record<string, unknown>[];
+  /** A local chart directory, as configured; undefined: the chart's repository. */
+  readonly chart?: string;
 }
 
 interface CommonConfig {
@@ -110,7 +112,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   const pools = resolveNodePools(v["ray-platform:nodePools"], { mode: v["ray-platform:mode"], region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
   if (gke) checkPrices(pools, gke.region, prices(), report);
   const files = readFiles(input.projectDir, catalog, v, report);
-  const operators = operatorSettings(v, catalog, pools, files, report);
+  const operators = operatorSettings(input.projectDir, v, catalog, pools, files, report);
   const ray = raySettings(v, catalog, gke, report);
 
   // Team files are checked against the pools and versions above; with those broken, their
@@ -219,13 +221,33 @@ function readFiles(projectDir: string, catalog: Catalog, v: StackValues, report:
 }
 
 /** The KubeRay operator and Kueue, with their pinned CRDs. */
-function operatorSettings(v: StackValues, catalog: Catalog, pools: readonly ResolvedPool[], files: LoadedFiles, report: Report): { kuberay: KubeRaySettings; kueue: KueueSettings } {
+function operatorSettings(projectDir: string, v: StackValues, catalog: Catalog, pools: readonly ResolvedPool[], files: LoadedFiles, report: Report): { kuberay: KubeRaySettings; kueue: KueueSettings } {
   const [kr, kq] = [v["ray-platform:kuberay"], v["ray-platform:kueue"]];
   checkOperatorResources(kr.values, pools, catalog.kuberayChartValues(kr.version), report);
+  checkLocalChart(projectDir, ["ray-platform:kuberay", "chart"], kr.chart, { name: "kuberay-operator", version: kr.version }, report);
+  checkLocalChart(projectDir, ["ray-platform:kueue", "chart"], kq.chart, { name: "kueue", version: kq.version }, report);
   return {
-    kuberay: { version: kr.version, namespace: kr.namespace, values: kr.values, crds: files.kuberayCrds },
-    kueue: { version: kq.version, namespace: KUEUE_NAMESPACE, values: kq.values, crds: files.kueueCrds },
+    kuberay: { version: kr.version, namespace: kr.namespace, values: kr.values, crds: files.kuberayCrds, chart: kr.chart },
+    kueue: { version: kq.version, namespace: KUEUE_NAMESPACE, values: kq.values, crds: files.kueueCrds, chart: kq.chart },
   };
+}
+
+/**
+ * A local chart directory must hold the chart and version the stack names: Helm installs a
+ * local chart whatever its version, so a stale copy would go unnoticed. Relative paths stay
+ * relative (Pulumi runs the provider in the project directory), so plans agree across machines.
+ */
+function checkLocalChart(projectDir: string, at: PathSegment[], dir: string | undefined, want: { name: string; version: string }, report: Report): void {
+  if (dir === undefined) return;
+  const file = path.join(path.resolve(projectDir, dir), "Chart.yaml");
+  if (!fs.existsSync(file)) {
+    report(at, `${show(dir)} holds no Helm chart (no ${file}); name the chart's directory, or remove the setting to use the chart's repository.`);
+    return;
+  }
+  const chart = (loadYaml(fs.readFileSync(file, "utf8")) ?? {}) as { name?: unknown; version?: unknown };
+  if (chart.name !== want.name || String(chart.version).replace(/^v/, "") !== want.version.replace(/^v/, "")) {
+    report(at, `${show(dir)} holds chart ${String(chart.name)} ${String(chart.version)}, not ${want.name} ${want.version}; point it at the ${want.version} chart or change the version.`);
+  }
 }
 
 /** The Ray version clusters get by default, and where their images come from. */

@@ -186,3 +186,15 @@ function perKey(message: string, key: string): string {
   const part = message.split(/(?=unknown key )/).find((m) => m.startsWith(`unknown key ${show(key)}`));
   return (part ?? message).trim();
 }
+
+/** Where Helm takes an operator's chart from: its repository, unless a local chart directory is named. */
+export function chartSchema(chart: string, example: string) {
+  return z
+    .string()
+    .min(1)
+    .optional()
+    .meta({
+      description: `A local directory holding ${chart} (absolute, or relative to the project: ${example}), for clusters that cannot reach the chart's repository; its Chart.yaml must have the version above.`,
+      computedDefault: "the chart's upstream repository",
+    });
+}

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { kueueSchema } from "./kueue";
-import { count, dnsLabel, oneOf, quantity, strictObject } from "./schema";
+import { chartSchema, count, dnsLabel, oneOf, quantity, strictObject } from "./schema";
 import { KUBERAY_NAMESPACE, POOL_LABEL, RAY_PORTS } from "./wire";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -119,6 +119,7 @@ const kuberaySchema = strictObject({
   version: z.string().default(KUBERAY_VERSION).meta({ description: "kuberay-operator chart version; its CRDs must be pinned under data/kuberay/<version>/crds (`npm run kuberay:pin`)." }),
   namespace: dnsLabel("1123").default(KUBERAY_NAMESPACE).meta({ description: "Namespace of the operator." }),
   values: z.record(z.string(), z.unknown()).default({}).meta({ description: "Helm values merged over the program's (lists replace)." }),
+  chart: chartSchema("the kuberay-operator chart", "data/kuberay/1.7.0/chart"),
 });
 
 const raySchema = strictObject({
