@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { type ResolvedRayCluster } from "../config/rayClusters";
-import { clusterTokenSecret, isShared, ownPodsPolicy, TOKEN_SHAPE } from "../render/clusterAccess";
+import { clusterTokenSecret, isShared, newClusterToken, ownPodsPolicy } from "../render/clusterAccess";
 import { autoscaledReplicaPaths, renderRayCluster, toolsService, tutorialsConfigMap } from "../render/rayCluster";
 
 export interface RayClusterArgs {
@@ -26,9 +25,13 @@ export class RayCluster extends pulumi.ComponentResource {
     const configMap = cluster.tutorials ? new k8s.core.v1.ConfigMap(`${name}-tutorials`, tutorialsConfigMap(cluster, args.tutorials), child) : undefined;
     const service = toolsService(cluster);
     if (service) new k8s.core.v1.Service(`${name}-tools`, service, child);
-    // Generated once by the random provider and kept in the stack's state (as a secret) for the cluster's life.
-    const password = new random.RandomPassword(`${name}-token`, TOKEN_SHAPE, { parent: this });
-    const token = new k8s.core.v1.Secret(`${name}-token`, clusterTokenSecret(cluster, password.result), child);
+    // A new token on every run, of which only the first is applied: ignoreChanges keeps the one
+    // the Secret was created with (in the stack's state, as a secret) for the cluster's life.
+    // As `data`: the provider's Check merges stringData into data, so a new stringData would
+    // replace the Secret whatever ignoreChanges says (seen on the real control plane).
+    // No random provider: one plugin fewer to fetch, and none on an air-gapped cluster.
+    const encoded = pulumi.secret(Buffer.from(newClusterToken()).toString("base64"));
+    const token = new k8s.core.v1.Secret(`${name}-token`, clusterTokenSecret(cluster, encoded, "data"), { ...child, ignoreChanges: ["data"] });
     // In a shared namespace the cluster's pods must reach each other from the start.
     const confinement = isShared(cluster.namespace) ? [new k8s.networking.v1.NetworkPolicy(`${name}-own-pods`, ownPodsPolicy(cluster), child)] : [];
     this.rayCluster = new k8s.apiextensions.CustomResource(`${name}-raycluster`, renderRayCluster(cluster), {

@@ -114,8 +114,10 @@ export class Team extends pulumi.ComponentResource {
     }
 
     // Cluster names are unique within the team; the component name keys on them, never on list order.
-    // Pods mount the bucket at start: its permission must exist before the first one.
-    const rayDeps = [this.namespace, this.serviceAccount, ...(bucketAccess ? [bucketAccess] : []), ...args.rayClusterDependsOn];
+    // Pods mount the bucket at start: its permission must exist before the first one. The
+    // namespace's limits first, as for access: a RayCluster counts against the quota, which
+    // refuses what it counts until its status is known.
+    const rayDeps = [this.namespace, this.serviceAccount, ...limits, ...(bucketAccess ? [bucketAccess] : []), ...args.rayClusterDependsOn];
     this.rayClusters = Object.fromEntries(
       team.rayClusters.map((cluster) => [
         cluster.name,

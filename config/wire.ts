@@ -33,6 +33,11 @@ export const POOL_RESOURCE_LABEL = "ray-platform-pool";
 
 // --- Kubernetes -----------------------------------------------------------------------------
 
+/**
+ * pulumi-kubernetes waits after a create or update until this JSONPath (or condition) holds
+ * (provider pkg/metadata/overrides.go ReadyCondition, v4.18+).
+ */
+export const PULUMI_WAIT_FOR = "pulumi.com/waitFor";
 /** The label Kubernetes puts on every namespace, naming it (1.22+): how a policy selects one namespace. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 /** Pod Security admission's namespace labels. */

@@ -40,7 +40,7 @@ function retainedByTeam(resources: readonly RegisteredResource[]): Map<string, R
   return out;
 }
 
-/** "namespace recsys, ResourceQuota ×3, LimitRange, NetworkPolicy, bucket gs://…". */
+/** "namespace recsys, ClusterQueue, LimitRange, …, ResourceQuota ×3, bucket gs://…": kinds by name, not by registration order. */
 function describe(kept: readonly RegisteredResource[]): string {
   const parts: string[] = [];
   const counts = new Map<string, number>();
@@ -49,7 +49,7 @@ function describe(kept: readonly RegisteredResource[]): string {
     else if (r.type === TYPES.bucket) parts.push(`bucket gs://${r.inputs.name}`);
     else counts.set(r.type.split(":").at(-1)!, (counts.get(r.type.split(":").at(-1)!) ?? 0) + 1);
   }
-  const objects = [...counts].map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind));
+  const objects = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind));
   const [first, ...rest] = parts;
   return [first, ...objects, ...rest].filter(Boolean).join(", ");
 }

@@ -120,9 +120,6 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
         controlPlaneEndpointsConfig: { ...inputs.controlPlaneEndpointsConfig, dnsEndpointConfig: { ...inputs.controlPlaneEndpointsConfig?.dnsEndpointConfig, endpoint: `gke-0123456789abcdef-123456789012.${inputs.location}.gke.goog` } },
         id: `projects/${inputs.project}/locations/${inputs.location}/clusters/${inputs.name}`,
       };
-    case "random:index/randomPassword:RandomPassword":
-      // The provider generates it; the plan shows only that there is one (a secret).
-      return { ...inputs, result: `mock-${name}` };
     case "gcp:serviceaccount/account:Account":
       return { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` };
     default:

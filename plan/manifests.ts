@@ -11,17 +11,23 @@ import { isSecretValue, type RegisteredResource } from "./engine";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- registered inputs are untyped JSON.
 type Obj = Record<string, any>;
 
+const SECRET_MASK = "[secret]";
+
 /** The Kubernetes object a registered resource applies, or undefined for non-Kubernetes resources. */
 export function manifestOf(r: RegisteredResource): Obj | undefined {
   if (!r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm.sh/")) return undefined;
   const obj = r.inputs as Obj;
-  // A Secret's data is a secret input: keep its keys, mask its values.
+  // A Secret's data is a secret input: keep its keys, mask its values (base64, as data must be).
   if (obj.kind !== "Secret") return obj;
-  const mask = (d: unknown) => {
+  const mask = (d: unknown, masked: string) => {
     const v = isSecretValue(d) ? d.value : d;
-    return v && typeof v === "object" ? Object.fromEntries(Object.keys(v).map((k) => [k, "[secret]"])) : v;
+    return v && typeof v === "object" ? Object.fromEntries(Object.keys(v).map((k) => [k, masked])) : v;
   };
-  return { ...obj, ...(obj.data ? { data: mask(obj.data) } : {}), ...(obj.stringData ? { stringData: mask(obj.stringData) } : {}) };
+  return {
+    ...obj,
+    ...(obj.data ? { data: mask(obj.data, Buffer.from(SECRET_MASK).toString("base64")) } : {}),
+    ...(obj.stringData ? { stringData: mask(obj.stringData, SECRET_MASK) } : {}),
+  };
 }
 
 /**

@@ -2,6 +2,7 @@
  * Who may talk to a RayCluster: the token its Ray, JupyterLab and OpenVSCode Server ask for,
  * and, in shared namespaces, the NetworkPolicy that lets only the cluster's own pods in.
  */
+import { randomBytes } from "node:crypto";
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import type { Input } from "@pulumi/pulumi";
 import { type ResolvedRayCluster } from "../config/rayClusters";
@@ -32,12 +33,24 @@ function clusterTokenSecretName(c: Pick<ResolvedRayCluster, "name">): string {
  */
 export const TOKEN_SHAPE = { length: 48, special: false } as const;
 
-/** The cluster's token Secret; the key is KubeRay's, so authOptions.secretName can name it. */
-export function clusterTokenSecret(c: ResolvedRayCluster, token: Input<string>): k8s.core.v1.Secret {
+/** A token of TOKEN_SHAPE (letters and digits, which Ray, Jupyter and VS Code all accept), from the OS's CSPRNG. */
+export function newClusterToken(): string {
+  const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  let out = "";
+  // Rejection sampling: no modulo bias.
+  while (out.length < TOKEN_SHAPE.length) for (const b of randomBytes(64)) if (b < 248 && out.length < TOKEN_SHAPE.length) out += letters[b % 62];
+  return out;
+}
+
+/**
+ * The cluster's token Secret; the key is KubeRay's, so authOptions.secretName can name it. The
+ * token goes in as `stringData`, or base64-encoded as `data` (`field`).
+ */
+export function clusterTokenSecret(c: ResolvedRayCluster, token: Input<string>, field: "stringData" | "data" = "stringData"): k8s.core.v1.Secret {
   return {
     metadata: { name: clusterTokenSecretName(c), namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY } },
     type: "Opaque",
-    stringData: { [CLUSTER_TOKEN_KEY]: token },
+    [field]: { [CLUSTER_TOKEN_KEY]: token },
   };
 }
 

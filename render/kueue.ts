@@ -157,7 +157,8 @@ export function clusterQueue(team: ResolvedTeam): Record<string, unknown> {
         reclaimWithinCohort: "Any",
         withinClusterQueue: "LowerPriority",
       },
-      fairSharing: { weight: String(q.fairSharingWeight) },
+      // As the API server stores the quantity ("500m" for 0.5): any other spelling is a diff on every refresh.
+      fairSharing: { weight: formatCpu(q.fairSharingWeight) },
     },
   };
 }

@@ -7,7 +7,7 @@ import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
 import { type Demand } from "../config/rayClusters";
 import { type Member, PLAYGROUND, type ResolvedTeam } from "../config/teams";
-import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, NAMESPACE_NAME_LABEL, OWNERS_ANNOTATION, POD_SECURITY_LABELS, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
+import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, NAMESPACE_NAME_LABEL, OWNERS_ANNOTATION, POD_SECURITY_LABELS, PULUMI_WAIT_FOR, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
 
@@ -73,7 +73,23 @@ const meta = (team: ResolvedTeam, name: string) => ({ name, namespace: team.name
  * pods always pass it and nothing that bypasses Kueue goes above it.
  */
 export function resourceQuota(team: ResolvedTeam): k8s.core.v1.ResourceQuota {
-  return { metadata: meta(team, "team-quota"), spec: { hard: quotaHard(team, team.queue.ceiling, { gpus: true }) } };
+  const hard = quotaHard(team, team.queue.ceiling, { gpus: true });
+  return { metadata: quotaMeta(team, "team-quota", RAYCLUSTER_COUNT in hard ? RAYCLUSTER_COUNT : undefined), spec: { hard } };
+}
+
+const RAYCLUSTER_COUNT = "count/rayclusters.ray.io";
+
+/**
+ * A quota's metadata. Until the quota controller has counted what a quota limits, the API
+ * server refuses every object of those kinds ("status unknown for quota", k8s.io/apiserver
+ * pkg/admission/plugin/resourcequota/controller.go:474), so the create waits for the count:
+ * of RayClusters, which the controller counts only once it has discovered their CRD (every
+ * 30 s, kube-controller-manager's resource-quota discovery), else of anything.
+ */
+function quotaMeta(team: ResolvedTeam, name: string, counted?: string) {
+  // RFC 9535 JSONPath (the provider parses it with github.com/theory/jsonpath): a key with "/" and "." in brackets.
+  const path = counted ? `.status.used['${counted}']` : ".status.used";
+  return { ...meta(team, name), annotations: { [PULUMI_WAIT_FOR]: `jsonpath={${path}}` } };
 }
 
 /**
@@ -90,7 +106,7 @@ export function quotaHard(team: ResolvedTeam, amounts: Demand, opts: { gpus: boo
     "requests.storage": q.storage,
     "requests.ephemeral-storage": q.ephemeralStorage,
     ...objectCounts(q.objects),
-    ...(q.rayClusters !== undefined ? { "count/rayclusters.ray.io": String(q.rayClusters) } : {}),
+    ...(q.rayClusters !== undefined ? { [RAYCLUSTER_COUNT]: String(q.rayClusters) } : {}),
   };
 }
 
@@ -99,7 +115,7 @@ export function gpuQuotas(team: ResolvedTeam, ctx: TenancyContext): { type: stri
   return Object.entries(ctx.gpuTypes).map(([type, gkeType]) => ({
     type,
     quota: {
-      metadata: meta(team, `gpu-${type}`),
+      metadata: quotaMeta(team, `gpu-${type}`),
       spec: {
         hard: { [`requests.${GPU_RESOURCE}`]: String(team.queue.ceiling.gpus[type] ?? 0) },
         scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [gpuPriorityClass(gkeType)] }] },

@@ -65,7 +65,7 @@ describe("release", () => {
   });
 
   test("every value the program sets is a value of the pinned chart, and its manager config keeps the chart's", () => {
-    const chart = parse(fs.readFileSync(path.join(PROJECT_DIR, "data/kueue/0.19.2/chart-values.yaml"), "utf8"));
+    const chart = parse(fs.readFileSync(path.join(PROJECT_DIR, "data/kueue/0.19.2/chart/values.yaml"), "utf8"));
     const values = one(resources, T.release, "kueue-release").inputs.values;
     const at = (p: string[]) => p.reduce((o: any, k) => o?.[k], chart);
     const isMap = (v: unknown) => !!v && typeof v === "object" && !Array.isArray(v);
@@ -165,7 +165,7 @@ describe("queues", () => {
     expect(quotas(clusterQueue("tech-research"), "borrowingLimit")).toEqual({ cpu: "0", memory: "0", t4: "0", a100: "0" });
     expect(quotas(clusterQueue("tech-research"), "lendingLimit")).toEqual({ a100: "2" });
     expect(quotas(clusterQueue("recsys"), "lendingLimit")).toEqual({});
-    expect(clusterQueue("ray-playground").spec.fairSharing).toEqual({ weight: "0.5" });
+    expect(clusterQueue("ray-playground").spec.fairSharing).toEqual({ weight: "500m" });
     expect(clusterQueue("recsys").spec.fairSharing).toEqual({ weight: "1" });
   });
 

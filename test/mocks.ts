@@ -140,6 +140,17 @@ export function configProblems(opts: LoadOptions = {}): string[] {
   }
 }
 
+/**
+ * Inputs with every secret replaced by "[secret]": a cluster's token is new on every run (only
+ * the first is applied, components/rayCluster.ts), so two runs compare equal without it.
+ */
+export function withoutSecrets(input: unknown): unknown {
+  if (isSecretValue(input)) return "[secret]";
+  if (Array.isArray(input)) return input.map(withoutSecrets);
+  if (input && typeof input === "object") return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, withoutSecrets(v)]));
+  return input;
+}
+
 /** The value inside a secret input, after checking it is one. */
 export function secretValue(input: unknown): unknown {
   if (!isSecretValue(input)) throw new Error(`expected a secret, got ${JSON.stringify(input).slice(0, 80)}`);

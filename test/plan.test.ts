@@ -97,7 +97,7 @@ describe("exit codes", () => {
   test("2 for usage errors: an unknown flag, a stack without a file, a revision that does not exist", () => {
     expect(plan(["--stak", "dev"]).code).toBe(2);
     const noStack = plan(["--stack", "prod"]);
-    expect([noStack.code, noStack.stderr]).toEqual([2, expect.stringContaining("no stack file Pulumi.prod.yaml; stacks here: dev, kind.")]);
+    expect([noStack.code, noStack.stderr]).toEqual([2, expect.stringContaining("no stack file Pulumi.prod.yaml; stacks here: dev, kind, real.")]);
     const noRef = plan(["--diff", "no-such-branch", "--quiet"]);
     expect([noRef.code, noRef.stderr]).toEqual([2, expect.stringContaining("--diff no-such-branch: no such git revision here")]);
   });
@@ -137,14 +137,14 @@ describe("--diff on a pull request that edits the example teams", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).not.toContain("Node pools");
     expect(run.stdout.split("\n").slice(0, 8)).toEqual([
-      "Changes against main: 0 to add, 6 to change, 25 to remove",
+      "Changes against main: 0 to add, 6 to change, 24 to remove",
       "",
       "DANGEROUS",
       "  ! team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed",
       "",
       "Team tech-research removed",
       "  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): ClusterQueue tech-research, LocalQueue tech-research/default, Bucket my-ml-platform-dev-ray-tech-research, LimitRange tech-research/defaults, Namespace tech-research, ResourceQuota tech-research/team-quota, ResourceQuota tech-research/gpu-a100, ResourceQuota tech-research/gpu-t4, NetworkPolicy tech-research/default-deny-ingress",
-      "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, RandomPassword tech-research-gnn-token, BucketIAMMember tech-research-bucket-ray-pods, ConfigMap tech-research/ray-platform-team, ServiceAccount tech-research/ray, PodMonitoring tech-research/ray-metrics, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-operator-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding kuberay-system/team-tech-research, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
+      "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, BucketIAMMember tech-research-bucket-ray-pods, ConfigMap tech-research/ray-platform-team, ServiceAccount tech-research/ray, PodMonitoring tech-research/ray-metrics, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-operator-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding kuberay-system/team-tech-research, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
     ]);
     expect(run.stdout).toContain(
       [
@@ -173,7 +173,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "> **Dangerous changes**: review these before merging.\n" +
       "> - team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed\n" +
       "\n" +
-      "**0 to add, 6 to change, 25 to remove.**\n" +
+      "**0 to add, 6 to change, 24 to remove.**\n" +
       "\n" +
       "### Teams\n" +
       "\n" +
@@ -185,7 +185,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "### Team tech-research removed\n" +
       "\n" +
       "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `ClusterQueue tech-research`, `LocalQueue tech-research/default`, `Bucket my-ml-platform-dev-ray-tech-research`, `LimitRange tech-research/defaults`, `Namespace tech-research`, `ResourceQuota tech-research/team-quota`, `ResourceQuota tech-research/gpu-a100`, `ResourceQuota tech-research/gpu-t4`, `NetworkPolicy tech-research/default-deny-ingress`\n" +
-      "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `RandomPassword tech-research-gnn-token`, `BucketIAMMember tech-research-bucket-ray-pods`, `ConfigMap tech-research/ray-platform-team`, `ServiceAccount tech-research/ray`, `PodMonitoring tech-research/ray-metrics`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-operator-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding kuberay-system/team-tech-research`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
+      "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `BucketIAMMember tech-research-bucket-ray-pods`, `ConfigMap tech-research/ray-platform-team`, `ServiceAccount tech-research/ray`, `PodMonitoring tech-research/ray-metrics`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-operator-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding kuberay-system/team-tech-research`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
       "\n" +
       "### Cost\n" +
       "\n" +
@@ -221,7 +221,6 @@ describe("--diff on a pull request that edits the example teams", () => {
       "| - | `Secret tech-research/gnn-token` | `kubernetes:core/v1:Secret` |  |\n" +
       "| - | `Service tech-research/gnn-tools` | `kubernetes:core/v1:Service` |  |\n" +
       "| - | `RayCluster tech-research/gnn` | `kubernetes:ray.io/v1:RayCluster` |  |\n" +
-      "| - | `RandomPassword tech-research-gnn-token` | `random:index/randomPassword:RandomPassword` |  |\n" +
       "| - | `Bucket my-ml-platform-dev-ray-tech-research` | `gcp:storage/bucket:Bucket` | retained, no longer managed |\n" +
       "| - | `BucketIAMMember tech-research-bucket-ray-pods` | `gcp:storage/bucketIAMMember:BucketIAMMember` |  |\n" +
       "| - | `ConfigMap tech-research/ray-platform-team` | `kubernetes:core/v1:ConfigMap` |  |\n" +
@@ -252,7 +251,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "\n" +
       "### Retained objects\n" +
       "\n" +
-      "- team tech-research removed: namespace tech-research, ClusterQueue, LocalQueue, LimitRange, ResourceQuota \u00d73, NetworkPolicy, bucket gs://my-ml-platform-dev-ray-tech-research stay, no longer managed; restoring its team file adopts them.\n",
+      "- team tech-research removed: namespace tech-research, ClusterQueue, LimitRange, LocalQueue, NetworkPolicy, ResourceQuota \u00d73, bucket gs://my-ml-platform-dev-ray-tech-research stay, no longer managed; restoring its team file adopts them.\n",
     );
   });
 

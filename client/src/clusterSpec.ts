@@ -5,14 +5,13 @@
  * (render/rayCluster.ts) as an entry in teams/<team>.yaml. Only the facts differ in origin:
  * published by the program in the cluster instead of read from the stack.
  */
-import { randomBytes } from "node:crypto";
 import { type ConfigIssue, formatIssue, formatPath, type PathSegment } from "../../config/errors";
 import { resolveRayCluster, type ResolvedRayCluster } from "../../config/rayClusters";
 import { zodIssues } from "../../config/schema";
 import { YamlSource } from "../../config/source";
 import { rayClusterSchema, type RayClusterValues } from "../../config/teamFile";
 import { type PlatformFacts, poolsFromFacts, type TeamFacts } from "../../render/platformFacts";
-import { clusterTokenSecret, TOKEN_SHAPE } from "../../render/clusterAccess";
+import { clusterTokenSecret } from "../../render/clusterAccess";
 import { type RayCluster } from "../../render/kuberay-types.generated";
 import { type RayClusterObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
 import { rayClusterCrdProblems } from "./crdSchema";
@@ -201,15 +200,6 @@ export interface ClusterObjects {
   /** Owned by the RayCluster once it exists (Kubernetes deletes them with it). */
   readonly tutorials?: Record<string, any>;
   readonly tools?: Record<string, any>;
-}
-
-/** A token of TOKEN_SHAPE (letters and digits, which Ray, Jupyter and VS Code all accept), from the OS's CSPRNG. */
-export function newClusterToken(): string {
-  const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  let out = "";
-  // Rejection sampling: no modulo bias.
-  while (out.length < TOKEN_SHAPE.length) for (const b of randomBytes(64)) if (b < 248 && out.length < TOKEN_SHAPE.length) out += letters[b % 62];
-  return out;
 }
 
 /** `token`: the cluster's token; a placeholder for a client-side dry run, which must not print a real one. */
