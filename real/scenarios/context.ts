@@ -1,0 +1,67 @@
+/**
+ * What every scenario shares: the control plane as its test users, the stack, the project
+ * copy's team files, and `deployed()`, which brings the stack to the repository's team files
+ * (a scenario that changed them puts them back), so that each scenario also runs alone.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { inject } from "vitest";
+import { ControlPlaneClient } from "../controlPlane";
+import { TeamFiles } from "../project";
+import { changed, type OpResult, TestStack } from "../stack";
+
+export const real = inject("real");
+export const cp = new ControlPlaneClient(real.controlPlane);
+export const stack = new TestStack(real.projectDir, cp, real.stateDir);
+export const teams = new TeamFiles(path.join(real.projectDir, "teams"));
+
+const PRISTINE = path.join(real.stateDir, "pristine-teams.json");
+/** What the stack last deployed: the team files' text, or "destroyed". */
+const LAST_DEPLOYED = path.join(real.stateDir, "last-deployed.json");
+
+const readTeams = (): Record<string, string> =>
+  Object.fromEntries(fs.readdirSync(teams.dir).sort().map((f) => [f, fs.readFileSync(path.join(teams.dir, f), "utf8")]));
+
+/** The repository's team files, as they were when the run started. */
+function pristineTeams(): Record<string, string> {
+  if (!fs.existsSync(PRISTINE)) {
+    fs.mkdirSync(real.stateDir, { recursive: true });
+    fs.writeFileSync(PRISTINE, JSON.stringify(readTeams()));
+  }
+  return JSON.parse(fs.readFileSync(PRISTINE, "utf8"));
+}
+
+/** Puts the repository's team files back in the project copy. */
+export function restoreTeams(): void {
+  const files = pristineTeams();
+  for (const f of fs.readdirSync(teams.dir)) fs.rmSync(path.join(teams.dir, f));
+  for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(teams.dir, f), text);
+}
+
+/** The stack deployed from the repository's team files; `up` only when it is not already. */
+export async function deployed(): Promise<void> {
+  restoreTeams();
+  const last = fs.existsSync(LAST_DEPLOYED) ? fs.readFileSync(LAST_DEPLOYED, "utf8") : "";
+  if (last === JSON.stringify(readTeams())) return;
+  await up();
+}
+
+/** `pulumi up` of the team files as they are now, which must succeed; its result. */
+export async function up(): Promise<OpResult> {
+  const files = JSON.stringify(readTeams());
+  fs.rmSync(LAST_DEPLOYED, { force: true });
+  const r = await stack.up();
+  if (!r.ok) throw new Error(`pulumi up failed: ${r.error}\nsee ${r.log}`);
+  fs.writeFileSync(LAST_DEPLOYED, files);
+  return r;
+}
+
+/** `pulumi destroy`, which must succeed. */
+export async function destroy(): Promise<OpResult> {
+  fs.writeFileSync(LAST_DEPLOYED, "destroyed");
+  const r = await stack.destroy();
+  if (!r.ok) throw new Error(`pulumi destroy failed: ${r.error}\nsee ${r.log}`);
+  return r;
+}
+
+export { changed };
