@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ResolvedRayCluster } from "../config/rayClusters";
 import { clusterTokenSecret, isShared, newClusterToken, ownPodsPolicy } from "../render/clusterAccess";
-import { autoscaledReplicaPaths, renderRayCluster, toolsService, tutorialsConfigMap } from "../render/rayCluster";
+import { renderRayCluster, toolsService, tutorialsConfigMap } from "../render/rayCluster";
 
 export interface RayClusterArgs {
   readonly cluster: ResolvedRayCluster;
@@ -37,8 +37,6 @@ export class RayCluster extends pulumi.ComponentResource {
     this.rayCluster = new k8s.apiextensions.CustomResource(`${name}-raycluster`, renderRayCluster(cluster), {
       ...child,
       dependsOn: [...(configMap ? [configMap] : []), token, ...confinement],
-      // The autoscaler's live worker counts survive an update from the team file (README: Decisions).
-      ignoreChanges: autoscaledReplicaPaths(cluster),
     });
     this.registerOutputs({ name: cluster.name, namespace: cluster.namespace });
   }

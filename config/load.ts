@@ -19,6 +19,7 @@ import { checkOperatorResources, checkRanges } from "./stackChecks";
 import { type GkeValues, MONITORING_NAMESPACES, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stackFile";
 import { loadTeams, PLAYGROUND, type ResolvedTeam } from "./teams";
 import { KUEUE_NAMESPACE } from "./wire";
+import { workerGroupsByName } from "./workerGroupsByName";
 
 /** Artifact Registry remote repository (Docker Hub proxy) the cluster pulls Ray images through. */
 export const IMAGE_REPOSITORY_ID = "docker-hub";
@@ -213,7 +214,7 @@ interface LoadedFiles {
 function readFiles(projectDir: string, catalog: Catalog, v: StackValues, report: Report): LoadedFiles {
   const tutorialIssues: ConfigIssue[] = [];
   return {
-    kuberayCrds: pinnedCrds(catalog, "kuberay", v["ray-platform:kuberay"].version, report),
+    kuberayCrds: pinnedCrds(catalog, "kuberay", v["ray-platform:kuberay"].version, report).map(workerGroupsByName),
     kueueCrds: pinnedCrds(catalog, "kueue", v["ray-platform:kueue"].version, report),
     tutorials: readTutorials(path.join(projectDir, "tutorials"), tutorialIssues),
     tutorialIssues,

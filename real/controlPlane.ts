@@ -82,6 +82,14 @@ export class ControlPlaneClient {
     return api;
   }
 
+  /** The API as a service account, with a token the API server issues for it (TokenRequest). */
+  async serviceAccountApi(namespace: string, name: string): Promise<KubeApi> {
+    const res = await this.api("admin").request("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } },
+    });
+    return new KubeApi({ ...this.api("admin").target, token: res.status.token });
+  }
+
   /** kubectl at the API server's version, as a test user. */
   kubectl(role: UserRole, args: readonly string[], input?: string): string {
     return execFileSync(this.info.kubectl, [`--kubeconfig=${this.info.kubeconfig}`, `--context=${this.context(role)}`, ...args], { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });

@@ -60,7 +60,9 @@ export async function startReal(dir: string): Promise<{ context: RealContext; st
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.RP_ATTACH) {
-    project.provide("real", JSON.parse(fs.readFileSync(process.env.RP_ATTACH, "utf8")) as RealContext);
+    const context = JSON.parse(fs.readFileSync(process.env.RP_ATTACH, "utf8")) as RealContext;
+    copyProject(context.projectDir); // the repository as it is now
+    project.provide("real", context);
     return async () => undefined;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rp-real-"));

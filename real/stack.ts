@@ -75,7 +75,7 @@ export class TestStack {
 /** What an operation did, in one line per resource that changed: for a failing assertion's message. */
 export function changed(r: OpResult): string {
   return r.steps
-    .filter((s) => s.op !== "same")
+    .filter((s) => s.op !== "same" && s.op !== "refresh")
     .map((s) => `${s.op} ${s.urn.split("::").slice(-2).join("::")}${s.diffs.length ? ` (${s.diffs.join(", ")})` : ""}`)
     .join("\n");
 }

@@ -262,8 +262,12 @@ export function renderRayCluster(c: ResolvedRayCluster): RayClusterObject {
     },
     workerGroupSpecs: c.workerGroups.map((g) => ({
       groupName: g.name,
-      // Autoscaled groups start at minReplicas; after that the live count is kept (autoscaledReplicaPaths).
-      replicas: g.replicas,
+      // `replicas` is the autoscaler's alone in an autoscaled group: the program never sends it,
+      // so an update leaves it (and scaleStrategy) as the autoscaler wrote it. Left out, the
+      // CRD's default 0 is raised to minReplicas by KubeRay (utils/util.go
+      // GetWorkerGroupDesiredReplicas) and written so by Ray's autoscaler (2.52.0
+      // autoscaler/v2/instance_manager/cloud_providers/kuberay/cloud_provider.py:238-241).
+      ...(g.minReplicas < g.maxReplicas ? {} : { replicas: g.replicas }),
       minReplicas: g.minReplicas,
       maxReplicas: g.maxReplicas,
       rayStartParams: { ...portFlags(WORKER_PORTS), ...g.rayStartParams },
@@ -295,29 +299,13 @@ export function renderRayCluster(c: ResolvedRayCluster): RayClusterObject {
         // Kueue admits an autoscaled RayCluster only as an elastic job: each scale-up is a new
         // workload slice, admitted against the queue before its pods are ungated.
         ...(c.autoscaling ? { [ELASTIC_JOB_ANNOTATION]: "true" } : {}),
-        // The CRD's workerGroupSpecs is an atomic list: once the autoscaler has scaled a group it
-        // owns the whole list, and an update from a team file must take it back. The update
-        // carries the autoscaler's live counts (autoscaledReplicaPaths), so no worker is lost.
+        // The team file wins the fields it sets, where someone changed them since (kubectl, a
+        // fixed group's replicas); what others set beside them stays theirs (config/workerGroupsByName.ts).
         "pulumi.com/patchForce": "true",
       },
     },
     spec,
   };
-}
-
-/**
- * `ignoreChanges` paths of the RayCluster: the `replicas` of every autoscaled group. The
- * worker group list is atomic for server-side apply, so every update sends it whole, and a
- * `replicas` other than the live one would make KubeRay delete running workers. With these
- * paths the engine sends the group's previous input instead, which the refresh before every
- * update (Pulumi.yaml `options.refresh: always`) has set to the live count: the provider's
- * Read prunes the live object to the keys of the old inputs, list indexes included
- * (pulumi-kubernetes provider/pkg/provider/provider.go:2083, util.go:234-300). The provider's
- * own SSA handling of ignoreChanges cannot reach into lists (await.go:744-790, "TODO: ...
- * nested arrays"), hence the refresh. Indexes, not names: Pulumi paths have no list keys.
- */
-export function autoscaledReplicaPaths(c: ResolvedRayCluster): string[] {
-  return c.workerGroups.flatMap((g, i) => (g.minReplicas < g.maxReplicas ? [`spec.workerGroupSpecs[${i}].replicas`] : []));
 }
 
 /** KubeRay's name for a cluster's head Service (utils/util.go GenerateHeadServiceName); status.head.serviceName says it too. */

@@ -108,34 +108,55 @@ describe("GPU workers", () => {
 });
 
 describe("autoscaling", () => {
-  test("uses KubeRay's in-tree autoscaler v2 when a group can scale, starting each group at minReplicas", () => {
+  test("uses KubeRay's in-tree autoscaler v2 when a group can scale, leaving each group's count to it", () => {
     const rc = rayCluster("recsys", "two-tower");
     expect(rc.spec.enableInTreeAutoscaling).toBe(true);
     expect(rc.spec.autoscalerOptions).toMatchObject({ version: "v2", idleTimeoutSeconds: 60, upscalingMode: "Default", resources: { requests: { cpu: "500m", memory: "512Mi" } } });
     const t4 = worker(rc, "t4");
-    expect([t4.minReplicas, t4.maxReplicas, t4.replicas]).toEqual([0, 4, 0]);
+    expect([t4.minReplicas, t4.maxReplicas, t4.replicas]).toEqual([0, 4, undefined]);
     // KubeRay sets restartPolicy Never itself for v2; a value here would have to be Never.
     expect(head(rc).restartPolicy).toBeUndefined();
   });
 
-  test("an update from a team file keeps the autoscaler's live worker counts: their replicas are ignored, and refreshed first", () => {
+  test("an update from a team file sends no count or scale strategy of an autoscaled group, and ignores nothing", () => {
+    // Proven on the real control plane (real/scenarios/d-updates.test.ts): what the program
+    // does not send, the autoscaler and Kueue keep.
     const registered = ofType(resources, RC).find((r) => r.inputs.metadata.name === "two-tower")!;
-    // Both groups of two-tower autoscale; the refresh puts their live counts in the old inputs the engine keeps.
-    expect(registered.options.ignoreChanges).toEqual(["spec.workerGroupSpecs[0].replicas", "spec.workerGroupSpecs[1].replicas"]);
-    for (const path of registered.options.ignoreChanges) {
-      const [, index] = /\[(\d+)\]/.exec(path)!;
-      const group = registered.inputs.spec.workerGroupSpecs[Number(index)];
-      expect(group.replicas, path).toBeTypeOf("number");
-      expect(group.minReplicas).toBeLessThan(group.maxReplicas);
+    const groups = registered.inputs.spec.workerGroupSpecs;
+    expect(groups.map((g: any) => g.groupName)).toEqual(["t4", "preprocess"]);
+    for (const g of groups) {
+      expect(g.minReplicas).toBeLessThan(g.maxReplicas);
+      expect(Object.keys(g)).not.toContain("replicas");
+      expect(Object.keys(g)).not.toContain("scaleStrategy");
     }
-    expect(parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")).options).toEqual({ refresh: "always" });
-    // The list is atomic: the update must still take it back from the autoscaler's field manager.
-    expect(registered.inputs.metadata.annotations["pulumi.com/patchForce"]).toBe("true");
+    expect(registered.options.ignoreChanges).toEqual([]);
+    expect(parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")).options).toBeUndefined();
+  });
+
+  test("the RayCluster CRD the program applies keys worker groups by name, so an apply owns only the fields it sends", () => {
+    const crd = ofType(resources, "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition").find((r) => r.inputs.metadata.name === "rayclusters.ray.io")!;
+    const groups = crd.inputs.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.workerGroupSpecs;
+    expect(groups).toMatchObject({ type: "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["groupName"] });
+    expect(groups.items.required).toContain("groupName");
+    // The cluster specs inside RayJobs, RayServices and RayCronJobs too: every workerGroupSpecs of every KubeRay CRD.
+    const all = ofType(resources, "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition").filter((r) => r.inputs.spec.group === "ray.io");
+    const found: string[] = [];
+    const walk = (node: any, at: string) => {
+      if (!node || typeof node !== "object") return;
+      if (node.properties?.workerGroupSpecs) {
+        found.push(at);
+        expect(node.properties.workerGroupSpecs["x-kubernetes-list-type"], at).toBe("map");
+      }
+      for (const [k, v] of Object.entries(node)) walk(v, `${at}.${k}`);
+    };
+    for (const r of all) walk(r.inputs.spec, r.inputs.metadata.name);
+    expect([...new Set(found.map((f) => f.split(".")[0]))].sort()).toEqual(["rayclusters", "raycronjobs", "rayjobs", "rayservices"]);
   });
 
   test("a fixed-size group's replicas stay the team file's to change", () => {
     const fixed = ofType(resources, RC).find((r) => r.inputs.metadata.name === "my-cluster")!;
     expect(fixed.options.ignoreChanges).toEqual([]);
+    expect(fixed.inputs.spec.workerGroupSpecs[0].replicas).toBe(1);
   });
 
   test("is off for fixed-size clusters, which keep their replicas", () => {

@@ -8,7 +8,7 @@ import { type ResolvedGroup, type ResolvedRayCluster } from "../config/rayCluste
 import { type ResolvedTeam } from "../config/teams";
 import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, KUBERAY_LABELS, POOL_LABEL, QUEUE_LABEL, RAY_PORTS, RAY_SERVE_PORT, ROLE_LABEL, TEAM_LABEL, TOOL_PORTS } from "../config/wire";
 import { sameNamespaceSelector } from "../render/clusterAccess";
-import { autoscaledReplicaPaths, renderRayCluster, toolsService } from "../render/rayCluster";
+import { renderRayCluster, toolsService } from "../render/rayCluster";
 import { gpuPriorityClass, gpuQuotas, networkPolicies, resourceQuota } from "../render/tenancy";
 
 /** The RayCluster as plain JSON, as the API server would store it (tsc checks the typed renderer itself). */
@@ -99,7 +99,7 @@ describe("renderRayCluster", () => {
     expect(spec.containers[0].resources.requests).toEqual(spec.containers[0].resources.limits);
   });
 
-  test("an autoscaled group makes the cluster elastic: annotation, scheduling gate in every template, replicas path ignored", () => {
+  test("an autoscaled group makes the cluster elastic: annotation, scheduling gate in every template, its count left to the autoscaler", () => {
     const c = cluster({ workerGroups: [workers("fixed", CPU_POOL, [1, 1, 1]), workers("elastic", CPU_POOL, [0, 0, 5])], autoscaling: { idleTimeoutSeconds: 60, upscalingMode: "Default" } });
     const rc = render(c);
     expect(rc.spec.enableInTreeAutoscaling).toBe(true);
@@ -108,7 +108,7 @@ describe("renderRayCluster", () => {
     const templates = [rc.spec.headGroupSpec.template, ...rc.spec.workerGroupSpecs.map((g: any) => g.template)];
     expect(templates).toHaveLength(3);
     for (const t of templates) expect(t.spec.schedulingGates).toEqual([{ name: "kueue.x-k8s.io/elastic-job" }]);
-    expect(autoscaledReplicaPaths(c)).toEqual(["spec.workerGroupSpecs[1].replicas"]);
+    expect(rc.spec.workerGroupSpecs.map((g: any) => g.replicas)).toEqual([1, undefined]);
   });
 
   test("the tools Service exists only with a tool, with each tool's port", () => {

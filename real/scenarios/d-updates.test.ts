@@ -1,0 +1,116 @@
+/**
+ * d. Updates with the real engine, on clusters the real operators run: a second up changes
+ * nothing; an edit to one team's file touches no other team's RayCluster; an edit to an
+ * autoscaled cluster keeps what KubeRay, Kueue and the autoscaler wrote into it, so that its
+ * next scale-up still starts; a new autoscaled worker group deploys.
+ */
+import { beforeAll, describe, expect, test } from "vitest";
+import { type KubeApi } from "../../client/src/kube";
+import { TEAM } from "../users";
+import { changed, cp, deployed, teams, up } from "./context";
+
+const admin = cp.api("admin");
+const TEAM_NAMESPACES = ["recsys", "tech-research", "ray-playground"];
+const list = async (p: string): Promise<any[]> => (await admin.get(p)).items;
+const rayPods = async () => (await Promise.all(TEAM_NAMESPACES.map((ns) => list(`/api/v1/namespaces/${ns}/pods`)))).flat();
+const rayClusters = async () => (await Promise.all(TEAM_NAMESPACES.map((ns) => list(`/apis/ray.io/v1/namespaces/${ns}/rayclusters`)))).flat();
+/** name -> uid: a recreated pod has a new uid. */
+const uids = (objs: any[]) => Object.fromEntries(objs.map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.metadata.uid]));
+const generations = (objs: any[]) => Object.fromEntries(objs.map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.metadata.generation]));
+const AUTOSCALED = "two-tower";
+const rc = (name = AUTOSCALED) => admin.get(`/apis/ray.io/v1/namespaces/${TEAM}/rayclusters/${name}`);
+const group = (cluster: any, name: string) => cluster.spec.workerGroupSpecs.find((g: any) => g.groupName === name);
+const workers = async (groupName: string) => (await list(`/api/v1/namespaces/${TEAM}/pods`)).filter((p) => p.metadata.labels?.["ray.io/cluster"] === AUTOSCALED && p.metadata.labels?.["ray.io/group"] === groupName && !p.metadata.deletionTimestamp);
+const running = (pods: any[]) => pods.filter((p) => p.status?.phase === "Running" && !(p.spec.schedulingGates ?? []).length);
+
+/** The Ray autoscaler's own writes, with the head's service account (KubeRay's autoscaler Role). */
+async function autoscale(api: KubeApi, groupName: string, replicas: number, workersToDelete: string[] = []): Promise<void> {
+  const i = (await rc()).spec.workerGroupSpecs.findIndex((g: any) => g.groupName === groupName);
+  await api.request("PATCH", `/apis/ray.io/v1/namespaces/${TEAM}/rayclusters/${AUTOSCALED}`, {
+    contentType: "application/json-patch+json",
+    body: [
+      { op: "replace", path: `/spec/workerGroupSpecs/${i}/replicas`, value: replicas },
+      { op: "add", path: `/spec/workerGroupSpecs/${i}/scaleStrategy`, value: { workersToDelete } },
+    ],
+  });
+}
+
+describe("d. updates", () => {
+  beforeAll(deployed);
+
+  test("a second up changes nothing, and no pod is recreated", async () => {
+    const [pods, clusters] = [uids(await rayPods()), generations(await rayClusters())];
+    expect(Object.keys(pods).length).toBeGreaterThan(0);
+    const r = await up();
+    expect(changed(r)).toBe("");
+    expect(uids(await rayPods())).toEqual(pods);
+    expect(generations(await rayClusters())).toEqual(clusters);
+  });
+
+  test("an edit to one team's file leaves every RayCluster and its pods untouched", async () => {
+    const [pods, clusters] = [uids(await rayPods()), generations(await rayClusters())];
+    teams.write("tech-research", teams.read("tech-research").replace("cpu: 128", "cpu: 120"));
+    const r = await up();
+    expect(r.steps.filter((s) => s.op !== "same" && s.op !== "refresh").map((s) => s.urn.split("::").pop()).sort()).toEqual(["tech-research-queue-clusterqueue", "tech-research-quota"]);
+    expect(r.steps.filter((s) => s.type === "kubernetes:ray.io/v1:RayCluster").every((s) => s.op === "same" || s.op === "refresh")).toBe(true);
+    expect(uids(await rayPods())).toEqual(pods);
+    expect(generations(await rayClusters())).toEqual(clusters);
+  });
+
+  describe("an autoscaled cluster that KubeRay, Kueue and its autoscaler have written to", () => {
+    let autoscaler: KubeApi;
+    beforeAll(async () => {
+      await deployed();
+      autoscaler = await cp.serviceAccountApi(TEAM, "ray");
+      // Scale up as the autoscaler does: KubeRay makes gated pods, Kueue admits a new slice and ungates them.
+      await autoscale(autoscaler, "t4", 2);
+      await cp.waitFor("2 T4 workers running", async () => running(await workers("t4")).length === 2, 120_000);
+    });
+
+    test("an edit of the cluster in its team file keeps the live worker counts and what Kueue wrote", async () => {
+      const before = await rc();
+      const kueueKeys = (g: any) => ({
+        annotations: Object.fromEntries(Object.entries<string>(g.template.metadata.annotations ?? {}).filter(([k]) => k.startsWith("kueue.x-k8s.io/"))),
+        labels: Object.fromEntries(Object.entries<string>(g.template.metadata.labels ?? {}).filter(([k]) => k.startsWith("kueue.x-k8s.io/"))),
+      });
+      const wrote = kueueKeys(group(before, "t4"));
+      expect(Object.keys(wrote.annotations)).toContain("kueue.x-k8s.io/workload-slice-name");
+      expect(Object.keys(wrote.labels)).toContain("kueue.x-k8s.io/podset");
+      teams.write(TEAM, teams.read(TEAM).replace("maxReplicas: 4", "maxReplicas: 5"));
+      const r = await up();
+      expect(changed(r)).toContain("RayCluster::recsys-two-tower-raycluster");
+      const after = await rc();
+      expect(group(after, "t4").maxReplicas).toBe(5);
+      expect(group(after, "t4").replicas).toBe(2);
+      expect(kueueKeys(group(after, "t4"))).toEqual(wrote);
+      expect(running(await workers("t4"))).toHaveLength(2);
+    });
+
+    test("after that edit, the autoscaler's next scale-up still starts its pods", async () => {
+      await autoscale(autoscaler, "t4", 3);
+      await cp.waitFor("3 T4 workers running (Kueue ungates the new one)", async () => running(await workers("t4")).length === 3, 120_000);
+    });
+
+    test("the workers the autoscaler names for deletion are the ones deleted, even across an up", async () => {
+      // The operator paused, the autoscaler scales down naming its victim, the program deploys,
+      // then the operator resumes: the named worker goes, not another.
+      const victim = (await workers("t4"))[0].metadata.name;
+      cp.kubectl("admin", ["scale", "deployment/kuberay-operator", "-n", "kuberay-system", "--replicas=0"]);
+      await cp.waitFor("the operator stopped", async () => (await list("/api/v1/namespaces/kuberay-system/pods")).length === 0, 60_000);
+      await autoscale(autoscaler, "t4", 2, [victim]);
+      teams.write(TEAM, teams.read(TEAM).replace("maxReplicas: 5", "maxReplicas: 6"));
+      await up();
+      expect(group(await rc(), "t4").scaleStrategy?.workersToDelete).toEqual([victim]);
+      cp.kubectl("admin", ["scale", "deployment/kuberay-operator", "-n", "kuberay-system", "--replicas=1"]);
+      await cp.waitFor(`${victim} deleted`, async () => !(await workers("t4")).some((p) => p.metadata.name === victim), 120_000);
+      expect(running(await workers("t4"))).toHaveLength(2);
+    });
+  });
+
+  test("adding an autoscaled worker group to an existing cluster deploys", async () => {
+    await deployed();
+    teams.write(TEAM, teams.read(TEAM).replace("      - name: preprocess", "      - name: extra\n        cpu: 4\n        memory: 16Gi\n        minReplicas: 0\n        maxReplicas: 2\n      - name: preprocess"));
+    await up();
+    expect(group(await rc(), "extra")).toMatchObject({ minReplicas: 0, maxReplicas: 2 });
+  });
+});
