@@ -6,6 +6,7 @@
 import diff from "microdiff";
 import { BUCKET_TEAM_LABEL, POOL_LABEL, TEAM_LABEL } from "../config/wire";
 import { type RegisteredResource } from "./engine";
+import { restartReason } from "./restarts";
 
 /** Type tokens of the resources the comparison treats specially. */
 export const TYPES = {
@@ -156,6 +157,8 @@ export function diffPlans(base: readonly RegisteredResource[], head: readonly Re
       const why = [...new Set(paths.filter((f) => f.startsWith("nodeConfig.")))];
       dangers.push({ urn: r.urn, what: `node pool ${poolLabel(r.inputs)} is REPLACED: ${r.inputs.name} comes up, then ${old.inputs.name} is drained and deleted (${why.join(", ")} cannot change in place)` });
     }
+    const restart = r.type === TYPES.rayCluster ? restartReason(old.inputs, r.inputs) : undefined;
+    if (restart) dangers.push({ urn: r.urn, what: `RayCluster ${describeResource(r, r.inputs).replace(/^\S+ /, "")} RESTARTS: Kueue admits it again, and every pod is recreated (${restart}); running jobs stop` });
     const hits = r.type === TYPES.cluster ? paths.filter((f) => CLUSTER_REPLACING.some((p) => f === p || f.startsWith(`${p}.`))) : [];
     if (hits.length > 0) dangers.push({ urn: r.urn, what: `GKE cluster ${r.inputs.name} is REPLACED (${hits.join(", ")} cannot change in place)` });
   }

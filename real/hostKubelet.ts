@@ -13,7 +13,8 @@
  *
  * Pod status follows the process: Running once started, Ready when its readiness probe
  * answers, restarted with a back-off when it exits; a deleted pod's process is stopped and the
- * pod removed. Pods on host nodes it has no binary for are marked Failed with the reason.
+ * pod removed. Pods on host nodes it has no binary for run nothing: they are reported Running
+ * and Ready, as kwok reports the other nodes' pods (an owner's Deployment, say).
  * Differences from a kubelet, all deliberate: the `kubernetes` Service's env points at the
  * API server's own address (there is no kube-proxy for its ClusterIP), Secrets and ConfigMaps
  * are synced every second rather than every minute, and no resource limit is enforced.
@@ -52,7 +53,8 @@ interface RunningPod {
 
 export class HostKubelet {
   private readonly pods = new Map<string, RunningPod>();
-  private readonly refused = new Set<string>();
+  /** Pods it runs nothing for, reported Running: uid -> their address. */
+  private readonly pretended = new Map<string, string>();
   private stopping = false;
   private loop?: Promise<void>;
   private readonly admin: KubeApi;
@@ -116,7 +118,7 @@ export class HostKubelet {
       if (!running) {
         const binary = this.binaryOf(pod);
         if (!binary) {
-          if (!this.refused.has(uid)) await this.refuse(pod);
+          if (!this.pretended.has(uid)) await this.pretend(pod);
           continue;
         }
         running = this.admit(pod);
@@ -138,13 +140,19 @@ export class HostKubelet {
     return this.images[image];
   }
 
-  private async refuse(pod: any): Promise<void> {
-    this.refused.add(pod.metadata.uid);
-    const images = pod.spec.containers.map((c: any) => c.image).join(", ");
+  /** A pod it has no binary for: Running and Ready, running nothing, with an address no one can dial. */
+  private async pretend(pod: any): Promise<void> {
+    const ip = `10.246.${(this.pretended.size >> 8) & 255}.${(this.pretended.size & 255) + 1}`;
+    this.pretended.set(pod.metadata.uid, ip);
+    const now = new Date().toISOString();
     await this.patchStatus(pod, {
-      phase: "Failed",
-      reason: "NoHostBinary",
-      message: `the test's host kubelet runs only ${Object.keys(this.images).join(", ")} (one container, no init containers); this pod has ${images}`,
+      phase: "Running",
+      hostIP: BRIDGE.ip,
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: now,
+      conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: "True", lastTransitionTime: now })),
+      containerStatuses: pod.spec.containers.map((c: any) => ({ name: c.name, image: c.image, imageID: "", ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } })),
     });
   }
 

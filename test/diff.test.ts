@@ -1,8 +1,9 @@
 /** The plan diff's building blocks: values compared by value, shown old → new, long ones summarised. */
-import { expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { fieldChanges, fieldLines, showField, type ResourceChange } from "../plan/diff";
 import { type PlatformView, type TeamView } from "../plan/model";
 import { teamRows } from "../plan/report";
+import { restartReason } from "../plan/restarts";
 
 const team = (gpuQuota: Record<string, string>, cpu = "200"): TeamView => ({
   name: "recsys",
@@ -38,4 +39,31 @@ test("every changed field shows old → new; list items by name; long values sum
   const crd = { type: "t", name: "n", urn: "u", label: "l", kind: "change", retained: false, fields: Array.from({ length: 12 }, (_, i) => ({ path: `f${i}`, before: i, after: i + 1 })) } satisfies ResourceChange;
   expect(fieldLines(crd)).toHaveLength(9);
   expect(fieldLines(crd)[8]).toBe("... and 4 more fields");
+});
+
+describe("which RayCluster edits restart the cluster (Kueue admits it again)", () => {
+  const container = (memory: string) => ({ name: "ray-worker", image: "rayproject/ray:2.52.0", resources: { requests: { memory } } });
+  const group = (name: string, over: Record<string, unknown> = {}) => ({ groupName: name, minReplicas: 0, maxReplicas: 4, template: { spec: { containers: [container("8Gi")] } }, ...over });
+  const rc = (groups: Record<string, unknown>[], elastic: boolean, head = container("4Gi")) => ({
+    metadata: { annotations: elastic ? { "kueue.x-k8s.io/elastic-job": "true" } : {} },
+    spec: { headGroupSpec: { template: { spec: { containers: [head] } } }, workerGroupSpecs: groups },
+  });
+
+  test("a new or removed group restarts any cluster; a container or a count restarts a fixed-size one", () => {
+    for (const elastic of [true, false]) {
+      expect(restartReason(rc([group("a")], elastic), rc([group("a"), group("b")], elastic))).toBe("worker groups +b");
+      expect(restartReason(rc([group("a"), group("b")], elastic), rc([group("b")], elastic))).toBe("worker groups -a");
+    }
+    expect(restartReason(rc([group("a")], false), rc([group("a", { template: { spec: { containers: [container("16Gi")] } } })], false))).toBe("a containers");
+    expect(restartReason(rc([group("a")], false), rc([group("a")], false, container("8Gi")))).toBe("head containers");
+    expect(restartReason(rc([group("a", { replicas: 1 })], false), rc([group("a", { replicas: 2 })], false))).toBe("a count");
+  });
+
+  test("an autoscaled cluster's containers and counts, bounds, Ray's start parameters and descriptions do not", () => {
+    expect(restartReason(rc([group("a")], true), rc([group("a", { template: { spec: { containers: [container("16Gi")] } } })], true, container("8Gi")))).toBeUndefined();
+    expect(restartReason(rc([group("a")], true), rc([group("a", { maxReplicas: 6, rayStartParams: { "num-cpus": "4" } })], true))).toBeUndefined();
+    expect(restartReason(rc([group("a", { replicas: 1 })], true), rc([group("a", { replicas: 3 })], true))).toBeUndefined();
+    const described = rc([group("a")], true);
+    expect(restartReason(described, { ...described, metadata: { annotations: { ...described.metadata.annotations, "ray-platform/description": "new" } } })).toBeUndefined();
+  });
 });

@@ -3,26 +3,9 @@
  * server as planned, after CRD validation and pruning, defaulting, the platform's admission
  * policies (real CEL), Kueue's webhooks and the quotas; and the operators the charts install run.
  */
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { mismatches } from "../compare";
-import { STACK } from "../stack";
-import { cp, deployed, real, stack } from "./context";
-
-interface Planned {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-}
-
-/** The offline plan of the same stack (npm run plan -- --stack real --json). */
-function offlinePlan(): Planned[] {
-  const file = path.join(real.stateDir, "plan.json");
-  execFileSync(path.join(real.projectDir, "node_modules", ".bin", "tsx"), ["plan/cli.ts", "--stack", STACK, "--json", file, "--quiet"], { cwd: real.projectDir, stdio: "pipe" });
-  return JSON.parse(fs.readFileSync(file, "utf8")).resources;
-}
+import { cp, deployed, offlinePlan, type Planned, real, stack } from "./context";
 
 /** The REST path of an object, from its apiVersion and kind (English plurals of the kinds the program applies). */
 function restPath(obj: Record<string, any>): string {

@@ -3,12 +3,13 @@
  * copy's team files, and `deployed()`, which brings the stack to the repository's team files
  * (a scenario that changed them puts them back), so that each scenario also runs alone.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { inject } from "vitest";
 import { ControlPlaneClient } from "../controlPlane";
 import { TeamFiles } from "../project";
-import { changed, type OpResult, TestStack } from "../stack";
+import { changed, type OpResult, STACK, TestStack } from "../stack";
 
 export const real = inject("real");
 export const cp = new ControlPlaneClient(real.controlPlane);
@@ -62,6 +63,21 @@ export async function destroy(): Promise<OpResult> {
   const r = await stack.destroy();
   if (!r.ok) throw new Error(`pulumi destroy failed: ${r.error}\nsee ${r.log}`);
   return r;
+}
+
+export interface Planned {
+  type: string;
+  name: string;
+  urn: string;
+  inputs: Record<string, any>;
+  options: Record<string, any>;
+}
+
+/** The offline plan of the project copy as it is now (npm run plan -- --stack real --json). */
+export function offlinePlan(): Planned[] {
+  const file = path.join(real.stateDir, `plan-${Date.now()}.json`);
+  execFileSync(path.join(real.projectDir, "node_modules", ".bin", "tsx"), ["plan/cli.ts", "--stack", STACK, "--json", file, "--quiet"], { cwd: real.projectDir, stdio: "pipe" });
+  return JSON.parse(fs.readFileSync(file, "utf8")).resources;
 }
 
 export { changed };

@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { type KubeApi } from "../../client/src/kube";
 import { TEAM } from "../users";
-import { changed, cp, deployed, teams, up } from "./context";
+import { diffPlans } from "../../plan/diff";
+import { changed, cp, deployed, offlinePlan, teams, up } from "./context";
 
 const admin = cp.api("admin");
 const TEAM_NAMESPACES = ["recsys", "tech-research", "ray-playground"];
@@ -105,6 +106,29 @@ describe("d. updates", () => {
       await cp.waitFor(`${victim} deleted`, async () => !(await workers("t4")).some((p) => p.metadata.name === victim), 120_000);
       expect(running(await workers("t4"))).toHaveLength(2);
     });
+  });
+
+  test("an edit restarts a cluster exactly when the plan says it does", async () => {
+    await deployed();
+    const heads = async () => uids((await rayPods()).filter((p) => p.metadata.labels?.["ray.io/node-type"] === "head"));
+    const before = { plan: offlinePlan(), heads: await heads() };
+    // A fixed-size cluster's worker container (Kueue admits it again), an autoscaled one's
+    // worker container (a new slice's pods get it, no restart), and a description (nothing).
+    teams.write("ray-playground", teams.read("ray-playground").replace("        replicas: 1", "        cpu: 8\n        replicas: 1").replace("Starter cluster with", "A starter cluster with"));
+    teams.write(TEAM, teams.read(TEAM).replace("memory: 32Gi", "memory: 48Gi"));
+    const planned = diffPlans(before.plan as any, offlinePlan() as any).dangers.map((d) => d.what);
+    expect(planned.filter((d) => d.includes("RESTARTS"))).toEqual([expect.stringMatching(/^RayCluster ray-playground\/my-cluster RESTARTS: .*\(worker containers\)/)]);
+    await up();
+    const oldHead = Object.keys(before.heads).find((k) => k.startsWith("ray-playground/my-cluster-head"))!;
+    await cp.waitFor("my-cluster's new head running", async () => {
+      const now = await heads();
+      return !(oldHead in now) && Object.keys(now).some((k) => k.startsWith("ray-playground/my-cluster-head"));
+    }, 120_000);
+    const after = await heads();
+    for (const [pod, uid] of Object.entries(before.heads)) {
+      if (pod === oldHead) expect(after[pod], `${pod} was recreated`).toBeUndefined();
+      else expect(after[pod], `${pod} kept`).toBe(uid);
+    }
   });
 
   test("adding an autoscaled worker group to an existing cluster deploys", async () => {
