@@ -187,6 +187,20 @@ describe("the seed's command lines", () => {
     quotaUsed("ray-playground", "gpu-t4", {});
   });
 
+  test("wait right after a scale waits for KubeRay to reconcile the new size, not the status from before it", async () => {
+    const cluster = await getCluster("my-experiment", "ray-playground", { kubeconfig });
+    const before = cluster.numWorkers;
+    await cluster.scaleWorkerGroup("group1", before - 1);
+    // The fake, like KubeRay, reconciles a changed spec a moment later (test/fakeKube.ts resyncKubeRay).
+    await cluster.awaitReady({ timeoutSeconds: 30, pollMs: 5 });
+    expect(cluster.numWorkers).toBe(before - 1);
+    const rc = fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!;
+    expect(rc.status.observedGeneration).toBe(rc.metadata.generation);
+    await cluster.scaleWorkerGroup("group1", before);
+    await cluster.awaitReady({ timeoutSeconds: 30, pollMs: 5 });
+    expect(cluster.numWorkers).toBe(before);
+  });
+
   test("scale and delete refuse a cluster from a team file, naming the file", async () => {
     const scale = await rayctl("scale cluster -n ray-playground my-cluster --worker-group worker --replicas 2");
     expect(scale.code).toBe(2);

@@ -399,7 +399,10 @@ export class FakeKube {
     merged.metadata.generation = (cur.metadata.generation ?? 1) + (specChanged ? 1 : 0);
     if (r.sub !== "status") this.check({ type: r.type, ns: cur.metadata.namespace, name: cur.metadata.name }, merged, false);
     if (dryRun) return merged;
-    return this.write(r.type, merged, "MODIFIED");
+    const written = this.write(r.type, merged, "MODIFIED");
+    // KubeRay reconciles a changed spec a moment later: until then the status is the old one.
+    if (r.type.kind === "RayCluster" && specChanged && this.kuberay === "auto") setImmediate(() => this.resyncKubeRay(cur.metadata.namespace, cur.metadata.name));
+    return written;
   }
 
   private patch(r: { type: ResourceType; ns?: string; name?: string; sub?: string }, body: any, contentType: string, dryRun: boolean): Obj {
@@ -476,6 +479,7 @@ export class FakeKube {
     }
     this.setStatus("ray.io/v1", "RayCluster", ns, name, {
       state: "ready",
+      observedGeneration: rc.metadata.generation,
       desiredWorkerReplicas: desired,
       readyWorkerReplicas: desired,
       availableWorkerReplicas: desired,
@@ -485,6 +489,30 @@ export class FakeKube {
         { type: "RayClusterProvisioned", status: "True", reason: "AllPodRunningAndReadyFirstTime", message: "", lastTransitionTime: new Date().toISOString() },
       ],
     });
+  }
+
+  /**
+   * KubeRay after a spec change: each group's worker pods made or removed to its desired count
+   * (replicas kept within min and max, utils/util.go GetWorkerGroupDesiredReplicas), then the
+   * status, with observedGeneration set to the generation it reconciled.
+   */
+  resyncKubeRay(ns: string, name: string): void {
+    const rc = this.store.get(this.key(TYPES.find((t) => t.kind === "RayCluster")!, ns, name));
+    if (!rc) return;
+    const podType = TYPES.find((t) => t.kind === "Pod")!;
+    let desired = 0;
+    for (const g of (rc.spec.workerGroupSpecs ?? []) as Obj[]) {
+      const want = Math.min(Math.max(g.replicas ?? 0, g.minReplicas ?? 0), g.maxReplicas ?? Number.MAX_SAFE_INTEGER);
+      desired += want;
+      const pods = [...this.store.values()].filter((o) => o.kind === "Pod" && o.metadata.namespace === ns && o.metadata.labels?.["ray.io/cluster"] === name && o.metadata.labels?.["ray.io/group"] === g.groupName);
+      for (const extra of pods.slice(want)) this.write(podType, extra, "DELETED");
+      for (let i = pods.length; i < want; i++) {
+        const labels = { "ray.io/cluster": name, "ray.io/node-type": "worker", "ray.io/group": g.groupName, "ray.io/is-ray-node": "yes" };
+        const metadata = { name: `${name}-${g.groupName}-worker-${randomUUID().slice(0, 5)}`, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), labels, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", name, uid: rc.metadata.uid }] };
+        this.write(podType, { apiVersion: "v1", kind: "Pod", metadata, spec: { containers: [{ name: "ray-worker", image: g.template.spec.containers[0].image }] }, status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] } }, "ADDED");
+      }
+    }
+    this.setStatus("ray.io/v1", "RayCluster", ns, name, { ...rc.status, observedGeneration: rc.metadata.generation, desiredWorkerReplicas: desired, readyWorkerReplicas: desired, availableWorkerReplicas: desired });
   }
 }
 

@@ -19,7 +19,7 @@ import { type RayCluster } from "../../render/kuberay-types.generated";
  * with the metadata the server keeps on every stored object (the CRD leaves metadata to it).
  */
 export type StoredRayCluster = RayCluster & {
-  metadata: { name: string; namespace: string; uid?: string; creationTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace: string; uid?: string; generation?: number; creationTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
 };
 
 export class KubeError extends Error {

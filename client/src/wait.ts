@@ -46,8 +46,14 @@ const TOLD: Record<string, string> = {
   BackOff: "a container keeps failing",
 };
 
+/**
+ * Ready for the spec as it is now: KubeRay has reconciled this generation (a status from before
+ * a scale still shows the old counts), the cluster is not suspended (Kueue holds a queued or
+ * restarting cluster suspended), the head is ready and every desired worker is.
+ */
 function isReady(rc: StoredRayCluster): boolean {
-  return headReady(rc) && (rc.status?.readyWorkerReplicas ?? 0) >= (rc.status?.desiredWorkerReplicas ?? 0);
+  const reconciled = (rc.status?.observedGeneration ?? 0) >= (rc.metadata.generation ?? 0);
+  return reconciled && !rc.spec?.suspend && headReady(rc) && (rc.status?.readyWorkerReplicas ?? 0) >= (rc.status?.desiredWorkerReplicas ?? 0);
 }
 
 function headReady(rc: StoredRayCluster): boolean {

@@ -17,11 +17,13 @@ export const stack = new TestStack(real.projectDir, cp, real.stateDir);
 export const teams = new TeamFiles(path.join(real.projectDir, "teams"));
 
 const PRISTINE = path.join(real.stateDir, "pristine-teams.json");
-/** What the stack last deployed: the team files' text, or "destroyed". */
+/** What the stack last deployed: the stack and team files' text, or "destroyed". */
 const LAST_DEPLOYED = path.join(real.stateDir, "last-deployed.json");
 
 const readTeams = (): Record<string, string> =>
   Object.fromEntries(fs.readdirSync(teams.dir).sort().map((f) => [f, fs.readFileSync(path.join(teams.dir, f), "utf8")]));
+/** The inputs of a deploy: the stack file and the team files. */
+const deployInputs = () => JSON.stringify({ stack: fs.readFileSync(path.join(real.projectDir, `Pulumi.${STACK}.yaml`), "utf8"), teams: readTeams() });
 
 /** The repository's team files, as they were when the run started. */
 function pristineTeams(): Record<string, string> {
@@ -43,13 +45,13 @@ export function restoreTeams(): void {
 export async function deployed(): Promise<void> {
   restoreTeams();
   const last = fs.existsSync(LAST_DEPLOYED) ? fs.readFileSync(LAST_DEPLOYED, "utf8") : "";
-  if (last === JSON.stringify(readTeams())) return;
+  if (last === deployInputs()) return;
   await up();
 }
 
 /** `pulumi up` of the team files as they are now, which must succeed; its result. */
 export async function up(): Promise<OpResult> {
-  const files = JSON.stringify(readTeams());
+  const files = deployInputs();
   fs.rmSync(LAST_DEPLOYED, { force: true });
   const r = await stack.up();
   if (!r.ok) throw new Error(`pulumi up failed: ${r.error}\nsee ${r.log}`);

@@ -1,0 +1,81 @@
+/**
+ * f. The practitioner's client on the real control plane, with a contributor's credentials:
+ * the bundled rayctl (as users get it, `node rayctl.js`) creates, waits for, lists,
+ * describes, scales and deletes a cluster that the real KubeRay and Kueue run; a server-side
+ * dry run is admitted; the quota check and the team-file refusal hold. The TypeScript SDK does
+ * the same through its own API.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { RayPlatform } from "../../client/src/sdk";
+import { TEAM } from "../users";
+import { cp, deployed, real } from "./context";
+
+const bundle = path.join(real.stateDir, "rayctl");
+/** rayctl as the contributor: exit code and output. */
+function rayctl(args: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(bundle, "rayctl.js"), ...args.split(" ").filter(Boolean), "--kubeconfig", cp.kubeconfig, "--context", cp.context("contributor")], { timeout: 300_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("f. rayctl and the SDK, as a contributor", () => {
+  beforeAll(async () => {
+    await deployed();
+    if (!fs.existsSync(path.join(bundle, "rayctl.js"))) execFileSync(process.execPath, [path.join(real.projectDir, "client", "build.mjs"), bundle], { cwd: real.projectDir });
+    for (const name of ["demo", "sdk-demo"]) await rayctl(`delete cluster ${name} -n ${TEAM}`);
+  });
+
+  test("create --wait, get, describe, scale, wait, delete", async () => {
+    const created = await rayctl(`create cluster demo -n ${TEAM} --workers 1 --cpus-per-worker 2 --memory-per-worker 8Gi --wait --timeout 3m`);
+    expect(created.code, created.stderr).toBe(0);
+    const got = await rayctl(`get cluster demo -n ${TEAM} -o json`);
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout).metadata).toMatchObject({ name: "demo", namespace: TEAM });
+    const described = await rayctl(`describe cluster demo -n ${TEAM}`);
+    expect(described.code, described.stderr).toBe(0);
+    expect(described.stdout).toContain("demo");
+    const scaled = await rayctl(`scale cluster demo -n ${TEAM} --worker-group group1 --replicas 2`);
+    expect(scaled.code, scaled.stderr).toBe(0);
+    const waited = await rayctl(`wait cluster demo -n ${TEAM} --timeout 3m`);
+    expect(waited.code, waited.stderr).toBe(0);
+    const workers = (await cp.api("admin").get(`/api/v1/namespaces/${TEAM}/pods`, { labelSelector: "ray.io/cluster=demo,ray.io/node-type=worker" })).items;
+    expect(workers.filter((p: any) => p.status.phase === "Running")).toHaveLength(2);
+    const deleted = await rayctl(`delete cluster demo -n ${TEAM}`);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    await cp.waitFor("demo's pods gone", async () => (await cp.api("admin").get(`/api/v1/namespaces/${TEAM}/pods`, { labelSelector: "ray.io/cluster=demo" })).items.length === 0, 120_000);
+  });
+
+  test("--dry-run=server is admitted by the API server, Kueue's webhooks and the platform's policies, and stores nothing", async () => {
+    const r = await rayctl(`create cluster probe -n ${TEAM} --workers 1 --cpus-per-worker 2 --memory-per-worker 8Gi --dry-run=server -o json`);
+    expect(r.code, r.stderr).toBe(0);
+    const rc = JSON.parse(r.stdout).items.find((o: any) => o.kind === "RayCluster");
+    // Kueue's mutating webhook ran: it suspends a new cluster until admitted.
+    expect(rc.spec.suspend).toBe(true);
+    expect((await cp.api("admin").get(`/apis/ray.io/v1/namespaces/${TEAM}/rayclusters`)).items.map((c: any) => c.metadata.name)).not.toContain("probe");
+  });
+
+  test("a cluster beyond the team's quota is refused with what to ask for, and a team file's cluster is not the client's", async () => {
+    const over = await rayctl(`create cluster huge -n ${TEAM} --workers 30 --cpus-per-worker 15`);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toMatch(/CPU/);
+    const teamFile = await rayctl(`delete cluster two-tower -n ${TEAM}`);
+    expect(teamFile.code).toBe(2);
+    expect(teamFile.stderr).toContain("comes from the team file recsys.yaml");
+  });
+
+  test("the SDK creates, awaits, scales and deletes the same way", async () => {
+    const sdk = RayPlatform.connect({ kubeconfig: cp.kubeconfig, context: cp.context("contributor") });
+    const cluster = await sdk.createCluster({ namespace: TEAM, name: "sdk-demo", workerReplicas: 1, cpusPerWorker: 2, memoryPerWorker: "8Gi", awaitReady: true, timeoutSeconds: 180 });
+    expect([cluster.name, cluster.state, cluster.numWorkers]).toEqual(["sdk-demo", "ready", 1]);
+    await cluster.scaleWorkerGroup("group1", 2);
+    await cluster.awaitReady({ timeoutSeconds: 180 });
+    expect((await sdk.getCluster("sdk-demo", TEAM)).numWorkers).toBe(2);
+    await cluster.delete();
+    await cp.waitFor("sdk-demo gone", async () => !(await cp.api("admin").get(`/apis/ray.io/v1/namespaces/${TEAM}/rayclusters`)).items.some((c: any) => c.metadata.name === "sdk-demo"), 60_000);
+  });
+});
