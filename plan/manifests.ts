@@ -37,7 +37,12 @@ export function manifestOf(r: RegisteredResource): Obj | undefined {
  */
 const YAML_OPTIONS = { lineWidth: 0, version: "1.1" } as const;
 /** Every file name manifestFiles writes; only these are removed from an --out directory. */
-const MANIFEST_FILE = /^(00-crds|01-cluster|ns-.+|helm-.+)\.yaml$/;
+const MANIFEST_FILE = /^(00-crds|01-cluster|ns-.+)\.yaml$|^SECRETS\.txt$|^helm\/.+\.values\.yaml$/;
+/** Where the Helm releases' values go: a subdirectory, which `kubectl apply -f DIR` does not read. */
+export const HELM_DIR = "helm";
+
+/** A Secret whose data is a secret of the plan (a cluster's token): not written, only named. */
+const isSecretHolding = (r: RegisteredResource) => r.inputs.kind === "Secret" && [r.inputs.data, r.inputs.stringData].some(isSecretValue);
 
 /** File name -> YAML text, in apply order (file names sort in that order). */
 export function manifestFiles(resources: readonly RegisteredResource[]): Record<string, string> {
@@ -46,9 +51,14 @@ export function manifestFiles(resources: readonly RegisteredResource[]): Record<
     if (!groups.has(file)) groups.set(file, []);
     groups.get(file)!.push(obj);
   };
+  const secrets: string[] = [];
   for (const r of resources) {
     const obj = manifestOf(r);
     if (!obj) continue;
+    if (isSecretHolding(r)) {
+      secrets.push(`${obj.metadata.namespace}/${obj.metadata.name}`);
+      continue;
+    }
     const ns = obj.metadata?.namespace;
     if (obj.kind === "CustomResourceDefinition") add("00-crds.yaml", obj);
     else if (!ns) add("01-cluster.yaml", obj);
@@ -66,7 +76,21 @@ export function manifestFiles(resources: readonly RegisteredResource[]): Record<
     const { chart, version, repositoryOpts, namespace, values, name, postrender } = r.inputs;
     const repo = repositoryOpts?.repo ? ` --repo ${repositoryOpts.repo}` : "";
     const post = postrender ? ` --post-renderer ${postrender}` : "";
-    out[`helm-${name}.yaml`] = `# helm upgrade --install ${name} ${chart}${repo} --version ${version} --namespace ${namespace} --skip-crds${post} -f <this file>\n${stringify(values ?? {}, YAML_OPTIONS)}`;
+    out[`${HELM_DIR}/${name}.values.yaml`] = `# helm upgrade --install ${name} ${chart}${repo} --version ${version} --namespace ${namespace} --skip-crds${post} -f <this file>\n${stringify(values ?? {}, YAML_OPTIONS)}`;
+  }
+  // The clusters' tokens are made by pulumi up and never written: each cluster needs its own.
+  if (secrets.length > 0) {
+    out["SECRETS.txt"] = [
+      "Left out of these manifests: the Secrets holding each RayCluster's token, which pulumi up",
+      "generates and never writes anywhere. Applying these manifests without Pulumi, make each one,",
+      "with a token of its own (letters and digits, which Ray, JupyterLab and VS Code all accept):",
+      "",
+      ...secrets.sort().map((s) => {
+        const [ns, name] = s.split("/");
+        return `  kubectl create secret generic ${name} -n ${ns} --from-literal=auth_token=$(openssl rand -hex 24)`;
+      }),
+      "",
+    ].join("\n");
   }
   return out;
 }
@@ -77,8 +101,13 @@ export function manifestFiles(resources: readonly RegisteredResource[]): Record<
  */
 export function writeManifests(resources: readonly RegisteredResource[], dir: string): string[] {
   fs.mkdirSync(dir, { recursive: true });
-  for (const stale of fs.readdirSync(dir).filter((f) => MANIFEST_FILE.test(f))) fs.rmSync(path.join(dir, stale));
+  const helm = path.join(dir, HELM_DIR);
+  const earlier = [...fs.readdirSync(dir), ...(fs.existsSync(helm) ? fs.readdirSync(helm).map((f) => `${HELM_DIR}/${f}`) : [])];
+  for (const stale of earlier.filter((f) => MANIFEST_FILE.test(f))) fs.rmSync(path.join(dir, stale));
   const files = manifestFiles(resources);
-  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
   return Object.keys(files);
 }

@@ -18,7 +18,9 @@ import { makePki, type Pki } from "./pki";
 import { sleep, start, stopAll, waitHealthy, type Started } from "./processes";
 import { USERS, type UserRole } from "./users";
 
-const PORTS = { etcdClient: 2379, etcdPeer: 2380, apiserver: 6443, controllerManager: 10257, scheduler: 10259, kwok: 10247 };
+const BASE_PORTS = { etcdClient: 2379, etcdPeer: 2380, apiserver: 6443, controllerManager: 10257, scheduler: 10259, kwok: 10247 };
+/** Ports of control plane `instance` (0, 1, ...): a second one beside the first, for a scenario that needs a fresh one. */
+const portsOf = (instance: number) => Object.fromEntries(Object.entries(BASE_PORTS).map(([k, v]) => [k, v + 100 * instance])) as typeof BASE_PORTS;
 const SERVICE_RANGE = "10.96.0.0/16";
 /** Pod IPs kwok hands out: not routable, and nothing dials them (pods on kwok nodes run nothing). */
 const KWOK_POD_CIDR = "10.245.0.0/16";
@@ -49,6 +51,8 @@ export interface ControlPlaneOptions {
   readonly pools: readonly ResolvedPool[];
   /** Pools whose nodes run their pods as host processes (real/hostKubelet.ts), not through kwok. */
   readonly hostPools: readonly string[];
+  /** Which control plane this is, when several run at once (their ports differ); default 0. */
+  readonly instance?: number;
 }
 
 /** What a test process needs to talk to a running control plane (vitest's globalSetup provides it). */
@@ -119,17 +123,19 @@ export class ControlPlaneClient {
 
 /** The control plane's processes; started once per test run (real/globalSetup.ts). */
 export class ControlPlane extends ControlPlaneClient {
-  readonly server = `https://${BRIDGE.ip}:${PORTS.apiserver}`;
+  readonly server: string;
   private readonly procs: Started[] = [];
 
   private constructor(
     readonly dir: string,
     readonly pki: Pki,
     readonly bin: Record<string, string>,
+    private readonly ports: typeof BASE_PORTS,
   ) {
     const logDir = path.join(dir, "logs");
     fs.mkdirSync(logDir, { recursive: true });
     super({ dir, kubeconfig: path.join(dir, "kubeconfig"), kubectl: bin.kubectl!, logDir, hostNodes: [] });
+    this.server = `https://${BRIDGE.ip}:${ports.apiserver}`;
   }
 
   get logDir(): string {
@@ -152,7 +158,7 @@ export class ControlPlane extends ControlPlaneClient {
       kubectl: bin("kubernetes", "kubectl"),
       kwok: bin("kwok", "kwok"),
       kwokStages: path.join(component("kwok"), "stages"),
-    });
+    }, portsOf(opts.instance ?? 0));
     try {
       await cp.boot(opts);
     } catch (err) {
@@ -166,24 +172,24 @@ export class ControlPlane extends ControlPlaneClient {
     const tokens = this.writeKubeconfig();
     const etcd = this.spawn("etcd", this.bin.etcd!, [
       `--data-dir=${path.join(this.dir, "etcd")}`,
-      `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
-      `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
-      `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
-      `--initial-cluster=default=http://127.0.0.1:${PORTS.etcdPeer}`,
+      `--listen-client-urls=http://127.0.0.1:${this.ports.etcdClient}`,
+      `--advertise-client-urls=http://127.0.0.1:${this.ports.etcdClient}`,
+      `--listen-peer-urls=http://127.0.0.1:${this.ports.etcdPeer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${this.ports.etcdPeer}`,
+      `--initial-cluster=default=http://127.0.0.1:${this.ports.etcdPeer}`,
       "--unsafe-no-fsync",
       "--log-level=warn",
     ]);
-    await waitHealthy(etcd, `http://127.0.0.1:${PORTS.etcdClient}/health`, 30_000);
+    await waitHealthy(etcd, `http://127.0.0.1:${this.ports.etcdClient}/health`, 30_000);
 
     const p = this.pki;
     const tokenFile = path.join(this.dir, "tokens.csv");
     fs.writeFileSync(tokenFile, Object.entries(USERS).map(([role, u]) => `${tokens[role as UserRole]},${u.name},${role},"${u.groups.join(",")}"`).join("\n") + "\n");
     const apiserver = this.spawn("kube-apiserver", this.bin.apiserver!, [
-      `--etcd-servers=http://127.0.0.1:${PORTS.etcdClient}`,
+      `--etcd-servers=http://127.0.0.1:${this.ports.etcdClient}`,
       "--bind-address=0.0.0.0",
       `--advertise-address=${BRIDGE.ip}`,
-      `--secure-port=${PORTS.apiserver}`,
+      `--secure-port=${this.ports.apiserver}`,
       `--tls-cert-file=${p.serverCert}`,
       `--tls-private-key-file=${p.serverKey}`,
       `--client-ca-file=${p.caCert}`,
@@ -225,7 +231,7 @@ export class ControlPlane extends ControlPlaneClient {
       // here so that the scenarios do not wait five minutes; the wait itself is the program's.
       "--resource-quota-sync-period=15s",
       "--bind-address=127.0.0.1",
-      `--secure-port=${PORTS.controllerManager}`,
+      `--secure-port=${this.ports.controllerManager}`,
       "--controllers=*",
     ]);
     const scheduler = this.spawn("kube-scheduler", this.bin.scheduler!, [
@@ -234,10 +240,10 @@ export class ControlPlane extends ControlPlaneClient {
       `--authorization-kubeconfig=${this.info.kubeconfig}`,
       "--leader-elect=false",
       "--bind-address=127.0.0.1",
-      `--secure-port=${PORTS.scheduler}`,
+      `--secure-port=${this.ports.scheduler}`,
     ]);
-    await waitHealthy(controllerManager, `https://127.0.0.1:${PORTS.controllerManager}/healthz`, 60_000);
-    await waitHealthy(scheduler, `https://127.0.0.1:${PORTS.scheduler}/healthz`, 60_000);
+    await waitHealthy(controllerManager, `https://127.0.0.1:${this.ports.controllerManager}/healthz`, 60_000);
+    await waitHealthy(scheduler, `https://127.0.0.1:${this.ports.scheduler}/healthz`, 60_000);
 
     const nodes = this.nodes(opts.pools, opts.hostPools);
     (this.info as { hostNodes: readonly string[] }).hostNodes = nodes.filter((n) => n.host).map((n) => n.node.metadata.name);
@@ -247,7 +253,7 @@ export class ControlPlane extends ControlPlaneClient {
       `--manage-nodes-with-annotation-selector=${KWOK_NODE.key}=${KWOK_NODE.value}`,
       `--cidr=${KWOK_POD_CIDR}`,
       `--node-ip=${BRIDGE.ip}`,
-      `--server-address=127.0.0.1:${PORTS.kwok}`,
+      `--server-address=127.0.0.1:${this.ports.kwok}`,
       // Node leases are the heartbeat its stock stages assume; left unset, kwok renews none
       // and the node lifecycle controller marks every node NotReady after 50 s.
       "--node-lease-duration-seconds=40",

@@ -60,25 +60,33 @@ describe("a plan of the dev stack", () => {
     expect(json.view.pools.find((p: any) => p.name === "t4")).toMatchObject({ gkeName: pool.inputs.name, machineType: "n1-standard-16", gpu: { type: "nvidia-tesla-t4", count: 1 } });
   });
 
-  test("--out writes manifests per namespace that pass Kubernetes' and the CRDs' schemas", () => {
-    const files = fs.readdirSync(path.join(dir, "manifests")).sort();
+  test("--out writes manifests per namespace that pass Kubernetes' and the CRDs' schemas, the Helm values apart, the tokens left out", () => {
+    const files = fs.readdirSync(path.join(dir, "manifests")).filter((f) => f.endsWith(".yaml")).sort();
     // ns-kuberay-system.yaml: the operator's PodMonitoring.
-    expect(files).toEqual(["00-crds.yaml", "01-cluster.yaml", "helm-kuberay-operator.yaml", "helm-kueue.yaml", "ns-kuberay-system.yaml", "ns-ray-playground.yaml", "ns-recsys.yaml", "ns-tech-research.yaml"]);
+    expect(files).toEqual(["00-crds.yaml", "01-cluster.yaml", "ns-kuberay-system.yaml", "ns-ray-playground.yaml", "ns-recsys.yaml", "ns-tech-research.yaml"]);
+    expect(fs.readdirSync(path.join(dir, "manifests", "helm")).sort()).toEqual(["kuberay-operator.values.yaml", "kueue.values.yaml"]);
+    // No token Secret: each cluster's token is made by pulumi up; SECRETS.txt says how to make them otherwise.
+    const secrets = fs.readFileSync(path.join(dir, "manifests", "SECRETS.txt"), "utf8");
+    for (const s of ["recsys/two-tower-token", "tech-research/gnn-token", "ray-playground/my-cluster-token"]) {
+      const [ns, name] = s.split("/");
+      expect(secrets).toContain(`kubectl create secret generic ${name} -n ${ns} --from-literal=auth_token=$(openssl rand -hex 24)`);
+    }
     const read = (f: string) => parseAllDocuments(fs.readFileSync(path.join(dir, "manifests", f), "utf8")).map((d) => d.toJS());
     const validator = new ManifestValidator([...read("00-crds.yaml"), ...gkeCrds()]);
     let count = 0;
-    for (const f of files.filter((f) => !f.startsWith("helm-"))) {
+    for (const f of files) {
       for (const obj of read(f)) {
         count++;
+        expect(obj.kind === "Secret" && obj.metadata.name.endsWith("-token"), `${f} ${obj.metadata.name}`).toBe(false);
         expect(validator.problems(obj), `${f} ${obj.kind} ${obj.metadata.name}`).toEqual([]);
         if (f.startsWith("ns-")) expect(obj.metadata.namespace).toBe(f.slice(3, -5));
       }
     }
     const planned = JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8")).resources.filter((r: any) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh"));
-    expect(count).toBe(planned.length);
+    expect(count).toBe(planned.length - 3);
     expect(read("ns-recsys.yaml").map((o: any) => o.kind)).toContain("RayCluster");
-    expect(fs.readFileSync(path.join(dir, "manifests", "helm-kuberay-operator.yaml"), "utf8")).toContain("--version 1.7.0 --namespace kuberay-system --skip-crds");
-    expect(fs.readFileSync(path.join(dir, "manifests", "helm-kueue.yaml"), "utf8")).toContain(
+    expect(fs.readFileSync(path.join(dir, "manifests", "helm", "kuberay-operator.values.yaml"), "utf8")).toContain("--version 1.7.0 --namespace kuberay-system --skip-crds");
+    expect(fs.readFileSync(path.join(dir, "manifests", "helm", "kueue.values.yaml"), "utf8")).toContain(
       "helm upgrade --install kueue oci://registry.k8s.io/kueue/charts/kueue --version 0.19.2 --namespace kueue-system --skip-crds --post-renderer ./scripts/helm-drop-crds.mjs",
     );
   });
