@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the real control plane's programs from Go modules, each cached by version under
+# Builds the real control plane's programs from Go modules (and Ray from PyPI), each cached by version under
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/ray-platform/real-control-plane/<name>-<version>/bin
 # A cached component (its .complete stamp) is not built again. Usage: real/build.sh [name...]
 # Prints one line per component; a component that cannot be built fails the run, named.
@@ -92,10 +92,14 @@ build_pulumi_kubernetes() { # the provider embeds a schema generated at build ti
     && cd "$w" && go build -trimpath -ldflags "$LDFLAGS_STRIP -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PULUMI_KUBERNETES_VERSION" -o "$1/bin/pulumi-resource-kubernetes" ./cmd/pulumi-resource-kubernetes)
 }
 
+build_ray() { # Ray from PyPI with its dashboard, in a virtual environment of its own
+  python3 -m venv "$1/venv" && "$1/venv/bin/pip" install --quiet --disable-pip-version-check "ray[default]==${RAY_VERSION#v}"
+}
+
 component_version() {
   case $1 in
     etcd) echo "$ETCD_VERSION" ;; kubernetes) echo "$KUBERNETES_VERSION" ;; kwok) echo "$KWOK_VERSION" ;;
-    kuberay) echo "$KUBERAY_OPERATOR_VERSION" ;; kueue) echo "$KUEUE_VERSION" ;; pulumi) echo "$PULUMI_VERSION" ;;
+    kuberay) echo "$KUBERAY_OPERATOR_VERSION" ;; kueue) echo "$KUEUE_VERSION" ;; pulumi) echo "$PULUMI_VERSION" ;; ray) echo "$RAY_VERSION" ;;
     pulumi_kubernetes) echo "$PULUMI_KUBERNETES_VERSION-${PULUMI_KUBERNETES_MODULE##*-}" ;;
     *) fail "$1" "unknown component (known: $ALL_COMPONENTS)" ;;
   esac

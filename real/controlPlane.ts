@@ -30,7 +30,7 @@ const KWOK_NODE = { key: "kwok.x-k8s.io/node", value: "fake" };
 export const ADMIN_CONTEXT = "ray-platform-real";
 
 /** Where real/build.sh put a component (its directory, with bin/); fails naming one not built. */
-export function component(name: "etcd" | "kwok" | "kuberay" | "kueue" | "kubernetes" | "pulumi" | "pulumi_kubernetes"): string {
+export function component(name: "etcd" | "kwok" | "kuberay" | "kueue" | "kubernetes" | "pulumi" | "pulumi_kubernetes" | "ray"): string {
   built ??= Object.fromEntries(
     execFileSync("bash", [path.join(__dirname, "build.sh"), "--paths"], { encoding: "utf8" })
       .trim()

@@ -9,4 +9,6 @@ PULUMI_VERSION=v3.248.0
 # The provider module is untagged; this pseudo-version (v4.25.0 plus 2 commits) is the only one served.
 PULUMI_KUBERNETES_MODULE=v4.0.0-20260115033456-f47bc2d6f199
 PULUMI_KUBERNETES_VERSION=4.25.0
-ALL_COMPONENTS="etcd kwok kuberay kueue kubernetes pulumi pulumi_kubernetes"
+# The pinned Ray images' version (data/ray-images.yaml default), from PyPI.
+RAY_VERSION=v2.52.0
+ALL_COMPONENTS="etcd kwok kuberay kueue kubernetes pulumi pulumi_kubernetes ray"

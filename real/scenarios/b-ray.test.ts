@@ -1,0 +1,112 @@
+/**
+ * Ray, for real: the head container of a team-file cluster, exactly as the real KubeRay
+ * operator made it on the control plane (its `ray start` command line and environment, the
+ * token from the cluster's Secret), run with Ray 2.52.0 from PyPI in a network namespace of
+ * its own (Ray binds the host's address, not loopback). It listens on every port the head
+ * Service, its probes and the namespace's NetworkPolicies name; an unauthenticated Ray client
+ * and dashboard call are refused; the cluster's token is accepted.
+ */
+import { execFile } from "node:child_process";
+import * as net from "node:net";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { RAY_PORTS, RAY_SERVE_PORT } from "../../config/wire";
+import { component } from "../controlPlane";
+import { createSandbox, deleteSandbox, type Sandbox } from "../network";
+import { start, status, stopAll, type Started } from "../processes";
+import { TEAM } from "../users";
+import { cp, deployed, real } from "./context";
+
+const CLUSTER = "two-tower";
+const admin = cp.api("admin");
+
+/** A container env var as the kubelet resolves it: value, Secret key or downward-API field. */
+async function envOf(pod: any, container: any): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.secretKeyRef) {
+      const s = await admin.get(`/api/v1/namespaces/${pod.metadata.namespace}/secrets/${e.valueFrom.secretKeyRef.name}`);
+      env[e.name] = Buffer.from(s.data[e.valueFrom.secretKeyRef.key], "base64").toString();
+    } else if (e.valueFrom?.fieldRef) {
+      const f: string = e.valueFrom.fieldRef.fieldPath;
+      const label = /^metadata\.labels\['(.+)'\]$/.exec(f);
+      env[e.name] = label ? pod.metadata.labels[label[1]!] : f === "metadata.name" ? pod.metadata.name : f === "metadata.namespace" ? pod.metadata.namespace : "";
+    }
+  }
+  return env;
+}
+
+const listening = (ip: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect({ host: ip, port, timeout: 2000 }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on("error", () => resolve(false));
+    s.on("timeout", () => (s.destroy(), resolve(false)));
+  });
+
+/** A Ray client connection from outside the head's namespace: the driver's output, or its error. */
+function rayClient(address: string, env: Record<string, string>): Promise<{ ok: boolean; output: string }> {
+  // num_cpus=0: this head does no Ray work of its own (num-cpus 0), and the cluster has no worker here.
+  const script = "import ray\nray.init(address='" + address + "')\n@ray.remote(num_cpus=0)\ndef f():\n    return 41 + 1\nprint('result', ray.get(f.remote()))\n";
+  return new Promise((resolve) => {
+    execFile(path.join(component("ray"), "venv", "bin", "python"), ["-c", script], { env: { PATH: process.env.PATH, HOME: real.stateDir, ...env }, timeout: 120_000 }, (err, stdout, stderr) => resolve({ ok: !err, output: stdout + stderr }));
+  });
+}
+
+describe("Ray, for real: the head KubeRay made, run with Ray from PyPI", () => {
+  let sandbox: Sandbox;
+  let head: Started;
+  let token: string;
+  let servicePorts: number[];
+  beforeAll(async () => {
+    await deployed();
+    const pod = (await admin.get(`/api/v1/namespaces/${TEAM}/pods`, { labelSelector: `ray.io/cluster=${CLUSTER},ray.io/node-type=head` })).items[0];
+    const container = pod.spec.containers.find((c: any) => c.name === "ray-head");
+    const env = await envOf(pod, container);
+    token = env.RAY_AUTH_TOKEN!;
+    expect(token).toMatch(/^[A-Za-z0-9]{48}$/);
+    servicePorts = (await admin.get(`/api/v1/namespaces/${TEAM}/services/${CLUSTER}-head-svc`)).spec.ports.map((p: any) => p.port);
+    sandbox = createSandbox();
+    // The container's own command, in a mount namespace whose /tmp is its own (Ray's session files).
+    const command = [...container.command, ...(container.args ?? [])];
+    const quoted = command.map((a: string) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+    head = start("ray-head", "unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs tmpfs /tmp && exec ${quoted}`], {
+      logDir: real.stateDir,
+      env: { ...env, PATH: `${path.join(component("ray"), "venv", "bin")}:${process.env.PATH}`, HOME: "/tmp" },
+      prefix: sandbox.exec,
+    });
+    await cp.waitFor("the head's dashboard", async () => (await status(`http://${sandbox.ip}:${RAY_PORTS.dashboard}/api/gcs_healthz`)) === 200, 180_000, head);
+  });
+  afterAll(async () => {
+    if (head) await stopAll([head], 15_000);
+    if (sandbox) deleteSandbox(sandbox);
+  });
+
+  test("listens on every port the head Service, its probes and the NetworkPolicies name", async () => {
+    // Serve's port (in the operator's NetworkPolicy) listens only once a Serve app runs (RayService).
+    const policyPorts = (await admin.get(`/apis/networking.k8s.io/v1/namespaces/${TEAM}/networkpolicies`)).items.flatMap((p: any) => (p.spec.ingress ?? []).flatMap((r: any) => (r.ports ?? []).map((x: any) => x.port)));
+    const ports = [...new Set([...servicePorts, ...policyPorts, 52365])].filter((p) => p !== RAY_SERVE_PORT).sort((a, b) => a - b);
+    expect(ports).toEqual(expect.arrayContaining(Object.values(RAY_PORTS)));
+    for (const port of ports) expect(await listening(sandbox.ip, port), `port ${port}`).toBe(true);
+  });
+
+  test("the dashboard's API answers only with the cluster's token", async () => {
+    const api = `http://${sandbox.ip}:${RAY_PORTS.dashboard}/api/version`;
+    expect(await status(api)).toBe(401);
+    expect(await status(api, { Authorization: "Bearer not-the-token" })).toBe(403);
+    expect(await status(api, { Authorization: `Bearer ${token}` })).toBe(200);
+  });
+
+  test("a Ray client connects only with the cluster's token", async () => {
+    const address = `ray://${sandbox.ip}:${RAY_PORTS.client}`;
+    const without = await rayClient(address, {});
+    expect(without.ok, without.output).toBe(false);
+    const wrong = await rayClient(address, { RAY_AUTH_MODE: "token", RAY_AUTH_TOKEN: "x".repeat(48) });
+    expect(wrong.ok, wrong.output).toBe(false);
+    const right = await rayClient(address, { RAY_AUTH_MODE: "token", RAY_AUTH_TOKEN: token });
+    expect(right.output).toContain("result 42");
+  });
+});
