@@ -14,6 +14,8 @@ export interface KubeRayOperatorArgs {
   /** Pool the operator runs on (role system); undefined: anywhere. */
   readonly systemPool?: ResolvedPool;
   readonly provider: k8s.Provider;
+  /** The same cluster with upsert on create, for what is retained on delete (the CRDs). */
+  readonly adoptingProvider: k8s.Provider;
   /** GKE Managed Prometheus is on: scrape the operator's metrics. */
   readonly managedPrometheus: boolean;
   /** What must exist before the operator can start (the system node pool). */
@@ -35,7 +37,7 @@ export class KubeRayOperator extends pulumi.ComponentResource {
     const child = { parent: this, provider };
 
     this.namespace = operatorNamespace(name, kuberay.namespace, child);
-    this.crds = pinnedCrds(name, kuberay.crds, { [PINNED_VERSION_LABELS.kuberay]: kuberay.version }, child);
+    this.crds = pinnedCrds(name, kuberay.crds, { [PINNED_VERSION_LABELS.kuberay]: kuberay.version }, { parent: this, provider: args.adoptingProvider });
 
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,

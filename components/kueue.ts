@@ -25,6 +25,8 @@ export interface KueueArgs {
   /** Pool Kueue runs on (role system); undefined: anywhere. */
   readonly systemPool?: ResolvedPool;
   readonly provider: k8s.Provider;
+  /** The same cluster with upsert on create, for what is retained on delete (the CRDs, the flavors). */
+  readonly adoptingProvider: k8s.Provider;
   /** What must exist before Kueue starts: the system pool and the KubeRay CRDs it integrates with. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /**
@@ -51,7 +53,7 @@ export class Kueue extends pulumi.ComponentResource {
     const child = { parent: this, provider };
 
     this.namespace = operatorNamespace(name, kueue.namespace, child);
-    this.crds = pinnedCrds(name, kueue.crds, { [PINNED_VERSION_LABELS.kueue]: kueue.version }, child);
+    this.crds = pinnedCrds(name, kueue.crds, { [PINNED_VERSION_LABELS.kueue]: kueue.version }, { parent: this, provider: args.adoptingProvider });
 
     const firewall = args.gke
       ? new gcp.compute.Firewall(
@@ -90,11 +92,14 @@ export class Kueue extends pulumi.ComponentResource {
       { ...child, dependsOn: [...Object.values(this.crds), ...(firewall ? [firewall] : []), ...(args.dependsOn ?? [])] },
     );
 
-    // Kueue's webhooks validate queues and flavors: they wait for its rollout.
+    // Kueue's webhooks validate queues and flavors: they wait for its rollout. Retained like
+    // the teams' ClusterQueues, which name them: Kueue's finalizer keeps a flavor in use from
+    // going (kueue.x-k8s.io/resource-in-use), and a destroy waited for it forever (seen on the
+    // real control plane, real/scenarios/h-destroy.test.ts).
     this.flavors = Object.fromEntries(
       Object.entries(resourceFlavors(args.gpuTypes)).map(([flavor, obj]) => [
         flavor,
-        new k8s.apiextensions.CustomResource(`${name}-flavor-${flavor}`, obj as k8s.apiextensions.CustomResourceArgs, { ...child, dependsOn: [this.release] }),
+        new k8s.apiextensions.CustomResource(`${name}-flavor-${flavor}`, obj as k8s.apiextensions.CustomResourceArgs, { parent: this, provider: args.adoptingProvider, dependsOn: [this.release], retainOnDelete: true }),
       ]),
     );
 

@@ -12,7 +12,8 @@ export function operatorNamespace(name: string, namespace: string, child: Child)
 /**
  * An operator's pinned CRDs, keyed by plural: applied by the program with server-side apply
  * (taking over fields an earlier Helm install may own) and retained on delete, since deleting
- * a CRD deletes every object of its kind in the cluster.
+ * a CRD deletes every object of its kind in the cluster. Retained, so through the adopting
+ * provider (components/kubeconfig.ts): after a destroy, the next up takes them back.
  */
 export function pinnedCrds(
   name: string,

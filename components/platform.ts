@@ -71,6 +71,7 @@ export class Platform extends pulumi.ComponentResource {
         systemPool,
         managedPrometheus,
         provider: this.provider,
+        adoptingProvider: this.adoptingProvider,
         dependsOn: systemNodes,
       },
       parent,
@@ -82,6 +83,7 @@ export class Platform extends pulumi.ComponentResource {
         gpuTypes: cfg.gpuTypes,
         systemPool,
         provider: this.provider,
+        adoptingProvider: this.adoptingProvider,
         // Kueue's RayCluster controller starts at once with the KubeRay CRDs in place; without them it
         // only waits for them (v0.19.2 pkg/controller/jobframework/setup.go:86-101, WaitForAPI).
         dependsOn: [...Object.values(this.operator.crds), ...systemNodes],

@@ -21,6 +21,10 @@ test("every Kubernetes resource uses a provider for the configured kubeconfig co
   const viaAdopting = resources.filter((r) => r.provider?.startsWith(`${adopting.urn}::`));
   expect(viaAdopting.map((r) => r.name)).toContain("smoke-namespace");
   for (const r of viaAdopting) expect(r.options.retainOnDelete, r.name).toBe(true);
+  // And every retained object through it, so that an up after a destroy takes it back: the CRDs and flavors too.
+  const retained = resources.filter((r) => r.type.startsWith("kubernetes:") && r.options.retainOnDelete);
+  expect(retained.map((r) => r.type)).toEqual(expect.arrayContaining(["kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor"]));
+  for (const r of retained) expect(viaAdopting, r.name).toContain(r);
   for (const r of resources.filter((r) => r.type.startsWith("kubernetes:") && !viaAdopting.includes(r))) expect(r.provider?.startsWith(`${provider.urn}::`), r.name).toBe(true);
 });
 

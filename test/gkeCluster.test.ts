@@ -170,11 +170,10 @@ describe("Kubernetes provider", () => {
     expect(adopting.inputs).toMatchObject({ clusterIdentifier: provider.inputs.clusterIdentifier, kubeconfig: provider.inputs.kubeconfig, upsertExistingObjects: "true" });
     const k8s = resources.filter((r) => r.type.startsWith("kubernetes:"));
     expect(k8s.length).toBeGreaterThan(40);
-    // Retained objects of a team: its namespace's limits, and its queues (below its TeamQueue).
-    const parentOf = (r: (typeof k8s)[number]) => resources.find((p) => p.urn === r.parent);
-    const inTeam = (r: (typeof k8s)[number] | undefined): boolean => !!r && (r.type === "ray-platform:tenancy:Team" || inTeam(parentOf(r)));
-    const teamRetained = (r: (typeof k8s)[number]) => !!r.options.retainOnDelete && inTeam(parentOf(r));
-    expect(k8s.filter(teamRetained).length).toBeGreaterThan(10);
-    for (const r of k8s) expect(r.provider?.startsWith(`${(teamRetained(r) ? adopting : provider).urn}::`), `${r.type} ${r.name}`).toBe(true);
+    // Retained objects: a team's namespace limits and queues, the operators' CRDs, Kueue's flavors.
+    const retained = k8s.filter((r) => r.options.retainOnDelete);
+    expect(retained.length).toBeGreaterThan(10);
+    expect(retained.map((r) => r.type)).toEqual(expect.arrayContaining(["kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor", "kubernetes:core/v1:Namespace"]));
+    for (const r of k8s) expect(r.provider?.startsWith(`${(r.options.retainOnDelete ? adopting : provider).urn}::`), `${r.type} ${r.name}`).toBe(true);
   });
 });

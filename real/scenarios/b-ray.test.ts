@@ -15,7 +15,7 @@ import { component } from "../controlPlane";
 import { createSandbox, deleteSandbox, type Sandbox } from "../network";
 import { start, status, stopAll, type Started } from "../processes";
 import { TEAM } from "../users";
-import { cp, deployed, real } from "./context";
+import { cp, deployed, headPod, real } from "./context";
 
 const CLUSTER = "two-tower";
 const admin = cp.api("admin");
@@ -63,7 +63,7 @@ describe("Ray, for real: the head KubeRay made, run with Ray from PyPI", () => {
   let servicePorts: number[];
   beforeAll(async () => {
     await deployed();
-    const pod = (await admin.get(`/api/v1/namespaces/${TEAM}/pods`, { labelSelector: `ray.io/cluster=${CLUSTER},ray.io/node-type=head` })).items[0];
+    const pod = await headPod(TEAM, CLUSTER);
     const container = pod.spec.containers.find((c: any) => c.name === "ray-head");
     const env = await envOf(pod, container);
     token = env.RAY_AUTH_TOKEN!;

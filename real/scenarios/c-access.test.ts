@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { KubeError, type KubeApi } from "../../client/src/kube";
 import { RayPlatform } from "../../client/src/sdk";
 import { OTHER_TEAM, TEAM, type UserRole } from "../users";
-import { cp, deployed } from "./context";
+import { cp, deployed, headPod } from "./context";
 
 const PLAYGROUND = "ray-playground";
 type Outcome = "allowed" | "rbac" | "admission" | "quota";
@@ -43,16 +43,6 @@ const deployment = (name: string) => ({
   metadata: { name },
   spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [pause] } } },
 });
-/** The running head pod of a team-file cluster (KubeRay's labels). */
-async function headOf(namespace: string, cluster: string): Promise<string> {
-  let name = "";
-  await cp.waitFor(`${namespace}/${cluster}'s head`, async () => {
-    const pods = (await as("admin").get(`${ns(namespace)}/pods`, { labelSelector: `ray.io/cluster=${cluster},ray.io/node-type=head` })).items;
-    name = pods.find((p: any) => p.status.phase === "Running")?.metadata.name ?? "";
-    return name !== "";
-  }, 120_000);
-  return name;
-}
 const exec = (api: KubeApi, namespace: string, pod: string) => api.request("POST", `${ns(namespace)}/pods/${pod}/exec`, { query: { command: "printenv", stdout: "true", container: "ray-head" } });
 const portForward = (api: KubeApi, namespace: string, pod: string) => api.request("POST", `${ns(namespace)}/pods/${pod}/portforward`, { query: { ports: "8265" } });
 const logs = (api: KubeApi, namespace: string, pod: string) => api.get(`${ns(namespace)}/pods/${pod}/log`, { container: "ray-head" });
@@ -70,7 +60,7 @@ describe("c. access per role, through the real authorizer", () => {
   let head: string;
   beforeAll(async () => {
     await deployed();
-    head = await headOf(TEAM, "two-tower");
+    head = (await headPod(TEAM, "two-tower")).metadata.name;
   });
 
   describe("owner", () => {
@@ -173,7 +163,7 @@ describe("c. access per role, through the real authorizer", () => {
   describe("playground user", () => {
     test("creates RayClusters and execs, port-forwards into or deletes pods of any playground cluster, but reads no Secret there", async () => {
       const user = as("otherTeam");
-      const playgroundHead = await headOf(PLAYGROUND, "my-cluster");
+      const playgroundHead = (await headPod(PLAYGROUND, "my-cluster")).metadata.name;
       expect(await outcome(rayClusterRequest("otherTeam", PLAYGROUND))).toMatchObject({ outcome: "allowed" });
       for (const request of [() => exec(user, PLAYGROUND, playgroundHead), () => portForward(user, PLAYGROUND, playgroundHead)]) expect(await outcome(request)).toMatchObject({ outcome: "allowed" });
       expect(await outcome(user.request("DELETE", `${ns(PLAYGROUND)}/pods/${playgroundHead}`, { query: { dryRun: "All" } }))).toMatchObject({ outcome: "allowed" });

@@ -82,4 +82,15 @@ export function offlinePlan(): Planned[] {
   return JSON.parse(fs.readFileSync(file, "utf8")).resources;
 }
 
+/** The running head pod of a cluster (KubeRay's labels), once there is one. */
+export async function headPod(namespace: string, cluster: string): Promise<any> {
+  let pod: any;
+  await cp.waitFor(`${namespace}/${cluster}'s head running`, async () => {
+    const pods = (await cp.api("admin").get(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: `ray.io/cluster=${cluster},ray.io/node-type=head` })).items;
+    pod = pods.find((p: any) => p.status.phase === "Running" && !p.metadata.deletionTimestamp);
+    return !!pod;
+  }, 120_000);
+  return pod;
+}
+
 export { changed };
