@@ -6,6 +6,7 @@ import { PLAYGROUND, teamBucketPrefix, type ResolvedTeam } from "../config/teams
 import { GkeCluster } from "./gkeCluster";
 import { clusterProviders } from "./kubeconfig";
 import { KubeRayOperator } from "./kuberayOperator";
+import { rayClusterFields } from "../render/rayClusterAdmission";
 import { Kueue, type KueueArgs } from "./kueue";
 import { PlatformFacts } from "./platformFacts";
 import { Team } from "./team";
@@ -92,7 +93,7 @@ export class Platform extends pulumi.ComponentResource {
       parent,
     );
     const kueueReady = [this.kueue.release, ...Object.values(this.kueue.flavors)];
-    const admission = { bucketPrefix: cfg.mode === "gke" ? teamBucketPrefix(cfg.gke.project) : undefined };
+    const admission = { bucketPrefix: cfg.mode === "gke" ? teamBucketPrefix(cfg.gke.project) : undefined, rayCluster: rayClusterFields(cfg.kuberay.crds) };
     // What the client (rayctl) resolves clusters from; readable by team members only.
     const facts = new PlatformFacts("facts", { cfg, namespace: this.operator.namespace, provider: this.provider }, parent);
     const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider, admission }, parent);

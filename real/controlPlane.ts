@@ -86,10 +86,15 @@ export class ControlPlaneClient {
     return api;
   }
 
-  /** The API as a service account, with a token the API server issues for it (TokenRequest). */
-  async serviceAccountApi(namespace: string, name: string): Promise<KubeApi> {
+  /**
+   * The API as a service account, with a token the API server issues for it (TokenRequest),
+   * bound to a pod when given, as the kubelet's projected tokens are (the request's user then
+   * names the pod: authentication.kubernetes.io/pod-name).
+   */
+  async serviceAccountApi(namespace: string, name: string, pod?: { name: string; uid: string }): Promise<KubeApi> {
+    const boundObjectRef = pod ? { kind: "Pod", apiVersion: "v1", name: pod.name, uid: pod.uid } : undefined;
     const res = await this.api("admin").request("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
-      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600 } },
+      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600, boundObjectRef } },
     });
     return new KubeApi({ ...this.api("admin").target, token: res.status.token });
   }

@@ -23,8 +23,6 @@ export function ensureBridge(): void {
   ip("link", "set", BRIDGE.name, "up");
 }
 
-let nextHost = 10;
-
 /** A sandbox: its own network namespace, loopback and an address on the bridge. */
 export interface Sandbox {
   readonly netns: string;
@@ -33,21 +31,30 @@ export interface Sandbox {
   readonly exec: readonly string[];
 }
 
+/**
+ * A sandbox on the next free address: several processes make them (the host kubelet, the
+ * scenarios), so the namespace itself is the claim; `ip netns add` fails on a taken one.
+ */
 export function createSandbox(): Sandbox {
   ensureBridge();
-  const n = nextHost++;
-  if (n > 250) throw new Error("the test bridge ran out of addresses (more than 240 sandboxes)");
-  const netns = `${prefix()}-${n}`;
-  const address = `10.244.255.${n}`;
-  const hostSide = `rpv${n}`;
-  ip("netns", "add", netns);
-  ip("link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", netns);
-  ip("link", "set", hostSide, "master", BRIDGE.name, "up");
-  ip("-n", netns, "link", "set", "lo", "up");
-  ip("-n", netns, "addr", "add", `${address}/${BRIDGE.prefix}`, "dev", "eth0");
-  ip("-n", netns, "link", "set", "eth0", "up");
-  ip("-n", netns, "route", "add", "default", "via", BRIDGE.ip);
-  return { netns, ip: address, exec: ["ip", "netns", "exec", netns] };
+  for (let n = 10; n <= 250; n++) {
+    const netns = `${prefix()}-${n}`;
+    try {
+      ip("netns", "add", netns);
+    } catch {
+      continue;
+    }
+    const address = `10.244.255.${n}`;
+    const hostSide = `rpv${n}`;
+    ip("link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", netns);
+    ip("link", "set", hostSide, "master", BRIDGE.name, "up");
+    ip("-n", netns, "link", "set", "lo", "up");
+    ip("-n", netns, "addr", "add", `${address}/${BRIDGE.prefix}`, "dev", "eth0");
+    ip("-n", netns, "link", "set", "eth0", "up");
+    ip("-n", netns, "route", "add", "default", "via", BRIDGE.ip);
+    return { netns, ip: address, exec: ["ip", "netns", "exec", netns] };
+  }
+  throw new Error("the test bridge ran out of addresses (more than 240 sandboxes)");
 }
 
 export function deleteSandbox(s: Sandbox): void {

@@ -6,6 +6,7 @@
 # removed at the end, also on failure. Arguments go to vitest: npm run test:real -- -t "second up".
 #
 #   real/run.sh --dev            a control plane that stays up (real/dev.ts), for developing scenarios
+#   real/run.sh --bench [--quick]  the real engine's figures (bench/real.ts)
 #   RP_ATTACH=<context.json>     run the scenarios against that one instead of a fresh one
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,9 @@ ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
 if [ "${1:-}" = "--dev" ]; then
   ip netns exec "$NS" npx tsx real/dev.ts
+elif [ "${1:-}" = "--bench" ]; then
+  shift
+  ip netns exec "$NS" npx tsx bench/real.ts "$@"
 else
   ip netns exec "$NS" npx vitest run --config vitest.real.config.mts "$@"
 fi

@@ -131,9 +131,8 @@ function headTemplate(c: ResolvedRayCluster): PodTemplateSpec {
     containers.push({
       name: "notebook",
       image: c.images.notebook,
-      command: ["jupyter", "lab"],
       // The cluster's token: Jupyter reads JUPYTER_TOKEN, and ray.init() in a notebook sends RAY_AUTH_TOKEN.
-      args: ["--ip=0.0.0.0", `--port=${TOOL_PORTS.notebook}`, "--no-browser", `--ServerApp.root_dir=${WORKSPACE}`],
+      command: withTokensHidden(["jupyter", "lab", "--ip=0.0.0.0", `--port=${TOOL_PORTS.notebook}`, "--no-browser", `--ServerApp.root_dir=${WORKSPACE}`]),
       env: [
         { name: "RAY_ADDRESS", value: `ray://127.0.0.1:${RAY_PORTS.client}` },
         tokenEnv(c, "JUPYTER_TOKEN"),
@@ -150,8 +149,12 @@ function headTemplate(c: ResolvedRayCluster): PodTemplateSpec {
     containers.push({
       name: "vscode",
       image: c.images.vscode,
-      // Kubernetes expands $(CONNECTION_TOKEN) from env; the browser opens /?tkn=<token> once, then keeps a cookie.
-      args: ["--port", String(TOOL_PORTS.vscode), "--default-folder", WORKSPACE, "--connection-token", "$(CONNECTION_TOKEN)"],
+      // The token from a file the container writes (not on its command line, which ps shows);
+      // the browser opens /?tkn=<token> once, then keeps a cookie. The image's server, as its entrypoint runs it.
+      command: withTokensHidden(
+        ["sh", "-c", `umask 077 && printf %s "$CONNECTION_TOKEN" > ${VSCODE_TOKEN_FILE} && exec "$OPENVSCODE_SERVER_ROOT/bin/openvscode-server" "$@"`, "openvscode-server"],
+        ["--port", String(TOOL_PORTS.vscode), "--default-folder", WORKSPACE, "--connection-token-file", VSCODE_TOKEN_FILE],
+      ),
       env: [tokenEnv(c, "CONNECTION_TOKEN")],
       ports: [{ name: "vscode", containerPort: TOOL_PORTS.vscode }],
       resources: sidecarResources(SIDECARS.vscode),
@@ -187,6 +190,18 @@ function headTemplate(c: ResolvedRayCluster): PodTemplateSpec {
       volumes,
     },
   };
+}
+
+const VSCODE_TOKEN_FILE = "/tmp/connection-token";
+
+/**
+ * `command` (then `args`) with every `token=` and `tkn=` value in its output replaced by
+ * `<hidden>`: JupyterLab and OpenVSCode Server print their URLs with the token on start, and
+ * container output goes to Cloud Logging, which the project's viewers read. The server keeps
+ * PID 1 (exec); bash's process substitution runs the filter beside it.
+ */
+export function withTokensHidden(command: readonly string[], args: readonly string[] = []): string[] {
+  return ["bash", "-c", `exec > >(exec sed -u -E 's/((tkn|token)=)[A-Za-z0-9_-]+/\\1<hidden>/g') 2>&1; exec "$@"`, "hide-tokens", ...command, ...args];
 }
 
 /** An autoscaled (elastic) cluster's pods wait for Kueue's admission of their slice (config/kueue.ts ELASTIC_JOB_GATE). */

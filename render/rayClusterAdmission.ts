@@ -4,17 +4,46 @@
  * otherwise run pods as any service account of the namespace, or mount Secrets only owners
  * may read. This rule keeps templates to what the platform itself renders.
  */
+import type { input as k8s } from "@pulumi/kubernetes/types";
 import { RAY_SERVICE_ACCOUNT } from "../config/teams";
+import { MANAGED_BY } from "../config/wire";
 import { BUCKET_CSI_DRIVER, CLUSTER_TOKEN_KEY, clusterTokenSecretSuffix } from "./clusterAccess";
-import { type AdmissionRule, admissionRule } from "./tenancyBase";
+import { type AdmissionRule, admissionRule, inTeamNamespaces } from "./tenancyBase";
 
 export const RAYCLUSTER_RULE = "ray-platform-raycluster-templates";
 const RAYJOB_RULE = "ray-platform-rayjob-submitter";
+const AUTOSCALER_RULE = "ray-platform-autoscaler-account";
 
 export interface AdmissionContext {
   /** gke mode: every team's bucket is this prefix plus the team (namespace) name. */
   readonly bucketPrefix?: string;
+  /** The pinned RayCluster CRD's spec fields and worker group fields (rayClusterFields). */
+  readonly rayCluster: RayClusterFields;
 }
+
+export interface RayClusterFields {
+  readonly spec: readonly string[];
+  readonly workerGroup: readonly string[];
+}
+
+/** The spec fields and worker group fields of the pinned RayCluster CRD (its v1 schema). */
+export function rayClusterFields(crds: readonly Record<string, unknown>[]): RayClusterFields {
+  const crd = crds.find((c) => (c as { metadata?: { name?: string } }).metadata?.name === "rayclusters.ray.io") as
+    | { spec: { versions: { name: string; schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, { items?: { properties: Record<string, unknown> } }> } } } } }[] } }
+    | undefined;
+  const spec = crd?.spec.versions.find((v) => v.name === "v1")?.schema.openAPIV3Schema.properties.spec.properties;
+  if (!spec) throw new Error("the pinned KubeRay CRDs have no v1 RayCluster schema");
+  return { spec: Object.keys(spec).sort(), workerGroup: Object.keys(spec.workerGroupSpecs?.items?.properties ?? {}).sort() };
+}
+
+/**
+ * The RayCluster spec fields the platform admits: what it renders, and nothing KubeRay turns
+ * into a Secret reference, an Ingress, a Service or a NetworkPolicy of its own. An allowlist:
+ * a field a new KubeRay CRD adds is refused until it is judged and added here.
+ */
+const ADMITTED_SPEC_FIELDS = ["authOptions", "autoscalerOptions", "enableInTreeAutoscaling", "headGroupSpec", "managedBy", "rayVersion", "suspend", "upgradeStrategy", "workerGroupSpecs"];
+/** What the autoscaler writes into a worker group (Ray 2.52.0 autoscaler/v2/instance_manager/cloud_providers/kuberay/cloud_provider.py). */
+const AUTOSCALER_FIELDS = ["replicas", "scaleStrategy"];
 
 /** A container's environment takes no Secret but the cluster's own token. */
 const envTakesOwnSecretsOnly = (c: string) =>
@@ -36,14 +65,14 @@ function templateValidations(ctx: AdmissionContext, what: string, extraSecretChe
     },
     {
       expression: `variables.templates.all(t, !has(t.spec.volumes) || t.spec.volumes.all(v, has(v.emptyDir) || has(v.configMap) || has(v.persistentVolumeClaim)${bucket}))`,
-      message: `${what} may mount emptyDir, ConfigMap and PersistentVolumeClaim volumes${bucketText}; not Secrets, projected tokens, host paths or other volumes. Ask an owner to run work that needs a Secret as a Deployment or Job.`,
+      message: `${what} may mount emptyDir, ConfigMap and PersistentVolumeClaim volumes${bucketText}; not Secrets, projected tokens, host paths or other volumes. Work that needs a Secret runs outside team namespaces, where contributors cannot exec into it: ask the platform team.`,
       reason: "Forbidden",
     },
     {
       expression:
         `variables.templates.all(t, !has(t.spec.imagePullSecrets) && (t.spec.containers + (has(t.spec.initContainers) ? t.spec.initContainers : [])).all(c, ${envTakesOwnSecretsOnly("c")}))` +
         extraSecretChecks,
-      message: `${what} may read no Secret but the RayCluster's own token (<cluster>${clusterTokenSecretSuffix}, key ${CLUSTER_TOKEN_KEY}): no secretKeyRef to other Secrets, envFrom secretRef, imagePullSecrets or authOptions.secretName. Ask an owner to run work that needs a Secret as a Deployment or Job.`,
+      message: `${what} may read no Secret but the RayCluster's own token (<cluster>${clusterTokenSecretSuffix}, key ${CLUSTER_TOKEN_KEY}): no secretKeyRef to other Secrets, envFrom secretRef or imagePullSecrets. Work that needs a Secret runs outside team namespaces, where contributors cannot exec into it: ask the platform team.`,
       reason: "Forbidden",
     },
   ];
@@ -56,8 +85,7 @@ export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
   const validations = templateValidations(
     ctx,
     "RayCluster pods",
-    ` && (!has(object.spec.autoscalerOptions) || (${envTakesOwnSecretsOnly("object.spec.autoscalerOptions")}))` +
-      " && (!has(object.spec.authOptions) || !has(object.spec.authOptions.secretName) || object.spec.authOptions.secretName in variables.ownSecrets)",
+    ` && (!has(object.spec.autoscalerOptions) || (${envTakesOwnSecretsOnly("object.spec.autoscalerOptions")}))`,
   );
   validations.push({
     // KubeRay creates an Ingress for the head on enableIngress (raycluster_controller.go reconcileIngress): around the ClusterIP-only rule.
@@ -65,10 +93,25 @@ export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
     message: "RayClusters stay inside the cluster: remove headGroupSpec.enableIngress and reach the dashboard with kubectl port-forward.",
     reason: "Forbidden",
   });
+  // Without a Secret named, KubeRay uses (or makes) the Secret named like the cluster
+  // (raycluster_controller.go reconcileAuthSecret): a cluster named `<victim>-token` would run
+  // with the victim's token. The one Secret a cluster may name is `<its name>-token`.
+  validations.push({
+    expression: `!has(object.spec.authOptions) || !has(object.spec.authOptions.mode) || object.spec.authOptions.mode != 'token' || (has(object.spec.authOptions.secretName) && object.spec.authOptions.secretName in variables.ownSecrets)`,
+    message: `A RayCluster's token is its own Secret: set authOptions.secretName to <cluster>${clusterTokenSecretSuffix} (rayctl and team files do).`,
+    reason: "Forbidden",
+  });
+  const refused = ctx.rayCluster.spec.filter((f) => !ADMITTED_SPEC_FIELDS.includes(f));
+  validations.push({
+    // gcsFaultToleranceOptions.redisPassword (or redisUsername) with valueFrom becomes the head's env (common/pod.go configureGCSFaultTolerance), tlsOptions mount Secrets, and so on.
+    expression: refused.map((f) => `!has(object.spec.${f})`).join(" && ") || "true",
+    message: `RayClusters may set only ${ADMITTED_SPEC_FIELDS.join(", ")} in their spec; remove ${refused.join(", ")}. Ask the platform team for anything else.`,
+    reason: "Forbidden",
+  });
   const variables = [
     { name: "templates", expression: "[object.spec.headGroupSpec.template] + (has(object.spec.workerGroupSpecs) ? object.spec.workerGroupSpecs.map(g, g.template) : [])" },
-    // The token Secret the platform renders for the cluster, and the one KubeRay generates when none is named.
-    { name: "ownSecrets", expression: `[string(object.metadata.name), string(object.metadata.name) + '${clusterTokenSecretSuffix}']` },
+    // The token Secret the platform renders for the cluster.
+    { name: "ownSecrets", expression: `[string(object.metadata.name) + '${clusterTokenSecretSuffix}']` },
   ];
   return admissionRule(RAYCLUSTER_RULE, "rayclusters", { variables, validations }, RAY_API);
 }
@@ -84,4 +127,65 @@ export function rayJobAdmission(ctx: AdmissionContext): AdmissionRule {
     { name: "ownSecrets", expression: "[]" },
   ];
   return admissionRule(RAYJOB_RULE, "rayjobs", { variables, validations: templateValidations(ctx, "RayJob submitter pods", "") }, RAY_API);
+}
+
+/** `a.f` and `b.f` are the same, set or not. */
+const sameField = (a: string, b: string, f: string) => `(has(${a}.${f}) ? (has(${b}.${f}) && ${a}.${f} == ${b}.${f}) : !has(${b}.${f}))`;
+
+/**
+ * The account of every Ray pod of a team (`ray`) is the one KubeRay binds its autoscaler Role
+ * to (pods: patch, pods/resize: patch, rayclusters: patch; common/rbac.go): without a limit,
+ * any Ray task or notebook could change an owner's pod (its image) or any cluster. Requests of
+ * that account may change a RayCluster only as the autoscaler does, the worker groups' counts
+ * and workers to delete, and only the cluster whose head pod holds the token (its bound pod
+ * name, `authentication.kubernetes.io/pod-name`); they may change no pod's spec or resources.
+ */
+export function autoscalerAccountAdmission(ctx: AdmissionContext): AdmissionRule {
+  const name = AUTOSCALER_RULE;
+  const isRayAccount = `request.userInfo.username == 'system:serviceaccount:' + request.namespace + ':${RAY_SERVICE_ACCOUNT}'`;
+  const others = ctx.rayCluster.spec.filter((f) => f !== "workerGroupSpecs");
+  const groupFields = ctx.rayCluster.workerGroup.filter((f) => !AUTOSCALER_FIELDS.includes(f));
+  const isRayCluster = "request.resource.group == 'ray.io'";
+  const onlyCounts =
+    `${sameField("object.metadata", "oldObject.metadata", "labels")} && ${sameField("object.metadata", "oldObject.metadata", "annotations")} && ` +
+    others.map((f) => sameField("object.spec", "oldObject.spec", f)).join(" && ") +
+    ` && (has(object.spec.workerGroupSpecs) ? has(oldObject.spec.workerGroupSpecs) && object.spec.workerGroupSpecs.size() == oldObject.spec.workerGroupSpecs.size() && ` +
+    `object.spec.workerGroupSpecs.all(g, oldObject.spec.workerGroupSpecs.exists(o, ${groupFields.map((f) => sameField("g", "o", f)).join(" && ")})) : !has(oldObject.spec.workerGroupSpecs))`;
+  const policy: k8s.admissionregistration.v1.ValidatingAdmissionPolicy = {
+    metadata: { name, labels: MANAGED_BY },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        resourceRules: [
+          { apiGroups: [RAY_API.group], apiVersions: [RAY_API.version], operations: ["UPDATE"], resources: ["rayclusters"] },
+          { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["pods", "pods/resize"] },
+        ],
+        ...inTeamNamespaces,
+      },
+      matchConditions: [{ name: "ray-account", expression: isRayAccount }],
+      variables: [
+        { name: "podName", expression: "'authentication.kubernetes.io/pod-name' in request.userInfo.extra ? request.userInfo.extra['authentication.kubernetes.io/pod-name'][0] : ''" },
+        // KubeRay names a head pod <cluster, cut to 50 characters>-head-<suffix> (utils/util.go PodName).
+        { name: "headPrefix", expression: "(object.metadata.name.size() > 50 ? object.metadata.name.substring(0, 50) : object.metadata.name) + '-head-'" },
+      ],
+      validations: [
+        {
+          expression: `!(${isRayCluster}) || variables.podName.startsWith(variables.headPrefix)`,
+          message: `Ray pods' account (${RAY_SERVICE_ACCOUNT}) changes a RayCluster only from that cluster's own head (its autoscaler).`,
+          reason: "Forbidden",
+        },
+        {
+          expression: `!(${isRayCluster}) || (${onlyCounts})`,
+          message: `Ray pods' account (${RAY_SERVICE_ACCOUNT}) changes a RayCluster only as its autoscaler does: worker groups' replicas and scaleStrategy. Change anything else in the team file or with rayctl.`,
+          reason: "Forbidden",
+        },
+        {
+          expression: `${isRayCluster} || (request.subResource != 'resize' && object.spec == oldObject.spec)`,
+          message: `Ray pods' account (${RAY_SERVICE_ACCOUNT}) changes no pod's spec or resources.`,
+          reason: "Forbidden",
+        },
+      ],
+    },
+  };
+  return { name, policy, binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } } };
 }

@@ -73,7 +73,7 @@ export function gpuPriorityClasses(ctx: Pick<TenancyContext, "gpuTypes">): { typ
 /** CEL: a CREATE, or an UPDATE that changes the spec (a Secret has none, and its type cannot change). */
 const CREATE_OR_SPEC_CHANGE = "request.operation != 'UPDATE' || !has(object.spec) || object.spec != oldObject.spec";
 
-const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
+export const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
 
 /** A ValidatingAdmissionPolicy and its binding (Deny), both named `name`. */
 export interface AdmissionRule {

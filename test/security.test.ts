@@ -3,14 +3,15 @@
  * teams and playground users can and cannot do, asked of the rendered RBAC, NetworkPolicies,
  * admission rules (their CEL evaluated), quotas and RayClusters. Each README line names its test.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { RAYCLUSTER_RULE, rayClusterAdmission, rayJobAdmission } from "../render/rayClusterAdmission";
+import { RAYCLUSTER_RULE, rayClusterAdmission, rayClusterFields, rayJobAdmission } from "../render/rayClusterAdmission";
 import { admissionRules } from "../render/tenancyBase";
 import { may, type Pod, reachable, type Subject } from "./access";
 import { policyDenials } from "./admissionEval";
-import { type RegisteredResource, k8sObject, ofType, one, PROJECT_DIR, runProgram, secretValue, teamsDir } from "./mocks";
+import { type RegisteredResource, k8sObject, loadConfig, ofType, one, PROJECT_DIR, runProgram, secretValue, teamsDir } from "./mocks";
 
 const OWNER: Subject = { kind: "Group", name: "ml-recsys-leads@example.com" };
 const CONTRIBUTOR: Subject = { kind: "User", name: "alice@example.com" };
@@ -33,7 +34,9 @@ const rayPod = (namespace: string, cluster: string, type: "head" | "worker"): Po
   labels: { "ray-platform/raycluster": cluster, "ray.io/cluster": cluster, "ray.io/node-type": type, "ray.io/is-ray-node": "yes" },
 });
 const RAY_AND_TOOLS = [6379, 8265, 10001, 8081, 3000];
-const rcRule = () => rayClusterAdmission({ bucketPrefix: "my-ml-platform-dev-ray-" }).policy.spec as any;
+/** The admission rules' context as the dev stack's program makes it (components/platform.ts). */
+const admission = () => ({ bucketPrefix: "my-ml-platform-dev-ray-", rayCluster: rayClusterFields(loadConfig().kuberay.crds) });
+const rcRule = () => rayClusterAdmission(admission()).policy.spec as any;
 const asRayClusterRequest = (rc: any) => ({ ...rc, metadata: { ...rc.metadata } });
 const tokenRule = () => admissionRules().find((r) => r.name === "ray-platform-no-token-secrets")!.policy.spec as any;
 
@@ -75,6 +78,12 @@ describe("contributors", () => {
     }
   });
 
+  test("contributor can exec into every pod of the namespace, an owner's included", () => {
+    // RBAC grants pods/exec per namespace, not per pod: the README says so, and where to run Secret-using work.
+    for (const sub of ["pods/exec", "pods/portforward"]) expect(may(resources, CONTRIBUTOR, "create", sub, "recsys"), sub).toBe(true);
+    expect(may(resources, CONTRIBUTOR, "get", "pods/log", "recsys")).toBe(true);
+  });
+
   test("contributor creates a cluster's token Secret (rayctl) but reads, changes or deletes no Secret", () => {
     expect(may(resources, CONTRIBUTOR, "create", "secrets", "recsys")).toBe(true);
     for (const verb of ["get", "list", "watch", "update", "patch", "delete"]) expect(may(resources, CONTRIBUTOR, verb, "secrets", "recsys"), verb).toBe(false);
@@ -111,16 +120,44 @@ describe("contributors", () => {
     const envFrom = structuredClone(rayCluster("recsys", "two-tower"));
     envFrom.spec.workerGroupSpecs[0].template.spec.containers[0].envFrom = [{ secretRef: { name: "db-password" } }];
     expect(policyDenials(rcRule(), envFrom)).toEqual([secrets]);
-    const authSecret = structuredClone(rayCluster("recsys", "two-tower"));
-    authSecret.spec.authOptions.secretName = "db-password";
-    expect(policyDenials(rcRule(), authSecret)).toEqual([secrets]);
-    const pull = structuredClone(rayCluster("recsys", "two-tower"));
-    pull.spec.headGroupSpec.template.spec.imagePullSecrets = [{ name: "registry" }];
-    expect(policyDenials(rcRule(), pull)).toEqual([secrets]);
+    const pull0 = structuredClone(rayCluster("recsys", "two-tower"));
+    pull0.spec.headGroupSpec.template.spec.imagePullSecrets = [{ name: "registry" }];
+    expect(policyDenials(rcRule(), pull0)).toEqual([secrets]);
+  });
+
+  test("a RayCluster's token is its own Secret only: not another's, not one named like the cluster", () => {
+    const own = rcRule().validations.find((v: any) => v.message.startsWith("A RayCluster's token is its own Secret")).message;
+    const other = structuredClone(rayCluster("recsys", "two-tower"));
+    other.spec.authOptions.secretName = "db-password";
+    expect(policyDenials(rcRule(), other)).toEqual([own]);
+    // A cluster named <victim>-token once counted its own name among its Secrets: the victim's token.
+    const victim = structuredClone(rayCluster("recsys", "two-tower"));
+    victim.metadata.name = "two-tower-token";
+    victim.spec.authOptions.secretName = "two-tower-token";
+    // (Its tools' env names that Secret too, also refused.)
+    expect(policyDenials(rcRule(), victim)).toContain(own);
+    // Without a Secret named, KubeRay uses the one named like the cluster, which may be another's.
+    const unnamed = structuredClone(rayCluster("recsys", "two-tower"));
+    unnamed.metadata.name = "two-tower-token";
+    delete unnamed.spec.authOptions.secretName;
+    expect(policyDenials(rcRule(), unnamed)).toContain(own);
+    expect(policyDenials(rcRule(), rayCluster("recsys", "two-tower"))).toEqual([]);
+  });
+
+  test("a RayCluster sets only the spec fields the platform admits: no GCS fault tolerance reading a Secret, no TLS, no network policy of KubeRay's", () => {
+    const allow = rcRule().validations.find((v: any) => v.message.startsWith("RayClusters may set only")).message;
+    expect(allow).toContain("remove gcsFaultToleranceOptions, headServiceAnnotations, historyServerOptions, networkPolicy, tlsOptions.");
+    const ft = structuredClone(rayCluster("recsys", "two-tower"));
+    // KubeRay copies redisPassword.valueFrom into the head's REDIS_PASSWORD env (common/pod.go configureGCSFaultTolerance).
+    ft.spec.gcsFaultToleranceOptions = { redisAddress: "redis:6379", redisPassword: { valueFrom: { secretKeyRef: { name: "db-password", key: "password" } } } };
+    expect(policyDenials(rcRule(), ft)).toEqual([allow]);
+    const tls = structuredClone(rayCluster("recsys", "two-tower"));
+    tls.spec.tlsOptions = {};
+    expect(policyDenials(rcRule(), tls)).toEqual([allow]);
   });
 
   test("contributor's RayJob submitter cannot run as another service account or read a Secret", () => {
-    const spec = rayJobAdmission({ bucketPrefix: "my-ml-platform-dev-ray-" }).policy.spec as any;
+    const spec = rayJobAdmission(admission()).policy.spec as any;
     const [account, volumes, secrets] = spec.validations.map((v: any) => v.message);
     const job = (template?: unknown) => ({ apiVersion: "ray.io/v1", kind: "RayJob", metadata: { name: "j", namespace: "recsys" }, spec: { entrypoint: "python x.py", ...(template ? { submitterPodTemplate: template } : {}) } });
     const submitter = (spec: Record<string, unknown>) => ({ spec: { restartPolicy: "Never", containers: [{ name: "submit", image: "rayproject/ray:2.52.0" }], ...spec } });
@@ -207,11 +244,44 @@ describe("playground users", () => {
     expect(notebook.env).toContainEqual({ name: "JUPYTER_TOKEN", ...ref });
     expect(notebook.env).toContainEqual({ name: "RAY_AUTH_TOKEN", ...ref });
     expect(notebook.env).toContainEqual({ name: "RAY_AUTH_MODE", value: "token" });
-    expect(notebook.args.join(" ")).not.toMatch(/token=|password=/);
+    expect(notebook.command.join(" ")).not.toMatch(/token=|password=/);
     expect(vscode.env).toEqual([{ name: "CONNECTION_TOKEN", ...ref }]);
-    expect(vscode.args.slice(-2)).toEqual(["--connection-token", "$(CONNECTION_TOKEN)"]);
+    // VS Code reads the token from a file the container writes: not on its command line, which ps shows.
+    expect(vscode.command.join(" ")).not.toContain("--connection-token ");
+    expect(vscode.command.slice(-2)).toEqual(["--connection-token-file", "/tmp/connection-token"]);
+  });
+
+  test("the tools' tokens stay out of their logs: what they print passes through a filter that hides every token=/tkn= value", () => {
+    const spec = rayCluster("ray-playground", "my-cluster").spec;
+    const [, notebook, vscode] = spec.headGroupSpec.template.spec.containers;
+    for (const c of [notebook, vscode]) {
+      expect(c.command.slice(0, 2)).toEqual(["bash", "-c"]);
+      expect(c.args).toBeUndefined();
+    }
+    // The filter itself, run by bash as the container runs it, around what the servers print on start.
+    const printsTokens = ["sh", "-c", "echo Web UI available at http://localhost:3000/?tkn=AbC123-x_y; echo http://127.0.0.1:8081/lab?token=9f8e7d >&2; echo plain"];
+    const out = execFileSync(notebook.command[0], [...notebook.command.slice(1, 4), ...printsTokens], { encoding: "utf8" });
+    expect(out.split("\n").sort()).toEqual(["", "Web UI available at http://localhost:3000/?tkn=<hidden>", "http://127.0.0.1:8081/lab?token=<hidden>", "plain"]);
     const token = k8sObject(resources, "kubernetes:core/v1:Secret", "ray-playground", "my-cluster-token");
     expect(Buffer.from((secretValue(token.data) as { auth_token: string }).auth_token, "base64").toString()).toMatch(/^[A-Za-z0-9]{48}$/);
+  });
+});
+
+describe("the Ray pods' account", () => {
+  test("the Ray pods' account changes RayClusters only as the autoscaler does, from the cluster's head, and changes no pod", () => {
+    // The rule's effect is proven against the real API server (real/scenarios/c-access.test.ts);
+    // here, that it is in force, on whom, on what, and that it keeps every other field.
+    const policy = one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy", "tenancy-ray-platform-autoscaler-account").inputs;
+    one(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding", "tenancy-ray-platform-autoscaler-account");
+    expect(policy.spec.matchConditions).toEqual([{ name: "ray-account", expression: "request.userInfo.username == 'system:serviceaccount:' + request.namespace + ':ray'" }]);
+    expect(policy.spec.matchConstraints.resourceRules.flatMap((r: any) => r.resources)).toEqual(["rayclusters", "pods", "pods/resize"]);
+    const [head, counts, pods] = policy.spec.validations.map((v: any) => v.expression);
+    expect(head).toContain("variables.podName.startsWith(variables.headPrefix)");
+    expect(policy.spec.variables.find((v: any) => v.name === "podName").expression).toContain("request.userInfo.extra['authentication.kubernetes.io/pod-name']");
+    for (const field of ["template", "minReplicas", "maxReplicas", "rayStartParams", "groupName"]) expect(counts, field).toContain(`g.${field} == o.${field}`);
+    for (const field of ["replicas", "scaleStrategy"]) expect(counts, field).not.toContain(`g.${field}`);
+    for (const field of ["headGroupSpec", "authOptions", "rayVersion"]) expect(counts, field).toContain(`object.spec.${field} == oldObject.spec.${field}`);
+    expect(pods).toContain("object.spec == oldObject.spec");
   });
 });
 
@@ -246,7 +316,7 @@ test("every RayCluster of the example teams, and the playground's, is admitted",
 test("every line of the README's security section names a test of this file", () => {
   const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
   const section = readme.slice(readme.indexOf("## Security"), readme.indexOf("\n## ", readme.indexOf("## Security") + 1));
-  const rows = section.split("\n").filter((l) => /^\| (owner|contributor|another team|playground user|every member) /.test(l));
+  const rows = section.split("\n").filter((l) => /^\| (owner|contributor|another team|playground user|every member|Ray pods) /.test(l));
   expect(rows.length).toBeGreaterThanOrEqual(18);
   const source = fs.readFileSync(__filename, "utf8");
   for (const row of rows) {

@@ -6,7 +6,7 @@
  * a quota, or the platform's admission policy. Lines about the network (NetworkPolicies need a
  * CNI), the buckets (GCP IAM) and the tools' tokens (real/scenarios/ray.test.ts) are not here.
  */
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { KubeError, type KubeApi } from "../../client/src/kube";
 import { RayPlatform } from "../../client/src/sdk";
 import { OTHER_TEAM, TEAM, type UserRole } from "../users";
@@ -134,6 +134,11 @@ describe("c. access per role, through the real authorizer", () => {
         ["a Secret volume", (rc) => (rc.spec.workerGroupSpecs[0].template.spec.volumes = [{ name: "s", secret: { secretName: "owners-secret" } }])],
         ["a Secret in env", (rc) => (rc.spec.headGroupSpec.template.spec.containers[0].env ??= []).push({ name: "S", valueFrom: { secretKeyRef: { name: "owners-secret", key: "k" } } })],
         ["another cluster's token", (rc) => (rc.spec.authOptions.secretName = "two-tower-token")],
+        // Named <victim>-token, a cluster once counted the victim's token Secret as its own.
+        ["a name that is another cluster's token", (rc) => ((rc.metadata.name = "two-tower-token"), (rc.spec.authOptions.secretName = "two-tower-token"))],
+        ["KubeRay's own token, named like the cluster", (rc) => ((rc.metadata.name = "two-tower-token"), delete rc.spec.authOptions.secretName)],
+        // KubeRay copies redisPassword.valueFrom into the head's env (common/pod.go configureGCSFaultTolerance).
+        ["GCS fault tolerance reading a Secret", (rc) => (rc.spec.gcsFaultToleranceOptions = { redisAddress: "redis:6379", redisPassword: { valueFrom: { secretKeyRef: { name: "owners-secret", key: "k" } } } })],
         ["an Ingress", (rc) => (rc.spec.headGroupSpec.enableIngress = true)],
       ];
       for (const [what, edit] of cases) expect((await outcome(rayClusterRequest("contributor", TEAM, edit))).outcome, what).toBe("admission");
@@ -148,6 +153,42 @@ describe("c. access per role, through the real authorizer", () => {
       const { outcome: o, message } = await outcome(create(as("contributor"), `${ns(TEAM)}/secrets`, { apiVersion: "v1", kind: "Secret", metadata: { name: "t", annotations: { "kubernetes.io/service-account.name": "ray" } }, type: "kubernetes.io/service-account-token" }));
       expect(o).toBe("admission");
       expect(message).toContain("Run the work in a RayCluster or RayJob");
+    });
+  });
+
+  describe("the Ray pods' account (ray), which KubeRay binds its autoscaler's Role to", () => {
+    const other = "other-autoscaled";
+    beforeAll(async () => {
+      const sdk = RayPlatform.connect({ kubeconfig: cp.kubeconfig, context: cp.context("contributor") });
+      cp.kubectl("admin", ["delete", `raycluster/${other}`, `secret/${other}-token`, "-n", TEAM, "--ignore-not-found"]);
+      await sdk.createCluster({ namespace: TEAM, name: other, cpusPerWorker: 1, memoryPerWorker: "4Gi", minWorkers: 0, maxWorkers: 2, awaitReady: true, timeoutSeconds: 180 });
+    });
+    afterAll(() => cp.kubectl("admin", ["delete", `raycluster/${other}`, `secret/${other}-token`, "-n", TEAM, "--ignore-not-found"]));
+    /** The account as a cluster's head holds it (its autoscaler's token). */
+    const fromHead = async (cluster: string) => {
+      const pod = await headPod(TEAM, cluster);
+      return cp.serviceAccountApi(TEAM, "ray", { name: pod.metadata.name, uid: pod.metadata.uid });
+    };
+    const patch = (api: KubeApi, p: string, ops: unknown[]) => api.request("PATCH", p, { body: ops, contentType: "application/json-patch+json", query: { dryRun: "All" } });
+    const rc = (name: string) => `/apis/ray.io/v1/namespaces/${TEAM}/rayclusters/${name}`;
+
+    test("from a cluster's head it scales that cluster, as the autoscaler does, and nothing else", async () => {
+      const head = await fromHead("two-tower");
+      expect(await outcome(patch(head, rc("two-tower"), [{ op: "replace", path: "/spec/workerGroupSpecs/0/replicas", value: 1 }]))).toMatchObject({ outcome: "allowed" });
+      expect(await outcome(patch(head, rc("two-tower"), [{ op: "add", path: "/spec/workerGroupSpecs/0/scaleStrategy", value: { workersToDelete: [] } }]))).toMatchObject({ outcome: "allowed" });
+      expect(await outcome(patch(head, rc("two-tower"), [{ op: "replace", path: "/spec/workerGroupSpecs/0/template/spec/containers/0/image", value: "attacker/image" }]))).toMatchObject({ outcome: "admission" });
+      expect(await outcome(patch(head, rc("two-tower"), [{ op: "replace", path: "/spec/workerGroupSpecs/0/maxReplicas", value: 40 }]))).toMatchObject({ outcome: "admission" });
+      // Another cluster of the team, autoscaled too: not this head's to scale.
+      expect(await outcome(patch(head, rc(other), [{ op: "replace", path: "/spec/workerGroupSpecs/0/replicas", value: 1 }]))).toMatchObject({ outcome: "admission" });
+    });
+
+    test("it changes no pod's spec: not an owner's pod, not a Ray pod", async () => {
+      const head = await fromHead("two-tower");
+      const owners = (await as("admin").get(`${ns(TEAM)}/pods`, { labelSelector: "app=owners-app" })).items[0];
+      expect(owners, "the owner's Deployment's pod").toBeDefined();
+      for (const pod of [owners.metadata.name, (await headPod(TEAM, other)).metadata.name]) {
+        expect(await outcome(patch(head, `${ns(TEAM)}/pods/${pod}`, [{ op: "replace", path: "/spec/containers/0/image", value: "attacker/image" }])), pod).toMatchObject({ outcome: "admission" });
+      }
     });
   });
 

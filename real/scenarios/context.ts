@@ -4,6 +4,7 @@
  * (a scenario that changed them puts them back), so that each scenario also runs alone.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { inject } from "vitest";
@@ -22,8 +23,26 @@ const LAST_DEPLOYED = path.join(real.stateDir, "last-deployed.json");
 
 const readTeams = (): Record<string, string> =>
   Object.fromEntries(fs.readdirSync(teams.dir).sort().map((f) => [f, fs.readFileSync(path.join(teams.dir, f), "utf8")]));
-/** The inputs of a deploy: the stack file and the team files. */
-const deployInputs = () => JSON.stringify({ stack: fs.readFileSync(path.join(real.projectDir, `Pulumi.${STACK}.yaml`), "utf8"), teams: readTeams() });
+/** What the program's outcome depends on, but the team files: its sources, data and stack file (a hash). */
+function programHash(): string {
+  const hash = createHash("sha256");
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (["node_modules", "teams", ".git"].includes(e.name)) continue;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) hash.update(p).update(fs.readFileSync(p));
+    }
+  };
+  for (const d of ["index.ts", "components", "config", "render", "data", "tutorials", `Pulumi.${STACK}.yaml`, "Pulumi.yaml"]) {
+    const p = path.join(real.projectDir, d);
+    if (fs.statSync(p).isDirectory()) walk(p);
+    else hash.update(p).update(fs.readFileSync(p));
+  }
+  return hash.digest("hex");
+}
+/** The inputs of a deploy: the program and the team files. */
+const deployInputs = () => JSON.stringify({ program: programHash(), teams: readTeams() });
 
 /** The repository's team files, as they were when the run started. */
 function pristineTeams(): Record<string, string> {

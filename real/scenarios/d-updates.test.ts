@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { type KubeApi } from "../../client/src/kube";
 import { TEAM } from "../users";
 import { diffPlans } from "../../plan/diff";
-import { changed, cp, deployed, offlinePlan, teams, up } from "./context";
+import { changed, cp, deployed, headPod, offlinePlan, teams, up } from "./context";
 
 const admin = cp.api("admin");
 const TEAM_NAMESPACES = ["recsys", "tech-research", "ray-playground"];
@@ -62,7 +62,9 @@ describe("d. updates", () => {
     let autoscaler: KubeApi;
     beforeAll(async () => {
       await deployed();
-      autoscaler = await cp.serviceAccountApi(TEAM, "ray");
+      // The autoscaler's token: the head pod's, as the kubelet mounts it into the autoscaler container.
+      const head = await headPod(TEAM, AUTOSCALED);
+      autoscaler = await cp.serviceAccountApi(TEAM, "ray", { name: head.metadata.name, uid: head.metadata.uid });
       // Scale up as the autoscaler does: KubeRay makes gated pods, Kueue admits a new slice and ungates them.
       await autoscale(autoscaler, "t4", 2);
       await cp.waitFor("2 T4 workers running", async () => running(await workers("t4")).length === 2, 120_000);

@@ -1,0 +1,82 @@
+/**
+ * The real engine's cost (npm run bench, through real/run.sh --bench): the real stack (the
+ * dev stack's pools in mode existing) with the repository's teams, and with 10 and 100
+ * synthetic teams (bench/teams.ts), each on a fresh real control plane: `pulumi preview` and
+ * `up` from nothing, then a second preview, beside the offline plan's time for the same files.
+ * Prints a table and writes bench/real-results.json. `--quick`: the repository's teams only.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startReal } from "../real/globalSetup";
+import { ControlPlaneClient } from "../real/controlPlane";
+import { STACK, TestStack } from "../real/stack";
+import { writeTeams } from "./teams";
+
+interface Row {
+  readonly teams: string;
+  readonly resources: number;
+  readonly planSeconds: number;
+  readonly previewSeconds: number;
+  readonly upSeconds: number;
+  readonly secondPreviewSeconds: number;
+}
+
+const timed = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
+  const t = Date.now();
+  const r = await f();
+  return [r, (Date.now() - t) / 1000];
+};
+
+async function measure(label: string, teams: number | undefined): Promise<Row> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rp-bench-"));
+  const { context, stop } = await startReal(dir);
+  try {
+    const project = context.projectDir;
+    if (teams !== undefined) {
+      const teamsDir = path.join(dir, "teams");
+      writeTeams(teamsDir, teams);
+      const stackFile = path.join(project, `Pulumi.${STACK}.yaml`);
+      fs.writeFileSync(stackFile, fs.readFileSync(stackFile, "utf8").replace("ray-platform:teamsDir: teams", `ray-platform:teamsDir: ${teamsDir}`));
+    }
+    const [, planSeconds] = await timed(() => execFileSync(path.join(project, "node_modules", ".bin", "tsx"), ["plan/cli.ts", "--stack", STACK, "--quiet", "--json", path.join(dir, "plan.json")], { cwd: project, stdio: "pipe" }));
+    const resources = JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8")).resources.length;
+    const stack = new TestStack(project, new ControlPlaneClient(context.controlPlane), context.stateDir);
+    const check = (op: string, r: { ok: boolean; error?: string; log: string }) => {
+      if (!r.ok) throw new Error(`pulumi ${op} of ${label} failed: ${r.error}; see ${r.log}`);
+    };
+    const [preview, previewSeconds] = await timed(() => stack.preview());
+    check("preview", preview);
+    const [up, upSeconds] = await timed(() => stack.up());
+    check("up", up);
+    const [again, secondPreviewSeconds] = await timed(() => stack.preview());
+    check("second preview", again);
+    return { teams: label, resources, planSeconds, previewSeconds, upSeconds, secondPreviewSeconds };
+  } finally {
+    await stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes("--quick");
+  const sizes: [string, number | undefined][] = quick ? [["repository's", undefined]] : [["repository's", undefined], ["10", 10], ["100", 100]];
+  const rows: Row[] = [];
+  for (const [label, n] of sizes) {
+    rows.push(await measure(label, n));
+    const r = rows.at(-1)!;
+    console.log(`${r.teams} teams: ${r.resources} resources, plan ${r.planSeconds.toFixed(1)} s, preview ${r.previewSeconds.toFixed(1)} s, up ${r.upSeconds.toFixed(1)} s, second preview ${r.secondPreviewSeconds.toFixed(1)} s`);
+  }
+  const ms = (s: number, n: number) => `${((s * 1000) / n).toFixed(0)} ms`;
+  console.log("\nThe real engine against a real control plane (fresh for each row), beside the offline plan:\n");
+  console.log("| teams | resources | offline plan | preview (from nothing) | up (from nothing) | per resource, up | preview, no change |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of rows) console.log(`| ${r.teams} | ${r.resources} | ${r.planSeconds.toFixed(1)} s | ${r.previewSeconds.toFixed(1)} s | ${r.upSeconds.toFixed(1)} s | ${ms(r.upSeconds, r.resources)} | ${r.secondPreviewSeconds.toFixed(1)} s |`);
+  fs.writeFileSync(path.join(__dirname, "real-results.json"), JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, rows }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
