@@ -34,9 +34,6 @@ export class TestStack {
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-      // One checkpoint per operation, not one per resource: the file backend rewrites the whole
-      // state each time, a third of a no-change up here.
-      PULUMI_SKIP_CHECKPOINTS: "true",
     };
   }
 

@@ -70,23 +70,28 @@ export function tokenEnv(c: ResolvedRayCluster, name: string): EnvVar {
 
 /**
  * In a shared namespace: the cluster's pods accept connections only from the cluster's own
- * pods. NetworkPolicies add up, so the namespace-wide allow leaves these pods out
+ * pods. NetworkPolicies add up, so the namespace-wide allow leaves every Ray cluster's pods out
  * (sameNamespaceSelector); the operator and the metrics collectors come in through the
- * namespace's platform policies.
+ * namespace's platform policies. The program makes it for team-file clusters, rayctl for its
+ * own, and members may make exactly this shape (render/tenancyBase.ts ownPodsPolicyRule).
  */
-export function ownPodsPolicy(c: ResolvedRayCluster): k8s.networking.v1.NetworkPolicy {
+export function ownPodsPolicy(c: Pick<ResolvedRayCluster, "name" | "namespace">): k8s.networking.v1.NetworkPolicy {
   const own = { matchLabels: { [RAY_CLUSTER_LABEL]: c.name } };
   return {
-    metadata: { name: `${c.name}-own-pods`, namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY } },
+    metadata: { name: `${c.name}${OWN_PODS_SUFFIX}`, namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY } },
     spec: { podSelector: own, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: own }] }] },
   };
 }
 
+/** The suffix of a cluster's own-pods NetworkPolicy's name. */
+export const OWN_PODS_SUFFIX = "-own-pods";
+
 /**
- * The pods the namespace-wide allow applies to: all in a team namespace; in a shared one, all
- * but the pods of the RayClusters confined by ownPodsPolicy (pods without the label match NotIn).
+ * The pods the namespace-wide allow applies to: all in a team namespace; in a shared one, the
+ * pods of no Ray cluster, however the cluster was made (team file, rayctl, kubectl): each
+ * cluster's pods get in only through its own-pods policy.
  */
-export function sameNamespaceSelector(namespace: string, clusters: readonly Pick<ResolvedRayCluster, "name">[]): k8s.meta.v1.LabelSelector {
-  if (!isShared(namespace) || clusters.length === 0) return {};
-  return { matchExpressions: [{ key: RAY_CLUSTER_LABEL, operator: "NotIn", values: clusters.map((c) => c.name) }] };
+export function sameNamespaceSelector(namespace: string): k8s.meta.v1.LabelSelector {
+  if (!isShared(namespace)) return {};
+  return { matchExpressions: [{ key: RAY_CLUSTER_LABEL, operator: "DoesNotExist" }] };
 }

@@ -192,7 +192,7 @@ export function networkPolicies(team: ResolvedTeam, ctx: TenancyContext): Record
     },
     "allow-same-namespace": {
       metadata: meta(team, "allow-same-namespace"),
-      spec: { podSelector: sameNamespaceSelector(team.name, team.rayClusters), policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+      spec: { podSelector: sameNamespaceSelector(team.name), policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
     },
     // What the operator calls on heads (OPERATOR_TO_HEAD_PORTS), and nothing else.
     "allow-operator-to-ray-heads": {

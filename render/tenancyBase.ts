@@ -3,7 +3,8 @@
  * namespaces, a PriorityClass per GPU type, and the admission rules of team namespaces.
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
-import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, MANAGED_BY, TEAM_LABEL } from "../config/wire";
+import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, KUBERAY_LABELS, MANAGED_BY, TEAM_LABEL } from "../config/wire";
+import { OWN_PODS_SUFFIX } from "./clusterAccess";
 import { gpuPriorityClass, RAY_USER_ROLE, TEAM_OWNER_ROLE, type TenancyContext } from "./tenancy";
 
 const ALL = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -23,6 +24,8 @@ export function rayUserRole(): k8s.rbac.v1.ClusterRole {
       // token Secret (create only: members still read no Secret, and a RayCluster may read only
       // its own token); the RayCluster owns both, so Kubernetes deletes them with it.
       { apiGroups: [""], resources: ["services", "secrets"], verbs: ["create"] },
+      // rayctl confines a playground cluster to its own pods; admission allows only that shape.
+      { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["create"] },
       { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
       { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["get", "create"] },
       { apiGroups: [""], resources: ["configmaps", "persistentvolumeclaims"], verbs: ALL },
@@ -160,5 +163,42 @@ export function admissionRules(): AdmissionRule[] {
       },
     ],
   });
-  return [gpuPods, services, tokens];
+  return [gpuPods, services, tokens, ownPodsPolicyRule()];
+}
+
+/**
+ * Members may create NetworkPolicies (rayctl confines a playground cluster to its own pods),
+ * but only that shape: `<cluster>-own-pods`, selecting the cluster's pods and admitting only
+ * them (render/clusterAccess.ts ownPodsPolicy), which can only narrow who reaches them. The
+ * rule holds for whoever may not update NetworkPolicies (members); the program may.
+ */
+function ownPodsPolicyRule(): AdmissionRule {
+  const name = "ray-platform-own-pods-policies";
+  const own = "{'" + KUBERAY_LABELS.cluster + "': variables.cluster}";
+  const selects = (s: string) => `has(${s}.matchLabels) && ${s}.matchLabels == ${own} && !has(${s}.matchExpressions)`;
+  const shape = [
+    "variables.cluster != ''",
+    selects("object.spec.podSelector"),
+    "has(object.spec.policyTypes) && object.spec.policyTypes == ['Ingress'] && !has(object.spec.egress)",
+    "has(object.spec.ingress) && object.spec.ingress.size() == 1",
+    "object.spec.ingress.all(r, !has(r.ports) && has(r.from) && r.from.size() == 1 && " +
+      `r.from.all(p, has(p.podSelector) && !has(p.namespaceSelector) && !has(p.ipBlock) && ${selects("p.podSelector")}))`,
+  ].join(" && ");
+  const policy: k8s.admissionregistration.v1.ValidatingAdmissionPolicy = {
+    metadata: { name, labels: MANAGED_BY },
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: { resourceRules: [{ apiGroups: ["networking.k8s.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["networkpolicies"] }], ...inTeamNamespaces },
+      matchConditions: [{ name: "member", expression: "!authorizer.group('networking.k8s.io').resource('networkpolicies').namespace(request.namespace).check('update').allowed()" }],
+      variables: [{ name: "cluster", expression: `object.metadata.name.endsWith('${OWN_PODS_SUFFIX}') ? object.metadata.name.substring(0, object.metadata.name.size() - ${OWN_PODS_SUFFIX.length}) : ''` }],
+      validations: [
+        {
+          expression: shape,
+          message: `Members may create only a RayCluster's own-pods NetworkPolicy: named <cluster>${OWN_PODS_SUFFIX}, selecting the pods labelled ${KUBERAY_LABELS.cluster}=<cluster> and admitting only them (rayctl makes it). Other policies come from the team file.`,
+          reason: "Forbidden",
+        },
+      ],
+    },
+  };
+  return { name, policy, binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } } };
 }

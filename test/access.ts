@@ -13,7 +13,8 @@ export function matches(sel: Selector | undefined, labels: Record<string, string
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
     const has = e.key in labels;
-    const ok = { In: has && e.values!.includes(labels[e.key]), NotIn: !has || !e.values!.includes(labels[e.key]), Exists: has, DoesNotExist: !has }[e.operator];
+    const ops: Record<string, () => boolean> = { In: () => has && e.values!.includes(labels[e.key]!), NotIn: () => !has || !e.values!.includes(labels[e.key]!), Exists: () => has, DoesNotExist: () => !has };
+    const ok = ops[e.operator]?.();
     if (ok === undefined) throw new Error(`unknown operator ${e.operator}`);
     if (!ok) return false;
   }

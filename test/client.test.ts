@@ -309,7 +309,7 @@ describe("output and dry runs", () => {
     const r = await rayctl("create cluster preview -n ray-playground --with-tutorials --dry-run -o yaml");
     expect(r.code).toBe(0);
     const list = loadYaml(r.stdout) as Obj;
-    expect(list.items.map((o: Obj) => `${o.kind}/${o.metadata.name}`)).toEqual(["RayCluster/preview", "Secret/preview-token", "ConfigMap/preview-tutorials", "Service/preview-tools"]);
+    expect(list.items.map((o: Obj) => `${o.kind}/${o.metadata.name}`)).toEqual(["RayCluster/preview", "Secret/preview-token", "ConfigMap/preview-tutorials", "Service/preview-tools", "NetworkPolicy/preview-own-pods"]);
     // A client-side dry run prints no real token.
     expect(list.items[1].stringData).toEqual({ auth_token: "generated-when-the-cluster-is-created" });
     expect(fake.calls.slice(calls).filter((c) => c.verb !== "get")).toEqual([]);
@@ -319,7 +319,7 @@ describe("output and dry runs", () => {
     const r = await rayctl("create cluster preview -n ray-playground --dry-run=server -o json");
     expect(r.code).toBe(0);
     const items = JSON.parse(r.stdout).items;
-    expect(items.map((o: Obj) => `${o.kind}/${o.metadata.name}`)).toEqual(["RayCluster/preview", "Secret/preview-token"]);
+    expect(items.map((o: Obj) => `${o.kind}/${o.metadata.name}`)).toEqual(["RayCluster/preview", "Secret/preview-token", "NetworkPolicy/preview-own-pods"]);
     expect(items[0].metadata.uid).toBeDefined();
     expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "preview")).toBeUndefined();
     expect(fake.get("v1", "Secret", "ray-playground", "preview-token")).toBeUndefined();
@@ -477,6 +477,7 @@ describe("RBAC: the program's Roles allow every API call each command makes", ()
         "create secrets ray-playground/*",
         "create configmaps ray-playground/*",
         "create services ray-playground/*",
+        "create networkpolicies ray-playground/*",
       ],
     ],
     ["wait cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get rayclusters ray-playground/rbac"]],

@@ -56,6 +56,7 @@ const TYPES: ResourceType[] = [
   { group: "", version: "v1", resource: "events", kind: "Event", namespaced: true },
   { group: "", version: "v1", resource: "resourcequotas", kind: "ResourceQuota", namespaced: true, status: true },
   { group: "", version: "v1", resource: "serviceaccounts", kind: "ServiceAccount", namespaced: true },
+  { group: "networking.k8s.io", version: "v1", resource: "networkpolicies", kind: "NetworkPolicy", namespaced: true },
   { group: "rbac.authorization.k8s.io", version: "v1", resource: "roles", kind: "Role", namespaced: true },
   { group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", kind: "RoleBinding", namespaced: true },
   { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", kind: "ClusterRole", namespaced: false },

@@ -90,7 +90,7 @@ test("rayctl's --dry-run output is what kubectl applies (server-side apply), and
   const file = path.join(home, "applied.yaml");
   fs.writeFileSync(file, dry.stdout);
   const applied = await kubectl("apply", "--server-side", "--validate=false", "-f", file);
-  expect(applied.stdout, applied.stderr).toBe("raycluster.ray.io/applied serverside-applied\nsecret/applied-token serverside-applied\n");
+  expect(applied.stdout, applied.stderr).toBe("raycluster.ray.io/applied serverside-applied\nsecret/applied-token serverside-applied\nnetworkpolicy.networking.k8s.io/applied-own-pods serverside-applied\n");
   expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "applied")!.spec).toEqual((loadYaml(dry.stdout) as Record<string, any>).items[0].spec);
   expect((await rayctl("get cluster -n ray-playground")).stdout).toMatch(/^applied\s.*rayctl$/m);
 });

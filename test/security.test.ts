@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { RAYCLUSTER_RULE, rayClusterAdmission, rayClusterFields, rayJobAdmission } from "../render/rayClusterAdmission";
+import { ownPodsPolicy } from "../render/clusterAccess";
 import { admissionRules } from "../render/tenancyBase";
 import { may, type Pod, reachable, type Subject } from "./access";
 import { policyDenials } from "./admissionEval";
@@ -51,7 +52,11 @@ describe("owners", () => {
 
   test("owner cannot change quotas, defaults, network policies, bindings or service accounts", () => {
     for (const r of ["resourcequotas", "limitranges", "networking.k8s.io/networkpolicies", "rbac.authorization.k8s.io/rolebindings", "serviceaccounts"]) {
-      for (const verb of ["create", "update", "delete"]) expect(may(resources, OWNER, verb, r, "recsys"), `${verb} ${r}`).toBe(false);
+      for (const verb of ["create", "update", "delete"]) {
+        // Members may create one shape of NetworkPolicy, a cluster's own-pods policy (admission; see the playground's tests).
+        if (verb === "create" && r.endsWith("networkpolicies")) continue;
+        expect(may(resources, OWNER, verb, r, "recsys"), `${verb} ${r}`).toBe(false);
+      }
     }
   });
 
@@ -232,8 +237,37 @@ describe("playground users", () => {
     // The operator and the metrics collectors still get in.
     expect(reachable(resources, { namespace: "kuberay-system", labels: {} }, mine("head"), 8265)).toBe(true);
     expect(reachable(resources, { namespace: "gke-gmp-system", labels: {} }, mine("worker"), 8080)).toBe(true);
-    // A cluster made outside team files keeps the namespace-wide allow (and its own token, if it sets authOptions).
-    expect(reachable(resources, mine("worker"), rayPod("ray-playground", "made-with-kubectl", "head"), 8265)).toBe(true);
+    // A cluster made outside team files gets no namespace-wide allow either: another cluster's
+    // pods do not reach it; its own reach it through the own-pods policy rayctl makes.
+    const kubectlMade = (type: "head" | "worker") => rayPod("ray-playground", "made-with-kubectl", type);
+    expect(reachable(resources, mine("worker"), kubectlMade("head"), 8265)).toBe(false);
+    const withOwnPolicy = [...resources, { type: "kubernetes:networking.k8s.io/v1:NetworkPolicy", name: "x", urn: "x", inputs: ownPodsPolicy({ name: "made-with-kubectl", namespace: "ray-playground" }) } as unknown as RegisteredResource];
+    expect(reachable(withOwnPolicy, kubectlMade("worker"), kubectlMade("head"), 8265)).toBe(true);
+    expect(reachable(withOwnPolicy, mine("worker"), kubectlMade("head"), 8265)).toBe(false);
+    // Pods of no Ray cluster keep the namespace-wide allow.
+    const job = { namespace: "ray-playground", labels: { app: "job" } };
+    expect(reachable(resources, job, { namespace: "ray-playground", labels: { app: "other" } }, 8080)).toBe(true);
+  });
+
+  test("members may create a cluster's own-pods NetworkPolicy, and no other", () => {
+    expect(may(resources, PLAYGROUND_USER, "create", "networking.k8s.io/networkpolicies", "ray-playground")).toBe(true);
+    for (const verb of ["update", "patch", "delete"]) expect(may(resources, PLAYGROUND_USER, verb, "networking.k8s.io/networkpolicies", "ray-playground"), verb).toBe(false);
+    const rule = admissionRules().find((r) => r.name === "ray-platform-own-pods-policies")!.policy.spec as any;
+    const [shape] = rule.validations.map((v: any) => v.message);
+    const asRequest = (np: any) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", ...np });
+    // The rule holds for whoever may not update NetworkPolicies (its match condition asks the authorizer): a member.
+    expect(rule.matchConditions[0].expression).toContain(".check('update').allowed()");
+    const member = { matched: true };
+    expect(policyDenials(rule, asRequest(ownPodsPolicy({ name: "mine", namespace: "ray-playground" })), null, member)).toEqual([]);
+    const open = asRequest(ownPodsPolicy({ name: "mine", namespace: "ray-playground" }));
+    open.spec.ingress = [{ from: [{ namespaceSelector: {} }] }];
+    expect(policyDenials(rule, open, null, member)).toEqual([shape]);
+    const renamed = asRequest(ownPodsPolicy({ name: "mine", namespace: "ray-playground" }));
+    renamed.metadata.name = "allow-everything";
+    expect(policyDenials(rule, renamed, null, member)).toEqual([shape]);
+    const other = asRequest(ownPodsPolicy({ name: "mine", namespace: "ray-playground" }));
+    other.spec.podSelector = { matchLabels: { "ray.io/cluster": "someone-else" } };
+    expect(policyDenials(rule, other, null, member)).toEqual([shape]);
   });
 
   test("playground tools answer only with the cluster's token", () => {

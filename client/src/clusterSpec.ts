@@ -11,7 +11,7 @@ import { zodIssues } from "../../config/schema";
 import { YamlSource } from "../../config/source";
 import { rayClusterSchema, type RayClusterValues } from "../../config/teamFile";
 import { type PlatformFacts, poolsFromFacts, type TeamFacts } from "../../render/platformFacts";
-import { clusterTokenSecret } from "../../render/clusterAccess";
+import { clusterTokenSecret, isShared, ownPodsPolicy } from "../../render/clusterAccess";
 import { type RayCluster } from "../../render/kuberay-types.generated";
 import { type RayClusterObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
 import { rayClusterCrdProblems } from "./crdSchema";
@@ -200,6 +200,8 @@ export interface ClusterObjects {
   /** Owned by the RayCluster once it exists (Kubernetes deletes them with it). */
   readonly tutorials?: Record<string, any>;
   readonly tools?: Record<string, any>;
+  /** In the shared playground: the NetworkPolicy that lets only the cluster's own pods in. */
+  readonly confinement?: Record<string, any>;
 }
 
 /** `token`: the cluster's token; a placeholder for a client-side dry run, which must not print a real one. */
@@ -219,5 +221,6 @@ export function renderClusterObjects(cluster: ResolvedRayCluster, notebooks: Rea
     token: relabel(clusterTokenSecret(cluster, token) as Record<string, any>, "v1", "Secret")!,
     tutorials: cluster.tutorials ? relabel(tutorialsConfigMap(cluster, notebooks ?? {}) as Record<string, any>, "v1", "ConfigMap") : undefined,
     tools: relabel(toolsService(cluster) as Record<string, any> | undefined, "v1", "Service"),
+    confinement: isShared(cluster.namespace) ? relabel(ownPodsPolicy(cluster) as Record<string, any>, "networking.k8s.io/v1", "NetworkPolicy") : undefined,
   };
 }

@@ -215,6 +215,7 @@ export const paths = {
   configMaps: (ns: string) => `/api/v1/namespaces/${ns}/configmaps`,
   configMap: (ns: string, name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`,
   services: (ns: string) => `/api/v1/namespaces/${ns}/services`,
+  networkPolicies: (ns: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
   secrets: (ns: string) => `/api/v1/namespaces/${ns}/secrets`,
   pods: (ns: string) => `/api/v1/namespaces/${ns}/pods`,
   events: (ns: string) => `/api/v1/namespaces/${ns}/events`,

@@ -142,7 +142,7 @@ export class RayPlatform {
   async createCluster(options: CreateOptions): Promise<Cluster | DryRun>;
   async createCluster(options: CreateOptions): Promise<Cluster | DryRun> {
     const { cluster: resolved, objects, team, facts } = await this.prepare(options, options.dryRun);
-    const list = [objects.rayCluster, objects.token, objects.tutorials, objects.tools].filter((o): o is Record<string, any> => !!o);
+    const list = [objects.rayCluster, objects.token, objects.tutorials, objects.tools, objects.confinement].filter((o): o is Record<string, any> => !!o);
     if (options.dryRun === "client") return { dryRun: "client", objects: list };
     const ns = resolved.namespace;
     if (team.rayClusters.includes(resolved.name)) {
@@ -181,6 +181,8 @@ export class RayPlatform {
       extra.push(await post(paths.secrets(ns), owned(objects.token), `create the token Secret ${ns}/${objects.token.metadata.name}`));
       if (objects.tutorials) extra.push(await post(paths.configMaps(ns), owned(objects.tutorials), `create ConfigMap ${ns}/${objects.tutorials.metadata.name}`));
       if (objects.tools) extra.push(await post(paths.services(ns), owned(objects.tools), `create Service ${ns}/${objects.tools.metadata.name}`));
+      // In the playground the cluster's pods are reachable only through this policy (render/clusterAccess.ts).
+      if (objects.confinement) extra.push(await post(paths.networkPolicies(ns), owned(objects.confinement), `create NetworkPolicy ${ns}/${objects.confinement.metadata.name}`));
     } catch (err) {
       // Without its token Secret the head never starts: take the half-made cluster back (its owned objects go with it).
       if (!dryRun) await this.api.request("DELETE", paths.rayCluster(ns, resolved.name), { body: { preconditions: { uid: created.metadata?.uid } } }).catch(() => undefined);

@@ -212,6 +212,23 @@ describe("c. access per role, through the real authorizer", () => {
     });
   });
 
+  describe("a member's NetworkPolicies", () => {
+    test("a playground user may create a cluster's own-pods NetworkPolicy, and no other", async () => {
+      const user = as("otherTeam");
+      const np = (name: string, from: unknown) => ({
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name },
+        spec: { podSelector: { matchLabels: { "ray.io/cluster": "mine" } }, policyTypes: ["Ingress"], ingress: [{ from: [from] }] },
+      });
+      const path = `/apis/networking.k8s.io/v1/namespaces/${PLAYGROUND}/networkpolicies`;
+      expect(await outcome(create(user, path, np("mine-own-pods", { podSelector: { matchLabels: { "ray.io/cluster": "mine" } } }), { dryRun: "All" }))).toMatchObject({ outcome: "allowed" });
+      expect(await outcome(create(user, path, np("mine-own-pods", { namespaceSelector: {} }), { dryRun: "All" }))).toMatchObject({ outcome: "admission" });
+      expect(await outcome(create(user, path, np("allow-all", { podSelector: {} }), { dryRun: "All" }))).toMatchObject({ outcome: "admission" });
+      expect(await outcome(user.request("DELETE", `${path}/default-deny-ingress`, { query: { dryRun: "All" } }))).toMatchObject({ outcome: "rbac" });
+    });
+  });
+
   describe("a stranger", () => {
     test("can do nothing in any team namespace, and cannot read the platform's facts", async () => {
       const stranger = as("unrelated");

@@ -68,6 +68,17 @@ describe("f. rayctl and the SDK, as a contributor", () => {
     expect(teamFile.stderr).toContain("comes from the team file recsys.yaml");
   });
 
+  test("in the playground, a cluster comes with its own-pods NetworkPolicy, which goes with it", async () => {
+    const np = `/apis/networking.k8s.io/v1/namespaces/ray-playground/networkpolicies/pg-demo-own-pods`;
+    const created = await rayctl(`create cluster pg-demo -n ray-playground --workers 0`);
+    expect(created.code, created.stderr).toBe(0);
+    const policy = await cp.api("admin").get(np);
+    expect(policy.metadata.ownerReferences[0]).toMatchObject({ kind: "RayCluster", name: "pg-demo" });
+    expect(policy.spec.podSelector).toEqual({ matchLabels: { "ray.io/cluster": "pg-demo" } });
+    expect((await rayctl(`delete cluster pg-demo -n ray-playground`)).code).toBe(0);
+    await cp.waitFor("pg-demo's policy gone with it (garbage collector)", async () => cp.api("admin").get(np).then(() => false, () => true), 60_000);
+  });
+
   test("the SDK creates, awaits, scales and deletes the same way", async () => {
     const sdk = RayPlatform.connect({ kubeconfig: cp.kubeconfig, context: cp.context("contributor") });
     const cluster = await sdk.createCluster({ namespace: TEAM, name: "sdk-demo", workerReplicas: 1, cpusPerWorker: 2, memoryPerWorker: "8Gi", awaitReady: true, timeoutSeconds: 180 });
