@@ -151,6 +151,26 @@ describe("the seed's command lines", () => {
     expect(waited.stderr.split("\n")[0]).toBe("queued, position 2 in recsys's queue");
   });
 
+  test("during an elastic scale-up the running cluster shows Admitted, whichever of its two Workloads the API lists first", async () => {
+    const rc = fake.get("ray.io/v1", "RayCluster", "recsys", "two-tower")!;
+    const slice = (name: string, conditions: { type: string; status: string }[]) => ({
+      apiVersion: "kueue.x-k8s.io/v1beta2",
+      kind: "Workload",
+      metadata: { name, namespace: "recsys", labels: { "kueue.x-k8s.io/job-uid": rc.metadata.uid }, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", name: "two-tower", uid: rc.metadata.uid, controller: true }] },
+      spec: { queueName: "default", priority: 0, podSets: [] },
+      status: { conditions },
+    });
+    const admitted = [{ type: "QuotaReserved", status: "True" }, { type: "Admitted", status: "True" }];
+    // The new slice sorts before the admitted one, and an old replaced slice is Finished.
+    fake.seed(slice("raycluster-two-tower-a-pending", []));
+    fake.seed(slice("raycluster-two-tower-b-admitted", admitted));
+    fake.seed(slice("raycluster-two-tower-0-replaced", [...admitted, { type: "Finished", status: "True" }]));
+    const described = await rayctl("describe cluster two-tower -n recsys");
+    expect(described.stdout).toContain("Queue:            admitted (LocalQueue default)\n");
+    expect((await rayctl("get cluster two-tower -n recsys")).stdout).not.toContain("Queued");
+    for (const name of ["raycluster-two-tower-a-pending", "raycluster-two-tower-b-admitted", "raycluster-two-tower-0-replaced"]) fake.unseed("kueue.x-k8s.io/v1beta2", "Workload", "recsys", name);
+  });
+
   test("the cost counts only ready workers, and is - where the platform publishes no prices (mode existing)", async () => {
     const pod = fake.get("v1", "Pod", "ray-playground", "my-experiment-group1-worker-0")!;
     fake.setStatus("v1", "Pod", "ray-playground", pod.metadata.name, { ...pod.status, conditions: [{ type: "Ready", status: "False" }] });

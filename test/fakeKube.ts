@@ -133,6 +133,14 @@ export class FakeKube {
     this.write(t, { ...clone(obj), metadata: { ...obj.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString(), generation: 1 } }, "ADDED");
   }
 
+  /** Take an object out as if deleted by an administrator (undoing a seed). */
+  unseed(apiVersion: string, kind: string, ns: string | undefined, name: string): void {
+    const t = typeOfKind(apiVersion, kind)!;
+    const cur = this.store.get(this.key(t, ns, name));
+    if (!cur) throw new Error(`fake: no ${kind} ${ns}/${name}`);
+    this.write(t, cur, "DELETED");
+  }
+
   get(apiVersion: string, kind: string, ns: string | undefined, name: string): Obj | undefined {
     const t = typeOfKind(apiVersion, kind)!;
     const o = this.store.get(this.key(t, ns, name));

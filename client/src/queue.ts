@@ -39,14 +39,23 @@ export async function queueStatus(api: KubeApi, rc: StoredRayCluster): Promise<Q
     throw err;
   });
   if (!list.items) return { state: queueState(rc)!, localQueue };
-  const wl = list.items.find((w) => (w.metadata?.ownerReferences ?? []).some((o: any) => o.uid === uid && o.controller === true));
-  const admitted = (wl?.status?.conditions ?? []).some((c: any) => c.type === "Admitted" && c.status === "True");
-  if (rc.spec?.suspend !== true && (admitted || !wl)) return { state: "Admitted", localQueue };
+  // An elastic scale-up gives the cluster a second Workload (a slice) that waits while the first
+  // stays admitted; the first is finished once the slice replaces it (FindNotFinishedWorkloads
+  // and WorkloadSliceReplaced, pkg/workloadslicing/workloadslicing.go:104-122,330-332, v0.19.2).
+  // The cluster runs while any of its Workloads is admitted.
+  const owned = list.items.filter((w) => (w.metadata?.ownerReferences ?? []).some((o: any) => o.uid === uid && o.controller === true) && !hasCondition(w, "Finished"));
+  const admitted = owned.some((w) => hasCondition(w, "Admitted"));
+  if (rc.spec?.suspend !== true && (admitted || owned.length === 0)) return { state: "Admitted", localQueue };
+  const wl = owned.find((w) => !hasCondition(w, "Admitted"));
   if (!wl) return { state: "Queued", localQueue };
   // The visibility API is an aggregated APIService: when it is unavailable, no position.
   const pending = await api.get<{ items?: any[] }>(paths.pendingWorkloads(ns, localQueue)).catch(() => ({ items: [] }));
   const mine = (pending.items ?? []).find((i) => i.metadata?.name === wl.metadata.name);
   return { state: "Queued", localQueue, position: mine ? mine.positionInLocalQueue + 1 : undefined };
+}
+
+function hasCondition(w: any, type: string): boolean {
+  return (w.status?.conditions ?? []).some((c: any) => c.type === type && c.status === "True");
 }
 
 /** "queued, position 2 in recsys's queue" (a team's namespace is named after the team). */
