@@ -113,7 +113,10 @@ export class Team extends pulumi.ComponentResource {
       );
     }
 
-    // Cluster names are unique within the team; the component name keys on them, never on list order.
+    // Cluster names are unique within the team; the component name keys on them, never on list
+    // order, and joins team and cluster with "/", which neither name can hold: team "a" with
+    // cluster "b-c" and team "a-b" with cluster "c" would otherwise share URNs. The alias keeps
+    // stacks deployed under the old "-" name (children follow: their names start with it).
     // Pods mount the bucket at start: its permission must exist before the first one. The
     // namespace's limits first, as for access: a RayCluster counts against the quota, which
     // refuses what it counts until its status is known.
@@ -121,7 +124,7 @@ export class Team extends pulumi.ComponentResource {
     this.rayClusters = Object.fromEntries(
       team.rayClusters.map((cluster) => [
         cluster.name,
-        new RayCluster(`${name}-${cluster.name}`, { cluster, tutorials: args.tutorials, provider }, { parent: this, dependsOn: rayDeps }),
+        new RayCluster(`${name}/${cluster.name}`, { cluster, tutorials: args.tutorials, provider }, { parent: this, dependsOn: rayDeps, aliases: [{ name: `${name}-${cluster.name}` }] }),
       ]),
     );
     this.registerOutputs({ namespace: this.namespace.metadata.name });

@@ -114,8 +114,8 @@ function teamOf(r: RegisteredResource, teams: ReadonlySet<string>): string | und
   if (r.type === TYPES.namespace && teams.has(meta?.name)) return meta.name;
   const owners = r.urn.split("::")[2]?.split("$") ?? [];
   if (!owners.includes("ray-platform:tenancy:Team") && !owners.includes("ray-platform:ray:RayCluster")) return undefined;
-  // Children of a team and of its RayClusters are named `<team>-<role>`; the longest matching team name wins (names may contain "-").
-  return [...teams].filter((t) => r.name === t || r.name.startsWith(`${t}-`)).sort((a, b) => b.length - a.length)[0];
+  // Children of a team and of its RayClusters are named `<team>-<role>` or `<team>/<cluster>-<role>`; the longest matching team name wins (names may contain "-").
+  return [...teams].filter((t) => r.name === t || r.name.startsWith(`${t}-`) || r.name.startsWith(`${t}/`)).sort((a, b) => b.length - a.length)[0];
 }
 
 /** The program's own components group resources; they are no change of their own. */
@@ -133,16 +133,36 @@ function describeResource(r: { type: string; name: string }, inputs?: Registered
   return `${kind} ${inputs?.name ?? r.name}`;
 }
 
+/**
+ * The names a resource had before, as the engine matches them: its own aliases, and its parent's,
+ * which rename a child whose name starts with the parent's (inherited child aliases).
+ */
+function formerNames(r: RegisteredResource, byUrn: ReadonlyMap<string, RegisteredResource>): string[] {
+  const parent = r.parent ? byUrn.get(r.parent) : undefined;
+  const inherited = parent && r.name.startsWith(parent.name) ? formerNames(parent, byUrn).map((n) => n + r.name.slice(parent.name.length)) : [];
+  return [...(r.options?.aliases ?? []), ...inherited];
+}
+
+const withName = (urn: string, name: string) => urn.slice(0, urn.lastIndexOf("::") + 2) + name;
+
 export function diffPlans(base: readonly RegisteredResource[], head: readonly RegisteredResource[]): PlanDiff {
   const before = new Map(base.map((r) => [r.urn, r]));
   const after = new Map(head.map((r) => [r.urn, r]));
+  // A renamed resource with an alias is the same resource to the engine: compare it, do not add and remove it.
+  const renamedFrom = new Map<string, string>();
+  for (const r of head) {
+    if (before.has(r.urn)) continue;
+    const former = formerNames(r, after).map((n) => withName(r.urn, n)).find((u) => before.has(u) && !after.has(u));
+    if (former) renamedFrom.set(r.urn, former);
+  }
+  const renamed = new Set(renamedFrom.values());
   const teams = new Set([...teamNames(base), ...teamNames(head)]);
   const headTeams = new Set(teamNames(head));
   const changes: ResourceChange[] = [];
   const dangers: Danger[] = [];
   for (const r of head) {
     if (isComponent(r)) continue;
-    const old = before.get(r.urn);
+    const old = before.get(renamedFrom.get(r.urn) ?? r.urn);
     const common = { type: r.type, name: r.name, urn: r.urn, label: describeResource(r, r.inputs), team: teamOf(r, teams), retained: false };
     if (!old) {
       changes.push({ ...common, kind: "add", fields: [] });
@@ -163,7 +183,7 @@ export function diffPlans(base: readonly RegisteredResource[], head: readonly Re
     if (hits.length > 0) dangers.push({ urn: r.urn, what: `GKE cluster ${r.inputs.name} is REPLACED (${hits.join(", ")} cannot change in place)` });
   }
   for (const r of base) {
-    if (after.has(r.urn) || isComponent(r)) continue;
+    if (after.has(r.urn) || renamed.has(r.urn) || isComponent(r)) continue;
     const team = teamOf(r, teams);
     changes.push({ type: r.type, name: r.name, urn: r.urn, label: describeResource(r, r.inputs), kind: "remove", fields: [], team, retained: r.options?.retainOnDelete === true });
     const data = DATA_TYPES[r.type];

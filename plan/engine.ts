@@ -31,6 +31,8 @@ export interface RegisteredResource {
     readonly importId?: string;
     /** URNs this resource depends on explicitly (dependsOn) or through its inputs. */
     readonly dependsOn: readonly string[];
+    /** Names it was registered under before (the `aliases` option, same parent and type). */
+    readonly aliases?: readonly string[];
   };
 }
 
@@ -109,6 +111,15 @@ export class EvaluationFailed extends Error {
   }
 }
 
+function firstDuplicateUrn(resources: readonly RegisteredResource[]): string | undefined {
+  const seen = new Set<string>();
+  for (const { urn } of resources) {
+    if (seen.has(urn)) return urn;
+    seen.add(urn);
+  }
+  return undefined;
+}
+
 /** Outputs the mock engine returns for resources whose outputs the program reads. */
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
   switch (type) {
@@ -154,6 +165,9 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
       throw new EvaluationFailed(err, resources);
     }
     if (asyncError) throw new EvaluationFailed(asyncError, resources);
+    const duplicate = firstDuplicateUrn(resources);
+    // The mock monitor takes both; the real engine stops at the second ("Duplicate resource URN").
+    if (duplicate) throw new EvaluationFailed(new Error(`two resources share the URN ${duplicate}; the Pulumi engine refuses the deployment. Rename one of them (a team, cluster or pool name) so that their names differ.`), resources);
     return { resources, outputs: await resolveOutputs(outputs), config: await loadedConfig(opts.projectDir) };
   } finally {
     process.off("unhandledRejection", onRejection);
@@ -254,6 +268,7 @@ function recordRegistrations(into: RegisteredResource[], lastInputs: () => Recor
             ignoreChanges: req.getIgnorechangesList(),
             ...(req.getImportid() ? { importId: req.getImportid() } : {}),
             dependsOn: [...new Set<string>([...req.getDependenciesList(), ...propertyDependencies(req)])],
+            ...aliasNames(req),
           },
         });
       }
@@ -264,6 +279,11 @@ function recordRegistrations(into: RegisteredResource[], lastInputs: () => Recor
     const inputs = lastInputs();
     await registered;
   };
+}
+
+function aliasNames(req: any): { aliases?: string[] } {
+  const names: string[] = req.getAliasesList().flatMap((a: any) => (a.getSpec()?.getName() ? [a.getSpec().getName()] : []));
+  return names.length > 0 ? { aliases: names } : {};
 }
 
 function propertyDependencies(req: any): string[] {

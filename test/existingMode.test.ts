@@ -31,7 +31,7 @@ test("every Kubernetes resource uses a provider for the configured kubeconfig co
 test("everything else works the same: operator, tenancy and a RayCluster from docker.io images", () => {
   expect(ofType(resources, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.name).sort()).toEqual(["kuberay-operator", "kueue"]);
   expect(one(resources, "kubernetes:core/v1:Namespace", "smoke-namespace").inputs.metadata.labels["ray-platform/team"]).toBe("smoke");
-  const rc = one(resources, "kubernetes:ray.io/v1:RayCluster", "smoke-smoke-raycluster").inputs;
+  const rc = one(resources, "kubernetes:ray.io/v1:RayCluster", "smoke/smoke-raycluster").inputs;
   expect(rc.spec.headGroupSpec.template.spec.containers[0].image).toBe("docker.io/rayproject/ray:2.52.0-py311");
   // No pools described: pods are not pinned to nodes.
   expect(rc.spec.headGroupSpec.template.spec.nodeSelector).toBeUndefined();
@@ -47,7 +47,7 @@ test("GPU pools are described by config only: labels and taints the program targ
   const pools = [{ name: "gpu", machineType: "n1-standard-8", maxNodes: 2, gpu: { type: "t4" }, nodeSelector: { "node.example.com/gpu": "t4" } }];
   const team = { name: "smoke", description: "x", owners: ["user:a@example.com"], quota: { cpu: 64, memory: "256Gi", gpus: { t4: 2 } }, bucket: true, rayClusters: [{ name: "g", head: { cpu: 1, memory: "2Gi" }, workerGroups: [{ name: "w", gpu: { type: "t4" }, replicas: 1 }] }] };
   const { resources: rs, outputs: out } = await runProgram({ stack: "kind", config: { "ray-platform:nodePools": JSON.stringify(pools), "ray-platform:teamsDir": teamsDir({ "smoke.yaml": stringify(team) }, { withRepoTeams: false }) } });
-  const spec = one(rs, "kubernetes:ray.io/v1:RayCluster", "smoke-g-raycluster").inputs.spec.workerGroupSpecs[0].template.spec;
+  const spec = one(rs, "kubernetes:ray.io/v1:RayCluster", "smoke/g-raycluster").inputs.spec.workerGroupSpecs[0].template.spec;
   expect(spec.nodeSelector).toEqual({ "node.example.com/gpu": "t4", "cloud.google.com/gke-accelerator": "nvidia-tesla-t4" });
   expect(spec.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Equal", value: "present", effect: "NoSchedule" }]);
   // n1-standard-8: 8 vCPU and 30 GB, of which one pod may have 7 CPUs and 24Gi.

@@ -82,7 +82,7 @@ describe("Helm release", () => {
 });
 
 test("RayClusters wait for their CRD, not for the operator's rollout", async () => {
-  const rc = one(resources, "ray-platform:ray:RayCluster", "recsys-two-tower");
+  const rc = one(resources, "ray-platform:ray:RayCluster", "recsys/two-tower");
   const crd = ofType(resources, CRD).find((c) => c.inputs.metadata.name === "rayclusters.ray.io")!;
   expect(rc.options.dependsOn).toContain(crd.urn);
   expect(rc.options.dependsOn).not.toContain(one(resources, RELEASE, "kuberay-release").urn);

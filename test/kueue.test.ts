@@ -262,9 +262,9 @@ describe("RayClusters", () => {
   });
 
   test("wait for Kueue's webhooks", () => {
-    const deps = one(resources, T.rayCluster, "recsys-two-tower-raycluster").options.dependsOn as string[];
+    const deps = one(resources, T.rayCluster, "recsys/two-tower-raycluster").options.dependsOn as string[];
     // dependsOn of the component applies to its children: look at the component.
-    const component = one(resources, "ray-platform:ray:RayCluster", "recsys-two-tower").options.dependsOn as string[];
+    const component = one(resources, "ray-platform:ray:RayCluster", "recsys/two-tower").options.dependsOn as string[];
     expect([...(deps ?? []), ...(component ?? [])]).toContain(one(resources, T.release, "kueue-release").urn);
   });
 });

@@ -158,7 +158,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       [
         "  ~ kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue recsys-queue-clusterqueue",
         "      spec.resourceGroups[0].flavors[cpu].resources[cpu].nominalQuota: 200 \u2192 240",
-        "  ~ kubernetes:ray.io/v1:RayCluster recsys-two-tower-raycluster",
+        "  ~ kubernetes:ray.io/v1:RayCluster recsys/two-tower-raycluster",
         "      spec.workerGroupSpecs[t4].maxReplicas: 4 \u2192 6",
         "  ~ kubernetes:core/v1:ResourceQuota recsys-quota",
         "      spec.hard.requests.cpu: 264 \u2192 304",

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { describe, expect, test } from "vitest";
-import { EvaluationFailed } from "../plan/engine";
+import { evaluate, EvaluationFailed } from "../plan/engine";
 import { fixtureText, PROJECT_DIR, runProgram, runProgramFailing, teamsDir, withoutSecrets } from "./mocks";
 
 describe("one bad team file among good ones", () => {
@@ -44,7 +44,7 @@ test("reordering node pools, team files and RayClusters changes no resource name
   const [a, b] = [byName(before.resources), byName(after.resources)];
   expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
   for (const [key, inputs] of a) {
-    if (key.startsWith("kubernetes:ray.io/v1:RayCluster::recsys-")) continue; // its worker groups were reordered on purpose
+    if (key.startsWith("kubernetes:ray.io/v1:RayCluster::recsys/")) continue; // its worker groups were reordered on purpose
     expect(b.get(key), key).toEqual(inputs);
   }
 });
@@ -52,7 +52,21 @@ test("reordering node pools, team files and RayClusters changes no resource name
 test("resource names key on pool, team and cluster names", async () => {
   const { resources } = await runProgram();
   const names = resources.map((r) => r.name);
-  expect(names).toEqual(expect.arrayContaining(["gke-t4", "gke-a100", "recsys", "recsys-namespace", "recsys-two-tower", "recsys-two-tower-raycluster", "tech-research-gnn"]));
+  expect(names).toEqual(expect.arrayContaining(["gke-t4", "gke-a100", "recsys", "recsys-namespace", "recsys/two-tower", "recsys/two-tower-raycluster", "tech-research/gnn"]));
   // No name carries a list position (e.g. "recsys-rayclusters-0").
   expect(names.filter((n) => /-\d+$/.test(n))).toEqual([]);
+});
+
+test("two resources with one URN fail the plan, as the real engine fails the deployment", async () => {
+  const k8s = await import("@pulumi/kubernetes");
+  const failure = await evaluate({
+    stack: "dev",
+    projectDir: PROJECT_DIR,
+    loadProgram: async () => {
+      for (const data of [{ a: "1" }, { a: "2" }]) new k8s.core.v1.ConfigMap("same-name", { data });
+      return {};
+    },
+  }).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(EvaluationFailed);
+  expect((failure as EvaluationFailed).message).toMatch(/^two resources share the URN urn:pulumi:dev::ray-platform::kubernetes:core\/v1:ConfigMap::same-name; the Pulumi engine refuses the deployment\. Rename one/);
 });

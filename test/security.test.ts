@@ -188,7 +188,7 @@ describe("contributors", () => {
     // 48 letters and digits, a secret in the stack's state and the plan, kept from the first run.
     const { auth_token } = secretValue(secret.data) as { auth_token: string };
     expect(Buffer.from(auth_token, "base64").toString()).toMatch(/^[A-Za-z0-9]{48}$/);
-    expect(one(resources, "kubernetes:core/v1:Secret", "recsys-two-tower-token").options.ignoreChanges).toEqual(["data"]);
+    expect(one(resources, "kubernetes:core/v1:Secret", "recsys/two-tower-token").options.ignoreChanges).toEqual(["data"]);
   });
 
   test("the denial of a token Secret points to something members can do", () => {

@@ -172,7 +172,7 @@ describe("identity", () => {
 
   test("RayClusters wait for the bucket permission, which their pods need to mount the bucket", () => {
     const access = one(resources, T.bucketIam, "recsys-bucket-ray-pods");
-    expect(one(resources, "ray-platform:ray:RayCluster", "recsys-two-tower").options.dependsOn).toContain(access.urn);
+    expect(one(resources, "ray-platform:ray:RayCluster", "recsys/two-tower").options.dependsOn).toContain(access.urn);
   });
 
   test("a team without bucket: true gets none", () => {
@@ -256,7 +256,31 @@ test("adding a team adds only that team's resources and changes no other team's"
   const before = new Map(resources.map((r) => [key(r), r]));
   const added = after.resources.filter((r) => !before.has(key(r)));
   expect(added.length).toBeGreaterThan(15);
-  for (const r of added) expect(r.name === "speech" || r.name.startsWith("speech-"), r.name).toBe(true);
+  for (const r of added) expect(r.name === "speech" || r.name.startsWith("speech-") || r.name.startsWith("speech/"), r.name).toBe(true);
   for (const r of after.resources.filter((r) => before.has(key(r)))) expect(withoutSecrets(r.inputs), key(r)).toEqual(withoutSecrets(before.get(key(r))!.inputs));
   expect(after.resources.length).toBe(resources.length + added.length);
+});
+
+describe("resource names", () => {
+  const teamFile = (team: string, cluster: string) => `name: ${team}\ndescription: d\nowners:\n  - user:ana@example.com\nquota:\n  cpu: 64\n  memory: 256Gi\nrayClusters:\n  - name: ${cluster}\n`;
+
+  test("team a with cluster b-c and team a-b with cluster c get distinct URNs", async () => {
+    const { resources: rs } = await runProgram({ config: { "ray-platform:teamsDir": teamsDir({ "a.yaml": teamFile("a", "b-c"), "a-b.yaml": teamFile("a-b", "c") }, { withRepoTeams: false }) } });
+    const clusters = ofType(rs, "kubernetes:ray.io/v1:RayCluster");
+    expect(clusters.map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort()).toEqual(["a-b/c", "a/b-c"]);
+    expect(new Set(rs.map((r) => r.urn)).size).toBe(rs.length);
+  });
+
+  test("a stack deployed under the old cluster names (team-cluster) is the same stack: aliases, and the diff honours them", async () => {
+    const { diffPlans } = await import("../plan/diff");
+    const head = resources;
+    const renamedClusters = head.filter((r) => r.options.aliases?.length);
+    expect(renamedClusters.map((r) => r.name).sort()).toEqual(["ray-playground/my-cluster", "recsys/two-tower", "tech-research/gnn"]);
+    // The revision before: every "<team>/<cluster>" was "<team>-<cluster>", children included, and no aliases.
+    const old = (name: string) => name.replace("/", "-");
+    const oldUrn = (urn: string) => urn.slice(0, urn.lastIndexOf("::") + 2) + old(urn.slice(urn.lastIndexOf("::") + 2));
+    const base = head.map((r) => ({ ...r, name: old(r.name), urn: oldUrn(r.urn), parent: r.parent && oldUrn(r.parent), options: { ...r.options, aliases: undefined } }));
+    expect(base.filter((r, i) => r.urn !== head[i].urn).length).toBeGreaterThan(renamedClusters.length);
+    expect(diffPlans(base, head)).toMatchObject({ changes: [], dangers: [] });
+  });
 });

@@ -2,13 +2,16 @@
  * d. Updates with the real engine, on clusters the real operators run: a second up changes
  * nothing; an edit to one team's file touches no other team's RayCluster; an edit to an
  * autoscaled cluster keeps what KubeRay, Kueue and the autoscaler wrote into it, so that its
- * next scale-up still starts; a new autoscaled worker group deploys.
+ * next scale-up still starts; a new autoscaled worker group deploys; renamed components keep
+ * their resources through aliases.
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import { type KubeApi } from "../../client/src/kube";
 import { TEAM } from "../users";
 import { diffPlans } from "../../plan/diff";
-import { changed, cp, deployed, headPod, offlinePlan, teams, up } from "./context";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { changed, cp, deployed, headPod, offlinePlan, real, stack, teams, up } from "./context";
 
 const admin = cp.api("admin");
 const TEAM_NAMESPACES = ["recsys", "tech-research", "ray-playground"];
@@ -81,7 +84,7 @@ describe("d. updates", () => {
       expect(Object.keys(wrote.labels)).toContain("kueue.x-k8s.io/podset");
       teams.write(TEAM, teams.read(TEAM).replace("maxReplicas: 4", "maxReplicas: 5"));
       const r = await up();
-      expect(changed(r)).toContain("RayCluster::recsys-two-tower-raycluster");
+      expect(changed(r)).toContain("RayCluster::recsys/two-tower-raycluster");
       const after = await rc();
       expect(group(after, "t4").maxReplicas).toBe(5);
       expect(group(after, "t4").replicas).toBe(2);
@@ -131,6 +134,29 @@ describe("d. updates", () => {
       if (pod === oldHead) expect(after[pod], `${pod} was recreated`).toBeUndefined();
       else expect(after[pod], `${pod} kept`).toBe(uid);
     }
+  });
+
+  test("a stack deployed under the old cluster names (<team>-<cluster>) keeps its RayClusters when the program renames them", async () => {
+    await deployed();
+    const file = path.join(real.projectDir, "components", "team.ts");
+    const current = fs.readFileSync(file, "utf8");
+    // The program before the rename, with an alias back from today's name, so that this stack gets there without a replace too.
+    const before = current.replace("new RayCluster(`${name}/${cluster.name}`", "new RayCluster(`${name}-${cluster.name}`").replace("aliases: [{ name: `${name}-${cluster.name}` }]", "aliases: [{ name: `${name}/${cluster.name}` }]");
+    expect(before).not.toBe(current);
+    const clusters = uids(await rayClusters());
+    const moved = (r: Awaited<ReturnType<typeof up>>) => r.steps.filter((s) => !["same", "refresh"].includes(s.op)).map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    const rayClusterUrns = () => stack.resources().filter((r) => r.type === "kubernetes:ray.io/v1:RayCluster").map((r) => r.urn.split("::").pop()).sort();
+    try {
+      fs.writeFileSync(file, before);
+      expect(moved(await up())).toEqual([]);
+      expect(rayClusterUrns()).toEqual(["ray-playground-my-cluster-raycluster", "recsys-two-tower-raycluster", "tech-research-gnn-raycluster"]);
+    } finally {
+      fs.writeFileSync(file, current);
+    }
+    // Today's program: its aliases take the old names over; nothing is created, deleted or replaced.
+    expect(moved(await up())).toEqual([]);
+    expect(rayClusterUrns()).toEqual(["ray-playground/my-cluster-raycluster", "recsys/two-tower-raycluster", "tech-research/gnn-raycluster"]);
+    expect(uids(await rayClusters())).toEqual(clusters);
   });
 
   test("adding an autoscaled worker group to an existing cluster deploys", async () => {
