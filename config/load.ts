@@ -12,7 +12,7 @@ import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./c
 import { ConfigError, type ConfigIssue, type PathSegment, type Report, show } from "./errors";
 import { type KueueSettings } from "./kueue";
 import { type ResolvedPool, resolveNodePools } from "./nodePools";
-import { suggest, zodIssues } from "./schema";
+import { imageReferenceProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { checkServiceRange } from "./objectQuota";
 import { checkOperatorResources, checkRanges } from "./stackChecks";
@@ -190,6 +190,9 @@ function clusterSettings(v: StackValues, report: Report): ClusterSettings | unde
   }
   const [project, region, g] = [v["gcp:project"], v["gcp:region"], v["ray-platform:gke"]];
   if (!project) report(["gcp:project"], "is required in gke mode; run `pulumi config set gcp:project <your-project-id>`.");
+  else if (!GCP_PROJECT_ID.test(project)) {
+    report(["gcp:project"], `${show(project)} is not a project ID this platform can use: 6 to 30 lowercase letters, digits and "-", starting with a letter and not ending with "-" (a domain-scoped ID such as example.com:proj cannot name buckets or Artifact Registry paths); use the project's ID, not its name or number.`);
+  }
   if (!region) report(["gcp:region"], "is required in gke mode; run `pulumi config set gcp:region us-central1`.");
   if (!g) report(["ray-platform:gke"], "is required in gke mode; add it with at least zones (see Pulumi.dev.yaml).");
   if (v["ray-platform:kubeconfigContext"]) report(["ray-platform:kubeconfigContext"], "is for mode existing; remove it or set ray-platform:mode to existing.");
@@ -251,6 +254,9 @@ function checkLocalChart(projectDir: string, at: PathSegment[], dir: string | un
   }
 }
 
+/** Google Cloud project IDs (Resource Manager: "6 to 30 lowercase letters, digits, or hyphens", starting with a letter, not ending with a hyphen). */
+const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
 /** The Ray version clusters get by default, and where their images come from. */
 function raySettings(v: StackValues, catalog: Catalog, gke: GkeSettings | undefined, report: Report): Pick<CommonConfig, "defaultRayVersion" | "imageRegistry"> {
   const defaultRayVersion = v["ray-platform:ray"].defaultVersion ?? catalog.rayImages.default;
@@ -258,6 +264,11 @@ function raySettings(v: StackValues, catalog: Catalog, gke: GkeSettings | undefi
     report(["ray-platform:ray", "defaultVersion"], `Ray ${show(defaultRayVersion)} has no images listed in data/ray-images.yaml; use one of ${catalog.rayVersions.join(", ")} or add it there.`);
   }
   const imageRegistry = v["ray-platform:ray"].imageRegistry ?? (gke ? dockerHubProxy(gke) : "docker.io");
+  // Every Ray image is named <registry>/rayproject/ray:<tag>: the registry must make a valid reference.
+  const example = `${imageRegistry}/${catalog.rayImages.repository}:${defaultRayVersion}-${catalog.rayImages.python}`;
+  if (imageReferenceProblem(example)) {
+    report(["ray-platform:ray", "imageRegistry"], `${show(imageRegistry)} does not make valid image names (${show(example)} is not an image reference the container runtime can parse); write a registry host and lowercase path such as us-docker.pkg.dev/my-project/dockerhub, without spaces or a trailing "/".`);
+  }
   return { defaultRayVersion, imageRegistry };
 }
 

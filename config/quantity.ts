@@ -64,13 +64,23 @@ export function quantityHint(value: unknown): string {
 
 export const GI = 2 ** 30;
 
-/** Bytes with the largest binary suffix that keeps them whole, as Kubernetes writes them. */
+/**
+ * Bytes exactly, with the largest suffix that keeps them whole (binary first, as Kubernetes
+ * writes them): never rounded, so what the loader compared is what the API server counts.
+ */
 export function canonicalMemory(bytes: number): string {
-  for (const [suffix, size] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) {
+  for (const [suffix, size] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10], ["T", 1e12], ["G", 1e9], ["M", 1e6], ["k", 1e3]] as const) {
     if (bytes > 0 && bytes % size === 0) return `${bytes / size}${suffix}`;
   }
-  return String(bytes);
+  // Fractions of a byte are rounded up, as Kubernetes counts memory in whole bytes.
+  return String(Math.ceil(bytes));
 }
+
+/**
+ * The least a container may ask for in a team namespace (the LimitRange's min, render/quotas.ts):
+ * below anything that runs, but not zero. LimitRanger refuses pods under it, so the loader does too.
+ */
+export const CONTAINER_MINIMUM = { cpu: 0.01, memoryBytes: 16 * 2 ** 20 } as const;
 
 /** Memory in GiB, for people: 48Gi -> "48Gi", 1.5 GiB -> "1536Mi". */
 export function formatMemory(bytes: number): string {

@@ -6,7 +6,8 @@
 import { type Catalog, type NodeCapacity } from "./catalog";
 import { show, type PathSegment, type Report, withArticle } from "./errors";
 import { type ResolvedPool, type PoolGpu } from "./nodePools";
-import { bytesFromGi, parseQuantity } from "./quantity";
+import { RAY_START_FLAGS, RAY_START_FLAGS_VERSION } from "./rayStartFlags.generated";
+import { bytesFromGi, canonicalMemory, CONTAINER_MINIMUM, formatCpu, parseQuantity } from "./quantity";
 import { dns1035LabelProblem, suggest } from "./schema";
 import { type RayClusterValues, type WorkerGroupValues } from "./teamFile";
 import { RAY_PORT_FLAGS } from "./wire";
@@ -257,8 +258,14 @@ function resolveGroup(
     fail([...path, cpu === undefined ? "cpu" : "memory"], `is required here: ${pool ? `pool "${pool.name}" has no machineType or capacity` : "no node pool is configured"} to size the ${kind} from; set cpu and memory.`);
     return undefined;
   }
-  if (cpu <= 0 || memoryBytes <= 0) {
-    fail([...path, values.cpu !== undefined ? "cpu" : "memory"], `the ${kind} would get no ${cpu <= 0 ? "CPU" : "memory"}; set a positive amount${pool ? ` or use a pool with bigger nodes than "${pool.name}"` : ""}.`);
+  if (cpu < CONTAINER_MINIMUM.cpu || memoryBytes < CONTAINER_MINIMUM.memoryBytes) {
+    const which = cpu < CONTAINER_MINIMUM.cpu ? "cpu" : "memory";
+    const least = which === "cpu" ? formatCpu(CONTAINER_MINIMUM.cpu) : canonicalMemory(CONTAINER_MINIMUM.memoryBytes);
+    const given = values[which] !== undefined;
+    fail(
+      [...path, which],
+      `the ${kind} would get ${given ? `${values[which]} of ${which}` : `no ${which === "cpu" ? "CPU" : "memory"}`}, below the least a container may ask for in a team namespace (${least}, the namespace's LimitRange), so its pods would be refused; ${given ? `ask for at least ${least}` : `set cpu and memory${pool ? ` or use a pool with bigger nodes than "${pool.name}"` : ""}`}.`,
+    );
     return undefined;
   }
   if (capacity) {
@@ -273,6 +280,13 @@ function resolveGroup(
   const strings = (m: Readonly<Record<string, string | number | boolean>> | undefined) => (m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)])) : undefined);
   const rayStartParams = strings(values.rayStartParams)!;
   const rayResources = strings(values.rayResources);
+  // KubeRay parses each as a Kubernetes quantity and silently drops one that is not
+  // (updateRayStartParamsResources, controllers/ray/common/pod.go:1247-1252, v1.6.2).
+  const badResource = Object.entries(rayResources ?? {}).find(([, v]) => parseQuantity(v) === undefined);
+  if (badResource) {
+    fail([...path, "rayResources", badResource[0]], `${show(badResource[1])} is not a number: KubeRay would drop the resource without a word; write an amount such as 1, 0.5 or 500m.`);
+    return undefined;
+  }
   if (!checkRayStartParams(rayStartParams, rayResources, { cpu, memoryBytes, gpus: gpu?.count ?? 0 }, [...path, "rayStartParams"], fail)) return undefined;
   return { name: values.name ?? "head", pool, gpu, cpu, memoryBytes, sizedToNode: values.cpu === undefined && values.memory === undefined, rayStartParams, rayResources };
 }
@@ -295,6 +309,10 @@ function checkRayStartParams(
     fail([...path, key], message);
   };
   for (const key of Object.keys(params)) {
+    if (key.trim() === "" || key.startsWith("-")) {
+      bad(key, key.trim() === "" ? `an empty flag name; remove it.` : `KubeRay adds the "--" itself (it would pass --${key}): write the key as ${key.replace(/^-+/, "")}.`);
+      continue;
+    }
     // KubeRay passes each key as `--<key>=<value>` to ray start, whose flags are lowercase words joined by "-".
     const flag = key.trim().toLowerCase().replace(/[\s_]+/g, "-");
     if (flag !== key) {
@@ -303,6 +321,10 @@ function checkRayStartParams(
       continue;
     }
     if (PLATFORM_PARAMS.includes(key)) bad(key, `is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.`);
+    else if (key !== "labels") {
+      const problem = rayStartValueProblem(key, params[key]);
+      if (problem) bad(key, problem);
+    }
     if (key === "labels") bad(key, `KubeRay refuses rayStartParams.labels; remove it.`);
     if (rayResources && Object.keys(rayResources).length > 0 && RESOURCE_PARAMS.includes(key)) {
       bad(key, `"${key}" next to rayResources: KubeRay refuses resource settings in both places; keep one of them.`);
@@ -313,10 +335,49 @@ function checkRayStartParams(
   for (const [key, limit] of Object.entries(most)) {
     if (params[key] === undefined) continue;
     const n = Number(params[key]);
-    if (!Number.isFinite(n) || n < 0) bad(key, `${show(params[key])} is not a number; write a whole number such as "0".`);
+    if (!Number.isFinite(n)) continue; // told above: not a whole number
+    if (n < 0) bad(key, `${show(params[key])} is negative; write a whole number such as "0".`);
     else if (n > limit) bad(key, `tells Ray it has ${n} ${unit[key]}, but its container has ${limit}; Ray would schedule work that cannot run. Ask for at most ${limit}, or give the group more.`);
   }
   return ok;
+}
+
+/** click's BoolParamType (click 8, ray start's --include-dashboard): these, in any case. */
+const CLICK_BOOLEANS = ["1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"];
+
+/**
+ * Why `ray start` would refuse `--<key>=<value>` (and the pod never run), by the option's own
+ * type in the Ray the platform tests (config/rayStartFlags.generated.ts); undefined if it takes it.
+ */
+function rayStartValueProblem(key: string, value: string): string | undefined {
+  const option = RAY_START_FLAGS[key];
+  if (!option) {
+    const s = suggest(key, Object.keys(RAY_START_FLAGS));
+    return `"${key}" is not an option of ray start (Ray ${RAY_START_FLAGS_VERSION}), which would exit and the pod never run${s ? `; did you mean ${s}?` : ""} Remove it or fix its name (\`ray start --help\` lists them).`;
+  }
+  const exits = `ray start would exit on --${key}=${value}`;
+  switch (option.type) {
+    case "int":
+      return /^[+-]?[0-9]+$/.test(value.trim()) ? undefined : `${show(value)} is not a whole number, which --${key} takes (${exits}); write one such as "1".`;
+    case "float":
+      return value.trim() !== "" && Number.isFinite(Number(value)) ? undefined : `${show(value)} is not a number, which --${key} takes (${exits}); write one such as "0.5".`;
+    case "bool":
+      return CLICK_BOOLEANS.includes(value.trim().toLowerCase()) ? undefined : `${show(value)} is not true or false, which --${key} takes (${exits}); write "true" or "false".`;
+    case "flag":
+    case "count":
+      return ["true", "false"].includes(value.toLowerCase()) ? undefined : `--${key} takes no value: write "true" to pass it (KubeRay then passes a bare --${key}) or remove it.`;
+    case "choice":
+      return option.choices!.includes(value) ? undefined : `${show(value)} is not one of ${option.choices!.join(", ")}, which --${key} takes (${exits}).`;
+    case "json":
+      try {
+        JSON.parse(value);
+        return undefined;
+      } catch {
+        return `${show(value)} is not JSON, which --${key} takes (${exits}); write a JSON object such as '{"key": 1}'.`;
+      }
+    default:
+      return undefined;
+  }
 }
 
 /** The pool a group goes to; undefined for no placement (existing mode without pools); null after a failure. */

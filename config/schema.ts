@@ -109,6 +109,32 @@ export function dnsLabel(kind: "1123" | "1035", max = 63) {
   }).meta({ title: `DNS-${kind} label, at most ${max} characters` });
 }
 
+/**
+ * An image reference as the container runtime parses it: the grammar of
+ * github.com/distribution/reference (regexp.go; `name[:tag][@digest]`, lowercase repository
+ * path, a registry host that may have a port), at most 255 characters in the name.
+ */
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const DOMAIN = "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?";
+const IMAGE_NAME = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
+const IMAGE_REFERENCE = /^(.+?)(?::([\w][\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$/;
+
+/** Why `image` is not a reference the container runtime can pull, or undefined. */
+export function imageReferenceProblem(image: string): string | undefined {
+  const m = IMAGE_REFERENCE.exec(image);
+  const name = m?.[1] ?? image;
+  if (m && IMAGE_NAME.test(name) && name.length <= 255) return undefined;
+  const why = /\s/.test(image) ? "it has spaces" : /[A-Z]/.test(name.slice(name.indexOf("/") + 1)) ? "its repository path has upper-case letters" : name.length > 255 ? "its name is longer than 255 characters" : "it has characters or a shape an image reference cannot have";
+  return `${show(image)} is not an image reference the container runtime can parse (${why}), so the pods would never start; write one such as us-docker.pkg.dev/my-project/ray/ray:2.52.0-py311 (lowercase path, :tag or @sha256:digest).`;
+}
+
+export function imageReference() {
+  return z.string().superRefine((image, ctx) => {
+    const p = imageReferenceProblem(image);
+    if (p) ctx.addIssue({ code: "custom", message: p, input: image });
+  });
+}
+
 /** A zod issue as "what is wrong; what to do". */
 function zodMessage(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { show } from "./errors";
-import { count, dnsLabel, oneOf, quantity, strictObject } from "./schema";
+import { count, dnsLabel, imageReference, oneOf, quantity, strictObject } from "./schema";
 import { quotaSharingShape } from "./kueue";
 import { gpuRequestSchema } from "./stackFile";
 import { TOOL_PORTS } from "./wire";
@@ -73,9 +73,7 @@ export const rayClusterSchema = strictObject({
     description: "Ray version (token authentication needs 2.52.0 or later); must have images listed in data/ray-images.yaml unless `image` is set.",
     computedDefault: "the stack's ray.defaultVersion",
   }),
-  image: z
-    .string()
-    .min(1)
+  image: imageReference()
     .optional()
     .meta({ description: "A custom image for every Ray container (then rayVersion is required).", computedDefault: "`<registry>/rayproject/ray:<version>-<python>[-gpu]`, the Python of data/ray-images.yaml" }),
   head: strictObject(groupShape("head")).prefault({}).meta({ description: "The head pod (never on a GPU node)." }),

@@ -3,6 +3,7 @@
  * the Service range, etcd or the scheduler for all) and the container defaults that make every
  * container count.
  */
+import { canonicalMemory, CONTAINER_MINIMUM, formatCpu } from "../config/quantity";
 import { type ObjectQuota } from "../config/teamFile";
 
 /** ResourceQuota keys of the object counts; LoadBalancer and NodePort Services are refused outright. */
@@ -26,5 +27,5 @@ export function objectCounts(o: Readonly<ObjectQuota>): Record<string, string> {
 export const CONTAINER_LIMITS = {
   defaultRequest: { cpu: "250m", memory: "512Mi", "ephemeral-storage": "1Gi" },
   default: { "ephemeral-storage": "50Gi" },
-  min: { cpu: "10m", memory: "16Mi" },
+  min: { cpu: formatCpu(CONTAINER_MINIMUM.cpu), memory: canonicalMemory(CONTAINER_MINIMUM.memoryBytes) },
 } as const;

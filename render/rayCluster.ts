@@ -5,7 +5,7 @@
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { ELASTIC_JOB_ANNOTATION, ELASTIC_JOB_GATE, LOCAL_QUEUE } from "../config/kueue";
 import { type ResolvedPool } from "../config/nodePools";
-import { formatCpu, formatMemory } from "../config/quantity";
+import { canonicalMemory, formatCpu, formatMemory } from "../config/quantity";
 import { type ResolvedGroup, type ResolvedRayCluster, SIDECARS } from "../config/rayClusters";
 import { authOptions, BUCKET_CSI_DRIVER, tokenEnv } from "./clusterAccess";
 import {
@@ -56,7 +56,8 @@ const restricted: SecurityContext = {
 };
 
 const resources = (cpu: number, memoryBytes: number, gpus?: number): ResourceRequirements => {
-  const r: Record<string, string> = { cpu: formatCpu(cpu), memory: formatMemory(memoryBytes) };
+  // Exactly what the loader checked against the quota: 1000M stays 1000M, not a rounded 954Mi.
+  const r: Record<string, string> = { cpu: formatCpu(cpu), memory: canonicalMemory(memoryBytes) };
   if (gpus) r[GPU_RESOURCE] = String(gpus);
   // requests = limits: Ray reads its CPU and memory from the limits, and Guaranteed pods are evicted last.
   return { requests: r, limits: { ...r } };

@@ -280,3 +280,11 @@ describe("validity", () => {
     );
   });
 });
+
+test("memory is rendered exactly as the quota counted it: three 1000M pods (1G each, not a rounded 954Mi) fit a 3000M quota", () => {
+  const group = { name: "w", cpu: 1, memory: "1000M", minReplicas: 2, maxReplicas: 2 };
+  const team = { name: "t", description: "d", owners: ["user:a@example.com"], quota: { cpu: 100, memory: "3000M" }, rayClusters: [{ name: "c", head: { cpu: 1, memory: "1000M" }, workerGroups: [group] }] };
+  const rc = renderRayCluster(loadConfig({ teams: teamsDir({ "t.yaml": stringify(team) }, { withRepoTeams: false }) }).teams[0].rayClusters[0]) as any;
+  const rayContainers = [rc.spec.headGroupSpec, rc.spec.workerGroupSpecs[0]].map((g: any) => g.template.spec.containers[0].resources);
+  expect(rayContainers.map((r: any) => [r.requests.memory, r.limits.memory])).toEqual([["1G", "1G"], ["1G", "1G"]]);
+});

@@ -170,3 +170,62 @@ test("the README's 'Add a team' example is what the loader prints", () => {
   const recsys = fs.readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8").replace("memory: 800Gi", "memory: 800GB").replace("gpu: { type: t4 }", "gpu: { type: A100 }");
   expect(configProblems({ teams: teamsDir({ "recsys.yaml": recsys }) })).toEqual(example);
 });
+
+describe("what the API server, LimitRanger or Ray would refuse later is refused now (issue 28)", () => {
+  test("a worker below the namespace's LimitRange minimum, in CPU or memory", () => {
+    const problems = teamProblems(edit(["        maxReplicas: 2", "        maxReplicas: 2\n        cpu: 5m\n        memory: 1Ki"]));
+    expect(problems).toEqual([
+      "teams/vision.yaml:17:14 rayClusters[0].workerGroups[0].cpu: the worker would get 5m of cpu, below the least a container may ask for in a team namespace (10m, the namespace's LimitRange), so its pods would be refused; ask for at least 10m.",
+    ]);
+    expect(teamProblems(edit(["        maxReplicas: 2", "        maxReplicas: 2\n        cpu: 1\n        memory: 1Ki"]))[0]).toContain("memory: the worker would get 1Ki of memory, below the least a container may ask for in a team namespace (16Mi");
+  });
+});
+
+describe("rayStartParams and rayResources as Ray and KubeRay take them (issue 28)", () => {
+  const params = (yaml: string) => teamProblems(edit(["        maxReplicas: 2", `        maxReplicas: 2\n        ${yaml}`]));
+
+  test("values by ray start's own option types: whole numbers, flags, choices, JSON", () => {
+    expect(params('rayStartParams: { num-cpus: "1.5", memory: "", object-store-memory: "1e9", block: "yes", log-style: fancy }')).toEqual([
+      'teams/vision.yaml:17:37 rayClusters[0].workerGroups[0].rayStartParams.num-cpus: "1.5" is not a whole number, which --num-cpus takes (ray start would exit on --num-cpus=1.5); write one such as "1".',
+      'teams/vision.yaml:17:52 rayClusters[0].workerGroups[0].rayStartParams.memory: "" is not a whole number, which --memory takes (ray start would exit on --memory=); write one such as "1".',
+      'teams/vision.yaml:17:77 rayClusters[0].workerGroups[0].rayStartParams.object-store-memory: "1e9" is not a whole number, which --object-store-memory takes (ray start would exit on --object-store-memory=1e9); write one such as "1".',
+      "teams/vision.yaml:17:91 rayClusters[0].workerGroups[0].rayStartParams.block: is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.",
+      'teams/vision.yaml:17:109 rayClusters[0].workerGroups[0].rayStartParams.log-style: "fancy" is not one of auto, record, pretty, which --log-style takes (ray start would exit on --log-style=fancy).',
+    ]);
+    expect(params('rayStartParams: { num-cpus: "1", object-store-memory: 1000000000, disable-usage-stats: "true", include-dashboard: "false", system-config: \'{"a": 1}\' }')).toEqual([]);
+  });
+
+  test("keys ray start does not have, with dashes, or empty", () => {
+    expect(params('rayStartParams: { "--num-cpus": "1", "": "1", num-cpu: "1" }')).toEqual([
+      'teams/vision.yaml:17:41 rayClusters[0].workerGroups[0].rayStartParams.--num-cpus: KubeRay adds the "--" itself (it would pass ----num-cpus): write the key as num-cpus.',
+      "teams/vision.yaml:17:50 rayClusters[0].workerGroups[0].rayStartParams.: an empty flag name; remove it.",
+      'teams/vision.yaml:17:64 rayClusters[0].workerGroups[0].rayStartParams.num-cpu: "num-cpu" is not an option of ray start (Ray 2.52.0), which would exit and the pod never run; did you mean num-cpus? Remove it or fix its name (`ray start --help` lists them).',
+    ]);
+  });
+
+  test("custom rayResources that are not amounts", () => {
+    expect(params("rayResources: { my_accelerator: lots }")).toEqual([
+      'teams/vision.yaml:17:41 rayClusters[0].workerGroups[0].rayResources.my_accelerator: "lots" is not a number: KubeRay would drop the resource without a word; write an amount such as 1, 0.5 or 500m.',
+    ]);
+  });
+});
+
+describe("images and projects the runtime, GCS and Artifact Registry would refuse (issue 28)", () => {
+  test("a custom image with spaces, upper-case path letters or a shell character", () => {
+    for (const image of [" rayproject/ray:2.52.0", "rayproject/ray:2.52.0 ", "RayProject/Ray:2.52.0", "x;id"]) {
+      const problems = teamProblems(edit(["  - name: detector", `  - name: detector\n    rayVersion: "2.52.0"\n    image: ${JSON.stringify(image)}`]));
+      expect(problems, image).toEqual([expect.stringMatching(/^teams\/vision\.yaml:13:12 rayClusters\[0\]\.image: .* is not an image reference the container runtime can parse \(.+\), so the pods would never start; write one such as /)]);
+    }
+    for (const image of ["us-docker.pkg.dev/p/r/ray:2.52.0-py311", "localhost:5000/ray@sha256:" + "a".repeat(64)]) {
+      expect(teamProblems(edit(["  - name: detector", `  - name: detector\n    rayVersion: "2.52.0"\n    image: ${image}`])), image).toEqual([]);
+    }
+  });
+
+  test("a gcp:project that is not a plain project ID, and a registry that makes no valid image name", () => {
+    for (const project of ["proj_ect", "My-Project", "example.com:my-project"]) {
+      expect(configProblems({ overrides: { "gcp:project": project } }).join("\n"), project).toContain(`gcp:project: "${project}" is not a project ID this platform can use`);
+    }
+    expect(configProblems({ overrides: { "ray-platform:ray": { imageRegistry: "Docker.io/My Mirror/" } } }).join("\n")).toContain('ray-platform:ray.imageRegistry: "Docker.io/My Mirror/" does not make valid image names');
+    expect(configProblems({ overrides: { "gcp:project": "my-ml-platform-dev", "ray-platform:ray": { imageRegistry: "us-docker.pkg.dev/my-project/dockerhub" } } })).toEqual([]);
+  });
+});
