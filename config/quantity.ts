@@ -1,42 +1,68 @@
 /**
- * Kubernetes resource quantities ("500m", "48Gi", "1.5", 4), as numbers of base units
- * (cores for CPU, bytes for memory). The grammar is Kubernetes' own
- * (k8s.io/apimachinery/pkg/api/resource), without the rarely used exponent forms.
+ * Kubernetes resource quantities ("500m", "48Gi", "1.5", 4, "1e3"), as numbers of base units
+ * (cores for CPU, bytes for memory), by apimachinery's own grammar
+ * (k8s.io/apimachinery/pkg/api/resource/quantity.go: sign, digits with an optional fraction or
+ * trailing ".", then a binary or decimal SI suffix or an e/E exponent).
  */
 
 const SUFFIX: Record<string, number> = {
   "": 1,
+  n: 1e-9,
+  u: 1e-6,
   m: 1e-3,
   k: 1e3,
   M: 1e6,
   G: 1e9,
   T: 1e12,
   P: 1e15,
+  E: 1e18,
   Ki: 2 ** 10,
   Mi: 2 ** 20,
   Gi: 2 ** 30,
   Ti: 2 ** 40,
   Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
-const QUANTITY = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
+const QUANTITY = /^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?[0-9]+))?$/;
+/** The forms kept as written in what the program renders; the rest (1e3, +4, 4., 1n) are normalised. */
+const PLAIN = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
 
-/** The value of a quantity in base units, or undefined when it is not a quantity. */
 /**
  * Most a quantity may be, in base units: Kubernetes keeps quantities as int64 (milli-units for
  * CPU), so no real CPU or memory figure comes near; beyond it is a typo (cpu: 1e300).
  */
 const MAX_QUANTITY = 2 ** 53;
 
-/** The value of a quantity in base units, or undefined when it is not a quantity Kubernetes takes as written. */
+/**
+ * The value of a quantity in base units, or undefined when it is not a quantity Kubernetes takes
+ * as written. Negative values parse (Kubernetes' grammar has a sign); resource amounts refuse them.
+ */
 export function parseQuantity(value: string | number): number | undefined {
-  // A number is rendered with String(): 1e300 becomes "1e+300", which this grammar refuses.
+  // A number is rendered with String(): 1e300 becomes "1e+300".
   const text = typeof value === "number" ? String(value) : value;
   // No trimming: Kubernetes refuses "200 " and non-breaking spaces, and the value is rendered as written.
   const m = QUANTITY.exec(text);
   if (!m) return undefined;
-  const n = Number(m[1]) * SUFFIX[m[2] ?? ""];
-  return n <= MAX_QUANTITY ? n : undefined;
+  const scale = m[4] !== undefined ? 10 ** Number(m[4]) : SUFFIX[m[3] ?? ""];
+  const n = (m[1] === "-" ? -1 : 1) * Number(m[2].endsWith(".") ? m[2].slice(0, -1) : m[2]) * scale;
+  return Math.abs(n) <= MAX_QUANTITY ? n : undefined;
+}
+
+/**
+ * A valid quantity as the program renders it: as written in the common forms, otherwise in
+ * Kubernetes' canonical spelling ("1e3" -> "1000", "+4" -> "4", "-0" -> "0", "1.5e-3" -> "1500u").
+ */
+export function normalizedQuantity(value: string | number): string | number {
+  const n = parseQuantity(value);
+  if (typeof value === "number" || PLAIN.test(value) || n === undefined) return value;
+  if (Number.isInteger(n)) return String(n === 0 ? 0 : n);
+  for (const [suffix, factor] of [["m", 1e3], ["u", 1e6], ["n", 1e9]] as const) {
+    const scaled = n * factor;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-6) return `${Math.round(scaled)}${suffix}`;
+  }
+  // Kubernetes rounds what is finer than a nano-unit up.
+  return `${Math.ceil(n * 1e9)}n`;
 }
 
 /** Why `value` is not a quantity, with the fix a user most likely meant. */
@@ -51,14 +77,14 @@ export function quantityHint(value: unknown): string {
       const also = decimal[unit[2].toLowerCase()] ? `, or ${unit[1]}${decimal[unit[2].toLowerCase()]}` : "";
       if (suggestion) return `write ${unit[1]}${suggestion}${also} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
     }
-    if (/^-/.test(value.trim())) return "a quantity cannot be negative";
+    if (/^-/.test(value.trim())) return "an amount cannot be negative";
     const joined = value.replace(/[\s\u00a0]+/g, "");
     if (joined !== value && parseQuantity(joined) !== undefined) return `remove the spaces: write ${JSON.stringify(joined)}`;
   }
   if (parseQuantity(String(value).replace(/[\s\u00a0]+/g, "")) === undefined && /^[0-9.]+(e\+?[0-9]+)?$/i.test(String(value))) {
     return `that is more than any cluster has (at most ${MAX_QUANTITY}); write the real figure`;
   }
-  if (typeof value === "number" && value < 0) return "a quantity cannot be negative";
+  if (typeof value === "number" && value < 0) return "an amount cannot be negative";
   return 'write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti';
 }
 

@@ -5,7 +5,7 @@
 import { closest, distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { show, type PathSegment } from "./errors";
-import { parseQuantity, quantityHint } from "./quantity";
+import { normalizedQuantity, parseQuantity, quantityHint } from "./quantity";
 
 declare module "zod" {
   interface GlobalMeta {
@@ -58,13 +58,20 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T,
   });
 }
 
-/** A Kubernetes quantity, kept as written (a number or a string such as "48Gi"). */
+/**
+ * A Kubernetes quantity of a resource (a number or a string such as "48Gi"): any spelling
+ * Kubernetes takes, not negative; kept as written in the common forms, otherwise normalised.
+ */
 export function quantity(what: string) {
-  return z.union([z.number(), z.string()]).superRefine((value, ctx) => {
-    if (parseQuantity(value) === undefined) {
-      ctx.addIssue({ code: "custom", message: `${show(value)} is not a valid ${what} quantity; ${quantityHint(value)}.`, input: value });
-    }
-  }).meta({ title: "quantity" });
+  return z
+    .union([z.number(), z.string()])
+    .superRefine((value, ctx) => {
+      const n = parseQuantity(value);
+      if (n === undefined) ctx.addIssue({ code: "custom", message: `${show(value)} is not a valid ${what} quantity; ${quantityHint(value)}.`, input: value });
+      else if (n < 0) ctx.addIssue({ code: "custom", message: `${show(value)} is negative; an amount of ${what} is 0 or more.`, input: value });
+    })
+    .transform(normalizedQuantity)
+    .meta({ title: "quantity" });
 }
 
 /** The largest int32: the RayCluster CRD's `format: int32` fields (replicas, idleTimeoutSeconds) take no more. */

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { ConfigError } from "../config/errors";
+import { normalizedQuantity } from "../config/quantity";
 import { configProblems, GOOD_TEAM, loadConfig, PROJECT_DIR, teamProblems, teamsDir } from "./mocks";
 
 const GOOD = GOOD_TEAM;
@@ -227,5 +228,24 @@ describe("images and projects the runtime, GCS and Artifact Registry would refus
     }
     expect(configProblems({ overrides: { "ray-platform:ray": { imageRegistry: "Docker.io/My Mirror/" } } }).join("\n")).toContain('ray-platform:ray.imageRegistry: "Docker.io/My Mirror/" does not make valid image names');
     expect(configProblems({ overrides: { "gcp:project": "my-ml-platform-dev", "ray-platform:ray": { imageRegistry: "us-docker.pkg.dev/my-project/dockerhub" } } })).toEqual([]);
+  });
+});
+
+describe("every quantity Kubernetes takes, normalised (issue 28)", () => {
+  test('"4.", "1e3", "1E3", "1e+3", "+4", "-0" and "1n" are accepted, and rendered in Kubernetes\' spelling', () => {
+    const cases: [string, string][] = [["64.", "64"], ["1e3", "1000"], ["1E3", "1000"], ["1e+3", "1000"], ["+64", "64"], ["64000000000n", "64"], ["64", "64"], ["64500m", "64500m"]];
+    for (const [written, rendered] of cases) {
+      const dir = teamsDir({ "vision.yaml": edit(["  cpu: 64", `  cpu: "${written}"`], ["    t4: 4", '    t4: 4\n  storage: "-0"']) });
+      expect(configProblems({ teams: dir }), written).toEqual([]);
+      const team = loadConfig({ teams: dir }).teams.find((t) => t.name === "vision")!;
+      expect(team.quota.cpu, written).toBe(rendered);
+      expect(team.quota.storage).toBe("0");
+    }
+    expect([["1n", "1n"], ["1.5e-3", "1500u"], ["4.", "4"], ["2.5E-1", "250m"], ["48Gi", "48Gi"], ["0.5", "0.5"]].map(([q]) => normalizedQuantity(q))).toEqual(["1n", "1500u", "4", "250m", "48Gi", "0.5"]);
+  });
+
+  test("a negative amount is refused as negative, and 1e300 as more than any cluster has", () => {
+    expect(teamProblems(edit(["  cpu: 64", '  cpu: "-1"']))).toEqual(['teams/vision.yaml:6:8 quota.cpu: "-1" is negative; an amount of CPU is 0 or more.']);
+    expect(teamProblems(edit(["  cpu: 64", '  cpu: "1e300"']))[0]).toContain("that is more than any cluster has");
   });
 });
