@@ -29,6 +29,9 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/** Unknown keys of one mapping reported one by one; the rest are counted (a file of 20,000 typos is one problem). */
+const MAX_UNKNOWN_KEYS = 5;
+
 /**
  * An object that rejects unknown keys (a typo is an error, never ignored) and names the
  * closest allowed key.
@@ -38,12 +41,14 @@ export function strictObject<T extends z.ZodRawShape>(shape: T) {
   return z.strictObject(shape, {
     error: (iss) => {
       if (iss.code !== "unrecognized_keys") return undefined;
+      // One line per key, for the first few only: zodIssues reports those at their lines and counts the rest.
       return iss.keys
+        .slice(0, MAX_UNKNOWN_KEYS)
         .map((k) => {
           const s = suggest(k, allowed);
           return `unknown key ${show(k)}; ${s ? `did you mean "${s}"?` : `remove it.`} Allowed keys: ${allowed.join(", ")}.`;
         })
-        .join(" ");
+        .join("\n");
     },
   });
 }
@@ -203,21 +208,22 @@ export function zodIssues(error: z.ZodError): { path: PathSegment[]; message: st
   for (const issue of error.issues) {
     const path = issue.path.filter((p): p is PathSegment => typeof p !== "symbol");
     if (issue.code === "unrecognized_keys") {
-      // One message per key, each at the key's own line.
-      for (const key of issue.keys) {
-        const single = { ...issue, keys: [key] };
-        out.push({ path: [...path, key], message: issue.message.includes("unknown key") ? perKey(issue.message, key) : zodMessage(single), key: true });
+      // One message per key, each at the key's own line, for the first few; then a count.
+      const lines = issue.message.split("\n");
+      issue.keys.slice(0, MAX_UNKNOWN_KEYS).forEach((key, i) => {
+        const own = lines[i]?.startsWith(`unknown key ${show(key)}`) ? lines[i] : undefined;
+        out.push({ path: [...path, key], message: own ?? zodMessage({ ...issue, keys: [key] }), key: true });
+      });
+      const more = issue.keys.length - MAX_UNKNOWN_KEYS;
+      if (more > 0) {
+        const named = issue.keys.slice(MAX_UNKNOWN_KEYS, MAX_UNKNOWN_KEYS + 3).map(show).join(", ");
+        out.push({ path, message: `has ${more} more unknown key${more === 1 ? "" : "s"} (${named}${more > 3 ? ", ..." : ""}); remove them: only the keys the README's reference lists are read.`, key: false });
       }
       continue;
     }
     out.push({ path, message: zodMessage(issue), key: false });
   }
   return out;
-}
-
-function perKey(message: string, key: string): string {
-  const part = message.split(/(?=unknown key )/).find((m) => m.startsWith(`unknown key ${show(key)}`));
-  return (part ?? message).trim();
 }
 
 /** Where Helm takes an operator's chart from: its repository, unless a local chart directory is named. */

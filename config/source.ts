@@ -48,7 +48,8 @@ export class YamlSource {
       return new YamlSource(file, text, parsed, doc.toJS({ maxAliasCount: MAX_ALIASES }));
     } catch (err) {
       const alias = /Unresolved alias.*: (\S+)$/.exec((err as Error).message)?.[1];
-      const at = alias ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`)) : -1;
+      // An unresolved alias at itself; too many aliases (a "billion laughs") at the first one.
+      const at = alias ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`)) : firstAlias(text);
       issues.push({
         file,
         ...(at >= 0 ? lines.linePos(at) : {}),
@@ -92,6 +93,13 @@ export class YamlSource {
     const nul = text.indexOf("\0");
     if (nul >= 0) {
       issues.push({ file, ...lineCol(text, nul), path: "", message: "contains a NUL character (byte 0), which Kubernetes and GCS refuse in names and values; remove it." });
+      return none;
+    }
+    // YAML 1.2 reads NEL, LS and PS as ordinary characters: a file using them as line ends is one long line.
+    const oddBreak = /[\u0085\u2028\u2029]/.exec(text);
+    if (oddBreak) {
+      const name = { "\u0085": "NEL (U+0085)", "\u2028": "LINE SEPARATOR (U+2028)", "\u2029": "PARAGRAPH SEPARATOR (U+2029)" }[oddBreak[0]];
+      issues.push({ file, ...lineCol(text, oddBreak.index), path: "", message: `contains ${name}, which YAML does not read as a line end and nobody sees; save the file with ordinary line ends (\\n).` });
       return none;
     }
     if (text.trim() === "" || isOnlyComments(text)) {
@@ -148,7 +156,8 @@ export class YamlSource {
 
 function parseWithPositions(text: string): { doc: Document; lines: LineCounter } {
   const lines = new LineCounter();
-  return { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true }), lines };
+  // Merge keys (<<: *defaults) as YAML 1.1 and most tools read them.
+  return { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, merge: true }), lines };
 }
 
 /**
@@ -160,6 +169,9 @@ function fastParse(text: string): { data: unknown } | undefined {
   // Also the careful path: directives (%YAML 1.1 changes what yes/on mean) and old-Mac line
   // ends, which js-yaml reads but the positions parser does not.
   if (/[&*]/.test(text) || /^%/m.test(text) || /\r(?!\n)/.test(text)) return undefined;
+  // Also what the two read differently: tags (js-yaml resolves !!float 64, yaml refuses it),
+  // merge keys (yaml merges them) and exponents (js-yaml reads 1e400 as text, yaml as Infinity).
+  if (/!|<<|[0-9.][eE][+-]?[0-9]/.test(text)) return undefined;
   // Numbers the two parsers read differently (js-yaml: YAML 1.1 binary and signed hex; yaml:
   // YAML 1.2 core, which also reads -.5): the careful path decides, so a file parses the same
   // whether or not it has anchors.
@@ -169,6 +181,11 @@ function fastParse(text: string): { data: unknown } | undefined {
   } catch {
     return undefined;
   }
+}
+
+function firstAlias(text: string): number {
+  const m = /(^|[\s[{,:-])\*[^\s,\]}]/m.exec(text);
+  return m ? m.index + m[1].length : -1;
 }
 
 function findNul(value: unknown, path: PathSegment[]): PathSegment[] | undefined {
@@ -209,6 +226,7 @@ function syntaxIssue(file: string, text: string, lines: LineCounter, err: YAMLEr
 function yamlMessage(code: string, message: string): string {
   const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return "a key appears twice in the same mapping; keep one";
+  if (code === "TAG_RESOLVE_FAILED") return "a YAML tag (such as !!float) that does not fit its value: tags are not needed here, remove it and write the value plainly";
   return first;
 }
 

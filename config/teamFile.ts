@@ -12,6 +12,14 @@ import { TOOL_PORTS } from "./wire";
 
 /** IAM-style member: `user:alice@example.com` or `group:ml-team@example.com`. */
 const memberSchema = z.string().superRefine((m, ctx) => {
+  // A look-alike letter (Cyrillic а), an invisible or a bidi character would grant access to an
+  // identity the reviewer cannot tell apart: Google account and group emails are ASCII.
+  const odd = /[^\x21-\x7e]/u.exec(m);
+  if (odd) {
+    const code = `U+${odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+    ctx.addIssue({ code: "custom", input: m, message: `"${m.replace(/[^\x21-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)}" has a character that is not plain ASCII (${code}, character ${odd.index + 1}): it may look like another letter or be invisible, and would grant access to someone else; retype the address.` });
+    return;
+  }
   if (!/^(user|group):[^@\s:]+@[^@\s]+\.[a-zA-Z]{2,}$/.test(m)) {
     const bare = /^[^@\s:]+@[^@\s]+\.[a-zA-Z]{2,}$/.test(m);
     ctx.addIssue({

@@ -87,9 +87,11 @@ export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, is
     return [];
   }
   // A YAML file that is not read would delete its team's access on the next deploy: never skip one quietly.
-  for (const e of entries.filter((e) => /\.ya?ml$/i.test(e.name) && !e.name.startsWith("."))) {
+  for (const e of entries.filter((e) => /\.ya?ml$/i.test(e.name))) {
     const file = path.posix.join(displayDir, e.name);
-    if (e.isSymbolicLink()) {
+    if (e.name.startsWith(".")) {
+      issues.push({ file, path: "", message: `is not read: it is hidden (its name starts with "."); rename it to ${e.name.replace(/^\.+/, "")} if it is a team, or move it out of the teams directory.` });
+    } else if (e.isSymbolicLink()) {
       issues.push({ file, path: "", message: "is a symbolic link; a team file must be a regular file in the repository (a link can change without review or point outside it): copy the file instead." });
     } else if (!e.isFile()) {
       issues.push({ file, path: "", message: "is not a regular file (a directory or device); a team file must be a file: remove it or rename it without .yaml." });

@@ -171,6 +171,17 @@ describe("the seed's command lines", () => {
     for (const name of ["raycluster-two-tower-a-pending", "raycluster-two-tower-b-admitted", "raycluster-two-tower-0-replaced"]) fake.unseed("kueue.x-k8s.io/v1beta2", "Workload", "recsys", name);
   });
 
+  test("text from the cluster cannot drive the reader's terminal: control characters are shown escaped", async () => {
+    const rc = structuredClone(fake.get("ray.io/v1", "RayCluster", "recsys", "two-tower")!);
+    const evil = "g\x1b]0;owned\x07\x1b[2J\r\u202e";
+    rc.spec.workerGroupSpecs[0].groupName = evil;
+    fake.seed({ ...rc, metadata: { name: "evil", namespace: "recsys", labels: rc.metadata.labels }, status: {} });
+    const described = await rayctl("describe cluster evil -n recsys");
+    expect(described.stdout).toContain("Worker group g\\x1b]0;owned\\x07\\x1b[2J\\x0d\\u{202e}:");
+    expect(described.stdout).not.toMatch(/[\x1b\x07\r\u202e]/u);
+    fake.unseed("ray.io/v1", "RayCluster", "recsys", "evil");
+  });
+
   test("the cost counts only ready workers, and is - where the platform publishes no prices (mode existing)", async () => {
     const pod = fake.get("v1", "Pod", "ray-playground", "my-experiment-group1-worker-0")!;
     fake.setStatus("v1", "Pod", "ray-playground", pod.metadata.name, { ...pod.status, conditions: [{ type: "Ready", status: "False" }] });

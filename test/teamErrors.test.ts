@@ -249,3 +249,45 @@ describe("every quantity Kubernetes takes, normalised (issue 28)", () => {
     expect(teamProblems(edit(["  cpu: 64", '  cpu: "1e300"']))[0]).toContain("that is more than any cluster has");
   });
 });
+
+describe("robustness (issue 28)", () => {
+  test("thousands of unknown keys are five problems at their lines and one count, not a flood", () => {
+    const keys = Array.from({ length: 15_000 }, (_, i) => `  junk${i}: 1`).join("\n");
+    const problems = teamProblems(edit(["  memory: 256Gi", `  memory: 256Gi\n${keys}`]));
+    expect(problems.slice(1)).toEqual([0, 1, 2, 3, 4].map((i) => expect.stringMatching(new RegExp(`^teams/vision\\.yaml:${8 + i}:3 quota\\.junk${i}: unknown key "junk${i}"; remove it\\. Allowed keys: `))));
+    expect(problems[0]).toBe('teams/vision.yaml:6:3 quota: has 14995 more unknown keys ("junk5", "junk6", "junk7", ...); remove them: only the keys the README\'s reference lists are read.');
+    expect(problems.join("\n").length).toBeLessThan(2000);
+  });
+});
+
+describe("one parse, one answer; what a reviewer cannot see is refused (issue 28)", () => {
+  test("a tag, a huge exponent and a merge key read the same with or without an anchor elsewhere", () => {
+    for (const [from, to] of [["  cpu: 64", "  cpu: !!float 64"], ["description: Image models.", "description: 1e400"]] as const) {
+      const plain = teamProblems(edit([from, to]));
+      const anchored = teamProblems(edit([from, to], ["  memory: 256Gi", "  memory: &mem 256Gi"]));
+      expect(plain, to).toEqual(anchored);
+      expect(plain, to).toHaveLength(1);
+    }
+    expect(teamProblems(edit(["  cpu: 64", "  cpu: !!float 64"]))[0]).toContain("a YAML tag (such as !!float) that does not fit its value");
+    // Merge keys are read as YAML 1.1 and most tools read them.
+    const merged = edit(["        maxReplicas: 2", "        maxReplicas: 2\n      - <<: &t4 { gpu: { type: t4 }, minReplicas: 0, maxReplicas: 1 }\n        name: t4-more"]);
+    expect(teamProblems(merged)).toEqual([]);
+  });
+
+  test("a member with a look-alike or invisible character, and NEL line ends", () => {
+    expect(teamProblems(edit(["  - user:ana@example.com", "  - user:ana@ex\u0430mple.com\n  - user:bob@example.com\u200b"]))).toEqual([
+      'teams/vision.yaml:4:5 owners[0]: "user:ana@ex\\u{430}mple.com" has a character that is not plain ASCII (U+0430, character 12): it may look like another letter or be invisible, and would grant access to someone else; retype the address.',
+      'teams/vision.yaml:5:5 owners[1]: "user:bob@example.com\\u{200b}" has a character that is not plain ASCII (U+200B, character 21): it may look like another letter or be invisible, and would grant access to someone else; retype the address.',
+    ]);
+    expect(teamProblems("# Vision\u0085" + GOOD.replace(/\n/g, "\u0085"))).toEqual([
+      "teams/vision.yaml:1:9: contains NEL (U+0085), which YAML does not read as a line end and nobody sees; save the file with ordinary line ends (\\n).",
+    ]);
+  });
+
+  test("too many aliases are refused at the first alias's line, and a hidden team file is named", () => {
+    const bomb = edit(["  memory: 256Gi", "  memory: 256Gi\n  x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n  y: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  z: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]"]);
+    expect(teamProblems(bomb)).toEqual([expect.stringMatching(/^teams\/vision\.yaml:9:\d+: .*write the values out instead of using YAML anchors and aliases\.$/)]);
+    const dir = teamsDir({ ".vision.yaml": GOOD });
+    expect(configProblems({ teams: dir })).toEqual(['teams/.vision.yaml: is not read: it is hidden (its name starts with "."); rename it to vision.yaml if it is a team, or move it out of the teams directory.']);
+  });
+});

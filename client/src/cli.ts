@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { type ClusterOptions, InputError } from "./clusterSpec";
 import { EXIT, exitCode } from "./errors";
-import { describe, describeData, serialize, table } from "./format";
+import { describe, describeData, printable, serialize, table } from "./format";
 import { CLIENT_VERSION, HELP } from "./help";
 import { paths } from "./kube";
 import { queueStatus } from "./queue";
@@ -104,7 +104,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   } catch (err) {
     const code = exitCode(err);
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr.write(code === EXIT.internal ? `rayctl: internal error (please report): ${(err as Error)?.stack ?? message}\n` : `rayctl: ${message.split("\n").join("\nrayctl: ")}\n`);
+    io.stderr.write(printable(code === EXIT.internal ? `rayctl: internal error (please report): ${(err as Error)?.stack ?? message}\n` : `rayctl: ${message.split("\n").join("\nrayctl: ")}\n`));
     return code;
   }
 }
@@ -170,7 +170,7 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
         if (result.raw.spec?.headGroupSpec?.template?.spec?.initContainers?.some((c) => c.name === TUTORIALS_INIT_CONTAINER)) io.stderr.write("Uploaded tutorial notebooks\n");
         if (values.wait) await result.awaitReady(wait);
         if (output !== "table") out(result.raw);
-        else io.stdout.write(describe(result, CLIENT_VERSION));
+        else io.stdout.write(printable(describe(result, CLIENT_VERSION)));
         return EXIT.ok;
       }
       case "get": {
@@ -178,7 +178,7 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
         const clusters = name ? [await platform.getCluster(name, needNamespace())] : await platform.listClusters(values["all-namespaces"] ? undefined : needNamespace());
         if (output !== "table") out(name ? clusters[0].raw : { apiVersion: "v1", kind: "List", items: clusters.map((c) => c.raw) });
         else if (clusters.length === 0) io.stderr.write(`No clusters${values["all-namespaces"] ? "" : ` in namespace ${namespace}`}.\n`);
-        else io.stdout.write(table(clusters, !!values["all-namespaces"], await platform.hourlyCosts(clusters)));
+        else io.stdout.write(printable(table(clusters, !!values["all-namespaces"], await platform.hourlyCosts(clusters))));
         return EXIT.ok;
       }
       case "describe": {
@@ -186,7 +186,7 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
         const [hourly, queue] = await Promise.all([platform.hourlyCosts([c]), queueStatus(platform.api, c.raw)]);
         const cost = { hourly: hourly[0] };
         if (output !== "table") out(describeData(c, CLIENT_VERSION, cost, queue));
-        else io.stdout.write(describe(c, CLIENT_VERSION, cost, queue));
+        else io.stdout.write(printable(describe(c, CLIENT_VERSION, cost, queue)));
         return EXIT.ok;
       }
       case "scale": {
@@ -278,9 +278,9 @@ function scaleTarget(values: Values): { group: string; to: number | { minReplica
 function progressWriter(io: Io): (line: string) => void {
   if (io.stderr.isTTY) {
     // \r and "erase line" rewrite the line in place; the last one (ready) ends it.
-    return (line) => io.stderr.write(`\r\x1b[2K${line.length > 200 ? `${line.slice(0, 197)}...` : line}${line.includes(" is ready") ? "\n" : ""}`);
+    return (line) => io.stderr.write(`\r\x1b[2K${printable(line.length > 200 ? `${line.slice(0, 197)}...` : line)}${line.includes(" is ready") ? "\n" : ""}`);
   }
-  return (line) => io.stderr.write(`${line}\n`);
+  return (line) => io.stderr.write(`${printable(line)}\n`);
 }
 
 /**

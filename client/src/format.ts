@@ -34,6 +34,18 @@ function owner(c: Cluster): string {
 const perHour = (hourly: number | undefined) => (hourly === undefined ? "-" : `${usd(hourly, true)}/h`);
 
 /** NAME CREATED WORKERS like the seed, then STATUS, GPUS, COST (now, an hour; see RayPlatform.hourlyCosts), AGE, OWNER. */
+/**
+ * Text from the cluster (group names, event messages, server errors) as a terminal shows it
+ * harmlessly: control characters (ESC sequences, carriage returns, C1 codes) and bidi controls
+ * written as \x.. or \u{..}, so nobody can rewrite another user's terminal. Newlines and tabs stay.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/gu, (c) => {
+    const code = c.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
 export function table(clusters: readonly Cluster[], allNamespaces: boolean, hourly: readonly (number | undefined)[] = [], now = Date.now()): string {
   const rows = clusters.map((c, i) => [
     ...(allNamespaces ? [c.namespace] : []),
