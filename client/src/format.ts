@@ -40,6 +40,7 @@ const perHour = (hourly: number | undefined) => (hourly === undefined ? "-" : `$
  * written as \x.. or \u{..}, so nobody can rewrite another user's terminal. Newlines and tabs stay.
  */
 export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/gu, (c) => {
     const code = c.codePointAt(0)!;
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16)}}`;
