@@ -59,6 +59,10 @@ function sharingSchema(unset: string) {
 }
 type SharingValues = z.infer<ReturnType<typeof sharingSchema>>;
 
+/** Fair-sharing weights the platform renders exactly (in millis) and Kueue compares sensibly. */
+const MIN_WEIGHT = 0.001;
+const MAX_WEIGHT = 1_000_000;
+
 /** The sharing keys of a team file's `quota`. */
 export const quotaSharingShape = {
   borrowing: sharingSchema("none borrowed").optional().meta({
@@ -174,6 +178,10 @@ function resources(a: Amounts): { key: PathSegment[]; amount: number; show: (n: 
 export function checkTeamQueue(quota: QuotaValues, queue: ResolvedTeamQueue, clusters: readonly ResolvedRayCluster[], gpuTypes: readonly string[], report: Report): void {
   if (!(quota.fairSharingWeight > 0)) {
     report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, but a fair-sharing weight must be above 0 (2 gets twice the share of idle quota of a team with 1); set a positive number or remove it.`);
+  } else if (quota.fairSharingWeight < MIN_WEIGHT || quota.fairSharingWeight > MAX_WEIGHT) {
+    // Rendered in millis (a quantity Kueue reads exactly); Kueue refuses weights up to 1n
+    // (pkg/webhooks/common.go:55-58, v0.19.2), and 1e300 is no weight anyone means.
+    report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, outside what a weight can be here (${MIN_WEIGHT} to ${MAX_WEIGHT}): weights compare teams, so 0.5, 1 and 4 say it; use a number in that range.`);
   }
   for (const side of ["borrowing", "lending"] as const) {
     for (const t of Object.keys(quota[side]?.gpus ?? {})) {

@@ -109,6 +109,9 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   const { values: v, report } = parseStack(input, issues);
 
   const cluster = clusterSettings(v, report);
+  if (cluster?.mode === "gke" && cluster.gke.authorizedNetworks.some((n) => n.cidr.endsWith("/0"))) {
+    notes.push("ray-platform:gke.authorizedNetworks has a /0 range: the control plane's IP endpoint is open to the whole internet (credentials are still needed); list your own networks, or none and use the DNS endpoint.");
+  }
   const gke = cluster?.mode === "gke" ? cluster.gke : undefined;
   const pools = resolveNodePools(v["ray-platform:nodePools"], { mode: v["ray-platform:mode"], region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
   if (gke) checkPrices(pools, gke.region, prices(), report);

@@ -108,6 +108,9 @@ export function canonicalMemory(bytes: number): string {
  */
 export const CONTAINER_MINIMUM = { cpu: 0.01, memoryBytes: 16 * 2 ** 20 } as const;
 
+/** Ephemeral storage a container requests when it sets none (the LimitRange's defaultRequest). */
+export const CONTAINER_EPHEMERAL_DEFAULT_BYTES = 2 ** 30;
+
 /** Memory in GiB, for people: 48Gi -> "48Gi", 1.5 GiB -> "1536Mi". */
 export function formatMemory(bytes: number): string {
   if (bytes % GI === 0) return `${bytes / GI}Gi`;

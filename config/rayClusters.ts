@@ -7,7 +7,7 @@ import { type Catalog, type NodeCapacity } from "./catalog";
 import { show, type PathSegment, type Report, withArticle } from "./errors";
 import { type ResolvedPool, type PoolGpu } from "./nodePools";
 import { RAY_START_FLAGS, RAY_START_FLAGS_VERSION } from "./rayStartFlags.generated";
-import { bytesFromGi, canonicalMemory, CONTAINER_MINIMUM, formatCpu, parseQuantity } from "./quantity";
+import { bytesFromGi, canonicalMemory, CONTAINER_EPHEMERAL_DEFAULT_BYTES, CONTAINER_MINIMUM, formatCpu, parseQuantity } from "./quantity";
 import { dns1035LabelProblem, suggest } from "./schema";
 import { type RayClusterValues, type WorkerGroupValues } from "./teamFile";
 import { RAY_PORT_FLAGS } from "./wire";
@@ -445,6 +445,21 @@ export function clusterDemand(c: ResolvedRayCluster, at: "replicas" | "maxReplic
   }
   return d;
 }
+
+/**
+ * Ephemeral storage a cluster's pods request at `at`: the namespace's default per container
+ * (none of the platform's containers sets its own), and GKE's default for the Cloud Storage FUSE
+ * sidecar it injects. Kueue does not count ephemeral storage; the ResourceQuota alone does.
+ */
+export function clusterEphemeralBytes(c: ResolvedRayCluster, at: "replicas" | "maxReplicas"): number {
+  const sidecars = headSidecars({ notebook: c.notebook, vscode: c.vscode, autoscaling: !!c.autoscaling, bucket: false }).length;
+  const fuse = c.bucket ? GCSFUSE_EPHEMERAL_BYTES : 0;
+  const workers = c.workerGroups.reduce((n, g) => n + g[at], 0);
+  return (1 + sidecars) * CONTAINER_EPHEMERAL_DEFAULT_BYTES + fuse + workers * (CONTAINER_EPHEMERAL_DEFAULT_BYTES + fuse);
+}
+
+/** GKE's default ephemeral-storage request of its Cloud Storage FUSE sidecar (gke-gcsfuse/ephemeral-storage-request). */
+const GCSFUSE_EPHEMERAL_BYTES = 5 * 2 ** 30;
 
 /** Containers next to Ray's in the head pod: they share the node the head is sized to, and count in quotas. */
 function headSidecars(f: { notebook: boolean; vscode: boolean; autoscaling: boolean; bucket: boolean }): { cpu: number; memoryGi: number }[] {

@@ -15,6 +15,15 @@ const cidr = z.string().superRefine((v, ctx) => {
   const m = CIDR.exec(v);
   if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
     ctx.addIssue({ code: "custom", message: `"${v}" is not an IPv4 CIDR range; write it like 10.0.0.0/20.`, input: v });
+    return;
+  }
+  // GCP refuses a range with host bits set (10.0.0.1/8): say which network was meant.
+  const address = m.slice(1, 5).reduce((a, o) => a * 256 + Number(o), 0);
+  const size = 2 ** (32 - Number(m[5]));
+  const network = address - (address % size);
+  if (network !== address) {
+    const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".");
+    ctx.addIssue({ code: "custom", message: `"${v}" has host bits set, which GCP refuses; write the network: ${dotted}/${m[5]}.`, input: v });
   }
 }).meta({ title: "IPv4 CIDR" });
 
@@ -117,7 +126,12 @@ export const KUBERAY_VERSION = "1.7.0";
 
 const kuberaySchema = strictObject({
   version: z.string().default(KUBERAY_VERSION).meta({ description: "kuberay-operator chart version; its CRDs must be pinned under data/kuberay/<version>/crds (`npm run kuberay:pin`)." }),
-  namespace: dnsLabel("1123").default(KUBERAY_NAMESPACE).meta({ description: "Namespace of the operator." }),
+  namespace: dnsLabel("1123")
+    .refine((ns) => !/^(kube-|gke-)/.test(ns) && ns !== "default", {
+      error: (iss) => `${JSON.stringify(iss.input)} is a system namespace; the program creates and owns the operator's namespace, so pick one of its own (default: ${KUBERAY_NAMESPACE}).`,
+    })
+    .default(KUBERAY_NAMESPACE)
+    .meta({ description: "Namespace of the operator (not default, kube-* or gke-*: the program creates it)." }),
   values: z.record(z.string(), z.unknown()).default({}).meta({ description: "Helm values merged over the program's (lists replace)." }),
   chart: chartSchema("the kuberay-operator chart", "data/kuberay/1.7.0/chart"),
 });

@@ -9,8 +9,8 @@ import { type ConfigIssue, type PathSegment, type Report, show, withArticle } fr
 import { checkCohort, checkTeamQueue, resolveTeamQueue, type ResolvedTeamQueue } from "./kueue";
 import { type ResolvedPool } from "./nodePools";
 import { checkObjectQuota } from "./objectQuota";
-import { formatMemory } from "./quantity";
-import { clusterDemand, type Demand, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
+import { formatMemory, parseQuantity } from "./quantity";
+import { clusterDemand, clusterEphemeralBytes, type Demand, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
 import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { type ObjectQuota, rayClusterSchema, teamSchema, type TeamValues } from "./teamFile";
@@ -302,8 +302,16 @@ function checkQuota(values: TeamValues, queue: ResolvedTeamQueue, clusters: read
     }
     return out;
   };
+  const ephemeralQuota = parseQuantity(values.quota.ephemeralStorage)!;
   clusters.forEach((c) => {
     const i = values.rayClusters.findIndex((rc) => rc.name === c.name);
+    const ephemeral = clusterEphemeralBytes(c, "maxReplicas");
+    if (ephemeral > ephemeralQuota) {
+      report(
+        ["rayClusters", i, "name"],
+        `"${c.name}" at maxReplicas asks for ${formatMemory(ephemeral)} of ephemeral storage (1Gi per container by the namespace's defaults${c.bucket ? ", 5Gi per Cloud Storage FUSE sidecar" : ""}), above quota.ephemeralStorage (${String(values.quota.ephemeralStorage)}); its last pods would be refused, as Kueue does not count ephemeral storage. Lower maxReplicas or raise quota.ephemeralStorage.`,
+      );
+    }
     for (const o of over(clusterDemand(c, "maxReplicas"))) {
       const raise = o.path.includes(" plus ") ? o.path.replace(" plus ", " or ") : `${o.path} (or borrow: ${o.path.replace("quota.", "quota.borrowing.")})`;
       report(["rayClusters", i, "name"], `"${c.name}" at maxReplicas asks for ${o.need}, above ${o.path} (${o.have}); Kueue could never admit it at that size. Lower maxReplicas or raise ${raise}.`);

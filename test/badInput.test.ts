@@ -49,7 +49,7 @@ describe("team files", () => {
 
   test("a YAML alias bomb", () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...["b", "c", "d", "e", "f", "g"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)].join("\n");
-    expect(teamProblems(`${bomb}\n`)[0]).toMatch(/^teams\/vision\.yaml: Excessive alias count .*; write the values out instead of using YAML anchors and aliases\.$/);
+    expect(teamProblems(`${bomb}\n`)[0]).toMatch(/^teams\/vision\.yaml:2:8: Excessive alias count .*; write the values out instead of using YAML anchors and aliases\.$/);
   });
 
   test("a quantity in the wrong unit", () => {

@@ -310,6 +310,14 @@ describe("bad input", () => {
     expect(problems(GOOD.replace("    t4: 4\n", "    t4: 4\n  fairSharingWeight: -1\n"))[0]).toMatch(/^teams\/vision\.yaml:10:22 quota\.fairSharingWeight: is -1, but/);
   });
 
+  test("a fair-sharing weight beyond what renders exactly and Kueue compares (issue 28)", () => {
+    for (const w of ["1e300", "0.0004"]) {
+      expect(problems(GOOD.replace("    t4: 4\n", `    t4: 4\n  fairSharingWeight: ${w}\n`)), w).toEqual([
+        `teams/vision.yaml:10:22 quota.fairSharingWeight: is ${Number(w)}, outside what a weight can be here (0.001 to 1000000): weights compare teams, so 0.5, 1 and 4 say it; use a number in that range.`,
+      ]);
+    }
+  });
+
   test("a lending limit above the quota it lends from", () => {
     expect(problems(GOOD.replace("    t4: 4\n", "    t4: 4\n  lending:\n    cpu: 65\n    gpus: { t4: 5 }\n"))).toEqual([
       "teams/vision.yaml:11:10 quota.lending.cpu: is 65 CPUs, more than the team's quota of it (64 CPUs); a team can lend only its own quota. Lower it to at most 64 CPUs.",

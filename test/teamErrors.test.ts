@@ -291,3 +291,30 @@ describe("one parse, one answer; what a reviewer cannot see is refused (issue 28
     expect(configProblems({ teams: dir })).toEqual(['teams/.vision.yaml: is not read: it is hidden (its name starts with "."); rename it to vision.yaml if it is a team, or move it out of the teams directory.']);
   });
 });
+
+describe("stack settings GCP or the cluster would refuse (issue 28)", () => {
+  const gke = { clusterName: "ray-dev", location: "regional", zones: ["us-central1-a", "us-central1-c", "us-central1-f"], releaseChannel: "REGULAR", securityGroup: "gke-security-groups@example.com" };
+
+  test("a CIDR with host bits set names the network meant; a /0 range is accepted with a note", () => {
+    expect(configProblems({ overrides: { "ray-platform:gke": { ...gke, authorizedNetworks: [{ cidr: "10.1.2.3/8", name: "office" }] } } })).toEqual([
+      expect.stringMatching(/ray-platform:gke\.authorizedNetworks\[0\]\.cidr: "10\.1\.2\.3\/8" has host bits set, which GCP refuses; write the network: 10\.0\.0\.0\/8\.$/),
+    ]);
+    const open = loadConfig({ overrides: { "ray-platform:gke": { ...gke, authorizedNetworks: [{ cidr: "0.0.0.0/0", name: "anywhere" }] } } });
+    expect(open.notes).toContainEqual(expect.stringContaining("authorizedNetworks has a /0 range: the control plane's IP endpoint is open to the whole internet"));
+    expect(loadConfig().notes.join("\n")).not.toContain("/0 range");
+  });
+
+  test("the operator in a system namespace", () => {
+    expect(configProblems({ overrides: { "ray-platform:kuberay": { namespace: "kube-system" } } })).toEqual([
+      expect.stringMatching(/ray-platform:kuberay\.namespace: "kube-system" is a system namespace; the program creates and owns the operator's namespace, so pick one of its own \(default: kuberay-system\)\.$/),
+    ]);
+  });
+});
+
+test("an ephemeral-storage quota smaller than the team's own pods ask for by default (issue 28)", () => {
+  // detector at maxReplicas: a head with its autoscaler sidecar and 2 workers, 1Gi per container by the LimitRange's default.
+  expect(teamProblems(edit(["    t4: 4", '    t4: 4\n  ephemeralStorage: "2Gi"']))).toEqual([
+    'teams/vision.yaml:12:11 rayClusters[0].name: "detector" at maxReplicas asks for 4Gi of ephemeral storage (1Gi per container by the namespace\'s defaults), above quota.ephemeralStorage (2Gi); its last pods would be refused, as Kueue does not count ephemeral storage. Lower maxReplicas or raise quota.ephemeralStorage.',
+  ]);
+  expect(teamProblems(edit(["    t4: 4", '    t4: 4\n  ephemeralStorage: "4Gi"']))).toEqual([]);
+});
