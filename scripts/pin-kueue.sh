@@ -6,12 +6,13 @@
 # kueue-system: the conversion webhook's Service (kueue-webhook-service), no chart labels, no
 # cert-manager annotation. The program applies the result itself and a Helm post-renderer
 # drops the chart's copies (scripts/helm-drop-crds.mjs).
-# KUEUE_SRC=<checkout of kubernetes-sigs/kueue at the tag> reads files from there instead.
+# The files come from the Go module sigs.k8s.io/kueue@v<version> (the tag's tree, through the
+# module proxy); KUEUE_SRC=<checkout of kubernetes-sigs/kueue at the tag> reads them from there.
 set -euo pipefail
 version="${1:?usage: npm run kueue:pin -- <version, e.g. 0.19.2>}"
 dir="$(cd "$(dirname "$0")/.." && pwd)/data/kueue/$version"
-base="https://raw.githubusercontent.com/kubernetes-sigs/kueue/v$version"
-fetch() { if [ -n "${KUEUE_SRC:-}" ]; then cp "$KUEUE_SRC/$1" "$2"; else curl -fsSL "$base/$1" -o "$2"; fi; }
+src="${KUEUE_SRC:-$(cd "$(mktemp -d)" && go mod download -json "sigs.k8s.io/kueue@v$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')}"
+fetch() { cp "$src/$1" "$2"; }
 crds="admissionchecks clusterqueues cohorts localqueues multikueueclusters multikueueconfigs provisioningrequestconfigs resourceflavors topologies workloadpriorityclasses workloads"
 rm -rf "$dir" && mkdir -p "$dir/crds"
 for crd in $crds; do
@@ -28,8 +29,10 @@ for crd in $crds; do
   rm "$out.tpl"
   if grep -n '{{' "$out"; then echo "$out still has template expressions; update scripts/pin-kueue.sh" >&2; exit 1; fi
 done
-fetch charts/kueue/Chart.yaml "$dir/Chart.yaml"
-fetch charts/kueue/values.yaml "$dir/chart-values.yaml"
+# The chart itself, for stacks that cannot reach its registry (ray-platform:kueue.chart).
+cp -R "$src/charts/kueue" "$dir/chart" && chmod -R u+w "$dir/chart"
+rm -rf "$dir/chart/templates/crd" "$dir/chart/tests" "$dir/chart"/README*
+checksum=$(cd "$dir/chart" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)
 fetch LICENSE "$dir/LICENSE"
 cat > "$dir/PROVENANCE.md" <<MD
 # Kueue $version CRDs
@@ -39,8 +42,13 @@ cat > "$dir/PROVENANCE.md" <<MD
 - Changes: the template expressions resolved for release \`kueue\` in namespace
   \`kueue-system\` (conversion webhook Service \`kueue-webhook-service\`), the chart's labels and
   the cert-manager annotation (\`enableCertManager\`, off) removed. Nothing else.
-- \`chart-values.yaml\` and \`Chart.yaml\`: the chart's \`values.yaml\` and \`Chart.yaml\` at the tag,
-  unmodified (the published chart sets the image to \`registry.k8s.io/kueue/kueue:v$version\`).
+- \`chart/\`: the chart, \`charts/kueue\` at the tag (the Go module \`sigs.k8s.io/kueue@v$version\`,
+  which holds the tag's files), unmodified, without \`templates/crd/\` (the CRDs above are the
+  only source of CRDs), \`tests/\` and the READMEs. The published chart sets the image to
+  \`registry.k8s.io/kueue/kueue:v$version\`; the program sets it too. Stacks that cannot reach
+  the chart's OCI registry name this directory in \`ray-platform:kueue.chart\`.
+  Checksum (\`cd chart && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum\`):
+  \`$checksum\`.
 - Licence: Apache License 2.0, copied here as \`LICENSE\`.
 - Pinned with \`npm run kueue:pin -- $version\` on $(date -u +%Y-%m-%d).
 
