@@ -22,6 +22,8 @@ let resources: RegisteredResource[];
 let fake: FakeKube;
 let kubeconfig: string;
 let server: string;
+/** Where rayctl keeps the tokens of the clusters it creates, for this run only. */
+const tokenDir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-tokens-"));
 
 interface Result {
   code: number;
@@ -37,7 +39,7 @@ async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessE
   const code = await run(args, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
-    env: { KUBECONFIG: kubeconfig, HOME: os.tmpdir(), ...opts.env },
+    env: { KUBECONFIG: kubeconfig, HOME: os.tmpdir(), RAYCTL_TOKEN_DIR: tokenDir, ...opts.env },
     pollMs: 5,
   });
   return { code, stdout, stderr };
@@ -94,6 +96,16 @@ describe("the seed's command lines", () => {
     const secret = fake.get("v1", "Secret", "ray-playground", "my-experiment-token")!;
     expect(Buffer.from(secret.data.auth_token, "base64").toString()).toMatch(/^[A-Za-z0-9]{48}$/);
     expect(secret.metadata.ownerReferences[0].uid).toBe(rc.metadata.uid);
+    // The token for scripts and the SDKs, only when asked for.
+    const token = Buffer.from(secret.data.auth_token, "base64").toString();
+    expect((await rayctl("describe cluster my-experiment -n ray-playground")).stdout).not.toContain(token);
+    // Its creator has it (members read no Secret: another member is told who does).
+    const shown = await rayctl("describe cluster my-experiment -n ray-playground --show-token");
+    expect(shown.stdout, shown.stderr).toContain(`\nToken:            ${token}\n`);
+    expect(JSON.parse((await rayctl("describe cluster my-experiment -n ray-playground --show-token -o json")).stdout).token).toBe(token);
+    const elsewhere = await rayctl("describe cluster my-experiment -n ray-playground --show-token", { env: { RAYCTL_TOKEN_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "tokens-")) } });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain("members read no Secret. The cluster's creator has the token");
     // The seed's description follows.
     expect(r.stdout).toContain("Ray client:       ray://my-experiment-head-svc.ray-playground.svc.cluster.local:10001");
   });

@@ -46,6 +46,7 @@ const OPTIONS = {
   "vscode-server": { type: "boolean" },
   "with-tutorials": { type: "boolean" },
   wait: { type: "boolean" },
+  "show-token": { type: "boolean" },
   timeout: { type: "string" },
   "dry-run": { type: "string" },
   "worker-group": { type: "string" },
@@ -64,7 +65,7 @@ const COMMON = ["namespace", "output", "context", "kubeconfig", "platform-namesp
 const ACCEPTS: Record<string, string[]> = {
   create: [...COMMON, "file", "cpus-in-head", "memory-in-head", "cpus-per-worker", "memory-per-worker", "gpus-per-worker", "worker-gpu-type", "workers", "min-workers", "max-workers", "ray-version", "notebook", "vscode-server", "with-tutorials", "wait", "timeout", "dry-run"],
   get: [...COMMON, "all-namespaces"],
-  describe: COMMON,
+  describe: [...COMMON, "show-token"],
   scale: [...COMMON, "worker-group", "replicas", "min-workers", "max-workers", "dry-run"],
   delete: [...COMMON, "dry-run"],
   wait: [...COMMON, "timeout"],
@@ -185,8 +186,10 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
         const c = await platform.getCluster(needName(), needNamespace());
         const [hourly, queue] = await Promise.all([platform.hourlyCosts([c]), queueStatus(platform.api, c.raw)]);
         const cost = { hourly: hourly[0] };
-        if (output !== "table") out(describeData(c, CLIENT_VERSION, cost, queue));
-        else io.stdout.write(printable(describe(c, CLIENT_VERSION, cost, queue)));
+        // Only on request: a terminal's scrollback or a CI log is not a place for it.
+        const token = values["show-token"] ? await c.token() : undefined;
+        if (output !== "table") out({ ...describeData(c, CLIENT_VERSION, cost, queue), ...(token === undefined ? {} : { token }) });
+        else io.stdout.write(printable(describe(c, CLIENT_VERSION, cost, queue) + (token === undefined ? "" : `Token:            ${token}\n`)));
         return EXIT.ok;
       }
       case "scale": {

@@ -9,7 +9,7 @@ export const HELP = `rayctl ${CLIENT_VERSION}: Ray clusters on the ray-platform,
 Usage:
   rayctl create cluster NAME -n NAMESPACE [options]   create a cluster (--file for YAML)
   rayctl get cluster [NAME] (-n NAMESPACE | -A)        list clusters: NAME CREATED WORKERS ...
-  rayctl describe cluster NAME -n NAMESPACE            endpoints, head and worker groups
+  rayctl describe cluster NAME -n NAMESPACE [--show-token]   endpoints, head and worker groups (and the token)
   rayctl scale cluster NAME -n NAMESPACE --worker-group GROUP (--replicas N | --min-workers N --max-workers N)
   rayctl delete cluster NAME -n NAMESPACE
   rayctl wait cluster NAME -n NAMESPACE [--timeout 10m]

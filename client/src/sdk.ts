@@ -6,6 +6,9 @@
  *   const cluster = await platform.createCluster({ name: "my-cluster", namespace: "ray-playground", gpusPerWorker: 1, awaitReady: true });
  *   console.log(cluster.headIp, cluster.numWorkers);
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { bytesFromGi, parseQuantity } from "../../config/quantity";
 import { clusterDemand, type Demand, SIDECARS } from "../../config/rayClusters";
 import { ACCELERATOR_LABEL, CLIENT_MANAGER, GPU_RESOURCE, KUBERAY_LABELS, KUBERAY_NAMESPACE, MANAGED_BY, MANAGED_BY_LABEL, POOL_LABEL, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
@@ -13,7 +16,7 @@ import { rayClusterHourlyOn } from "../../cost/costs";
 import { FACTS, factsSchema, type PlatformFacts, type TeamFacts, teamFactsSchema } from "../../render/platformFacts";
 import { type PodTemplateSpec } from "../../render/kuberay-types.generated";
 import { headServiceName, toolsServiceName } from "../../render/rayCluster";
-import { newClusterToken } from "../../render/clusterAccess";
+import { CLUSTER_TOKEN_KEY, newClusterToken } from "../../render/clusterAccess";
 import { type ClusterObjects, type ClusterOptions, resolveClusterFromOptions, type ClusterRequest, renderClusterObjects } from "./clusterSpec";
 import { explainKubeError, KubeError, RefusedError } from "./errors";
 import { KubeApi, loadKubeconfig, paths, type StoredRayCluster } from "./kube";
@@ -59,12 +62,20 @@ export class RayPlatform {
   constructor(
     readonly api: KubeApi,
     readonly platformNamespace = DEFAULT_PLATFORM_NAMESPACE,
+    /** Where the creator keeps the tokens of the clusters it made (members read no Secret). */
+    readonly tokenDir?: string,
   ) {}
 
   /** The user's kubeconfig (as kubectl finds it), current context unless `context`. */
   static connect(opts: ConnectOptions = {}): RayPlatform {
     const env = opts.env ?? process.env;
-    return new RayPlatform(new KubeApi(loadKubeconfig({ file: opts.kubeconfig, context: opts.context, env })), opts.platformNamespace ?? env.RAYCTL_PLATFORM_NAMESPACE ?? DEFAULT_PLATFORM_NAMESPACE);
+    const tokenDir = env.RAYCTL_TOKEN_DIR ?? path.join(env.XDG_CONFIG_HOME ?? path.join(env.HOME ?? os.homedir(), ".config"), "rayctl", "tokens");
+    return new RayPlatform(new KubeApi(loadKubeconfig({ file: opts.kubeconfig, context: opts.context, env })), opts.platformNamespace ?? env.RAYCTL_PLATFORM_NAMESPACE ?? DEFAULT_PLATFORM_NAMESPACE, tokenDir);
+  }
+
+  /** The file that keeps a cluster's token for its creator: by uid, so a cluster made again under the same name is not confused with it. */
+  tokenFile(namespace: string, name: string, uid: string): string | undefined {
+    return this.tokenDir && path.join(this.tokenDir, namespace, `${name}.${uid}`);
   }
 
   /** The namespace the kubeconfig context names, if any (kubectl's default for -n). */
@@ -189,6 +200,12 @@ export class RayPlatform {
       throw err;
     }
     if (options.dryRun === "server") return { dryRun: "server", objects: [created, ...extra] };
+    // The creator keeps the token (readable by the user alone): team members read no Secret.
+    const file = this.tokenFile(ns, resolved.name, created.metadata.uid);
+    if (file) {
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(file, objects.token.stringData[CLUSTER_TOKEN_KEY], { mode: 0o600 });
+    }
     const cluster = new Cluster(this, created, team);
     if (options.awaitReady) await cluster.awaitReady(options);
     return cluster;
@@ -405,6 +422,29 @@ export class Cluster {
       throw err;
     }
     return this;
+  }
+
+  /**
+   * The cluster's token, from its Secret (authOptions.secretName): the dashboard, the notebook,
+   * the editor and Ray clients ask for it. Members of the cluster's team may read it.
+   */
+  async token(): Promise<string> {
+    const kept = this.raw.metadata.uid ? this.platform.tokenFile(this.namespace, this.name, this.raw.metadata.uid) : undefined;
+    if (kept && fs.existsSync(kept)) return fs.readFileSync(kept, "utf8");
+    const secret = this.raw.spec?.authOptions?.secretName;
+    if (!secret) throw new RefusedError(`${this.namespace}/${this.name} has no token Secret (authOptions.secretName): it was not made by this platform.`);
+    try {
+      const s = await this.platform.api.get<{ data?: Record<string, string> }>(`${paths.secrets(this.namespace)}/${secret}`);
+      const value = s.data?.[CLUSTER_TOKEN_KEY];
+      if (!value) throw new RefusedError(`the Secret ${this.namespace}/${secret} holds no ${CLUSTER_TOKEN_KEY}; recreate the cluster or ask the platform team.`);
+      return Buffer.from(value, "base64").toString("utf8");
+    } catch (err) {
+      if (err instanceof KubeError && err.code === 403) {
+        throw new RefusedError(`you may not read the token Secret ${this.namespace}/${secret}: members read no Secret. The cluster's creator has the token (rayctl keeps it where it created the cluster), and the team's owners may read it: ask them for \`rayctl describe cluster ${this.name} -n ${this.namespace} --show-token\`.`);
+      }
+      if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `read the token Secret ${this.namespace}/${secret}`));
+      throw err;
+    }
   }
 
   /** Delete the cluster (its ConfigMap and Service go with it); refused for clusters from team files. */
