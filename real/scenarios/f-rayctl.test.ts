@@ -27,7 +27,7 @@ describe("f. rayctl and the SDK, as a contributor", () => {
   beforeAll(async () => {
     await deployed();
     if (!fs.existsSync(path.join(bundle, "rayctl.js"))) execFileSync(process.execPath, [path.join(real.projectDir, "client", "build.mjs"), bundle], { cwd: real.projectDir });
-    for (const name of ["demo", "sdk-demo"]) await rayctl(`delete cluster ${name} -n ${TEAM}`);
+    for (const name of ["demo", "sdk-demo", "py-demo"]) await rayctl(`delete cluster ${name} -n ${TEAM}`);
   });
 
   test("create --wait, get, describe, scale, wait, delete", async () => {
@@ -88,5 +88,19 @@ describe("f. rayctl and the SDK, as a contributor", () => {
     expect((await sdk.getCluster("sdk-demo", TEAM)).numWorkers).toBe(2);
     await cluster.delete();
     await cp.waitFor("sdk-demo gone", async () => !(await cp.api("admin").get(`/apis/ray.io/v1/namespaces/${TEAM}/rayclusters`)).items.some((c: any) => c.metadata.name === "sdk-demo"), 60_000);
+  });
+  test("the Python SDK runs the seed's session the same way (client/python/examples/seed_example.py)", async () => {
+    const python = execFileSync("bash", [path.join(real.projectDir, "client", "python", "test.sh"), "--setup-only"], { cwd: real.projectDir, encoding: "utf8" }).trim().split("\n").pop()!;
+    const env = { ...process.env, KUBECONFIG: cp.kubeconfig, RAY_PLATFORM_CONTEXT: cp.context("contributor"), RAYCTL_TOKEN_DIR: path.join(real.stateDir, "python-tokens") };
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(python, [path.join(real.projectDir, "client", "python", "examples", "seed_example.py"), TEAM, "py-demo"], { env, timeout: 600_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+    );
+    const [created, scaled, token, deleted] = out.trim().split("\n").map((l) => JSON.parse(l));
+    expect(created).toMatchObject({ created: "py-demo", status: "ready", workers: 1 });
+    expect(created.head_ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(scaled).toMatchObject({ scaled: "py-demo", workers: 2 });
+    expect(scaled.listed).toContain("py-demo");
+    expect(token).toEqual({ token_length: 48 });
+    expect(deleted).toEqual({ deleted: "py-demo" });
   });
 });

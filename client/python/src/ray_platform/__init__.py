@@ -1,0 +1,24 @@
+"""Ray clusters on the ray-platform from Python, by the platform's own rules (the bundled rayctl)."""
+
+from .cluster import Connection, RayCluster
+from .errors import (
+    InternalError,
+    InvalidInputError,
+    NodeNotFoundError,
+    RayPlatformError,
+    RefusedError,
+    UnreachableError,
+    WaitTimeoutError,
+)
+
+__all__ = [
+    "Connection",
+    "InternalError",
+    "InvalidInputError",
+    "NodeNotFoundError",
+    "RayCluster",
+    "RayPlatformError",
+    "RefusedError",
+    "UnreachableError",
+    "WaitTimeoutError",
+]
