@@ -11,7 +11,21 @@ import { gpuRequestSchema } from "./stackFile";
 import { TOOL_PORTS } from "./wire";
 
 /** IAM-style member: `user:alice@example.com` or `group:ml-team@example.com`. */
-const memberSchema = z.string().superRefine((m, ctx) => {
+const memberSchema = z.string({
+  error: (iss) => {
+    // `- user: dana@example.com` (a space after the colon) is a mapping to YAML.
+    const entry = iss.input && typeof iss.input === "object" && !Array.isArray(iss.input) ? Object.entries(iss.input as Record<string, unknown>) : [];
+    if (entry.length === 1 && ["user", "group"].includes(entry[0][0]) && typeof entry[0][1] === "string") {
+      return `${entry[0][0]}: ${entry[0][1]} has a space after the colon, which makes it a mapping to YAML; write ${entry[0][0]}:${entry[0][1]}.`;
+    }
+    return undefined;
+  },
+}).superRefine((m, ctx) => {
+  // Two entries on one line: the list below the first was indented as part of its text.
+  if (/\s-\s+(user|group):/.test(m)) {
+    ctx.addIssue({ code: "custom", input: m, message: `${show(m)} looks like several members on one line: YAML reads a "- " indented further than the first entry as part of its text. Put each member on its own line, its "- " aligned with the first one's.` });
+    return;
+  }
   // A look-alike letter (Cyrillic а), an invisible or a bidi character would grant access to an
   // identity the reviewer cannot tell apart: Google account and group emails are ASCII.
   const odd = /[^\x21-\x7e]/u.exec(m);

@@ -162,6 +162,10 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
     const resolved = resolveRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket }, report);
     if (resolved) rayClusters.push(resolved);
   });
+  // Independent of every other check (it counts the file's entries): told in the same run.
+  if (values.quota.rayClusters !== undefined && values.rayClusters.length > values.quota.rayClusters) {
+    report(["quota", "rayClusters"], `is ${values.quota.rayClusters}, but the team file defines ${values.rayClusters.length} RayClusters; raise it or remove clusters.`);
+  }
   const gpuTypes = [...offered].sort();
   const queue = resolveTeamQueue(values.quota, gpuTypes);
   if (issues.length === before) checkTeamQueue(values.quota, queue, rayClusters, gpuTypes, report);
@@ -317,9 +321,6 @@ function checkQuota(values: TeamValues, queue: ResolvedTeamQueue, clusters: read
       report(["rayClusters", i, "name"], `"${c.name}" at maxReplicas asks for ${o.need}, above ${o.path} (${o.have}); Kueue could never admit it at that size. Lower maxReplicas or raise ${raise}.`);
     }
   });
-  if (values.quota.rayClusters !== undefined && clusters.length > values.quota.rayClusters) {
-    report(["quota", "rayClusters"], `is ${values.quota.rayClusters}, but the team file defines ${clusters.length} RayClusters; raise it or remove clusters.`);
-  }
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;

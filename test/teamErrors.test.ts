@@ -318,3 +318,22 @@ test("an ephemeral-storage quota smaller than the team's own pods ask for by def
   ]);
   expect(teamProblems(edit(["    t4: 4", '    t4: 4\n  ephemeralStorage: "4Gi"']))).toEqual([]);
 });
+
+test("independent mistakes in two files come in one run: a duplicate cluster, a duplicate group, a cluster count over quota (issue 24)", () => {
+  const dupCluster = GOOD.replace("quota:\n", "quota:\n  rayClusters: 1\n") + "  - name: detector\n";
+  const dupGroup = GOOD.replace("name: vision", "name: speech").replace("        maxReplicas: 2", "        maxReplicas: 2\n      - name: t4\n        gpu: { type: t4 }\n        maxReplicas: 1");
+  expect(configProblems({ teams: teamsDir({ "vision.yaml": dupCluster, "speech.yaml": dupGroup }, { withRepoTeams: false }) })).toEqual([
+    'teams/speech.yaml:17:15 rayClusters[0].workerGroups[1].name: worker group "t4" is already defined at workerGroups[0]; group names must be unique in a cluster, rename one.',
+    "teams/vision.yaml:6:16 quota.rayClusters: is 1, but the team file defines 2 RayClusters; raise it or remove clusters.",
+    'teams/vision.yaml:18:11 rayClusters[1].name: RayCluster "detector" is already defined at rayClusters[0]; names must be unique in the namespace, rename one.',
+  ]);
+});
+
+test("a member written as a mapping, and members run together by indentation, say how to write them (issue 24)", () => {
+  expect(teamProblems(edit(["  - user:ana@example.com", "  - user: dana@example.com"]))).toEqual([
+    "teams/vision.yaml:4:5 owners[0]: user: dana@example.com has a space after the colon, which makes it a mapping to YAML; write user:dana@example.com.",
+  ]);
+  expect(teamProblems(edit(["  - user:ana@example.com", "  - user:ana@example.com\n    - user:bob@example.com"]))).toEqual([
+    'teams/vision.yaml:4:5 owners[0]: "user:ana@example.com - user:bob@example.com" looks like several members on one line: YAML reads a "- " indented further than the first entry as part of its text. Put each member on its own line, its "- " aligned with the first one\'s.',
+  ]);
+});
