@@ -48,10 +48,15 @@ const queueLimits = (t: TeamView) => {
   return `borrow ${list(t.queue.borrowing) || "none"}; lend ${lend ? `at most ${lend}` : "all idle"}; weight ${t.queue.weight ?? "1"}`;
 };
 
+/** Members as a reviewer must see them: who, and who among them is an owner. */
+const memberList = (t: TeamView) => t.members.map((m) => (t.owners.includes(m) ? `${m} (owner)` : m));
+
 const membersColumn: TeamColumn = {
   title: "members",
   cell: (b, h) => {
-    const [bm, hm] = [b?.members ?? [], h?.members ?? []];
+    // A new team: everyone who gets access, owners marked.
+    if (!b && h) return `**${memberList(h).join(", ") || "none"}**`;
+    const [bm, hm] = [b ? memberList(b) : [], h ? memberList(h) : []];
     const changed = [...hm.filter((m) => !bm.includes(m)).map((m) => `+${m}`), ...bm.filter((m) => !hm.includes(m)).map((m) => `-${m}`)];
     if (!b || !h || changed.length === 0) return valueColumn("", (t) => String(t.members.length)).cell(b, h, []);
     return `${bm.length} → **${hm.length}** (${changed.join(", ")})`;

@@ -67,3 +67,11 @@ describe("which RayCluster edits restart the cluster (Kueue admits it again)", (
     expect(restartReason(described, { ...described, metadata: { annotations: { ...described.metadata.annotations, "ray-platform/description": "new" } } })).toBeUndefined();
   });
 });
+
+test("the members cell names everyone a new team lets in, owners marked; a change names who came and who went (issues 24, 26)", () => {
+  const added = teamRows(view(), view({ ...team({ t4: "2" }), owners: ["group:leads@example.com"], members: ["group:leads@example.com", "user:alice@example.com"] }), []);
+  expect(added[0][6]).toBe("**group:leads@example.com (owner), user:alice@example.com**");
+  const before = { ...team({ t4: "2" }), owners: ["user:ana@example.com"], members: ["user:ana@example.com", "user:bob@example.com"] };
+  const after = { ...before, owners: ["user:bob@example.com"], members: ["user:bob@example.com", "user:carl@example.com"] };
+  expect(teamRows(view(before), view(after), [])[0][6]).toBe("2 → **2** (+user:bob@example.com (owner), +user:carl@example.com, -user:ana@example.com (owner), -user:bob@example.com)");
+});
