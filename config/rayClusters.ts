@@ -356,6 +356,13 @@ function rayStartValueProblem(key: string, value: string): string | undefined {
     return `"${key}" is not an option of ray start (Ray ${RAY_START_FLAGS_VERSION}), which would exit and the pod never run${s ? `; did you mean ${s}?` : ""} Remove it or fix its name (\`ray start --help\` lists them).`;
   }
   const exits = `ray start would exit on --${key}=${value}`;
+  // KubeRay turns "true" into a bare --key and drops "false", but for two options that take
+  // them as values (convertParamMap, controllers/ray/common/pod.go:1118-1127, v1.6.2).
+  const onOff = ["true", "false"].includes(value.toLowerCase());
+  if (onOff && option.type !== "flag" && option.type !== "count" && !["log-color", "include-dashboard"].includes(key)) {
+    const passed = value.toLowerCase() === "true" ? `a bare --${key}, which ray start refuses as it takes a value` : `nothing (the setting is silently dropped)`;
+    return `KubeRay passes ${show(value)} as ${passed}; ${option.type === "bool" ? `write "1" or "0"` : `--${key} takes ${option.type === "text" ? "text" : "a number"}, not an on/off switch`}.`;
+  }
   switch (option.type) {
     case "int":
       return /^[+-]?[0-9]+$/.test(value.trim()) ? undefined : `${show(value)} is not a whole number, which --${key} takes (${exits}); write one such as "1".`;

@@ -194,6 +194,12 @@ describe("rayStartParams and rayResources as Ray and KubeRay take them (issue 28
       'teams/vision.yaml:17:109 rayClusters[0].workerGroups[0].rayStartParams.log-style: "fancy" is not one of auto, record, pretty, which --log-style takes (ray start would exit on --log-style=fancy).',
     ]);
     expect(params('rayStartParams: { num-cpus: "1", object-store-memory: 1000000000, disable-usage-stats: "true", include-dashboard: "false", system-config: \'{"a": 1}\' }')).toEqual([]);
+    // Found by npm run fuzz with Ray's parser: KubeRay makes "true" a bare flag, which a boolean option with a value refuses.
+    expect(params('rayStartParams: { include-log-monitor: "true", temp-dir: "false" }')).toEqual([
+      'teams/vision.yaml:17:48 rayClusters[0].workerGroups[0].rayStartParams.include-log-monitor: KubeRay passes "true" as a bare --include-log-monitor, which ray start refuses as it takes a value; write "1" or "0".',
+      'teams/vision.yaml:17:66 rayClusters[0].workerGroups[0].rayStartParams.temp-dir: KubeRay passes "false" as nothing (the setting is silently dropped); --temp-dir takes text, not an on/off switch.',
+    ]);
+    expect(params('rayStartParams: { include-log-monitor: "1", log-color: "true" }')).toEqual([]);
   });
 
   test("keys ray start does not have, with dashes, or empty", () => {
