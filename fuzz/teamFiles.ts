@@ -168,13 +168,16 @@ function rayRefusals(argLists: string[][]): string[] | undefined {
 
 function main(): void {
   const started = Date.now();
-  const rng = fc.sample(caseArb, { numRuns: 1_000_000, seed });
+  // In batches, each from its own seed: fc.sample generates all it is asked for up front.
+  function* generated(): Generator<Case> {
+    for (let batch = 0; ; batch++) yield* fc.sample(caseArb, { numRuns: 100, seed: seed + batch });
+  }
   let accepted = 0;
   let refused = 0;
   let slowest = 0;
   const broken: string[] = [];
   const rayArgs: string[][] = [];
-  for (const c of rng) {
+  for (const c of generated()) {
     if ((Date.now() - started) / 1000 > seconds) break;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rp-fuzz-"));
     for (const [f, text] of Object.entries(files(c))) fs.writeFileSync(path.join(dir, f), text);
