@@ -6,7 +6,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
-import { type z } from "zod";
 import { checkPrices, prices } from "../cost/prices";
 import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./catalog";
 import { ConfigError, type ConfigIssue, type PathSegment, type Report, show } from "./errors";
@@ -16,7 +15,7 @@ import { imageReferenceProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { checkServiceRange } from "./objectQuota";
 import { checkOperatorResources, checkRanges } from "./stackChecks";
-import { type GkeValues, MONITORING_NAMESPACES, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema } from "./stackFile";
+import { type GkeValues, MONITORING_NAMESPACES, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema, type StackValues } from "./stackFile";
 import { loadTeams, PLAYGROUND, type ResolvedTeam } from "./teams";
 import { KUEUE_NAMESPACE } from "./wire";
 import { workerGroupsByName } from "./workerGroupsByName";
@@ -94,7 +93,6 @@ interface LoadInput {
   readonly projectDir: string;
 }
 
-type StackValues = z.infer<typeof stackSchema>;
 
 /**
  * Load everything; throws ConfigError listing every problem. Steps: parse the stack config,

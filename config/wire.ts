@@ -104,3 +104,11 @@ export const KUEUE_NAMESPACE = "kueue-system";
 export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 /** The label of a Workload naming the UID of the job it stands for (pkg/controller/constants/constants.go:43). */
 export const JOB_UID_LABEL = "kueue.x-k8s.io/job-uid";
+
+/**
+ * PriorityClass that tags pods using one GPU type, so a ResourceQuota scoped to it can cap
+ * that type: `nvidia.com/gpu` alone cannot tell a T4 from an A100.
+ */
+export function gpuPriorityClass(gkeType: string): string {
+  return `ray-platform-gpu-${gkeType}`;
+}

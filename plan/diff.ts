@@ -79,7 +79,11 @@ const CLUSTER_REPLACING = ["name", "location", "network", "subnetwork", "ipAlloc
 
 type Path = readonly (string | number)[];
 
-/** A path for people: list items with a name are shown by it, so a reordered list reads right. */
+/**
+ * A path for people: a list item with a name (or groupName) is shown by it, `[t4]`, else by its
+ * position. Lists are compared position by position, so swapping two worker groups shows each
+ * position's fields changing (`[t4].groupName: t4 → cpu`), not a move.
+ */
 function showPath(path: Path, before: unknown, after: unknown): string {
   let out = "";
   let [b, a] = [before, after];

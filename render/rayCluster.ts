@@ -33,7 +33,7 @@ import {
   type Volume,
   type VolumeMount,
 } from "./kuberay-types.generated";
-import { gpuPriorityClass } from "./tenancy";
+import { gpuPriorityClass } from "../config/wire";
 
 const WORKSPACE = "/home/ray/workspace";
 /** The head's init container that copies the tutorials into the workspace. */

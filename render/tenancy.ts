@@ -7,7 +7,7 @@ import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
 import { type Demand } from "../config/rayClusters";
 import { type Member, PLAYGROUND, type ResolvedTeam } from "../config/teams";
-import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, KUBERAY_LABELS, MANAGED_BY, NAMESPACE_NAME_LABEL, OWNERS_ANNOTATION, POD_SECURITY_LABELS, PULUMI_WAIT_FOR, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
+import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, gpuPriorityClass, KUBERAY_LABELS, MANAGED_BY, NAMESPACE_NAME_LABEL, OWNERS_ANNOTATION, POD_SECURITY_LABELS, PULUMI_WAIT_FOR, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
 
@@ -28,13 +28,6 @@ export const RAY_NODE_LABELS = { [KUBERAY_LABELS.isRayNode]: "yes" } as const;
  */
 const OPERATOR_TO_HEAD_PORTS = [RAY_PORTS.dashboard, RAY_SERVE_PORT] as const;
 
-/**
- * PriorityClass that tags pods using one GPU type, so a ResourceQuota scoped to it can cap
- * that type: `nvidia.com/gpu` alone cannot tell a T4 from an A100.
- */
-export function gpuPriorityClass(gkeType: string): string {
-  return `ray-platform-gpu-${gkeType}`;
-}
 
 export interface TenancyContext {
   /** GPU types the stack offers: friendly name -> GKE accelerator type. */

@@ -3,9 +3,9 @@
  * namespaces, a PriorityClass per GPU type, and the admission rules of team namespaces.
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
-import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, KUBERAY_LABELS, MANAGED_BY, TEAM_LABEL } from "../config/wire";
+import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, gpuPriorityClass, KUBERAY_LABELS, MANAGED_BY, TEAM_LABEL } from "../config/wire";
 import { OWN_PODS_SUFFIX } from "./clusterAccess";
-import { gpuPriorityClass, RAY_USER_ROLE, TEAM_OWNER_ROLE, type TenancyContext } from "./tenancy";
+import { RAY_USER_ROLE, TEAM_OWNER_ROLE, type TenancyContext } from "./tenancy";
 
 const ALL = ["get", "list", "watch", "create", "update", "patch", "delete"];
 const READ = ["get", "list", "watch"];

@@ -31,11 +31,11 @@ describe("one bad team file among good ones", () => {
 /** (type, name) -> inputs of every resource. */
 const byName = (rs: { type: string; name: string; inputs: unknown }[]) => new Map(rs.map((r) => [`${r.type}::${r.name}`, withoutSecrets(r.inputs)]));
 
-test("reordering node pools, team files and RayClusters changes no resource name or input", async () => {
+test("reordering node pools and a cluster's worker groups changes no resource name, and no input but that cluster's", async () => {
   const before = await runProgram();
   const stack = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")).config;
   const pools = [...stack["ray-platform:nodePools"]].reverse();
-  // A team file with its clusters in the other order, under a name that sorts first.
+  // The recsys team file with its cluster's worker groups in the other order.
   const recsys = parse(fs.readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8"));
   recsys.rayClusters = [{ ...recsys.rayClusters[0], workerGroups: [...recsys.rayClusters[0].workerGroups].reverse() }];
   const dir = teamsDir({ "recsys.yaml": stringify(recsys) });

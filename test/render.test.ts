@@ -6,10 +6,10 @@ import { describe, expect, test } from "vitest";
 import { type ResolvedPool, type PoolGpu } from "../config/nodePools";
 import { type ResolvedGroup, type ResolvedRayCluster } from "../config/rayClusters";
 import { type ResolvedTeam } from "../config/teams";
-import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, KUBERAY_LABELS, POOL_LABEL, QUEUE_LABEL, RAY_PORTS, RAY_SERVE_PORT, ROLE_LABEL, TEAM_LABEL, TOOL_PORTS } from "../config/wire";
+import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, gpuPriorityClass, KUBERAY_LABELS, POOL_LABEL, QUEUE_LABEL, RAY_PORTS, RAY_SERVE_PORT, ROLE_LABEL, TEAM_LABEL, TOOL_PORTS } from "../config/wire";
 import { sameNamespaceSelector } from "../render/clusterAccess";
 import { renderRayCluster, toolsService } from "../render/rayCluster";
-import { gpuPriorityClass, gpuQuotas, networkPolicies, resourceQuota } from "../render/tenancy";
+import { gpuQuotas, networkPolicies, resourceQuota } from "../render/tenancy";
 
 /** The RayCluster as plain JSON, as the API server would store it (tsc checks the typed renderer itself). */
 const render = (c: ResolvedRayCluster): any => JSON.parse(JSON.stringify(renderRayCluster(c)));

@@ -3,11 +3,10 @@
  * (render/tenancy.ts: team-quota and one gpu-<type> quota per GPU type, scoped to the type's
  * PriorityClass) and their status (hard and used, kept by Kubernetes' quota controller).
  */
-import { GPU_RESOURCE } from "../../config/wire";
+import { GPU_RESOURCE, gpuPriorityClass } from "../../config/wire";
 import { formatMemory, parseQuantity } from "../../config/quantity";
 import { type Demand } from "../../config/rayClusters";
 import { type PlatformFacts, type TeamFacts } from "../../render/platformFacts";
-import { gpuPriorityClass } from "../../render/tenancy";
 import { RefusedError } from "./errors";
 
 interface Quota {
