@@ -101,6 +101,10 @@ export class Platform extends pulumi.ComponentResource {
     // Kueue's webhooks default and validate every RayCluster in a team namespace.
     const rayClusterDependsOn = [this.operator.crds.rayclusters, ...Object.values(tenancy.priorityClasses), this.kueue.release];
 
+    // Names RayClusters had before "<team>/<cluster>" (see Team): where two pairs joined to one
+    // (team a, cluster b-c; team a-b, cluster c), at most one existed and no alias can say which.
+    const legacy = cfg.teams.flatMap((t) => t.rayClusters.map((c) => `${t.name}-${c.name}`));
+    const ambiguousLegacyNames = new Set(legacy.filter((n, i) => legacy.indexOf(n) !== i));
     this.teams = {};
     this.newTeam = (team, existingBuckets, playground) => {
       const created = new Team(
@@ -116,6 +120,7 @@ export class Platform extends pulumi.ComponentResource {
           tutorials: cfg.tutorials,
           facts: { namespace: cfg.kuberay.namespace, readerRole: facts.readerRole },
           rayClusterDependsOn,
+          ambiguousLegacyNames,
         },
         parent,
       );

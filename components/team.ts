@@ -28,6 +28,8 @@ export interface TeamArgs {
   readonly facts: { readonly namespace: string; readonly readerRole: pulumi.Resource };
   /** What RayClusters need before they are created (the RayCluster CRD, GPU PriorityClasses). */
   readonly rayClusterDependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Former "<team>-<cluster>" names two clusters of the platform share: they get no alias. */
+  readonly ambiguousLegacyNames?: ReadonlySet<string>;
 }
 
 /**
@@ -116,7 +118,8 @@ export class Team extends pulumi.ComponentResource {
     // Cluster names are unique within the team; the component name keys on them, never on list
     // order, and joins team and cluster with "/", which neither name can hold: team "a" with
     // cluster "b-c" and team "a-b" with cluster "c" would otherwise share URNs. The alias keeps
-    // stacks deployed under the old "-" name (children follow: their names start with it).
+    // stacks deployed under the old "-" name (children follow: their names start with it),
+    // unless another cluster shares that name: two aliases to one URN stop the engine.
     // Pods mount the bucket at start: its permission must exist before the first one. The
     // namespace's limits first, as for access: a RayCluster counts against the quota, which
     // refuses what it counts until its status is known.
@@ -124,9 +127,13 @@ export class Team extends pulumi.ComponentResource {
     this.rayClusters = Object.fromEntries(
       team.rayClusters.map((cluster) => [
         cluster.name,
-        new RayCluster(`${name}/${cluster.name}`, { cluster, tutorials: args.tutorials, provider }, { parent: this, dependsOn: rayDeps, aliases: [{ name: `${name}-${cluster.name}` }] }),
+        new RayCluster(`${name}/${cluster.name}`, { cluster, tutorials: args.tutorials, provider }, { parent: this, dependsOn: rayDeps, aliases: legacyAlias(`${name}-${cluster.name}`, args.ambiguousLegacyNames) }),
       ]),
     );
     this.registerOutputs({ namespace: this.namespace.metadata.name });
   }
+}
+
+function legacyAlias(name: string, ambiguous: ReadonlySet<string> | undefined): pulumi.Alias[] {
+  return ambiguous?.has(name) ? [] : [{ name }];
 }

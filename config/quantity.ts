@@ -57,11 +57,12 @@ export function normalizedQuantity(value: string | number): string | number {
   const n = parseQuantity(value);
   if (typeof value === "number" || PLAIN.test(value) || n === undefined) return value;
   if (Number.isInteger(n)) return String(n === 0 ? 0 : n);
+  // The largest unit that holds it whole, judged relative to the value (floats are not exact);
+  // Kubernetes rounds what is finer than a nano-unit up.
   for (const [suffix, factor] of [["m", 1e3], ["u", 1e6], ["n", 1e9]] as const) {
     const scaled = n * factor;
-    if (Math.abs(scaled - Math.round(scaled)) < 1e-6) return `${Math.round(scaled)}${suffix}`;
+    if (Math.abs(scaled - Math.round(scaled)) <= Math.abs(scaled) * 1e-12) return `${Math.round(scaled)}${suffix}`;
   }
-  // Kubernetes rounds what is finer than a nano-unit up.
   return `${Math.ceil(n * 1e9)}n`;
 }
 

@@ -146,7 +146,7 @@ export function resolveRayCluster(values: RayClusterValues, at: PathSegment[], c
   }
 
   const sidecars = headSidecars({ notebook: values.notebook, vscode: values.vscode, autoscaling: values.workerGroups.some(isScalable), bucket: !!ctx.bucket });
-  const head = resolveGroup(values.head, "head", ["head"], ctx, sidecars, fail);
+  const head = resolveGroup(values.head, "head", ["head"], ctx, sidecars, fail, rayVersion);
 
   const names = new Map<string, number>();
   const workerGroups: ResolvedWorkerGroup[] = [];
@@ -159,7 +159,7 @@ export function resolveRayCluster(values: RayClusterValues, at: PathSegment[], c
     }
     names.set(group.name, j);
     const replicas = checkReplicas(group, path, fail);
-    const resolved = resolveGroup(group, "worker", path, ctx, ctx.bucket ? [SIDECARS.gcsfuse] : [], fail);
+    const resolved = resolveGroup(group, "worker", path, ctx, ctx.bucket ? [SIDECARS.gcsfuse] : [], fail, rayVersion);
     if (resolved && replicas) workerGroups.push({ ...resolved, ...replicas });
   });
 
@@ -232,6 +232,7 @@ function resolveGroup(
   ctx: ClusterContext,
   sidecars: readonly { cpu: number; memoryGi: number }[],
   fail: (path: PathSegment[], message: string) => void,
+  rayVersion: string,
 ): ResolvedGroup | undefined {
   if (kind === "head" && values.gpu) {
     fail([...path, "gpu"], "heads never take a GPU node; remove gpu from head and add a GPU worker group.");
@@ -282,12 +283,12 @@ function resolveGroup(
   const rayResources = strings(values.rayResources);
   // KubeRay parses each as a Kubernetes quantity and silently drops one that is not
   // (updateRayStartParamsResources, controllers/ray/common/pod.go:1247-1252, v1.6.2).
-  const badResource = Object.entries(rayResources ?? {}).find(([, v]) => parseQuantity(v) === undefined);
+  const badResource = Object.entries(rayResources ?? {}).find(([, v]) => !((parseQuantity(v) ?? -1) >= 0));
   if (badResource) {
-    fail([...path, "rayResources", badResource[0]], `${show(badResource[1])} is not a number: KubeRay would drop the resource without a word; write an amount such as 1, 0.5 or 500m.`);
+    fail([...path, "rayResources", badResource[0]], `${show(badResource[1])} is not an amount (0 or more): KubeRay would drop it without a word, or pass a negative count to Ray; write one such as 1, 0.5 or 500m.`);
     return undefined;
   }
-  if (!checkRayStartParams(rayStartParams, rayResources, { cpu, memoryBytes, gpus: gpu?.count ?? 0 }, [...path, "rayStartParams"], fail)) return undefined;
+  if (!checkRayStartParams(rayStartParams, rayResources, { cpu, memoryBytes, gpus: gpu?.count ?? 0 }, [...path, "rayStartParams"], fail, rayVersion)) return undefined;
   return { name: values.name ?? "head", pool, gpu, cpu, memoryBytes, sizedToNode: values.cpu === undefined && values.memory === undefined, rayStartParams, rayResources };
 }
 
@@ -302,6 +303,7 @@ function checkRayStartParams(
   container: { cpu: number; memoryBytes: number; gpus: number },
   path: PathSegment[],
   fail: (path: PathSegment[], message: string) => void,
+  rayVersion: string,
 ): boolean {
   let ok = true;
   const bad = (key: string, message: string) => {
@@ -322,7 +324,7 @@ function checkRayStartParams(
     }
     if (PLATFORM_PARAMS.includes(key)) bad(key, `is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.`);
     else if (key !== "labels") {
-      const problem = rayStartValueProblem(key, params[key]);
+      const problem = rayStartValueProblem(key, params[key], rayVersion);
       if (problem) bad(key, problem);
     }
     if (key === "labels") bad(key, `KubeRay refuses rayStartParams.labels; remove it.`);
@@ -342,6 +344,12 @@ function checkRayStartParams(
   return ok;
 }
 
+/** Characters bash leaves alone in an unquoted word. */
+const SHELL_SAFE = /^[A-Za-z0-9_.,:/=+@%^-]*$/;
+
+/** Options KubeRay passes "true"/"false" to as values, not as a bare flag (pod.go:1530, v1.7.0). */
+const KUBERAY_VALUE_OPTIONS = ["log-color", "include-dashboard", "include-log-monitor"];
+
 /** click's BoolParamType (click 8, ray start's --include-dashboard): these, in any case. */
 const CLICK_BOOLEANS = ["1", "true", "t", "yes", "y", "on", "0", "false", "f", "no", "n", "off"];
 
@@ -349,17 +357,26 @@ const CLICK_BOOLEANS = ["1", "true", "t", "yes", "y", "on", "0", "false", "f", "
  * Why `ray start` would refuse `--<key>=<value>` (and the pod never run), by the option's own
  * type in the Ray the platform tests (config/rayStartFlags.generated.ts); undefined if it takes it.
  */
-function rayStartValueProblem(key: string, value: string): string | undefined {
+function rayStartValueProblem(key: string, written: string, rayVersion: string): string | undefined {
   const option = RAY_START_FLAGS[key];
   if (!option) {
+    // Only the table's Ray is known: a newer one may have options it lacks.
+    if (rayVersion !== RAY_START_FLAGS_VERSION) return undefined;
     const s = suggest(key, Object.keys(RAY_START_FLAGS));
     return `"${key}" is not an option of ray start (Ray ${RAY_START_FLAGS_VERSION}), which would exit and the pod never run${s ? `; did you mean ${s}?` : ""} Remove it or fix its name (\`ray start --help\` lists them).`;
   }
+  // KubeRay writes --key=value unquoted into the container's bash command line
+  // (controllers/ray/common/pod.go): bash splits and expands it first, unless single-quoted.
+  const quoted = /^'([^']*)'$/.exec(written);
+  if (!quoted && !SHELL_SAFE.test(written)) {
+    return `${show(written)} reaches ray start through bash unquoted (KubeRay writes --${key}=value into the container's command), where spaces, quotes and $ ; & | < > ( ) { } * ? [ ] ! # ~ \\ change it; put the whole value in single quotes, e.g. '{"a": 1}'.`;
+  }
+  const value = quoted ? quoted[1] : written;
   const exits = `ray start would exit on --${key}=${value}`;
-  // KubeRay turns "true" into a bare --key and drops "false", but for two options that take
-  // them as values (convertParamMap, controllers/ray/common/pod.go:1118-1127, v1.6.2).
-  const onOff = ["true", "false"].includes(value.toLowerCase());
-  if (onOff && option.type !== "flag" && option.type !== "count" && !["log-color", "include-dashboard"].includes(key)) {
+  // KubeRay turns "true" into a bare --key and drops "false", but for three options that take
+  // them as values (convertParamMap, controllers/ray/common/pod.go:1530-1541, v1.7.0).
+  const onOff = ["true", "false"].includes(written.toLowerCase());
+  if (onOff && option.type !== "flag" && option.type !== "count" && !KUBERAY_VALUE_OPTIONS.includes(key)) {
     const passed = value.toLowerCase() === "true" ? `a bare --${key}, which ray start refuses as it takes a value` : `nothing (the setting is silently dropped)`;
     return `KubeRay passes ${show(value)} as ${passed}; ${option.type === "bool" ? `write "1" or "0"` : `--${key} takes ${option.type === "text" ? "text" : "a number"}, not an on/off switch`}.`;
   }

@@ -29,6 +29,10 @@ const memberSchema = z.string({
   // A look-alike letter (Cyrillic а), an invisible or a bidi character would grant access to an
   // identity the reviewer cannot tell apart: Google account and group emails are ASCII.
   const odd = /[^\x21-\x7e]/u.exec(m);
+  if (odd?.[0] === " " && !/[^\x20-\x7e]/u.test(m)) {
+    ctx.addIssue({ code: "custom", input: m, message: `${show(m)} has a space (character ${odd.index + 1}); a member is user:<email> or group:<email> with none: remove it.` });
+    return;
+  }
   if (odd) {
     const code = `U+${odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
     ctx.addIssue({ code: "custom", input: m, message: `"${m.replace(/[^\x21-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)}" has a character that is not plain ASCII (${code}, character ${odd.index + 1}): it may look like another letter or be invisible, and would grant access to someone else; retype the address.` });

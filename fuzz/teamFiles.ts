@@ -54,7 +54,7 @@ const caseArb = fc.record({
     { arbitrary: fc.constant({} as Record<string, string>), weight: 2 },
     fc.dictionary(
       fc.constantFrom(...Object.keys(RAY_START_FLAGS), "--num-cpus", "", "num-cpu", "NUM_CPUS", "port"),
-      fc.constantFrom("1", "1.5", "", "1e9", "true", "false", "yes", "auto", "fancy", '{"a": 1}', "-1", "0", "pretty"),
+      fc.constantFrom("1", "1.5", "", "1e9", "true", "false", "yes", "auto", "fancy", '{"a": 1}', `'{"a": 1}'`, "a;b", "'x y'", "-1", "0", "pretty"),
       { minKeys: 1, maxKeys: 2 },
     ),
   ),
@@ -98,14 +98,18 @@ function load(dir: string): PlatformConfig {
 const crdDir = path.join(ROOT, "data", "kuberay", "1.7.0", "crds");
 const validator = new ManifestValidator(fs.readdirSync(crdDir).map((f) => parse(fs.readFileSync(path.join(crdDir, f), "utf8"))));
 
-/** The arguments KubeRay gives ray start for these params (controllers/ray/common/pod.go convertParamMap, v1.6.2). */
+/**
+ * The arguments ray start gets for these params: KubeRay's convertParamMap
+ * (controllers/ray/common/pod.go:1530-1541, v1.7.0) writes them into a bash command line, where
+ * a single-quoted value loses its quotes (the loader refuses what bash would split or expand).
+ */
 function rayStartArgs(params: Record<string, string>, head: boolean): string[] {
   const out = head ? ["--head"] : [];
   for (const k of Object.keys(params).sort()) {
     const v = params[k];
-    if (["true", "false"].includes(v.toLowerCase()) && !["log-color", "include-dashboard"].includes(k)) {
+    if (["true", "false"].includes(v.toLowerCase()) && !["log-color", "include-dashboard", "include-log-monitor"].includes(k)) {
       if (v.toLowerCase() === "true") out.push(`--${k}`);
-    } else out.push(`--${k}=${v}`);
+    } else out.push(`--${k}=${/^'([^']*)'$/.exec(v)?.[1] ?? v}`);
   }
   return out;
 }

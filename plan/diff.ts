@@ -159,6 +159,9 @@ export function diffPlans(base: readonly RegisteredResource[], head: readonly Re
     const former = formerNames(r, after).map((n) => withName(r.urn, n)).find((u) => before.has(u) && !after.has(u));
     if (former) renamedFrom.set(r.urn, former);
   }
+  // A former URN two resources claim pairs with neither: the engine refuses two aliases to one URN.
+  const claims = [...renamedFrom.values()];
+  for (const [urn, former] of renamedFrom) if (claims.indexOf(former) !== claims.lastIndexOf(former)) renamedFrom.delete(urn);
   const renamed = new Set(renamedFrom.values());
   const teams = new Set([...teamNames(base), ...teamNames(head)]);
   const headTeams = new Set(teamNames(head));

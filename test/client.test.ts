@@ -285,8 +285,12 @@ describe("the seed's command lines", () => {
     expect(r.stderr).toMatch(/ray-playground\/my-experiment already exists \(created .* with rayctl\); pick another name or delete it first/);
   });
 
-  test("delete removes the cluster, and Kubernetes its token, tutorials ConfigMap and tools Service", async () => {
+  test("delete removes the cluster, and Kubernetes its token, tutorials ConfigMap and tools Service; rayctl its kept token", async () => {
+    const kept = path.join(tokenDir, "ray-playground");
+    expect(fs.readdirSync(kept).filter((f) => f.startsWith("my-experiment."))).toHaveLength(1);
+    expect(fs.statSync(kept).mode & 0o777).toBe(0o700);
     const r = await rayctl("delete cluster my-experiment -n ray-playground");
+    expect(fs.readdirSync(kept).filter((f) => f.startsWith("my-experiment."))).toEqual([]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe("Deleted cluster my-experiment in namespace ray-playground\n");
     expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")).toBeUndefined();

@@ -269,6 +269,9 @@ describe("resource names", () => {
     const clusters = ofType(rs, "kubernetes:ray.io/v1:RayCluster");
     expect(clusters.map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort()).toEqual(["a-b/c", "a/b-c"]);
     expect(new Set(rs.map((r) => r.urn)).size).toBe(rs.length);
+    // Both were "a-b-c" before: an alias to it from each would stop the engine, so neither has one.
+    const components = ofType(rs, "ray-platform:ray:RayCluster");
+    expect(components.map((r) => [r.name, r.options.aliases ?? []]).sort()).toEqual([["a-b/c", []], ["a/b-c", []]]);
   });
 
   test("a stack deployed under the old cluster names (team-cluster) is the same stack: aliases, and the diff honours them", async () => {

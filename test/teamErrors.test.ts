@@ -193,13 +193,21 @@ describe("rayStartParams and rayResources as Ray and KubeRay take them (issue 28
       "teams/vision.yaml:17:91 rayClusters[0].workerGroups[0].rayStartParams.block: is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.",
       'teams/vision.yaml:17:109 rayClusters[0].workerGroups[0].rayStartParams.log-style: "fancy" is not one of auto, record, pretty, which --log-style takes (ray start would exit on --log-style=fancy).',
     ]);
-    expect(params('rayStartParams: { num-cpus: "1", object-store-memory: 1000000000, disable-usage-stats: "true", include-dashboard: "false", system-config: \'{"a": 1}\' }')).toEqual([]);
-    // Found by npm run fuzz with Ray's parser: KubeRay makes "true" a bare flag, which a boolean option with a value refuses.
-    expect(params('rayStartParams: { include-log-monitor: "true", temp-dir: "false" }')).toEqual([
-      'teams/vision.yaml:17:48 rayClusters[0].workerGroups[0].rayStartParams.include-log-monitor: KubeRay passes "true" as a bare --include-log-monitor, which ray start refuses as it takes a value; write "1" or "0".',
-      'teams/vision.yaml:17:66 rayClusters[0].workerGroups[0].rayStartParams.temp-dir: KubeRay passes "false" as nothing (the setting is silently dropped); --temp-dir takes text, not an on/off switch.',
+    expect(params(`rayStartParams: { num-cpus: "1", object-store-memory: 1000000000, disable-usage-stats: "true", include-dashboard: "false", include-log-monitor: "true", system-config: "'{\\"a\\": 1}'" }`)).toEqual([]);
+    // Found by npm run fuzz with Ray's parser: KubeRay makes "true" a bare flag (but for log-color,
+    // include-dashboard and, since 1.7.0, include-log-monitor), which an option with a value refuses.
+    expect(params('rayStartParams: { temp-dir: "true", node-name: "false" }')).toEqual([
+      'teams/vision.yaml:17:37 rayClusters[0].workerGroups[0].rayStartParams.temp-dir: KubeRay passes "true" as a bare --temp-dir, which ray start refuses as it takes a value; --temp-dir takes text, not an on/off switch.',
+      'teams/vision.yaml:17:56 rayClusters[0].workerGroups[0].rayStartParams.node-name: KubeRay passes "false" as nothing (the setting is silently dropped); --node-name takes text, not an on/off switch.',
     ]);
-    expect(params('rayStartParams: { include-log-monitor: "1", log-color: "true" }')).toEqual([]);
+  });
+
+  test("values go through bash unquoted: what bash would split or expand must be single-quoted (issue 28 review)", () => {
+    expect(params(`rayStartParams: { system-config: '{"a": 1}', node-name: "a;b" }`)).toEqual([
+      expect.stringMatching(/rayStartParams\.system-config: .* reaches ray start through bash unquoted \(KubeRay writes --system-config=value into the container's command\), where spaces, quotes and .* change it; put the whole value in single quotes, e\.g\. '\{"a": 1\}'\.$/),
+      expect.stringContaining(`rayStartParams.node-name: "a;b" reaches ray start through bash unquoted`),
+    ]);
+    expect(params(`rayStartParams: { node-name: "'a;b'" }`)).toEqual([]);
   });
 
   test("keys ray start does not have, with dashes, or empty", () => {
@@ -212,8 +220,9 @@ describe("rayStartParams and rayResources as Ray and KubeRay take them (issue 28
 
   test("custom rayResources that are not amounts", () => {
     expect(params("rayResources: { my_accelerator: lots }")).toEqual([
-      'teams/vision.yaml:17:41 rayClusters[0].workerGroups[0].rayResources.my_accelerator: "lots" is not a number: KubeRay would drop the resource without a word; write an amount such as 1, 0.5 or 500m.',
+      'teams/vision.yaml:17:41 rayClusters[0].workerGroups[0].rayResources.my_accelerator: "lots" is not an amount (0 or more): KubeRay would drop it without a word, or pass a negative count to Ray; write one such as 1, 0.5 or 500m.',
     ]);
+    expect(params('rayResources: { my_accelerator: "-1" }')[0]).toContain('"-1" is not an amount (0 or more)');
   });
 });
 

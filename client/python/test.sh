@@ -21,6 +21,7 @@ if [ "${1:-}" = "--setup-only" ]; then echo "$venv/bin/python"; exit 0; fi
 (cd client/python && "$venv/bin/mypy" --strict src tests examples)
 wheels=$(mktemp -d)
 "$venv/bin/pip" wheel --quiet --no-deps --no-build-isolation -w "$wheels" ./client/python
-python3 -m zipfile -l "$wheels"/ray_platform_client-*.whl | grep -q "ray_platform/_bundle/rayctl.js" || { echo "the wheel does not hold rayctl" >&2; exit 1; }
+listing=$(python3 -m zipfile -l "$wheels"/ray_platform_client-*.whl)
+grep -q "ray_platform/_bundle/rayctl.js" <<<"$listing" || { echo "the wheel does not hold rayctl" >&2; exit 1; }
 rm -rf "$wheels" client/python/build
 "$venv/bin/pytest" -q client/python/tests "$@"

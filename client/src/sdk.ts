@@ -203,8 +203,14 @@ export class RayPlatform {
     // The creator keeps the token (readable by the user alone): team members read no Secret.
     const file = this.tokenFile(ns, resolved.name, created.metadata.uid);
     if (file) {
-      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-      fs.writeFileSync(file, objects.token.stringData[CLUSTER_TOKEN_KEY], { mode: 0o600 });
+      try {
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        fs.chmodSync(path.dirname(file), 0o700);
+        fs.writeFileSync(file, objects.token.stringData[CLUSTER_TOKEN_KEY], { mode: 0o600 });
+      } catch (err) {
+        // The cluster exists: a read-only home must not fail its creation.
+        options.onProgress?.(`could not keep the token in ${file} (${(err as NodeJS.ErrnoException).code ?? err}); the team's owners can read it (rayctl describe cluster ${resolved.name} -n ${ns} --show-token)`);
+      }
     }
     const cluster = new Cluster(this, created, team);
     if (options.awaitReady) await cluster.awaitReady(options);
@@ -455,6 +461,8 @@ export class Cluster {
         body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", preconditions: { uid: this.raw.metadata.uid } },
         query: opts.dryRun ? { dryRun: "All" } : undefined,
       });
+      const kept = this.raw.metadata.uid && !opts.dryRun ? this.platform.tokenFile(this.namespace, this.name, this.raw.metadata.uid) : undefined;
+      if (kept) fs.rmSync(kept, { force: true });
     } catch (err) {
       if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `delete ${this.namespace}/${this.name}`));
       throw err;

@@ -205,9 +205,10 @@ class RayCluster:
         command = _rayctl.rayctl_command() + ["connect", self.name, "-n", self.namespace, *_rayctl.connection_flags(self.kubeconfig, self.context)]
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         urls: Dict[str, str] = {}
+        errors: List[str] = []
         ready = threading.Event()
 
-        def read() -> None:
+        def read_urls() -> None:
             assert child.stdout is not None
             for line in child.stdout:
                 m = _URL_LINE.match(line.strip())
@@ -217,17 +218,26 @@ class RayCluster:
                     ready.set()
             ready.set()
 
-        threading.Thread(target=read, daemon=True).start()
+        def read_errors() -> None:
+            # Drained all along: a full pipe would block rayctl, and with it the forwarding.
+            assert child.stderr is not None
+            for line in child.stderr:
+                errors.append(line.rstrip("\n").removeprefix("rayctl: "))
+
+        threading.Thread(target=read_urls, daemon=True).start()
+        threading.Thread(target=read_errors, daemon=True).start()
         try:
             if not ready.wait(timeout) or "Ray client" not in urls:
-                child.kill()
-                stderr = child.stderr.read() if child.stderr else ""
-                raise UnreachableError(stderr.strip().removeprefix("rayctl: ") or f"rayctl connect printed no ports within {timeout:.0f} s", 4)
+                raise UnreachableError("\n".join(errors[-5:]).strip() or f"rayctl connect printed no ports within {timeout:.0f} s", 4)
             yield Connection(urls=dict(urls))
         finally:
+            # rayctl and its kubectl port-forward, both: they share the process group started here.
             if child.poll() is None:
                 os.killpg(child.pid, signal.SIGTERM)
                 try:
                     child.wait(10)
                 except subprocess.TimeoutExpired:
                     os.killpg(child.pid, signal.SIGKILL)
+            else:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(child.pid, signal.SIGTERM)
