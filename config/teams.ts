@@ -119,7 +119,23 @@ export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, is
     cohort.push({ name: team.name, queue: team.queue, report: reporter(source, issues) });
   }
   checkCohort(cohort);
+  // Quota is admission, not nodes: say when the teams' GPU quotas add up to more than the pools hold.
+  const gpuTypes = [...new Set(teams.flatMap((t) => Object.keys(t.quota.gpus)))].sort();
+  for (const type of gpuTypes) {
+    const sum = teams.reduce((n, t) => n + (t.quota.gpus[type] ?? 0), 0);
+    const capacity = gpuCapacity(ctx.pools, type);
+    if (capacity && sum > capacity.gpus) {
+      notes.push(`the teams' ${type} quotas add up to ${sum} GPUs, more than the pools hold at maxNodes (${capacity.gpus}: ${capacity.how}): Kueue admits by quota, so clusters admitted together may wait for nodes that never come; raise the pools' maxNodes or lower quotas.`);
+    }
+  }
   return teams;
+}
+
+/** GPUs of one type the stack's pools hold at maxNodes, and how ("pool t4: 16 nodes x 1"). */
+function gpuCapacity(pools: readonly ResolvedPool[], type: string): { gpus: number; how: string } | undefined {
+  const holding = pools.filter((p) => p.gpu?.type === type);
+  if (holding.length === 0) return undefined;
+  return { gpus: holding.reduce((n, p) => n + p.maxNodes * p.gpu!.count, 0), how: holding.map((p) => `pool ${p.name}: ${p.maxNodes} nodes x ${p.gpu!.count}`).join(", ") };
 }
 
 function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issues: ConfigIssue[], notes: string[]): ResolvedTeam | undefined {
@@ -162,6 +178,13 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
     const resolved = resolveRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket }, report);
     if (resolved) rayClusters.push(resolved);
   });
+  // A quota the pools can never fill is no quota: the team would wait for nodes that never come.
+  for (const [type, n] of Object.entries(values.quota.gpus)) {
+    const capacity = gpuCapacity(ctx.pools, type);
+    if (capacity && n > capacity.gpus) {
+      report(["quota", "gpus", type], `is ${n}, more ${type} GPUs than the stack's pools hold at maxNodes (${capacity.gpus}: ${capacity.how}); lower it to at most ${capacity.gpus}, or ask the platform team to raise the pools' maxNodes.`);
+    }
+  }
   // Independent of every other check (it counts the file's entries): told in the same run.
   if (values.quota.rayClusters !== undefined && values.rayClusters.length > values.quota.rayClusters) {
     report(["quota", "rayClusters"], `is ${values.quota.rayClusters}, but the team file defines ${values.rayClusters.length} RayClusters; raise it or remove clusters.`);

@@ -352,3 +352,14 @@ test("a member written as a mapping, and members run together by indentation, sa
     'teams/vision.yaml:4:5 owners[0]: "user:ana@example.com - user:bob@example.com" looks like several members on one line: YAML reads a "- " indented further than the first entry as part of its text. Put each member on its own line, its "- " aligned with the first one\'s.',
   ]);
 });
+
+test("a GPU quota above what the pools hold at maxNodes is refused with the numbers; quotas that add up to more are a note (issue 24)", () => {
+  const t4 = loadConfig().pools.filter((p) => p.gpu?.type === "t4");
+  const capacity = t4.reduce((n, p) => n + p.maxNodes * p.gpu!.count, 0);
+  expect(capacity).toBeGreaterThan(0);
+  expect(teamProblems(edit(["    t4: 4", `    t4: ${capacity + 1}`]))).toEqual([
+    `teams/vision.yaml:9:9 quota.gpus.t4: is ${capacity + 1}, more t4 GPUs than the stack's pools hold at maxNodes (${capacity}: ${t4.map((p) => `pool ${p.name}: ${p.maxNodes} nodes x ${p.gpu!.count}`).join(", ")}); lower it to at most ${capacity}, or ask the platform team to raise the pools' maxNodes.`,
+  ]);
+  const teams = Object.fromEntries(["a", "b", "c"].map((n) => [`${n}.yaml`, edit(["name: vision", `name: ${n}`], ["    t4: 4", `    t4: ${capacity}`], ["maxReplicas: 2", "maxReplicas: 1"])]));
+  expect(loadConfig({ teams: teamsDir(teams, { withRepoTeams: false }) }).notes).toContainEqual(expect.stringContaining(`the teams' t4 quotas add up to ${3 * capacity} GPUs, more than the pools hold at maxNodes (${capacity}:`));
+});
