@@ -183,6 +183,21 @@ describe("the seed's command lines", () => {
     for (const name of ["raycluster-two-tower-a-pending", "raycluster-two-tower-b-admitted", "raycluster-two-tower-0-replaced"]) fake.unseed("kueue.x-k8s.io/v1beta2", "Workload", "recsys", name);
   });
 
+  test("several $KUBECONFIG files are merged as kubectl merges them: the first to set an entry wins, missing files are skipped (issue 24)", async () => {
+    const [a, b] = [fs.mkdtempSync(path.join(os.tmpdir(), "kc-a-")), fs.mkdtempSync(path.join(os.tmpdir(), "kc-b-"))];
+    // a: alice's context and user, her token in a file beside a (relative to a); no current-context.
+    fs.writeFileSync(path.join(a, "token"), "alice-token\n");
+    fs.writeFileSync(path.join(a, "config"), JSON.stringify({ apiVersion: "v1", kind: "Config", contexts: [{ name: "me", context: { cluster: "fake", user: "me" } }], users: [{ name: "me", user: { tokenFile: "token" } }] }));
+    // b: the cluster, the current context, and the same names pointing at bob, who is in no team.
+    fs.writeFileSync(path.join(b, "config"), JSON.stringify({ apiVersion: "v1", kind: "Config", "current-context": "me", clusters: [{ name: "fake", cluster: { server } }], contexts: [{ name: "me", context: { cluster: "fake", user: "me" } }], users: [{ name: "me", user: { token: "bob-token" } }] }));
+    const list = (...files: string[]) => rayctl("get cluster -n recsys", { env: { KUBECONFIG: files.join(path.delimiter) } });
+    const asAlice = await list(path.join(a, "missing"), path.join(a, "config"), path.join(b, "config"));
+    expect(asAlice.code, asAlice.stderr).toBe(0);
+    expect(asAlice.stdout).toContain("two-tower");
+    const asBob = await list(path.join(b, "config"), path.join(a, "config"));
+    expect(asBob.code).toBe(2);
+  });
+
   test("text from the cluster cannot drive the reader's terminal: control characters are shown escaped", async () => {
     const rc = structuredClone(fake.get("ray.io/v1", "RayCluster", "recsys", "two-tower")!);
     const evil = "g\x1b]0;owned\x07\x1b[2J\r\u202e";

@@ -66,37 +66,62 @@ interface Kubeconfig {
   contexts?: Named<{ context: { cluster: string; user: string; namespace?: string } }>[];
 }
 
-/** The kubeconfig kubectl would use: --kubeconfig, else the first file of $KUBECONFIG, else ~/.kube/config. */
+/**
+ * The kubeconfig kubectl would use: --kubeconfig, else every file of $KUBECONFIG merged as
+ * client-go merges them (clientcmd loader.go: the first file to set a context, cluster, user or
+ * current-context wins; missing files are skipped; relative paths are resolved against the file
+ * that set them), else ~/.kube/config.
+ */
 export function loadKubeconfig(opts: { file?: string; context?: string; env?: NodeJS.ProcessEnv } = {}): KubeTarget {
   const env = opts.env ?? process.env;
-  const file = opts.file ?? env.KUBECONFIG?.split(path.delimiter).find((f) => f !== "") ?? path.join(env.HOME ?? os.homedir(), ".kube", "config");
-  let cfg: Kubeconfig;
-  try {
-    cfg = (loadYaml(fs.readFileSync(file, "utf8")) as Kubeconfig) ?? {};
-  } catch (err) {
-    throw new ConnectionError(`cannot read the kubeconfig ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`gcloud container clusters get-credentials <cluster> --region <region> --dns-endpoint\` or pass --kubeconfig.`);
+  const listed = env.KUBECONFIG?.split(path.delimiter).filter((f) => f !== "") ?? [];
+  const files = opts.file ? [opts.file] : listed.length > 0 ? listed : [path.join(env.HOME ?? os.homedir(), ".kube", "config")];
+  const merged: Required<Kubeconfig> = { "current-context": "", clusters: [], users: [], contexts: [] };
+  /** The directory of the file that set each entry, for its relative paths. */
+  const dirOf = new Map<unknown, string>();
+  let read = 0;
+  for (const file of files) {
+    if (files.length > 1 && !fs.existsSync(file)) continue;
+    let cfg: Kubeconfig;
+    try {
+      cfg = (loadYaml(fs.readFileSync(file, "utf8")) as Kubeconfig) ?? {};
+    } catch (err) {
+      throw new ConnectionError(`cannot read the kubeconfig ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`gcloud container clusters get-credentials <cluster> --region <region> --dns-endpoint\` or pass --kubeconfig.`);
+    }
+    read++;
+    merged["current-context"] ||= cfg["current-context"] ?? "";
+    for (const kind of ["clusters", "users", "contexts"] as const) {
+      for (const entry of (cfg[kind] ?? []) as Named<object>[]) {
+        if ((merged[kind] as Named<object>[]).some((e) => e.name === entry.name)) continue;
+        (merged[kind] as Named<object>[]).push(entry);
+        dirOf.set(entry, path.dirname(file));
+      }
+    }
   }
-  const contextName = opts.context ?? cfg["current-context"];
-  const context = cfg.contexts?.find((c) => c.name === contextName)?.context;
+  const shown = files.join(path.delimiter);
+  if (read === 0) throw new ConnectionError(`none of the kubeconfig files in $KUBECONFIG exists (${shown}); run \`gcloud container clusters get-credentials <cluster> --region <region> --dns-endpoint\` or pass --kubeconfig.`);
+  const contextName = opts.context ?? (merged["current-context"] || undefined);
+  const context = merged.contexts.find((c) => c.name === contextName)?.context;
   if (!contextName || !context) {
-    const known = (cfg.contexts ?? []).map((c) => c.name).join(", ") || "none";
-    throw new ConnectionError(`the kubeconfig ${file} has no context ${contextName ? `"${contextName}"` : "selected"} (contexts: ${known}); pass --context or run \`kubectl config use-context <name>\`.`);
+    const known = merged.contexts.map((c) => c.name).join(", ") || "none";
+    throw new ConnectionError(`the kubeconfig ${shown} has no context ${contextName ? `"${contextName}"` : "selected"} (contexts: ${known}); pass --context or run \`kubectl config use-context <name>\`.`);
   }
-  const cluster = cfg.clusters?.find((c) => c.name === context.cluster)?.cluster;
-  const user = cfg.users?.find((u) => u.name === context.user)?.user ?? {};
+  const clusterEntry = merged.clusters.find((c) => c.name === context.cluster);
+  const userEntry = merged.users.find((u) => u.name === context.user);
+  const cluster = clusterEntry?.cluster;
+  const user = userEntry?.user ?? {};
   if (!cluster || typeof cluster.server !== "string") throw new ConnectionError(`the kubeconfig's cluster "${context.cluster}" has no server; fetch credentials again.`);
-  const base = path.dirname(file);
-  const bytes = (data: unknown, fileRef: unknown): Buffer | undefined =>
-    typeof data === "string" ? Buffer.from(data, "base64") : typeof fileRef === "string" ? fs.readFileSync(path.resolve(base, fileRef)) : undefined;
+  const bytes = (entry: unknown, data: unknown, fileRef: unknown): Buffer | undefined =>
+    typeof data === "string" ? Buffer.from(data, "base64") : typeof fileRef === "string" ? fs.readFileSync(path.resolve(dirOf.get(entry) ?? ".", fileRef)) : undefined;
   return {
     server: cluster.server.replace(/\/$/, ""),
     context: contextName,
     namespace: context.namespace,
-    ca: bytes(cluster["certificate-authority-data"], cluster["certificate-authority"]),
+    ca: bytes(clusterEntry, cluster["certificate-authority-data"], cluster["certificate-authority"]),
     insecure: cluster["insecure-skip-tls-verify"] === true,
-    cert: bytes(user["client-certificate-data"], user["client-certificate"]),
-    key: bytes(user["client-key-data"], user["client-key"]),
-    token: typeof user.token === "string" ? user.token : typeof user.tokenFile === "string" ? fs.readFileSync(path.resolve(base, user.tokenFile), "utf8").trim() : undefined,
+    cert: bytes(userEntry, user["client-certificate-data"], user["client-certificate"]),
+    key: bytes(userEntry, user["client-key-data"], user["client-key"]),
+    token: typeof user.token === "string" ? user.token : typeof user.tokenFile === "string" ? fs.readFileSync(path.resolve(dirOf.get(userEntry) ?? ".", user.tokenFile), "utf8").trim() : undefined,
     exec: user.exec as ExecConfig | undefined,
   };
 }
