@@ -232,10 +232,14 @@ describe("the seed's command lines", () => {
   });
 
   test("scale sets a fixed group's size, checked against the GPU quota", async () => {
-    const r = await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --replicas 3");
-    expect(r.stderr).toBe("Scaled worker group group1 of ray-playground/my-experiment to 3 workers\n");
+    const r = await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --replicas 3 --wait --timeout 30s");
+    expect(r.code, r.stderr).toBe(0);
+    // --wait: until the new workers are ready (the fake's KubeRay makes them).
+    expect(r.stderr).toMatch(/^Scaled worker group group1 of ray-playground\/my-experiment to 3 workers\n[\s\S]*is ready/);
+    expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!.status.readyWorkerReplicas).toBe(3);
     const g = fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!.spec.workerGroupSpecs[0];
     expect([g.replicas, g.minReplicas, g.maxReplicas]).toEqual([3, 3, 3]);
+    expect((await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --replicas 3 --timeout 30s")).stderr).toContain("--timeout: applies with --wait");
 
     quotaUsed("ray-playground", "gpu-t4", { "requests.nvidia.com/gpu": "3" });
     const refused = await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --replicas 5");

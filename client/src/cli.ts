@@ -66,7 +66,7 @@ const ACCEPTS: Record<string, string[]> = {
   create: [...COMMON, "file", "cpus-in-head", "memory-in-head", "cpus-per-worker", "memory-per-worker", "gpus-per-worker", "worker-gpu-type", "workers", "min-workers", "max-workers", "ray-version", "notebook", "vscode-server", "with-tutorials", "wait", "timeout", "dry-run"],
   get: [...COMMON, "all-namespaces"],
   describe: [...COMMON, "show-token"],
-  scale: [...COMMON, "worker-group", "replicas", "min-workers", "max-workers", "dry-run"],
+  scale: [...COMMON, "worker-group", "replicas", "min-workers", "max-workers", "dry-run", "wait", "timeout"],
   delete: [...COMMON, "dry-run"],
   wait: [...COMMON, "timeout"],
   connect: COMMON,
@@ -197,6 +197,7 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
         await c.scaleWorkerGroup(scaleTo!.group, scaleTo!.to, { dryRun: dryRun === "server" ? "server" : undefined });
         const g = c.workerGroups.find((w) => w.name === scaleTo!.group)!;
         io.stderr.write(`${dryRun ? "Would scale" : "Scaled"} worker group ${g.name} of ${c.namespace}/${c.name} to ${g.minReplicas < g.maxReplicas ? `${g.minReplicas}-${g.maxReplicas} workers (autoscaled)` : `${g.replicas} workers`}\n`);
+        if (values.wait && !dryRun) await c.awaitReady(wait);
         if (output !== "table") out(c.raw);
         return EXIT.ok;
       }
@@ -274,6 +275,7 @@ function scaleTarget(values: Values): { group: string; to: number | { minReplica
   const max = wholeNumber(values, "max-workers");
   if (replicas !== undefined && (min !== undefined || max !== undefined)) throw new InputError(["--replicas: give either --replicas (fixed-size group) or --min-workers/--max-workers (autoscaled group), not both."]);
   if (replicas === undefined && min === undefined && max === undefined) throw new InputError(["--replicas: say the new size, e.g. --replicas 3 (or --min-workers/--max-workers for an autoscaled group)."]);
+  if (values.timeout !== undefined && !values.wait) throw new InputError(["--timeout: applies with --wait; add --wait."]);
   return { group, to: replicas ?? { minReplicas: min, maxReplicas: max } };
 }
 

@@ -10,7 +10,7 @@ Usage:
   rayctl create cluster NAME -n NAMESPACE [options]   create a cluster (--file for YAML)
   rayctl get cluster [NAME] (-n NAMESPACE | -A)        list clusters: NAME CREATED WORKERS ...
   rayctl describe cluster NAME -n NAMESPACE [--show-token]   endpoints, head and worker groups (and the token)
-  rayctl scale cluster NAME -n NAMESPACE --worker-group GROUP (--replicas N | --min-workers N --max-workers N)
+  rayctl scale cluster NAME -n NAMESPACE --worker-group GROUP (--replicas N | --min-workers N --max-workers N) [--wait]
   rayctl delete cluster NAME -n NAMESPACE
   rayctl wait cluster NAME -n NAMESPACE [--timeout 10m]
   rayctl connect NAME -n NAMESPACE                     forward the cluster's ports, print the URLs
