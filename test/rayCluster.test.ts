@@ -229,8 +229,9 @@ describe("validity", () => {
     const stackText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
     const group = fc.record({
       gpu: fc.option(fc.constantFrom("t4", "a100"), { nil: undefined }),
-      minReplicas: fc.integer({ min: 0, max: 2 }),
-      extra: fc.integer({ min: 0, max: 3 }),
+      // At most 3 groups of 2 workers: 6 GPUs of a type, within the dev stack's pools (8 a100, 16 t4).
+      minReplicas: fc.integer({ min: 0, max: 1 }),
+      extra: fc.integer({ min: 0, max: 1 }),
       cpu: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
       custom: fc.boolean(),
     });
@@ -248,7 +249,7 @@ describe("validity", () => {
           name: "prop",
           description: "generated",
           owners: ["user:p@example.com"],
-          quota: { cpu: 10000, memory: "100Ti", gpus: { t4: 100, a100: 100 } },
+          quota: { cpu: 10000, memory: "100Ti", gpus: { t4: 16, a100: 8 } },
           bucket: c.bucket,
           rayClusters: [
             {
