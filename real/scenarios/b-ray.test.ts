@@ -77,7 +77,10 @@ describe("Ray, for real: the head KubeRay made, run with Ray from PyPI", () => {
     // Ray's dashboard gives each of its modules a fixed time to start; on a loaded machine one
     // may miss it ("Failed to start the dashboard"), and Ray runs on without it: start again, once.
     for (let attempt = 1; ; attempt++) {
-      head = start(`ray-head-${attempt}`, "unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs tmpfs /tmp && exec ${quoted}`], {
+      // Its /tmp is a directory of the run's own, bound in its mount namespace: Ray's session logs stay readable.
+      const tmp = path.join(real.stateDir, `ray-head-${attempt}-tmp`);
+      fs.mkdirSync(tmp, { recursive: true });
+      head = start(`ray-head-${attempt}`, "unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount --bind '${tmp}' /tmp && exec ${quoted}`], {
         logDir: real.stateDir,
         env: { ...env, PATH: `${path.join(component("ray"), "venv", "bin")}:${process.env.PATH}`, HOME: "/tmp" },
         prefix: sandbox.exec,

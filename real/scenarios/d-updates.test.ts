@@ -141,8 +141,10 @@ describe("d. updates", () => {
     const file = path.join(real.projectDir, "components", "team.ts");
     const current = fs.readFileSync(file, "utf8");
     // The program before the rename, with an alias back from today's name, so that this stack gets there without a replace too.
-    const before = current.replace("new RayCluster(`${name}/${cluster.name}`", "new RayCluster(`${name}-${cluster.name}`").replace("aliases: [{ name: `${name}-${cluster.name}` }]", "aliases: [{ name: `${name}/${cluster.name}` }]");
-    expect(before).not.toBe(current);
+    const renamed = current.replace("new RayCluster(`${name}/${cluster.name}`", "new RayCluster(`${name}-${cluster.name}`");
+    const before = renamed.replace("aliases: legacyAlias(`${name}-${cluster.name}`, args.ambiguousLegacyNames)", "aliases: [{ name: `${name}/${cluster.name}` }]");
+    expect(renamed, "the component's name in components/team.ts").not.toBe(current);
+    expect(before, "the component's aliases in components/team.ts").not.toBe(renamed);
     const clusters = uids(await rayClusters());
     const moved = (r: Awaited<ReturnType<typeof up>>) => r.steps.filter((s) => !["same", "refresh"].includes(s.op)).map((s) => `${s.op} ${s.urn.split("::").pop()}`);
     const rayClusterUrns = () => stack.resources().filter((r) => r.type === "kubernetes:ray.io/v1:RayCluster").map((r) => r.urn.split("::").pop()).sort();
