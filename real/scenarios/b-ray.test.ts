@@ -71,28 +71,25 @@ describe("Ray, for real: the head KubeRay made, run with Ray from PyPI", () => {
     expect(token).toMatch(/^[A-Za-z0-9]{48}$/);
     servicePorts = (await admin.get(`/api/v1/namespaces/${TEAM}/services/${CLUSTER}-head-svc`)).spec.ports.map((p: any) => p.port);
     sandbox = createSandbox();
-    // The container's own command, in a mount namespace whose /tmp is its own (Ray's session files).
+    // The container's own command.
     const command = [...container.command, ...(container.args ?? [])];
     const quoted = command.map((a: string) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-    // Ray's dashboard gives each of its modules a fixed time to start; on a loaded machine one
-    // may miss it ("Failed to start the dashboard"), and Ray runs on without it: start again, once.
-    for (let attempt = 1; ; attempt++) {
-      // Its /tmp is a directory of the run's own, bound in its mount namespace: Ray's session logs stay readable.
-      const tmp = path.join(real.stateDir, `ray-head-${attempt}-tmp`);
-      fs.mkdirSync(tmp, { recursive: true });
-      head = start(`ray-head-${attempt}`, "unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount --bind '${tmp}' /tmp && exec ${quoted}`], {
-        logDir: real.stateDir,
-        env: { ...env, PATH: `${path.join(component("ray"), "venv", "bin")}:${process.env.PATH}`, HOME: "/tmp" },
-        prefix: sandbox.exec,
-      });
-      const started = head;
-      const dashboardFailed = () => fs.existsSync(started.log) && fs.readFileSync(started.log, "utf8").includes("Failed to start the dashboard");
-      // Stops waiting when the dashboard answers, or when Ray says it failed to start it.
-      await cp.waitFor("the head's dashboard", async () => dashboardFailed() || (await status(`http://${sandbox.ip}:${RAY_PORTS.dashboard}/api/gcs_healthz`)) === 200, 180_000, head);
-      if (!dashboardFailed()) break;
-      if (attempt > 1) throw new Error(`Ray's dashboard did not start, twice; see ${started.log}`);
-      await stopAll([head], 15_000);
-    }
+    // Its /tmp is a directory of the run's own, bound in its mount namespace (Ray's session logs
+    // stay readable), and it starts in / as a container does: a working directory under the host's
+    // /tmp (a fresh clone's) would vanish under the new /tmp, and Ray's dashboard modules, which
+    // multiprocessing starts in the parent's directory, would die at once.
+    const tmp = path.join(real.stateDir, "ray-head-tmp");
+    fs.mkdirSync(tmp, { recursive: true });
+    head = start("ray-head", "unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount --bind '${tmp}' /tmp && cd / && exec ${quoted}`], {
+      logDir: real.stateDir,
+      env: { ...env, PATH: `${path.join(component("ray"), "venv", "bin")}:${process.env.PATH}`, HOME: "/tmp" },
+      prefix: sandbox.exec,
+    });
+    const started = head;
+    const dashboardFailed = () => fs.existsSync(started.log) && fs.readFileSync(started.log, "utf8").includes("Failed to start the dashboard");
+    // Stops waiting when the dashboard answers, or when Ray says it failed to start it.
+    await cp.waitFor("the head's dashboard", async () => dashboardFailed() || (await status(`http://${sandbox.ip}:${RAY_PORTS.dashboard}/api/gcs_healthz`)) === 200, 180_000, head);
+    if (dashboardFailed()) throw new Error(`Ray's dashboard did not start; see ${started.log} and the session logs in ${tmp}/ray`);
   });
   afterAll(async () => {
     if (head) await stopAll([head], 15_000);
