@@ -483,7 +483,7 @@ export function clusterEphemeralBytes(c: ResolvedRayCluster, at: "replicas" | "m
 }
 
 /** GKE's default ephemeral-storage request of its Cloud Storage FUSE sidecar (gke-gcsfuse/ephemeral-storage-request). */
-const GCSFUSE_EPHEMERAL_BYTES = 5 * 2 ** 30;
+export const GCSFUSE_EPHEMERAL_BYTES = 5 * 2 ** 30;
 
 /** Containers next to Ray's in the head pod: they share the node the head is sized to, and count in quotas. */
 function headSidecars(f: { notebook: boolean; vscode: boolean; autoscaling: boolean; bucket: boolean }): { cpu: number; memoryGi: number }[] {

@@ -9,8 +9,8 @@ import { type ConfigIssue, type PathSegment, type Report, show, withArticle } fr
 import { checkCohort, checkTeamQueue, resolveTeamQueue, type ResolvedTeamQueue } from "./kueue";
 import { type ResolvedPool } from "./nodePools";
 import { checkObjectQuota } from "./objectQuota";
-import { formatMemory, parseQuantity } from "./quantity";
-import { clusterDemand, clusterEphemeralBytes, type Demand, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
+import { CONTAINER_EPHEMERAL_DEFAULT_BYTES, formatMemory, parseQuantity } from "./quantity";
+import { clusterDemand, clusterEphemeralBytes, type Demand, GCSFUSE_EPHEMERAL_BYTES, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
 import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { type ObjectQuota, rayClusterSchema, teamSchema, type TeamValues } from "./teamFile";
@@ -336,7 +336,7 @@ function checkQuota(values: TeamValues, queue: ResolvedTeamQueue, clusters: read
     if (ephemeral > ephemeralQuota) {
       report(
         ["rayClusters", i, "name"],
-        `"${c.name}" at maxReplicas asks for ${formatMemory(ephemeral)} of ephemeral storage (1Gi per container by the namespace's defaults${c.bucket ? ", 5Gi per Cloud Storage FUSE sidecar" : ""}), above quota.ephemeralStorage (${String(values.quota.ephemeralStorage)}); its last pods would be refused, as Kueue does not count ephemeral storage. Lower maxReplicas or raise quota.ephemeralStorage.`,
+        `"${c.name}" at maxReplicas asks for ${formatMemory(ephemeral)} of ephemeral storage (${formatMemory(CONTAINER_EPHEMERAL_DEFAULT_BYTES)} per container by the namespace's defaults${c.bucket ? `, ${formatMemory(GCSFUSE_EPHEMERAL_BYTES)} per Cloud Storage FUSE sidecar` : ""}), above quota.ephemeralStorage (${String(values.quota.ephemeralStorage)}); its last pods would be refused, as Kueue does not count ephemeral storage. Lower maxReplicas or raise quota.ephemeralStorage.`,
       );
     }
     for (const o of over(clusterDemand(c, "maxReplicas"))) {

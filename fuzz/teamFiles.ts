@@ -26,11 +26,9 @@ import { RAY_START_FLAGS } from "../config/rayStartFlags.generated";
 import { stackConfigFromText } from "../plan/engine";
 import { renderRayCluster } from "../render/rayCluster";
 import { resourceQuota } from "../render/tenancy";
-import { kubeRayControllerProblems, ManifestValidator } from "../test/schemas";
+import { APIMACHINERY_QUANTITY, kubeRayControllerProblems, ManifestValidator } from "../test/schemas";
 
 const ROOT = path.join(__dirname, "..");
-// k8s.io/apimachinery/pkg/api/resource/quantity.go, written out independently of config/quantity.ts.
-const QUANTITY = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -120,7 +118,7 @@ function violations(config: PlatformConfig, rayArgs: string[][]): string[] {
   const clusters = new Set<string>();
   for (const team of config.teams) {
     for (const m of [...team.owners, ...team.contributors]) if (/[^\x21-\x7e]/.test(m.name)) out.push(`member ${JSON.stringify(m.name)} is not ASCII`);
-    for (const q of Object.values((resourceQuota(team) as any).spec.hard as Record<string, string>)) if (!QUANTITY.test(String(q))) out.push(`quota value ${JSON.stringify(q)}`);
+    for (const q of Object.values((resourceQuota(team) as any).spec.hard as Record<string, string>)) if (!APIMACHINERY_QUANTITY.test(String(q))) out.push(`quota value ${JSON.stringify(q)}`);
     for (const c of team.rayClusters) {
       const key = `${team.name}/${c.name}`;
       if (clusters.has(key)) out.push(`component name ${key} twice`);
@@ -132,7 +130,7 @@ function violations(config: PlatformConfig, rayArgs: string[][]): string[] {
         const ray = g.template.spec.containers[0];
         for (const container of g.template.spec.containers) {
           for (const [what, v] of Object.entries<string>(container.resources?.requests ?? {})) {
-            if (!QUANTITY.test(v)) out.push(`${key}: ${container.name} ${what} ${v} is no quantity`);
+            if (!APIMACHINERY_QUANTITY.test(v)) out.push(`${key}: ${container.name} ${what} ${v} is no quantity`);
             const n = parseQuantity(v) ?? 0;
             if (what === "cpu" && n < CONTAINER_MINIMUM.cpu) out.push(`${key}: ${container.name} cpu ${v} below the LimitRange minimum`);
             if (what === "memory" && n < CONTAINER_MINIMUM.memoryBytes) out.push(`${key}: ${container.name} memory ${v} below the LimitRange minimum`);
@@ -140,7 +138,7 @@ function violations(config: PlatformConfig, rayArgs: string[][]): string[] {
           if (/\s/.test(container.image)) out.push(`${key}: image ${JSON.stringify(container.image)}`);
         }
         if (parseQuantity(ray.resources.requests.memory) !== resolved.memoryBytes) out.push(`${key}: memory ${ray.resources.requests.memory} is not ${resolved.memoryBytes} bytes`);
-        for (const v of Object.values<string>(g.resources ?? {})) if (!QUANTITY.test(v)) out.push(`${key}: rayResources ${JSON.stringify(v)}`);
+        for (const v of Object.values<string>(g.resources ?? {})) if (!APIMACHINERY_QUANTITY.test(v)) out.push(`${key}: rayResources ${JSON.stringify(v)}`);
         rayArgs.push(rayStartArgs(g.rayStartParams ?? {}, head));
       }
     }

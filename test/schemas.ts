@@ -20,6 +20,13 @@ function modelPath(apiVersion: string, kind: string): string {
   return group === "" ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`;
 }
 
+/**
+ * A Kubernetes quantity by apimachinery's grammar (pkg/api/resource/quantity.go: sign, digits,
+ * then one suffix: decimal exponent, SI or binary), written independently of config/quantity.ts
+ * so that tests and the fuzzer check the loader against it.
+ */
+export const APIMACHINERY_QUANTITY = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
+
 export class ManifestValidator {
   private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   private readonly crdSchemas = new Map<string, Obj>();

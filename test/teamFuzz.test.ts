@@ -9,9 +9,8 @@ import { ConfigError } from "../config/errors";
 import { renderRayCluster } from "../render/rayCluster";
 import { namespace, resourceQuota } from "../render/tenancy";
 import { loadConfig, teamsDir } from "./mocks";
+import { APIMACHINERY_QUANTITY } from "./schemas";
 
-// k8s.io/apimachinery/pkg/api/resource/quantity.go: sign, digits, then one suffix (decimal exponent, SI or binary).
-const QUANTITY = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
 // k8s.io/apimachinery/pkg/util/validation: DNS-1123 label, label values.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -87,14 +86,14 @@ test("whatever the loader accepts renders only values Kubernetes and GCS accept"
       expect(team).toBeDefined();
       expect(team.name).toMatch(DNS_LABEL);
       if (team.bucket) expect(gcsBucketOk(team.bucket), team.bucket).toBe(true);
-      for (const q of Object.values((resourceQuota(team) as any).spec.hard as Record<string, string>)) expect(String(q)).toMatch(QUANTITY);
+      for (const q of Object.values((resourceQuota(team) as any).spec.hard as Record<string, string>)) expect(String(q)).toMatch(APIMACHINERY_QUANTITY);
       for (const [, v] of leaves((namespace(team) as any).metadata.labels)) expect(String(v)).toMatch(LABEL_VALUE);
       for (const c of team.rayClusters) {
         const spec = renderRayCluster(c).spec as Record<string, any>;
         for (const g of spec.workerGroupSpecs) {
           for (const f of ["replicas", "minReplicas", "maxReplicas"]) if (g[f] !== undefined) expect(Number.isInteger(g[f]) && g[f] >= 0 && g[f] <= INT32, `${f} ${g[f]}`).toBe(true);
           for (const k of Object.keys(g.rayStartParams)) expect(k).toMatch(FLAG);
-          for (const [, v] of leaves(g.template.spec.containers.map((x: any) => x.resources))) expect(String(v)).toMatch(QUANTITY);
+          for (const [, v] of leaves(g.template.spec.containers.map((x: any) => x.resources))) expect(String(v)).toMatch(APIMACHINERY_QUANTITY);
         }
         expect(spec.autoscalerOptions?.idleTimeoutSeconds ?? 0).toBeLessThanOrEqual(INT32);
       }
