@@ -92,15 +92,19 @@ export function quantityHint(value: unknown): string {
 export const GI = 2 ** 30;
 
 /**
- * Bytes exactly, with the largest suffix that keeps them whole (binary first, as Kubernetes
- * writes them): never rounded, so what the loader compared is what the API server counts.
+ * Bytes exactly, in the shortest of Kubernetes' canonical forms (each family's largest whole
+ * suffix; binary on a tie): `800G` stays `800G`, not `781250000Ki`. Never rounded, so what the
+ * loader compared is what the API server counts, and the API server keeps the form it is given.
  */
 export function canonicalMemory(bytes: number): string {
-  for (const [suffix, size] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10], ["T", 1e12], ["G", 1e9], ["M", 1e6], ["k", 1e3]] as const) {
-    if (bytes > 0 && bytes % size === 0) return `${bytes / size}${suffix}`;
+  let best: string | undefined;
+  for (const family of [[["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]], [["T", 1e12], ["G", 1e9], ["M", 1e6], ["k", 1e3]]] as const) {
+    const hit = family.find(([, size]) => bytes > 0 && bytes % size === 0);
+    const text = hit && `${bytes / hit[1]}${hit[0]}`;
+    if (text && (!best || text.length < best.length)) best = text;
   }
   // Fractions of a byte are rounded up, as Kubernetes counts memory in whole bytes.
-  return String(Math.ceil(bytes));
+  return best ?? String(Math.ceil(bytes));
 }
 
 /**

@@ -131,8 +131,13 @@ describe("the seed's command lines", () => {
     expect(r.stdout).toContain("Dashboard:        http://my-experiment-head-svc.ray-playground.svc.cluster.local:8265");
     expect(r.stdout).toContain("Notebook server:  http://my-experiment-tools.ray-playground.svc.cluster.local:8081");
     expect(r.stdout).toContain("OpenVSCode:       http://my-experiment-tools.ray-playground.svc.cluster.local:3000");
-    expect(r.stdout).toContain("Worker group group1: 1 replicas, 15 CPUs, 1 GPUs (nvidia-tesla-t4), 52Gi memory, pool t4");
-    expect(r.stdout).toMatch(/Head group:\s+1 replica, \d+ CPUs, 0 GPUs, \d+Gi memory, pool ray-head/);
+    // The GPU type as flags and `get` write it; singular where one (issue 24).
+    expect(r.stdout).toContain("Worker group group1: 1 replica, 15 CPUs, 1 t4 GPU, 52Gi memory, pool t4");
+    expect(r.stdout).toMatch(/Head group:\s+1 replica, \d+ CPUs, no GPU, \d+Gi memory, pool ray-head/);
+    // -o json: one type per field (counts as numbers, memory as a quantity string).
+    const d = JSON.parse((await rayctl("describe cluster my-experiment -n ray-playground -o json")).stdout);
+    expect(d.workerGroups[0]).toMatchObject({ replicas: 1, cpus: 15, gpus: 1, gpuType: "t4", memory: "52Gi" });
+    expect(typeof d.head.cpus).toBe("number");
     expect(r.stdout).toContain(`Workers:          1 ready of 1\nCost now:         ${myExperimentHourly()} (running head and ready workers, one node each)\n`);
   });
 
@@ -244,9 +249,24 @@ describe("the seed's command lines", () => {
     quotaUsed("ray-playground", "gpu-t4", { "requests.nvidia.com/gpu": "3" });
     const refused = await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --replicas 5");
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toBe("rayctl: ray-playground has 1 of 4 t4 GPUs free; 2 more workers need 2 t4 GPUs; ask for fewer --replicas or raise quota.gpus.t4 in ray-playground.yaml.\n");
+    expect(refused.stderr).toBe(
+      "rayctl: ray-playground's quota cannot hold 2 more workers of group group1:\nrayctl:   t4 GPUs: needs 2, 1 of 4 free (quota.gpus.t4)\nrayctl: Ask for fewer --replicas, or have the team's owners raise quota.gpus.t4 in ray-playground.yaml.\n",
+    );
     expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!.spec.workerGroupSpecs[0].replicas).toBe(3);
     quotaUsed("ray-playground", "gpu-t4", {});
+  });
+
+  test("bounds on a cluster made without autoscaling are refused: they would scale nothing, and Kueue allows autoscaling only from creation (issue 24)", async () => {
+    const before = structuredClone(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!.spec);
+    expect(before.enableInTreeAutoscaling ?? false).toBe(false);
+    const r = await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --min-workers 1 --max-workers 3");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("was created without autoscaling");
+    expect(r.stderr).toContain("--replicas N");
+    expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!.spec).toEqual(before);
+    // Equal bounds are a size: the same as --replicas.
+    const same = await rayctl(`scale cluster -n ray-playground my-experiment --worker-group group1 --min-workers ${before.workerGroupSpecs[0].replicas} --max-workers ${before.workerGroupSpecs[0].replicas}`);
+    expect(same.stderr).toBe(`Scaled worker group group1 of ray-playground/my-experiment to ${before.workerGroupSpecs[0].replicas} workers\n`);
   });
 
   test("wait right after a scale waits for KubeRay to reconcile the new size, not the status from before it", async () => {
@@ -327,7 +347,7 @@ describe("quota", () => {
     const r = await rayctl("create cluster big -n recsys --gpus-per-worker 1 --min-workers 0 --max-workers 4");
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `rayctl: recsys has 2 of ${hard} t4 GPUs free; this cluster needs 4 t4 GPUs at its maximum; lower --max-workers (or --workers, --gpus-per-worker, --cpus-per-worker, --memory-per-worker) or raise quota.gpus.t4 in recsys.yaml.\n`,
+      `rayctl: recsys's quota cannot hold this cluster at its maximum:\nrayctl:   t4 GPUs: needs 4, 2 of ${hard} free (quota.gpus.t4)\nrayctl: Ask for less with --max-workers or --gpus-per-worker, or have the team's owners raise quota.gpus.t4 in recsys.yaml.\n`,
     );
     expect(fake.get("ray.io/v1", "RayCluster", "recsys", "big")).toBeUndefined();
     const fits = await rayctl("create cluster big -n recsys --gpus-per-worker 1 --min-workers 0 --max-workers 2 -o json");
@@ -335,6 +355,19 @@ describe("quota", () => {
     expect(JSON.parse(fits.stdout).spec.workerGroupSpecs[0]).toMatchObject({ minReplicas: 0, maxReplicas: 2 });
     expect(JSON.parse(fits.stdout).spec.enableInTreeAutoscaling).toBe(true);
     quotaUsed("recsys", "gpu-t4", {});
+  });
+
+  test("several shortfalls make one message: a line each, the flags the user passed, per-type GPU fields, readable memory (issue 24)", async () => {
+    const r = await rayctl("create cluster huge -n recsys --gpus-per-worker 1 --workers 40");
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines[0]).toBe("rayctl: recsys's quota cannot hold this cluster at its maximum:");
+    // The namespace-wide GPU total is the per-type quotas' sum: said once, by type.
+    expect(lines.filter((l) => l.includes("GPUs:"))).toEqual([expect.stringMatching(/^rayctl: {3}t4 GPUs: needs 40, \d+ of \d+ free \(quota\.gpus\.t4\)$/)]);
+    expect(lines.find((l) => l.includes("memory:"))).toMatch(/needs \d+(\.\d+)?Gi, \d+(\.\d+)?Gi of \d+(\.\d+)?Gi free \(quota\.memory\)$/);
+    expect(lines.at(-1)).toBe("rayctl: Ask for less with --workers or --gpus-per-worker, or have the team's owners raise quota.gpus.t4, quota.cpu and quota.memory in recsys.yaml.");
+    expect(lines.filter((l) => l.includes("Ask for"))).toHaveLength(1);
+    expect(fake.get("ray.io/v1", "RayCluster", "recsys", "huge")).toBeUndefined();
   });
 });
 
@@ -405,11 +438,30 @@ describe("--file", () => {
     expect(r.code, r.stderr).toBe(0);
     const rc = fake.get("ray.io/v1", "RayCluster", "recsys", "raycluster-kuberay")!;
     const [small, t4] = rc.spec.workerGroupSpecs;
-    expect(small).toMatchObject({ groupName: "workergroup", minReplicas: 1, maxReplicas: 5 });
+    // No enableInTreeAutoscaling: KubeRay keeps the group at replicas, so the platform does too (issue 24).
+    expect(small).toMatchObject({ groupName: "workergroup", replicas: 1, minReplicas: 1, maxReplicas: 1 });
+    expect(rc.spec.enableInTreeAutoscaling ?? false).toBe(false);
     expect(small.template.spec.containers[0].securityContext.runAsNonRoot).toBe(true);
     expect(t4.template.spec.nodeSelector["ray-platform/pool"]).toBe("t4");
     // The platform's image, through its registry, not the file's.
     expect(t4.template.spec.containers[0].image).toBe("us-central1-docker.pkg.dev/my-ml-platform-dev/docker-hub/rayproject/ray:2.52.0-py311-gpu");
+  });
+
+  test("a sample keeps its meaning: the user's memory spelling, and bounds autoscale only with enableInTreeAutoscaling (issue 24)", async () => {
+    const sample = fs.readFileSync(path.join(__dirname, "fixtures/raycluster.sample.yaml"), "utf8");
+    expect(sample).toContain('memory: "1Gi"');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-file-"));
+    const write = (name: string, text: string) => (fs.writeFileSync(path.join(dir, name), text), path.join(dir, name));
+    const fixed = write("fixed.yaml", sample.replaceAll('memory: "1Gi"', "memory: 2G").replace("replicas: 1\n    minReplicas: 1\n    maxReplicas: 5", "replicas: 9\n    minReplicas: 1\n    maxReplicas: 5"));
+    const planned = (file: string) => rayctl(`create cluster -n recsys -f ${file} --dry-run -o json`).then((r) => JSON.parse(r.stdout).items[0]);
+    const rc = await planned(fixed);
+    const g = rc.spec.workerGroupSpecs[0];
+    // replicas 9 above maxReplicas 5: KubeRay runs 5, and so does the platform's fixed group.
+    expect([g.replicas, g.minReplicas, g.maxReplicas]).toEqual([5, 5, 5]);
+    expect(g.template.spec.containers[0].resources.requests.memory).toBe("2G");
+    const auto = await planned(write("auto.yaml", sample.replace("spec:\n", "spec:\n  enableInTreeAutoscaling: true\n").replace("replicas: 1\n    minReplicas: 1\n    maxReplicas: 5", "minReplicas: 1\n    maxReplicas: 5")));
+    expect(auto.spec.enableInTreeAutoscaling).toBe(true);
+    expect(auto.spec.workerGroupSpecs[0]).toMatchObject({ minReplicas: 1, maxReplicas: 5 });
   });
 
   test("a document of another kind is refused by its apiVersion and kind alone, not read as a RayCluster", async () => {

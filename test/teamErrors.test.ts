@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { ConfigError } from "../config/errors";
-import { normalizedQuantity } from "../config/quantity";
+import { canonicalMemory, normalizedQuantity, parseQuantity } from "../config/quantity";
 import { configProblems, GOOD_TEAM, loadConfig, PROJECT_DIR, teamProblems, teamsDir } from "./mocks";
 
 const GOOD = GOOD_TEAM;
@@ -257,6 +257,13 @@ describe("every quantity Kubernetes takes, normalised (issue 28)", () => {
       expect(team.quota.storage).toBe("0");
     }
     expect([["1n", "1n"], ["1.5e-3", "1500u"], ["4.", "4"], ["2.5E-1", "250m"], ["48Gi", "48Gi"], ["0.5", "0.5"]].map(([q]) => normalizedQuantity(q))).toEqual(["1n", "1500u", "4", "250m", "48Gi", "0.5"]);
+  });
+
+  test("memory keeps the user's family of suffixes: 800G renders as 800G, not 781250000Ki (issue 24)", () => {
+    const dir = teamsDir({ "vision.yaml": edit(["  memory: 256Gi", "  memory: 800G"]) });
+    expect(configProblems({ teams: dir })).toEqual([]);
+    expect(loadConfig({ teams: dir }).teams.find((t) => t.name === "vision")!.quota.memory).toBe("800G");
+    expect(["1000M", "1536Mi", "2Gi", "1024"].map((q) => canonicalMemory(parseQuantity(q)!))).toEqual(["1G", "1536Mi", "2Gi", "1Ki"]);
   });
 
   test("a negative amount is refused as negative, and 1e300 as more than any cluster has", () => {

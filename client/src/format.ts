@@ -1,5 +1,6 @@
 /** How the CLI shows clusters: the seed's `get` table and `describe` block. */
 import { dump } from "js-yaml";
+import { parseQuantity } from "../../config/quantity";
 import { usd } from "../../cost/costs";
 import { queuedText, queueState, type QueueStatus } from "./queue";
 import { type Cluster } from "./sdk";
@@ -19,11 +20,17 @@ function age(since: string | undefined, now: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/** The platform's name of a GKE accelerator, as flags and team files write it: nvidia-tesla-t4 -> t4. */
+const gpuTypeName = (accelerator: string | undefined) => accelerator?.replace(/^nvidia-(tesla-)?/, "");
+
 function gpus(c: Cluster): string {
   const byType = new Map<string, number>();
-  for (const g of c.workerGroups) if (g.gpus > 0) byType.set(g.gpuType ?? "gpu", (byType.get(g.gpuType ?? "gpu") ?? 0) + g.gpus * g.replicas);
-  return [...byType].map(([t, n]) => `${n} ${t.replace(/^nvidia-(tesla-)?/, "")}`).join(", ") || "-";
+  for (const g of c.workerGroups) if (g.gpus > 0) byType.set(gpuTypeName(g.gpuType) ?? "gpu", (byType.get(gpuTypeName(g.gpuType) ?? "gpu") ?? 0) + g.gpus * g.replicas);
+  return [...byType].map(([t, n]) => `${n} ${t}`).join(", ") || "-";
 }
+
+/** CPUs as a number of cores (0.5 for 500m); null where the template requests none. */
+const cores = (cpu: string): number | null => parseQuantity(cpu) ?? null;
 
 function owner(c: Cluster): string {
   const o = c.owner;
@@ -85,15 +92,16 @@ export function describeData(c: Cluster, clientVersion: string, cost?: { hourly:
     endpoints: c.endpoints,
     workers: { ready: c.numWorkers, desired: c.desiredWorkers },
     hourlyCostUsd: cost?.hourly,
-    head: { replicas: 1, cpus: head.cpu, gpus: head.gpus, memory: head.memory, pool: head.pool },
+    // Counts are numbers (cpus in cores, gpus, replicas); memory is a Kubernetes quantity string.
+    head: { replicas: 1, cpus: cores(head.cpu), gpus: head.gpus, memory: head.memory, pool: head.pool },
     workerGroups: c.workerGroups.map((g) => ({
       name: g.name,
       replicas: g.replicas,
       minReplicas: g.minReplicas,
       maxReplicas: g.maxReplicas,
-      cpus: g.cpu,
+      cpus: cores(g.cpu),
       gpus: g.gpus,
-      gpuType: g.gpuType,
+      gpuType: gpuTypeName(g.gpuType),
       memory: g.memory,
       pool: g.pool,
     })),
@@ -119,13 +127,17 @@ export function describe(c: Cluster, clientVersion: string, cost?: { hourly: num
     ...line("Workers", `${d.workers.ready} ready of ${d.workers.desired}`),
     ...(cost ? line("Cost now", cost.hourly === undefined ? "-" : `${perHour(cost.hourly)} (running head and ready workers, one node each)`) : []),
     "",
-    `Head group:       1 replica, ${d.head.cpus} CPUs, ${d.head.gpus} GPUs, ${d.head.memory} memory${d.head.pool ? `, pool ${d.head.pool}` : ""}`,
-    ...d.workerGroups.map(
-      (g: any) =>
-        `Worker group ${g.name}: ${g.replicas} replicas${g.minReplicas < g.maxReplicas ? ` (autoscaled ${g.minReplicas}-${g.maxReplicas})` : ""}, ${g.cpus} CPUs, ${g.gpus} GPUs${g.gpuType ? ` (${g.gpuType})` : ""}, ${g.memory} memory${g.pool ? `, pool ${g.pool}` : ""}`,
-    ),
+    `Head group:       1 replica, ${shape(d.head)}`,
+    ...d.workerGroups.map((g: any) => `Worker group ${g.name}: ${plural(g.replicas, "replica")}${g.minReplicas < g.maxReplicas ? ` (autoscaled ${g.minReplicas}-${g.maxReplicas})` : ""}, ${shape(g)}`),
     "",
     `The endpoints are inside the cluster; \`rayctl connect ${d.name} -n ${d.namespace}\` forwards them to your machine.`,
   ];
   return out.join("\n") + "\n";
+}
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/** "14 CPUs, 1 t4 GPU, 51Gi memory, pool t4": per pod, as the flags say it. */
+function shape(g: { cpus: number | null; gpus: number; gpuType?: string; memory: string; pool?: string }): string {
+  return `${g.cpus === null ? "no CPU request" : plural(g.cpus, "CPU")}, ${g.gpus > 0 ? plural(g.gpus, `${g.gpuType ?? ""} GPU`.trim()) : "no GPU"}, ${g.memory} memory${g.pool ? `, pool ${g.pool}` : ""}`;
 }

@@ -108,7 +108,14 @@ export function fromRayClusterObject(doc: RayCluster, facts: PlatformFacts, name
     const w = container(gp, g, ["groupName", "replicas", "minReplicas", "maxReplicas", "rayStartParams", "template"]);
     const res = resourcesOf(w.c, w.path);
     const group: Record<string, any> = { name: g.groupName, rayStartParams: startParams(g.rayStartParams) };
-    for (const k of REPLICA_FIELDS) if (g[k] !== undefined) group[k] = g[k];
+    if (spec?.enableInTreeAutoscaling === true) {
+      for (const k of REPLICA_FIELDS) if (g[k] !== undefined) group[k] = g[k];
+    } else {
+      // Without the autoscaler KubeRay keeps a group at replicas (CRD default 0) clamped to its
+      // bounds (ray-operator v1.7.0 controllers/ray/utils/util.go:389 GetWorkerGroupDesiredReplicas):
+      // a fixed size, which it stays here, rather than bounds that would turn the autoscaler on.
+      group.replicas = Math.min(Math.max(g.replicas ?? 0, g.minReplicas ?? 0), g.maxReplicas ?? Number.MAX_SAFE_INTEGER);
+    }
     if (res.cpu) group.cpu = res.cpu.value;
     if (res.memory) group.memory = res.memory.value;
     const selector = g.template.spec?.nodeSelector;

@@ -4,7 +4,7 @@
  * PriorityClass) and their status (hard and used, kept by Kubernetes' quota controller).
  */
 import { GPU_RESOURCE, gpuPriorityClass } from "../../config/wire";
-import { formatMemory, parseQuantity } from "../../config/quantity";
+import { formatMemory, GI, parseQuantity } from "../../config/quantity";
 import { type Demand } from "../../config/rayClusters";
 import { type PlatformFacts, type TeamFacts } from "../../render/platformFacts";
 import { RefusedError } from "./errors";
@@ -15,50 +15,66 @@ interface Quota {
   status?: { hard?: Record<string, string>; used?: Record<string, string> };
 }
 
-/** Hints for the message: which flag lowers the demand. */
+/** What each kind of shortfall is about: the flags that lower it. */
+export type QuotaDimension = "cpu" | "memory" | "gpus" | "rayClusters";
+
+/** Hints for the message. */
 export interface QuotaHints {
-  /** What lowers the demand: "lower --max-workers". */
-  readonly lower: string;
-  /** What needs it: "this cluster needs %s at its maximum". */
-  readonly needs: string;
+  /** What is being checked: "this cluster at its maximum", "2 more workers". */
+  readonly what: string;
+  /** What the user can lower for these shortfalls: "--workers or --gpus-per-worker". */
+  readonly lower: (short: ReadonlySet<QuotaDimension>) => string;
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** Memory for reading: whole Gi with two decimals at most (2115.5Gi), Mi below 1Gi. */
+const readableMemory = (bytes: number) => (bytes >= GI ? `${round(bytes / GI)}Gi` : formatMemory(Math.round(bytes)));
+
 /**
  * Refuse when `demand` (what the cluster may add, at its maximum) does not fit what the
- * quotas have left. Counts one more RayCluster when `newCluster`.
+ * quotas have left, in one message: a line per shortfall, then what to change. Counts one
+ * more RayCluster when `newCluster`.
  */
 export function checkQuota(quotas: readonly Quota[], demand: Demand, facts: PlatformFacts, team: TeamFacts, hints: QuotaHints, newCluster: boolean): void {
-  const problems: string[] = [];
-  const ns = team.team;
-  /** `fmt` shows an amount, `unit` what it counts ("t4 GPUs"): "2 of 8 t4 GPUs free". */
-  const check = (q: Quota, key: string, need: number, fmt: (n: number) => string, unit: string, field: string, lower = hints.lower) => {
+  const short: { dimension: QuotaDimension; line: string; field: string }[] = [];
+  /** `fmt` shows an amount, `unit` what it counts ("t4 GPUs"). */
+  const check = (q: Quota, key: string, need: number, fmt: (n: number) => string, unit: string, field: string, dimension: QuotaDimension) => {
     const hardText = q.status?.hard?.[key] ?? q.spec?.hard?.[key];
     if (hardText === undefined || need <= 0) return;
     const hard = parseQuantity(hardText) ?? 0;
     const used = parseQuantity(q.status?.used?.[key] ?? "0") ?? 0;
     const free = Math.max(0, hard - used);
-    if (need > free + 1e-9) {
-      problems.push(`${ns} has ${fmt(free)} of ${fmt(hard)} ${unit} free; ${hints.needs.replace("%s", `${fmt(need)} ${unit}`)}; ${lower} or raise ${field} in ${team.file}.`);
-    }
+    if (need > free + 1e-9) short.push({ dimension, field, line: `${unit}: needs ${fmt(need)}, ${fmt(free)} of ${fmt(hard)} free (${field})` });
   };
   const num = (n: number) => String(round(n));
-  const mem = (n: number) => formatMemory(Math.round(n));
-  const gpuTotal = Object.values(demand.gpus).reduce((a, b) => a + b, 0);
-  for (const q of quotas) {
-    const scope = q.spec?.scopeSelector?.matchExpressions?.find((e) => e.scopeName === "PriorityClass")?.values ?? [];
-    if (scope.length > 0) {
-      // A per-GPU-type quota: the types whose PriorityClass it selects.
-      for (const t of facts.gpuTypes.filter((t) => scope.includes(gpuPriorityClass(t.gkeType)))) {
-        check(q, `requests.${GPU_RESOURCE}`, demand.gpus[t.type] ?? 0, num, `${t.type} GPUs`, `quota.gpus.${t.type}`);
-      }
-      continue;
+  const gpuTypes = Object.keys(demand.gpus).filter((t) => (demand.gpus[t] ?? 0) > 0);
+  const gpuTotal = gpuTypes.reduce((a, t) => a + (demand.gpus[t] ?? 0), 0);
+  // Per-type quotas first: the namespace-wide GPU total is their sum, said only when no type is short.
+  const scoped = quotas.filter((q) => scopeOf(q).length > 0);
+  for (const q of scoped) {
+    for (const t of facts.gpuTypes.filter((t) => scopeOf(q).includes(gpuPriorityClass(t.gkeType)))) {
+      check(q, `requests.${GPU_RESOURCE}`, demand.gpus[t.type] ?? 0, num, `${t.type} GPUs`, `quota.gpus.${t.type}`, "gpus");
     }
-    check(q, "requests.cpu", demand.cpu, num, "CPUs", "quota.cpu");
-    check(q, "requests.memory", demand.memoryBytes, mem, "memory", "quota.memory");
-    check(q, `requests.${GPU_RESOURCE}`, gpuTotal, num, "GPUs", "quota.gpus");
-    if (newCluster) check(q, "count/rayclusters.ray.io", 1, num, "RayClusters", "quota.rayClusters", "delete a cluster you no longer use");
   }
-  if (problems.length > 0) throw new RefusedError(problems.join("\n"));
+  for (const q of quotas.filter((q) => scopeOf(q).length === 0)) {
+    check(q, "requests.cpu", demand.cpu, num, "CPUs", "quota.cpu", "cpu");
+    check(q, "requests.memory", demand.memoryBytes, readableMemory, "memory", "quota.memory", "memory");
+    if (!short.some((s) => s.dimension === "gpus")) check(q, `requests.${GPU_RESOURCE}`, gpuTotal, num, "GPUs", gpuTypes.map((t) => `quota.gpus.${t}`).join(", ") || "quota.gpus", "gpus");
+    if (newCluster) check(q, "count/rayclusters.ray.io", 1, num, "RayClusters", "quota.rayClusters", "rayClusters");
+  }
+  if (short.length === 0) return;
+  const dims = new Set(short.map((s) => s.dimension));
+  const fields = short.map((s) => s.field);
+  const fieldList = fields.length === 1 ? fields[0] : `${fields.slice(0, -1).join(", ")} and ${fields[fields.length - 1]}`;
+  const ways = [...(dims.size === 1 && dims.has("rayClusters") ? [] : [hints.lower(dims)]), ...(dims.has("rayClusters") ? ["delete a cluster you no longer use"] : [])];
+  throw new RefusedError(
+    [`${team.team}'s quota cannot hold ${hints.what}:`, ...short.map((s) => `  ${s.line}`), `${capitalize(ways.join(" or "))}, or have the team's owners raise ${fieldList} in ${team.file}.`].join("\n"),
+  );
 }
+
+function scopeOf(q: Quota): string[] {
+  return q.spec?.scopeSelector?.matchExpressions?.find((e) => e.scopeName === "PriorityClass")?.values ?? [];
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -20,7 +20,7 @@ import { CLUSTER_TOKEN_KEY, newClusterToken } from "../../render/clusterAccess";
 import { type ClusterObjects, type ClusterOptions, resolveClusterFromOptions, type ClusterRequest, renderClusterObjects } from "./clusterSpec";
 import { explainKubeError, KubeError, RefusedError } from "./errors";
 import { KubeApi, loadKubeconfig, paths, type StoredRayCluster } from "./kube";
-import { checkQuota } from "./quota";
+import { checkQuota, type QuotaDimension } from "./quota";
 import { awaitReady, type WaitOptions } from "./wait";
 
 export { InputError } from "./clusterSpec";
@@ -166,7 +166,7 @@ export class RayPlatform {
       if (!(err instanceof KubeError && err.code === 404)) throw err;
     }
     const quotas = await this.api.get<{ items: any[] }>(paths.resourceQuotas(ns));
-    checkQuota(quotas.items, clusterDemand(resolved, "maxReplicas"), facts, team, { lower: "lower --max-workers (or --workers, --gpus-per-worker, --cpus-per-worker, --memory-per-worker)", needs: "this cluster needs %s at its maximum" }, true);
+    checkQuota(quotas.items, clusterDemand(resolved, "maxReplicas"), facts, team, { what: "this cluster at its maximum", lower: (short) => lowerHint(options, short) }, true);
 
     const dryRun = options.dryRun === "server" ? { dryRun: "All" } : undefined;
     const post = async (path: string, body: Record<string, any>, what: string) => {
@@ -398,6 +398,14 @@ export class Cluster {
       if (next.minReplicas > next.maxReplicas) {
         throw new RefusedError(`'minReplicas' (${next.minReplicas}) must be less than or equal to 'maxReplicas' (${next.maxReplicas}); change --min-workers or --max-workers.`);
       }
+      // Bounds alone scale nothing without the cluster's autoscaler, and neither can be turned on
+      // later: Kueue admits an autoscaled cluster only as an elastic job, and refuses a change of
+      // that annotation on update (kueue v0.19.2 pkg/controller/jobframework/validation.go:213).
+      if (next.minReplicas < next.maxReplicas && !this.raw.spec?.enableInTreeAutoscaling) {
+        throw new RefusedError(
+          `${this.namespace}/${this.name} was created without autoscaling, so worker group "${group}" has a fixed size: bounds would scale nothing, and Kueue allows autoscaling only from creation. Set the size with --replicas N, or create a cluster with --min-workers/--max-workers.`,
+        );
+      }
       if (!autoscaled && next.minReplicas === next.maxReplicas) next = { ...next, replicas: next.minReplicas };
     }
     const growth = next.maxReplicas - cur.maxReplicas;
@@ -407,7 +415,7 @@ export class Cluster {
         this.platform.teamFacts(this.namespace),
         this.platform.api.get<{ items: any[] }>(paths.resourceQuotas(this.namespace)),
       ]);
-      checkQuota(quotas.items, workerDemand(cur, growth, facts, team), facts, team, { lower: typeof replicas === "number" ? "ask for fewer --replicas" : "lower --max-workers", needs: `${growth} more workers need %s` }, false);
+      checkQuota(quotas.items, workerDemand(cur, growth, facts, team), facts, team, { what: `${growth} more worker${growth === 1 ? "" : "s"} of group ${group}`, lower: () => (typeof replicas === "number" ? "ask for fewer --replicas" : "lower --max-workers") }, false);
     }
     const base = `/spec/workerGroupSpecs/${i}`;
     // The test pins the index to the group: a concurrent change of the list fails the patch (422) instead of scaling another group.
@@ -505,6 +513,24 @@ function workerDemand(g: WorkerGroupState, n: number, facts: PlatformFacts, team
     memoryBytes: ((parseQuantity(g.memory) ?? 0) + bytesFromGi(fuse.memoryGi)) * n,
     gpus: type && g.gpus > 0 ? { [type]: g.gpus * n } : {},
   };
+}
+
+/** Which flags lower a create's shortfall: those the user passed that bear on it, else the usual ones. */
+function lowerHint(o: ClusterOptions, short: ReadonlySet<QuotaDimension>): string {
+  if (o.file) return `ask for fewer or smaller workers in ${o.file.path}`;
+  const bearing: [keyof ClusterOptions, string, QuotaDimension[]][] = [
+    ["workerReplicas", "--workers", ["cpu", "memory", "gpus"]],
+    ["maxWorkers", "--max-workers", ["cpu", "memory", "gpus"]],
+    ["gpusPerWorker", "--gpus-per-worker", ["gpus"]],
+    ["cpusPerWorker", "--cpus-per-worker", ["cpu"]],
+    ["memoryPerWorker", "--memory-per-worker", ["memory"]],
+    ["cpusInHead", "--cpus-in-head", ["cpu"]],
+    ["memoryInHead", "--memory-in-head", ["memory"]],
+  ];
+  const relevant = bearing.filter(([, , dims]) => dims.some((d) => short.has(d)));
+  const passed = relevant.filter(([key]) => o[key] !== undefined).map(([, flag]) => flag);
+  const flags = passed.length > 0 ? passed : relevant.filter(([key]) => key !== "maxWorkers" && key !== "cpusInHead" && key !== "memoryInHead").map(([, flag]) => flag);
+  return `ask for less with ${flags.length === 1 ? flags[0] : `${flags.slice(0, -1).join(", ")} or ${flags[flags.length - 1]}`}`;
 }
 
 /** The seed's `RayCluster.create_cluster(...)`: connect with the user's kubeconfig and create. */
