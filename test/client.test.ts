@@ -31,7 +31,7 @@ interface Result {
   stderr: string;
 }
 
-async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
+async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; pollMs?: number } = {}): Promise<Result> {
   let stdout = "";
   let stderr = "";
   const args = line.split(" ").filter(Boolean);
@@ -40,7 +40,8 @@ async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessE
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     env: { KUBECONFIG: kubeconfig, HOME: os.tmpdir(), RAYCTL_TOKEN_DIR: tokenDir, ...opts.env },
-    pollMs: 5,
+    pollMs: opts.pollMs ?? 5,
+    signal: opts.signal,
   });
   return { code, stdout, stderr };
 }
@@ -483,9 +484,14 @@ describe("bad input is refused with a clear message and creates nothing", () => 
     return file;
   };
   const cases: [string, () => string, number, string][] = [
-    ["an unknown flag", () => "create cluster x -n recsys --gpus 1", 1, "Unknown option '--gpus'"],
-    ["an unknown command", () => "launch cluster x -n recsys", 1, 'unknown command "launch"'],
-    ["a flag of another command", () => "create cluster x -n recsys --replicas 2", 1, "--replicas does not apply to `rayctl create`"],
+    ["an unknown flag", () => "create cluster x -n recsys --gpus 1", 1, "rayctl: unknown option '--gpus'; see `rayctl create cluster --help`."],
+    ["a mistyped flag, with a suggestion (issue 24)", () => "create cluster x -n recsys --worker 1", 1, "rayctl: unknown option '--worker' (did you mean --workers?); see `rayctl create cluster --help`."],
+    ["an unknown command", () => "launch cluster x -n recsys", 1, "rayctl: unknown command 'launch'; use create, get, describe, scale, delete, wait, connect, logs; see `rayctl --help`."],
+    ["a mistyped command, with a suggestion", () => "crate cluster x -n recsys", 1, "rayctl: unknown command 'crate' (did you mean create?); see `rayctl --help`."],
+    ["an unknown noun, with the verb's nouns", () => "get jobs x -n recsys", 1, "rayctl: unknown command 'jobs'; use cluster, workergroups, nodes; see `rayctl get --help`."],
+    ["a noun like one it has", () => "get pods x -n recsys", 1, "rayctl: unknown command 'pods' (did you mean one of node, nodes?); see `rayctl get --help`."],
+    ["a flag of another command", () => "create cluster x -n recsys --replicas 2", 1, "rayctl: unknown option '--replicas'; see `rayctl create cluster --help`."],
+    ["a negative count gets rayctl's message, not the parser's (issue 24)", () => "create cluster x -n recsys --workers -1", 1, '--workers: expected a whole number, got "-1"'],
     ["a name Kubernetes refuses", () => "create cluster My_Cluster -n recsys", 1, '<name>: "My_Cluster" is not a valid name'],
     ["a GPU count that is not a number", () => "create cluster x -n recsys --gpus-per-worker one", 1, '--gpus-per-worker: expected a whole number, got "one"'],
     ["a GPU type not offered", () => "create cluster x -n recsys --gpus-per-worker 1 --worker-gpu-type h100", 1, '--worker-gpu-type: "h100" is not offered by this stack (offered: a100, t4); pick a100, or add an h100 pool to ray-platform:nodePools.'],
@@ -494,7 +500,8 @@ describe("bad input is refused with a clear message and creates nothing", () => 
     ["more CPUs than a node has", () => "create cluster x -n recsys --cpus-per-worker 64", 1, '--cpus-per-worker: the worker pod needs 64.25 CPUs (with its sidecars) but one node of pool "cpu-worker" gives at most 15 CPUs; ask for less or use a pool with bigger nodes.'],
     ["min above max", () => "create cluster x -n recsys --min-workers 3 --max-workers 1", 1, "--min-workers: 'minReplicas' (3) must be less than or equal to 'maxReplicas' (1)"],
     ["a Ray version without images", () => "create cluster x -n recsys --ray-version 2.99.0", 1, "--ray-version: Ray 2.99.0 has no image the platform knows"],
-    ["a bad output format", () => "get cluster -n recsys -o wide", 1, '--output: "wide" is not a format'],
+    ["a bad output format", () => "get cluster -n recsys -o tall", 1, '--output: "tall" is not a format of `rayctl get cluster`; use wide, name, json, yaml'],
+    ["-o name where it means nothing", () => "describe cluster x -n recsys -o name", 1, '--output: "name" is not a format of `rayctl describe cluster`; use json, yaml'],
     ["a bad --dry-run", () => "create cluster x -n recsys --dry-run=maybe", 1, '--dry-run: "maybe" is not client or server'],
     ["a file that does not parse", () => `create cluster -n recsys -f ${fixture("broken.yaml", "name: x\nworkerGroups: [\n")}`, 1, "broken.yaml:3:1: "],
     ["an unknown key in a file, with its line", () => `create cluster -n recsys -f ${fixture("typo.yaml", "name: x\nworkerGroup:\n  - name: a\n")}`, 1, 'typo.yaml:2:1 workerGroup: unknown key "workerGroup"; did you mean "workerGroups"?'],
@@ -638,17 +645,154 @@ describe("RBAC: the program's Roles allow every API call each command makes", ()
   });
 });
 
-test("connect port-forwards the head pod's ports with kubectl and prints the local URLs", async () => {
+/** Resolves once `check` holds, looking every 10 ms (for a background command's effects). */
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test("connect port-forwards the head pod's ports with kubectl, prints URLs with the token, and forwards again on the same ports when kubectl drops (issue 24)", async () => {
   expect((await rayctl("create cluster reach -n ray-playground --notebook --wait")).code).toBe(0);
-  // A stand-in for kubectl that prints what `kubectl port-forward` prints and records its arguments.
+  // A stand-in for kubectl that prints what `kubectl port-forward` prints and records its arguments:
+  // its first run loses the pod as kubectl does, the second forwards until stopped.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-kubectl-"));
   const stub = path.join(dir, "kubectl");
-  fs.writeFileSync(stub, `#!/bin/sh\necho "$@" > ${dir}/args\nn=40000\nfor p in 10001 8265 8081; do n=$((n+1)); echo "Forwarding from 127.0.0.1:$n -> $p"; echo "Forwarding from [::1]:$n -> $p"; done\n`, { mode: 0o755 });
-  const r = await rayctl("connect reach -n ray-playground", { env: { RAYCTL_KUBECTL: stub } });
+  fs.writeFileSync(
+    stub,
+    `#!/bin/sh\nn=$(ls ${dir} | grep -c args)\necho "$@" > ${dir}/args$n\np=40000\nfor r in 10001 8265 8081; do p=$((p+1)); echo "Forwarding from 127.0.0.1:$p -> $r"; echo "Forwarding from [::1]:$p -> $r"; done\n` +
+      `if [ "$n" = 0 ]; then echo "E1205 lost connection to pod" >&2; exit 1; fi\nexec sleep 30\n`,
+    { mode: 0o755 },
+  );
+  const stop = new AbortController();
+  const running = rayctl("connect reach -n ray-playground", { env: { RAYCTL_KUBECTL: stub }, signal: stop.signal });
+  await until(() => fs.existsSync(path.join(dir, "args1")), "the second port-forward");
+  stop.abort();
+  const r = await running;
   expect(r.code, r.stderr).toBe(0);
-  expect(r.stdout).toBe("Ray client:       ray://127.0.0.1:40001\nDashboard:        http://127.0.0.1:40002\nNotebook server:  http://127.0.0.1:40003\nPress Ctrl-C to stop forwarding.\n");
-  const head = fake.list("v1", "Pod", "ray-playground").find((p) => p.metadata.labels["ray.io/cluster"] === "reach")!;
-  expect(fs.readFileSync(path.join(dir, "args"), "utf8").trim()).toBe(`port-forward -n ray-playground pod/${head.metadata.name} :10001 :8265 :8081`);
+  const uid = fake.get("ray.io/v1", "RayCluster", "ray-playground", "reach")!.metadata.uid;
+  const token = fs.readFileSync(path.join(tokenDir, "ray-playground", `reach.${uid}`), "utf8");
+  expect(r.stdout).toBe(`Ray client:       ray://127.0.0.1:40001\nDashboard:        http://127.0.0.1:40002\nNotebook server:  http://127.0.0.1:40003/?token=${token}\nPress Ctrl-C to stop forwarding.\n`);
+  expect(r.stderr).toContain("rayctl: the port-forward dropped (E1205 lost connection to pod); forwarding again in 1s.");
+  expect(r.stderr).toContain("the URLs above still work");
+  const head = fake.list("v1", "Pod", "ray-playground").find((p) => p.metadata.labels["ray.io/cluster"] === "reach" && p.metadata.labels["ray.io/node-type"] === "head")!;
+  expect(fs.readFileSync(path.join(dir, "args0"), "utf8").trim()).toBe(`port-forward -n ray-playground pod/${head.metadata.name} :10001 :8265 :8081`);
+  // Again on the ports it had: the printed URLs keep working.
+  expect(fs.readFileSync(path.join(dir, "args1"), "utf8").trim()).toBe(`port-forward -n ray-playground pod/${head.metadata.name} 40001:10001 40002:8265 40003:8081`);
+});
+
+describe("a cluster's Ray nodes, worker groups and logs (issue 24)", () => {
+  const NS = "ray-playground";
+  beforeAll(async () => {
+    expect((await rayctl(`create cluster inspect -n ${NS} --gpus-per-worker 1 --workers 2 --wait`)).code).toBe(0);
+  });
+  const pods = () => fake.list("v1", "Pod", NS).filter((p) => p.metadata.labels["ray.io/cluster"] === "inspect");
+
+  test("get nodes: one line per pod, head first, with its group, Kubernetes node, GPUs and state; -o wide adds the IP, -o name the pods", async () => {
+    const r = await rayctl(`get nodes inspect -n ${NS}`);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trimEnd().split("\n").map((l) => l.split(/\s{3,}/));
+    expect(lines[0]).toEqual(["NAME", "GROUP", "NODE", "GPUS", "STATE", "RESTARTS", "AGE"]);
+    expect(lines.slice(1).map((l) => [l[1], l[3], l[4]])).toEqual([["head", "-", "Running"], ["group1", "1 t4", "Running"], ["group1", "1 t4", "Running"]]);
+    expect(lines[2][2]).toMatch(/^gke-ray-dev-t4-\d{4}$/);
+    const wide = await rayctl(`get nodes inspect -n ${NS} -o wide`);
+    expect(wide.stdout.split("\n")[0]).toMatch(/\sIP$/);
+    const names = await rayctl(`get nodes inspect -n ${NS} -o name --worker-group group1`);
+    expect(names.stdout.trimEnd().split("\n").sort()).toEqual(pods().filter((p) => p.metadata.labels["ray.io/node-type"] === "worker").map((p) => `pod/${p.metadata.name}`).sort());
+    const json = JSON.parse((await rayctl(`get nodes inspect -n ${NS} -o json`)).stdout);
+    expect(json[1]).toMatchObject({ type: "worker", group: "group1", gpus: 1, gpuType: "t4", ready: true, restarts: 0 });
+  });
+
+  test("get nodes says why a node waits: a container's waiting reason, Terminating", async () => {
+    const [, worker] = pods().filter((p) => p.metadata.labels["ray.io/node-type"] === "worker");
+    const saved = structuredClone(worker);
+    fake.seed({ ...worker, status: { ...worker.status, conditions: [], containerStatuses: [{ name: "ray-worker", restartCount: 3, state: { waiting: { reason: "CrashLoopBackOff" } } }] } });
+    try {
+      const row = (await rayctl(`get nodes inspect -n ${NS}`)).stdout.split("\n").find((l) => l.startsWith(worker.metadata.name))!;
+      expect(row.split(/\s{3,}/).slice(4, 6)).toEqual(["CrashLoopBackOff", "3"]);
+    } finally {
+      fake.seed(saved);
+    }
+  });
+
+  test("get workergroups: ready and desired workers, bounds, per-worker shape; -o wide adds the pool", async () => {
+    const r = await rayctl(`get workergroups inspect -n ${NS} -o wide`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split("\n").map((l) => l.split(/\s{3,}/))).toEqual([
+      ["NAME", "READY", "MIN", "MAX", "AUTOSCALED", "CPUS", "GPUS", "MEMORY", "POOL"],
+      ["group1", "2/2", "2", "2", "no", "15", "1 t4", "52Gi", "t4"],
+    ]);
+    expect((await rayctl(`get workergroups nope -n ${NS}`)).code).toBe(2);
+  });
+
+  test("get cluster -o wide adds head IP, Ray version and worker groups; -o name prints raycluster.ray.io/NAME", async () => {
+    const wide = (await rayctl(`get cluster inspect -n ${NS} -o wide`)).stdout.split("\n");
+    expect(wide[0].split(/\s{3,}/).slice(-4)).toEqual(["HEAD IP", "RAY", "WORKER GROUPS", "OWNER"]);
+    expect(wide[1].split(/\s{3,}/).slice(-4)).toEqual(["10.16.0.12", "2.52.0", "group1", "rayctl"]);
+    expect((await rayctl(`get cluster inspect -n ${NS} -o name`)).stdout).toBe("raycluster.ray.io/inspect\n");
+  });
+
+  test("logs: the head's Ray container by default; a worker group's pods prefixed by pod; one node; a named container", async () => {
+    const head = pods().find((p) => p.metadata.labels["ray.io/node-type"] === "head")!.metadata.name;
+    fake.appendLog(NS, head, "ray-head", "Ray runtime started.");
+    expect((await rayctl(`logs inspect -n ${NS}`)).stdout).toBe(`ray-head of ${head}: started\nRay runtime started.\n`);
+    expect((await rayctl(`logs cluster inspect -n ${NS} --tail 1`)).stdout).toBe("Ray runtime started.\n");
+    const workers = pods().filter((p) => p.metadata.labels["ray.io/node-type"] === "worker").map((p) => p.metadata.name);
+    const group = await rayctl(`logs inspect -n ${NS} --worker-group group1`);
+    expect(group.stdout.trimEnd().split("\n").sort()).toEqual(workers.map((w) => `[${w}] ray-worker of ${w}: started`).sort());
+    expect((await rayctl(`logs inspect -n ${NS} --node ${workers[0]} -c ray`)).stdout).toBe(`ray-worker of ${workers[0]}: started\n`);
+    const wrong = await rayctl(`logs inspect -n ${NS} -c notebook`);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(`${head} has no container "notebook"; it has ray-head`);
+    expect((await rayctl(`logs inspect -n ${NS} --node nobody`)).stderr).toContain("has no Ray node \"nobody\"; `rayctl get nodes inspect -n ray-playground` lists them.");
+  });
+
+  test("logs -f prints new lines as they come and ends when the pod goes", async () => {
+    const head = pods().find((p) => p.metadata.labels["ray.io/node-type"] === "head")!;
+    let out = "";
+    const following = run(["logs", "inspect", "-n", NS, "-f", "--tail", "0"], { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, env: { KUBECONFIG: kubeconfig, HOME: os.tmpdir() } });
+    await until(() => fake.calls.some((c) => c.subresource === "log" && c.name === head.metadata.name && c.verb === "get"), "the log request");
+    await new Promise((r) => setTimeout(r, 50));
+    fake.appendLog(NS, head.metadata.name, "ray-head", "step 1");
+    await until(() => out.includes("step 1"), "the followed line");
+    fake.unseed("v1", "Pod", NS, head.metadata.name);
+    expect(await following).toBe(0);
+    expect(out).toBe("step 1\n");
+  });
+});
+
+test("waiting wakes on the RayCluster's change (a watch), not at the next look", async () => {
+  fake.kuberay = "off";
+  try {
+    expect((await rayctl("create cluster watched -n ray-playground --workers 0")).code).toBe(0);
+    // One look at the events a minute: only the watch can end the wait within the test.
+    const waiting = rayctl("wait cluster watched -n ray-playground", { pollMs: 60_000 });
+    await until(() => fake.calls.some((c) => c.verb === "watch" && c.resource === "rayclusters"), "the watch");
+    const started = Date.now();
+    fake.kuberay = "auto";
+    fake.simulateKubeRay("ray-playground", "watched");
+    const r = await waiting;
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  } finally {
+    fake.kuberay = "auto";
+  }
+});
+
+test("each command has its own help: its flags, an example, and nothing of another command's", async () => {
+  const create = await rayctl("create cluster --help");
+  expect(create.code).toBe(0);
+  expect(create.stdout).toMatch(/^Usage: rayctl create cluster \[options\] \[name\]/);
+  expect(create.stdout).toContain("--dry-run <mode>");
+  expect(create.stdout).toContain("--dry-run=server");
+  expect(create.stdout).not.toContain("--replicas");
+  const scale = await rayctl("scale cluster --help");
+  expect(scale.stdout).toContain("--replicas <n>");
+  expect(scale.stdout).not.toContain("--gpus-per-worker");
+  expect((await rayctl("logs --help")).stdout).toMatch(/^Usage: rayctl logs \[cluster\] <name> \[options\]/);
+  expect((await rayctl("--help")).stdout).toContain("Each command has its own help");
 });
 
 test("the README shows the SDK example exactly as the tests run it", () => {

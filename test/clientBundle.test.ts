@@ -65,7 +65,7 @@ test("a cluster's life from the shell: create --wait, get, describe, scale, dele
   expect(create.code, create.stderr).toBe(0);
   expect(create.stderr).toContain("ray-playground/shell is ready");
   expect((await rayctl("get cluster -n ray-playground")).stdout).toMatch(/^shell\s+\S+ \S+\s+1\/1\s+ready/m);
-  expect((await rayctl("describe cluster shell -n ray-playground")).stdout).toContain("Worker group group1: 1 replicas, 4 CPUs, 0 GPUs, 16Gi memory, pool cpu-worker");
+  expect((await rayctl("describe cluster shell -n ray-playground")).stdout).toContain("Worker group group1: 1 replica, 4 CPUs, no GPU, 16Gi memory, pool cpu-worker");
   expect((await rayctl("scale cluster shell -n ray-playground --worker-group group1 --replicas 2")).code).toBe(0);
   expect(fake.get("ray.io/v1", "RayCluster", "ray-playground", "shell")!.spec.workerGroupSpecs[0].replicas).toBe(2);
   expect((await rayctl("delete cluster shell -n ray-playground")).code).toBe(0);

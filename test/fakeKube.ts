@@ -104,6 +104,10 @@ export class FakeKube {
   private readonly validator: ManifestValidator;
   private server?: http.Server;
   readonly calls: ApiCall[] = [];
+  /** Log lines by ns/pod/container, and who follows them. */
+  private readonly logLines = new Map<string, string[]>();
+  private readonly logFollowers = new Map<string, Set<(text: string) => void>>();
+  private nodeCount = 0;
   kuberay: "auto" | "stuck" | "off";
 
   constructor(private readonly opts: FakeOptions) {
@@ -204,6 +208,7 @@ export class FakeKube {
       if (verb === "watch") return this.watch(route, url, res);
       switch (verb) {
         case "get":
+          if (route.sub === "log") return this.podLog(route, url, res);
           return send(200, route.sub === "pendingworkloads" ? this.pendingWorkloads(route.ns!, route.name!) : this.getOne(route));
         case "list":
           return send(200, this.listOf(route, url));
@@ -255,7 +260,7 @@ export class FakeKube {
     if (!type) throw fail(404, "NotFound", `the server could not find the requested resource (${p})`);
     const visibility = type.kind === "PendingWorkloadsSummary";
     if (visibility !== (sub === "pendingworkloads" && !!name)) throw fail(404, "NotFound", `the server could not find the requested resource (${p})`);
-    if (sub && !visibility && !(sub === "status" && type.status)) throw fail(404, "NotFound", `the server could not find the requested resource (${p})`);
+    if (sub && !visibility && !(sub === "status" && type.status) && !(sub === "log" && type.kind === "Pod" && !!name)) throw fail(404, "NotFound", `the server could not find the requested resource (${p})`);
     return { type, ns, name, sub };
   }
 
@@ -449,6 +454,71 @@ export class FakeKube {
   }
 
   /**
+   * A Ray pod as KubeRay makes it from a group's template (the head's when `group` is undefined),
+   * labelled as KubeRay labels them (ray-operator/controllers/ray/utils/constant.go:19-22, v1.7.0),
+   * on a node of its pool, with one log line from `ray start`.
+   */
+  private rayPod(rc: Obj, podName: string, group: Obj | undefined, running: boolean): Obj {
+    const { name, namespace: ns } = rc.metadata;
+    const template = group ? group.template : rc.spec.headGroupSpec.template;
+    const labels = { "ray.io/cluster": name, "ray.io/node-type": group ? "worker" : "head", "ray.io/group": group ? group.groupName : "headgroup", "ray.io/is-ray-node": "yes" };
+    const pool = template.spec?.nodeSelector?.["ray-platform/pool"] ?? "default";
+    this.nodeCount++;
+    const containers: Obj[] = template.spec.containers;
+    for (const c of containers) this.logLines.set(`${ns}/${podName}/${c.name}`, [`${c.name} of ${podName}: started`]);
+    return {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: podName, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), labels, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", name, uid: rc.metadata.uid }] },
+      spec: { ...clone(template.spec), ...(running ? { nodeName: `gke-ray-dev-${pool}-${String(this.nodeCount).padStart(4, "0")}` } : {}) },
+      status: {
+        phase: running ? "Running" : "Pending",
+        ...(running ? { podIP: group ? `10.16.1.${this.nodeCount % 250}` : "10.16.0.12", conditions: [{ type: "Ready", status: "True" }] } : {}),
+        containerStatuses: containers.map((c) => ({ name: c.name, ready: running, restartCount: 0, state: running ? { running: {} } : { waiting: { reason: "ContainerCreating" } } })),
+      },
+    };
+  }
+
+  /** A line more in a container's log; followers get it at once. */
+  appendLog(ns: string, pod: string, container: string, line: string): void {
+    const key = `${ns}/${pod}/${container}`;
+    this.logLines.set(key, [...(this.logLines.get(key) ?? []), line]);
+    for (const f of this.logFollowers.get(key) ?? []) f(`${line}\n`);
+  }
+
+  /**
+   * GET pods/NAME/log as the API server answers it (kubelet's logs, proxied): one container,
+   * named unless the pod has only one (400 otherwise, as pkg/registry/core/pod/strategy.go
+   * LogLocation); tailLines; follow=true keeps the body open until the pod goes or the fake stops.
+   */
+  private podLog(r: { type: ResourceType; ns?: string; name?: string }, url: URL, res: http.ServerResponse): void {
+    const pod = this.getOne(r);
+    const names: string[] = pod.spec.containers.map((c: Obj) => c.name);
+    const container = url.searchParams.get("container") ?? (names.length === 1 ? names[0] : undefined);
+    if (!container) throw fail(400, "BadRequest", `a container name must be specified for pod ${r.name}, choose one of: [${names.join(" ")}]`);
+    if (!names.includes(container)) throw fail(400, "BadRequest", `container ${container} is not valid for pod ${r.name}`);
+    const key = `${r.ns}/${r.name}/${container}`;
+    const tail = url.searchParams.get("tailLines");
+    const lines = this.logLines.get(key) ?? [];
+    res.writeHead(200, { "Content-Type": "text/plain" });
+    res.write(lines.slice(tail === null ? 0 : Math.max(0, lines.length - Number(tail))).map((l) => `${l}\n`).join(""));
+    if (url.searchParams.get("follow") !== "true") return void res.end();
+    const follow = (text: string) => res.write(text);
+    const followers = this.logFollowers.get(key) ?? new Set();
+    this.logFollowers.set(key, followers.add(follow));
+    const gone = (e: { type: string; key: string }) => {
+      if (e.type === "DELETED" && e.key === this.key(r.type, r.ns, r.name!)) end();
+    };
+    const end = () => {
+      followers.delete(follow);
+      this.watchers.delete(gone);
+      res.end();
+    };
+    this.watchers.add(gone);
+    res.on("close", end);
+  }
+
+  /**
    * What KubeRay does after a RayCluster is created, in order: a head pod; for GPU groups, a
    * scale-up of the GPU pool (cluster autoscaler events on the worker pods); image pulls; then
    * the status: HeadPodReady, head pod IP and service, desired and ready workers.
@@ -460,13 +530,7 @@ export class FakeKube {
     const desired = groups.reduce((n, g) => n + (g.replicas ?? g.minReplicas ?? 0), 0);
     const headPod = `${name}-head-${rc.metadata.uid.slice(0, 5)}`;
     const podType = TYPES.find((t) => t.kind === "Pod")!;
-    this.write(podType, {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: headPod, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), labels: { "ray.io/cluster": name, "ray.io/node-type": "head", "ray.io/group": "headgroup", "ray.io/is-ray-node": "yes" }, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", name, uid: rc.metadata.uid }] },
-      spec: { containers: [{ name: "ray-head", image: rc.spec.headGroupSpec.template.spec.containers[0].image }] },
-      status: { phase: this.kuberay === "auto" ? "Running" : "Pending", podIP: "10.16.0.12" },
-    }, "ADDED");
+    this.write(podType, this.rayPod(rc, headPod, undefined, this.kuberay === "auto"), "ADDED");
     const gpuGroup = groups.find((g) => g.template?.spec?.containers?.[0]?.resources?.limits?.["nvidia.com/gpu"]);
     const workerPod = `${name}-${gpuGroup?.groupName ?? groups[0]?.groupName ?? "worker"}-worker-x7k2p`;
     if (this.kuberay === "stuck") {
@@ -481,9 +545,7 @@ export class FakeKube {
     // The workers, running and ready, labelled as KubeRay labels them (ray-operator/controllers/ray/utils/constant.go:19-22, v1.7.0).
     for (const g of groups) {
       for (let i = 0; i < (g.replicas ?? g.minReplicas ?? 0); i++) {
-        const labels = { "ray.io/cluster": name, "ray.io/node-type": "worker", "ray.io/group": g.groupName, "ray.io/is-ray-node": "yes" };
-        const metadata = { name: `${name}-${g.groupName}-worker-${i}`, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), labels, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", name, uid: rc.metadata.uid }] };
-        this.write(podType, { apiVersion: "v1", kind: "Pod", metadata, spec: { containers: [{ name: "ray-worker", image: g.template.spec.containers[0].image }] }, status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] } }, "ADDED");
+        this.write(podType, this.rayPod(rc, `${name}-${g.groupName}-worker-${i}`, g, true), "ADDED");
       }
     }
     this.setStatus("ray.io/v1", "RayCluster", ns, name, {
@@ -516,9 +578,7 @@ export class FakeKube {
       const pods = [...this.store.values()].filter((o) => o.kind === "Pod" && o.metadata.namespace === ns && o.metadata.labels?.["ray.io/cluster"] === name && o.metadata.labels?.["ray.io/group"] === g.groupName);
       for (const extra of pods.slice(want)) this.write(podType, extra, "DELETED");
       for (let i = pods.length; i < want; i++) {
-        const labels = { "ray.io/cluster": name, "ray.io/node-type": "worker", "ray.io/group": g.groupName, "ray.io/is-ray-node": "yes" };
-        const metadata = { name: `${name}-${g.groupName}-worker-${randomUUID().slice(0, 5)}`, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), labels, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", name, uid: rc.metadata.uid }] };
-        this.write(podType, { apiVersion: "v1", kind: "Pod", metadata, spec: { containers: [{ name: "ray-worker", image: g.template.spec.containers[0].image }] }, status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] } }, "ADDED");
+        this.write(podType, this.rayPod(rc, `${name}-${g.groupName}-worker-${randomUUID().slice(0, 5)}`, g, true), "ADDED");
       }
     }
     this.setStatus("ray.io/v1", "RayCluster", ns, name, { ...rc.status, observedGeneration: rc.metadata.generation, desiredWorkerReplicas: desired, readyWorkerReplicas: desired, availableWorkerReplicas: desired });

@@ -4,11 +4,11 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
 import { type ClusterOptions, InputError } from "./clusterSpec";
-import { EXIT, exitCode } from "./errors";
-import { describe, describeData, printable, serialize, table } from "./format";
-import { CLIENT_VERSION, HELP } from "./help";
+import { EXIT, exitCode, RefusedError } from "./errors";
+import { describe, describeData, nodeTable, printable, serialize, table, workerGroupTable } from "./format";
+import { type Invocation, runCommand } from "./commands";
+import { CLIENT_VERSION } from "./help";
 import { paths } from "./kube";
 import { queueStatus } from "./queue";
 import { Cluster, type ConnectOptions, type DryRun, RayPlatform } from "./sdk";
@@ -22,55 +22,14 @@ export interface Io {
   readonly env: NodeJS.ProcessEnv;
   /** Makes the platform (tests hand in one that talks to their fake API server). */
   readonly connect?: (opts: ConnectOptions) => RayPlatform;
-  /** For waiting: between looks at the cluster (tests make it short). */
+  /** For waiting: between looks at the pods' events (tests make it short). */
   readonly pollMs?: number;
+  /** Ends a long-running command (connect, logs -f) as Ctrl-C would; tests use it. */
+  readonly signal?: AbortSignal;
 }
 
 
-const OPTIONS = {
-  namespace: { type: "string", short: "n" },
-  "all-namespaces": { type: "boolean", short: "A" },
-  output: { type: "string", short: "o" },
-  file: { type: "string", short: "f" },
-  "cpus-in-head": { type: "string" },
-  "memory-in-head": { type: "string" },
-  "cpus-per-worker": { type: "string" },
-  "memory-per-worker": { type: "string" },
-  "gpus-per-worker": { type: "string" },
-  "worker-gpu-type": { type: "string" },
-  workers: { type: "string" },
-  "min-workers": { type: "string" },
-  "max-workers": { type: "string" },
-  "ray-version": { type: "string" },
-  notebook: { type: "boolean" },
-  "vscode-server": { type: "boolean" },
-  "with-tutorials": { type: "boolean" },
-  wait: { type: "boolean" },
-  "show-token": { type: "boolean" },
-  timeout: { type: "string" },
-  "dry-run": { type: "string" },
-  "worker-group": { type: "string" },
-  replicas: { type: "string" },
-  context: { type: "string" },
-  kubeconfig: { type: "string" },
-  "platform-namespace": { type: "string" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-} as const;
-
-type Values = Record<string, string | boolean | undefined>;
-
-/** Which flags each command takes; any other is an error, not silently ignored. */
-const COMMON = ["namespace", "output", "context", "kubeconfig", "platform-namespace", "help"];
-const ACCEPTS: Record<string, string[]> = {
-  create: [...COMMON, "file", "cpus-in-head", "memory-in-head", "cpus-per-worker", "memory-per-worker", "gpus-per-worker", "worker-gpu-type", "workers", "min-workers", "max-workers", "ray-version", "notebook", "vscode-server", "with-tutorials", "wait", "timeout", "dry-run"],
-  get: [...COMMON, "all-namespaces"],
-  describe: [...COMMON, "show-token"],
-  scale: [...COMMON, "worker-group", "replicas", "min-workers", "max-workers", "dry-run", "wait", "timeout"],
-  delete: [...COMMON, "dry-run"],
-  wait: [...COMMON, "timeout"],
-  connect: COMMON,
-};
+type Values = Invocation["values"];
 
 function wholeNumber(values: Values, flag: string): number | undefined {
   const v = values[flag];
@@ -87,59 +46,45 @@ function seconds(v: string | undefined): number | undefined {
   return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? "s") as "s" | "m" | "h"];
 }
 
-function parse(argv: readonly string[]): { values: Values; positionals: string[] } {
-  // `--dry-run` alone means client, as in kubectl.
-  const args = argv.map((a) => (a === "--dry-run" ? "--dry-run=client" : a));
-  try {
-    const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-    return { values: values as Values, positionals };
-  } catch (err) {
-    const msg = (err as Error).message.replace(/\. To specify a positional argument.*$/s, "");
-    throw new InputError([`${msg}; see \`rayctl --help\`.`]);
-  }
-}
-
+/** Run rayctl on `argv`; the exit code. Errors are printed as `rayctl: ...`, one line per problem. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
-    return await main(argv, io);
+    return await runCommand(argv, io, (call) => execute(call, io));
   } catch (err) {
-    const code = exitCode(err);
-    const message = err instanceof Error ? err.message : String(err);
-    io.stderr.write(printable(code === EXIT.internal ? `rayctl: internal error (please report): ${(err as Error)?.stack ?? message}\n` : `rayctl: ${message.split("\n").join("\nrayctl: ")}\n`));
-    return code;
+    return reportError(err, io);
   }
 }
 
-async function main(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv);
-  if (values.version) {
-    io.stdout.write(`rayctl ${CLIENT_VERSION}\n`);
-    return EXIT.ok;
+function reportError(err: unknown, io: Io): number {
+  const code = exitCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(printable(code === EXIT.internal ? `rayctl: internal error (please report): ${(err as Error)?.stack ?? message}\n` : `rayctl: ${message.split("\n").join("\nrayctl: ")}\n`));
+  return code;
+}
+
+/** One parsed command (commands.ts), run; bin.ts loads this module only to run one. */
+export async function execute(call: Invocation, io: Io): Promise<number> {
+  try {
+    return await main(call, io);
+  } catch (err) {
+    return reportError(err, io);
   }
-  if (values.help || positionals.length === 0 || positionals[0] === "help") {
-    io.stdout.write(HELP);
-    return EXIT.ok;
-  }
-  const [verb, ...rest] = positionals;
-  if (!(verb in ACCEPTS)) throw new InputError([`unknown command ${JSON.stringify(verb)}; use one of ${Object.keys(ACCEPTS).join(", ")} (see \`rayctl --help\`).`]);
-  // `connect NAME` and `connect cluster NAME`; the other verbs take the noun.
-  const args = verb === "connect" && rest[0] !== "cluster" && rest[0] !== "clusters" ? rest : rest.slice(1);
-  if (verb !== "connect" && rest[0] !== "cluster" && rest[0] !== "clusters") {
-    throw new InputError([`rayctl ${verb} works on clusters: write \`rayctl ${verb} cluster ...\`${rest[0] ? `, not ${JSON.stringify(rest[0])}` : ""}.`]);
-  }
-  for (const flag of Object.keys(values)) {
-    if (!ACCEPTS[verb].includes(flag)) throw new InputError([`--${flag} does not apply to \`rayctl ${verb}\`; see \`rayctl --help\`.`]);
-  }
-  if (args.length > 1) throw new InputError([`unexpected arguments ${args.slice(1).map((a) => JSON.stringify(a)).join(" ")}; \`rayctl ${verb}\` takes one cluster name.`]);
-  const name = args[0];
+}
+
+const OUTPUTS: Record<string, readonly string[]> = { "get cluster": ["table", "wide", "name", "json", "yaml"], "get workergroups": ["table", "wide", "json", "yaml"], "get nodes": ["table", "wide", "name", "json", "yaml"] };
+
+async function main(call: Invocation, io: Io): Promise<number> {
+  const { verb, noun, values } = call;
+  const name = call.args[0];
   const output = (values.output as string | undefined) ?? "table";
-  if (!["table", "json", "yaml"].includes(output)) throw new InputError([`--output: ${JSON.stringify(output)} is not a format; use json or yaml (or leave it out for the table).`]);
+  const outputs = OUTPUTS[`${verb} ${noun}`] ?? ["table", "json", "yaml"];
+  if (!outputs.includes(output)) throw new InputError([`--output: ${JSON.stringify(output)} is not a format of \`rayctl ${verb} ${noun}\`; use ${outputs.filter((o) => o !== "table").join(", ")} (or leave it out for the table).`]);
   const dryRun = values["dry-run"] as string | undefined;
   if (dryRun !== undefined && !["client", "server"].includes(dryRun)) throw new InputError([`--dry-run: ${JSON.stringify(dryRun)} is not client or server; write --dry-run, --dry-run=client or --dry-run=server.`]);
   if (dryRun === "client" && verb !== "create") throw new InputError([`--dry-run=client applies to create only; use --dry-run=server to have the API server check a ${verb}.`]);
   const timeoutSeconds = seconds(values.timeout as string | undefined);
   const needName = () => {
-    if (!name) throw new InputError([`<name>: \`rayctl ${verb} cluster\` needs the cluster's name; \`rayctl get cluster -n <namespace>\` lists them.`]);
+    if (!name) throw new InputError([`<name>: \`rayctl ${verb} ${noun}\` needs the cluster's name; \`rayctl get cluster -n <namespace>\` lists them.`]);
     return name;
   };
 
@@ -147,6 +92,7 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
   // Flags are checked before the cluster is contacted: bad input never needs credentials.
   const options = verb === "create" ? clusterOptions(values, name) : undefined;
   const scaleTo = verb === "scale" ? scaleTarget(values) : undefined;
+  const logsOf = verb === "logs" ? logsTarget(values) : undefined;
   if (verb !== "get" && !name && !(verb === "create" && options?.file)) needName();
 
   const platform = (io.connect ?? RayPlatform.connect)(connectOpts);
@@ -159,9 +105,10 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
     const progress = progressWriter(io);
     const wait = { timeoutSeconds, onProgress: progress, pollMs: io.pollMs };
     const out = (data: unknown) => io.stdout.write(serialize(data, output === "yaml" ? "yaml" : "json"));
+    const structured = output === "json" || output === "yaml";
 
-    switch (verb) {
-      case "create": {
+    switch (`${verb} ${noun}`) {
+      case "create cluster": {
         const result = await platform.createCluster({ ...options!, namespace: needNamespace(), dryRun: dryRun as DryRun["dryRun"] | undefined });
         if (!(result instanceof Cluster)) {
           out(result.objects.length === 1 ? result.objects[0] : { apiVersion: "v1", kind: "List", items: result.objects });
@@ -170,49 +117,73 @@ async function main(argv: readonly string[], io: Io): Promise<number> {
         io.stderr.write(`Created cluster ${result.name} in namespace ${result.namespace}\n`);
         if (result.raw.spec?.headGroupSpec?.template?.spec?.initContainers?.some((c) => c.name === TUTORIALS_INIT_CONTAINER)) io.stderr.write("Uploaded tutorial notebooks\n");
         if (values.wait) await result.awaitReady(wait);
-        if (output !== "table") out(result.raw);
+        if (structured) out(result.raw);
         else io.stdout.write(printable(describe(result, CLIENT_VERSION)));
         return EXIT.ok;
       }
-      case "get": {
+      case "get cluster": {
         if (values["all-namespaces"] && values.namespace) throw new InputError(["-A and -n together: pick one."]);
         const clusters = name ? [await platform.getCluster(name, needNamespace())] : await platform.listClusters(values["all-namespaces"] ? undefined : needNamespace());
-        if (output !== "table") out(name ? clusters[0].raw : { apiVersion: "v1", kind: "List", items: clusters.map((c) => c.raw) });
+        if (structured) out(name ? clusters[0].raw : { apiVersion: "v1", kind: "List", items: clusters.map((c) => c.raw) });
+        else if (output === "name") io.stdout.write(printable(clusters.map((c) => `raycluster.ray.io/${c.name}\n`).join("")));
         else if (clusters.length === 0) io.stderr.write(`No clusters${values["all-namespaces"] ? "" : ` in namespace ${namespace}`}.\n`);
-        else io.stdout.write(printable(table(clusters, !!values["all-namespaces"], await platform.hourlyCosts(clusters))));
+        else io.stdout.write(printable(table(clusters, !!values["all-namespaces"], await platform.hourlyCosts(clusters), output === "wide")));
         return EXIT.ok;
       }
-      case "describe": {
+      case "get workergroups": {
+        const c = await platform.getCluster(needName(), needNamespace());
+        const groups = await c.workerGroupStatus();
+        if (structured) out(groups);
+        else io.stdout.write(printable(workerGroupTable(groups, output === "wide")));
+        return EXIT.ok;
+      }
+      case "get nodes": {
+        const c = await platform.getCluster(needName(), needNamespace());
+        const group = values["worker-group"] as string | undefined;
+        const nodes = (await c.nodes()).filter((n) => !group || n.group === group);
+        if (group && !c.workerGroups.some((g) => g.name === group)) throw new RefusedError(`${c.namespace}/${c.name} has no worker group "${group}" (groups: ${c.workerGroups.map((g) => g.name).join(", ") || "none"}).`);
+        if (structured) out(nodes);
+        else if (output === "name") io.stdout.write(printable(nodes.map((n) => `pod/${n.name}\n`).join("")));
+        else if (nodes.length === 0) io.stderr.write(`${c.namespace}/${c.name} has no Ray nodes yet; \`rayctl wait cluster ${c.name} -n ${c.namespace}\` says what it waits for.\n`);
+        else io.stdout.write(printable(nodeTable(nodes, output === "wide")));
+        return EXIT.ok;
+      }
+      case "describe cluster": {
         const c = await platform.getCluster(needName(), needNamespace());
         const [hourly, queue] = await Promise.all([platform.hourlyCosts([c]), queueStatus(platform.api, c.raw)]);
         const cost = { hourly: hourly[0] };
         // Only on request: a terminal's scrollback or a CI log is not a place for it.
         const token = values["show-token"] ? await c.token() : undefined;
-        if (output !== "table") out({ ...describeData(c, CLIENT_VERSION, cost, queue), ...(token === undefined ? {} : { token }) });
+        if (structured) out({ ...describeData(c, CLIENT_VERSION, cost, queue), ...(token === undefined ? {} : { token }) });
         else io.stdout.write(printable(describe(c, CLIENT_VERSION, cost, queue) + (token === undefined ? "" : `Token:            ${token}\n`)));
         return EXIT.ok;
       }
-      case "scale": {
+      case "scale cluster": {
         const c = await platform.getCluster(needName(), needNamespace());
         await c.scaleWorkerGroup(scaleTo!.group, scaleTo!.to, { dryRun: dryRun === "server" ? "server" : undefined });
         const g = c.workerGroups.find((w) => w.name === scaleTo!.group)!;
         io.stderr.write(`${dryRun ? "Would scale" : "Scaled"} worker group ${g.name} of ${c.namespace}/${c.name} to ${g.minReplicas < g.maxReplicas ? `${g.minReplicas}-${g.maxReplicas} workers (autoscaled)` : `${g.replicas} workers`}\n`);
         if (values.wait && !dryRun) await c.awaitReady(wait);
-        if (output !== "table") out(c.raw);
+        if (structured) out(c.raw);
         return EXIT.ok;
       }
-      case "delete": {
+      case "delete cluster": {
         const c = await platform.getCluster(needName(), needNamespace());
         await c.delete({ dryRun: dryRun === "server" ? "server" : undefined });
         io.stderr.write(`${dryRun ? "Would delete" : "Deleted"} cluster ${c.name} in namespace ${c.namespace}\n`);
         return EXIT.ok;
       }
-      case "wait": {
+      case "wait cluster": {
         const c = await platform.getCluster(needName(), needNamespace());
         await c.awaitReady(wait);
         return EXIT.ok;
       }
-      case "connect":
+      case "logs cluster": {
+        const c = await platform.getCluster(needName(), needNamespace());
+        await c.logs({ ...logsOf!, write: (s) => io.stdout.write(printable(s)), signal: io.signal });
+        return EXIT.ok;
+      }
+      case "connect cluster":
         return await connect(platform, await platform.getCluster(needName(), needNamespace()), connectOpts, io);
     }
     return EXIT.internal;
@@ -279,6 +250,11 @@ function scaleTarget(values: Values): { group: string; to: number | { minReplica
   return { group, to: replicas ?? { minReplicas: min, maxReplicas: max } };
 }
 
+function logsTarget(values: Values): { workerGroup?: string; node?: string; container?: string; follow?: boolean; tail?: number } {
+  if (values["worker-group"] !== undefined && values.node !== undefined) throw new InputError(["--node: a node or a worker group (--worker-group), not both."]);
+  return { workerGroup: values["worker-group"] as string | undefined, node: values.node as string | undefined, container: values.container as string | undefined, follow: values.follow === true, tail: wholeNumber(values, "tail") };
+}
+
 /** Progress on stderr: one live line on a terminal, plain lines otherwise. */
 function progressWriter(io: Io): (line: string) => void {
   if (io.stderr.isTTY) {
@@ -288,43 +264,85 @@ function progressWriter(io: Io): (line: string) => void {
   return (line) => io.stderr.write(`${printable(line)}\n`);
 }
 
+/** How often a dropped port-forward is started again before rayctl gives up, and the pause before each. */
+const RECONNECTS = { attempts: 5, pauseMs: 1000, stableMs: 30_000 };
+
 /**
  * `kubectl port-forward` to the head pod (the one tool every GKE user has, with the same
- * authentication), on free local ports; prints the URLs once every port forwards.
+ * authentication), on free local ports; prints the URLs once every port forwards, with the
+ * cluster's token where the user has it (the notebook and editor take it in the URL). When the
+ * forward drops (a restarted head, a broken connection) it starts again on the same local
+ * ports, so the URLs stay good; five failures in a row end it.
  */
 async function connect(platform: RayPlatform, c: Cluster, opts: ConnectOptions, io: Io): Promise<number> {
-  const pods = await platform.api.get<{ items: any[] }>(paths.pods(c.namespace), { labelSelector: `${KUBERAY_LABELS.cluster}=${c.name},${KUBERAY_LABELS.nodeType}=head` });
-  const pod = pods.items.find((p) => p.status?.phase === "Running") ?? pods.items[0];
-  if (!pod) throw new InputError([`${c.namespace}/${c.name} has no head pod yet; \`rayctl wait cluster ${c.name} -n ${c.namespace}\` first.`]);
   const e = c.endpoints;
-  const ports: [string, number, string][] = [
-    ["Ray client", RAY_PORTS.client, "ray://127.0.0.1:%d"],
-    ["Dashboard", RAY_PORTS.dashboard, "http://127.0.0.1:%d"],
-    ...(e.notebook ? ([["Notebook server", TOOL_PORTS.notebook, "http://127.0.0.1:%d"]] as [string, number, string][]) : []),
-    ...(e.vscode ? ([["OpenVSCode", TOOL_PORTS.vscode, "http://127.0.0.1:%d"]] as [string, number, string][]) : []),
-  ];
+  const token = await c.token().catch(() => undefined);
+  const withToken = (url: string, param: string) => (token ? `${url}/?${param}=${encodeURIComponent(token)}` : url);
+  type Port = [what: string, remote: number, url: (local: number) => string];
+  const ports: Port[] = [["Ray client", RAY_PORTS.client, (p) => `ray://127.0.0.1:${p}`], ["Dashboard", RAY_PORTS.dashboard, (p) => `http://127.0.0.1:${p}`]];
+  if (e.notebook) ports.push(["Notebook server", TOOL_PORTS.notebook, (p) => withToken(`http://127.0.0.1:${p}`, "token")]);
+  if (e.vscode) ports.push(["OpenVSCode", TOOL_PORTS.vscode, (p) => withToken(`http://127.0.0.1:${p}`, "tkn")]);
+  let local: Map<number, number> | undefined;
+  let failures = 0;
+  for (;;) {
+    const pods = await platform.api.get<{ items: any[] }>(paths.pods(c.namespace), { labelSelector: `${KUBERAY_LABELS.cluster}=${c.name},${KUBERAY_LABELS.nodeType}=head` });
+    const pod = pods.items.find((p) => p.status?.phase === "Running") ?? pods.items[0];
+    if (!pod) throw new InputError([`${c.namespace}/${c.name} has no head pod yet; \`rayctl wait cluster ${c.name} -n ${c.namespace}\` first.`]);
+    const started = Date.now();
+    const reconnect = local !== undefined;
+    const run = await forward(pod.metadata.name, c.namespace, ports.map(([, p]) => [local?.get(p) ?? 0, p]), opts, io, (forwarded) => {
+      if (reconnect) return void io.stderr.write(`Forwarding again to ${pod.metadata.name}; the URLs above still work.\n`);
+      local = forwarded;
+      io.stdout.write(ports.map(([what, p, url]) => `${`${what}:`.padEnd(18)}${url(forwarded.get(p)!)}`).join("\n") + `\n${token ? "" : "Your token: ask the cluster's creator or your team's owners (`rayctl describe cluster --show-token`).\n"}Press Ctrl-C to stop forwarding.\n`);
+    });
+    if (run.outcome !== "dropped") return run.outcome === "stopped" ? EXIT.ok : EXIT.unreachable;
+    failures = Date.now() - started > RECONNECTS.stableMs ? 1 : failures + 1;
+    if (failures > RECONNECTS.attempts) {
+      io.stderr.write(`rayctl: the port-forward to ${c.namespace}/${c.name} failed ${RECONNECTS.attempts} times in a row (${run.why}); check \`rayctl get nodes ${c.name} -n ${c.namespace}\` and connect again.\n`);
+      return EXIT.unreachable;
+    }
+    io.stderr.write(`rayctl: the port-forward dropped (${run.why}); forwarding again in ${RECONNECTS.pauseMs / 1000}s.\n`);
+    await new Promise((r) => setTimeout(r, RECONNECTS.pauseMs));
+    if (io.signal?.aborted) return EXIT.ok;
+  }
+}
+
+/** One `kubectl port-forward` run: "stopped" (by the signal), "dropped" (it ended by itself) or "failed" (it cannot run). */
+function forward(pod: string, ns: string, pairs: [local: number, remote: number][], opts: ConnectOptions, io: Io, ready: (local: Map<number, number>) => void): Promise<{ outcome: "stopped" | "dropped" | "failed"; why?: string }> {
   const kubectl = io.env.RAYCTL_KUBECTL ?? "kubectl";
-  const args = ["port-forward", "-n", c.namespace, `pod/${pod.metadata.name}`, ...ports.map(([, p]) => `:${p}`)];
+  const args = ["port-forward", "-n", ns, `pod/${pod}`, ...pairs.map(([l, r]) => (l ? `${l}:${r}` : `:${r}`))];
   if (opts.context) args.push("--context", opts.context);
   if (opts.kubeconfig) args.push("--kubeconfig", opts.kubeconfig);
-  return await new Promise<number>((resolve) => {
+  return new Promise((resolve) => {
     const child = spawn(kubectl, args, { stdio: ["ignore", "pipe", "pipe"], env: io.env });
+    const stop = () => child.kill("SIGTERM");
+    io.signal?.addEventListener("abort", stop, { once: true });
     const local = new Map<number, number>();
     let buf = "";
-    let printed = false;
+    let lastError = "";
+    let told = false;
     child.stdout.on("data", (d: Buffer) => {
+      if (told) return;
       buf += d.toString();
       for (const m of buf.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)) local.set(Number(m[2]), Number(m[1]));
-      if (local.size === ports.length && !printed) {
-        printed = true;
-        io.stdout.write(ports.map(([what, p, url]) => `${`${what}:`.padEnd(18)}${url.replace("%d", String(local.get(p)))}`).join("\n") + "\nPress Ctrl-C to stop forwarding.\n");
+      if (local.size === pairs.length) {
+        told = true;
+        ready(local);
       }
     });
-    child.stderr.on("data", (d: Buffer) => io.stderr.write(d.toString()));
-    child.on("error", (err) => {
-      io.stderr.write(`rayctl: cannot run ${kubectl} (${(err as NodeJS.ErrnoException).code}); connect uses kubectl port-forward: install kubectl (gcloud components install kubectl) or set RAYCTL_KUBECTL.\n`);
-      resolve(EXIT.unreachable);
+    child.stderr.on("data", (d: Buffer) => {
+      const text = d.toString();
+      lastError = text.trim().split("\n").at(-1) ?? lastError;
+      io.stderr.write(printable(text));
     });
-    child.on("exit", (code) => resolve(code === 0 ? EXIT.ok : EXIT.unreachable));
+    child.on("error", (err) => {
+      io.signal?.removeEventListener("abort", stop);
+      io.stderr.write(`rayctl: cannot run ${kubectl} (${(err as NodeJS.ErrnoException).code}); connect uses kubectl port-forward: install kubectl (gcloud components install kubectl) or set RAYCTL_KUBECTL.\n`);
+      resolve({ outcome: "failed" });
+    });
+    child.on("exit", (code, signal) => {
+      io.signal?.removeEventListener("abort", stop);
+      resolve(io.signal?.aborted ? { outcome: "stopped" } : { outcome: "dropped", why: lastError || `kubectl exited with ${code ?? signal}` });
+    });
   });
 }

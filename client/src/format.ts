@@ -2,6 +2,7 @@
 import { dump } from "js-yaml";
 import { parseQuantity } from "../../config/quantity";
 import { usd } from "../../cost/costs";
+import { gpuTypeName, type RayNode, type WorkerGroupStatus } from "./nodes";
 import { queuedText, queueState, type QueueStatus } from "./queue";
 import { type Cluster } from "./sdk";
 
@@ -20,8 +21,6 @@ function age(since: string | undefined, now: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-/** The platform's name of a GKE accelerator, as flags and team files write it: nvidia-tesla-t4 -> t4. */
-const gpuTypeName = (accelerator: string | undefined) => accelerator?.replace(/^nvidia-(tesla-)?/, "");
 
 function gpus(c: Cluster): string {
   const byType = new Map<string, number>();
@@ -54,7 +53,14 @@ export function printable(text: string): string {
   });
 }
 
-export function table(clusters: readonly Cluster[], allNamespaces: boolean, hourly: readonly (number | undefined)[] = [], now = Date.now()): string {
+/** Rows under a header, columns padded to their widest cell. */
+function columns(header: readonly string[], rows: readonly string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join("")).join("\n") + "\n";
+}
+
+export function table(clusters: readonly Cluster[], allNamespaces: boolean, hourly: readonly (number | undefined)[] = [], wide = false, now = Date.now()): string {
   const rows = clusters.map((c, i) => [
     ...(allNamespaces ? [c.namespace] : []),
     c.name,
@@ -65,12 +71,33 @@ export function table(clusters: readonly Cluster[], allNamespaces: boolean, hour
     gpus(c),
     perHour(hourly[i]),
     age(c.createdAt, now),
+    ...(wide ? [c.headIp ?? "-", c.rayVersion ?? "-", c.workerGroups.map((g) => g.name).join(",") || "-"] : []),
     owner(c),
   ]);
-  const header = [...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "CREATED", "WORKERS", "STATUS", "QUEUE", "GPUS", "COST", "AGE", "OWNER"];
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join("")).join("\n") + "\n";
+  const header = [...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "CREATED", "WORKERS", "STATUS", "QUEUE", "GPUS", "COST", "AGE", ...(wide ? ["HEAD IP", "RAY", "WORKER GROUPS"] : []), "OWNER"];
+  return columns(header, rows);
+}
+
+/** `get workergroups`: READY/DESIRED, bounds, per-worker shape; wide adds the pool. */
+export function workerGroupTable(groups: readonly WorkerGroupStatus[], wide = false): string {
+  const rows = groups.map((g) => [
+    g.name,
+    `${g.ready}/${g.desired}`,
+    String(g.minReplicas),
+    String(g.maxReplicas),
+    g.autoscaled ? "yes" : "no",
+    g.cpus === null ? "-" : String(g.cpus),
+    g.gpus > 0 ? `${g.gpus} ${g.gpuType ?? ""}`.trim() : "-",
+    g.memory,
+    ...(wide ? [g.pool ?? "-"] : []),
+  ]);
+  return columns(["NAME", "READY", "MIN", "MAX", "AUTOSCALED", "CPUS", "GPUS", "MEMORY", ...(wide ? ["POOL"] : [])], rows);
+}
+
+/** `get nodes`: one line per Ray node (pod); wide adds its IP. */
+export function nodeTable(nodes: readonly RayNode[], wide = false, now = Date.now()): string {
+  const rows = nodes.map((n) => [n.name, n.group, n.node ?? "-", n.gpus > 0 ? `${n.gpus} ${n.gpuType ?? ""}`.trim() : "-", n.state, String(n.restarts), age(n.createdAt, now), ...(wide ? [n.ip ?? "-"] : [])]);
+  return columns(["NAME", "GROUP", "NODE", "GPUS", "STATE", "RESTARTS", "AGE", ...(wide ? ["IP"] : [])], rows);
 }
 
 /** What describe shows, as data (for -o json|yaml) and as the seed's block; `cost` when it was looked up (not right after create). */

@@ -1,4 +1,4 @@
-/** The help text and version: all `rayctl --help` loads (bin.ts), so that it starts at once. */
+/** The overview help and the version: with commands.ts, all `rayctl --help` loads (bin.ts), so that it starts at once. */
 import { KUBERAY_NAMESPACE, TOOL_PORTS } from "../../config/wire";
 import { version } from "../package.json";
 
@@ -9,11 +9,16 @@ export const HELP = `rayctl ${CLIENT_VERSION}: Ray clusters on the ray-platform,
 Usage:
   rayctl create cluster NAME -n NAMESPACE [options]   create a cluster (--file for YAML)
   rayctl get cluster [NAME] (-n NAMESPACE | -A)        list clusters: NAME CREATED WORKERS ...
+  rayctl get workergroups CLUSTER -n NAMESPACE         a cluster's worker groups: ready, bounds, shape
+  rayctl get nodes CLUSTER -n NAMESPACE                its Ray nodes (pods): group, node, GPUs, state
   rayctl describe cluster NAME -n NAMESPACE [--show-token]   endpoints, head and worker groups (and the token)
   rayctl scale cluster NAME -n NAMESPACE --worker-group GROUP (--replicas N | --min-workers N --max-workers N) [--wait]
   rayctl delete cluster NAME -n NAMESPACE
   rayctl wait cluster NAME -n NAMESPACE [--timeout 10m]
   rayctl connect NAME -n NAMESPACE                     forward the cluster's ports, print the URLs
+  rayctl logs NAME -n NAMESPACE [--worker-group G | --node POD] [-f] [--tail N]   the head's log, or workers'
+
+Each command has its own help: rayctl create cluster --help.
 
 Create options (a cluster is checked by the same rules as a team file's rayClusters entry):
   --cpus-in-head N --memory-in-head Q       head resources (default: a whole head node)
@@ -28,7 +33,7 @@ Create options (a cluster is checked by the same rules as a team file's rayClust
   --dry-run[=client|server]                 print what would be created; server: admitted by the API server
 
 Common options:
-  -n, --namespace NS (default: the kubeconfig context's)   -A, --all-namespaces   -o, --output table|json|yaml
+  -n, --namespace NS (default: the kubeconfig context's)   -A, --all-namespaces   -o, --output table|wide|name|json|yaml
   --context NAME  --kubeconfig FILE  --platform-namespace NS (default ${KUBERAY_NAMESPACE})
   -h, --help  --version
 

@@ -19,7 +19,7 @@ import { type RayCluster } from "../../render/kuberay-types.generated";
  * with the metadata the server keeps on every stored object (the CRD leaves metadata to it).
  */
 export type StoredRayCluster = RayCluster & {
-  metadata: { name: string; namespace: string; uid?: string; generation?: number; creationTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; generation?: number; creationTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
 };
 
 export class KubeError extends Error {
@@ -151,37 +151,86 @@ export class KubeApi {
   }
 
   async request<T = any>(method: string, p: string, opts: RequestOptions = {}): Promise<T> {
-    const url = new URL(this.target.server + p);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const headers: Record<string, string> = { Accept: "application/json", "User-Agent": "rayctl" };
-    const token = await this.bearer();
-    if (token) headers.Authorization = `Bearer ${token}`;
     let payload: string | undefined;
+    const extra: Record<string, string> = {};
     if (opts.body !== undefined) {
       payload = JSON.stringify(opts.body);
-      headers["Content-Type"] = opts.contentType ?? "application/json";
-      headers["Content-Length"] = String(Buffer.byteLength(payload));
+      extra["Content-Type"] = opts.contentType ?? "application/json";
+      extra["Content-Length"] = String(Buffer.byteLength(payload));
     }
+    const res = await this.send(method, p, opts.query, extra, payload);
+    const text = await bodyText(res);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw this.failure(status, text, method, p);
+    try {
+      return (text === "" ? {} : JSON.parse(text)) as T;
+    } catch {
+      throw new ConnectionError(`the Kubernetes API at ${this.target.server} answered ${method} ${p} with no JSON (${text.slice(0, 80)}); check that the kubeconfig points at an API server.`);
+    }
+  }
+
+  /**
+   * A GET whose body keeps coming (a watch, `log?follow=true`): each chunk to `onData` as it
+   * arrives. Resolves when the server ends the body or `signal` aborts; refusals throw as `request`.
+   */
+  async stream(p: string, query: RequestOptions["query"], onData: (chunk: string) => void, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    let res: http.IncomingMessage;
+    try {
+      res = await this.send("GET", p, query, {}, undefined, signal);
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw this.failure(status, await bodyText(res), "GET", p);
+    res.setEncoding("utf8");
+    await new Promise<void>((resolve, reject) => {
+      const stop = () => {
+        res.destroy();
+        resolve();
+      };
+      signal?.addEventListener("abort", stop, { once: true });
+      res.on("data", (c: string) => onData(c));
+      res.on("end", resolve);
+      res.on("close", resolve);
+      res.on("error", (err) => (signal?.aborted ? resolve() : reject(new ConnectionError(`the stream from ${this.target.server} broke (${err.message}); run the command again.`))));
+    });
+  }
+
+  /** Watch events ({type, object}) of a list path until the server ends the watch or `signal` aborts. */
+  async watch<T = any>(p: string, query: RequestOptions["query"], onEvent: (e: { type: string; object: T }) => void, signal?: AbortSignal): Promise<void> {
+    let rest = "";
+    await this.stream(p, { ...query, watch: "true" }, (chunk) => {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop() ?? "";
+      for (const line of lines) if (line.trim()) onEvent(JSON.parse(line));
+    }, signal);
+  }
+
+  private async send(method: string, p: string, query: RequestOptions["query"], extra: Record<string, string>, payload?: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    const url = new URL(this.target.server + p);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { Accept: "application/json", "User-Agent": "rayctl", ...extra };
+    const token = await this.bearer();
+    if (token) headers.Authorization = `Bearer ${token}`;
     const lib = url.protocol === "https:" ? https : http;
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = lib.request(url, { method, headers, agent: this.agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      });
+    return await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = lib.request(url, { method, headers, agent: this.agent, signal }, resolve);
       req.on("error", (err) => reject(new ConnectionError(`cannot reach the Kubernetes API at ${this.target.server} (${(err as NodeJS.ErrnoException).code ?? err.message}); check your network and the kubeconfig context "${this.target.context}".`)));
       req.end(payload);
     });
+  }
+
+  private failure(status: number, text: string, method: string, p: string): Error {
     let body: any;
     try {
-      body = text === "" ? {} : JSON.parse(text);
+      body = JSON.parse(text);
     } catch {
       body = { message: text.slice(0, 200) };
     }
-    if (status >= 200 && status < 300) return body as T;
-    if (status === 401) throw new ConnectionError(`the API server refused your credentials (401); run \`gcloud auth login\` and fetch credentials again.`);
-    throw new KubeError(status, body.reason ?? String(status), body.message ?? `${method} ${p} failed with ${status}`);
+    if (status === 401) return new ConnectionError(`the API server refused your credentials (401); run \`gcloud auth login\` and fetch credentials again.`);
+    return new KubeError(status, body.reason ?? String(status), body.message ?? `${method} ${p} failed with ${status}`);
   }
 
   /** Token from the kubeconfig, or from its exec plugin (kept until it expires). */
@@ -233,6 +282,15 @@ async function runExecPlugin(exec: ExecConfig): Promise<{ token: string; expires
   return { token, expires: cred.status?.expirationTimestamp ? Date.parse(cred.status.expirationTimestamp) : Date.now() + 5 * 60_000 };
 }
 
+function bodyText(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    res.on("error", reject);
+  });
+}
+
 /** REST paths of the kinds the client uses. */
 export const paths = {
   rayClusters: (ns?: string) => (ns ? `/apis/ray.io/v1/namespaces/${ns}/rayclusters` : `/apis/ray.io/v1/rayclusters`),
@@ -243,6 +301,7 @@ export const paths = {
   networkPolicies: (ns: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
   secrets: (ns: string) => `/api/v1/namespaces/${ns}/secrets`,
   pods: (ns: string) => `/api/v1/namespaces/${ns}/pods`,
+  podLog: (ns: string, pod: string) => `/api/v1/namespaces/${ns}/pods/${pod}/log`,
   events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
   resourceQuotas: (ns: string) => `/api/v1/namespaces/${ns}/resourcequotas`,
   workloads: (ns: string) => `/apis/kueue.x-k8s.io/v1beta2/namespaces/${ns}/workloads`,

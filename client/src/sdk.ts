@@ -20,6 +20,7 @@ import { CLUSTER_TOKEN_KEY, newClusterToken } from "../../render/clusterAccess";
 import { type ClusterObjects, type ClusterOptions, resolveClusterFromOptions, type ClusterRequest, renderClusterObjects } from "./clusterSpec";
 import { explainKubeError, KubeError, RefusedError } from "./errors";
 import { KubeApi, loadKubeconfig, paths, type StoredRayCluster } from "./kube";
+import { clusterPods, type LogOptions, rayNode, type RayNode, streamLogs, workerGroupStatus, type WorkerGroupStatus } from "./nodes";
 import { checkQuota, type QuotaDimension } from "./quota";
 import { awaitReady, type WaitOptions } from "./wait";
 
@@ -27,6 +28,7 @@ export { InputError } from "./clusterSpec";
 export type { ClusterOptions } from "./clusterSpec";
 export { ConnectionError, KubeError, RefusedError, TimeoutError } from "./errors";
 export type { WaitOptions } from "./wait";
+export type { LogOptions, RayNode, WorkerGroupStatus } from "./nodes";
 
 /** Where the program publishes its facts unless told otherwise (ray-platform:kuberay.namespace). */
 export const DEFAULT_PLATFORM_NAMESPACE = KUBERAY_NAMESPACE;
@@ -366,6 +368,21 @@ export class Cluster {
   async refresh(): Promise<this> {
     this.raw = await this.platform.api.get<StoredRayCluster>(paths.rayCluster(this.namespace, this.name));
     return this;
+  }
+
+  /** The cluster's Ray nodes (pods), head first: group, Kubernetes node, GPUs, state. */
+  async nodes(): Promise<RayNode[]> {
+    return (await clusterPods(this.platform.api, this.raw)).map(rayNode);
+  }
+
+  /** Each worker group as it runs: ready and desired workers, bounds, shape and pool. */
+  async workerGroupStatus(): Promise<WorkerGroupStatus[]> {
+    return workerGroupStatus(this.raw, await this.nodes());
+  }
+
+  /** The head's log (or a worker group's, or one node's) to `opts.write`; with `follow`, until the streams end or `signal` aborts. */
+  async logs(opts: LogOptions): Promise<void> {
+    await streamLogs(this.platform.api, this.raw, opts);
   }
 
   /** Wait until the head and every group's current replicas are ready; progress to `onProgress`. */

@@ -9,7 +9,7 @@
  * has reached desiredWorkerReplicas.
  */
 import { TimeoutError } from "./errors";
-import { type KubeApi, paths, type StoredRayCluster } from "./kube";
+import { type KubeApi, KubeError, paths, type StoredRayCluster } from "./kube";
 import { queuedText, queueStatus } from "./queue";
 
 export interface WaitOptions {
@@ -17,7 +17,10 @@ export interface WaitOptions {
   readonly timeoutSeconds?: number;
   /** Each change of what the cluster waits for, as one line. */
   readonly onProgress?: (line: string) => void;
-  /** Between looks at the cluster (default 2000 ms). */
+  /**
+   * The wait wakes at once when the RayCluster changes (a watch); this is how often it looks at
+   * the pods' events meanwhile, for progress and for why it waits (default 5000 ms).
+   */
   readonly pollMs?: number;
 }
 
@@ -100,7 +103,7 @@ function summary(rc: StoredRayCluster, events: KubeEvent[]): string {
 
 export async function awaitReady(api: KubeApi, ns: string, name: string, opts: WaitOptions = {}): Promise<StoredRayCluster> {
   const timeoutMs = (opts.timeoutSeconds ?? 600) * 1000;
-  const pollMs = opts.pollMs ?? 2000;
+  const pollMs = opts.pollMs ?? 5000;
   const started = Date.now();
   let last = "";
   for (;;) {
@@ -123,6 +126,26 @@ export async function awaitReady(api: KubeApi, ns: string, name: string, opts: W
           `\nThe cluster stays; wait again with \`rayctl wait cluster ${name} -n ${ns}\`, or delete it.`,
       );
     }
-    await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, timeoutMs - (Date.now() - started)))));
+    await nextChange(api, rc, Math.min(pollMs, Math.max(0, timeoutMs - (Date.now() - started))));
+  }
+}
+
+/**
+ * Until the RayCluster changes after the version read (a watch from its resourceVersion, so no
+ * change in between is missed), or `ms` pass. A watch the server ends or refuses (410 Gone for
+ * an expired version) just returns: the caller reads the cluster again.
+ */
+async function nextChange(api: KubeApi, rc: StoredRayCluster, ms: number): Promise<void> {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), ms);
+  try {
+    const query = { fieldSelector: `metadata.name=${rc.metadata.name}`, resourceVersion: rc.metadata.resourceVersion, timeoutSeconds: String(Math.ceil(ms / 1000) + 1) };
+    await api.watch(paths.rayClusters(rc.metadata.namespace), query, () => stop.abort(), stop.signal);
+  } catch (err) {
+    if (!(err instanceof KubeError)) throw err;
+    // Refused (a watch this user may not make, an expired version): wait out the interval instead.
+    if (!stop.signal.aborted) await new Promise((r) => setTimeout(r, ms));
+  } finally {
+    clearTimeout(timer);
   }
 }

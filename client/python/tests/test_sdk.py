@@ -33,7 +33,11 @@ def test_the_seeds_example_runs_as_written(fake_api: str) -> None:
     assert cluster.endpoints["notebook"].endswith(":8081")
     assert cluster.client_address == "ray://my-experiment-head-svc.ray-playground.svc.cluster.local:10001"
     group = cluster.worker_groups[0]
-    assert (group["cpus"], group["memory"], group["gpus"], group["gpuType"]) == ("8", "32Gi", 1, "nvidia-tesla-t4")
+    assert (group["cpus"], group["memory"], group["gpus"], group["gpuType"]) == (8, "32Gi", 1, "t4")
+    nodes = cluster.nodes()
+    assert [(n["type"], n["gpus"]) for n in nodes] == [("head", 0), ("worker", 1), ("worker", 1)]
+    assert cluster.worker_group_status()[0]["ready"] == 2
+    assert "started" in cluster.logs(worker_group=group["name"], tail=5)
 
     cluster.scale_worker_group(worker_group=group["name"], replicas=3)
     assert cluster.worker_groups[0]["replicas"] == 3
@@ -94,7 +98,8 @@ def test_connect_forwards_the_ports_and_yields_the_urls(fake_api: str, tmp_path:
     with cluster.connect() as conn:
         assert conn.client_address == "ray://127.0.0.1:41001"
         assert conn.dashboard_url == "http://127.0.0.1:41002"
-        assert conn.notebook_url == "http://127.0.0.1:41003"
+        # Ready to click: the notebook takes the cluster's token in its URL.
+        assert conn.notebook_url == f"http://127.0.0.1:41003/?token={cluster.token}"
         assert conn.vscode_url is None
     assert (tmp_path / "args").read_text().startswith("port-forward -n recsys pod/tools-head")
     assert os.environ["RAYCTL_KUBECTL"] == str(kubectl)

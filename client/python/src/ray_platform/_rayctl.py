@@ -60,15 +60,25 @@ def connection_flags(kubeconfig: Optional[str], context: Optional[str]) -> list[
 
 def run(args: Sequence[str], *, json_output: bool = True) -> Any:
     """Run `rayctl ARGS [-o json]`; its JSON output, or None; raises the error of its exit code."""
-    command = rayctl_command() + list(args) + (["-o", "json"] if json_output else [])
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        message = "\n".join(line.removeprefix("rayctl: ") for line in done.stderr.strip().splitlines())
-        kind = BY_EXIT_CODE.get(done.returncode, InternalError)
-        raise kind(message or f"rayctl exited with {done.returncode}", done.returncode)
+    done = _run(args, json_output)
     if not json_output or not done.stdout.strip():
         return None
     try:
         return json.loads(done.stdout)
     except json.JSONDecodeError as err:
         raise InternalError(f"rayctl printed no JSON ({err}): {done.stdout[:200]}", 5) from err
+
+
+def run_text(args: Sequence[str]) -> str:
+    """Run `rayctl ARGS`; what it printed on stdout; raises the error of its exit code."""
+    return _run(args, False).stdout
+
+
+def _run(args: Sequence[str], json_output: bool) -> "subprocess.CompletedProcess[str]":
+    command = rayctl_command() + list(args) + (["-o", "json"] if json_output else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        message = "\n".join(line.removeprefix("rayctl: ") for line in done.stderr.strip().splitlines())
+        kind = BY_EXIT_CODE.get(done.returncode, InternalError)
+        raise kind(message or f"rayctl exited with {done.returncode}", done.returncode)
+    return done

@@ -177,6 +177,24 @@ class RayCluster:
         data = self._run("describe", "--show-token")
         return str(data["token"])
 
+    def nodes(self) -> List[Dict[str, Any]]:
+        """The Ray nodes (pods), head first: name, group, node, gpus, gpuType, state, ready, restarts (rayctl get nodes)."""
+        data = _rayctl.run(["get", "nodes", self.name, "-n", self.namespace, *_rayctl.connection_flags(self.kubeconfig, self.context)])
+        return list(data) if isinstance(data, list) else []
+
+    def worker_group_status(self) -> List[Dict[str, Any]]:
+        """Each worker group as it runs: ready and desired workers, bounds, per-worker shape (rayctl get workergroups)."""
+        data = _rayctl.run(["get", "workergroups", self.name, "-n", self.namespace, *_rayctl.connection_flags(self.kubeconfig, self.context)])
+        return list(data) if isinstance(data, list) else []
+
+    def logs(self, *, worker_group: Optional[str] = None, node: Optional[str] = None, container: Optional[str] = None, tail: Optional[int] = None) -> str:
+        """The head's log, or a worker group's (each line prefixed with [pod]), or one node's (rayctl logs)."""
+        flags: List[str] = []
+        for flag, value in (("--worker-group", worker_group), ("--node", node), ("--container", container), ("--tail", tail)):
+            if value is not None:
+                flags += [flag, str(value)]
+        return _rayctl.run_text(["logs", self.name, "-n", self.namespace, *flags, *_rayctl.connection_flags(self.kubeconfig, self.context)])
+
     # ---- what a cluster does ----
 
     def scale_worker_group(self, worker_group: str, replicas: Optional[int] = None, *, min_workers: Optional[int] = None, max_workers: Optional[int] = None) -> "RayCluster":
