@@ -70,7 +70,7 @@ interface Kubeconfig {
  * The kubeconfig kubectl would use: --kubeconfig, else every file of $KUBECONFIG merged as
  * client-go merges them (clientcmd loader.go: the first file to set a context, cluster, user or
  * current-context wins; missing files are skipped; relative paths are resolved against the file
- * that set them), else ~/.kube/config.
+ * that set them), else ~/.kube/config. test/kubeconfig.test.ts checks it against kubectl.
  */
 export function loadKubeconfig(opts: { file?: string; context?: string; env?: NodeJS.ProcessEnv } = {}): KubeTarget {
   const env = opts.env ?? process.env;
@@ -122,8 +122,13 @@ export function loadKubeconfig(opts: { file?: string; context?: string; env?: No
     cert: bytes(userEntry, user["client-certificate-data"], user["client-certificate"]),
     key: bytes(userEntry, user["client-key-data"], user["client-key"]),
     token: typeof user.token === "string" ? user.token : typeof user.tokenFile === "string" ? fs.readFileSync(path.resolve(dirOf.get(userEntry) ?? ".", user.tokenFile), "utf8").trim() : undefined,
-    exec: user.exec as ExecConfig | undefined,
+    exec: user.exec ? resolvedExec(user.exec as ExecConfig, dirOf.get(userEntry) ?? ".") : undefined,
   };
+}
+
+/** A command given by a path (one with a separator) is relative to its kubeconfig, as client-go resolves it (clientcmd loader.go:607-613, v0.35.4); a bare name is looked up on PATH. */
+function resolvedExec(exec: ExecConfig, dir: string): ExecConfig {
+  return exec.command.includes("/") ? { ...exec, command: path.resolve(dir, exec.command) } : exec;
 }
 
 export interface RequestOptions {
