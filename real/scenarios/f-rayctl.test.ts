@@ -45,6 +45,12 @@ describe("f. rayctl and the SDK, as a contributor", () => {
     expect(waited.code, waited.stderr).toBe(0);
     const workers = (await cp.api("admin").get(`/api/v1/namespaces/${TEAM}/pods`, { labelSelector: "ray.io/cluster=demo,ray.io/node-type=worker" })).items;
     expect(workers.filter((p: any) => p.status.phase === "Running")).toHaveLength(2);
+    // The Ray nodes and groups as the real KubeRay made them, scheduled onto the pools' nodes.
+    const nodes = JSON.parse((await rayctl(`get nodes demo -n ${TEAM} -o json`)).stdout);
+    expect(nodes.map((n: any) => [n.type, n.group, n.state])).toEqual([["head", "head", "Running"], ["worker", "group1", "Running"], ["worker", "group1", "Running"]]);
+    expect(nodes.every((n: any) => typeof n.node === "string" && n.node.length > 0)).toBe(true);
+    const groups = JSON.parse((await rayctl(`get workergroups demo -n ${TEAM} -o json`)).stdout);
+    expect(groups).toMatchObject([{ name: "group1", ready: 2, desired: 2, minReplicas: 2, maxReplicas: 2, autoscaled: false, cpus: 2, memory: "8Gi" }]);
     const deleted = await rayctl(`delete cluster demo -n ${TEAM}`);
     expect(deleted.code, deleted.stderr).toBe(0);
     await cp.waitFor("demo's pods gone", async () => (await cp.api("admin").get(`/api/v1/namespaces/${TEAM}/pods`, { labelSelector: "ray.io/cluster=demo" })).items.length === 0, 120_000);
