@@ -110,6 +110,19 @@ export interface ClusterContext {
   readonly imageRegistry: string;
   readonly serviceAccountName: string;
   readonly bucket?: string;
+  /** GPU types data/gke-accelerators.yaml knows (a pool can only be made of those); the program's check names the file. */
+  readonly knownGpuTypes?: readonly string[];
+  /** Checking for a practitioner (rayctl), who cannot change the stack: hints say whom to ask. */
+  readonly practitioner?: boolean;
+}
+
+/**
+ * What makes a GPU type available to teams: a pool of it, and first, for a type the platform
+ * has never had (`unknownAmong` given: the types data/gke-accelerators.yaml lists), its entry there.
+ */
+export function gpuRemedy(type: string, unknownAmong?: readonly string[]): string {
+  const pool = `${withArticle(type)} pool to ray-platform:nodePools`;
+  return unknownAmong ? `add ${type} to data/gke-accelerators.yaml (its GKE accelerator, GPU memory and zones; it lists ${unknownAmong.join(", ")}), then ${pool}` : `add ${pool}`;
 }
 
 /** Check one RayCluster and resolve it; problems go to `report` under `at` (e.g. ["rayClusters", 0]). */
@@ -438,11 +451,14 @@ function pickPool(values: GroupValues, kind: "head" | "worker", path: PathSegmen
     const pick = suggest(wantGpu, offered);
     const lowerCase = offered.find((t) => t === wantGpu.toLowerCase());
     const instead = pick ? `pick ${pick}, or ` : offered.length > 0 ? "pick an offered type, or " : "make it a CPU worker group, or ";
+    const unknown = ctx.knownGpuTypes !== undefined && !ctx.knownGpuTypes.includes(wantGpu);
+    // What makes the type available: a pool, and first a catalog entry for a type the platform has never had.
+    const remedy = ctx.practitioner ? `ask the platform team for ${withArticle(wantGpu)} pool` : gpuRemedy(wantGpu, unknown ? ctx.knownGpuTypes : undefined);
     fail(
       [...path, "gpu", "type"],
       lowerCase
         ? `${show(wantGpu)} is not offered by this stack (offered: ${offered.join(", ")}); GPU types are lower case: write ${lowerCase}.`
-        : `${show(wantGpu)} is not offered by this stack (offered: ${offered.join(", ") || "no GPUs"}); ${instead}add ${withArticle(wantGpu)} pool to ray-platform:nodePools.`,
+        : `${show(wantGpu)} is not offered by this stack (offered: ${offered.join(", ") || "no GPUs"}); ${instead}${remedy}.`,
     );
   } else {
     fail(path, `no node pool with role ${role}${kind === "worker" ? " and no GPU" : ""} exists for this ${kind}; add one to ray-platform:nodePools${kind === "worker" ? " or give the group a gpu" : ""}.`);

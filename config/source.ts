@@ -212,11 +212,15 @@ function syntaxIssue(file: string, text: string, lines: LineCounter, err: YAMLEr
   if (err.code === "MULTILINE_IMPLICIT_KEY" && breakAt >= 0 && breakAt < end) {
     const next = breakAt + 1 + (/^[ ]*/.exec(text.slice(breakAt + 1))?.[0].length ?? 0);
     const above = lines.linePos(start).line;
+    // Where the key of the line above starts: after its indentation and any "- " list markers.
+    const aboveText = text.split("\n")[above - 1] ?? "";
+    const key = /^([ ]*(?:-[ ]+)*)([^\s:#][^:#]*?)\s*:/.exec(aboveText);
+    const alignWith = key ? `start it in column ${key[1].length + 1}, under ${key[2]} of line ${above}` : `indent it like line ${above}`;
     return {
       file,
       ...lines.linePos(next),
       path: "",
-      message: `this line is indented more than line ${above}, so YAML reads it as part of that line's value; indent it like line ${above} if it is a key of its own.`,
+      message: `this line is indented more than line ${above}, so YAML reads it as part of that line's value; if it is a key of its own, ${alignWith}.`,
     };
   }
   const pos = lines.linePos(start);

@@ -5,12 +5,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Catalog } from "./catalog";
-import { type ConfigIssue, type PathSegment, type Report, show, withArticle } from "./errors";
+import { type ConfigIssue, type PathSegment, type Report, show } from "./errors";
 import { checkCohort, checkTeamQueue, resolveTeamQueue, type ResolvedTeamQueue } from "./kueue";
 import { type ResolvedPool } from "./nodePools";
 import { checkObjectQuota } from "./objectQuota";
 import { CONTAINER_EPHEMERAL_DEFAULT_BYTES, formatMemory, parseQuantity } from "./quantity";
-import { clusterDemand, clusterEphemeralBytes, type Demand, GCSFUSE_EPHEMERAL_BYTES, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
+import { clusterDemand, clusterEphemeralBytes, type Demand, GCSFUSE_EPHEMERAL_BYTES, gpuRemedy, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
 import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { type ObjectQuota, rayClusterSchema, teamSchema, type TeamValues } from "./teamFile";
@@ -162,7 +162,7 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
       }),
     );
   }
-  checkGpuTypes(Object.keys(values.quota.gpus), offered, report);
+  checkGpuTypes(Object.keys(values.quota.gpus), offered, ctx.catalog.gpuTypes, report);
   const bucket = values.bucket ? teamBucket(values.name, ctx, report) : undefined;
   if (values.bucket && ctx.mode !== "gke") notes.push(`${source.file}: bucket skipped (mode existing creates no GCP resources).`);
 
@@ -175,7 +175,7 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
       return;
     }
     names.set(rc.name, i);
-    const resolved = resolveRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket }, report);
+    const resolved = resolveRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket, knownGpuTypes: ctx.catalog.gpuTypes }, report);
     if (resolved) rayClusters.push(resolved);
   });
   // A quota the pools can never fill is no quota: the team would wait for nodes that never come.
@@ -244,7 +244,7 @@ function checkWhatParsed(raw: Record<string, unknown>, refused: readonly PathSeg
   const name = typeof raw.name === "string" ? raw.name : baseName;
   if (typeof raw.name === "string") checkTeamName(raw.name, baseName, ctx, independent);
   const gpus = (raw.quota as Record<string, unknown> | undefined)?.gpus;
-  if (gpus && typeof gpus === "object" && !Array.isArray(gpus)) checkGpuTypes(Object.keys(gpus), offered, independent);
+  if (gpus && typeof gpus === "object" && !Array.isArray(gpus)) checkGpuTypes(Object.keys(gpus), offered, ctx.catalog.gpuTypes, independent);
   if (raw.bucket === true) teamBucket(name, ctx, independent);
   if (!Array.isArray(raw.rayClusters)) return;
   raw.rayClusters.forEach((rc, i) => {
@@ -252,7 +252,7 @@ function checkWhatParsed(raw: Record<string, unknown>, refused: readonly PathSeg
     // The cluster without its refused fields: what is left is checked as usual.
     const rest = withoutPaths(rc, refused.filter((r) => within(r, at) && r.length > at.length).map((r) => r.slice(at.length)));
     const values = rayClusterSchema.safeParse(rest);
-    if (values.success) resolveRayCluster(values.data, at, { ...ctx, team: name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket: undefined }, independent);
+    if (values.success) resolveRayCluster(values.data, at, { ...ctx, team: name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket: undefined, knownGpuTypes: ctx.catalog.gpuTypes }, independent);
   });
 }
 
@@ -266,14 +266,14 @@ function withoutPaths(value: unknown, paths: readonly PathSegment[][]): unknown 
   return copy;
 }
 
-function checkGpuTypes(types: readonly string[], offered: ReadonlySet<string>, report: Report): void {
+function checkGpuTypes(types: readonly string[], offered: ReadonlySet<string>, known: readonly string[], report: Report): void {
   for (const type of types) {
     if (offered.has(type)) continue;
     const s = suggest(type, [...offered]);
     const lowerCase = [...offered].find((t) => t === type.toLowerCase());
     const message = lowerCase
       ? `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ")}); GPU types are lower case: write ${lowerCase}.`
-      : `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ") || "none"}${s ? `; did you mean "${s}"?` : ""}); ${s ? `write ${s}, ` : ""}remove it or add ${withArticle(type)} pool to ray-platform:nodePools.`;
+      : `${show(type)} is not a GPU this stack offers (offered: ${[...offered].join(", ") || "none"}${s ? `; did you mean "${s}"?` : ""}); ${s ? `write ${s}, ` : ""}remove it or ${gpuRemedy(type, known.includes(type) ? undefined : known)}.`;
     report(["quota", "gpus", type], message, { key: true });
   }
 }

@@ -84,8 +84,29 @@ describe("YAML syntax: one mistake, one error, at the mistake", () => {
 
   test("an over-indented key is reported at its own line and column", () => {
     expect(teamProblems(edit(["  memory: 256Gi", "    memory: 256Gi"]))).toEqual([
-      "teams/vision.yaml:7:5: this line is indented more than line 6, so YAML reads it as part of that line's value; indent it like line 6 if it is a key of its own.",
+      "teams/vision.yaml:7:5: this line is indented more than line 6, so YAML reads it as part of that line's value; if it is a key of its own, start it in column 3, under cpu of line 6.",
     ]);
+  });
+
+  test("an over-indented key under a list item is told to align with the item's key, not its dash (issue 24)", () => {
+    const text = edit(["        maxReplicas: 2", "          maxReplicas: 2"]);
+    const problems = teamProblems(text);
+    expect(problems).toHaveLength(1);
+    const [, line, col] = /^teams\/vision\.yaml:(\d+):(\d+):/.exec(problems[0])!;
+    const above = text.split("\n")[Number(line) - 2];
+    const key = /^( *(?:- +)*)(\w+):/.exec(above)!;
+    expect(problems[0]).toContain(`if it is a key of its own, start it in column ${key[1].length + 1}, under ${key[2]} of line ${Number(line) - 1}.`);
+    // Following the hint literally makes the file load.
+    const lines = text.split("\n");
+    lines[Number(line) - 1] = `${" ".repeat(key[1].length)}${lines[Number(line) - 1].trimStart()}`;
+    expect(teamProblems(lines.join("\n"))).toEqual([]);
+    expect(Number(col)).toBeGreaterThan(key[1].length + 1);
+  });
+
+  test("a GPU type the platform has never had says to add it to data/gke-accelerators.yaml before a pool (issue 24)", () => {
+    const problems = teamProblems(edit(["    t4: 4", "    v100: 4"]));
+    expect(problems.join("\n")).toContain('"v100" is not a GPU this stack offers');
+    expect(problems.join("\n")).toContain("add v100 to data/gke-accelerators.yaml (its GKE accelerator, GPU memory and zones; it lists t4, a100, a100-80gb), then a v100 pool to ray-platform:nodePools.");
   });
 
   test("an alias without its anchor gets its line", () => {

@@ -131,6 +131,7 @@ export function resolveClusterFromOptions(o: ClusterOptions, facts: PlatformFact
     imageRegistry: facts.imageRegistry,
     serviceAccountName: team.serviceAccountName,
     bucket: team.bucket,
+    practitioner: true,
   };
   if (o.file) {
     const given = FLAG_OPTIONS.filter((k) => o[k] !== undefined);
@@ -141,7 +142,7 @@ export function resolveClusterFromOptions(o: ClusterOptions, facts: PlatformFact
     if (issues.length > 0) throw fail();
     const data = source.data as Record<string, unknown> | null;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
-      throw new InputError([`${o.file.path}: must be a team file's rayClusters entry (a mapping with name, workerGroups, ...) or a ray.io/v1 RayCluster; see README "Use the CLI".`]);
+      throw new InputError([`${o.file.path}: must be a team file's rayClusters entry (a mapping with name, workerGroups, ...) or a ray.io/v1 RayCluster; see \`rayctl create cluster --help\` and docs/cli.md.`]);
     }
     const isRayCluster = typeof data.apiVersion === "string" || data.kind !== undefined;
     if (isRayCluster) {
