@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { fieldChanges, fieldLines, showField, type ResourceChange } from "../plan/diff";
 import { type PlatformView, type TeamView } from "../plan/model";
-import { teamRows } from "../plan/report";
+import { markdownReport, teamRows } from "../plan/report";
 import { restartReason } from "../plan/restarts";
 
 const team = (gpuQuota: Record<string, string>, cpu = "200"): TeamView => ({
@@ -74,4 +74,16 @@ test("the members cell names everyone a new team lets in, owners marked; a chang
   const before = { ...team({ t4: "2" }), owners: ["user:ana@example.com"], members: ["user:ana@example.com", "user:bob@example.com"] };
   const after = { ...before, owners: ["user:bob@example.com"], members: ["user:bob@example.com", "user:carl@example.com"] };
   expect(teamRows(view(before), view(after), [])[0][6]).toBe("2 → **2** (+user:bob@example.com (owner), +user:carl@example.com, -user:ana@example.com (owner), -user:bob@example.com)");
+});
+
+describe("the PR report names who loses access (issue 26)", () => {
+  const before = { ...team({}), owners: ["user:ana@example.com"], members: ["user:ana@example.com", "user:bob@example.com", "group:ml@example.com"] };
+  const rolebinding = (team: string): ResourceChange => ({ type: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", name: `${team}-users`, urn: "u", label: `RoleBinding ${team}/ray-users`, kind: "change", retained: false, fields: [], team });
+  const report = (head: PlatformView) => markdownReport({ changes: [rolebinding("recsys")], dangers: [], removedTeams: [] }, view(before), head, { stack: "dev", baseRef: "main", maxCostIncrease: Infinity });
+  const row = (md: string) => md.split("\n").find((l) => l.startsWith("| recsys |"))!.split(" | ")[6];
+
+  test("a change that only removes members names each of them", () => {
+    const after = { ...before, members: ["user:ana@example.com"] };
+    expect(row(report(view(after)))).toBe("3 → **1** (-user:bob@example.com, -group:ml@example.com)");
+  });
 });
