@@ -86,4 +86,8 @@ describe("the PR report names who loses access (issue 26)", () => {
     const after = { ...before, members: ["user:ana@example.com"] };
     expect(row(report(view(after)))).toBe("3 → **1** (-user:bob@example.com, -group:ml@example.com)");
   });
+
+  test("a removed team names every member it locks out, owners marked", () => {
+    expect(row(report(view()))).toBe("3 → **-** (-user:ana@example.com (owner), -user:bob@example.com, -group:ml@example.com)");
+  });
 });

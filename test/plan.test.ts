@@ -188,7 +188,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "| team | change | CPU quota | memory quota | GPU quota | queue | members | RayClusters |\n" +
       "| --- | --- | --- | --- | --- | --- | --- | --- |\n" +
       "| recsys | changed | 200 \u2192 **240** | 800Gi | 8 t4 | borrow cpu 64, memory 256Gi, t4 4; lend all idle; weight 1 | 3 \u2192 **4** (+user:bob@example.com) | two-tower (workerGroupSpecs[t4].maxReplicas: 4 \u2192 **6**) |\n" +
-      "| tech-research | removed | 128 \u2192 **-** | 1Ti \u2192 **-** | 4 a100, 2 t4 \u2192 **-** | borrow none; lend at most a100 2; weight 1 \u2192 **-** | 3 \u2192 **-** | gnn \u2192 **-** |\n" +
+      "| tech-research | removed | 128 \u2192 **-** | 1Ti \u2192 **-** | 4 a100, 2 t4 \u2192 **-** | borrow none; lend at most a100 2; weight 1 \u2192 **-** | 3 \u2192 **-** (-user:maria@example.com (owner), -user:olga@example.com, -user:sara@example.com) | gnn \u2192 **-** |\n" +
       "\n" +
       "### Team tech-research removed\n" +
       "\n" +
