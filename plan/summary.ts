@@ -12,7 +12,7 @@ function table(rows: string[][]): string[] {
 
 const zoneSuffixes = (zones: string[]) => zones.map((z) => z.split("-").pop()).join(",");
 
-/** One RayCluster the way `sp-ray describe cluster` shows it. */
+/** One RayCluster with the facts `rayctl describe cluster` shows (version, endpoints, head and worker groups), in the plan's own layout. */
 function describeRayCluster(rc: RayClusterView, indent = ""): string[] {
   const group = (g: RayClusterView["head"]) => [
     `replicas ${g.replicas}`,

@@ -26,7 +26,7 @@ describe("a plan of the dev stack", () => {
     run = plan(["--json", path.join(dir, "plan.json"), "--out", path.join(dir, "manifests")]);
   });
 
-  test("prints the cluster, pools, operator, teams and RayClusters as sp-ray describe would", () => {
+  test("prints the cluster, pools, operator, teams, and each RayCluster's endpoints and groups", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("GKE cluster ray-dev in us-central1 (zones a,c,f), release channel REGULAR");
     expect(run.stdout).toMatch(/t4 +t4-[0-9a-f]{6} +n1-standard-16 +1x nvidia-tesla-t4 +0-16 +no +a,c,f +DEFAULT/);
