@@ -1,7 +1,9 @@
 /**
- * ray-platform: the Pulumi program. This is the only place that reads Pulumi config and the
- * files behind it; everything is loaded and validated first, and only a configuration
- * without a single problem reaches the components.
+ * ray-platform: the Pulumi program. This is the only place that reads Pulumi config. Files are
+ * read only while the configuration loads: the stack file here, and in config/ the team files,
+ * data/ (catalogs, prices, pinned CRDs), a local chart's Chart.yaml and the tutorials. Everything
+ * is validated first; only a configuration without a single problem reaches the components,
+ * which (like render/) read no file.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";

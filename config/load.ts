@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
-import { checkPrices, prices } from "../cost/prices";
+import { checkPrices, prices, type PriceTable } from "../cost/prices";
 import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./catalog";
 import { ConfigError, type ConfigIssue, type PathSegment, type Report, show } from "./errors";
 import { type KueueSettings } from "./kueue";
@@ -69,6 +69,8 @@ interface CommonConfig {
 interface GkePlatformConfig extends CommonConfig {
   readonly mode: "gke";
   readonly gke: GkeSettings;
+  /** data/gke-prices.yaml, read here with the rest, so the facts price pools without reading it. */
+  readonly prices: PriceTable;
 }
 
 /** The program uses a cluster that already exists, through a kubeconfig context. */
@@ -112,7 +114,8 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   }
   const gke = cluster?.mode === "gke" ? cluster.gke : undefined;
   const pools = resolveNodePools(v["ray-platform:nodePools"], { mode: v["ray-platform:mode"], region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
-  if (gke) checkPrices(pools, gke.region, prices(), report);
+  const table = prices();
+  if (gke) checkPrices(pools, gke.region, table, report);
   const files = readFiles(input.projectDir, catalog, v, report);
   const operators = operatorSettings(input.projectDir, v, catalog, pools, files, report);
   const ray = raySettings(v, catalog, gke, report);
@@ -127,7 +130,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   if (issues.length > 0) throw new ConfigError(issues);
 
   return (lastLoaded = {
-    ...cluster,
+    ...(cluster.mode === "gke" ? { ...cluster, prices: table } : cluster),
     stack: input.stack,
     monitoringNamespace,
     pools,
