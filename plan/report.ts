@@ -5,8 +5,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { prices } from "../cost/prices";
 import { costChanges, costMarkdown } from "../cost/text";
+import { type PlatformView, type TeamView } from "../config/view";
 import { fieldLines, type PlanDiff, type ResourceChange, showField, SIGN, TYPES } from "./diff";
-import { type PlatformView, type TeamView } from "./model";
 
 /**
  * A column of the team table. `cell` gets the team at the base and at the head (undefined

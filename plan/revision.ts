@@ -7,8 +7,9 @@ import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type PlatformView } from "../config/view";
 import { type RegisteredResource, UsageError } from "./engine";
-import { EMPTY_VIEW, type PlatformView } from "./model";
+import { EMPTY_VIEW } from "./model";
 
 /** The base revision could not be planned: its configuration is invalid, or its program fails. */
 export class BaseRevisionFailed extends Error {}

@@ -2,8 +2,8 @@
 import { serviceRangeSize, SYSTEM_SERVICES } from "../config/objectQuota";
 import { prices } from "../cost/prices";
 import { costLines } from "../cost/text";
+import { type PlatformView, type QueueView, type RayClusterView } from "../config/view";
 import { fieldLines, type PlanDiff, type ResourceChange, SIGN, type TeamRemoval } from "./diff";
-import { type PlatformView, type QueueView, type RayClusterView } from "./model";
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

@@ -1,7 +1,7 @@
 /** The plan diff's building blocks: values compared by value, shown old → new, long ones summarised. */
 import { describe, expect, test } from "vitest";
 import { fieldChanges, fieldLines, showField, type ResourceChange } from "../plan/diff";
-import { type PlatformView, type TeamView } from "../plan/model";
+import { type PlatformView, type TeamView } from "../config/view";
 import { markdownReport, teamRows } from "../plan/report";
 import { restartReason } from "../plan/restarts";
 

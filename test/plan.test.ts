@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
-import { type TeamView } from "../plan/model";
+import { type TeamView } from "../config/view";
 import { TEAM_COLUMNS } from "../plan/report";
 import { ManifestValidator, gkeCrds } from "./schemas";
 import { PROJECT_DIR, projectWithFixtureStack } from "./mocks";
