@@ -83,3 +83,72 @@ test("components/ and render/ read no file and no Pulumi config: they take the l
   }
   expect(reads).toEqual([]);
 });
+
+/** file -> the files of `files` it imports, type-only imports included (a type cycle still ties the modules together). */
+function importGraph(files: readonly string[]): Map<string, Set<string>> {
+  const inside = new Set(files);
+  return new Map(files.map((f) => [f, new Set(importsOf(f).flatMap((i) => (i.file && inside.has(i.file) ? [i.file] : [])))]));
+}
+
+/** The import cycles of a graph: each strongly connected component of more than one file (or a file importing itself), sorted. */
+function cycles(graph: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  // Tarjan's algorithm.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1 || graph.get(v)?.has(v)) found.push(component.sort());
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+const edges = (graph: ReadonlyMap<string, ReadonlySet<string>>) => [...graph.values()].reduce((n, s) => n + s.size, 0);
+
+test("config/ has no import cycle, type-only imports included: shared shapes live in leaf modules (config/types.ts, config/view.ts)", () => {
+  const graph = importGraph(sources("config"));
+  // Not vacuous: the files are read and their imports resolved.
+  expect(graph.size).toBeGreaterThan(15);
+  expect(edges(graph)).toBeGreaterThan(40);
+  expect(cycles(graph)).toEqual([]);
+});
+
+test("the program's modules import one another without a cycle", () => {
+  const graph = importGraph(["index.ts", ...["config", "cost", "render", "components", "plan"].flatMap(sources)]);
+  expect(graph.size).toBeGreaterThan(50);
+  expect(edges(graph)).toBeGreaterThan(150);
+  expect(cycles(graph)).toEqual([]);
+});
+
+test("config/ and cost/ import nothing of plan/, render/ or components/: the plan reads costs and configuration, not the reverse", () => {
+  const files = [...sources("config"), ...sources("cost")];
+  expect(files.filter((f) => f.startsWith("cost/")).length).toBeGreaterThanOrEqual(3);
+  const upward = files.flatMap((f) => importsOf(f).flatMap((i) => (i.file && /^(plan|render|components)\//.test(i.file) ? [`${f} -> ${i.file}`] : [])));
+  expect(files.reduce((n, f) => n + importsOf(f).filter((i) => i.file).length, 0)).toBeGreaterThan(40);
+  expect(upward).toEqual([]);
+});
+
+test("the cycle finder finds a cycle (so an empty list above means none)", () => {
+  const g = new Map([["a", new Set(["b"])], ["b", new Set(["c"])], ["c", new Set(["a"])], ["d", new Set(["d"])], ["e", new Set<string>()]]);
+  expect(cycles(g)).toEqual([["a", "b", "c"], ["d"]]);
+});
