@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "./config/errors";
-import { loadPlatformConfig, type PlatformConfig } from "./config/load";
+import { loadPlatformConfig, PLATFORM_CONFIG, type PlatformConfig } from "./config/load";
 import { Platform } from "./components/platform";
 
 function loadConfig(): PlatformConfig {
@@ -30,7 +30,10 @@ function loadConfig(): PlatformConfig {
   }
 }
 
-/** The program; the Pulumi runtime awaits it and takes what it returns as the stack's outputs. */
+/**
+ * The program; the Pulumi runtime awaits it and takes what it returns as the stack's outputs.
+ * The configuration goes back under a symbol key, which is no output: the plan reads it.
+ */
 export = async () => {
   const config = loadConfig();
   const platform = await Platform.create("ray-platform", config);
@@ -59,5 +62,6 @@ export = async () => {
     teams: Object.fromEntries(config.teams.map((t) => [t.name, { namespace: t.name, bucket: t.bucket, rayClusters: t.rayClusters.map((c) => c.name) }])),
     /** What the program skipped on purpose (e.g. buckets in mode existing). */
     notes: config.notes,
+    [PLATFORM_CONFIG]: config,
   };
 };

@@ -102,7 +102,6 @@ interface LoadInput {
  * Kueue) and Ray images, and last the team files, checked against all of those.
  */
 export function loadPlatformConfig(input: LoadInput): PlatformConfig {
-  lastLoaded = undefined;
   const catalog = sharedCatalog();
   const issues: ConfigIssue[] = [];
   const notes: string[] = [];
@@ -129,7 +128,7 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   issues.push(...files.tutorialIssues);
   if (issues.length > 0) throw new ConfigError(issues);
 
-  return (lastLoaded = {
+  return {
     ...(cluster.mode === "gke" ? { ...cluster, prices: table } : cluster),
     stack: input.stack,
     monitoringNamespace,
@@ -141,20 +140,15 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     teams,
     tutorials: files.tutorials,
     notes,
-  });
+  };
 }
-
-let lastLoaded: PlatformConfig | undefined;
 
 /**
- * The configuration this module instance loaded last, undefined until a load succeeds. The
- * offline plan reads it after evaluating the program (plan/engine.ts imports this module, the
- * same instance the program used), so the plan describes the validated configuration instead of
- * rebuilding it from the registered resources. Not a stack output: nothing changes for `pulumi up`.
+ * The key under which the program returns its validated configuration beside its outputs, for
+ * the offline plan (plan/engine.ts). A symbol: Pulumi takes only string keys as stack outputs,
+ * so `pulumi up` sees nothing of it. Symbol.for, so every module instance shares it.
  */
-export function loadedPlatformConfig(): PlatformConfig | undefined {
-  return lastLoaded;
-}
+export const PLATFORM_CONFIG = Symbol.for("ray-platform/config");
 
 /** The stack's values, from Pulumi's config strings; a value the schema refuses ends the load. */
 function parseStack(input: LoadInput, issues: ConfigIssue[]): { values: StackValues; report: Report } {

@@ -3,8 +3,8 @@
  * and RayClusters), made from the validated configuration of one revision: the summary, the
  * pull request's team table and the costs all read this, never teams or pools rebuilt from
  * registered resources. A revision's plan JSON carries its own view (plan/cli.ts), so the base
- * of a `--diff` is described by the base's configuration and this file of the base's tree:
- * `platformView(config, resources)` is what plan/cli.ts calls on either revision.
+ * of a `--diff` is described by its own configuration and this file of its own tree, and read
+ * back as data (plan/revision.ts).
  */
 import { COHORT, formatAmounts, LOCAL_QUEUE, type ResolvedTeamQueue } from "../config/kueue";
 import { canonicalMemory } from "../config/quantity";

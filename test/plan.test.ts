@@ -299,10 +299,11 @@ test("a base revision that does not evaluate exits 4 with its errors, not a stac
 
 test("a base revision from before the configuration view is compared by its resources, with a note and no team table", () => {
   const { repo, git, edit } = scratchRepo();
-  // What an older revision looks like to the plan: its loader keeps no configuration to read back.
-  edit("config/load.ts", "export function loadedPlatformConfig(", "function loadedPlatformConfig(");
+  // What an older revision looks like to the plan: its own plan CLI writes no view in its plan JSON.
+  const VIEW = "JSON.stringify({ outputs: ev.outputs, view, resources }";
+  edit("plan/cli.ts", VIEW, "JSON.stringify({ outputs: ev.outputs, resources }");
   git("commit", "-qam", "before the view");
-  edit("config/load.ts", "function loadedPlatformConfig(", "export function loadedPlatformConfig(");
+  edit("plan/cli.ts", "JSON.stringify({ outputs: ev.outputs, resources }", VIEW);
   edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
   const r = plan(["--diff", "main", "--report", path.join(repo, "report.md")], repo);
   expect(r.code, r.stderr).toBe(0);

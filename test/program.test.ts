@@ -4,6 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { describe, expect, test } from "vitest";
+import { PLATFORM_CONFIG } from "../config/load";
 import { fieldChanges, showField } from "../plan/diff";
 import { evaluate, EvaluationFailed } from "../plan/engine";
 import { fixtureText, PROJECT_DIR, runProgram, runProgramFailing, teamsDir, withoutSecrets } from "./mocks";
@@ -73,4 +74,22 @@ test("two resources with one URN fail the plan, as the real engine fails the dep
   }).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(EvaluationFailed);
   expect((failure as EvaluationFailed).message).toMatch(/^two resources share the URN urn:pulumi:dev::ray-platform::kubernetes:core\/v1:ConfigMap::same-name; the Pulumi engine refuses the deployment\. Rename one/);
+});
+
+describe("the plan gets the validated configuration from the program's return value, not from module state", () => {
+  test("the program returns it under a symbol key, which is no stack output", async () => {
+    const ev = await runProgram();
+    expect(ev.config?.teams.map((t) => t.name)).toEqual(["ray-playground", "recsys", "tech-research"]);
+    expect(Object.keys(ev.outputs)).toEqual(["mode", "cluster", "kubeconfig", "imagePrefix", "nodePools", "kuberayVersion", "teams", "notes"]);
+  });
+
+  test("a program that returns none gives none, even after the real program ran in this process", async () => {
+    await runProgram();
+    const inline = (result: Record<string | symbol, unknown>) => evaluate({ stack: "dev", projectDir: PROJECT_DIR, loadProgram: async () => ({ default: async () => result }) });
+    expect((await inline({ answer: 42 })).config).toBeUndefined();
+    const config = { mode: "existing" };
+    const ev = await inline({ answer: 42, [PLATFORM_CONFIG]: config });
+    expect(ev.config).toBe(config);
+    expect(ev.outputs).toEqual({ answer: 42 });
+  });
 });
