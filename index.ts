@@ -1,13 +1,15 @@
 /**
- * ray-platform: the Pulumi program. This is the only place that reads Pulumi config and the
- * files behind it; everything is loaded and validated first, and only a configuration
- * without a single problem reaches the components.
+ * ray-platform: the Pulumi program. This is the only place that reads Pulumi config. Files are
+ * read only while the configuration loads: the stack file here, and in config/ the team files,
+ * data/ (catalogs, prices, pinned CRDs), a local chart's Chart.yaml and the tutorials. Everything
+ * is validated first; only a configuration without a single problem reaches the components,
+ * which (like render/) read no file.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "./config/errors";
-import { loadPlatformConfig, type PlatformConfig } from "./config/load";
+import { loadPlatformConfig, PLATFORM_CONFIG, type PlatformConfig } from "./config/load";
 import { Platform } from "./components/platform";
 
 function loadConfig(): PlatformConfig {
@@ -28,7 +30,10 @@ function loadConfig(): PlatformConfig {
   }
 }
 
-/** The program; the Pulumi runtime awaits it and takes what it returns as the stack's outputs. */
+/**
+ * The program; the Pulumi runtime awaits it and takes what it returns as the stack's outputs.
+ * The configuration goes back under a symbol key, which is no output: the plan reads it.
+ */
 export = async () => {
   const config = loadConfig();
   const platform = await Platform.create("ray-platform", config);
@@ -57,5 +62,6 @@ export = async () => {
     teams: Object.fromEntries(config.teams.map((t) => [t.name, { namespace: t.name, bucket: t.bucket, rayClusters: t.rayClusters.map((c) => c.name) }])),
     /** What the program skipped on purpose (e.g. buckets in mode existing). */
     notes: config.notes,
+    [PLATFORM_CONFIG]: config,
   };
 };

@@ -7,8 +7,8 @@ import { z } from "zod";
 import { show, type PathSegment, type Report } from "./errors";
 import { canonicalMemory, formatCpu, parseQuantity } from "./quantity";
 import { KUEUE_NAMESPACE } from "./wire";
-import { clusterDemand, type Demand, type ResolvedRayCluster } from "./rayClusters";
 import { chartSchema, count, quantity, strictObject } from "./schema";
+import { type Demand } from "./types";
 
 /** The Kueue release the program installs by default; its CRDs are pinned in data/kueue/<version>. */
 const KUEUE_VERSION = "0.19.2";
@@ -173,9 +173,10 @@ function resources(a: Amounts): { key: PathSegment[]; amount: number; show: (n: 
  * Rules of one team's queue: the weight is positive, no lending limit exceeds the quota it
  * lends from, a GPU type in borrowing/lending is offered, and the team's smallest RayCluster
  * fits in its own quota (otherwise it could only ever run on borrowed quota, and be preempted
- * whenever the lenders want it back).
+ * whenever the lenders want it back). `clusters` come with their demand at creation: this
+ * module knows queues, not RayClusters.
  */
-export function checkTeamQueue(quota: QuotaValues, queue: ResolvedTeamQueue, clusters: readonly ResolvedRayCluster[], gpuTypes: readonly string[], report: Report): void {
+export function checkTeamQueue(quota: QuotaValues, queue: ResolvedTeamQueue, clusters: readonly { name: string; demand: Demand }[], gpuTypes: readonly string[], report: Report): void {
   if (!(quota.fairSharingWeight > 0)) {
     report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, but a fair-sharing weight must be above 0 (2 gets twice the share of idle quota of a team with 1); set a positive number or remove it.`);
   } else if (quota.fairSharingWeight < MIN_WEIGHT || quota.fairSharingWeight > MAX_WEIGHT) {
@@ -196,7 +197,7 @@ export function checkTeamQueue(quota: QuotaValues, queue: ResolvedTeamQueue, clu
     }
   });
   if (clusters.length === 0) return;
-  const sized = clusters.map((c) => ({ c, d: clusterDemand(c, "replicas") })).sort((x, y) => weight(x.d) - weight(y.d));
+  const sized = clusters.map((c) => ({ c, d: c.demand })).sort((x, y) => weight(x.d) - weight(y.d));
   const smallest = sized.find((s) => fits(s.d, queue.nominal)) ? undefined : sized[0];
   if (smallest) {
     const short = resources(smallest.d).filter((r) => r.amount > amountAt(queue.nominal, r.key) + 1e-9);

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
-import { checkPrices, prices } from "../cost/prices";
+import { checkPrices, prices, type PriceTable } from "../cost/prices";
 import { type Catalog, catalog as sharedCatalog, type PinnedOperator } from "./catalog";
 import { ConfigError, type ConfigIssue, type PathSegment, type Report, show } from "./errors";
 import { type KueueSettings } from "./kueue";
@@ -69,6 +69,8 @@ interface CommonConfig {
 interface GkePlatformConfig extends CommonConfig {
   readonly mode: "gke";
   readonly gke: GkeSettings;
+  /** data/gke-prices.yaml, read here with the rest, so the facts price pools without reading it. */
+  readonly prices: PriceTable;
 }
 
 /** The program uses a cluster that already exists, through a kubeconfig context. */
@@ -100,7 +102,6 @@ interface LoadInput {
  * Kueue) and Ray images, and last the team files, checked against all of those.
  */
 export function loadPlatformConfig(input: LoadInput): PlatformConfig {
-  lastLoaded = undefined;
   const catalog = sharedCatalog();
   const issues: ConfigIssue[] = [];
   const notes: string[] = [];
@@ -112,7 +113,8 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   }
   const gke = cluster?.mode === "gke" ? cluster.gke : undefined;
   const pools = resolveNodePools(v["ray-platform:nodePools"], { mode: v["ray-platform:mode"], region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
-  if (gke) checkPrices(pools, gke.region, prices(), report);
+  const table = prices();
+  if (gke) checkPrices(pools, gke.region, table, report);
   const files = readFiles(input.projectDir, catalog, v, report);
   const operators = operatorSettings(input.projectDir, v, catalog, pools, files, report);
   const ray = raySettings(v, catalog, gke, report);
@@ -126,8 +128,8 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   issues.push(...files.tutorialIssues);
   if (issues.length > 0) throw new ConfigError(issues);
 
-  return (lastLoaded = {
-    ...cluster,
+  return {
+    ...(cluster.mode === "gke" ? { ...cluster, prices: table } : cluster),
     stack: input.stack,
     monitoringNamespace,
     pools,
@@ -138,20 +140,15 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
     teams,
     tutorials: files.tutorials,
     notes,
-  });
+  };
 }
-
-let lastLoaded: PlatformConfig | undefined;
 
 /**
- * The configuration this module instance loaded last, undefined until a load succeeds. The
- * offline plan reads it after evaluating the program (plan/engine.ts imports this module, the
- * same instance the program used), so the plan describes the validated configuration instead of
- * rebuilding it from the registered resources. Not a stack output: nothing changes for `pulumi up`.
+ * The key under which the program returns its validated configuration beside its outputs, for
+ * the offline plan (plan/engine.ts). A symbol: Pulumi takes only string keys as stack outputs,
+ * so `pulumi up` sees nothing of it. Symbol.for, so every module instance shares it.
  */
-export function loadedPlatformConfig(): PlatformConfig | undefined {
-  return lastLoaded;
-}
+export const PLATFORM_CONFIG = Symbol.for("ray-platform/config");
 
 /** The stack's values, from Pulumi's config strings; a value the schema refuses ends the load. */
 function parseStack(input: LoadInput, issues: ConfigIssue[]): { values: StackValues; report: Report } {

@@ -10,6 +10,7 @@ import { RAY_START_FLAGS, RAY_START_FLAGS_VERSION } from "./rayStartFlags.genera
 import { bytesFromGi, canonicalMemory, CONTAINER_EPHEMERAL_DEFAULT_BYTES, CONTAINER_MINIMUM, formatCpu, parseQuantity } from "./quantity";
 import { dns1035LabelProblem, suggest } from "./schema";
 import { type RayClusterValues, type WorkerGroupValues } from "./teamFile";
+import { type Demand } from "./types";
 import { RAY_PORT_FLAGS } from "./wire";
 
 /** Oldest Ray with token authentication; KubeRay 1.7 refuses authOptions below it (ray-operator/controllers/ray/utils/validation.go:284-298). */
@@ -88,12 +89,8 @@ export interface ResolvedRayCluster {
   readonly bucket?: string;
 }
 
-/** CPU (cores), memory (bytes) and GPUs per type that a set of pods requests. */
-export interface Demand {
-  cpu: number;
-  memoryBytes: number;
-  gpus: Record<string, number>;
-}
+// Re-exported: rayctl takes it from here.
+export type { Demand } from "./types";
 
 /**
  * What resolving a RayCluster needs of the catalog: Ray versions and image names. The program

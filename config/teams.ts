@@ -10,9 +10,10 @@ import { checkCohort, checkTeamQueue, resolveTeamQueue, type ResolvedTeamQueue }
 import { type ResolvedPool } from "./nodePools";
 import { checkObjectQuota } from "./objectQuota";
 import { CONTAINER_EPHEMERAL_DEFAULT_BYTES, formatMemory, parseQuantity } from "./quantity";
-import { clusterDemand, clusterEphemeralBytes, type Demand, GCSFUSE_EPHEMERAL_BYTES, gpuRemedy, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
+import { clusterDemand, clusterEphemeralBytes, GCSFUSE_EPHEMERAL_BYTES, gpuRemedy, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
 import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
+import { type Demand } from "./types";
 import { type ObjectQuota, rayClusterSchema, teamSchema, type TeamValues } from "./teamFile";
 
 /** The shared namespace every team's members may use. */
@@ -191,7 +192,7 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
   }
   const gpuTypes = [...offered].sort();
   const queue = resolveTeamQueue(values.quota, gpuTypes);
-  if (issues.length === before) checkTeamQueue(values.quota, queue, rayClusters, gpuTypes, report);
+  if (issues.length === before) checkTeamQueue(values.quota, queue, rayClusters.map((c) => ({ name: c.name, demand: clusterDemand(c, "replicas") })), gpuTypes, report);
   if (issues.length === before) {
     checkQuota(values, queue, rayClusters, report);
     checkObjectQuota(values, rayClusters, report);

@@ -6,7 +6,7 @@
  */
 import { catalog } from "../config/catalog";
 import { GI, parseQuantity } from "../config/quantity";
-import { type PlatformView, type PoolView, type RayClusterView, type TeamView } from "../plan/model";
+import { type PlatformView, type PoolView, type RayClusterView, type TeamView } from "../config/view";
 import { type BilledNode, nodeHourly, type PriceTable } from "./prices";
 
 

@@ -1,5 +1,5 @@
 /** Costs as the plan and the pull-request report show them. */
-import { type PlatformView, type TeamView } from "../plan/model";
+import { type PlatformView, type TeamView } from "../config/view";
 import { poolCost, rayClusterCost, stackMonthlyAtMax, teamCeiling, usd, usdChange } from "./costs";
 import { type PriceTable } from "./prices";
 

@@ -10,12 +10,13 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors";
 import { stackSchema } from "../config/stackFile";
+import { type PlatformView } from "../config/view";
 import { adoptionNotes } from "./adoption";
 import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, readStackConfig, UsageError } from "./engine";
 import { diffPlans } from "./diff";
 import { writeManifests } from "./manifests";
-import { type PlatformView } from "./model";
 import { checkPolicies } from "./policies";
+import { platformView } from "./model";
 import { markdownReport } from "./report";
 import { BaseRevisionFailed, planAtRevision, resolveRevision } from "./revision";
 import { diffText, summary } from "./summary";
@@ -89,9 +90,9 @@ function maxCostIncrease(args: PlanArgs): number {
 }
 
 /**
- * Every resource in a stable order, secrets masked: the format other tools read. `view` is the
- * platform as the summary shows it, made from the validated configuration; a `--diff` reads the
- * base revision's from the base's plan JSON (plan/revision.ts).
+ * Every resource in a stable order, secrets masked: the format other tools read, and what a
+ * `--diff` compares (plan/revision.ts). `view` is the platform as the summary shows it, made
+ * from the validated configuration.
  */
 function planJson(ev: Evaluation, view: PlatformView | undefined): string {
   const resources = [...ev.resources]
@@ -101,16 +102,12 @@ function planJson(ev: Evaluation, view: PlatformView | undefined): string {
 }
 
 /**
- * The view of the revision in `projectDir`, made by that revision's own plan/model.ts from the
- * configuration its program validated (so a base revision is described by its own code, whose
- * view of its own PlatformConfig cannot disagree with it). Undefined for a revision that
- * predates loadedPlatformConfig (config/load.ts). Returned as JSON reads it back (no undefined
- * fields), so a view compared with one read from a plan JSON differs only where values do.
+ * The view of the evaluated program, from the configuration it returned. Undefined for a
+ * program that returns none. Returned as JSON reads it back (no undefined fields), so a view
+ * compared with one read from a base revision's plan JSON differs only where values do.
  */
-async function revisionView(projectDir: string, ev: Evaluation): Promise<PlatformView | undefined> {
-  if (!ev.config) return undefined;
-  const model = (await import(path.join(projectDir, "plan", "model.ts"))) as { platformView: (config: NonNullable<Evaluation["config"]>, resources: Evaluation["resources"]) => PlatformView };
-  return JSON.parse(JSON.stringify(model.platformView(ev.config, ev.resources))) as PlatformView;
+function evaluatedView(ev: Evaluation): PlatformView | undefined {
+  return ev.config && (JSON.parse(JSON.stringify(platformView(ev.config, ev.resources))) as PlatformView);
 }
 
 function maskSecrets(_key: string, value: unknown): unknown {
@@ -145,11 +142,11 @@ async function run(args: PlanArgs): Promise<number> {
     return 1;
   }
   progress(args, started, `${ev.resources.length} resources registered`);
-  const view = await revisionView(args.projectDir, ev);
+  const view = evaluatedView(ev);
   if (args.json) fs.writeFileSync(args.json, planJson(ev, view));
   if (args.out) progress(args, started, `wrote ${writeManifests(ev.resources, args.out).length} manifest files to ${args.out}`);
   const head = () => {
-    if (!view) throw new Error(`the program in ${args.projectDir} keeps no validated configuration for the plan (config/load.ts loadedPlatformConfig); plan it with the npm run plan of its own revision.`);
+    if (!view) throw new Error(`the program in ${args.projectDir} returns no validated configuration for the plan (config/load.ts PLATFORM_CONFIG); plan it with the npm run plan of its own revision.`);
     return view;
   };
   const notes = (ev.outputs.notes as string[] | undefined) ?? [];

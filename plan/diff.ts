@@ -3,7 +3,7 @@
  * removed and changed with every changed field's old and new value, the team each change
  * belongs to, and the changes that lose data, nodes or access.
  */
-import diff from "microdiff";
+import { isDeepStrictEqual } from "node:util";
 import { BUCKET_TEAM_LABEL, POOL_LABEL, TEAM_LABEL } from "../config/wire";
 import { type RegisteredResource } from "./engine";
 import { restartReason } from "./restarts";
@@ -23,7 +23,7 @@ export const poolLabel = (pool: RegisteredResource["inputs"]): string => pool.no
 
 /** One changed input field; `before`/`after` undefined when the field is added/removed. */
 export interface FieldChange {
-  /** Dotted path; list items that have a name are shown by it (`workerGroupSpecs[t4]`). */
+  /** Dotted path; list items that have a name are shown by it (`workerGroupSpecs[t4]`), a new order as `workerGroupSpecs (order)`. */
   readonly path: string;
   readonly before: unknown;
   readonly after: unknown;
@@ -77,36 +77,55 @@ const DATA_TYPES: Record<string, { what: string; consequence: string }> = {
 /** Cluster fields whose change recreates the cluster. */
 const CLUSTER_REPLACING = ["name", "location", "network", "subnetwork", "ipAllocationPolicy", "privateClusterConfig.masterIpv4CidrBlock"];
 
-type Path = readonly (string | number)[];
-
-/**
- * A path for people: a list item with a name (or groupName) is shown by it, `[t4]`, else by its
- * position. Lists are compared position by position, so swapping two worker groups shows each
- * position's fields changing (`[t4].groupName: t4 → cpu`), not a move.
- */
-function showPath(path: Path, before: unknown, after: unknown): string {
-  let out = "";
-  let [b, a] = [before, after];
-  for (const seg of path) {
-    if (typeof seg === "number") {
-      const item = ((a as unknown[] | undefined)?.[seg] ?? (b as unknown[] | undefined)?.[seg]) as Record<string, unknown> | undefined;
-      const name = item && typeof item === "object" ? (item.groupName ?? item.name) : undefined;
-      out += typeof name === "string" ? `[${name}]` : `[${seg}]`;
-    } else out += out === "" ? seg : `.${seg}`;
-    [b, a] = [(b as Record<string | number, unknown> | undefined)?.[seg], (a as Record<string | number, unknown> | undefined)?.[seg]];
-  }
-  return out;
+/** The name a list item is known by (`groupName` for worker groups), if it has one. */
+function itemName(item: unknown): string | undefined {
+  if (!item || typeof item !== "object" || Array.isArray(item)) return undefined;
+  const { groupName, name } = item as Record<string, unknown>;
+  const n = groupName ?? name;
+  return typeof n === "string" ? n : undefined;
 }
 
-/** Field changes of one resource, compared by value (key order never matters). */
+/** The items' names when every item has a distinct one; else undefined (the list is compared by position). */
+function namesOf(list: readonly unknown[]): string[] | undefined {
+  const names = list.map(itemName);
+  if (names.some((n) => n === undefined) || new Set(names).size !== names.length) return undefined;
+  return names as string[];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function walk(before: unknown, after: unknown, path: string, out: FieldChange[]): void {
+  if (isDeepStrictEqual(before, after)) return;
+  const key = (k: string) => (path === "" ? k : `${path}.${k}`);
+  if (Array.isArray(before) && Array.isArray(after)) {
+    const [bn, an] = [namesOf(before), namesOf(after)];
+    if (bn && an && (bn.length > 0 || an.length > 0)) {
+      // Named items are matched by name, so a swap reads as a new order, not as fields changing.
+      const [bKept, aKept] = [bn.filter((n) => an.includes(n)), an.filter((n) => bn.includes(n))];
+      if (!isDeepStrictEqual(bKept, aKept)) out.push({ path: `${path} (order)`, before: bKept.join(", "), after: aKept.join(", ") });
+      for (const n of [...an, ...bn.filter((x) => !an.includes(x))]) walk(before[bn.indexOf(n)], after[an.indexOf(n)], `${path}[${n}]`, out);
+      return;
+    }
+    for (let i = 0; i < Math.max(before.length, after.length); i++) walk(before[i], after[i], `${path}[${i}]`, out);
+    return;
+  }
+  if (isObject(before) && isObject(after)) {
+    for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) walk(before[k], after[k], key(k), out);
+    return;
+  }
+  out.push({ path, before, after });
+}
+
+/**
+ * Field changes of one resource, compared by value (key order never matters). A list whose items
+ * all have distinct names (`name`, or `groupName` for worker groups) is compared item by item by
+ * name, shown `[t4]`; a changed order of the items both sides have is one `(order)` change.
+ * Other lists are compared by position.
+ */
 export function fieldChanges(before: Record<string, unknown>, after: Record<string, unknown>): FieldChange[] {
-  return diff(before, after)
-    .map((d) => ({
-      path: showPath(d.path, before, after),
-      before: d.type === "CREATE" ? undefined : d.oldValue,
-      after: d.type === "REMOVE" ? undefined : d.value,
-    }))
-    .sort((x, y) => x.path.localeCompare(y.path));
+  const out: FieldChange[] = [];
+  walk(before, after, "", out);
+  return out.sort((x, y) => x.path.localeCompare(y.path));
 }
 
 /** The team a resource belongs to: its team label, namespace, bucket label, or its name under a Team component. */

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { type PlatformConfig } from "../config/load";
+import { PLATFORM_CONFIG, type PlatformConfig } from "../config/load";
 
 const PROJECT = "ray-platform";
 
@@ -40,10 +40,7 @@ export interface Evaluation {
   readonly resources: RegisteredResource[];
   /** The program's exports (stack outputs), resolved; secrets masked. */
   readonly outputs: Record<string, unknown>;
-  /**
-   * The validated configuration the program loaded (that revision's PlatformConfig), or
-   * undefined for a revision whose config/load.ts does not keep it (before loadedPlatformConfig).
-   */
+  /** The validated configuration the program returned (under PLATFORM_CONFIG); undefined for a program that returns none. */
   readonly config?: PlatformConfig;
 }
 
@@ -151,7 +148,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   const onRejection = (err: unknown) => (asyncError ??= err);
   process.on("unhandledRejection", onRejection);
   try {
-    let outputs: Record<string, unknown>;
+    let outputs: Record<string | symbol, unknown>;
     try {
       outputs = await withoutStackTraces(async () => {
         // As the Pulumi runtime does: a program that exports a function is that function's result.
@@ -168,22 +165,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     const duplicate = firstDuplicateUrn(resources);
     // The mock monitor takes both; the real engine stops at the second ("Duplicate resource URN").
     if (duplicate) throw new EvaluationFailed(new Error(`two resources share the URN ${duplicate}; the Pulumi engine refuses the deployment. Rename one of them (a team, cluster or pool name) so that their names differ.`), resources);
-    return { resources, outputs: await resolveOutputs(outputs), config: await loadedConfig(opts.projectDir) };
+    // resolveOutputs takes string keys only, as Pulumi does: the configuration is no output.
+    return { resources, outputs: await resolveOutputs(outputs), config: outputs[PLATFORM_CONFIG] as PlatformConfig | undefined };
   } finally {
     process.off("unhandledRejection", onRejection);
   }
-}
-
-/**
- * The configuration the program just loaded, from its own config/load.ts: imported by path
- * after the program, this is the module instance the program used (the module cache holds it),
- * so nothing is loaded twice and the program needs no extra stack output.
- */
-async function loadedConfig(projectDir: string): Promise<PlatformConfig | undefined> {
-  const file = path.join(projectDir, "config", "load.ts");
-  if (!fs.existsSync(file)) return undefined;
-  const load = (await import(file)) as { loadedPlatformConfig?: () => PlatformConfig | undefined };
-  return load.loadedPlatformConfig?.();
 }
 
 /**

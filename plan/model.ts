@@ -3,8 +3,8 @@
  * and RayClusters), made from the validated configuration of one revision: the summary, the
  * pull request's team table and the costs all read this, never teams or pools rebuilt from
  * registered resources. A revision's plan JSON carries its own view (plan/cli.ts), so the base
- * of a `--diff` is described by the base's configuration and this file of the base's tree:
- * `platformView(config, resources)` is what plan/cli.ts calls on either revision.
+ * of a `--diff` is described by its own configuration and this file of its own tree, and read
+ * back as data (plan/revision.ts).
  */
 import { COHORT, formatAmounts, LOCAL_QUEUE, type ResolvedTeamQueue } from "../config/kueue";
 import { canonicalMemory } from "../config/quantity";
@@ -12,101 +12,13 @@ import { dockerHubProxy, type PlatformConfig } from "../config/load";
 import { formatCpu, formatMemory } from "../config/quantity";
 import { type ResolvedGroup, type ResolvedRayCluster } from "../config/rayClusters";
 import { type ResolvedTeam } from "../config/teams";
+import { type GroupView, type PlatformView, type QueueView, type RayClusterView, type TeamView } from "../config/view";
 import { RAY_PORTS, TOOL_PORTS } from "../config/wire";
 import { CPU_FLAVOR } from "../render/kueue";
 import { headServiceName, toolsServiceName } from "../render/rayCluster";
 import { quotaHard, teamSubjects } from "../render/tenancy";
 import { poolLabel, TYPES } from "./diff";
 import { type RegisteredResource } from "./engine";
-
-export interface PoolView {
-  name: string;
-  /** Name in GKE: the pool's name and a hash of what cannot change in place. */
-  gkeName: string;
-  machineType: string;
-  /** GKE accelerator type and GPUs per node. */
-  gpu?: { type: string; count: number };
-  /** system, ray-head or ray-worker (the `ray-platform/role` node label). */
-  role?: string;
-  minNodes: number;
-  maxNodes: number;
-  spot: boolean;
-  zones: string[];
-  driver?: string;
-}
-
-interface GroupView {
-  name: string;
-  replicas: string;
-  /** Fewest and most pods of the group (the head: 1 and 1). */
-  minReplicas: number;
-  maxReplicas: number;
-  cpus: string;
-  gpus: number;
-  gpuType?: string;
-  memory: string;
-  pool?: string;
-}
-
-export interface RayClusterView {
-  name: string;
-  namespace: string;
-  rayVersion: string;
-  image: string;
-  serviceAccount?: string;
-  autoscaling: boolean;
-  endpoints: Record<string, string>;
-  head: GroupView;
-  workers: GroupView[];
-}
-
-/** A team's Kueue queue: resource (cpu, memory, GPU type) -> quantity. */
-export interface QueueView {
-  clusterQueue: string;
-  cohort?: string;
-  localQueues: string[];
-  nominal: Record<string, string>;
-  borrowing: Record<string, string>;
-  lending: Record<string, string>;
-  weight: string;
-}
-
-export interface TeamView {
-  name: string;
-  description?: string;
-  /** ResourceQuota keys: requests.cpu and requests.memory are the queue's nominal quota (the ResourceQuota holds the ceiling). */
-  quota: Record<string, string>;
-  /** GPU type -> nominal quota, for every type the pools offer. */
-  gpuQuota: Record<string, string>;
-  owners: string[];
-  members: string[];
-  bucket?: string;
-  queue?: QueueView;
-  rayClusters: RayClusterView[];
-}
-
-export interface PlatformView {
-  /** gke mode: the cluster's Service range, which every team's Services share. */
-  serviceRange?: string;
-  cluster?: {
-    name: string;
-    location: string;
-    zones: string[];
-    channel?: string;
-    imageStreaming: boolean;
-    deletionProtection: boolean;
-    privateNodes: boolean;
-    dataplaneV2: boolean;
-    workloadIdentity: boolean;
-  };
-  imageRepository?: string;
-  pools: PoolView[];
-  operator?: { version: string; namespace: string; crds: number };
-  kueue?: { version: string; namespace: string; crds: number; flavors: string[] };
-  teams: TeamView[];
-  /** Registered resources per type. */
-  counts: Record<string, number>;
-}
 
 /** A stack that does not exist (yet): nothing in it. */
 export const EMPTY_VIEW: PlatformView = { pools: [], teams: [], counts: {} };

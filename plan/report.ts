@@ -5,8 +5,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { prices } from "../cost/prices";
 import { costChanges, costMarkdown } from "../cost/text";
+import { type PlatformView, type TeamView } from "../config/view";
 import { fieldLines, type PlanDiff, type ResourceChange, showField, SIGN, TYPES } from "./diff";
-import { type PlatformView, type TeamView } from "./model";
 
 /**
  * A column of the team table. `cell` gets the team at the base and at the head (undefined
@@ -58,8 +58,9 @@ const membersColumn: TeamColumn = {
     if (!b && h) return `**${memberList(h).join(", ") || "none"}**`;
     const [bm, hm] = [b ? memberList(b) : [], h ? memberList(h) : []];
     const changed = [...hm.filter((m) => !bm.includes(m)).map((m) => `+${m}`), ...bm.filter((m) => !hm.includes(m)).map((m) => `-${m}`)];
-    if (!b || !h || changed.length === 0) return valueColumn("", (t) => String(t.members.length)).cell(b, h, []);
-    return `${bm.length} → **${hm.length}** (${changed.join(", ")})`;
+    if (changed.length === 0) return valueColumn("", (t) => String(t.members.length)).cell(b, h, []);
+    // A removed team too: everyone it locks out is named.
+    return `${bm.length} → **${h ? hm.length : "-"}** (${changed.join(", ")})`;
   },
 };
 

@@ -1,14 +1,16 @@
 /**
  * The plan of the program at another git revision: its files are exported to a temporary
- * directory (`git archive`, the repository is not touched) and planned in a child process
- * with this tree's engine and node_modules, so the two plans never share a module cache.
+ * directory (`git archive`, the repository is not touched) and planned in a child process by
+ * that revision's own `npm run plan` (its engine and view, this tree's node_modules). Revisions
+ * are compared by data, the plan JSON each writes; no code of the other revision is loaded here.
  */
 import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type PlatformView } from "../config/view";
 import { type RegisteredResource, UsageError } from "./engine";
-import { EMPTY_VIEW, type PlatformView } from "./model";
+import { EMPTY_VIEW } from "./model";
 
 /** The base revision could not be planned: its configuration is invalid, or its program fails. */
 export class BaseRevisionFailed extends Error {}
@@ -16,7 +18,7 @@ export class BaseRevisionFailed extends Error {}
 interface RevisionPlan {
   /** Empty when the stack did not exist at that revision. */
   readonly resources: RegisteredResource[];
-  /** The platform as that revision's configuration describes it; undefined when the revision predates it (plan/cli.ts revisionView). */
+  /** The platform as that revision's configuration describes it; undefined when its plan JSON carries no view (a revision before it). */
   readonly view?: PlatformView;
   readonly note?: string;
 }
@@ -45,15 +47,17 @@ export async function planAtRevision(commit: string, projectDir: string, stack: 
     const archive = execFileSync("git", ["-C", projectDir, "archive", "--format=tar", commit, prefix || "."], { maxBuffer: 1 << 30 });
     execFileSync("tar", ["-x", "-C", dir], { input: archive });
     const baseDir = path.join(dir, prefix);
+    const cli = path.join(baseDir, "plan", "cli.ts");
     if (!fs.existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`)) || !fs.existsSync(path.join(baseDir, "index.ts"))) {
       return { resources: [], view: EMPTY_VIEW, note: `stack ${stack} does not exist at ${commit.slice(0, 12)}; everything is new` };
     }
+    if (!fs.existsSync(cli)) throw new BaseRevisionFailed(`the base revision ${commit.slice(0, 12)} has no plan/cli.ts: it predates the offline plan, so there is no plan to compare with.`);
     if (!fs.existsSync(path.join(baseDir, "node_modules"))) fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(baseDir, "node_modules"), "dir");
     const json = path.join(dir, "base-plan.json");
     const child = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        [require.resolve("tsx/cli"), path.join(__dirname, "cli.ts"), "--project-dir", baseDir, "--stack", stack, "--json", json, "--quiet"],
+        [require.resolve("tsx/cli"), cli, "--stack", stack, "--json", json, "--quiet"],
         { encoding: "utf8", cwd: baseDir, maxBuffer: 1 << 30 },
         (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
       );

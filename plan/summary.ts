@@ -2,8 +2,8 @@
 import { serviceRangeSize, SYSTEM_SERVICES } from "../config/objectQuota";
 import { prices } from "../cost/prices";
 import { costLines } from "../cost/text";
+import { type PlatformView, type QueueView, type RayClusterView } from "../config/view";
 import { fieldLines, type PlanDiff, type ResourceChange, SIGN, type TeamRemoval } from "./diff";
-import { type PlatformView, type QueueView, type RayClusterView } from "./model";
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
@@ -12,7 +12,7 @@ function table(rows: string[][]): string[] {
 
 const zoneSuffixes = (zones: string[]) => zones.map((z) => z.split("-").pop()).join(",");
 
-/** One RayCluster the way `sp-ray describe cluster` shows it. */
+/** One RayCluster with the facts `rayctl describe cluster` shows (version, endpoints, head and worker groups), in the plan's own layout. */
 function describeRayCluster(rc: RayClusterView, indent = ""): string[] {
   const group = (g: RayClusterView["head"]) => [
     `replicas ${g.replicas}`,

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { type PlatformConfig } from "../config/load";
 import { type ResolvedPool } from "../config/nodePools";
 import { type ResolvedTeam } from "../config/teams";
-import { nodeHourly, prices } from "../cost/prices";
+import { nodeHourly } from "../cost/prices";
 import { teamSubjects } from "./tenancy";
 import { FORMAT_ANNOTATION, MANAGED_BY, TEAM_LABEL } from "../config/wire";
 
@@ -101,7 +101,7 @@ export function platformFacts(cfg: PlatformConfig): PlatformFacts {
       spot: p.spot,
       gpu: p.gpu && { ...p.gpu },
       capacity: p.capacity && { ...p.capacity },
-      nodeHourly: cfg.mode === "gke" && p.machineType ? nodeHourly(prices(), { machineType: p.machineType, gpu: p.gpu, spot: p.spot, region: cfg.gke.region }) : undefined,
+      nodeHourly: cfg.mode === "gke" && p.machineType ? nodeHourly(cfg.prices, { machineType: p.machineType, gpu: p.gpu, spot: p.spot, region: cfg.gke.region }) : undefined,
       selector: { ...p.selector },
       taints: p.taints.map((t) => ({ ...t })),
     })),

@@ -5,7 +5,7 @@
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
-import { type Demand } from "../config/rayClusters";
+import { type Demand } from "../config/types";
 import { type Member, PLAYGROUND, type ResolvedTeam } from "../config/teams";
 import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, gpuPriorityClass, KUBERAY_LABELS, MANAGED_BY, NAMESPACE_NAME_LABEL, OWNERS_ANNOTATION, POD_SECURITY_LABELS, PULUMI_WAIT_FOR, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";

@@ -6,7 +6,8 @@ import { poolCost, rayClusterCost, rayClusterHourly, stackMonthlyAtMax, teamCeil
 import { prices } from "../cost/prices";
 import { costChanges, costLines } from "../cost/text";
 import { diffPlans } from "../plan/diff";
-import { type PlatformView, platformView } from "../plan/model";
+import { type PlatformView } from "../config/view";
+import { platformView } from "../plan/model";
 import { markdownReport } from "../plan/report";
 import { configProblems, fixtureText, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
 

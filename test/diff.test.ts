@@ -1,8 +1,8 @@
 /** The plan diff's building blocks: values compared by value, shown old → new, long ones summarised. */
 import { describe, expect, test } from "vitest";
 import { fieldChanges, fieldLines, showField, type ResourceChange } from "../plan/diff";
-import { type PlatformView, type TeamView } from "../plan/model";
-import { teamRows } from "../plan/report";
+import { type PlatformView, type TeamView } from "../config/view";
+import { markdownReport, teamRows } from "../plan/report";
 import { restartReason } from "../plan/restarts";
 
 const team = (gpuQuota: Record<string, string>, cpu = "200"): TeamView => ({
@@ -41,6 +41,31 @@ test("every changed field shows old → new; list items by name; long values sum
   expect(fieldLines(crd)[8]).toBe("... and 4 more fields");
 });
 
+describe("lists of named items are matched by name", () => {
+  const g = (name: string, maxReplicas = 4) => ({ groupName: name, maxReplicas });
+  const rc = (...groups: unknown[]) => ({ spec: { workerGroupSpecs: groups } });
+
+  test("swapping two worker groups reads as a new order, not as their fields changing", () => {
+    expect(fieldChanges(rc(g("a"), g("b")), rc(g("b"), g("a"))).map(showField)).toEqual(["spec.workerGroupSpecs (order): a, b → b, a"]);
+    expect(fieldChanges(rc(g("a"), g("b")), rc(g("b", 6), g("a"))).map(showField)).toEqual(["spec.workerGroupSpecs (order): a, b → b, a", "spec.workerGroupSpecs[b].maxReplicas: 4 → 6"]);
+  });
+
+  test("an item added or removed anywhere is that item alone, and no new order", () => {
+    expect(fieldChanges(rc(g("a"), g("b")), rc(g("c"), g("a"), g("b"))).map((f) => f.path)).toEqual(["spec.workerGroupSpecs[c]"]);
+    expect(fieldChanges(rc(g("a"), g("b"), g("c")), rc(g("a"), g("c"))).map(showField)).toEqual(['spec.workerGroupSpecs[b]: removed {"groupName":"b","maxReplicas":4}']);
+  });
+
+  test("named lists nested in named items (containers, env) match by name too; lists without names by position", () => {
+    const pod = (env: unknown[], args: string[]) => ({ containers: [{ name: "ray", env, args }] });
+    const changes = fieldChanges(pod([{ name: "A", value: "1" }, { name: "B", value: "2" }], ["x", "y"]), pod([{ name: "B", value: "3" }, { name: "A", value: "1" }], ["y", "x"]));
+    expect(changes.map(showField)).toEqual(["containers[ray].args[0]: x → y", "containers[ray].args[1]: y → x", "containers[ray].env (order): A, B → B, A", "containers[ray].env[B].value: 2 → 3"]);
+  });
+
+  test("items with a repeated name are compared by position", () => {
+    expect(fieldChanges(rc(g("a"), g("a", 2)), rc(g("a", 2), g("a"))).map(showField)).toEqual(["spec.workerGroupSpecs[0].maxReplicas: 4 → 2", "spec.workerGroupSpecs[1].maxReplicas: 2 → 4"]);
+  });
+});
+
 describe("which RayCluster edits restart the cluster (Kueue admits it again)", () => {
   const container = (memory: string) => ({ name: "ray-worker", image: "rayproject/ray:2.52.0", resources: { requests: { memory } } });
   const group = (name: string, over: Record<string, unknown> = {}) => ({ groupName: name, minReplicas: 0, maxReplicas: 4, template: { spec: { containers: [container("8Gi")] } }, ...over });
@@ -74,4 +99,20 @@ test("the members cell names everyone a new team lets in, owners marked; a chang
   const before = { ...team({ t4: "2" }), owners: ["user:ana@example.com"], members: ["user:ana@example.com", "user:bob@example.com"] };
   const after = { ...before, owners: ["user:bob@example.com"], members: ["user:bob@example.com", "user:carl@example.com"] };
   expect(teamRows(view(before), view(after), [])[0][6]).toBe("2 → **2** (+user:bob@example.com (owner), +user:carl@example.com, -user:ana@example.com (owner), -user:bob@example.com)");
+});
+
+describe("the PR report names who loses access (issue 26)", () => {
+  const before = { ...team({}), owners: ["user:ana@example.com"], members: ["user:ana@example.com", "user:bob@example.com", "group:ml@example.com"] };
+  const rolebinding = (team: string): ResourceChange => ({ type: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", name: `${team}-users`, urn: "u", label: `RoleBinding ${team}/ray-users`, kind: "change", retained: false, fields: [], team });
+  const report = (head: PlatformView) => markdownReport({ changes: [rolebinding("recsys")], dangers: [], removedTeams: [] }, view(before), head, { stack: "dev", baseRef: "main", maxCostIncrease: Infinity });
+  const row = (md: string) => md.split("\n").find((l) => l.startsWith("| recsys |"))!.split(" | ")[6];
+
+  test("a change that only removes members names each of them", () => {
+    const after = { ...before, members: ["user:ana@example.com"] };
+    expect(row(report(view(after)))).toBe("3 → **1** (-user:bob@example.com, -group:ml@example.com)");
+  });
+
+  test("a removed team names every member it locks out, owners marked", () => {
+    expect(row(report(view()))).toBe("3 → **-** (-user:ana@example.com (owner), -user:bob@example.com, -group:ml@example.com)");
+  });
 });

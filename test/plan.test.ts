@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
-import { type TeamView } from "../plan/model";
+import { type TeamView } from "../config/view";
 import { TEAM_COLUMNS } from "../plan/report";
 import { ManifestValidator, gkeCrds } from "./schemas";
 import { PROJECT_DIR, projectWithFixtureStack } from "./mocks";
@@ -26,7 +26,7 @@ describe("a plan of the dev stack", () => {
     run = plan(["--json", path.join(dir, "plan.json"), "--out", path.join(dir, "manifests")]);
   });
 
-  test("prints the cluster, pools, operator, teams and RayClusters as sp-ray describe would", () => {
+  test("prints the cluster, pools, operator, teams, and each RayCluster's endpoints and groups", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("GKE cluster ray-dev in us-central1 (zones a,c,f), release channel REGULAR");
     expect(run.stdout).toMatch(/t4 +t4-[0-9a-f]{6} +n1-standard-16 +1x nvidia-tesla-t4 +0-16 +no +a,c,f +DEFAULT/);
@@ -188,7 +188,7 @@ describe("--diff on a pull request that edits the example teams", () => {
       "| team | change | CPU quota | memory quota | GPU quota | queue | members | RayClusters |\n" +
       "| --- | --- | --- | --- | --- | --- | --- | --- |\n" +
       "| recsys | changed | 200 \u2192 **240** | 800Gi | 8 t4 | borrow cpu 64, memory 256Gi, t4 4; lend all idle; weight 1 | 3 \u2192 **4** (+user:bob@example.com) | two-tower (workerGroupSpecs[t4].maxReplicas: 4 \u2192 **6**) |\n" +
-      "| tech-research | removed | 128 \u2192 **-** | 1Ti \u2192 **-** | 4 a100, 2 t4 \u2192 **-** | borrow none; lend at most a100 2; weight 1 \u2192 **-** | 3 \u2192 **-** | gnn \u2192 **-** |\n" +
+      "| tech-research | removed | 128 \u2192 **-** | 1Ti \u2192 **-** | 4 a100, 2 t4 \u2192 **-** | borrow none; lend at most a100 2; weight 1 \u2192 **-** | 3 \u2192 **-** (-user:maria@example.com (owner), -user:olga@example.com, -user:sara@example.com) | gnn \u2192 **-** |\n" +
       "\n" +
       "### Team tech-research removed\n" +
       "\n" +
@@ -299,10 +299,11 @@ test("a base revision that does not evaluate exits 4 with its errors, not a stac
 
 test("a base revision from before the configuration view is compared by its resources, with a note and no team table", () => {
   const { repo, git, edit } = scratchRepo();
-  // What an older revision looks like to the plan: its loader keeps no configuration to read back.
-  edit("config/load.ts", "export function loadedPlatformConfig(", "function loadedPlatformConfig(");
+  // What an older revision looks like to the plan: its own plan CLI writes no view in its plan JSON.
+  const VIEW = "JSON.stringify({ outputs: ev.outputs, view, resources }";
+  edit("plan/cli.ts", VIEW, "JSON.stringify({ outputs: ev.outputs, resources }");
   git("commit", "-qam", "before the view");
-  edit("config/load.ts", "function loadedPlatformConfig(", "export function loadedPlatformConfig(");
+  edit("plan/cli.ts", "JSON.stringify({ outputs: ev.outputs, resources }", VIEW);
   edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
   const r = plan(["--diff", "main", "--report", path.join(repo, "report.md")], repo);
   expect(r.code, r.stderr).toBe(0);

@@ -4,6 +4,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 import { describe, expect, test } from "vitest";
+import { PLATFORM_CONFIG } from "../config/load";
+import { fieldChanges, showField } from "../plan/diff";
 import { evaluate, EvaluationFailed } from "../plan/engine";
 import { fixtureText, PROJECT_DIR, runProgram, runProgramFailing, teamsDir, withoutSecrets } from "./mocks";
 
@@ -29,9 +31,10 @@ describe("one bad team file among good ones", () => {
 });
 
 /** (type, name) -> inputs of every resource. */
+const RECSYS_RC = "kubernetes:ray.io/v1:RayCluster::recsys/two-tower-raycluster";
 const byName = (rs: { type: string; name: string; inputs: unknown }[]) => new Map(rs.map((r) => [`${r.type}::${r.name}`, withoutSecrets(r.inputs)]));
 
-test("reordering node pools and a cluster's worker groups changes no resource name, and no input but that cluster's", async () => {
+test("reordering node pools and a cluster's worker groups changes no resource name, and no input but that cluster's order of groups", async () => {
   const before = await runProgram();
   const stack = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")).config;
   const pools = [...stack["ray-platform:nodePools"]].reverse();
@@ -44,9 +47,11 @@ test("reordering node pools and a cluster's worker groups changes no resource na
   const [a, b] = [byName(before.resources), byName(after.resources)];
   expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
   for (const [key, inputs] of a) {
-    if (key.startsWith("kubernetes:ray.io/v1:RayCluster::recsys/")) continue; // its worker groups were reordered on purpose
+    if (key === RECSYS_RC) continue; // its worker groups were reordered on purpose
     expect(b.get(key), key).toEqual(inputs);
   }
+  // Team files are read in name order, and a file is named after its team: there is no team order to change.
+  expect(fieldChanges(a.get(RECSYS_RC) as any, b.get(RECSYS_RC) as any).map(showField)).toEqual(["spec.workerGroupSpecs (order): t4, preprocess → preprocess, t4"]);
 });
 
 test("resource names key on pool, team and cluster names", async () => {
@@ -69,4 +74,22 @@ test("two resources with one URN fail the plan, as the real engine fails the dep
   }).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(EvaluationFailed);
   expect((failure as EvaluationFailed).message).toMatch(/^two resources share the URN urn:pulumi:dev::ray-platform::kubernetes:core\/v1:ConfigMap::same-name; the Pulumi engine refuses the deployment\. Rename one/);
+});
+
+describe("the plan gets the validated configuration from the program's return value, not from module state", () => {
+  test("the program returns it under a symbol key, which is no stack output", async () => {
+    const ev = await runProgram();
+    expect(ev.config?.teams.map((t) => t.name)).toEqual(["ray-playground", "recsys", "tech-research"]);
+    expect(Object.keys(ev.outputs)).toEqual(["mode", "cluster", "kubeconfig", "imagePrefix", "nodePools", "kuberayVersion", "teams", "notes"]);
+  });
+
+  test("a program that returns none gives none, even after the real program ran in this process", async () => {
+    await runProgram();
+    const inline = (result: Record<string | symbol, unknown>) => evaluate({ stack: "dev", projectDir: PROJECT_DIR, loadProgram: async () => ({ default: async () => result }) });
+    expect((await inline({ answer: 42 })).config).toBeUndefined();
+    const config = { mode: "existing" };
+    const ev = await inline({ answer: 42, [PLATFORM_CONFIG]: config });
+    expect(ev.config).toBe(config);
+    expect(ev.outputs).toEqual({ answer: 42 });
+  });
 });

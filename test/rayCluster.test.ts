@@ -44,6 +44,19 @@ describe("head", () => {
   });
 });
 
+test("every RayCluster answers only to its token, with or without a notebook, in a team namespace or the playground", () => {
+  const rcs = ofType(resources, RC).map((r) => r.inputs as any);
+  // The examples must cover both kinds, or a rule keyed on the notebook would pass unseen.
+  const kinds = rcs.map((rc) => [rc.metadata.namespace, head(rc).containers.some((c: any) => c.name === "notebook")]);
+  expect(kinds).toEqual(expect.arrayContaining([["ray-playground", true], ["recsys", true], ["tech-research", false]]));
+  for (const rc of rcs) {
+    const { name, namespace } = rc.metadata;
+    expect(rc.spec.authOptions, name).toEqual({ mode: "token", secretName: `${name}-token` });
+    // The Secret it names is the program's own (k8sObject throws when it is missing).
+    expect(k8sObject(resources, "kubernetes:core/v1:Secret", namespace, `${name}-token`).type, name).toBe("Opaque");
+  }
+});
+
 test("CPU workers tolerate their pool's taint, and only theirs", () => {
   expect(worker(rayCluster("recsys", "two-tower"), "preprocess").template.spec.tolerations).toEqual([{ key: "ray-platform/role", operator: "Equal", value: "ray-worker", effect: "NoSchedule" }]);
 });
@@ -225,7 +238,7 @@ describe("validity", () => {
     ]);
   });
 
-  test("random valid team files render RayClusters that pass both checks", () => {
+  test("random valid team files render RayClusters that pass both checks and have token auth", () => {
     const stackText = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
     const group = fc.record({
       gpu: fc.option(fc.constantFrom("t4", "a100"), { nil: undefined }),
@@ -273,6 +286,7 @@ describe("validity", () => {
         const platform = loadConfig({ teams: dir, stackFileText: stackText });
         const rc = renderRayCluster(platform.teams[0].rayClusters[0]);
         c.groups.forEach((g, i) => expect((rc.spec.workerGroupSpecs as any)[i].resources).toEqual(g.custom ? { my_accelerator: "1" } : undefined));
+        expect(rc.spec.authOptions).toEqual({ mode: "token", secretName: "gen-token" });
         expect(validator.problems(rc)).toEqual([]);
         expect(kubeRayControllerProblems(rc)).toEqual([]);
         fs.rmSync(dir, { recursive: true });

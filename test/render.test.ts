@@ -111,6 +111,14 @@ describe("renderRayCluster", () => {
     expect(rc.spec.workerGroupSpecs.map((g: any) => g.replicas)).toEqual([1, undefined]);
   });
 
+  test("every cluster has token auth naming its own Secret, whichever tools it has", () => {
+    for (const tools of [{}, { notebook: true }, { vscode: true }, { tutorials: true }, { notebook: true, vscode: true, tutorials: true }]) {
+      for (const namespace of ["vision", "ray-playground"]) {
+        expect(render(cluster({ namespace, ...tools })).spec.authOptions, JSON.stringify({ namespace, ...tools })).toEqual({ mode: "token", secretName: "demo-token" });
+      }
+    }
+  });
+
   test("the tools Service exists only with a tool, with each tool's port", () => {
     expect(toolsService(cluster())).toBeUndefined();
     const svc = toolsService(cluster({ notebook: true })) as any;
