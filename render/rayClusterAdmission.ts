@@ -98,7 +98,7 @@ export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
   // with the victim's token. The one Secret a cluster may name is `<its name>-token`.
   validations.push({
     expression: `!has(object.spec.authOptions) || !has(object.spec.authOptions.mode) || object.spec.authOptions.mode != 'token' || (has(object.spec.authOptions.secretName) && object.spec.authOptions.secretName in variables.ownSecrets)`,
-    message: `A RayCluster's token is its own Secret: set authOptions.secretName to <cluster>${clusterTokenSecretSuffix} (rayctl and team files do).`,
+    message: `A RayCluster's token is its own Secret: set authOptions.secretName to <cluster>${clusterTokenSecretSuffix}, or <job>${clusterTokenSecretSuffix} for the cluster of a RayJob (rayctl and team files do).`,
     reason: "Forbidden",
   });
   const refused = ctx.rayCluster.spec.filter((f) => !ADMITTED_SPEC_FIELDS.includes(f));
@@ -110,8 +110,16 @@ export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
   });
   const variables = [
     { name: "templates", expression: "[object.spec.headGroupSpec.template] + (has(object.spec.workerGroupSpecs) ? object.spec.workerGroupSpecs.map(g, g.template) : [])" },
-    // The token Secret the platform renders for the cluster.
-    { name: "ownSecrets", expression: `[string(object.metadata.name) + '${clusterTokenSecretSuffix}']` },
+    // The token Secret the platform renders for the cluster, and for a cluster KubeRay makes for
+    // a RayJob (named <job>-<random>, so unknown when the job is made) its job's: <job>-token.
+    // An ownerReference can be written by hand, but it names only another job's token in the same
+    // namespace, whose members may exec into that job's pods and read it there anyway.
+    {
+      name: "ownSecrets",
+      expression:
+        `[string(object.metadata.name) + '${clusterTokenSecretSuffix}'] + (has(object.metadata.ownerReferences) ? ` +
+        `object.metadata.ownerReferences.filter(r, r.apiVersion == 'ray.io/v1' && r.kind == 'RayJob' && has(r.controller) && r.controller).map(r, r.name + '${clusterTokenSecretSuffix}') : [])`,
+    },
   ];
   return admissionRule(RAYCLUSTER_RULE, "rayclusters", { variables, validations }, RAY_API);
 }

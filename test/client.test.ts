@@ -14,8 +14,11 @@ import { getCluster } from "../client/src/sdk";
 import { usd } from "../cost/costs";
 import { prices } from "../cost/prices";
 import { manifestOf } from "../plan/manifests";
+import { rayClusterAdmission, rayClusterFields, rayJobAdmission } from "../render/rayClusterAdmission";
+import { policyDenials } from "./admissionEval";
 import { type FakeKube, rulesAllow, seededFake, writeKubeconfig } from "./fakeKube";
-import { ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredResource } from "./mocks";
+import { kueueRayJobProblems, rayJobProblems } from "./kuberayRules";
+import { loadConfig, ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredResource } from "./mocks";
 
 type Obj = Record<string, any>;
 let resources: RegisteredResource[];
@@ -486,7 +489,7 @@ describe("bad input is refused with a clear message and creates nothing", () => 
   const cases: [string, () => string, number, string][] = [
     ["an unknown flag", () => "create cluster x -n recsys --gpus 1", 1, "rayctl: unknown option '--gpus'; see `rayctl create cluster --help`."],
     ["a mistyped flag, with a suggestion (issue 24)", () => "create cluster x -n recsys --worker 1", 1, "rayctl: unknown option '--worker' (did you mean --workers?); see `rayctl create cluster --help`."],
-    ["an unknown command", () => "launch cluster x -n recsys", 1, "rayctl: unknown command 'launch'; use create, get, describe, scale, delete, wait, connect, logs; see `rayctl --help`."],
+    ["an unknown command", () => "launch cluster x -n recsys", 1, "rayctl: unknown command 'launch'; use create, get, describe, scale, delete, wait, connect, logs, job; see `rayctl --help`."],
     ["a mistyped command, with a suggestion", () => "crate cluster x -n recsys", 1, "rayctl: unknown command 'crate' (did you mean create?); see `rayctl --help`."],
     ["an unknown noun, with the verb's nouns", () => "get jobs x -n recsys", 1, "rayctl: unknown command 'jobs'; use cluster, workergroups, nodes; see `rayctl get --help`."],
     ["a noun like one it has", () => "get pods x -n recsys", 1, "rayctl: unknown command 'pods' (did you mean one of node, nodes?); see `rayctl get --help`."],
@@ -793,6 +796,132 @@ test("each command has its own help: its flags, an example, and nothing of anoth
   expect(scale.stdout).not.toContain("--gpus-per-worker");
   expect((await rayctl("logs --help")).stdout).toMatch(/^Usage: rayctl logs \[cluster\] <name> \[options\]/);
   expect((await rayctl("--help")).stdout).toContain("Each command has its own help");
+});
+
+describe("jobs: rayctl job submit, list, describe, logs, stop, delete (issue 25)", () => {
+  const NS = "recsys";
+  const workdir = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-job-"));
+    const put = (rel: string, content: string | Buffer) => (fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true }), fs.writeFileSync(path.join(dir, rel), content));
+    put("train.py", "print('training')\n");
+    put("pkg/util.py", "X = 1\n");
+    put("weights.bin", Buffer.from([0, 1, 2, 255]));
+    put(".git/HEAD", "ref: refs/heads/main\n");
+    put("__pycache__/util.cpython-311.pyc", "junk");
+    return dir;
+  };
+  const jobPods = (name: string) => fake.list("v1", "Pod", NS).filter((p) => p.metadata.labels?.["batch.kubernetes.io/job-name"] === name);
+
+  test("submit makes a RayJob that passes the CRD, KubeRay's and Kueue's rules and the platform's admission, on the cluster `create cluster` would make", async () => {
+    const dir = workdir();
+    const r = await rayctl(`job submit -n ${NS} --name train-a --working-dir ${dir} --gpus-per-worker 1 --workers 2 -- python train.py --epochs 3`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("Submitted job train-a in namespace recsys, on a cluster made for it (Kueue queues it; KubeRay removes the cluster 10m after it ends)");
+    const rj = fake.get("ray.io/v1", "RayJob", NS, "train-a")!;
+    expect(rayJobProblems(rj)).toEqual([]);
+    expect(kueueRayJobProblems(rj)).toEqual([]);
+    expect(policyDenials(rayJobAdmission({ bucketPrefix: "my-ml-platform-dev-ray-", rayCluster: rayClusterFields(loadConfig().kuberay.crds) }).policy.spec, rj)).toEqual([]);
+    expect(rj.metadata.labels).toMatchObject({ "kueue.x-k8s.io/queue-name": "default", "app.kubernetes.io/managed-by": "rayctl" });
+    expect(rj.spec).toMatchObject({ entrypoint: "python train.py --epochs 3", runtimeEnvYAML: "working_dir: /working-dir\n", shutdownAfterJobFinishes: true, ttlSecondsAfterFinished: 600, submissionMode: "K8sJobMode" });
+    // The same cluster as `create cluster` renders for these flags, its token the job's.
+    const planned = JSON.parse((await rayctl(`create cluster train-a -n ${NS} --gpus-per-worker 1 --workers 2 --dry-run -o json`)).stdout).items[0];
+    expect(rj.spec.rayClusterSpec).toEqual(planned.spec);
+    expect(rj.spec.rayClusterSpec.authOptions).toEqual({ mode: "token", secretName: "train-a-token" });
+    // The token and the working directory belong to the job: deleting it deletes them.
+    const owner = [{ apiVersion: "ray.io/v1", kind: "RayJob", name: "train-a", uid: rj.metadata.uid }];
+    expect(fake.get("v1", "Secret", NS, "train-a-token")!.metadata.ownerReferences).toEqual(owner);
+    const cm = fake.get("v1", "ConfigMap", NS, "train-a-working-dir")!;
+    expect(cm.metadata.ownerReferences).toEqual(owner);
+    const items = rj.spec.submitterPodTemplate.spec.volumes.find((v: Obj) => v.configMap).configMap.items;
+    expect(items.map((i: Obj) => i.path)).toEqual(["pkg/util.py", "train.py", "weights.bin"]);
+    const content = (p: string) => {
+      const key = items.find((i: Obj) => i.path === p).key;
+      return cm.data?.[key] ?? Buffer.from(cm.binaryData[key], "base64");
+    };
+    expect([content("train.py"), content("weights.bin")]).toEqual(["print('training')\n", Buffer.from([0, 1, 2, 255])]);
+    // The submitter runs as the head does: the team's account, the head's pool, the head's image.
+    const submitter = rj.spec.submitterPodTemplate.spec;
+    expect(submitter.serviceAccountName).toBe("ray");
+    expect(submitter.nodeSelector).toEqual(planned.spec.headGroupSpec.template.spec.nodeSelector);
+    expect(submitter.containers[0].image).toBe(planned.spec.headGroupSpec.template.spec.containers[0].image);
+    // The cluster KubeRay makes for it (<job>-xxxxx, owned by the job) passes the RayCluster rule with the job's token.
+    const made = fake.list("ray.io/v1", "RayCluster", NS).find((c) => c.metadata.labels?.["ray.io/originated-from-cr-name"] === "train-a")!;
+    const rcRule = rayClusterAdmission({ bucketPrefix: "my-ml-platform-dev-ray-", rayCluster: rayClusterFields(loadConfig().kuberay.crds) }).policy.spec;
+    expect(policyDenials(rcRule, made)).toEqual([]);
+    // Without the job as its controller, the job's token is not its to name.
+    expect(policyDenials(rcRule, { ...made, metadata: { ...made.metadata, ownerReferences: [] } })).toEqual([expect.stringContaining("A RayCluster's token is its own Secret")]);
+  });
+
+  test("list, describe and logs show it; submit --wait streams the driver's output and exits 0 or 6 by how the job ended", async () => {
+    const list = await rayctl(`job list -n ${NS}`);
+    const row = list.stdout.split("\n").find((l) => l.startsWith("train-a "))!.split(/\s{3,}/);
+    expect([row[1], row[2].startsWith("train-a-"), row[5]]).toEqual(["RUNNING", true, "python train.py --epochs 3"]);
+    expect((await rayctl(`job describe train-a -n ${NS}`)).stdout).toContain("Entrypoint:       python train.py --epochs 3\nWorking dir:      sent with the job\n");
+    expect((await rayctl(`job logs train-a -n ${NS}`)).stdout).toContain("Job 'train-a-");
+
+    const waiting = rayctl(`job submit -n ${NS} --name train-b --workers 0 --wait -- python -c print(42)`);
+    await until(() => jobPods("train-b").length === 1 && fake.get("ray.io/v1", "RayJob", NS, "train-b")?.status?.jobStatus === "RUNNING", "the job running");
+    await until(() => fake.calls.some((c) => c.subresource === "log" && c.name === jobPods("train-b")[0].metadata.name), "the log stream");
+    fake.finishJob(NS, "train-b", "SUCCEEDED", ["42"]);
+    const done = await waiting;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout).toContain("42\n");
+    expect(done.stderr).toContain("Job train-b SUCCEEDED");
+    expect(fake.get("ray.io/v1", "RayJob", NS, "train-b")!.spec.entrypoint).toBe("python -c 'print(42)'");
+
+    const failing = rayctl(`job submit -n ${NS} --name train-c --workers 0 --wait -- python fail.py`);
+    await until(() => fake.get("ray.io/v1", "RayJob", NS, "train-c")?.status?.jobStatus === "RUNNING", "the job running");
+    fake.finishJob(NS, "train-c", "FAILED", ["Traceback ..."]);
+    const failed = await failing;
+    expect(failed.code).toBe(6);
+    expect(failed.stderr).toContain("Job train-c FAILED: Job failed");
+  });
+
+  test("--cluster runs on an existing cluster: a clusterSelector, no cluster of its own, not Kueue's; shape flags are refused", async () => {
+    expect((await rayctl(`create cluster shared -n ${NS} --workers 0 --wait`)).code).toBe(0);
+    const r = await rayctl(`job submit -n ${NS} --name on-shared --cluster shared -- python -V`);
+    expect(r.code, r.stderr).toBe(0);
+    const rj = fake.get("ray.io/v1", "RayJob", NS, "on-shared")!;
+    expect(rj.spec.clusterSelector).toEqual({ "ray.io/cluster": "shared" });
+    expect(rj.spec.rayClusterSpec).toBeUndefined();
+    expect(rj.metadata.labels["kueue.x-k8s.io/queue-name"]).toBeUndefined();
+    expect([rayJobProblems(rj), kueueRayJobProblems(rj)]).toEqual([[], []]);
+    expect(fake.get("v1", "Secret", NS, "on-shared-token")).toBeUndefined();
+    const refused = await rayctl(`job submit -n ${NS} --cluster shared --workers 2 -- python -V`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("--cluster: runs on an existing cluster, which has its shape; remove --workers.");
+  });
+
+  test("what cannot run is refused before anything is made: no entrypoint, a working directory over 1 MB, an autoscaled file, the quota", async () => {
+    const before = fake.list("ray.io/v1", "RayJob", NS).length;
+    expect((await rayctl(`job submit -n ${NS} --name empty`)).stderr).toContain("--: say what to run after --");
+    const big = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-job-big-"));
+    fs.writeFileSync(path.join(big, "data.csv"), Buffer.alloc(1_100_000, 97));
+    const tooBig = await rayctl(`job submit -n ${NS} --working-dir ${big} -- python x.py`);
+    expect(tooBig.code).toBe(1);
+    expect(tooBig.stderr).toContain("holds 1.1 MB in 1 file; a job's working directory travels in a ConfigMap, which holds at most 1.0 MB. The biggest: data.csv (1.1 MB). Send code only");
+    const auto = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-job-")), "entry.yaml");
+    fs.writeFileSync(auto, "name: x\nworkerGroups:\n  - name: w\n    minReplicas: 0\n    maxReplicas: 3\n");
+    expect((await rayctl(`job submit -n ${NS} -f ${auto} -- python x.py`)).stderr).toContain("a job's cluster has a fixed number of workers");
+    const quota = await rayctl(`job submit -n ${NS} --gpus-per-worker 1 --workers 40 -- python x.py`);
+    expect(quota.code).toBe(2);
+    expect(quota.stderr).toContain("recsys's quota cannot hold this job's cluster:");
+    expect(fake.list("ray.io/v1", "RayJob", NS)).toHaveLength(before);
+  });
+
+  test("stop fails a running job by its deadline and its cluster goes; delete removes the job and what it owns", async () => {
+    const cluster = fake.get("ray.io/v1", "RayJob", NS, "train-a")!.status.rayClusterName;
+    const r = await rayctl(`job stop train-a -n ${NS}`);
+    expect(r.code, r.stderr).toBe(0);
+    await until(() => fake.get("ray.io/v1", "RayJob", NS, "train-a")!.status.jobDeploymentStatus === "Failed", "KubeRay failing it");
+    expect(fake.get("ray.io/v1", "RayJob", NS, "train-a")!.status.reason).toBe("DeadlineExceeded");
+    expect(fake.get("ray.io/v1", "RayCluster", NS, cluster)).toBeUndefined();
+    expect((await rayctl(`job stop train-a -n ${NS}`)).stderr).toContain("has already ended");
+    expect((await rayctl(`job delete train-a -n ${NS}`)).code).toBe(0);
+    expect(fake.get("ray.io/v1", "RayJob", NS, "train-a")).toBeUndefined();
+    expect(fake.get("v1", "ConfigMap", NS, "train-a-working-dir")).toBeUndefined();
+    expect(fake.get("v1", "Secret", NS, "train-a-token")).toBeUndefined();
+  });
 });
 
 test("the README shows the SDK example exactly as the tests run it", () => {

@@ -61,6 +61,7 @@ const TYPES: ResourceType[] = [
   { group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", kind: "RoleBinding", namespaced: true },
   { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", kind: "ClusterRole", namespaced: false },
   { group: "ray.io", version: "v1", resource: "rayclusters", kind: "RayCluster", namespaced: true, status: true },
+  { group: "ray.io", version: "v1", resource: "rayjobs", kind: "RayJob", namespaced: true, status: true },
   { group: "kueue.x-k8s.io", version: "v1beta2", resource: "localqueues", kind: "LocalQueue", namespaced: true, status: true },
   { group: "kueue.x-k8s.io", version: "v1beta2", resource: "workloads", kind: "Workload", namespaced: true, status: true },
   // Kueue's visibility API serves only the subresource pendingworkloads (pkg/visibility/storage/storage.go:28-30, v0.19.2).
@@ -392,6 +393,7 @@ export class FakeKube {
     if (dryRun) return { ...fresh, apiVersion: apiVersionOf(r.type), kind: r.type.kind };
     const stored = this.write(r.type, fresh, "ADDED");
     if (r.type.kind === "RayCluster" && this.kuberay !== "off") setImmediate(() => this.simulateKubeRay(r.ns!, meta.name));
+    if (r.type.kind === "RayJob" && this.kuberay !== "off") setImmediate(() => this.simulateRayJob(r.ns!, meta.name));
     return stored;
   }
 
@@ -416,6 +418,7 @@ export class FakeKube {
     const written = this.write(r.type, merged, "MODIFIED");
     // KubeRay reconciles a changed spec a moment later: until then the status is the old one.
     if (r.type.kind === "RayCluster" && specChanged && this.kuberay === "auto") setImmediate(() => this.resyncKubeRay(cur.metadata.namespace, cur.metadata.name));
+    if (r.type.kind === "RayJob" && specChanged && this.kuberay === "auto") setImmediate(() => this.checkJobDeadline(cur.metadata.namespace, cur.metadata.name));
     return written;
   }
 
@@ -506,8 +509,10 @@ export class FakeKube {
     const follow = (text: string) => res.write(text);
     const followers = this.logFollowers.get(key) ?? new Set();
     this.logFollowers.set(key, followers.add(follow));
-    const gone = (e: { type: string; key: string }) => {
-      if (e.type === "DELETED" && e.key === this.key(r.type, r.ns, r.name!)) end();
+    // The kubelet ends a followed log when the container ends: the pod goes, or finishes.
+    const gone = (e: { type: string; key: string; obj: Obj }) => {
+      if (e.key !== this.key(r.type, r.ns, r.name!)) return;
+      if (e.type === "DELETED" || ["Succeeded", "Failed"].includes(e.obj.status?.phase)) end();
     };
     const end = () => {
       followers.delete(follow);
@@ -560,6 +565,71 @@ export class FakeKube {
         { type: "RayClusterProvisioned", status: "True", reason: "AllPodRunningAndReadyFirstTime", message: "", lastTransitionTime: new Date().toISOString() },
       ],
     });
+  }
+
+  /**
+   * What KubeRay does for a RayJob (ray-operator v1.7.0 controllers/ray/rayjob_controller.go), as
+   * far as the client sees it: the job's RayCluster `<job>-xxxxx` from rayClusterSpec, owned by
+   * the job and labelled with its labels (constructRayClusterForRayJob); the submitter Job's pod,
+   * labelled batch.kubernetes.io/job-name=<job> by the Job controller, from submitterPodTemplate;
+   * the status Running (jobStatus RUNNING) until `finishJob`.
+   */
+  simulateRayJob(ns: string, name: string): void {
+    const jobType = TYPES.find((t) => t.kind === "RayJob")!;
+    const rj = this.store.get(this.key(jobType, ns, name));
+    if (!rj) return;
+    const suffix = randomUUID().slice(0, 5);
+    let clusterName: string = rj.spec.clusterSelector?.["ray.io/cluster"];
+    if (rj.spec.rayClusterSpec) {
+      clusterName = `${name}-${suffix}`;
+      const labels = { ...rj.metadata.labels, "ray.io/originated-from-cr-name": name, "ray.io/originated-from-crd": "RayJob" };
+      const ownerReferences = [{ apiVersion: "ray.io/v1", kind: "RayJob", name, uid: rj.metadata.uid, controller: true, blockOwnerDeletion: true }];
+      this.write(TYPES.find((t) => t.kind === "RayCluster")!, { apiVersion: "ray.io/v1", kind: "RayCluster", metadata: { name: clusterName, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), generation: 1, labels, ownerReferences }, spec: clone(rj.spec.rayClusterSpec) }, "ADDED");
+      if (this.kuberay === "auto") this.simulateKubeRay(ns, clusterName);
+    }
+    const podName = `${name}-${randomUUID().slice(0, 5)}`;
+    const template = rj.spec.submitterPodTemplate ?? { spec: { containers: [{ name: "ray-job-submitter", image: "rayproject/ray" }] } };
+    const running = this.kuberay === "auto";
+    this.write(TYPES.find((t) => t.kind === "Pod")!, {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: podName, namespace: ns, uid: randomUUID(), creationTimestamp: new Date().toISOString(), labels: { ...template.metadata?.labels, "batch.kubernetes.io/job-name": name, "job-name": name } },
+      spec: clone(template.spec),
+      status: { phase: running ? "Running" : "Pending" },
+    }, "ADDED");
+    const containers: Obj[] = template.spec.containers;
+    const jobId = `${name}-${suffix}`;
+    this.logLines.set(`${ns}/${podName}/${containers[0].name}`, running ? [`Job '${jobId}' submitted successfully`, "------------------------------------------", `Job '${jobId}' is running.`] : []);
+    this.setStatus("ray.io/v1", "RayJob", ns, name, {
+      jobDeploymentStatus: running ? "Running" : "Initializing",
+      ...(running ? { jobStatus: "RUNNING", startTime: new Date().toISOString(), jobId } : {}),
+      rayClusterName: clusterName,
+      dashboardURL: `${clusterName}-head-svc.${ns}.svc.cluster.local:8265`,
+    });
+  }
+
+  /** The job's driver ends: its last lines, Ray's verdict, the submitter pod done, KubeRay's status. */
+  finishJob(ns: string, name: string, jobStatus: "SUCCEEDED" | "FAILED" | "STOPPED", lines: readonly string[] = []): void {
+    const pod = [...this.store.values()].find((o) => o.kind === "Pod" && o.metadata.namespace === ns && o.metadata.labels?.["batch.kubernetes.io/job-name"] === name);
+    if (pod) {
+      const jobId = this.store.get(this.key(TYPES.find((t) => t.kind === "RayJob")!, ns, name))?.status?.jobId;
+      for (const l of [...lines, "------------------------------------------", `Job '${jobId}' ${jobStatus.toLowerCase()}`]) this.appendLog(ns, pod.metadata.name, pod.spec.containers[0].name, l);
+      this.write(TYPES.find((t) => t.kind === "Pod")!, { ...pod, status: { ...pod.status, phase: jobStatus === "SUCCEEDED" ? "Succeeded" : "Failed" } }, "MODIFIED");
+    }
+    const rj = this.store.get(this.key(TYPES.find((t) => t.kind === "RayJob")!, ns, name))!;
+    this.setStatus("ray.io/v1", "RayJob", ns, name, { ...rj.status, jobStatus, jobDeploymentStatus: jobStatus === "SUCCEEDED" ? "Complete" : "Failed", endTime: new Date().toISOString(), ...(jobStatus === "SUCCEEDED" ? {} : { message: `Job ${jobStatus.toLowerCase()}`, reason: "AppFailed" }) });
+  }
+
+  /** KubeRay's activeDeadlineSeconds: past it, the job fails with DeadlineExceeded and its cluster goes. */
+  private checkJobDeadline(ns: string, name: string): void {
+    const rj = this.store.get(this.key(TYPES.find((t) => t.kind === "RayJob")!, ns, name));
+    const deadline = rj?.spec.activeDeadlineSeconds;
+    if (!rj?.status?.startTime || !deadline || rj.status.endTime) return;
+    // KubeRay requeues the job for the moment its deadline passes.
+    const left = Date.parse(rj.status.startTime) + deadline * 1000 - Date.now();
+    if (left > 0) return void setTimeout(() => this.checkJobDeadline(ns, name), left).unref();
+    this.setStatus("ray.io/v1", "RayJob", ns, name, { ...rj.status, jobDeploymentStatus: "Failed", reason: "DeadlineExceeded", message: `The RayJob has passed the activeDeadlineSeconds. StartTime: ${rj.status.startTime}. ActiveDeadlineSeconds: ${deadline}`, endTime: new Date().toISOString() });
+    if (rj.spec.rayClusterSpec && rj.status.rayClusterName) this.remove({ type: TYPES.find((t) => t.kind === "RayCluster")!, ns, name: rj.status.rayClusterName }, undefined, false);
   }
 
   /**

@@ -6,12 +6,12 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { type ClusterOptions, InputError } from "./clusterSpec";
 import { EXIT, exitCode, RefusedError } from "./errors";
-import { describe, describeData, nodeTable, printable, serialize, table, workerGroupTable } from "./format";
+import { describe, describeData, describeJob, jobData, jobTable, nodeTable, printable, serialize, table, workerGroupTable } from "./format";
 import { type Invocation, runCommand } from "./commands";
 import { CLIENT_VERSION } from "./help";
 import { paths } from "./kube";
 import { queueStatus } from "./queue";
-import { Cluster, type ConnectOptions, type DryRun, RayPlatform } from "./sdk";
+import { Cluster, type ConnectOptions, type DryRun, Job, RayPlatform } from "./sdk";
 import { KUBERAY_LABELS, RAY_PORTS, TOOL_PORTS } from "../../config/wire";
 import { TUTORIALS_INIT_CONTAINER } from "../../render/rayCluster";
 
@@ -39,10 +39,10 @@ function wholeNumber(values: Values, flag: string): number | undefined {
 }
 
 /** 90, 90s, 10m, 1h -> seconds. */
-function seconds(v: string | undefined): number | undefined {
+function seconds(v: string | undefined, flag = "timeout"): number | undefined {
   if (v === undefined) return undefined;
   const m = /^(\d+)(s|m|h)?$/.exec(v);
-  if (!m) throw new InputError([`--timeout: ${JSON.stringify(v)} is not a duration; write e.g. 600, 90s, 10m or 1h.`]);
+  if (!m) throw new InputError([`--${flag}: ${JSON.stringify(v)} is not a duration; write e.g. 600, 90s, 10m or 1h.`]);
   return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? "s") as "s" | "m" | "h"];
 }
 
@@ -71,7 +71,13 @@ export async function execute(call: Invocation, io: Io): Promise<number> {
   }
 }
 
-const OUTPUTS: Record<string, readonly string[]> = { "get cluster": ["table", "wide", "name", "json", "yaml"], "get workergroups": ["table", "wide", "json", "yaml"], "get nodes": ["table", "wide", "name", "json", "yaml"] };
+const OUTPUTS: Record<string, readonly string[]> = {
+  "get cluster": ["table", "wide", "name", "json", "yaml"],
+  "get workergroups": ["table", "wide", "json", "yaml"],
+  "get nodes": ["table", "wide", "name", "json", "yaml"],
+  "job submit": ["table", "name", "json", "yaml"],
+  "job list": ["table", "name", "json", "yaml"],
+};
 
 async function main(call: Invocation, io: Io): Promise<number> {
   const { verb, noun, values } = call;
@@ -81,7 +87,7 @@ async function main(call: Invocation, io: Io): Promise<number> {
   if (!outputs.includes(output)) throw new InputError([`--output: ${JSON.stringify(output)} is not a format of \`rayctl ${verb} ${noun}\`; use ${outputs.filter((o) => o !== "table").join(", ")} (or leave it out for the table).`]);
   const dryRun = values["dry-run"] as string | undefined;
   if (dryRun !== undefined && !["client", "server"].includes(dryRun)) throw new InputError([`--dry-run: ${JSON.stringify(dryRun)} is not client or server; write --dry-run, --dry-run=client or --dry-run=server.`]);
-  if (dryRun === "client" && verb !== "create") throw new InputError([`--dry-run=client applies to create only; use --dry-run=server to have the API server check a ${verb}.`]);
+  if (dryRun === "client" && verb !== "create" && verb !== "job") throw new InputError([`--dry-run=client applies to create only; use --dry-run=server to have the API server check a ${verb}.`]);
   const timeoutSeconds = seconds(values.timeout as string | undefined);
   const needName = () => {
     if (!name) throw new InputError([`<name>: \`rayctl ${verb} ${noun}\` needs the cluster's name; \`rayctl get cluster -n <namespace>\` lists them.`]);
@@ -90,10 +96,11 @@ async function main(call: Invocation, io: Io): Promise<number> {
 
   const connectOpts: ConnectOptions = { kubeconfig: values.kubeconfig as string | undefined, context: values.context as string | undefined, platformNamespace: values["platform-namespace"] as string | undefined, env: io.env };
   // Flags are checked before the cluster is contacted: bad input never needs credentials.
-  const options = verb === "create" ? clusterOptions(values, name) : undefined;
+  const options = verb === "create" || (verb === "job" && noun === "submit") ? clusterOptions(values, verb === "create" ? name : undefined) : undefined;
   const scaleTo = verb === "scale" ? scaleTarget(values) : undefined;
   const logsOf = verb === "logs" ? logsTarget(values) : undefined;
-  if (verb !== "get" && !name && !(verb === "create" && options?.file)) needName();
+  const jobTimes = verb === "job" ? { ttlSeconds: seconds(values.ttl as string | undefined, "ttl"), deadlineSeconds: seconds(values.deadline as string | undefined, "deadline") } : undefined;
+  if (verb !== "get" && !(verb === "job" && (noun === "submit" || noun === "list")) && !name && !(verb === "create" && options?.file)) needName();
 
   const platform = (io.connect ?? RayPlatform.connect)(connectOpts);
   try {
@@ -181,6 +188,67 @@ async function main(call: Invocation, io: Io): Promise<number> {
       case "logs cluster": {
         const c = await platform.getCluster(needName(), needNamespace());
         await c.logs({ ...logsOf!, write: (s) => io.stdout.write(printable(s)), signal: io.signal });
+        return EXIT.ok;
+      }
+      case "job submit": {
+        const result = await platform.submitJob({
+          ...options!,
+          name: values.name as string | undefined,
+          namespace: needNamespace(),
+          entrypoint: call.args,
+          workingDir: values["working-dir"] as string | undefined,
+          cluster: values.cluster as string | undefined,
+          ...jobTimes,
+          dryRun: dryRun as DryRun["dryRun"] | undefined,
+        });
+        if (!(result instanceof Job)) {
+          out({ apiVersion: "v1", kind: "List", items: result.objects });
+          return EXIT.ok;
+        }
+        const where = values.cluster ? `on cluster ${values.cluster}` : `on a cluster made for it (Kueue queues it; KubeRay removes the cluster ${Math.round((jobTimes!.ttlSeconds ?? 600) / 60)}m after it ends)`;
+        io.stderr.write(`Submitted job ${result.name} in namespace ${result.namespace}, ${where}\n`);
+        if (output === "name") io.stdout.write(`rayjob.ray.io/${result.name}\n`);
+        if (!values.wait) {
+          if (structured) out(result.raw);
+          else io.stderr.write(`Follow it: rayctl job logs ${result.name} -n ${result.namespace} -f\n`);
+          return EXIT.ok;
+        }
+        const ok = await result.wait({ timeoutSeconds: timeoutSeconds ?? 24 * 3600, write: structured ? undefined : (s) => io.stdout.write(printable(s)), onProgress: progress, pollMs: io.pollMs });
+        if (structured) out(result.raw);
+        io.stderr.write(`Job ${result.name} ${result.status}${result.raw.status?.message && !ok ? `: ${result.raw.status.message}` : ""}\n`);
+        return ok ? EXIT.ok : EXIT.jobFailed;
+      }
+      case "job list": {
+        if (values["all-namespaces"] && values.namespace) throw new InputError(["-A and -n together: pick one."]);
+        const jobs = await platform.listJobs(values["all-namespaces"] ? undefined : needNamespace());
+        if (structured) out({ apiVersion: "v1", kind: "List", items: jobs.map((j) => j.raw) });
+        else if (output === "name") io.stdout.write(printable(jobs.map((j) => `rayjob.ray.io/${j.name}\n`).join("")));
+        else if (jobs.length === 0) io.stderr.write(`No jobs${values["all-namespaces"] ? "" : ` in namespace ${namespace}`}.\n`);
+        else io.stdout.write(printable(jobTable(jobs, !!values["all-namespaces"])));
+        return EXIT.ok;
+      }
+      case "job describe": {
+        const job = await platform.getJob(needName(), needNamespace());
+        if (structured) out(jobData(job));
+        else io.stdout.write(printable(describeJob(job)));
+        return EXIT.ok;
+      }
+      case "job logs": {
+        const job = await platform.getJob(needName(), needNamespace());
+        await job.logs({ follow: values.follow === true, tail: wholeNumber(values, "tail"), write: (s) => io.stdout.write(printable(s)), signal: io.signal });
+        return EXIT.ok;
+      }
+      case "job stop": {
+        const job = await platform.getJob(needName(), needNamespace());
+        if (job.finished) throw new RefusedError(`${job.namespace}/${job.name} has already ended (${job.status}); \`rayctl job delete ${job.name} -n ${job.namespace}\` removes it.`);
+        const how = await job.stop();
+        io.stderr.write(how === "stopped" ? `Stopping job ${job.name}: KubeRay fails it (DeadlineExceeded) and removes its cluster; \`rayctl job describe ${job.name} -n ${job.namespace}\` shows it.\n` : `Job ${job.name} had not started: deleted.\n`);
+        return EXIT.ok;
+      }
+      case "job delete": {
+        const job = await platform.getJob(needName(), needNamespace());
+        await job.delete();
+        io.stderr.write(`Deleted job ${job.name} in namespace ${job.namespace}\n`);
         return EXIT.ok;
       }
       case "connect cluster":

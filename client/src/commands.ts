@@ -57,6 +57,11 @@ const FLAGS: Record<string, [flags: string, help: string]> = {
   follow: ["-f, --follow", "keep printing new lines"],
   tail: ["--tail <lines>", "the last lines only (default: all; with several pods 100 each)"],
   container: ["-c, --container <name>", "the container: ray (default), notebook, vscode or autoscaler"],
+  name: ["--name <name>", "the job's name (default: the working directory's name and a random suffix)"],
+  "working-dir": ["--working-dir <dir>", "a local directory sent with the job (at most 1 MB), where the entrypoint runs"],
+  cluster: ["--cluster <name>", "run on this existing cluster instead of one made for the job"],
+  ttl: ["--ttl <duration>", "how long the job's cluster and record stay after it ends (default 10m)"],
+  deadline: ["--deadline <duration>", "fail the job after it has run this long, e.g. 2h"],
 };
 
 const COMMON = ["namespace", "output", "context", "kubeconfig", "platform-namespace"];
@@ -66,6 +71,7 @@ interface Spec {
   readonly verb: string;
   readonly noun: string;
   readonly aliases?: string[];
+  /** Its positional arguments ("" for none); "[entrypoint...]" takes the rest of the line. */
   readonly args: string;
   readonly summary: string;
   readonly flags: string[];
@@ -84,6 +90,19 @@ export const COMMANDS: readonly Spec[] = [
   { verb: "wait", noun: "cluster", aliases: ["clusters"], args: "<name>", summary: "wait until the cluster is ready, saying what it waits for", flags: [...COMMON, "timeout"], example: "rayctl wait cluster my-cluster -n ray-playground --timeout 15m" },
   { verb: "connect", noun: "cluster", args: "<name>", summary: "forward the cluster's ports to this machine (again when a forward drops); print the URLs", flags: COMMON, example: "rayctl connect my-cluster -n ray-playground" },
   { verb: "logs", noun: "cluster", args: "<name>", summary: "the head's log, a worker group's or one node's (-f to follow)", flags: [...COMMON.filter((f) => f !== "output"), "worker-group", "node", "follow", "tail", "container"], example: "rayctl logs my-cluster -n ray-playground --worker-group group1 --tail 50 -f" },
+  {
+    verb: "job",
+    noun: "submit",
+    args: "[entrypoint...]",
+    summary: "run a Ray job (a RayJob): on a cluster made for it (queued by Kueue, removed when the job ends) or on an existing one (--cluster)",
+    flags: [...COMMON, "name", "working-dir", "cluster", "file", "cpus-in-head", "memory-in-head", "cpus-per-worker", "memory-per-worker", "gpus-per-worker", "worker-gpu-type", "workers", "ray-version", "ttl", "deadline", "wait", "timeout", "dry-run"],
+    example: "rayctl job submit -n recsys --working-dir ./src --gpus-per-worker 1 --workers 2 --wait -- python train.py --epochs 3",
+  },
+  { verb: "job", noun: "list", args: "", summary: "list jobs: NAME STATUS CLUSTER AGE DURATION ENTRYPOINT", flags: [...COMMON, "all-namespaces"], example: "rayctl job list -n recsys" },
+  { verb: "job", noun: "describe", args: "<name>", summary: "a job's status, message, entrypoint, cluster and times", flags: COMMON, example: "rayctl job describe train-k3x9p -n recsys" },
+  { verb: "job", noun: "logs", args: "<name>", summary: "the job's driver output (-f to follow until it ends)", flags: [...COMMON.filter((f) => f !== "output"), "follow", "tail"], example: "rayctl job logs train-k3x9p -n recsys -f" },
+  { verb: "job", noun: "stop", args: "<name>", summary: "stop a running job (KubeRay fails it and removes its cluster; the record stays); a queued job is deleted", flags: COMMON, example: "rayctl job stop train-k3x9p -n recsys" },
+  { verb: "job", noun: "delete", args: "<name>", summary: "delete a job, its cluster, token and working directory", flags: COMMON, example: "rayctl job delete train-k3x9p -n recsys" },
 ];
 
 /** Nouns a verb may leave out: `rayctl connect NAME`, `rayctl logs NAME`. */
@@ -125,13 +144,19 @@ export function program(out: Output, execute: Execute, done: (code: number) => v
     const leaf = verb
       .command(spec.noun)
       .description(spec.summary)
-      .argument(spec.args)
       .helpOption("-h, --help", "help for this command")
       .configureOutput(output(out, `rayctl ${spec.verb} ${spec.noun}`, []));
+    if (spec.args) leaf.argument(spec.args);
+    // The entrypoint's own flags are its own: `-- python train.py --lr 0.1`, or after its first word.
+    if (spec.args.endsWith("...]")) leaf.passThroughOptions();
     for (const a of spec.aliases ?? []) leaf.alias(a);
     addFlags(leaf, spec);
-    leaf.addHelpText("after", `\nExample:\n  ${spec.example}\n\nExit codes: 0 done, 1 invalid input, 2 refused, 3 timed out, 4 cannot reach the cluster, 5 a bug in rayctl.\n`);
-    leaf.action(async (name: string | undefined, opts: Record<string, unknown>) => done(await execute(invocation(spec, name === undefined ? [] : [name], opts))));
+    leaf.addHelpText("after", `\nExample:\n  ${spec.example}\n\nExit codes: 0 done, 1 invalid input, 2 refused, 3 timed out, 4 cannot reach the cluster, 5 a bug in rayctl${spec.verb === "job" ? ", 6 the job failed (--wait)" : ""}.\n`);
+    leaf.action(async (...params: unknown[]) => {
+      const cmd = params.at(-1) as Command;
+      const operands = (cmd.processedArgs as unknown[]).flat().filter((a): a is string => typeof a === "string");
+      done(await execute(invocation(spec, operands, cmd.opts())));
+    });
   }
   return root;
 }

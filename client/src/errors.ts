@@ -1,7 +1,8 @@
 /**
  * What can go wrong, by who said no, with the exit code the CLI gives each (README "Use the
  * CLI"): 0 done, 1 invalid input, 2 refused (by the platform's rules or the API server),
- * 3 timed out waiting, 4 cannot reach or authenticate to the cluster, 5 a bug in rayctl.
+ * 3 timed out waiting, 4 cannot reach or authenticate to the cluster, 5 a bug in rayctl, 6 the
+ * job failed (`job submit --wait`).
  */
 import { InputError } from "./clusterSpec";
 import { ConnectionError, KubeError } from "./kube";
@@ -18,7 +19,8 @@ export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
 
-export const EXIT = { ok: 0, invalid: 1, refused: 2, timeout: 3, unreachable: 4, internal: 5 } as const;
+/** jobFailed: `job submit --wait` saw the job end other than SUCCEEDED. */
+export const EXIT = { ok: 0, invalid: 1, refused: 2, timeout: 3, unreachable: 4, internal: 5, jobFailed: 6 } as const;
 
 export function exitCode(err: unknown): number {
   if (err instanceof InputError) return EXIT.invalid;

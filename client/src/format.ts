@@ -2,6 +2,7 @@
 import { dump } from "js-yaml";
 import { parseQuantity } from "../../config/quantity";
 import { usd } from "../../cost/costs";
+import { type Job } from "./jobs";
 import { gpuTypeName, type RayNode, type WorkerGroupStatus } from "./nodes";
 import { queuedText, queueState, type QueueStatus } from "./queue";
 import { type Cluster } from "./sdk";
@@ -167,4 +168,57 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 /** "14 CPUs, 1 t4 GPU, 51Gi memory, pool t4": per pod, as the flags say it. */
 function shape(g: { cpus: number | null; gpus: number; gpuType?: string; memory: string; pool?: string }): string {
   return `${g.cpus === null ? "no CPU request" : plural(g.cpus, "CPU")}, ${g.gpus > 0 ? plural(g.gpus, `${g.gpuType ?? ""} GPU`.trim()) : "no GPU"}, ${g.memory} memory${g.pool ? `, pool ${g.pool}` : ""}`;
+}
+
+/** How long a job ran (or runs), "-" before it starts. */
+function duration(job: Job, now: number): string {
+  const st = job.raw.status;
+  if (!st?.startTime) return "-";
+  const s = Math.max(0, Math.round(((st.endTime ? Date.parse(st.endTime) : now) - Date.parse(st.startTime)) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
+/** `job list`: NAME STATUS CLUSTER AGE DURATION ENTRYPOINT. */
+export function jobTable(jobs: readonly Job[], allNamespaces: boolean, now = Date.now()): string {
+  const rows = jobs.map((j) => [...(allNamespaces ? [j.namespace] : []), j.name, j.status, j.clusterName ?? "-", age(j.raw.metadata.creationTimestamp, now), duration(j, now), j.entrypoint.length > 60 ? `${j.entrypoint.slice(0, 57)}...` : j.entrypoint]);
+  return columns([...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "STATUS", "CLUSTER", "AGE", "DURATION", "ENTRYPOINT"], rows);
+}
+
+/** What `job describe` shows, as data. */
+export function jobData(job: Job): Record<string, unknown> {
+  const st = job.raw.status ?? {};
+  return {
+    name: job.name,
+    namespace: job.namespace,
+    status: job.status,
+    deploymentStatus: st.jobDeploymentStatus,
+    message: st.message || undefined,
+    reason: st.reason || undefined,
+    entrypoint: job.entrypoint,
+    cluster: job.clusterName,
+    ownCluster: !job.raw.spec.clusterSelector,
+    submissionId: st.jobId || undefined,
+    startTime: st.startTime,
+    endTime: st.endTime,
+    ttlSecondsAfterFinished: job.raw.spec.ttlSecondsAfterFinished,
+    workingDir: !!job.raw.spec.runtimeEnvYAML,
+  };
+}
+
+export function describeJob(job: Job): string {
+  const d = jobData(job) as any;
+  const line = (k: string, v: unknown) => (v === undefined || v === "" ? [] : [`${`${k}:`.padEnd(18)}${v}`]);
+  return [
+    ...line("Job", `${d.name} (namespace ${d.namespace})`),
+    ...line("Status", `${d.status}${d.deploymentStatus && d.deploymentStatus !== d.status ? ` (KubeRay: ${d.deploymentStatus})` : ""}`),
+    ...line("Message", d.message),
+    ...line("Entrypoint", d.entrypoint),
+    ...line("Working dir", d.workingDir ? "sent with the job" : undefined),
+    ...line("Cluster", d.cluster ? `${d.cluster}${d.ownCluster ? " (made for the job, removed after it ends)" : ""}` : d.ownCluster ? "not made yet" : undefined),
+    ...line("Submission ID", d.submissionId),
+    ...line("Started", d.startTime),
+    ...line("Ended", d.endTime),
+    "",
+    `Its output: rayctl job logs ${d.name} -n ${d.namespace}${d.endTime ? "" : " -f"}`,
+  ].join("\n") + "\n";
 }

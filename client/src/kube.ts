@@ -300,6 +300,8 @@ function bodyText(res: http.IncomingMessage): Promise<string> {
 export const paths = {
   rayClusters: (ns?: string) => (ns ? `/apis/ray.io/v1/namespaces/${ns}/rayclusters` : `/apis/ray.io/v1/rayclusters`),
   rayCluster: (ns: string, name: string) => `/apis/ray.io/v1/namespaces/${ns}/rayclusters/${name}`,
+  rayJobs: (ns?: string) => (ns ? `/apis/ray.io/v1/namespaces/${ns}/rayjobs` : `/apis/ray.io/v1/rayjobs`),
+  rayJob: (ns: string, name: string) => `/apis/ray.io/v1/namespaces/${ns}/rayjobs/${name}`,
   configMaps: (ns: string) => `/api/v1/namespaces/${ns}/configmaps`,
   configMap: (ns: string, name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`,
   services: (ns: string) => `/api/v1/namespaces/${ns}/services`,

@@ -6,6 +6,8 @@
  *   const cluster = await platform.createCluster({ name: "my-cluster", namespace: "ray-playground", gpusPerWorker: 1, awaitReady: true });
  *   console.log(cluster.headIp, cluster.numWorkers);
  */
+import { randomBytes } from "node:crypto";
+import { load as loadYaml } from "js-yaml";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -18,8 +20,9 @@ import { type PodTemplateSpec } from "../../render/kuberay-types.generated";
 import { headServiceName, toolsServiceName } from "../../render/rayCluster";
 import { CLUSTER_TOKEN_KEY, newClusterToken } from "../../render/clusterAccess";
 import { type ClusterObjects, type ClusterOptions, resolveClusterFromOptions, type ClusterRequest, renderClusterObjects } from "./clusterSpec";
-import { explainKubeError, KubeError, RefusedError } from "./errors";
+import { explainKubeError, InputError, KubeError, RefusedError } from "./errors";
 import { KubeApi, loadKubeconfig, paths, type StoredRayCluster } from "./kube";
+import { Job, type JobObjects, MAX_JOB_NAME, readWorkingDir, renderJob, type StoredRayJob } from "./jobs";
 import { clusterPods, type LogOptions, rayNode, type RayNode, streamLogs, workerGroupStatus, type WorkerGroupStatus } from "./nodes";
 import { checkQuota, type QuotaDimension } from "./quota";
 import { awaitReady, type WaitOptions } from "./wait";
@@ -29,6 +32,7 @@ export type { ClusterOptions } from "./clusterSpec";
 export { ConnectionError, KubeError, RefusedError, TimeoutError } from "./errors";
 export type { WaitOptions } from "./wait";
 export type { LogOptions, RayNode, WorkerGroupStatus } from "./nodes";
+export { Job } from "./jobs";
 
 /** Where the program publishes its facts unless told otherwise (ray-platform:kuberay.namespace). */
 export const DEFAULT_PLATFORM_NAMESPACE = KUBERAY_NAMESPACE;
@@ -39,6 +43,23 @@ export interface ConnectOptions {
   /** The operator namespace, where the facts are (default kuberay-system). */
   readonly platformNamespace?: string;
   readonly env?: NodeJS.ProcessEnv;
+}
+
+/** A job: what to run, where, and (without `cluster`) the shape of the cluster made for it. */
+export interface SubmitJobOptions extends Omit<ClusterOptions, "name" | "minWorkers" | "maxWorkers" | "notebook" | "vscodeServer" | "withTutorials"> {
+  /** Default: the working directory's name and a random suffix. */
+  readonly name?: string;
+  /** argv of the entrypoint: ["python", "train.py"]. */
+  readonly entrypoint: readonly string[];
+  /** A local directory sent with the job (at most 1 MB), its working directory on the cluster. */
+  readonly workingDir?: string;
+  /** Run on this existing cluster instead of one made for the job. */
+  readonly cluster?: string;
+  /** How long the job's cluster and record stay after it ends (default 600 s). */
+  readonly ttlSeconds?: number;
+  /** Fail the job after this long running. */
+  readonly deadlineSeconds?: number;
+  readonly dryRun?: "client" | "server";
 }
 
 export interface CreateOptions extends ClusterOptions, WaitOptions {
@@ -217,6 +238,96 @@ export class RayPlatform {
     const cluster = new Cluster(this, created, team);
     if (options.awaitReady) await cluster.awaitReady(options);
     return cluster;
+  }
+
+  /**
+   * Submit a Ray job: a RayJob on a cluster made for it (the create flags, checked, rendered and
+   * quota-checked as `createCluster` does; queued by Kueue as a whole; removed `ttlSeconds` after
+   * the job ends) or on an existing cluster (`cluster`). The working directory goes with it.
+   */
+  async submitJob(options: SubmitJobOptions & { dryRun: "client" | "server" }): Promise<DryRun>;
+  async submitJob(options: SubmitJobOptions & { dryRun?: undefined }): Promise<Job>;
+  async submitJob(options: SubmitJobOptions): Promise<Job | DryRun>;
+  async submitJob(options: SubmitJobOptions): Promise<Job | DryRun> {
+    const problems: string[] = [];
+    if (options.entrypoint.length === 0) problems.push("--: say what to run after --, e.g. `rayctl job submit -n ray-playground --working-dir . -- python train.py`.");
+    // A file's rayClusters entry names the job unless --name does.
+    const name = options.name ?? (options.file && !options.cluster ? fileClusterName(options.file.text) : undefined) ?? generatedJobName(options.workingDir);
+    if (name.length > MAX_JOB_NAME || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+      problems.push(`--name: ${JSON.stringify(name)} is not a job name KubeRay accepts: at most ${MAX_JOB_NAME} lower-case letters, digits and "-", starting with a letter (its cluster's name adds "-xxxxx").`);
+    }
+    const shaped = JOB_CLUSTER_FLAGS.filter(([k]) => options[k] !== undefined).map(([, flag]) => flag);
+    if (options.cluster && shaped.length > 0) problems.push(`--cluster: runs on an existing cluster, which has its shape; remove ${shaped.join(", ")}.`);
+    const ttl = options.ttlSeconds ?? 600;
+    if (problems.length > 0) throw new InputError(problems);
+    const files = options.workingDir ? readWorkingDir(options.workingDir) : undefined;
+    const ns = options.namespace;
+
+    let objects: JobObjects;
+    let token: Record<string, any> | undefined;
+    if (options.cluster) {
+      const c = await this.getCluster(options.cluster, ns);
+      objects = renderJob({ name, namespace: ns, entrypoint: options.entrypoint, cluster: { existing: c.name, headTemplate: c.raw.spec!.headGroupSpec.template as Record<string, any> }, files, ttlSeconds: ttl, deadlineSeconds: options.deadlineSeconds });
+    } else {
+      const prepared = await this.prepare({ ...options, name, namespace: ns }, options.dryRun);
+      if (prepared.cluster.autoscaling) {
+        throw new InputError([`${options.file ? `${options.file.path}: ` : ""}a job's cluster has a fixed number of workers (Kueue admits a RayJob whole, and KubeRay removes its cluster when it ends): give replicas, not minReplicas below maxReplicas.`]);
+      }
+      if (options.dryRun !== "client") {
+        const quotas = await this.api.get<{ items: any[] }>(paths.resourceQuotas(ns));
+        const demand = clusterDemand(prepared.cluster, "maxReplicas");
+        // The submitter pod counts too (jobs.ts: 500m and 512Mi).
+        checkQuota(quotas.items, { ...demand, cpu: demand.cpu + 0.5, memoryBytes: demand.memoryBytes + 512 * 2 ** 20 }, prepared.facts, prepared.team, { what: "this job's cluster", lower: (short) => lowerHint(options, short) }, true);
+      }
+      token = prepared.objects.token;
+      objects = renderJob({ name, namespace: ns, entrypoint: options.entrypoint, cluster: { spec: prepared.objects.rayCluster.spec as Record<string, any>, labels: prepared.objects.rayCluster.metadata.labels as Record<string, string> }, files, ttlSeconds: ttl, deadlineSeconds: options.deadlineSeconds });
+    }
+    const list = [objects.rayJob, token, objects.workingDir].filter((o): o is Record<string, any> => !!o);
+    if (options.dryRun === "client") return { dryRun: "client", objects: list };
+
+    const dryRun = options.dryRun === "server" ? { dryRun: "All" } : undefined;
+    const post = async (p: string, body: Record<string, any>) => {
+      try {
+        return await this.api.request("POST", p, { body, query: dryRun });
+      } catch (err) {
+        if (err instanceof KubeError && err.code === 409) throw new RefusedError(`${body.kind} ${ns}/${body.metadata.name} already exists; pick another --name (or \`rayctl job delete ${name} -n ${ns}\`).`);
+        if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `create ${body.kind} ${ns}/${body.metadata.name}`));
+        throw err;
+      }
+    };
+    const created = await post(paths.rayJobs(ns), objects.rayJob);
+    const owner = { apiVersion: "ray.io/v1", kind: "RayJob", name, uid: created.metadata?.uid ?? "dry-run" };
+    const owned = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, ownerReferences: [owner] } });
+    const extra: Record<string, any>[] = [];
+    try {
+      if (token) extra.push(await post(paths.secrets(ns), owned(token)));
+      if (objects.workingDir) extra.push(await post(paths.configMaps(ns), owned(objects.workingDir)));
+    } catch (err) {
+      if (!dryRun) await this.api.request("DELETE", paths.rayJob(ns, name), { body: { preconditions: { uid: created.metadata?.uid } } }).catch(() => undefined);
+      throw err;
+    }
+    if (options.dryRun === "server") return { dryRun: "server", objects: [created, ...extra] };
+    return new Job(this.api, created);
+  }
+
+  async getJob(name: string, namespace: string): Promise<Job> {
+    try {
+      return new Job(this.api, await this.api.get<StoredRayJob>(paths.rayJob(namespace, name)));
+    } catch (err) {
+      if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `get RayJob ${namespace}/${name}`).replace("`rayctl get cluster -n <namespace>`", "`rayctl job list -n <namespace>`"));
+      throw err;
+    }
+  }
+
+  /** Jobs in `namespace`, or in every namespace the user may list (undefined), oldest first. */
+  async listJobs(namespace?: string): Promise<Job[]> {
+    try {
+      const list = await this.api.get<{ items: StoredRayJob[] }>(paths.rayJobs(namespace));
+      return list.items.sort((a, b) => ((a.metadata.creationTimestamp ?? "") < (b.metadata.creationTimestamp ?? "") ? -1 : 1)).map((o) => new Job(this.api, o));
+    } catch (err) {
+      if (err instanceof KubeError) throw new RefusedError(explainKubeError(err, `list RayJobs${namespace ? ` in ${namespace}` : ""}`));
+      throw err;
+    }
   }
 
   async getCluster(name: string, namespace: string): Promise<Cluster> {
@@ -530,6 +641,36 @@ function workerDemand(g: WorkerGroupState, n: number, facts: PlatformFacts, team
     memoryBytes: ((parseQuantity(g.memory) ?? 0) + bytesFromGi(fuse.memoryGi)) * n,
     gpus: type && g.gpus > 0 ? { [type]: g.gpus * n } : {},
   };
+}
+
+/** The create flags that shape a job's own cluster (refused with --cluster). */
+const JOB_CLUSTER_FLAGS: [keyof SubmitJobOptions, string][] = [
+  ["file", "--file"],
+  ["cpusInHead", "--cpus-in-head"],
+  ["memoryInHead", "--memory-in-head"],
+  ["cpusPerWorker", "--cpus-per-worker"],
+  ["memoryPerWorker", "--memory-per-worker"],
+  ["gpusPerWorker", "--gpus-per-worker"],
+  ["workerGpuType", "--worker-gpu-type"],
+  ["workerReplicas", "--workers"],
+  ["rayVersion", "--ray-version"],
+];
+
+/** The `name` (or metadata.name) a --file gives, if it gives one. */
+function fileClusterName(text: string): string | undefined {
+  try {
+    const doc = loadYaml(text) as { name?: unknown; metadata?: { name?: unknown } } | null;
+    const n = doc?.name ?? doc?.metadata?.name;
+    return typeof n === "string" ? n : undefined;
+  } catch {
+    return undefined; // the file's own check reports it, with its line
+  }
+}
+
+/** `train-k3x9p` from the working directory's name (or `job-...`): unique enough to submit again. */
+function generatedJobName(workingDir: string | undefined): string {
+  const base = (workingDir ? path.basename(path.resolve(workingDir)) : "job").toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "").slice(0, MAX_JOB_NAME - 6) || "job";
+  return `${base}-${randomBytes(4).toString("hex").slice(0, 5)}`;
 }
 
 /** Which flags lower a create's shortfall: those the user passed that bear on it, else the usual ones. */
