@@ -233,6 +233,13 @@ async function main(call: Invocation, io: Io): Promise<number> {
         else io.stdout.write(printable(describeJob(job)));
         return EXIT.ok;
       }
+      case "job wait": {
+        const job = await platform.getJob(needName(), needNamespace());
+        const ok = await job.wait({ timeoutSeconds: timeoutSeconds ?? 24 * 3600, onProgress: progress, pollMs: io.pollMs });
+        io.stderr.write(`Job ${job.name} ${job.status}${job.raw.status?.message && !ok ? `: ${job.raw.status.message}` : ""}\n`);
+        if (structured) out(jobData(job));
+        return ok ? EXIT.ok : EXIT.jobFailed;
+      }
       case "job logs": {
         const job = await platform.getJob(needName(), needNamespace());
         await job.logs({ follow: values.follow === true, tail: wholeNumber(values, "tail"), write: (s) => io.stdout.write(printable(s)), signal: io.signal });

@@ -100,6 +100,7 @@ export const COMMANDS: readonly Spec[] = [
   },
   { verb: "job", noun: "list", args: "", summary: "list jobs: NAME STATUS CLUSTER AGE DURATION ENTRYPOINT", flags: [...COMMON, "all-namespaces"], example: "rayctl job list -n recsys" },
   { verb: "job", noun: "describe", args: "<name>", summary: "a job's status, message, entrypoint, cluster and times", flags: COMMON, example: "rayctl job describe train-k3x9p -n recsys" },
+  { verb: "job", noun: "wait", args: "<name>", summary: "wait until the job ends: exit 0 if it succeeded, 6 if not", flags: [...COMMON, "timeout"], example: "rayctl job wait train-k3x9p -n recsys --timeout 2h" },
   { verb: "job", noun: "logs", args: "<name>", summary: "the job's driver output (-f to follow until it ends)", flags: [...COMMON.filter((f) => f !== "output"), "follow", "tail"], example: "rayctl job logs train-k3x9p -n recsys -f" },
   { verb: "job", noun: "stop", args: "<name>", summary: "stop a running job (KubeRay fails it and removes its cluster; the record stays); a queued job is deleted", flags: COMMON, example: "rayctl job stop train-k3x9p -n recsys" },
   { verb: "job", noun: "delete", args: "<name>", summary: "delete a job, its cluster, token and working directory", flags: COMMON, example: "rayctl job delete train-k3x9p -n recsys" },

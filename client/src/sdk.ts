@@ -696,6 +696,11 @@ export function createCluster(options: CreateOptions & { dryRun?: undefined }, c
   return RayPlatform.connect(connection).createCluster(options);
 }
 
+/** Submit a Ray job (RayPlatform.submitJob) with the user's kubeconfig. */
+export function submitJob(options: SubmitJobOptions & { dryRun?: undefined }, connection: ConnectOptions = {}): Promise<Job> {
+  return RayPlatform.connect(connection).submitJob(options);
+}
+
 /** The seed's `RayCluster.get_cluster(name, namespace)`. */
 export function getCluster(name: string, namespace: string, connection: ConnectOptions = {}): Promise<Cluster> {
   return RayPlatform.connect(connection).getCluster(name, namespace);

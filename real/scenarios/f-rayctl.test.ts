@@ -85,6 +85,36 @@ describe("f. rayctl and the SDK, as a contributor", () => {
     await cp.waitFor("pg-demo's policy gone with it (garbage collector)", async () => cp.api("admin").get(np).then(() => false, () => true), 60_000);
   });
 
+  test("job submit: the API server, the platform's admission and Kueue admit the RayJob; KubeRay makes its cluster and submitter; job list shows it; job delete removes them (issue 25)", async () => {
+    const dir = fs.mkdtempSync(path.join(real.stateDir, "job-"));
+    fs.writeFileSync(path.join(dir, "main.py"), "print('hello from the job')\n");
+    const submitted = await rayctl(`job submit -n ${TEAM} --name rj-demo --workers 1 --cpus-per-worker 2 --memory-per-worker 8Gi --working-dir ${dir} -- python main.py`);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const admin = cp.api("admin");
+    const ns = `/apis/ray.io/v1/namespaces/${TEAM}`;
+    // Kueue admits it as a whole: its Workload is admitted and it is no longer suspended.
+    await cp.waitFor("Kueue admitting rj-demo", async () => (await admin.get(`${ns}/rayjobs/rj-demo`)).spec.suspend === false, 120_000);
+    const workloads = (await admin.get(`/apis/kueue.x-k8s.io/v1beta2/namespaces/${TEAM}/workloads`)).items.filter((w: any) => w.metadata.ownerReferences?.some((o: any) => o.kind === "RayJob" && o.name === "rj-demo"));
+    expect(workloads.map((w: any) => w.status?.conditions?.find((c: any) => c.type === "Admitted")?.status)).toEqual(["True"]);
+    // KubeRay's cluster for it (which the RayCluster admission rule let name the job's token), then the submitter Job.
+    let clusterName = "";
+    await cp.waitFor("KubeRay making rj-demo's cluster", async () => {
+      const made = (await admin.get(`${ns}/rayclusters`)).items.find((c: any) => c.metadata.ownerReferences?.some((o: any) => o.kind === "RayJob" && o.name === "rj-demo"));
+      clusterName = made?.metadata.name ?? "";
+      return !!made;
+    }, 120_000);
+    expect(clusterName).toMatch(/^rj-demo-[a-z0-9]{5}$/);
+    expect((await admin.get(`${ns}/rayclusters/${clusterName}`)).spec.authOptions).toEqual({ mode: "token", secretName: "rj-demo-token" });
+    await cp.waitFor("KubeRay making rj-demo's submitter Job", async () => admin.get(`/apis/batch/v1/namespaces/${TEAM}/jobs/rj-demo`).then(() => true, () => false), 180_000);
+    const job = await admin.get(`/apis/batch/v1/namespaces/${TEAM}/jobs/rj-demo`);
+    expect(job.spec.template.spec.serviceAccountName).toBe("ray");
+    expect(job.spec.template.spec.volumes.find((v: any) => v.configMap).configMap.name).toBe("rj-demo-working-dir");
+    const listed = JSON.parse((await rayctl(`job list -n ${TEAM} -o json`)).stdout).items.map((j: any) => j.metadata.name);
+    expect(listed).toContain("rj-demo");
+    expect((await rayctl(`job delete rj-demo -n ${TEAM}`)).code).toBe(0);
+    await cp.waitFor("rj-demo's cluster gone with it", async () => admin.get(`${ns}/rayclusters/${clusterName}`).then(() => false, () => true), 120_000);
+  });
+
   test("the SDK creates, awaits, scales and deletes the same way", async () => {
     const sdk = RayPlatform.connect({ kubeconfig: cp.kubeconfig, context: cp.context("contributor") });
     const cluster = await sdk.createCluster({ namespace: TEAM, name: "sdk-demo", workerReplicas: 1, cpusPerWorker: 2, memoryPerWorker: "8Gi", awaitReady: true, timeoutSeconds: 180 });

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ray_platform import InvalidInputError, NodeNotFoundError, RayCluster, RefusedError, WaitTimeoutError
+from ray_platform import InvalidInputError, NodeNotFoundError, RayCluster, RayJob, RefusedError, WaitTimeoutError, submit_job
 
 
 def test_the_seeds_example_runs_as_written(fake_api: str) -> None:
@@ -103,3 +103,19 @@ def test_connect_forwards_the_ports_and_yields_the_urls(fake_api: str, tmp_path:
         assert conn.vscode_url is None
     assert (tmp_path / "args").read_text().startswith("port-forward -n recsys pod/tools-head")
     assert os.environ["RAYCTL_KUBECTL"] == str(kubectl)
+
+
+def test_submit_job_runs_it_on_a_cluster_made_for_it(fake_api: str, tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text("print('training')\n")
+    job = submit_job("python train.py --epochs 1", "recsys", name="py-job", working_dir=str(tmp_path), worker_replicas=1)
+    assert (job.name, job.status) == ("py-job", "RUNNING")
+    assert job.cluster is not None and job.cluster.startswith("py-job-")
+    assert "submitted successfully" in job.logs()
+    assert [j.name for j in RayJob.list_jobs("recsys")].count("py-job") == 1
+    # Stopped, it ends as not succeeded: wait() says so instead of raising.
+    job.stop()
+    assert job.wait(timeout="30s") is False
+    assert job.message is not None and "activeDeadlineSeconds" in job.message
+    job.delete()
+    with pytest.raises(RefusedError):
+        RayJob.get_job("py-job", "recsys")

@@ -1,6 +1,7 @@
 """Ray clusters on the ray-platform from Python, by the platform's own rules (the bundled rayctl)."""
 
 from .cluster import Connection, RayCluster
+from .job import RayJob, submit_job
 from .errors import (
     InternalError,
     InvalidInputError,
@@ -17,8 +18,10 @@ __all__ = [
     "InvalidInputError",
     "NodeNotFoundError",
     "RayCluster",
+    "RayJob",
     "RayPlatformError",
     "RefusedError",
     "UnreachableError",
     "WaitTimeoutError",
+    "submit_job",
 ]

@@ -75,7 +75,10 @@ def run_text(args: Sequence[str]) -> str:
 
 
 def _run(args: Sequence[str], json_output: bool) -> "subprocess.CompletedProcess[str]":
-    command = rayctl_command() + list(args) + (["-o", "json"] if json_output else [])
+    args = list(args)
+    # Before a "--": what follows it is the job's entrypoint, not rayctl's.
+    at = args.index("--") if "--" in args else len(args)
+    command = rayctl_command() + args[:at] + (["-o", "json"] if json_output else []) + args[at:]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         message = "\n".join(line.removeprefix("rayctl: ") for line in done.stderr.strip().splitlines())
