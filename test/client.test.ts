@@ -38,7 +38,8 @@ async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessE
   let stdout = "";
   let stderr = "";
   const args = line.split(" ").filter(Boolean);
-  if (opts.user) args.push("--context", opts.user);
+  // Before a "--": what follows it is a job's entrypoint.
+  if (opts.user) args.splice(args.includes("--") ? args.indexOf("--") : args.length, 0, "--context", opts.user);
   const code = await run(args, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },

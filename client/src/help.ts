@@ -17,6 +17,8 @@ Usage:
   rayctl wait cluster NAME -n NAMESPACE [--timeout 10m]
   rayctl connect NAME -n NAMESPACE                     forward the cluster's ports, print the URLs
   rayctl logs NAME -n NAMESPACE [--worker-group G | --node POD] [-f] [--tail N]   the head's log, or workers'
+  rayctl job submit -n NAMESPACE [--working-dir DIR] [create options | --cluster NAME] [--wait] -- ENTRYPOINT...
+  rayctl job list|describe|logs|wait|stop|delete [NAME] -n NAMESPACE   Ray jobs (KubeRay RayJobs)
 
 Each command has its own help: rayctl create cluster --help.
 
@@ -38,5 +40,5 @@ Common options:
   -h, --help  --version
 
 Exit codes: 0 done, 1 invalid input, 2 refused (by the platform's rules or the cluster),
-3 timed out waiting, 4 cannot reach the cluster, 5 a bug in rayctl.
+3 timed out waiting, 4 cannot reach the cluster, 5 a bug in rayctl, 6 the job failed.
 `;

@@ -17,7 +17,11 @@ const bundle = path.join(real.stateDir, "rayctl");
 /** rayctl as the contributor: exit code and output. */
 function rayctl(args: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(bundle, "rayctl.js"), ...args.split(" ").filter(Boolean), "--kubeconfig", cp.kubeconfig, "--context", cp.context("contributor")], { timeout: 300_000 }, (err, stdout, stderr) =>
+    const argv = args.split(" ").filter(Boolean);
+    // The connection flags go before a "--": what follows it is a job's entrypoint.
+    const at = argv.includes("--") ? argv.indexOf("--") : argv.length;
+    argv.splice(at, 0, "--kubeconfig", cp.kubeconfig, "--context", cp.context("contributor"));
+    execFile(process.execPath, [path.join(bundle, "rayctl.js"), ...argv], { timeout: 300_000 }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
