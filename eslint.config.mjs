@@ -25,6 +25,13 @@ export default tseslint.config(
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
+    // Type-aware: a promise nobody awaits (a Pulumi call in async program code, a client request)
+    // fails silently, so the program's and the client's code may leave none.
+    files: ["index.ts", "components/**/*.ts", "config/**/*.ts", "render/**/*.ts", "plan/**/*.ts", "cost/**/*.ts", "client/src/**/*.ts"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { "@typescript-eslint/no-floating-promises": "error", "@typescript-eslint/no-misused-promises": "error" },
+  },
+  {
     // Components get typed config; only index.ts reads Pulumi config or files.
     files: ["components/**/*.ts", "render/**/*.ts"],
     rules: {

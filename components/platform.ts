@@ -38,7 +38,8 @@ export class Platform extends pulumi.ComponentResource {
   private constructor(name: string, cfg: PlatformConfig, opts?: pulumi.ComponentResourceOptions) {
     super("ray-platform:index:Platform", name, {}, opts);
     const parent = { parent: this };
-    for (const note of cfg.notes) pulumi.log.info(note, this);
+    // The engine logs it; nothing waits on that.
+    for (const note of cfg.notes) void pulumi.log.info(note, this);
 
     const systemPool = cfg.pools.find((p) => p.role === "system");
     let gcpContext: { project: string; region: string; projectNumber: pulumi.Output<string> } | undefined;
