@@ -16,7 +16,9 @@ import * as path from "node:path";
 import { CLIENT_MANAGER, KUBERAY_LABELS, MANAGED_BY_LABEL, QUEUE_LABEL } from "../../config/wire";
 import { InputError } from "./clusterSpec";
 import { RefusedError, TimeoutError } from "./errors";
-import { type KubeApi, KubeError, paths } from "./kube";
+import { type KubeApi, paths } from "./kube";
+import { podLog } from "./nodes";
+import { nextChange } from "./wait";
 
 /** KubeRay: a RayJob's name leaves room for the cluster's "-xxxxx" (utils/constant.go MaxRayJobNameLength = 53 - 6). */
 export const MAX_JOB_NAME = 47;
@@ -240,13 +242,7 @@ export class Job {
   async logs(opts: { follow?: boolean; tail?: number; write: (text: string) => void; signal?: AbortSignal }): Promise<void> {
     const pod = await this.submitterPod();
     if (!pod) throw new RefusedError(`${this.namespace}/${this.name} has no submitter pod yet (${this.status}); \`rayctl job describe ${this.name} -n ${this.namespace}\` says why, or add --wait.`);
-    let rest = "";
-    await this.api.stream(paths.podLog(this.namespace, pod.metadata.name), { container: pod.spec.containers[0].name, follow: opts.follow ? "true" : undefined, tailLines: opts.tail === undefined ? undefined : String(opts.tail) }, (chunk) => {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop() ?? "";
-      if (lines.length > 0) opts.write(lines.map((l) => `${l}\n`).join(""));
-    }, opts.signal);
-    if (rest) opts.write(`${rest}\n`);
+    await podLog(this.api, this.namespace, pod.metadata.name, { container: pod.spec.containers[0].name, ...opts });
   }
 
   /** The newest pod of the submitter Job (KubeRay names the Job like the RayJob). */
@@ -270,9 +266,9 @@ export class Job {
         const line = `${this.namespace}/${this.name}: ${this.status}${this.raw.status?.message ? ` (${this.raw.status.message})` : ""}`;
         if (line !== last) opts.onProgress?.(line);
         last = line;
-        if (opts.write && !following && (await this.submitterPod())?.status?.phase !== "Pending" && (await this.submitterPod())) {
-          following = this.logs({ follow: true, write: opts.write, signal: stopLogs.signal }).catch(() => undefined);
-        }
+        // The driver's output, once the submitter runs (a pending pod has no log yet).
+        const pod = opts.write && !following ? await this.submitterPod() : undefined;
+        if (pod && pod.status?.phase !== "Pending") following = this.logs({ follow: true, write: opts.write!, signal: stopLogs.signal }).catch(() => undefined);
         if (this.finished) {
           // The driver's last lines come before the verdict.
           if (following) await Promise.race([following, new Promise((r) => setTimeout(r, 5000))]);
@@ -281,7 +277,7 @@ export class Job {
         if (Date.now() >= deadline) {
           throw new TimeoutError(`${this.namespace}/${this.name} had not ended after ${opts.timeoutSeconds ?? 3600}s (${this.status}); it keeps running: \`rayctl job logs ${this.name} -n ${this.namespace} -f\` follows it.`);
         }
-        await nextJobChange(this.api, this.raw, Math.min(opts.pollMs ?? 5000, deadline - Date.now()));
+        await nextChange(this.api, paths.rayJobs(this.namespace), this.raw.metadata, Math.min(opts.pollMs ?? 5000, deadline - Date.now()));
       }
     } finally {
       stopLogs.abort();
@@ -306,18 +302,5 @@ export class Job {
   /** Delete the RayJob: its cluster, submitter, token and working directory go with it (owner references). */
   async delete(): Promise<void> {
     await this.api.request("DELETE", paths.rayJob(this.namespace, this.name), { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", preconditions: { uid: this.raw.metadata.uid } } });
-  }
-}
-
-async function nextJobChange(api: KubeApi, job: StoredRayJob, ms: number): Promise<void> {
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), Math.max(0, ms));
-  try {
-    await api.watch(paths.rayJobs(job.metadata.namespace), { fieldSelector: `metadata.name=${job.metadata.name}`, resourceVersion: job.metadata.resourceVersion, timeoutSeconds: String(Math.ceil(ms / 1000) + 1) }, () => stop.abort(), stop.signal);
-  } catch (err) {
-    if (!(err instanceof KubeError)) throw err;
-    if (!stop.signal.aborted) await new Promise((r) => setTimeout(r, ms));
-  } finally {
-    clearTimeout(timer);
   }
 }

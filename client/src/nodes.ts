@@ -143,14 +143,19 @@ export async function streamLogs(api: KubeApi, rc: StoredRayCluster, opts: LogOp
       const containers: string[] = (p.spec?.containers ?? []).map((c: any) => c.name);
       const container = opts.container === undefined || opts.container === "ray" ? containers[0] : opts.container;
       if (!containers.includes(container)) throw new RefusedError(`${p.metadata.name} has no container ${JSON.stringify(opts.container)}; it has ${containers.join(", ")} ("ray" is ${containers[0]}).`);
-      const prefix = several ? `[${p.metadata.name}] ` : "";
-      let rest = "";
-      await api.stream(paths.podLog(ns, p.metadata.name), { container, follow: opts.follow ? "true" : undefined, tailLines: tail === undefined ? undefined : String(tail) }, (chunk) => {
-        const lines = (rest + chunk).split("\n");
-        rest = lines.pop() ?? "";
-        if (lines.length > 0) opts.write(lines.map((l) => `${prefix}${l}\n`).join(""));
-      }, opts.signal);
-      if (rest) opts.write(`${prefix}${rest}\n`);
+      await podLog(api, ns, p.metadata.name, { container, follow: opts.follow, tail, prefix: several ? `[${p.metadata.name}] ` : "", write: opts.write, signal: opts.signal });
     }),
   );
+}
+
+/** One container's log, whole lines (each after `prefix`) to `write`; with `follow` until the container ends or `signal` aborts. */
+export async function podLog(api: KubeApi, ns: string, pod: string, o: { container: string; follow?: boolean; tail?: number; prefix?: string; write: (text: string) => void; signal?: AbortSignal }): Promise<void> {
+  const prefix = o.prefix ?? "";
+  let rest = "";
+  await api.stream(paths.podLog(ns, pod), { container: o.container, follow: o.follow ? "true" : undefined, tailLines: o.tail === undefined ? undefined : String(o.tail) }, (chunk) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop() ?? "";
+    if (lines.length > 0) o.write(lines.map((l) => `${prefix}${l}\n`).join(""));
+  }, o.signal);
+  if (rest) o.write(`${prefix}${rest}\n`);
 }

@@ -126,24 +126,24 @@ export async function awaitReady(api: KubeApi, ns: string, name: string, opts: W
           `\nThe cluster stays; wait again with \`rayctl wait cluster ${name} -n ${ns}\`, or delete it.`,
       );
     }
-    await nextChange(api, rc, Math.min(pollMs, Math.max(0, timeoutMs - (Date.now() - started))));
+    await nextChange(api, paths.rayClusters(ns), rc.metadata, Math.min(pollMs, Math.max(0, timeoutMs - (Date.now() - started))));
   }
 }
 
 /**
- * Until the RayCluster changes after the version read (a watch from its resourceVersion, so no
- * change in between is missed), or `ms` pass. A watch the server ends or refuses (410 Gone for
- * an expired version) just returns: the caller reads the cluster again.
+ * Until the object changes after the version read (a watch of `collection` from its
+ * resourceVersion, so no change in between is missed), or `ms` pass. A watch the server ends or
+ * refuses (410 Gone for an expired version, a watch this user may not make) just returns, after
+ * the interval when refused: the caller reads the object again.
  */
-async function nextChange(api: KubeApi, rc: StoredRayCluster, ms: number): Promise<void> {
+export async function nextChange(api: KubeApi, collection: string, meta: { name: string; resourceVersion?: string }, ms: number): Promise<void> {
   const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), ms);
+  const timer = setTimeout(() => stop.abort(), Math.max(0, ms));
   try {
-    const query = { fieldSelector: `metadata.name=${rc.metadata.name}`, resourceVersion: rc.metadata.resourceVersion, timeoutSeconds: String(Math.ceil(ms / 1000) + 1) };
-    await api.watch(paths.rayClusters(rc.metadata.namespace), query, () => stop.abort(), stop.signal);
+    const query = { fieldSelector: `metadata.name=${meta.name}`, resourceVersion: meta.resourceVersion, timeoutSeconds: String(Math.ceil(ms / 1000) + 1) };
+    await api.watch(collection, query, () => stop.abort(), stop.signal);
   } catch (err) {
     if (!(err instanceof KubeError)) throw err;
-    // Refused (a watch this user may not make, an expired version): wait out the interval instead.
     if (!stop.signal.aborted) await new Promise((r) => setTimeout(r, ms));
   } finally {
     clearTimeout(timer);
