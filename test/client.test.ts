@@ -18,6 +18,7 @@ import { rayClusterAdmission, rayClusterFields, rayJobAdmission } from "../rende
 import { policyDenials } from "./admissionEval";
 import { type FakeKube, rulesAllow, seededFake, writeKubeconfig } from "./fakeKube";
 import { kueueRayJobProblems, rayJobProblems } from "./kuberayRules";
+import { type RayctlResult, rayctlInProcess } from "./rayctl";
 import { loadConfig, ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredResource } from "./mocks";
 
 type Obj = Record<string, any>;
@@ -28,26 +29,9 @@ let server: string;
 /** Where rayctl keeps the tokens of the clusters it creates, for this run only. */
 const tokenDir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-tokens-"));
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; pollMs?: number } = {}): Promise<Result> {
-  let stdout = "";
-  let stderr = "";
-  const args = line.split(" ").filter(Boolean);
-  // Before a "--": what follows it is a job's entrypoint.
-  if (opts.user) args.splice(args.includes("--") ? args.indexOf("--") : args.length, 0, "--context", opts.user);
-  const code = await run(args, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: { KUBECONFIG: kubeconfig, HOME: os.tmpdir(), RAYCTL_TOKEN_DIR: tokenDir, ...opts.env },
-    pollMs: opts.pollMs ?? 5,
-    signal: opts.signal,
-  });
-  return { code, stdout, stderr };
+async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; pollMs?: number } = {}): Promise<RayctlResult> {
+  const env = { KUBECONFIG: kubeconfig, HOME: os.tmpdir(), RAYCTL_TOKEN_DIR: tokenDir, ...opts.env };
+  return rayctlInProcess(line, { env, flags: opts.user ? ["--context", opts.user] : [], signal: opts.signal, pollMs: opts.pollMs });
 }
 
 const rayClusters = () => fake.list("ray.io/v1", "RayCluster");

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { manifestOf } from "../plan/manifests";
 import { type FakeKube, seededFake, writeKubeconfig } from "./fakeKube";
 import { PROJECT_DIR, runProgram } from "./mocks";
+import { rayctlBundled } from "./rayctl";
 
 const exec = promisify(execFile);
 const dist = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-dist-"));
@@ -20,16 +21,8 @@ const bin = path.join(dist, "rayctl.js");
 let fake: FakeKube;
 let env: NodeJS.ProcessEnv;
 
-/** Run the bundle in a fresh process; resolves with the exit code instead of throwing. */
-async function rayctl(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [bin, ...line.split(" ")], { env, cwd: dist });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** The bundle in a fresh process, as users run it. */
+const rayctl = (line: string) => rayctlBundled(bin, line, { env, cwd: dist });
 
 beforeAll(async () => {
   await exec(process.execPath, [path.join(PROJECT_DIR, "client/build.mjs"), dist]);

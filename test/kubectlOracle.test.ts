@@ -12,10 +12,10 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { load as loadYaml } from "js-yaml";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { run } from "../client/src/cli";
 import { manifestOf } from "../plan/manifests";
 import { FakeKube, writeKubeconfig } from "./fakeKube";
 import { runProgram } from "./mocks";
+import { rayctlInProcess } from "./rayctl";
 
 const exec = promisify(execFile);
 let fake: FakeKube;
@@ -33,12 +33,7 @@ async function kubectl(...args: string[]): Promise<{ code: number; stdout: strin
   }
 }
 
-async function rayctl(line: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await run([...line.split(" "), "--context", "admin"], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) }, env: { KUBECONFIG: kubeconfig, HOME: home }, pollMs: 5 });
-  return { code, stdout, stderr };
-}
+const rayctl = (line: string) => rayctlInProcess(line, { env: { KUBECONFIG: kubeconfig, HOME: home }, flags: ["--context", "admin"] });
 
 beforeAll(async () => {
   const manifests = (await runProgram()).resources.map(manifestOf).filter((m): m is Record<string, any> => !!m);

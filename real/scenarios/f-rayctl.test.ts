@@ -10,22 +10,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { RayPlatform } from "../../client/src/sdk";
+import { rayctlBundled } from "../../test/rayctl";
 import { TEAM } from "../users";
 import { cp, deployed, real } from "./context";
 
 const bundle = path.join(real.stateDir, "rayctl");
-/** rayctl as the contributor: exit code and output. */
-function rayctl(args: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const argv = args.split(" ").filter(Boolean);
-    // The connection flags go before a "--": what follows it is a job's entrypoint.
-    const at = argv.includes("--") ? argv.indexOf("--") : argv.length;
-    argv.splice(at, 0, "--kubeconfig", cp.kubeconfig, "--context", cp.context("contributor"));
-    execFile(process.execPath, [path.join(bundle, "rayctl.js"), ...argv], { timeout: 300_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The bundled rayctl as the contributor: exit code and output. */
+const rayctl = (args: string) => rayctlBundled(path.join(bundle, "rayctl.js"), args, { flags: ["--kubeconfig", cp.kubeconfig, "--context", cp.context("contributor")] });
 
 describe("f. rayctl and the SDK, as a contributor", () => {
   beforeAll(async () => {
