@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { load as loadYaml } from "js-yaml";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { run } from "../client/src/cli";
 import { paths } from "../client/src/kube";
 import { getCluster } from "../client/src/sdk";
@@ -23,11 +23,12 @@ import { loadConfig, ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredR
 
 type Obj = Record<string, any>;
 let resources: RegisteredResource[];
+let manifests: Obj[];
+/** Each test's own: a fake API server seeded afresh, its kubeconfig, and where rayctl keeps tokens. */
 let fake: FakeKube;
 let kubeconfig: string;
 let server: string;
-/** Where rayctl keeps the tokens of the clusters it creates, for this run only. */
-const tokenDir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-tokens-"));
+let tokenDir: string;
 
 async function rayctl(line: string, opts: { user?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; pollMs?: number } = {}): Promise<RayctlResult> {
   const env = { KUBECONFIG: kubeconfig, HOME: os.tmpdir(), RAYCTL_TOKEN_DIR: tokenDir, ...opts.env };
@@ -47,13 +48,46 @@ const quotaUsed = (ns: string, name: string, used: Record<string, string>) => {
 
 beforeAll(async () => {
   resources = (await runProgram()).resources;
-  ({ fake, server } = await seededFake(resources.map(manifestOf).filter((m): m is Obj => !!m)));
-  kubeconfig = writeKubeconfig(server);
+  manifests = resources.map(manifestOf).filter((m): m is Obj => !!m);
 });
 
-afterAll(async () => {
-  await fake?.stop();
+// A fresh fake per test, as KubeRay's kubectl plugin tests make a fresh fake clientset per case:
+// every test runs alone (vitest -t) and in any order.
+beforeEach(async () => {
+  ({ fake, server } = await seededFake(manifests));
+  kubeconfig = writeKubeconfig(server);
+  tokenDir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-tokens-"));
 });
+
+afterEach(async () => {
+  await fake.stop();
+});
+
+/** The seed's cluster, as the seed's create makes it: a T4 worker, tutorials and VS Code. */
+async function myExperiment(): Promise<RayctlResult> {
+  const r = await rayctl("create cluster my-experiment -n ray-playground --with-tutorials --vscode-server --gpus-per-worker 1");
+  expect(r.code, r.stderr).toBe(0);
+  return r;
+}
+
+/** recsys/waiting, suspended by Kueue behind another pending Workload of higher priority. */
+function seedQueued(): void {
+  const rc = structuredClone(fake.get("ray.io/v1", "RayCluster", "recsys", "two-tower")!);
+  fake.seed({ ...rc, metadata: { name: "waiting", namespace: "recsys", labels: rc.metadata.labels }, spec: { ...rc.spec, suspend: true }, status: {} });
+  const uid = fake.get("ray.io/v1", "RayCluster", "recsys", "waiting")!.metadata.uid;
+  expect(rc.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("default");
+  // As Kueue makes them (pkg/controller/jobframework/reconciler.go:1347-1355, v0.19.2): owned by the cluster, labelled with its uid.
+  const workload = (name: string, priority: number, owner: { name: string; uid: string }, admitted = false) => ({
+    apiVersion: "kueue.x-k8s.io/v1beta2",
+    kind: "Workload",
+    metadata: { name, namespace: "recsys", labels: { "kueue.x-k8s.io/job-uid": owner.uid }, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", ...owner, controller: true, blockOwnerDeletion: true }] },
+    spec: { queueName: "default", priority, podSets: [] },
+    status: admitted ? { conditions: [{ type: "QuotaReserved", status: "True" }, { type: "Admitted", status: "True" }] } : {},
+  });
+  fake.seed(workload("raycluster-running-1a2b3", 0, { name: "running", uid: "u-running" }, true));
+  fake.seed(workload("raycluster-ahead-4c5d6", 10, { name: "ahead", uid: "u-ahead" }));
+  fake.seed(workload("raycluster-waiting-7e8f9", 0, { name: "waiting", uid }));
+}
 
 describe("the seed's command lines", () => {
   test("the seed's create of my-cluster in ray-playground is refused: the playground's team file declares it", async () => {
@@ -65,7 +99,7 @@ describe("the seed's command lines", () => {
   });
 
   test("create: the seed's flags make a cluster with tutorials, VS Code and a T4 per worker", async () => {
-    const r = await rayctl("create cluster my-experiment -n ray-playground --with-tutorials --vscode-server --gpus-per-worker 1");
+    const r = await myExperiment();
     expect(r.stderr, r.stderr).toBe("Created cluster my-experiment in namespace ray-playground\nUploaded tutorial notebooks\n");
     expect(r.code).toBe(0);
     const rc = fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!;
@@ -100,6 +134,7 @@ describe("the seed's command lines", () => {
   });
 
   test("get lists NAME CREATED WORKERS, with status, GPUs, hourly cost now, age and who owns each cluster", async () => {
+    await myExperiment();
     const r = await rayctl("get cluster -n ray-playground");
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split("\n");
@@ -111,6 +146,7 @@ describe("the seed's command lines", () => {
   });
 
   test("describe shows the seed's block: versions, service account, head IP, endpoints, groups", async () => {
+    await myExperiment();
     const r = await rayctl("describe cluster my-experiment -n ray-playground");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Client version:   0.1.0");
@@ -131,31 +167,16 @@ describe("the seed's command lines", () => {
   });
 
   test("a cluster Kueue holds is Queued, with its position in the team's LocalQueue from the visibility API", async () => {
-    const rc = structuredClone(fake.get("ray.io/v1", "RayCluster", "recsys", "two-tower")!);
-    fake.seed({ ...rc, metadata: { name: "waiting", namespace: "recsys", labels: rc.metadata.labels }, spec: { ...rc.spec, suspend: true }, status: {} });
-    const uid = fake.get("ray.io/v1", "RayCluster", "recsys", "waiting")!.metadata.uid;
-    expect(rc.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("default");
-    // As Kueue makes them (pkg/controller/jobframework/reconciler.go:1347-1355, v0.19.2): owned by the cluster, labelled with its uid.
-    const workload = (name: string, priority: number, owner: { name: string; uid: string }, admitted = false) => ({
-      apiVersion: "kueue.x-k8s.io/v1beta2",
-      kind: "Workload",
-      metadata: { name, namespace: "recsys", labels: { "kueue.x-k8s.io/job-uid": owner.uid }, ownerReferences: [{ apiVersion: "ray.io/v1", kind: "RayCluster", ...owner, controller: true, blockOwnerDeletion: true }] },
-      spec: { queueName: "default", priority, podSets: [] },
-      status: admitted ? { conditions: [{ type: "QuotaReserved", status: "True" }, { type: "Admitted", status: "True" }] } : {},
-    });
-    fake.seed(workload("raycluster-running-1a2b3", 0, { name: "running", uid: "u-running" }, true));
-    fake.seed(workload("raycluster-ahead-4c5d6", 10, { name: "ahead", uid: "u-ahead" }));
-    fake.seed(workload("raycluster-waiting-7e8f9", 0, { name: "waiting", uid }));
-
-    const get = await rayctl("get cluster waiting -n recsys");
-    expect(get.stdout.split("\n")[1].replace(/\s+/g, " ")).toMatch(/^waiting \S+ \S+ 0\/\d+ pending Queued /);
+    seedQueued();
     const described = await rayctl("describe cluster waiting -n recsys");
     expect(described.stdout).toContain("Status:           pending\nQueue:            queued, position 2 in recsys's queue (LocalQueue default)\n");
+    expect((await rayctl("get cluster waiting -n recsys")).stdout.split("\n")[1].replace(/\s+/g, " ")).toMatch(/^waiting \S+ \S+ 0\/\d+ pending Queued /);
     expect((await rayctl("describe cluster two-tower -n recsys")).stdout).toContain("Queue:            admitted (LocalQueue default)\n");
     const waited = await rayctl("wait cluster waiting -n recsys --timeout 1");
     expect(waited.code).toBe(3);
     expect(waited.stderr.split("\n")[0]).toBe("queued, position 2 in recsys's queue");
   });
+
 
   test("during an elastic scale-up the running cluster shows Admitted, whichever of its two Workloads the API lists first", async () => {
     const rc = fake.get("ray.io/v1", "RayCluster", "recsys", "two-tower")!;
@@ -204,6 +225,7 @@ describe("the seed's command lines", () => {
   });
 
   test("the cost counts only ready workers, and is - where the platform publishes no prices (mode existing)", async () => {
+    await myExperiment();
     const pod = fake.get("v1", "Pod", "ray-playground", "my-experiment-group1-worker-0")!;
     fake.setStatus("v1", "Pod", "ray-playground", pod.metadata.name, { ...pod.status, conditions: [{ type: "Ready", status: "False" }] });
     const us = prices().regions["us-central1"];
@@ -226,6 +248,7 @@ describe("the seed's command lines", () => {
   });
 
   test("scale sets a fixed group's size, checked against the GPU quota", async () => {
+    await myExperiment();
     const r = await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --replicas 3 --wait --timeout 30s");
     expect(r.code, r.stderr).toBe(0);
     // --wait: until the new workers are ready (the fake's KubeRay makes them).
@@ -246,6 +269,7 @@ describe("the seed's command lines", () => {
   });
 
   test("bounds on a cluster made without autoscaling are refused: they would scale nothing, and Kueue allows autoscaling only from creation (issue 24)", async () => {
+    await myExperiment();
     const before = structuredClone(fake.get("ray.io/v1", "RayCluster", "ray-playground", "my-experiment")!.spec);
     expect(before.enableInTreeAutoscaling ?? false).toBe(false);
     const r = await rayctl("scale cluster -n ray-playground my-experiment --worker-group group1 --min-workers 1 --max-workers 3");
@@ -259,6 +283,7 @@ describe("the seed's command lines", () => {
   });
 
   test("wait right after a scale waits for KubeRay to reconcile the new size, not the status from before it", async () => {
+    await myExperiment();
     const cluster = await getCluster("my-experiment", "ray-playground", { kubeconfig });
     const before = cluster.numWorkers;
     await cluster.scaleWorkerGroup("group1", before - 1);
@@ -294,6 +319,7 @@ describe("the seed's command lines", () => {
   });
 
   test("a scale that races another change of the worker groups is refused, to be run again", async () => {
+    await myExperiment();
     const cluster = await getCluster("my-experiment", "ray-playground", { kubeconfig });
     // Another client renames the group between the read and the patch, through the API.
     const rename = (name: string) =>
@@ -308,12 +334,14 @@ describe("the seed's command lines", () => {
   });
 
   test("a taken name is refused", async () => {
+    await myExperiment();
     const r = await rayctl("create cluster my-experiment -n ray-playground");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ray-playground\/my-experiment already exists \(created .* with rayctl\); pick another name or delete it first/);
   });
 
   test("delete removes the cluster, and Kubernetes its token, tutorials ConfigMap and tools Service; rayctl its kept token", async () => {
+    await myExperiment();
     const kept = path.join(tokenDir, "ray-playground");
     expect(fs.readdirSync(kept).filter((f) => f.startsWith("my-experiment."))).toHaveLength(1);
     expect(fs.statSync(kept).mode & 0o777).toBe(0o700);
@@ -576,8 +604,17 @@ describe("RBAC: the program's Roles allow every API call each command makes", ()
       .flatMap((r) => r.rules);
   const show = (c: { verb: string; resource: string; subresource?: string; namespace?: string; name?: string }) => `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ""} ${c.namespace ?? "*"}/${c.name ?? "*"}`;
 
-  // Each command with the calls it makes (as "verb resource namespace/name"), in the order of a run.
-  const commands: [string, string[]][] = [
+  /** The cluster the commands below work on, made first (its calls are not counted). */
+  const rbacCluster = async () => expect((await rayctl("create cluster rbac -n ray-playground --with-tutorials --vscode-server")).code).toBe(0);
+  const jobDir = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-rbac-job-"));
+    fs.writeFileSync(path.join(dir, "main.py"), "print(1)\n");
+    return dir;
+  };
+  const rbacJob = async () => expect((await rayctl(`job submit -n ray-playground --name rbac-job --workers 0 --working-dir ${jobDir()} -- python main.py`)).code).toBe(0);
+
+  // Each command with the calls it makes (as "verb resource namespace/name"), in the order of a run, and what it needs first.
+  const commands: [string, string[], (() => Promise<void> | void)?][] = [
     [
       "create cluster rbac -n ray-playground --with-tutorials --vscode-server",
       [
@@ -593,11 +630,28 @@ describe("RBAC: the program's Roles allow every API call each command makes", ()
         "create networkpolicies ray-playground/*",
       ],
     ],
-    ["wait cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get rayclusters ray-playground/rbac"]],
-    ["get cluster -n ray-playground", ["list rayclusters ray-playground/*", "get configmaps ray-playground/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods ray-playground/*"]],
-    ["describe cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods ray-playground/*", "list workloads ray-playground/*"]],
-    // Queued (seeded above): its position from the visibility API.
-    ["describe cluster waiting -n recsys", ["get rayclusters recsys/waiting", "get configmaps recsys/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods recsys/*", "list workloads recsys/*", "get localqueues/pendingworkloads recsys/default"]],
+    ["wait cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get rayclusters ray-playground/rbac"], rbacCluster],
+    ["get cluster -n ray-playground", ["list rayclusters ray-playground/*", "get configmaps ray-playground/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods ray-playground/*"], rbacCluster],
+    ["describe cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods ray-playground/*", "list workloads ray-playground/*"], rbacCluster],
+    // Queued: its position from the visibility API.
+    ["describe cluster waiting -n recsys", ["get rayclusters recsys/waiting", "get configmaps recsys/ray-platform-team", "get configmaps kuberay-system/ray-platform-facts", "list pods recsys/*", "list workloads recsys/*", "get localqueues/pendingworkloads recsys/default"], seedQueued],
+    ["get nodes rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "list pods ray-playground/*"], rbacCluster],
+    ["get workergroups rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "list pods ray-playground/*"], rbacCluster],
+    ["logs rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "list pods ray-playground/*", "get pods/log ray-playground/%head"], rbacCluster],
+    [
+      "job submit -n ray-playground --name rbac-job --workers 0 --working-dir %dir -- python main.py",
+      [
+        "get configmaps kuberay-system/ray-platform-facts",
+        "get configmaps ray-playground/ray-platform-team",
+        "list resourcequotas ray-playground/*",
+        "create rayjobs ray-playground/*",
+        "create secrets ray-playground/*",
+        "create configmaps ray-playground/*",
+      ],
+    ],
+    ["job list -n ray-playground", ["list rayjobs ray-playground/*"], rbacJob],
+    ["job logs rbac-job -n ray-playground", ["get rayjobs ray-playground/rbac-job", "list pods ray-playground/*", "get pods/log ray-playground/%submitter"], rbacJob],
+    ["job delete rbac-job -n ray-playground", ["get rayjobs ray-playground/rbac-job", "delete rayjobs ray-playground/rbac-job"], rbacJob],
     [
       "scale cluster rbac -n ray-playground --worker-group group1 --replicas 2",
       [
@@ -607,15 +661,21 @@ describe("RBAC: the program's Roles allow every API call each command makes", ()
         "list resourcequotas ray-playground/*",
         "patch rayclusters ray-playground/rbac",
       ],
+      rbacCluster,
     ],
-    ["delete cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "delete rayclusters ray-playground/rbac"]],
+    ["delete cluster rbac -n ray-playground", ["get rayclusters ray-playground/rbac", "get configmaps ray-playground/ray-platform-team", "delete rayclusters ray-playground/rbac"], rbacCluster],
   ];
-  test.each(commands)("%s", async (line, expected) => {
+  test.each(commands)("%s", async (line, expected, setup) => {
+    await setup?.();
+    // Names known only once made: the head pod, the job's submitter pod.
+    const pod = (cluster: string, type: string) => fake.list("v1", "Pod", "ray-playground").find((p) => p.metadata.labels?.["ray.io/cluster"] === cluster && p.metadata.labels?.["ray.io/node-type"] === type)?.metadata.name;
+    const submitter = fake.list("v1", "Pod", "ray-playground").find((p) => p.metadata.labels?.["batch.kubernetes.io/job-name"] === "rbac-job")?.metadata.name;
+    const named = (c: string) => c.replace("%head", pod("rbac", "head") ?? "?").replace("%submitter", submitter ?? "?");
     const from = fake.calls.length;
-    const r = await rayctl(line);
+    const r = await rayctl(line.replace("%dir", jobDir()));
     expect(r.code, r.stderr).toBe(0);
     const calls = fake.calls.slice(from);
-    expect(calls.map(show).sort()).toEqual([...expected].sort());
+    expect(calls.map(show).sort()).toEqual(expected.map(named).sort());
     for (const c of calls) {
       expect(c.user).toBe("alice@example.com");
       expect(rulesAllow(rulesFor(c.namespace!), c), show(c)).toBe(true);
@@ -673,7 +733,7 @@ test("connect port-forwards the head pod's ports with kubectl, prints URLs with 
 
 describe("a cluster's Ray nodes, worker groups and logs (issue 24)", () => {
   const NS = "ray-playground";
-  beforeAll(async () => {
+  beforeEach(async () => {
     expect((await rayctl(`create cluster inspect -n ${NS} --gpus-per-worker 1 --workers 2 --wait`)).code).toBe(0);
   });
   const pods = () => fake.list("v1", "Pod", NS).filter((p) => p.metadata.labels["ray.io/cluster"] === "inspect");
@@ -796,11 +856,15 @@ describe("jobs: rayctl job submit, list, describe, logs, stop, delete (issue 25)
     return dir;
   };
   const jobPods = (name: string) => fake.list("v1", "Pod", NS).filter((p) => p.metadata.labels?.["batch.kubernetes.io/job-name"] === name);
+  /** train-a: two T4 workers and a working directory. */
+  const submitTrainA = async () => {
+    const r = await rayctl(`job submit -n ${NS} --name train-a --working-dir ${workdir()} --gpus-per-worker 1 --workers 2 -- python train.py --epochs 3`);
+    expect(r.code, r.stderr).toBe(0);
+    return r;
+  };
 
   test("submit makes a RayJob that passes the CRD, KubeRay's and Kueue's rules and the platform's admission, on the cluster `create cluster` would make", async () => {
-    const dir = workdir();
-    const r = await rayctl(`job submit -n ${NS} --name train-a --working-dir ${dir} --gpus-per-worker 1 --workers 2 -- python train.py --epochs 3`);
-    expect(r.code, r.stderr).toBe(0);
+    const r = await submitTrainA();
     expect(r.stderr).toContain("Submitted job train-a in namespace recsys, on a cluster made for it (Kueue queues it; KubeRay removes the cluster 10m after it ends)");
     const rj = fake.get("ray.io/v1", "RayJob", NS, "train-a")!;
     expect(rayJobProblems(rj)).toEqual([]);
@@ -838,6 +902,7 @@ describe("jobs: rayctl job submit, list, describe, logs, stop, delete (issue 25)
   });
 
   test("list, describe and logs show it; submit --wait streams the driver's output and exits 0 or 6 by how the job ended", async () => {
+    await submitTrainA();
     const list = await rayctl(`job list -n ${NS}`);
     const row = list.stdout.split("\n").find((l) => l.startsWith("train-a "))!.split(/\s{3,}/);
     expect([row[1], row[2].startsWith("train-a-"), row[5]]).toEqual(["RUNNING", true, "python train.py --epochs 3"]);
@@ -895,6 +960,7 @@ describe("jobs: rayctl job submit, list, describe, logs, stop, delete (issue 25)
   });
 
   test("stop fails a running job by its deadline and its cluster goes; delete removes the job and what it owns", async () => {
+    await submitTrainA();
     const cluster = fake.get("ray.io/v1", "RayJob", NS, "train-a")!.status.rayClusterName;
     const r = await rayctl(`job stop train-a -n ${NS}`);
     expect(r.code, r.stderr).toBe(0);

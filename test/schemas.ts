@@ -27,10 +27,12 @@ function modelPath(apiVersion: string, kind: string): string {
  */
 export const APIMACHINERY_QUANTITY = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
 
+/** Compiled CRD schemas, by the schema object: a fresh fake per test reuses them (one compile of KubeRay's large schemas per process). */
+const compiledCrds = new WeakMap<Obj, ValidateFunction>();
+const crdAjv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+
 export class ManifestValidator {
-  private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
   private readonly crdSchemas = new Map<string, Obj>();
-  private readonly crdValidators = new Map<string, ValidateFunction>();
 
   /** `crds`: the CustomResourceDefinitions custom resources are checked against. */
   constructor(crds: readonly Obj[]) {
@@ -42,8 +44,9 @@ export class ManifestValidator {
   /** Compiled on first use: the CRD schemas are large and most plans use one of them. */
   private crdValidator(key: string): ValidateFunction | undefined {
     const schema = this.crdSchemas.get(key);
-    if (schema && !this.crdValidators.has(key)) this.crdValidators.set(key, this.ajv.compile(schema));
-    return this.crdValidators.get(key);
+    if (!schema) return undefined;
+    if (!compiledCrds.has(schema)) compiledCrds.set(schema, crdAjv.compile(schema));
+    return compiledCrds.get(schema);
   }
 
   /** Problems of one object; [] when its schema accepts it. */
