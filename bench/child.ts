@@ -54,7 +54,9 @@ async function program(teamsDir: string, dumpFile?: string) {
     const dumped: DumpedResource[] = ev.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, custom: r.custom, inputs: r.inputs }));
     fs.writeFileSync(dumpFile, JSON.stringify(dumped));
   }
-  return { ms, maxRssKB, resources: ev.resources.length };
+  const byType: Record<string, number> = {};
+  for (const r of ev.resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
+  return { ms, maxRssKB, resources: ev.resources.length, byType };
 }
 
 async function floor(dumpFile: string) {
