@@ -1,0 +1,36 @@
+// @ts-check
+/**
+ * Mutation testing (npm run test:mutation): StrykerJS changes the code that carries the
+ * platform's promises one small way at a time and runs the tests that cover it; a mutant that
+ * no test notices is a promise nobody checks. MUTATE picks the modules (comma-separated paths,
+ * default all below); each module is run with the test files that exercise it.
+ */
+const MODULES = {
+  "client/src/quota.ts": ["test/quota.test.ts", "test/client.test.ts"],
+  "render/rayCluster.ts": ["test/rayCluster.test.ts", "test/render.test.ts"],
+  "render/rayClusterAdmission.ts": ["test/security.test.ts", "test/admission.test.ts"],
+  "render/tenancy.ts": ["test/team.test.ts", "test/security.test.ts"],
+  "config/kueue.ts": ["test/kueue.test.ts"],
+  "plan/report.ts": ["test/diff.test.ts", "test/plan.test.ts"],
+};
+const chosen = process.env.MUTATE ? process.env.MUTATE.split(",") : Object.keys(MODULES);
+const unknown = chosen.filter((m) => !(m in MODULES));
+if (unknown.length > 0) throw new Error(`MUTATE: ${unknown.join(", ")} is not one of ${Object.keys(MODULES).join(", ")}`);
+
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  plugins: ["@stryker-mutator/vitest-runner"],
+  vitest: { configFile: "vitest.mutation.config.mts", related: false },
+  mutate: chosen,
+  coverageAnalysis: "perTest",
+  // vitest does not type-check: no `// @ts-nocheck` in the sandbox's files (the README test compares one).
+  disableTypeChecks: false,
+  concurrency: 2,
+  timeoutMS: 60_000,
+  reporters: ["clear-text", "progress", "json"],
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  tempDirName: ".stryker-tmp",
+  ignorePatterns: ["client/python", "real", "fuzz", "bench", "e2e", "plan-out", "reports", ".stryker-tmp"],
+};
+process.env.MUTATION_TESTS = [...new Set(chosen.flatMap((m) => MODULES[/** @type {keyof typeof MODULES} */ (m)]))].join(",");
