@@ -69,7 +69,7 @@ trap 'cleanup; rm -rf "$RAY_TMP"' EXIT
 in_ns() { ip netns exec "$NS" env RAY_TMPDIR="$RAY_TMP" RAY_USAGE_STATS_ENABLED=0 PATH="$VENV/bin:$PATH" "$@"; }
 start=$SECONDS
 # 4 logical CPUs on a 2-core machine: two training workers and Ray Data's tasks fit beside each other.
-in_ns "$VENV/bin/ray" start --head --port 6379 --num-cpus 4 --num-gpus 0 --dashboard-host 127.0.0.1 \
+in_ns "$VENV/bin/ray" start --head --port 6379 --num-cpus 4 --dashboard-host 127.0.0.1 \
   --dashboard-port 8265 --temp-dir "$RAY_TMP" --disable-usage-stats >"$RAY_TMP/ray-start.log" 2>&1 \
   || { cat "$RAY_TMP/ray-start.log" >&2; exit 1; }
 log "Ray head up in $((SECONDS - start)) s"

@@ -41,7 +41,7 @@ def run(tmp_path_factory):
         sys.executable, "-m", "ray.scripts.scripts", "job", "submit", "--address", dashboard,
         "--working-dir", PACKAGE_DIR, "--",
         "python", "-m", "gnn_pipeline.main", "--nodes", str(NODES),
-        "--output", str(out), "--train-storage", str(tmp_path_factory.mktemp("ray-train")),
+        "--gpu", "no", "--output", str(out), "--train-storage", str(tmp_path_factory.mktemp("ray-train")),
     ]
     started = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
