@@ -15,6 +15,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 import warnings
 
 import nbformat
@@ -120,7 +121,8 @@ def test_what_the_tutorials_print(executed):
     assert "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]" in out01[1]
     assert "[1, 2, 3, 4, 5]" in out01[2]
     out03 = [_text(c) for c in by_name["03-ray-data-and-the-team-bucket.ipynb"].cells if c.cell_type == "code"]
-    assert "{'id': 2, 'square': 4}" in out03[0]
+    rows = [(int(i), int(sq)) for i, sq in re.findall(r"\{'id': (\d+), 'square': (\d+)\}", out03[0])]
+    assert len(rows) == 3 and all(sq == i * i for i, sq in rows), out03[0]  # any 3 rows: Ray Data keeps no order
     assert "No team bucket is mounted" in out03[1]  # no /mnt/bucket here: the other branch needs a team bucket
 
 
