@@ -109,6 +109,8 @@ def run(args: argparse.Namespace) -> dict:
     use_gpu = args.gpu == "yes" or (args.gpu == "auto" and gpus > 0)
     if use_gpu and gpus < args.workers:
         log(f"{args.workers} workers with a GPU each, {gpus:g} GPU(s) up now: training waits for the autoscaler")
+    if args.gpu == "auto" and not use_gpu:
+        log("no GPU in the cluster now: training on CPU (--gpu yes waits for GPU workers an autoscaler adds)")
 
     # (a) and (b)
     t0 = time.monotonic()
