@@ -63,12 +63,21 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def runtime_env(pip: str) -> dict:
     # The package itself reaches every worker, whether or not the job has a working directory.
     env: dict = {"py_modules": [os.path.dirname(os.path.abspath(__file__))]}
-    missing = [m for m in ("torch", "torch_geometric") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("torch", "torch_geometric") if not importable(m)]
     if pip == "yes" or (pip == "auto" and missing):
         env["pip"] = list(CLUSTER_PIP)
+        log(f"runtime_env: Ray pip-installs {' '.join(CLUSTER_PIP)} on the nodes that run this job's tasks"
+            + (f" (the driver cannot import {', '.join(missing)})" if missing else ""))
     return env
 
 

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import ray
 from ray.train import RunConfig, ScalingConfig
-from ray.train.torch import TorchTrainer
 
 
 @ray.remote(num_cpus=0)
@@ -96,14 +95,23 @@ def fit(graph_ref: ray.ObjectRef, model_config: dict, *, workers: int, use_gpu: 
         "seed": seed,
         "report_every": max(1, epochs // 20),
     }
+    last = ray.get(_fit.remote(config, workers, use_gpu, storage))
+    state, info = ray.get(sink.get.remote())
+    if state is None:
+        raise RuntimeError(f"training ended without weights (last metrics: {last})")
+    return state, {**info, "last": last}
+
+
+@ray.remote(num_cpus=0)
+def _fit(config: dict, workers: int, use_gpu: bool, storage: str | None) -> dict:
+    """The trainer runs in a task, not in the driver: ray.train.torch imports torch, which the
+    driver's image (rayproject/ray) lacks and the job's runtime_env gives only to what Ray runs."""
+    from ray.train.torch import TorchTrainer
+
     trainer = TorchTrainer(
         train_loop,
         train_loop_config=config,
         scaling_config=ScalingConfig(num_workers=workers, use_gpu=use_gpu),
         run_config=RunConfig(name="gnn-pipeline", storage_path=storage),
     )
-    result = trainer.fit()
-    state, info = ray.get(sink.get.remote())
-    if state is None:
-        raise RuntimeError(f"training ended without weights (last metrics: {result.metrics})")
-    return state, {**info, "last": result.metrics}
+    return trainer.fit().metrics

@@ -2,8 +2,9 @@
 head in a network namespace of its own and sets RAY_ADDRESS and GNN_DASHBOARD).
 
 The pipeline is submitted as a Ray job with its working directory, as `rayctl job submit`'s
-RayJob runs it on the platform, and must beat a majority-class baseline clearly and predict
-every node.
+RayJob runs it on the platform, from a driver that cannot import torch (the platform's images
+have none; tests/driver_without_torch.py), and must beat a majority-class baseline clearly and
+predict every node.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def run(tmp_path_factory):
     cmd = [
         sys.executable, "-m", "ray.scripts.scripts", "job", "submit", "--address", dashboard,
         "--working-dir", PACKAGE_DIR, "--",
-        "python", "-m", "gnn_pipeline.main", "--nodes", str(NODES),
+        # python -m gnn_pipeline.main in a driver that cannot import torch, as on the platform.
+        "python", "tests/driver_without_torch.py", "--nodes", str(NODES),
         "--gpu", "no", "--output", str(out), "--train-storage", str(tmp_path_factory.mktemp("ray-train")),
     ]
     started = time.monotonic()
@@ -54,6 +56,9 @@ def run(tmp_path_factory):
     assert lines, f"no JSON line in the job's output:\n{log[-6000:]}"
     result = json.loads(lines[-1])
     print(f"\npipeline job: {took:.0f} s; {json.dumps(result)}")
+    # Without torch in the driver, --pip auto declared it in the runtime_env (Ray found the
+    # test environment's torch 2.5.1 already installed in the virtualenv it made: no index).
+    assert "runtime_env: Ray pip-installs torch==2.5.1 torch-geometric==2.6.1" in proc.stdout, log[-6000:]
     return result, out
 
 
