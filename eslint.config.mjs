@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "plan-out/", "scratch/", "policy/node_modules/", "client/dist/", "client/python/src/ray_platform/_bundle/", "client/python/build/"] },
+  { ignores: ["node_modules/", ".stryker-tmp/", "reports/", "plan-out/", "scratch/", "policy/node_modules/", "client/dist/", "client/python/src/ray_platform/_bundle/", "client/python/build/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

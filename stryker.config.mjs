@@ -1,4 +1,5 @@
 // @ts-check
+import process from "node:process";
 /**
  * Mutation testing (npm run test:mutation): StrykerJS changes the code that carries the
  * platform's promises one small way at a time and runs the tests that cover it; a mutant that
