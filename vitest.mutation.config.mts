@@ -1,5 +1,13 @@
-// The test files of the modules under mutation (stryker.config.mjs sets MUTATION_TESTS).
+// vitest.config.mts's settings for the test files of the modules under mutation only
+// (stryker.config.mjs sets MUTATION_TESTS).
 import { defineConfig } from "vitest/config";
-import base from "./vitest.config.mts";
 
-export default defineConfig({ ...base, test: { ...base.test, include: (process.env.MUTATION_TESTS ?? "test/**/*.test.ts").split(",") } });
+export default defineConfig({
+  test: {
+    include: (process.env.MUTATION_TESTS ?? "test/**/*.test.ts").split(","),
+    pool: "forks",
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    allowOnly: false,
+  },
+});
