@@ -5,7 +5,7 @@
  * with the same code as the program (config/rayClusters.ts) from these facts, so a cluster
  * from the command line is the cluster a team file would make.
  *
- * Format (README "Use the CLI"): ConfigMap `ray-platform-facts` in the operator namespace,
+ * Format (docs/cli.md, "What the platform publishes for it"): ConfigMap `ray-platform-facts` in the operator namespace,
  * key `facts.json`, `format: ray-platform/facts`, `version: 1`. A client refuses a version it
  * does not know. Readable by the members of every team (a Role with resourceNames and one
  * RoleBinding per team), never by `system:authenticated` (on GKE: any Google account).

@@ -975,9 +975,9 @@ describe("jobs: rayctl job submit, list, describe, logs, stop, delete (issue 25)
   });
 });
 
-test("the README shows the SDK example exactly as the tests run it", () => {
+test("docs/sdk.md shows the SDK example exactly as the tests run it", () => {
   const example = fs.readFileSync(path.join(PROJECT_DIR, "client/examples/lifecycle.ts"), "utf8");
-  expect(fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8")).toContain("```ts\n" + example + "```");
+  expect(fs.readFileSync(path.join(PROJECT_DIR, "docs", "sdk.md"), "utf8")).toContain("```ts\n" + example + "```");
 });
 
 test("the SDK example (the seed's Python, in TypeScript) runs: create and wait, head IP, scale, get, delete", async () => {

@@ -1,6 +1,6 @@
 /**
- * What can go wrong, by who said no, with the exit code the CLI gives each (README "Use the
- * CLI"): 0 done, 1 invalid input, 2 refused (by the platform's rules or the API server),
+ * What can go wrong, by who said no, with the exit code the CLI gives each (docs/cli.md, "Exit
+ * codes"): 0 done, 1 invalid input, 2 refused (by the platform's rules or the API server),
  * 3 timed out waiting, 4 cannot reach or authenticate to the cluster, 5 a bug in rayctl, 6 the
  * job failed (`job submit --wait`).
  */
