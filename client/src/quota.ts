@@ -41,18 +41,19 @@ export function checkQuota(quotas: readonly Quota[], demand: Demand, facts: Plat
   /** `fmt` shows an amount, `unit` what it counts ("t4 GPUs"). */
   const check = (q: Quota, key: string, need: number, fmt: (n: number) => string, unit: string, field: string, dimension: QuotaDimension) => {
     const hardText = q.status?.hard?.[key] ?? q.spec?.hard?.[key];
-    if (hardText === undefined || need <= 0) return;
+    if (hardText === undefined) return;
     const hard = parseQuantity(hardText) ?? 0;
     const used = parseQuantity(q.status?.used?.[key] ?? "0") ?? 0;
     const free = Math.max(0, hard - used);
+    // Nothing asked never exceeds what is free (free >= 0); the tolerance absorbs float sums of fractions.
     if (need > free + 1e-9) short.push({ dimension, field, line: `${unit}: needs ${fmt(need)}, ${fmt(free)} of ${fmt(hard)} free (${field})` });
   };
   const num = (n: number) => String(round(n));
   const gpuTypes = Object.keys(demand.gpus).filter((t) => (demand.gpus[t] ?? 0) > 0);
   const gpuTotal = gpuTypes.reduce((a, t) => a + (demand.gpus[t] ?? 0), 0);
-  // Per-type quotas first: the namespace-wide GPU total is their sum, said only when no type is short.
-  const scoped = quotas.filter((q) => scopeOf(q).length > 0);
-  for (const q of scoped) {
+  // Per-type quotas first (an unscoped quota selects no type here): the namespace-wide GPU total
+  // is their sum, said only when no type is short.
+  for (const q of quotas) {
     for (const t of facts.gpuTypes.filter((t) => scopeOf(q).includes(gpuPriorityClass(t.gkeType)))) {
       check(q, `requests.${GPU_RESOURCE}`, demand.gpus[t.type] ?? 0, num, `${t.type} GPUs`, `quota.gpus.${t.type}`, "gpus");
     }
@@ -60,7 +61,7 @@ export function checkQuota(quotas: readonly Quota[], demand: Demand, facts: Plat
   for (const q of quotas.filter((q) => scopeOf(q).length === 0)) {
     check(q, "requests.cpu", demand.cpu, num, "CPUs", "quota.cpu", "cpu");
     check(q, "requests.memory", demand.memoryBytes, readableMemory, "memory", "quota.memory", "memory");
-    if (!short.some((s) => s.dimension === "gpus")) check(q, `requests.${GPU_RESOURCE}`, gpuTotal, num, "GPUs", gpuTypes.map((t) => `quota.gpus.${t}`).join(", ") || "quota.gpus", "gpus");
+    if (!short.some((s) => s.dimension === "gpus")) check(q, `requests.${GPU_RESOURCE}`, gpuTotal, num, "GPUs", gpuTypes.map((t) => `quota.gpus.${t}`).join(", "), "gpus");
     if (newCluster) check(q, "count/rayclusters.ray.io", 1, num, "RayClusters", "quota.rayClusters", "rayClusters");
   }
   if (short.length === 0) return;
