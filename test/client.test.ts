@@ -507,6 +507,7 @@ describe("bad input is refused with a clear message and creates nothing", () => 
     ["an unknown noun, with the verb's nouns", () => "get jobs x -n recsys", 1, "rayctl: unknown command 'jobs'; use cluster, workergroups, nodes; see `rayctl get --help`."],
     ["a noun like one it has", () => "get pods x -n recsys", 1, "rayctl: unknown command 'pods' (did you mean one of node, nodes?); see `rayctl get --help`."],
     ["a flag of another command", () => "create cluster x -n recsys --replicas 2", 1, "rayctl: unknown option '--replicas'; see `rayctl create cluster --help`."],
+    ["a job command without its job's name", () => "job describe -n recsys", 1, "rayctl: missing required argument 'name'; see `rayctl job describe --help`."],
     ["a negative count gets rayctl's message, not the parser's (issue 24)", () => "create cluster x -n recsys --workers -1", 1, '--workers: expected a whole number, got "-1"'],
     ["a name Kubernetes refuses", () => "create cluster My_Cluster -n recsys", 1, '<name>: "My_Cluster" is not a valid name'],
     ["a GPU count that is not a number", () => "create cluster x -n recsys --gpus-per-worker one", 1, '--gpus-per-worker: expected a whole number, got "one"'],

@@ -87,7 +87,7 @@ async function main(call: Invocation, io: Io): Promise<number> {
   if (!outputs.includes(output)) throw new InputError([`--output: ${JSON.stringify(output)} is not a format of \`rayctl ${verb} ${noun}\`; use ${outputs.filter((o) => o !== "table").join(", ")} (or leave it out for the table).`]);
   const dryRun = values["dry-run"] as string | undefined;
   if (dryRun !== undefined && !["client", "server"].includes(dryRun)) throw new InputError([`--dry-run: ${JSON.stringify(dryRun)} is not client or server; write --dry-run, --dry-run=client or --dry-run=server.`]);
-  if (dryRun === "client" && verb !== "create" && verb !== "job") throw new InputError([`--dry-run=client applies to create only; use --dry-run=server to have the API server check a ${verb}.`]);
+  if (dryRun === "client" && verb !== "create" && verb !== "job") throw new InputError([`--dry-run=client applies to create and job submit only; use --dry-run=server to have the API server check a ${verb}.`]);
   const timeoutSeconds = seconds(values.timeout as string | undefined);
   const needName = () => {
     if (!name) throw new InputError([`<name>: \`rayctl ${verb} ${noun}\` needs the cluster's name; \`rayctl get cluster -n <namespace>\` lists them.`]);
