@@ -3,7 +3,19 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".stryker-tmp/", "reports/", "plan-out/", "scratch/", "policy/node_modules/", "client/dist/", "client/python/src/ray_platform/_bundle/", "client/python/build/"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".stryker-tmp/",
+      "reports/",
+      "plan-out/",
+      "scratch/",
+      "policy/node_modules/",
+      "client/dist/",
+      "client/python/src/ray_platform/_bundle/",
+      "client/python/build/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,15 +33,33 @@ export default tseslint.config(
     // Kubernetes API's JSON in the client (and its benchmark) and in the real control plane's
     // harness (real/), and tests and the fuzzer (fuzz/) reading rendered objects. Elsewhere it is allowed line by
     // line, with the reason.
-    files: ["plan/engine.ts", "client/src/**/*.ts", "bench/client.ts", "test/**/*.ts", "real/**/*.ts", "fuzz/**/*.ts"],
+    files: [
+      "plan/engine.ts",
+      "client/src/**/*.ts",
+      "bench/client.ts",
+      "test/**/*.ts",
+      "real/**/*.ts",
+      "fuzz/**/*.ts",
+    ],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
   {
     // Type-aware: a promise nobody awaits (a Pulumi call in async program code, a client request)
     // fails silently, so the program's and the client's code may leave none.
-    files: ["index.ts", "components/**/*.ts", "config/**/*.ts", "render/**/*.ts", "plan/**/*.ts", "cost/**/*.ts", "client/src/**/*.ts"],
+    files: [
+      "index.ts",
+      "components/**/*.ts",
+      "config/**/*.ts",
+      "render/**/*.ts",
+      "plan/**/*.ts",
+      "cost/**/*.ts",
+      "client/src/**/*.ts",
+    ],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    rules: { "@typescript-eslint/no-floating-promises": "error", "@typescript-eslint/no-misused-promises": "error" },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+    },
   },
   {
     // Components get typed config; only index.ts reads Pulumi config or files.
@@ -37,9 +67,17 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { paths: [{ name: "node:fs", message: "components never read files; index.ts loads everything" }, { name: "fs", message: "components never read files" }] },
+        {
+          paths: [
+            { name: "node:fs", message: "components never read files; index.ts loads everything" },
+            { name: "fs", message: "components never read files" },
+          ],
+        },
       ],
-      "no-restricted-properties": ["error", { object: "pulumi", property: "Config", message: "only index.ts reads pulumi.Config" }],
+      "no-restricted-properties": [
+        "error",
+        { object: "pulumi", property: "Config", message: "only index.ts reads pulumi.Config" },
+      ],
     },
   },
 );

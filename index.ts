@@ -42,7 +42,11 @@ export = async () => {
     cluster:
       config.mode === "existing"
         ? { context: config.kubeconfigContext }
-        : platform.gke && { name: platform.gke.cluster.name, endpoint: platform.gke.cluster.endpoint, location: platform.gke.cluster.location },
+        : platform.gke && {
+            name: platform.gke.cluster.name,
+            endpoint: platform.gke.cluster.endpoint,
+            location: platform.gke.cluster.location,
+          },
     kubeconfig: platform.gke?.kubeconfig,
     /** Prefix of Ray images: Artifact Registry's Docker Hub proxy in gke mode. */
     imagePrefix: config.imageRegistry,
@@ -59,7 +63,12 @@ export = async () => {
       podCapacity: p.capacity,
     })),
     kuberayVersion: config.kuberay.version,
-    teams: Object.fromEntries(config.teams.map((t) => [t.name, { namespace: t.name, bucket: t.bucket, rayClusters: t.rayClusters.map((c) => c.name) }])),
+    teams: Object.fromEntries(
+      config.teams.map((t) => [
+        t.name,
+        { namespace: t.name, bucket: t.bucket, rayClusters: t.rayClusters.map((c) => c.name) },
+      ]),
+    ),
     /** What the program skipped on purpose (e.g. buckets in mode existing). */
     notes: config.notes,
     [PLATFORM_CONFIG]: config,

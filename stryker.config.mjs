@@ -16,7 +16,8 @@ const MODULES = {
 };
 const chosen = process.env.MUTATE ? process.env.MUTATE.split(",") : Object.keys(MODULES);
 const unknown = chosen.filter((m) => !(m in MODULES));
-if (unknown.length > 0) throw new Error(`MUTATE: ${unknown.join(", ")} is not one of ${Object.keys(MODULES).join(", ")}`);
+if (unknown.length > 0)
+  throw new Error(`MUTATE: ${unknown.join(", ")} is not one of ${Object.keys(MODULES).join(", ")}`);
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
@@ -35,4 +36,6 @@ export default {
   // e2e/ stays: the kind workflow's team files are test data (test/kueue.test.ts).
   ignorePatterns: ["client/python", "real", "fuzz", "bench", "plan-out", "reports", ".stryker-tmp"],
 };
-process.env.MUTATION_TESTS = [...new Set(chosen.flatMap((m) => MODULES[/** @type {keyof typeof MODULES} */ (m)]))].join(",");
+process.env.MUTATION_TESTS = [
+  ...new Set(chosen.flatMap((m) => MODULES[/** @type {keyof typeof MODULES} */ (m)])),
+].join(",");

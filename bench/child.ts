@@ -51,7 +51,14 @@ async function program(teamsDir: string, dumpFile?: string) {
   // Read before dumping: the dump's strings are the benchmark's, not the program's.
   const maxRssKB = process.resourceUsage().maxRSS;
   if (dumpFile) {
-    const dumped: DumpedResource[] = ev.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, custom: r.custom, inputs: r.inputs }));
+    const dumped: DumpedResource[] = ev.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      urn: r.urn,
+      parent: r.parent,
+      custom: r.custom,
+      inputs: r.inputs,
+    }));
     fs.writeFileSync(dumpFile, JSON.stringify(dumped));
   }
   const byType: Record<string, number> = {};
@@ -74,7 +81,9 @@ async function floor(dumpFile: string) {
     let res = created.get(r.urn);
     if (res) return res;
     const parent = r.parent ? create(byUrn.get(r.parent)!) : undefined;
-    res = r.custom ? new Custom(r.type, r.name, r.inputs, { parent }) : new pulumi.ComponentResource(r.type, r.name, {}, { parent });
+    res = r.custom
+      ? new Custom(r.type, r.name, r.inputs, { parent })
+      : new pulumi.ComponentResource(r.type, r.name, {}, { parent });
     created.set(r.urn, res);
     return res;
   };
@@ -91,7 +100,14 @@ async function floor(dumpFile: string) {
 }
 
 async function main([mode, a, b]: string[]) {
-  const result = mode === "validate" ? await validate(a) : mode === "program" ? await program(a, b) : mode === "floor" ? await floor(a) : undefined;
+  const result =
+    mode === "validate"
+      ? await validate(a)
+      : mode === "program"
+        ? await program(a, b)
+        : mode === "floor"
+          ? await floor(a)
+          : undefined;
   if (!result) throw new Error(`usage: child.ts validate|program|floor <teamsDir|dumpFile> [dumpFile]`);
   process.stdout.write(`\n${JSON.stringify(result)}\n`);
 }

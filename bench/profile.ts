@@ -15,18 +15,31 @@ interface ProfileNode {
 const [file, topArg] = process.argv.slice(2);
 if (!file) throw new Error("usage: npx tsx bench/profile.ts FILE.cpuprofile [TOP]");
 const top = Number(topArg ?? 25);
-const profile = JSON.parse(fs.readFileSync(file, "utf8")) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+const profile = JSON.parse(fs.readFileSync(file, "utf8")) as {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+};
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parentOf = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
 
-const where = (url: string) => url.replace(/^file:\/\//, "").replace(/^.*\/node_modules\//, "").replace(process.cwd() + "/", "");
-const fnKey = (n: ProfileNode) => `${n.callFrame.functionName || "(anonymous)"}  ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const where = (url: string) =>
+  url
+    .replace(/^file:\/\//, "")
+    .replace(/^.*\/node_modules\//, "")
+    .replace(process.cwd() + "/", "");
+const fnKey = (n: ProfileNode) =>
+  `${n.callFrame.functionName || "(anonymous)"}  ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 /** Our files by path; dependencies by package; the rest (GC, node internals) by name. */
 const fileKey = (n: ProfileNode) => {
   const url = n.callFrame.url;
-  if (url.includes("/node_modules/")) return where(url).split("/").slice(0, where(url).startsWith("@") ? 2 : 1).join("/");
+  if (url.includes("/node_modules/"))
+    return where(url)
+      .split("/")
+      .slice(0, where(url).startsWith("@") ? 2 : 1)
+      .join("/");
   return url ? where(url) : n.callFrame.functionName;
 };
 
@@ -50,9 +63,15 @@ profile.samples.forEach((id, i) => {
   }
 });
 
-for (const [title, m] of [["self time", self], ["inclusive time", inclusive], ["self time by file or package", files]] as const) {
+for (const [title, m] of [
+  ["self time", self],
+  ["inclusive time", inclusive],
+  ["self time by file or package", files],
+] as const) {
   console.log(`\n${title} (of ${Math.round(total / 1000)} ms sampled)`);
   for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(`${String(Math.round(us / 1000)).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+    console.log(
+      `${String(Math.round(us / 1000)).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`,
+    );
   }
 }

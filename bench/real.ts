@@ -38,9 +38,20 @@ async function measure(label: string, teams: number | undefined): Promise<Row> {
       const teamsDir = path.join(dir, "teams");
       writeTeams(teamsDir, teams);
       const stackFile = path.join(project, `Pulumi.${STACK}.yaml`);
-      fs.writeFileSync(stackFile, fs.readFileSync(stackFile, "utf8").replace("ray-platform:teamsDir: teams", `ray-platform:teamsDir: ${teamsDir}`));
+      fs.writeFileSync(
+        stackFile,
+        fs
+          .readFileSync(stackFile, "utf8")
+          .replace("ray-platform:teamsDir: teams", `ray-platform:teamsDir: ${teamsDir}`),
+      );
     }
-    const [, planSeconds] = await timed(() => execFileSync(path.join(project, "node_modules", ".bin", "tsx"), ["plan/cli.ts", "--stack", STACK, "--quiet", "--json", path.join(dir, "plan.json")], { cwd: project, stdio: "pipe" }));
+    const [, planSeconds] = await timed(() =>
+      execFileSync(
+        path.join(project, "node_modules", ".bin", "tsx"),
+        ["plan/cli.ts", "--stack", STACK, "--quiet", "--json", path.join(dir, "plan.json")],
+        { cwd: project, stdio: "pipe" },
+      ),
+    );
     const resources = JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8")).resources.length;
     const stack = new TestStack(project, new ControlPlaneClient(context.controlPlane), context.stateDir);
     const check = (op: string, r: { ok: boolean; error?: string; log: string }) => {
@@ -61,19 +72,37 @@ async function measure(label: string, teams: number | undefined): Promise<Row> {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
-  const sizes: [string, number | undefined][] = quick ? [["repository's", undefined]] : [["repository's", undefined], ["10", 10], ["100", 100]];
+  const sizes: [string, number | undefined][] = quick
+    ? [["repository's", undefined]]
+    : [
+        ["repository's", undefined],
+        ["10", 10],
+        ["100", 100],
+      ];
   const rows: Row[] = [];
   for (const [label, n] of sizes) {
     rows.push(await measure(label, n));
     const r = rows.at(-1)!;
-    console.log(`${r.teams} teams: ${r.resources} resources, plan ${r.planSeconds.toFixed(1)} s, preview ${r.previewSeconds.toFixed(1)} s, up ${r.upSeconds.toFixed(1)} s, second preview ${r.secondPreviewSeconds.toFixed(1)} s`);
+    console.log(
+      `${r.teams} teams: ${r.resources} resources, plan ${r.planSeconds.toFixed(1)} s, preview ${r.previewSeconds.toFixed(1)} s, up ${r.upSeconds.toFixed(1)} s, second preview ${r.secondPreviewSeconds.toFixed(1)} s`,
+    );
   }
   const ms = (s: number, n: number) => `${((s * 1000) / n).toFixed(0)} ms`;
-  console.log("\nThe real engine against a real control plane (fresh for each row), beside the offline plan:\n");
-  console.log("| teams | resources | offline plan | preview (from nothing) | up (from nothing) | per resource, up | preview, no change |");
+  console.log(
+    "\nThe real engine against a real control plane (fresh for each row), beside the offline plan:\n",
+  );
+  console.log(
+    "| teams | resources | offline plan | preview (from nothing) | up (from nothing) | per resource, up | preview, no change |",
+  );
   console.log("| --- | --- | --- | --- | --- | --- | --- |");
-  for (const r of rows) console.log(`| ${r.teams} | ${r.resources} | ${r.planSeconds.toFixed(1)} s | ${r.previewSeconds.toFixed(1)} s | ${r.upSeconds.toFixed(1)} s | ${ms(r.upSeconds, r.resources)} | ${r.secondPreviewSeconds.toFixed(1)} s |`);
-  fs.writeFileSync(path.join(__dirname, "real-results.json"), JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, rows }, null, 2));
+  for (const r of rows)
+    console.log(
+      `| ${r.teams} | ${r.resources} | ${r.planSeconds.toFixed(1)} s | ${r.previewSeconds.toFixed(1)} s | ${r.upSeconds.toFixed(1)} s | ${ms(r.upSeconds, r.resources)} | ${r.secondPreviewSeconds.toFixed(1)} s |`,
+    );
+  fs.writeFileSync(
+    path.join(__dirname, "real-results.json"),
+    JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, rows }, null, 2),
+  );
 }
 
 main().catch((err) => {

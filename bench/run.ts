@@ -86,10 +86,21 @@ interface DiffTiming {
 /** The wall time of the plan CLI in `repo`, as a user runs it. */
 async function planCli(repo: string, args: string[]): Promise<number> {
   const t0 = performance.now();
-  await exec(process.execPath, [require.resolve("tsx/cli"), path.join(PROJECT_DIR, "plan", "cli.ts"), "--project-dir", repo, "--quiet", ...args], {
-    cwd: repo,
-    maxBuffer: 1 << 30,
-  }).catch((err) => {
+  await exec(
+    process.execPath,
+    [
+      require.resolve("tsx/cli"),
+      path.join(PROJECT_DIR, "plan", "cli.ts"),
+      "--project-dir",
+      repo,
+      "--quiet",
+      ...args,
+    ],
+    {
+      cwd: repo,
+      maxBuffer: 1 << 30,
+    },
+  ).catch((err) => {
     throw new Error(`npm run plan -- ${args.join(" ")} failed:\n${err.stderr || err.message}`);
   });
   return performance.now() - t0;
@@ -98,17 +109,24 @@ async function planCli(repo: string, args: string[]): Promise<number> {
 /** A repository whose main has `teamsDir`'s teams, and a work tree that changes one team's CPU quota. */
 function diffRepo(tmp: string, teamsDir: string): string {
   const repo = path.join(tmp, "diff-repo");
-  fs.cpSync(PROJECT_DIR, repo, { recursive: true, filter: (src) => !/node_modules|\.git$|\/\.git\/|\/bench\/results/.test(src) });
+  fs.cpSync(PROJECT_DIR, repo, {
+    recursive: true,
+    filter: (src) => !/node_modules|\.git$|\/\.git\/|\/bench\/results/.test(src),
+  });
   fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(repo, "node_modules"));
   fs.rmSync(path.join(repo, "teams"), { recursive: true });
   fs.cpSync(teamsDir, path.join(repo, "teams"), { recursive: true });
-  const git = (...a: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com", ...a]);
+  const git = (...a: string[]) =>
+    execFileSync("git", ["-C", repo, "-c", "user.name=bench", "-c", "user.email=bench@example.com", ...a]);
   git("init", "-q", "-b", "main");
   git("add", "-A");
   git("commit", "-qm", "base");
   const first = fs.readdirSync(path.join(repo, "teams")).sort()[0];
   const file = path.join(repo, "teams", first);
-  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^( {2}cpu: )(\S+)/m, (_, k, v) => `${k}${Number(v) + 1}`));
+  fs.writeFileSync(
+    file,
+    fs.readFileSync(file, "utf8").replace(/^( {2}cpu: )(\S+)/m, (_, k, v) => `${k}${Number(v) + 1}`),
+  );
   return repo;
 }
 
@@ -151,7 +169,12 @@ const OPTIONS = {
 } as const;
 
 function machine() {
-  return { cpu: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, node: process.version, memoryGiB: Math.round(os.totalmem() / 2 ** 30) };
+  return {
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    node: process.version,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -167,7 +190,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const counts = [...new Set((o.teams ?? (o.quick ? "1,10,100" : "1,10,100,1000")).split(",").map(Number))].sort((a, b) => a - b);
+  const counts = [
+    ...new Set((o.teams ?? (o.quick ? "1,10,100" : "1,10,100,1000")).split(",").map(Number)),
+  ].sort((a, b) => a - b);
   const runs = Number(o.runs ?? (o.quick ? 1 : 3));
   const jobs = Number(o.jobs ?? (o.quick ? 2 : 1));
   const budgetMs = Number(o.budget) * 60_000;
@@ -180,17 +205,37 @@ async function main(argv: string[]): Promise<number> {
   const m = machine();
   // Other work on the machine skews every figure; the load average shows whether there was any.
   const loadBefore = os.loadavg()[0];
-  console.log(`machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${loadBefore.toFixed(1)}`);
-  console.log(`teams ${counts.join(", ")}; up to ${runs} run(s) each, ${jobs} child(ren) at a time, budget ${o.budget} min\n`);
+  console.log(
+    `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${loadBefore.toFixed(1)}`,
+  );
+  console.log(
+    `teams ${counts.join(", ")}; up to ${runs} run(s) each, ${jobs} child(ren) at a time, budget ${o.budget} min\n`,
+  );
 
   const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-bench-"));
   const diffSamples = { plan: [] as number[], diff: [] as number[] };
-  const samples = new Map(counts.map((n) => [n, { validation: [] as number[], program: [] as number[], floor: [] as number[], rssKB: [] as number[], resources: 0, wallMs: 0, byType: {} as Record<string, number> }]));
+  const samples = new Map(
+    counts.map((n) => [
+      n,
+      {
+        validation: [] as number[],
+        program: [] as number[],
+        floor: [] as number[],
+        rssKB: [] as number[],
+        resources: 0,
+        wallMs: 0,
+        byType: {} as Record<string, number>,
+      },
+    ]),
+  );
   try {
     for (const n of counts) {
       writeTeams(path.join(tmp, `teams-${n}`), n);
-      fs.copyFileSync(path.join(PROJECT_DIR, "teams", "ray-playground.yaml"), path.join(tmp, `teams-${n}`, "ray-playground.yaml"));
+      fs.copyFileSync(
+        path.join(PROJECT_DIR, "teams", "ray-playground.yaml"),
+        path.join(tmp, `teams-${n}`, "ray-playground.yaml"),
+      );
     }
     // Rounds over every count, so every count gets its first run before any gets a second.
     // Largest first: the targets are about it, and parallel jobs pack best that way.
@@ -206,14 +251,19 @@ async function main(argv: string[]): Promise<number> {
         // The first program run also dumps its resources for the floor.
         const program = await child(["program", teamsDir, ...(round === 0 ? [dump] : [])], profile);
         const floor = await child(["floor", dump]);
-        if (program.resources !== floor.resources) throw new Error(`${n} teams: the floor registered ${floor.resources} resources, the program ${program.resources}`);
+        if (program.resources !== floor.resources)
+          throw new Error(
+            `${n} teams: the floor registered ${floor.resources} resources, the program ${program.resources}`,
+          );
         s.program.push(program.ms);
         s.floor.push(floor.ms);
         s.rssKB.push(program.maxRssKB);
         s.resources = program.resources!;
         s.byType = program.byType ?? s.byType;
         s.wallMs = Math.max(s.wallMs, Date.now() - t0);
-        process.stderr.write(`  ${n} teams, run ${round + 1}: program ${Math.round(program.ms)} ms, floor ${Math.round(floor.ms)} ms\n`);
+        process.stderr.write(
+          `  ${n} teams, run ${round + 1}: program ${Math.round(program.ms)} ms, floor ${Math.round(floor.ms)} ms\n`,
+        );
       });
     }
     // The PR check: --diff evaluates the base and the head in parallel; compared with one plan.
@@ -222,7 +272,9 @@ async function main(argv: string[]): Promise<number> {
     for (let round = 0; round < runs && (round === 0 || Date.now() - started < budgetMs); round++) {
       diffSamples.plan.push(await planCli(repo, []));
       diffSamples.diff.push(await planCli(repo, ["--diff", "main"]));
-      process.stderr.write(`  ${n} teams, run ${round + 1}: plan ${Math.round(diffSamples.plan.at(-1)!)} ms, plan --diff ${Math.round(diffSamples.diff.at(-1)!)} ms\n`);
+      process.stderr.write(
+        `  ${n} teams, run ${round + 1}: plan ${Math.round(diffSamples.plan.at(-1)!)} ms, plan --diff ${Math.round(diffSamples.diff.at(-1)!)} ms\n`,
+      );
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -237,7 +289,8 @@ async function main(argv: string[]): Promise<number> {
   const rows: Row[] = counts.map((n, i) => {
     const s = samples.get(n)!;
     const program = stats(s.program);
-    const prev = i > 0 ? { n: counts[i - 1], ms: stats(samples.get(counts[i - 1])!.program).median } : undefined;
+    const prev =
+      i > 0 ? { n: counts[i - 1], ms: stats(samples.get(counts[i - 1])!.program).median } : undefined;
     return {
       teams: n,
       runs: s.program.length,
@@ -253,23 +306,49 @@ async function main(argv: string[]): Promise<number> {
   });
   // More teams must register more resources: otherwise the synthetic teams were not measured.
   for (const [i, r] of rows.entries()) {
-    if (i > 0 && r.resources <= rows[i - 1].resources) throw new Error(`${r.teams} teams registered ${r.resources} resources, no more than ${rows[i - 1].teams} teams (${rows[i - 1].resources})`);
+    if (i > 0 && r.resources <= rows[i - 1].resources)
+      throw new Error(
+        `${r.teams} teams registered ${r.resources} resources, no more than ${rows[i - 1].teams} teams (${rows[i - 1].resources})`,
+      );
   }
   const targets = checkTargets(rows, diffTiming);
   printTable(rows);
   // What a team registers, by type, at the largest count: where merging objects would pay.
   const largest = rows[rows.length - 1];
-  const kinds = Object.entries(largest.perTeamByType).filter(([, c]) => c >= 0.5).sort((a, b) => b[1] - a[1]);
+  const kinds = Object.entries(largest.perTeamByType)
+    .filter(([, c]) => c >= 0.5)
+    .sort((a, b) => b[1] - a[1]);
   console.log(`\nresources per team at ${largest.teams} teams, by type (${largest.resources} in all):`);
   for (const [t, c] of kinds) console.log(`  ${c.toFixed(2).padStart(6)}  ${t}`);
-  console.log(`\nnpm run plan at ${diffTiming.teams} teams: ${Math.round(diffTiming.planMs.median)} ms; with --diff main (one team changed): ${Math.round(diffTiming.diffMs.median)} ms (${diffTiming.diffToPlan.toFixed(2)}x)`);
+  console.log(
+    `\nnpm run plan at ${diffTiming.teams} teams: ${Math.round(diffTiming.planMs.median)} ms; with --diff main (one team changed): ${Math.round(diffTiming.diffMs.median)} ms (${diffTiming.diffToPlan.toFixed(2)}x)`,
+  );
   console.log("\ntargets (figures, not assertions):");
-  for (const t of targets) console.log(`  ${t.pass === null ? "n/a " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value}`);
+  for (const t of targets)
+    console.log(`  ${t.pass === null ? "n/a " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value}`);
   const wallSeconds = (Date.now() - started) / 1000;
   const load = { before: loadBefore, after: os.loadavg()[0] };
-  console.log(`\n${wallSeconds.toFixed(0)} s, load average ${load.after.toFixed(1)} at the end; results in ${o.out}`);
+  console.log(
+    `\n${wallSeconds.toFixed(0)} s, load average ${load.after.toFixed(1)} at the end; results in ${o.out}`,
+  );
   const options = { quick: o.quick, runs, teams: counts, budgetMinutes: Number(o.budget), jobs };
-  fs.writeFileSync(o.out, JSON.stringify({ date: new Date().toISOString(), machine: m, options, rows, diff: diffTiming, targets, wallSeconds, load }, null, 2) + "\n");
+  fs.writeFileSync(
+    o.out,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: m,
+        options,
+        rows,
+        diff: diffTiming,
+        targets,
+        wallSeconds,
+        load,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   return 0;
 }
 
@@ -283,18 +362,50 @@ function checkTargets(rows: Row[], diff: DiffTiming): Target[] {
   };
   return [
     // Issue #27's lines.
-    target("at 1000 teams, program <= 1.3x floor", () => big && [big.programToFloor <= 1.3, `${big.programToFloor.toFixed(2)}x`]),
-    target("at 1000 teams, validation <= 400 ms", () => big && [big.validationMs.median <= 400, `${Math.round(big.validationMs.median)} ms`]),
-    target("at 1000 teams, peak memory <= 700 MiB", () => big && [big.programPeakRssMiB <= 700, `${Math.round(big.programPeakRssMiB)} MiB`]),
-    target("at 1000 teams, plan --diff <= 1.3x plan", () => (diff.teams === 1000 ? [diff.diffToPlan <= 1.3, `${diff.diffToPlan.toFixed(2)}x`] : undefined)),
-    target("program(1000) <= 12x program(100)", () => big && hundred && [big.programMs.median <= 12 * hundred.programMs.median, `${(big.programMs.median / hundred.programMs.median).toFixed(1)}x`]),
+    target(
+      "at 1000 teams, program <= 1.3x floor",
+      () => big && [big.programToFloor <= 1.3, `${big.programToFloor.toFixed(2)}x`],
+    ),
+    target(
+      "at 1000 teams, validation <= 400 ms",
+      () => big && [big.validationMs.median <= 400, `${Math.round(big.validationMs.median)} ms`],
+    ),
+    target(
+      "at 1000 teams, peak memory <= 700 MiB",
+      () => big && [big.programPeakRssMiB <= 700, `${Math.round(big.programPeakRssMiB)} MiB`],
+    ),
+    target("at 1000 teams, plan --diff <= 1.3x plan", () =>
+      diff.teams === 1000 ? [diff.diffToPlan <= 1.3, `${diff.diffToPlan.toFixed(2)}x`] : undefined,
+    ),
+    target(
+      "program(1000) <= 12x program(100)",
+      () =>
+        big &&
+        hundred && [
+          big.programMs.median <= 12 * hundred.programMs.median,
+          `${(big.programMs.median / hundred.programMs.median).toFixed(1)}x`,
+        ],
+    ),
   ];
 }
 
 function printTable(rows: Row[]): void {
-  const ms = (s: Stats) => (s.runs.length > 1 ? `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})` : `${Math.round(s.median)}`);
+  const ms = (s: Stats) =>
+    s.runs.length > 1
+      ? `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})`
+      : `${Math.round(s.median)}`;
   const table = [
-    ["teams", "runs", "resources", "validation ms", "program ms", "floor ms", "program/floor", "ms/team", "peak RSS MiB"],
+    [
+      "teams",
+      "runs",
+      "resources",
+      "validation ms",
+      "program ms",
+      "floor ms",
+      "program/floor",
+      "ms/team",
+      "peak RSS MiB",
+    ],
     ...rows.map((r) => [
       String(r.teams),
       String(r.runs),
@@ -309,7 +420,9 @@ function printTable(rows: Row[]): void {
   ];
   const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
   for (const row of table) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
-  console.log("\nms: median (min-max) over the runs; ms/team: program ms over the previous row, per added team.");
+  console.log(
+    "\nms: median (min-max) over the runs; ms/team: program ms over the previous row, per added team.",
+  );
 }
 
 if (require.main === module) {

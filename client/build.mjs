@@ -11,9 +11,21 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.resolve(process.argv[2] ?? path.join(here, "dist"));
-const common = { bundle: true, platform: "node", target: "node20", format: "cjs", legalComments: "none", logLevel: "warning", minifySyntax: true };
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  legalComments: "none",
+  logLevel: "warning",
+  minifySyntax: true,
+};
 // bin.ts starts with #!/usr/bin/env node, which esbuild keeps.
-await build({ ...common, entryPoints: [path.join(here, "src/bin.ts")], outfile: path.join(out, "rayctl.js") });
+await build({
+  ...common,
+  entryPoints: [path.join(here, "src/bin.ts")],
+  outfile: path.join(out, "rayctl.js"),
+});
 await build({ ...common, entryPoints: [path.join(here, "src/sdk.ts")], outfile: path.join(out, "sdk.js") });
 
 // The RayCluster schema of every pinned KubeRay version, for --file checks (client/src/crdSchema.ts),
@@ -23,6 +35,9 @@ for (const version of fs.readdirSync(pinned)) {
   const crd = load(fs.readFileSync(path.join(pinned, version, "crds", "ray.io_rayclusters.yaml"), "utf8"));
   const dir = path.join(out, "crds", version);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "rayclusters.schema.json"), JSON.stringify(crd.spec.versions.find((v) => v.name === "v1").schema.openAPIV3Schema));
+  fs.writeFileSync(
+    path.join(dir, "rayclusters.schema.json"),
+    JSON.stringify(crd.spec.versions.find((v) => v.name === "v1").schema.openAPIV3Schema),
+  );
   fs.copyFileSync(path.join(pinned, version, "LICENSE"), path.join(dir, "LICENSE"));
 }

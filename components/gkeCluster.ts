@@ -53,13 +53,25 @@ export class GkeCluster extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     const services = SERVICES.map(
-      (service) => new gcp.projects.Service(`${name}-${service.split(".")[0]}`, { project, service, disableOnDestroy: false }, parent),
+      (service) =>
+        new gcp.projects.Service(
+          `${name}-${service.split(".")[0]}`,
+          { project, service, disableOnDestroy: false },
+          parent,
+        ),
     );
     const afterServices = { parent: this, dependsOn: services };
 
     const network = (this.network = new Network(
       `${name}-network`,
-      { project, region: gke.region, baseName: gke.clusterName, nodesCidr: gke.network.nodesCidr, podsCidr: gke.network.podsCidr, servicesCidr: gke.network.servicesCidr },
+      {
+        project,
+        region: gke.region,
+        baseName: gke.clusterName,
+        nodesCidr: gke.network.nodesCidr,
+        podsCidr: gke.network.podsCidr,
+        servicesCidr: gke.network.servicesCidr,
+      },
       afterServices,
     ));
 
@@ -76,7 +88,12 @@ export class GkeCluster extends pulumi.ComponentResource {
     );
     const nodeMember = pulumi.interpolate`serviceAccount:${this.nodeServiceAccount.email}`;
     const roles = NODE_ROLES.map(
-      (role) => new gcp.projects.IAMMember(`${name}-nodes-${role.split("/")[1]}`, { project, role, member: nodeMember }, parent),
+      (role) =>
+        new gcp.projects.IAMMember(
+          `${name}-nodes-${role.split("/")[1]}`,
+          { project, role, member: nodeMember },
+          parent,
+        ),
     );
 
     // Docker Hub through Artifact Registry: images stream (image streaming needs Artifact
@@ -90,13 +107,22 @@ export class GkeCluster extends pulumi.ComponentResource {
         description: "Docker Hub proxy for Ray images (ray-platform)",
         format: "DOCKER",
         mode: "REMOTE_REPOSITORY",
-        remoteRepositoryConfig: { description: "Docker Hub", dockerRepository: { publicRepository: "DOCKER_HUB" } },
+        remoteRepositoryConfig: {
+          description: "Docker Hub",
+          dockerRepository: { publicRepository: "DOCKER_HUB" },
+        },
       },
       afterServices,
     );
     const reader = new gcp.artifactregistry.RepositoryIamMember(
       `${name}-nodes-image-reader`,
-      { project, location: gke.region, repository: this.imageRepository.repositoryId, role: "roles/artifactregistry.reader", member: nodeMember },
+      {
+        project,
+        location: gke.region,
+        repository: this.imageRepository.repositoryId,
+        role: "roles/artifactregistry.reader",
+        member: nodeMember,
+      },
       parent,
     );
 
@@ -114,20 +140,35 @@ export class GkeCluster extends pulumi.ComponentResource {
         deletionProtection: gke.deletionProtection,
         network: network.network.id,
         subnetwork: network.subnetwork.id,
-        ipAllocationPolicy: { clusterSecondaryRangeName: POD_RANGE, servicesSecondaryRangeName: SERVICE_RANGE },
+        ipAllocationPolicy: {
+          clusterSecondaryRangeName: POD_RANGE,
+          servicesSecondaryRangeName: SERVICE_RANGE,
+        },
         datapathProvider: "ADVANCED_DATAPATH",
         workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
         enableShieldedNodes: true,
         privateClusterConfig: gke.privateNodes
-          ? { enablePrivateNodes: true, enablePrivateEndpoint: false, masterIpv4CidrBlock: gke.masterIpv4CidrBlock }
+          ? {
+              enablePrivateNodes: true,
+              enablePrivateEndpoint: false,
+              masterIpv4CidrBlock: gke.masterIpv4CidrBlock,
+            }
           : undefined,
-        masterAuthorizedNetworksConfig: { cidrBlocks: gke.authorizedNetworks.map((n) => ({ cidrBlock: n.cidr, displayName: n.name })) },
+        masterAuthorizedNetworksConfig: {
+          cidrBlocks: gke.authorizedNetworks.map((n) => ({ cidrBlock: n.cidr, displayName: n.name })),
+        },
         serviceExternalIpsConfig: { enabled: false },
         // The DNS endpoint needs no network allow-list: every request is authorized by IAM.
         controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: gke.dnsEndpoint } },
         authenticatorGroupsConfig: gke.securityGroup ? { securityGroup: gke.securityGroup } : undefined,
-        addonsConfig: { gcsFuseCsiDriverConfig: { enabled: true }, gcePersistentDiskCsiDriverConfig: { enabled: true } },
-        monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS", "DCGM"], managedPrometheus: { enabled: true } },
+        addonsConfig: {
+          gcsFuseCsiDriverConfig: { enabled: true },
+          gcePersistentDiskCsiDriverConfig: { enabled: true },
+        },
+        monitoringConfig: {
+          enableComponents: ["SYSTEM_COMPONENTS", "DCGM"],
+          managedPrometheus: { enabled: true },
+        },
         loggingConfig: { enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS"] },
         nodePoolDefaults: { nodeConfigDefaults: { gcfsConfig: { enabled: gke.imageStreaming } } },
         // Only for the short-lived default pool, so it too runs as the node account.
@@ -141,7 +182,11 @@ export class GkeCluster extends pulumi.ComponentResource {
         resourceLabels: { "managed-by": "pulumi", "ray-platform": gke.clusterName },
       },
       // The default pool's nodeConfig is gone once the pool is removed; GKE reports it differently.
-      { parent: this, dependsOn: [...services, ...roles, reader], ignoreChanges: ["nodeConfig", "initialNodeCount"] },
+      {
+        parent: this,
+        dependsOn: [...services, ...roles, reader],
+        ignoreChanges: ["nodeConfig", "initialNodeCount"],
+      },
     );
 
     // Pools are independent of each other: GKE creates them in parallel.
@@ -150,7 +195,13 @@ export class GkeCluster extends pulumi.ComponentResource {
         pool.name,
         new NodePool(
           `${name}-${pool.name}`,
-          { pool, gke, cluster: this.cluster.id, serviceAccountEmail: this.nodeServiceAccount.email, serviceAccountId: nodeAccountId },
+          {
+            pool,
+            gke,
+            cluster: this.cluster.id,
+            serviceAccountEmail: this.nodeServiceAccount.email,
+            serviceAccountId: nodeAccountId,
+          },
           parent,
         ),
       ]),
@@ -159,8 +210,15 @@ export class GkeCluster extends pulumi.ComponentResource {
     const contextName = `gke_${project}_${gke.clusterLocation}_${gke.clusterName}`;
     this.kubeconfig = pulumi.secret(
       gke.dnsEndpoint
-        ? gkeKubeconfig({ contextName, endpoint: this.cluster.controlPlaneEndpointsConfig.apply((c) => c.dnsEndpointConfig!.endpoint) })
-        : gkeKubeconfig({ contextName, endpoint: this.cluster.endpoint, caCertificate: this.cluster.masterAuth.clusterCaCertificate }),
+        ? gkeKubeconfig({
+            contextName,
+            endpoint: this.cluster.controlPlaneEndpointsConfig.apply((c) => c.dnsEndpointConfig!.endpoint),
+          })
+        : gkeKubeconfig({
+            contextName,
+            endpoint: this.cluster.endpoint,
+            caCertificate: this.cluster.masterAuth.clusterCaCertificate,
+          }),
     );
     ({ provider: this.provider, adopting: this.adoptingProvider } = clusterProviders(
       `${name}-k8s`,

@@ -16,7 +16,12 @@ export function gkeKubeconfig(args: {
     JSON.stringify({
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name: args.contextName, cluster: { server: `https://${endpoint}`, ...(ca ? { "certificate-authority-data": ca } : {}) } }],
+      clusters: [
+        {
+          name: args.contextName,
+          cluster: { server: `https://${endpoint}`, ...(ca ? { "certificate-authority-data": ca } : {}) },
+        },
+      ],
       contexts: [{ name: args.contextName, context: { cluster: args.contextName, user: args.contextName } }],
       "current-context": args.contextName,
       users: [
@@ -58,6 +63,10 @@ export function clusterProviders(
 ): { provider: k8s.Provider; adopting: k8s.Provider } {
   return {
     provider: new k8s.Provider(name, args, opts),
-    adopting: new k8s.Provider(`${name}-adopting`, { ...args, upsertExistingObjects: true, enablePatchForce: true }, opts),
+    adopting: new k8s.Provider(
+      `${name}-adopting`,
+      { ...args, upsertExistingObjects: true, enablePatchForce: true },
+      opts,
+    ),
   };
 }

@@ -37,7 +37,12 @@ export class KubeRayOperator extends pulumi.ComponentResource {
     const child = { parent: this, provider };
 
     this.namespace = operatorNamespace(name, kuberay.namespace, child);
-    this.crds = pinnedCrds(name, kuberay.crds, { [PINNED_VERSION_LABELS.kuberay]: kuberay.version }, { parent: this, provider: args.adoptingProvider });
+    this.crds = pinnedCrds(
+      name,
+      kuberay.crds,
+      { [PINNED_VERSION_LABELS.kuberay]: kuberay.version },
+      { parent: this, provider: args.adoptingProvider },
+    );
 
     this.release = new k8s.helm.v3.Release(
       `${name}-release`,
@@ -60,7 +65,10 @@ export class KubeRayOperator extends pulumi.ComponentResource {
     );
 
     if (args.managedPrometheus) {
-      new k8s.apiextensions.CustomResource(`${name}-metrics`, operatorPodMonitoring(kuberay.namespace), { ...child, dependsOn: [this.namespace] });
+      new k8s.apiextensions.CustomResource(`${name}-metrics`, operatorPodMonitoring(kuberay.namespace), {
+        ...child,
+        dependsOn: [this.namespace],
+      });
     }
 
     this.registerOutputs({ version: kuberay.version, namespace: this.namespace.metadata.name });

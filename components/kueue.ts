@@ -33,7 +33,12 @@ export interface KueueArgs {
    * gke mode: a private cluster's control plane reaches nodes only on 443 and 10250, so
    * Kueue's webhook and visibility ports need a firewall rule from the control plane's range.
    */
-  readonly gke?: { readonly project: string; readonly network: pulumi.Input<string>; readonly masterCidr: string; readonly nodeServiceAccount: pulumi.Input<string> };
+  readonly gke?: {
+    readonly project: string;
+    readonly network: pulumi.Input<string>;
+    readonly masterCidr: string;
+    readonly nodeServiceAccount: pulumi.Input<string>;
+  };
 }
 
 /**
@@ -53,7 +58,12 @@ export class Kueue extends pulumi.ComponentResource {
     const child = { parent: this, provider };
 
     this.namespace = operatorNamespace(name, kueue.namespace, child);
-    this.crds = pinnedCrds(name, kueue.crds, { [PINNED_VERSION_LABELS.kueue]: kueue.version }, { parent: this, provider: args.adoptingProvider });
+    this.crds = pinnedCrds(
+      name,
+      kueue.crds,
+      { [PINNED_VERSION_LABELS.kueue]: kueue.version },
+      { parent: this, provider: args.adoptingProvider },
+    );
 
     const firewall = args.gke
       ? new gcp.compute.Firewall(
@@ -89,7 +99,10 @@ export class Kueue extends pulumi.ComponentResource {
         timeout: 600,
         maxHistory: 10,
       },
-      { ...child, dependsOn: [...Object.values(this.crds), ...(firewall ? [firewall] : []), ...(args.dependsOn ?? [])] },
+      {
+        ...child,
+        dependsOn: [...Object.values(this.crds), ...(firewall ? [firewall] : []), ...(args.dependsOn ?? [])],
+      },
     );
 
     // Kueue's webhooks validate queues and flavors: they wait for its rollout. Retained like
@@ -99,7 +112,11 @@ export class Kueue extends pulumi.ComponentResource {
     this.flavors = Object.fromEntries(
       Object.entries(resourceFlavors(args.gpuTypes)).map(([flavor, obj]) => [
         flavor,
-        new k8s.apiextensions.CustomResource(`${name}-flavor-${flavor}`, obj as k8s.apiextensions.CustomResourceArgs, { parent: this, provider: args.adoptingProvider, dependsOn: [this.release], retainOnDelete: true }),
+        new k8s.apiextensions.CustomResource(
+          `${name}-flavor-${flavor}`,
+          obj as k8s.apiextensions.CustomResourceArgs,
+          { parent: this, provider: args.adoptingProvider, dependsOn: [this.release], retainOnDelete: true },
+        ),
       ]),
     );
 

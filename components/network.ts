@@ -27,7 +27,11 @@ export class Network extends pulumi.ComponentResource {
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ray-platform:gke:Network", name, {}, opts);
     const parent = { parent: this };
-    this.network = new gcp.compute.Network(`${name}-vpc`, { name: args.baseName, project: args.project, autoCreateSubnetworks: false }, parent);
+    this.network = new gcp.compute.Network(
+      `${name}-vpc`,
+      { name: args.baseName, project: args.project, autoCreateSubnetworks: false },
+      parent,
+    );
     this.subnetwork = new gcp.compute.Subnetwork(
       `${name}-subnet`,
       {
@@ -44,7 +48,16 @@ export class Network extends pulumi.ComponentResource {
       },
       parent,
     );
-    const router = new gcp.compute.Router(`${name}-router`, { name: `${args.baseName}-router`, project: args.project, region: args.region, network: this.network.id }, parent);
+    const router = new gcp.compute.Router(
+      `${name}-router`,
+      {
+        name: `${args.baseName}-router`,
+        project: args.project,
+        region: args.region,
+        network: this.network.id,
+      },
+      parent,
+    );
     new gcp.compute.RouterNat(
       `${name}-nat`,
       {

@@ -31,7 +31,13 @@ function immutableNodeConfig(pool: ResolvedPool, gke: GkeSettings) {
     oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
     taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: GKE_TAINT_EFFECT[t.effect] })),
     guestAccelerators: pool.gpu
-      ? [{ type: pool.gpu.gkeType, count: pool.gpu.count, gpuDriverInstallationConfig: { gpuDriverVersion: gke.gpuDriverVersion } }]
+      ? [
+          {
+            type: pool.gpu.gkeType,
+            count: pool.gpu.count,
+            gpuDriverInstallationConfig: { gpuDriverVersion: gke.gpuDriverVersion },
+          },
+        ]
       : undefined,
     shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
     metadata: { "disable-legacy-endpoints": "true" },
@@ -72,7 +78,11 @@ export class NodePool extends pulumi.ComponentResource {
         cluster: args.cluster,
         nodeLocations: [...pool.zones],
         // Counts are for the whole pool, not per zone; GPU pools take capacity in any zone that has it.
-        autoscaling: { totalMinNodeCount: pool.minNodes, totalMaxNodeCount: pool.maxNodes, locationPolicy: pool.gpu ? "ANY" : "BALANCED" },
+        autoscaling: {
+          totalMinNodeCount: pool.minNodes,
+          totalMaxNodeCount: pool.maxNodes,
+          locationPolicy: pool.gpu ? "ANY" : "BALANCED",
+        },
         initialNodeCount: pool.minNodes === 0 ? 0 : Math.ceil(pool.minNodes / pool.zones.length),
         management: { autoRepair: true, autoUpgrade: true },
         upgradeSettings: { strategy: "SURGE", maxSurge: 1, maxUnavailable: 0 },

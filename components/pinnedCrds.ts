@@ -6,7 +6,11 @@ type Child = pulumi.CustomResourceOptions & { parent: pulumi.Resource; provider:
 
 /** An operator's namespace: nothing in it needs more than Pod Security "restricted". */
 export function operatorNamespace(name: string, namespace: string, child: Child): k8s.core.v1.Namespace {
-  return new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespace, labels: { ...MANAGED_BY, [POD_SECURITY_LABELS.enforce]: "restricted" } } }, child);
+  return new k8s.core.v1.Namespace(
+    `${name}-namespace`,
+    { metadata: { name: namespace, labels: { ...MANAGED_BY, [POD_SECURITY_LABELS.enforce]: "restricted" } } },
+    child,
+  );
 }
 
 /**

@@ -25,11 +25,19 @@ export class Platform extends pulumi.ComponentResource {
   readonly operator: KubeRayOperator;
   readonly kueue: Kueue;
   readonly teams: Record<string, Team>;
-  private readonly newTeam: (team: ResolvedTeam, existingBuckets: ReadonlySet<string>, playground?: Team) => Team;
+  private readonly newTeam: (
+    team: ResolvedTeam,
+    existingBuckets: ReadonlySet<string>,
+    playground?: Team,
+  ) => Team;
   private readonly gcpProject?: string;
 
   /** The platform with every team of `cfg`. */
-  static async create(name: string, cfg: PlatformConfig, opts?: pulumi.ComponentResourceOptions): Promise<Platform> {
+  static async create(
+    name: string,
+    cfg: PlatformConfig,
+    opts?: pulumi.ComponentResourceOptions,
+  ): Promise<Platform> {
     const platform = new Platform(name, cfg, opts);
     await platform.addTeams(cfg.teams);
     return platform;
@@ -53,14 +61,27 @@ export class Platform extends pulumi.ComponentResource {
       this.adoptingProvider = gke.adoptingProvider;
       const project = gcp.organizations.getProjectOutput({ projectId: cfg.gke.project }, parent);
       this.gcpProject = cfg.gke.project;
-      gcpContext = { project: cfg.gke.project, region: cfg.gke.region, projectNumber: project.apply((p) => p.number) };
+      gcpContext = {
+        project: cfg.gke.project,
+        region: cfg.gke.region,
+        projectNumber: project.apply((p) => p.number),
+      };
       systemNodes = systemPool ? [gke.nodePools[systemPool.name]] : [];
-      kueueGke = { project: cfg.gke.project, network: gke.network.network.id, masterCidr: cfg.gke.masterIpv4CidrBlock, nodeServiceAccount: gke.nodeServiceAccount.email };
+      kueueGke = {
+        project: cfg.gke.project,
+        network: gke.network.network.id,
+        masterCidr: cfg.gke.masterIpv4CidrBlock,
+        nodeServiceAccount: gke.nodeServiceAccount.email,
+      };
     } else {
       ({ provider: this.provider, adopting: this.adoptingProvider } = clusterProviders(
         "existing-cluster",
         // The kubeconfig comes from the usual place (KUBECONFIG or ~/.kube/config).
-        { context: cfg.kubeconfigContext, clusterIdentifier: `context/${cfg.kubeconfigContext}`, enableServerSideApply: true },
+        {
+          context: cfg.kubeconfigContext,
+          clusterIdentifier: `context/${cfg.kubeconfigContext}`,
+          enableServerSideApply: true,
+        },
         parent,
       ));
     }
@@ -94,13 +115,33 @@ export class Platform extends pulumi.ComponentResource {
       parent,
     );
     const kueueReady = [this.kueue.release, ...Object.values(this.kueue.flavors)];
-    const admission = { bucketPrefix: cfg.mode === "gke" ? teamBucketPrefix(cfg.gke.project) : undefined, rayCluster: rayClusterFields(cfg.kuberay.crds) };
+    const admission = {
+      bucketPrefix: cfg.mode === "gke" ? teamBucketPrefix(cfg.gke.project) : undefined,
+      rayCluster: rayClusterFields(cfg.kuberay.crds),
+    };
     // What the client (rayctl) resolves clusters from; readable by team members only.
-    const facts = new PlatformFacts("facts", { cfg, namespace: this.operator.namespace, provider: this.provider }, parent);
-    const tenancy = new TenancyBase("tenancy", { gpuTypes: cfg.gpuTypes, provider: this.provider, admission }, parent);
-    const tenancyContext = { gpuTypes: cfg.gpuTypes, operatorNamespace: cfg.kuberay.namespace, monitoringNamespace: cfg.monitoringNamespace, managedPrometheus };
+    const facts = new PlatformFacts(
+      "facts",
+      { cfg, namespace: this.operator.namespace, provider: this.provider },
+      parent,
+    );
+    const tenancy = new TenancyBase(
+      "tenancy",
+      { gpuTypes: cfg.gpuTypes, provider: this.provider, admission },
+      parent,
+    );
+    const tenancyContext = {
+      gpuTypes: cfg.gpuTypes,
+      operatorNamespace: cfg.kuberay.namespace,
+      monitoringNamespace: cfg.monitoringNamespace,
+      managedPrometheus,
+    };
     // Kueue's webhooks default and validate every RayCluster in a team namespace.
-    const rayClusterDependsOn = [this.operator.crds.rayclusters, ...Object.values(tenancy.priorityClasses), this.kueue.release];
+    const rayClusterDependsOn = [
+      this.operator.crds.rayclusters,
+      ...Object.values(tenancy.priorityClasses),
+      this.kueue.release,
+    ];
 
     // Names RayClusters had before "<team>/<cluster>" (see Team): where two pairs joined to one
     // (team a, cluster b-c; team a-b, cluster c), at most one existed and no alias can say which.
@@ -115,7 +156,10 @@ export class Platform extends pulumi.ComponentResource {
           tenancy: tenancyContext,
           provider: this.provider,
           adoptingProvider: this.adoptingProvider,
-          gcp: gcpContext && { ...gcpContext, bucketExists: !!team.bucket && existingBuckets.has(team.bucket) },
+          gcp: gcpContext && {
+            ...gcpContext,
+            bucketExists: !!team.bucket && existingBuckets.has(team.bucket),
+          },
           playground: playground && { namespace: playground.namespace, limits: playground.limits },
           accessDependsOn: tenancy.admissionBindings,
           tutorials: cfg.tutorials,
@@ -125,7 +169,11 @@ export class Platform extends pulumi.ComponentResource {
         },
         parent,
       );
-      new TeamQueue(`${team.name}-queue`, { team, adoptingProvider: this.adoptingProvider, namespace: created.namespace, kueue: kueueReady }, { parent: created });
+      new TeamQueue(
+        `${team.name}-queue`,
+        { team, adoptingProvider: this.adoptingProvider, namespace: created.namespace, kueue: kueueReady },
+        { parent: created },
+      );
       return created;
     };
     this.registerOutputs({});
@@ -140,7 +188,9 @@ export class Platform extends pulumi.ComponentResource {
   private async addTeams(teams: readonly ResolvedTeam[]): Promise<void> {
     const existingBuckets = await this.existingBuckets(teams);
     const playgroundTeam = teams.find((t) => t.name === PLAYGROUND);
-    const playground = playgroundTeam ? (this.teams[PLAYGROUND] = this.newTeam(playgroundTeam, existingBuckets)) : undefined;
+    const playground = playgroundTeam
+      ? (this.teams[PLAYGROUND] = this.newTeam(playgroundTeam, existingBuckets))
+      : undefined;
     for (const team of teams.filter((t) => t.name !== PLAYGROUND)) {
       this.teams[team.name] = this.newTeam(team, existingBuckets, playground);
       await new Promise((resolve) => setImmediate(resolve));
@@ -155,7 +205,10 @@ export class Platform extends pulumi.ComponentResource {
   private async existingBuckets(teams: readonly ResolvedTeam[]): Promise<ReadonlySet<string>> {
     const wanted = new Set(teams.flatMap((t) => (t.bucket ? [t.bucket] : [])));
     if (!this.gcpProject || wanted.size === 0) return new Set();
-    const { buckets } = await gcp.storage.getBuckets({ project: this.gcpProject, prefix: teamBucketPrefix(this.gcpProject) }, { parent: this });
+    const { buckets } = await gcp.storage.getBuckets(
+      { project: this.gcpProject, prefix: teamBucketPrefix(this.gcpProject) },
+      { parent: this },
+    );
     return new Set(buckets.map((b) => b.name).filter((n) => wanted.has(n)));
   }
 }

@@ -22,7 +22,9 @@ export class RayCluster extends pulumi.ComponentResource {
     super("ray-platform:ray:RayCluster", name, {}, opts);
     const { cluster, provider } = args;
     const child = { parent: this, provider };
-    const configMap = cluster.tutorials ? new k8s.core.v1.ConfigMap(`${name}-tutorials`, tutorialsConfigMap(cluster, args.tutorials), child) : undefined;
+    const configMap = cluster.tutorials
+      ? new k8s.core.v1.ConfigMap(`${name}-tutorials`, tutorialsConfigMap(cluster, args.tutorials), child)
+      : undefined;
     const service = toolsService(cluster);
     if (service) new k8s.core.v1.Service(`${name}-tools`, service, child);
     // A new token on every run, of which only the first is applied: ignoreChanges keeps the one
@@ -31,9 +33,14 @@ export class RayCluster extends pulumi.ComponentResource {
     // replace the Secret whatever ignoreChanges says (seen on the real control plane).
     // No random provider: one plugin fewer to fetch, and none on an air-gapped cluster.
     const encoded = pulumi.secret(Buffer.from(newClusterToken()).toString("base64"));
-    const token = new k8s.core.v1.Secret(`${name}-token`, clusterTokenSecret(cluster, encoded, "data"), { ...child, ignoreChanges: ["data"] });
+    const token = new k8s.core.v1.Secret(`${name}-token`, clusterTokenSecret(cluster, encoded, "data"), {
+      ...child,
+      ignoreChanges: ["data"],
+    });
     // In a shared namespace the cluster's pods must reach each other from the start.
-    const confinement = isShared(cluster.namespace) ? [new k8s.networking.v1.NetworkPolicy(`${name}-own-pods`, ownPodsPolicy(cluster), child)] : [];
+    const confinement = isShared(cluster.namespace)
+      ? [new k8s.networking.v1.NetworkPolicy(`${name}-own-pods`, ownPodsPolicy(cluster), child)]
+      : [];
     this.rayCluster = new k8s.apiextensions.CustomResource(`${name}-raycluster`, renderRayCluster(cluster), {
       ...child,
       dependsOn: [...(configMap ? [configMap] : []), token, ...confinement],

@@ -18,9 +18,17 @@ export interface TeamArgs {
    * gke mode: where the team's bucket lives, how its pods are named in IAM, and whether the
    * bucket exists already (kept from a removed team file: imported, not created).
    */
-  readonly gcp?: { readonly project: string; readonly region: string; readonly projectNumber: pulumi.Input<string>; readonly bucketExists: boolean };
+  readonly gcp?: {
+    readonly project: string;
+    readonly region: string;
+    readonly projectNumber: pulumi.Input<string>;
+    readonly bucketExists: boolean;
+  };
   /** The shared playground namespace and its limits, where the team's members get a binding (absent for the playground itself). */
-  readonly playground?: { readonly namespace: k8s.core.v1.Namespace; readonly limits: readonly pulumi.Resource[] };
+  readonly playground?: {
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly limits: readonly pulumi.Resource[];
+  };
   /** Cluster-wide rules that must hold before members get access (the admission bindings). */
   readonly accessDependsOn?: readonly pulumi.Resource[];
   readonly tutorials: Readonly<Record<string, string>>;
@@ -68,7 +76,13 @@ export class Team extends pulumi.ComponentResource {
     }
     limits.push(new k8s.core.v1.LimitRange(`${name}-defaults`, render.limitRange(team), kept));
     for (const [policy, spec] of Object.entries(render.networkPolicies(team, args.tenancy))) {
-      limits.push(new k8s.networking.v1.NetworkPolicy(`${name}-${policy}`, spec, policy === "default-deny-ingress" ? kept : inNamespace));
+      limits.push(
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-${policy}`,
+          spec,
+          policy === "default-deny-ingress" ? kept : inNamespace,
+        ),
+      );
     }
     this.limits = limits;
     const access = { ...child, dependsOn: [this.namespace, ...limits] };
@@ -76,13 +90,24 @@ export class Team extends pulumi.ComponentResource {
     new k8s.rbac.v1.RoleBinding(`${name}-ray-users`, render.rayUsersBinding(team), access);
     if (args.playground) {
       // The playground's own limits come with its namespace's Team; this team's members get in once both exist.
-      new k8s.rbac.v1.RoleBinding(`${name}-playground`, render.playgroundBinding(team), { ...child, dependsOn: [args.playground.namespace, ...args.playground.limits, ...limits] });
+      new k8s.rbac.v1.RoleBinding(`${name}-playground`, render.playgroundBinding(team), {
+        ...child,
+        dependsOn: [args.playground.namespace, ...args.playground.limits, ...limits],
+      });
     }
-    if (args.tenancy.managedPrometheus) new k8s.apiextensions.CustomResource(`${name}-ray-metrics`, rayPodMonitoring(team), inNamespace);
+    if (args.tenancy.managedPrometheus)
+      new k8s.apiextensions.CustomResource(`${name}-ray-metrics`, rayPodMonitoring(team), inNamespace);
     // The client (rayctl): the team's facts, and read access to the platform's.
     new k8s.core.v1.ConfigMap(`${name}-client-facts`, teamFactsConfigMap(team), inNamespace);
-    new k8s.rbac.v1.RoleBinding(`${name}-facts-reader`, factsReaderBinding(team, args.facts.namespace), { ...child, dependsOn: [args.facts.readerRole] });
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-ray-sa`, render.serviceAccount(team), inNamespace);
+    new k8s.rbac.v1.RoleBinding(`${name}-facts-reader`, factsReaderBinding(team, args.facts.namespace), {
+      ...child,
+      dependsOn: [args.facts.readerRole],
+    });
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-ray-sa`,
+      render.serviceAccount(team),
+      inNamespace,
+    );
 
     let bucketAccess: gcp.storage.BucketIAMMember | undefined;
     if (team.bucket && args.gcp) {
@@ -109,7 +134,9 @@ export class Team extends pulumi.ComponentResource {
         {
           bucket: this.bucket.name,
           role: "roles/storage.objectUser",
-          member: pulumi.output(projectNumber).apply((n) => render.workloadIdentityPrincipal(n, project, team.name, team.serviceAccountName)),
+          member: pulumi
+            .output(projectNumber)
+            .apply((n) => render.workloadIdentityPrincipal(n, project, team.name, team.serviceAccountName)),
         },
         { parent: this },
       );
@@ -123,11 +150,25 @@ export class Team extends pulumi.ComponentResource {
     // Pods mount the bucket at start: its permission must exist before the first one. The
     // namespace's limits first, as for access: a RayCluster counts against the quota, which
     // refuses what it counts until its status is known.
-    const rayDeps = [this.namespace, this.serviceAccount, ...limits, ...(bucketAccess ? [bucketAccess] : []), ...args.rayClusterDependsOn];
+    const rayDeps = [
+      this.namespace,
+      this.serviceAccount,
+      ...limits,
+      ...(bucketAccess ? [bucketAccess] : []),
+      ...args.rayClusterDependsOn,
+    ];
     this.rayClusters = Object.fromEntries(
       team.rayClusters.map((cluster) => [
         cluster.name,
-        new RayCluster(`${name}/${cluster.name}`, { cluster, tutorials: args.tutorials, provider }, { parent: this, dependsOn: rayDeps, aliases: legacyAlias(`${name}-${cluster.name}`, args.ambiguousLegacyNames) }),
+        new RayCluster(
+          `${name}/${cluster.name}`,
+          { cluster, tutorials: args.tutorials, provider },
+          {
+            parent: this,
+            dependsOn: rayDeps,
+            aliases: legacyAlias(`${name}-${cluster.name}`, args.ambiguousLegacyNames),
+          },
+        ),
       ]),
     );
     this.registerOutputs({ namespace: this.namespace.metadata.name });

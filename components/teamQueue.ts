@@ -31,14 +31,22 @@ export class TeamQueue extends pulumi.ComponentResource {
     // until they end (its resource-in-use finalizer), and clusters left in a removed team's
     // namespace stay queued and bounded (README: Decommissioning a team).
     const child = { parent: this, provider: args.adoptingProvider, retainOnDelete: true };
-    this.clusterQueue = new k8s.apiextensions.CustomResource(`${name}-clusterqueue`, clusterQueue(args.team) as k8s.apiextensions.CustomResourceArgs, {
-      ...child,
-      dependsOn: args.kueue,
-    });
-    this.localQueue = new k8s.apiextensions.CustomResource(`${name}-localqueue`, localQueue(args.team) as k8s.apiextensions.CustomResourceArgs, {
-      ...child,
-      dependsOn: [...args.kueue, args.namespace, this.clusterQueue],
-    });
+    this.clusterQueue = new k8s.apiextensions.CustomResource(
+      `${name}-clusterqueue`,
+      clusterQueue(args.team) as k8s.apiextensions.CustomResourceArgs,
+      {
+        ...child,
+        dependsOn: args.kueue,
+      },
+    );
+    this.localQueue = new k8s.apiextensions.CustomResource(
+      `${name}-localqueue`,
+      localQueue(args.team) as k8s.apiextensions.CustomResourceArgs,
+      {
+        ...child,
+        dependsOn: [...args.kueue, args.namespace, this.clusterQueue],
+      },
+    );
     this.registerOutputs({ clusterQueue: args.team.name });
   }
 }

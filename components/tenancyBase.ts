@@ -1,7 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type TenancyContext } from "../render/tenancy";
-import { type AdmissionContext, autoscalerAccountAdmission, rayClusterAdmission, rayJobAdmission } from "../render/rayClusterAdmission";
+import {
+  type AdmissionContext,
+  autoscalerAccountAdmission,
+  rayClusterAdmission,
+  rayJobAdmission,
+} from "../render/rayClusterAdmission";
 import { admissionRules, gpuPriorityClasses, rayUserRole, teamOwnerRole } from "../render/tenancyBase";
 
 export interface TenancyBaseArgs {
@@ -29,11 +34,27 @@ export class TenancyBase extends pulumi.ComponentResource {
     this.rayUserRole = new k8s.rbac.v1.ClusterRole(`${name}-ray-user`, rayUserRole(), child);
     this.teamOwnerRole = new k8s.rbac.v1.ClusterRole(`${name}-team-owner`, teamOwnerRole(), child);
     this.priorityClasses = Object.fromEntries(
-      gpuPriorityClasses(args).map(({ type, priorityClass }) => [type, new k8s.scheduling.v1.PriorityClass(`${name}-gpu-${type}`, priorityClass, child)]),
+      gpuPriorityClasses(args).map(({ type, priorityClass }) => [
+        type,
+        new k8s.scheduling.v1.PriorityClass(`${name}-gpu-${type}`, priorityClass, child),
+      ]),
     );
-    this.admissionBindings = [...admissionRules(), rayClusterAdmission(args.admission), rayJobAdmission(args.admission), autoscalerAccountAdmission(args.admission)].map((rule) => {
-      const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(`${name}-${rule.name}`, rule.policy, child);
-      return new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(`${name}-${rule.name}`, rule.binding, { ...child, dependsOn: [policy] });
+    this.admissionBindings = [
+      ...admissionRules(),
+      rayClusterAdmission(args.admission),
+      rayJobAdmission(args.admission),
+      autoscalerAccountAdmission(args.admission),
+    ].map((rule) => {
+      const policy = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+        `${name}-${rule.name}`,
+        rule.policy,
+        child,
+      );
+      return new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+        `${name}-${rule.name}`,
+        rule.binding,
+        { ...child, dependsOn: [policy] },
+      );
     });
     this.registerOutputs({});
   }

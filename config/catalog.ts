@@ -12,7 +12,11 @@ export const DATA_DIR = path.join(__dirname, "..", "data");
 const machineTypesSchema = z.object({
   families: z.record(
     z.string(),
-    z.object({ memoryGbPerVcpu: z.number().positive(), vcpus: z.array(z.number().int().positive()), gpus: z.array(z.string()) }),
+    z.object({
+      memoryGbPerVcpu: z.number().positive(),
+      vcpus: z.array(z.number().int().positive()),
+      gpus: z.array(z.string()),
+    }),
   ),
   shapes: z.record(
     z.string(),
@@ -29,12 +33,16 @@ const acceleratorsSchema = z.record(
   z.object({
     gkeType: z.string(),
     memoryGb: z.number().positive(),
-    counts: z.array(z.object({ count: z.number().int().positive(), maxVcpus: z.number(), maxMemoryGb: z.number() })).optional(),
+    counts: z
+      .array(z.object({ count: z.number().int().positive(), maxVcpus: z.number(), maxMemoryGb: z.number() }))
+      .optional(),
     zones: z.record(z.string(), z.array(z.string())),
   }),
 );
 
-const tiers = z.array(z.object({ upTo: z.union([z.number(), z.literal(Infinity)]), fraction: z.number().min(0).max(1) }));
+const tiers = z.array(
+  z.object({ upTo: z.union([z.number(), z.literal(Infinity)]), fraction: z.number().min(0).max(1) }),
+);
 const reservationsSchema = z.object({
   cpuTiers: tiers,
   memoryTiers: tiers,
@@ -119,9 +127,17 @@ export class Catalog {
     }
     const vcpus = Number(m[2]);
     if (!family.vcpus.includes(vcpus)) {
-      return { problem: `"${machineType}" does not exist: ${m[1]} comes with ${family.vcpus.join(", ")} vCPUs; pick one of those.` };
+      return {
+        problem: `"${machineType}" does not exist: ${m[1]} comes with ${family.vcpus.join(", ")} vCPUs; pick one of those.`,
+      };
     }
-    return { machineType, family: m[1], vcpus, memoryGi: vcpus * family.memoryGbPerVcpu, gpuTypes: family.gpus };
+    return {
+      machineType,
+      family: m[1],
+      vcpus,
+      memoryGi: vcpus * family.memoryGbPerVcpu,
+      gpuTypes: family.gpus,
+    };
   }
 
   /**
@@ -132,7 +148,8 @@ export class Catalog {
   nodeCapacity(shape: Pick<MachineShape, "vcpus" | "memoryGi">): NodeCapacity {
     const r = this.reservations;
     const cpu = shape.vcpus - reserved(shape.vcpus, r.cpuTiers) - r.daemonSetCpu;
-    const memoryGi = shape.memoryGi - reserved(shape.memoryGi, r.memoryTiers) - r.evictionThresholdGi - r.daemonSetMemoryGi;
+    const memoryGi =
+      shape.memoryGi - reserved(shape.memoryGi, r.memoryTiers) - r.evictionThresholdGi - r.daemonSetMemoryGi;
     return { cpu: Math.max(0, Math.floor(cpu)), memoryGi: Math.max(0, Math.floor(memoryGi)) };
   }
 
@@ -164,7 +181,9 @@ export class Catalog {
   /** The kuberay-operator chart's own default values for a pinned version ({} when not pinned). */
   kuberayChartValues(version: string): Record<string, unknown> {
     const file = path.join(DATA_DIR, "kuberay", version, "chart", "values.yaml");
-    return fs.existsSync(file) ? ((parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) ?? {}) : {};
+    return fs.existsSync(file)
+      ? ((parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) ?? {})
+      : {};
   }
 }
 

@@ -56,7 +56,7 @@ export class ConfigError extends Error {
 /** Quote a value the user wrote, short enough for one line. */
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

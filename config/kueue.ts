@@ -39,13 +39,17 @@ export const ELASTIC_JOB_ANNOTATION = "kueue.x-k8s.io/elastic-job";
  */
 export const ELASTIC_JOB_GATE = "kueue.x-k8s.io/elastic-job";
 
-
 export const kueueSchema = strictObject({
   version: z
     .string()
     .default(KUEUE_VERSION)
-    .meta({ description: `Kueue chart version; its CRDs must be pinned under data/kueue/<version>/crds (\`npm run kueue:pin\`). Kueue runs in ${KUEUE_NAMESPACE}.` }),
-  values: z.record(z.string(), z.unknown()).default({}).meta({ description: "Helm values merged over the program's (lists replace)." }),
+    .meta({
+      description: `Kueue chart version; its CRDs must be pinned under data/kueue/<version>/crds (\`npm run kueue:pin\`). Kueue runs in ${KUEUE_NAMESPACE}.`,
+    }),
+  values: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .meta({ description: "Helm values merged over the program's (lists replace)." }),
   chart: chartSchema("Kueue's chart", "the charts/kueue directory of Kueue's source at the release tag"),
 });
 
@@ -54,7 +58,10 @@ function sharingSchema(unset: string) {
   return strictObject({
     cpu: quantity("CPU").optional().meta({ description: "CPU limit.", computedDefault: unset }),
     memory: quantity("memory").optional().meta({ description: "Memory limit.", computedDefault: unset }),
-    gpus: z.record(z.string(), count("GPUs")).default({}).meta({ description: `Limits per GPU type (t4, a100, ...); a type left out: ${unset}.` }),
+    gpus: z
+      .record(z.string(), count("GPUs"))
+      .default({})
+      .meta({ description: `Limits per GPU type (t4, a100, ...); a type left out: ${unset}.` }),
   });
 }
 type SharingValues = z.infer<ReturnType<typeof sharingSchema>>;
@@ -66,14 +73,19 @@ const MAX_WEIGHT = 1_000_000;
 /** The sharing keys of a team file's `quota`. */
 export const quotaSharingShape = {
   borrowing: sharingSchema("none borrowed").optional().meta({
-    description: "Most the team may use above its quota, from what other teams leave idle (Kueue `borrowingLimit`); a team opts in per resource, and may borrow at most what the other teams can lend together.",
+    description:
+      "Most the team may use above its quota, from what other teams leave idle (Kueue `borrowingLimit`); a team opts in per resource, and may borrow at most what the other teams can lend together.",
     computedDefault: "nothing: a resource left out is not borrowed",
   }),
   lending: sharingSchema("all of its idle quota lent").optional().meta({
-    description: "Most of its idle quota other teams may use (Kueue `lendingLimit`), at most the quota; reclaimed by preemption when the team needs it.",
+    description:
+      "Most of its idle quota other teams may use (Kueue `lendingLimit`), at most the quota; reclaimed by preemption when the team needs it.",
     computedDefault: "all of it: a resource left out lends all its idle quota",
   }),
-  fairSharingWeight: z.number().default(1).meta({ description: "The team's weight in fair sharing of the cohort's idle quota when teams compete (2 gets twice the share); above 0." }),
+  fairSharingWeight: z.number().default(1).meta({
+    description:
+      "The team's weight in fair sharing of the cohort's idle quota when teams compete (2 gets twice the share); above 0.",
+  }),
 };
 
 export interface KueueSettings {
@@ -154,16 +166,23 @@ export function resolveTeamQueue(quota: QuotaValues, gpuTypes: readonly string[]
 
 /** Amounts as Kubernetes quantities in their canonical form (what the API server stores: 1Ti, not 1024Gi). */
 export function formatAmounts(a: Amounts): { cpu: string; memory: string; gpus: Record<string, string> } {
-  return { cpu: formatCpu(a.cpu), memory: canonicalMemory(a.memoryBytes), gpus: Object.fromEntries(Object.entries(a.gpus).map(([t, n]) => [t, String(n)])) };
+  return {
+    cpu: formatCpu(a.cpu),
+    memory: canonicalMemory(a.memoryBytes),
+    gpus: Object.fromEntries(Object.entries(a.gpus).map(([t, n]) => [t, String(n)])),
+  };
 }
-
 
 /** Each resource of an Amounts, with its team-file path under `quota.<key>` and how to show an amount. */
 function resources(a: Amounts): { key: PathSegment[]; amount: number; show: (n: number) => string }[] {
   const all = [
     { key: ["cpu"], amount: a.cpu, show: (n: number) => `${formatCpu(n)} CPUs` },
     { key: ["memory"], amount: a.memoryBytes, show: canonicalMemory },
-    ...Object.entries(a.gpus).map(([t, n]) => ({ key: ["gpus", t], amount: n, show: (m: number) => `${m} ${t} GPUs` })),
+    ...Object.entries(a.gpus).map(([t, n]) => ({
+      key: ["gpus", t],
+      amount: n,
+      show: (m: number) => `${m} ${t} GPUs`,
+    })),
   ];
   // Resources a team file leaves out (NaN in partial()) are not there to check.
   return all.filter((r) => !Number.isNaN(r.amount));
@@ -176,24 +195,44 @@ function resources(a: Amounts): { key: PathSegment[]; amount: number; show: (n: 
  * whenever the lenders want it back). `clusters` come with their demand at creation: this
  * module knows queues, not RayClusters.
  */
-export function checkTeamQueue(quota: QuotaValues, queue: ResolvedTeamQueue, clusters: readonly { name: string; demand: Demand }[], gpuTypes: readonly string[], report: Report): void {
+export function checkTeamQueue(
+  quota: QuotaValues,
+  queue: ResolvedTeamQueue,
+  clusters: readonly { name: string; demand: Demand }[],
+  gpuTypes: readonly string[],
+  report: Report,
+): void {
   if (!(quota.fairSharingWeight > 0)) {
-    report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, but a fair-sharing weight must be above 0 (2 gets twice the share of idle quota of a team with 1); set a positive number or remove it.`);
+    report(
+      ["quota", "fairSharingWeight"],
+      `is ${show(quota.fairSharingWeight)}, but a fair-sharing weight must be above 0 (2 gets twice the share of idle quota of a team with 1); set a positive number or remove it.`,
+    );
   } else if (quota.fairSharingWeight < MIN_WEIGHT || quota.fairSharingWeight > MAX_WEIGHT) {
     // Rendered in millis (a quantity Kueue reads exactly); Kueue refuses weights up to 1n
     // (pkg/webhooks/common.go:55-58, v0.19.2), and 1e300 is no weight anyone means.
-    report(["quota", "fairSharingWeight"], `is ${show(quota.fairSharingWeight)}, outside what a weight can be here (${MIN_WEIGHT} to ${MAX_WEIGHT}): weights compare teams, so 0.5, 1 and 4 say it; use a number in that range.`);
+    report(
+      ["quota", "fairSharingWeight"],
+      `is ${show(quota.fairSharingWeight)}, outside what a weight can be here (${MIN_WEIGHT} to ${MAX_WEIGHT}): weights compare teams, so 0.5, 1 and 4 say it; use a number in that range.`,
+    );
   }
   for (const side of ["borrowing", "lending"] as const) {
     for (const t of Object.keys(quota[side]?.gpus ?? {})) {
-      if (!gpuTypes.includes(t)) report(["quota", side, "gpus", t], `${show(t)} is not a GPU this stack offers (offered: ${gpuTypes.join(", ") || "none"}); remove it.`, { key: true });
+      if (!gpuTypes.includes(t))
+        report(
+          ["quota", side, "gpus", t],
+          `${show(t)} is not a GPU this stack offers (offered: ${gpuTypes.join(", ") || "none"}); remove it.`,
+          { key: true },
+        );
     }
   }
   const lendable = resources(queue.nominal);
   resources(partial(queue.lending)).forEach((r) => {
     const own = lendable.find((n) => n.key.join(".") === r.key.join("."));
     if (own && r.amount > own.amount + 1e-9) {
-      report(["quota", "lending", ...r.key], `is ${r.show(r.amount)}, more than the team's quota of it (${own.show(own.amount)}); a team can lend only its own quota. Lower it to at most ${own.show(own.amount)}.`);
+      report(
+        ["quota", "lending", ...r.key],
+        `is ${r.show(r.amount)}, more than the team's quota of it (${own.show(own.amount)}); a team can lend only its own quota. Lower it to at most ${own.show(own.amount)}.`,
+      );
     }
   });
   if (clusters.length === 0) return;
@@ -213,7 +252,9 @@ export function checkTeamQueue(quota: QuotaValues, queue: ResolvedTeamQueue, clu
  * teams can lend together (their lending limits, else their whole quotas). Only limits a
  * team file sets are checked; the default is 0.
  */
-export function checkCohort(teams: readonly { name: string; queue: ResolvedTeamQueue; report: Report }[]): void {
+export function checkCohort(
+  teams: readonly { name: string; queue: ResolvedTeamQueue; report: Report }[],
+): void {
   for (const t of teams) {
     const others = teams.filter((o) => o.name !== t.name);
     for (const r of resources(partial(t.queue.borrowingSet))) {
@@ -240,7 +281,12 @@ function amountAt(a: Amounts, key: PathSegment[]): number {
 }
 
 function lendableOf(q: ResolvedTeamQueue, key: PathSegment[]): number {
-  const limit = key[0] === "cpu" ? q.lending.cpu : key[0] === "memory" ? q.lending.memoryBytes : q.lending.gpus[key[1] as string];
+  const limit =
+    key[0] === "cpu"
+      ? q.lending.cpu
+      : key[0] === "memory"
+        ? q.lending.memoryBytes
+        : q.lending.gpus[key[1] as string];
   return limit ?? amountAt(q.nominal, key);
 }
 

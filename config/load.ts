@@ -15,7 +15,14 @@ import { imageReferenceProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { checkServiceRange } from "./objectQuota";
 import { checkOperatorResources, checkRanges } from "./stackChecks";
-import { type GkeValues, MONITORING_NAMESPACES, SCALAR_KEYS, STRUCTURED_KEYS, stackSchema, type StackValues } from "./stackFile";
+import {
+  type GkeValues,
+  MONITORING_NAMESPACES,
+  SCALAR_KEYS,
+  STRUCTURED_KEYS,
+  stackSchema,
+  type StackValues,
+} from "./stackFile";
 import { loadTeams, PLAYGROUND, type ResolvedTeam } from "./teams";
 import { KUEUE_NAMESPACE } from "./wire";
 import { workerGroupsByName } from "./workerGroupsByName";
@@ -82,7 +89,8 @@ interface ExistingPlatformConfig extends CommonConfig {
 export type PlatformConfig = GkePlatformConfig | ExistingPlatformConfig;
 
 /** Where the cluster comes from: the part of PlatformConfig that depends on the mode. */
-type ClusterSettings = Pick<GkePlatformConfig, "mode" | "gke"> | Pick<ExistingPlatformConfig, "mode" | "kubeconfigContext">;
+type ClusterSettings =
+  Pick<GkePlatformConfig, "mode" | "gke"> | Pick<ExistingPlatformConfig, "mode" | "kubeconfigContext">;
 
 interface LoadInput {
   /** Stack name (`dev`). */
@@ -94,7 +102,6 @@ interface LoadInput {
   /** Project directory: teamsDir is relative to it. */
   readonly projectDir: string;
 }
-
 
 /**
  * Load everything; throws ConfigError listing every problem. Steps: parse the stack config,
@@ -109,10 +116,16 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
 
   const cluster = clusterSettings(v, report);
   if (cluster?.mode === "gke" && cluster.gke.authorizedNetworks.some((n) => n.cidr.endsWith("/0"))) {
-    notes.push("ray-platform:gke.authorizedNetworks has a /0 range: the control plane's IP endpoint is open to the whole internet (credentials are still needed); list your own networks, or none and use the DNS endpoint.");
+    notes.push(
+      "ray-platform:gke.authorizedNetworks has a /0 range: the control plane's IP endpoint is open to the whole internet (credentials are still needed); list your own networks, or none and use the DNS endpoint.",
+    );
   }
   const gke = cluster?.mode === "gke" ? cluster.gke : undefined;
-  const pools = resolveNodePools(v["ray-platform:nodePools"], { mode: v["ray-platform:mode"], region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog }, report);
+  const pools = resolveNodePools(
+    v["ray-platform:nodePools"],
+    { mode: v["ray-platform:mode"], region: v["gcp:region"], clusterZones: gke?.zones ?? [], catalog },
+    report,
+  );
   const table = prices();
   if (gke) checkPrices(pools, gke.region, table, report);
   const files = readFiles(input.projectDir, catalog, v, report);
@@ -124,7 +137,14 @@ export function loadPlatformConfig(input: LoadInput): PlatformConfig {
   if (issues.length > 0 || !cluster) throw new ConfigError(issues);
 
   const monitoringNamespace = v["ray-platform:monitoringNamespace"] ?? MONITORING_NAMESPACES[cluster.mode];
-  const teams = resolveTeams(input.projectDir, v, { cluster, pools, catalog, ray, kuberayNamespace: operators.kuberay.namespace, monitoringNamespace }, report, issues, notes);
+  const teams = resolveTeams(
+    input.projectDir,
+    v,
+    { cluster, pools, catalog, ray, kuberayNamespace: operators.kuberay.namespace, monitoringNamespace },
+    report,
+    issues,
+    notes,
+  );
   issues.push(...files.tutorialIssues);
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -159,7 +179,11 @@ function parseStack(input: LoadInput, issues: ConfigIssue[]): { values: StackVal
   for (const [key, value] of Object.entries(input.config)) {
     if (key.startsWith("ray-platform:") && !known.includes(key)) {
       const s = suggest(key, known);
-      report([key], `unknown key ${show(key)}; ${s ? `did you mean "${s}"?` : "remove it."} Known keys: ${known.join(", ")}.`, { key: true });
+      report(
+        [key],
+        `unknown key ${show(key)}; ${s ? `did you mean "${s}"?` : "remove it."} Known keys: ${known.join(", ")}.`,
+        { key: true },
+      );
       continue;
     }
     if (!key.startsWith("ray-platform:") && key !== "gcp:project" && key !== "gcp:region") continue;
@@ -178,29 +202,57 @@ function parseStack(input: LoadInput, issues: ConfigIssue[]): { values: StackVal
 /** The GKE settings (gke mode) or the kubeconfig context (mode existing); undefined after a problem. */
 function clusterSettings(v: StackValues, report: Report): ClusterSettings | undefined {
   if (v["ray-platform:mode"] === "existing") {
-    if (v["ray-platform:gke"]) report(["ray-platform:gke"], "is for gke mode; remove it, or set ray-platform:mode to gke.");
+    if (v["ray-platform:gke"])
+      report(["ray-platform:gke"], "is for gke mode; remove it, or set ray-platform:mode to gke.");
     const context = v["ray-platform:kubeconfigContext"];
     if (!context) {
-      report(["ray-platform:kubeconfigContext"], "is required in mode existing; set it to the kubeconfig context of the cluster (e.g. `pulumi config set kubeconfigContext kind-ray`).");
+      report(
+        ["ray-platform:kubeconfigContext"],
+        "is required in mode existing; set it to the kubeconfig context of the cluster (e.g. `pulumi config set kubeconfigContext kind-ray`).",
+      );
       return undefined;
     }
     return { mode: "existing", kubeconfigContext: context };
   }
   const [project, region, g] = [v["gcp:project"], v["gcp:region"], v["ray-platform:gke"]];
-  if (!project) report(["gcp:project"], "is required in gke mode; run `pulumi config set gcp:project <your-project-id>`.");
+  if (!project)
+    report(
+      ["gcp:project"],
+      "is required in gke mode; run `pulumi config set gcp:project <your-project-id>`.",
+    );
   else if (!GCP_PROJECT_ID.test(project)) {
-    report(["gcp:project"], `${show(project)} is not a project ID this platform can use: 6 to 30 lowercase letters, digits and "-", starting with a letter and not ending with "-" (a domain-scoped ID such as example.com:proj cannot name buckets or Artifact Registry paths); use the project's ID, not its name or number.`);
+    report(
+      ["gcp:project"],
+      `${show(project)} is not a project ID this platform can use: 6 to 30 lowercase letters, digits and "-", starting with a letter and not ending with "-" (a domain-scoped ID such as example.com:proj cannot name buckets or Artifact Registry paths); use the project's ID, not its name or number.`,
+    );
   }
-  if (!region) report(["gcp:region"], "is required in gke mode; run `pulumi config set gcp:region us-central1`.");
-  if (!g) report(["ray-platform:gke"], "is required in gke mode; add it with at least zones (see Pulumi.dev.yaml).");
-  if (v["ray-platform:kubeconfigContext"]) report(["ray-platform:kubeconfigContext"], "is for mode existing; remove it or set ray-platform:mode to existing.");
+  if (!region)
+    report(["gcp:region"], "is required in gke mode; run `pulumi config set gcp:region us-central1`.");
+  if (!g)
+    report(
+      ["ray-platform:gke"],
+      "is required in gke mode; add it with at least zones (see Pulumi.dev.yaml).",
+    );
+  if (v["ray-platform:kubeconfigContext"])
+    report(
+      ["ray-platform:kubeconfigContext"],
+      "is for mode existing; remove it or set ray-platform:mode to existing.",
+    );
   if (!g || !region || !project) return undefined;
   g.zones.forEach((z, i) => {
-    if (!z.startsWith(`${region}-`)) report(["ray-platform:gke", "zones", i], `${show(z)} is not a zone of gcp:region ${region}; use zones such as ${region}-a.`);
-    if (g.zones.indexOf(z) !== i) report(["ray-platform:gke", "zones", i], `${show(z)} is listed twice; remove one.`);
+    if (!z.startsWith(`${region}-`))
+      report(
+        ["ray-platform:gke", "zones", i],
+        `${show(z)} is not a zone of gcp:region ${region}; use zones such as ${region}-a.`,
+      );
+    if (g.zones.indexOf(z) !== i)
+      report(["ray-platform:gke", "zones", i], `${show(z)} is listed twice; remove one.`);
   });
   checkRanges(g, report);
-  return { mode: "gke", gke: { ...g, project, region, clusterLocation: g.location === "zonal" ? g.zones[0] : region } };
+  return {
+    mode: "gke",
+    gke: { ...g, project, region, clusterLocation: g.location === "zonal" ? g.zones[0] : region },
+  };
 }
 
 /** What the loader reads besides the stack and team files, read here only: pinned CRDs and tutorials. */
@@ -215,7 +267,9 @@ interface LoadedFiles {
 function readFiles(projectDir: string, catalog: Catalog, v: StackValues, report: Report): LoadedFiles {
   const tutorialIssues: ConfigIssue[] = [];
   return {
-    kuberayCrds: pinnedCrds(catalog, "kuberay", v["ray-platform:kuberay"].version, report).map(workerGroupsByName),
+    kuberayCrds: pinnedCrds(catalog, "kuberay", v["ray-platform:kuberay"].version, report).map(
+      workerGroupsByName,
+    ),
     kueueCrds: pinnedCrds(catalog, "kueue", v["ray-platform:kueue"].version, report),
     tutorials: readTutorials(path.join(projectDir, "tutorials"), tutorialIssues),
     tutorialIssues,
@@ -223,14 +277,45 @@ function readFiles(projectDir: string, catalog: Catalog, v: StackValues, report:
 }
 
 /** The KubeRay operator and Kueue, with their pinned CRDs. */
-function operatorSettings(projectDir: string, v: StackValues, catalog: Catalog, pools: readonly ResolvedPool[], files: LoadedFiles, report: Report): { kuberay: KubeRaySettings; kueue: KueueSettings } {
+function operatorSettings(
+  projectDir: string,
+  v: StackValues,
+  catalog: Catalog,
+  pools: readonly ResolvedPool[],
+  files: LoadedFiles,
+  report: Report,
+): { kuberay: KubeRaySettings; kueue: KueueSettings } {
   const [kr, kq] = [v["ray-platform:kuberay"], v["ray-platform:kueue"]];
   checkOperatorResources(kr.values, pools, catalog.kuberayChartValues(kr.version), report);
-  checkLocalChart(projectDir, ["ray-platform:kuberay", "chart"], kr.chart, { name: "kuberay-operator", version: kr.version }, report);
-  checkLocalChart(projectDir, ["ray-platform:kueue", "chart"], kq.chart, { name: "kueue", version: kq.version }, report);
+  checkLocalChart(
+    projectDir,
+    ["ray-platform:kuberay", "chart"],
+    kr.chart,
+    { name: "kuberay-operator", version: kr.version },
+    report,
+  );
+  checkLocalChart(
+    projectDir,
+    ["ray-platform:kueue", "chart"],
+    kq.chart,
+    { name: "kueue", version: kq.version },
+    report,
+  );
   return {
-    kuberay: { version: kr.version, namespace: kr.namespace, values: kr.values, crds: files.kuberayCrds, chart: kr.chart },
-    kueue: { version: kq.version, namespace: KUEUE_NAMESPACE, values: kq.values, crds: files.kueueCrds, chart: kq.chart },
+    kuberay: {
+      version: kr.version,
+      namespace: kr.namespace,
+      values: kr.values,
+      crds: files.kuberayCrds,
+      chart: kr.chart,
+    },
+    kueue: {
+      version: kq.version,
+      namespace: KUEUE_NAMESPACE,
+      values: kq.values,
+      crds: files.kueueCrds,
+      chart: kq.chart,
+    },
   };
 }
 
@@ -239,16 +324,31 @@ function operatorSettings(projectDir: string, v: StackValues, catalog: Catalog, 
  * local chart whatever its version, so a stale copy would go unnoticed. Relative paths stay
  * relative (Pulumi runs the provider in the project directory), so plans agree across machines.
  */
-function checkLocalChart(projectDir: string, at: PathSegment[], dir: string | undefined, want: { name: string; version: string }, report: Report): void {
+function checkLocalChart(
+  projectDir: string,
+  at: PathSegment[],
+  dir: string | undefined,
+  want: { name: string; version: string },
+  report: Report,
+): void {
   if (dir === undefined) return;
   const file = path.join(path.resolve(projectDir, dir), "Chart.yaml");
   if (!fs.existsSync(file)) {
-    report(at, `${show(dir)} holds no Helm chart (no ${file}); name the chart's directory, or remove the setting to use the chart's repository.`);
+    report(
+      at,
+      `${show(dir)} holds no Helm chart (no ${file}); name the chart's directory, or remove the setting to use the chart's repository.`,
+    );
     return;
   }
   const chart = (loadYaml(fs.readFileSync(file, "utf8")) ?? {}) as { name?: unknown; version?: unknown };
-  if (chart.name !== want.name || String(chart.version).replace(/^v/, "") !== want.version.replace(/^v/, "")) {
-    report(at, `${show(dir)} holds chart ${String(chart.name)} ${String(chart.version)}, not ${want.name} ${want.version}; point it at the ${want.version} chart or change the version.`);
+  if (
+    chart.name !== want.name ||
+    String(chart.version).replace(/^v/, "") !== want.version.replace(/^v/, "")
+  ) {
+    report(
+      at,
+      `${show(dir)} holds chart ${String(chart.name)} ${String(chart.version)}, not ${want.name} ${want.version}; point it at the ${want.version} chart or change the version.`,
+    );
   }
 }
 
@@ -256,16 +356,27 @@ function checkLocalChart(projectDir: string, at: PathSegment[], dir: string | un
 const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 /** The Ray version clusters get by default, and where their images come from. */
-function raySettings(v: StackValues, catalog: Catalog, gke: GkeSettings | undefined, report: Report): Pick<CommonConfig, "defaultRayVersion" | "imageRegistry"> {
+function raySettings(
+  v: StackValues,
+  catalog: Catalog,
+  gke: GkeSettings | undefined,
+  report: Report,
+): Pick<CommonConfig, "defaultRayVersion" | "imageRegistry"> {
   const defaultRayVersion = v["ray-platform:ray"].defaultVersion ?? catalog.rayImages.default;
   if (!catalog.rayVersions.includes(defaultRayVersion)) {
-    report(["ray-platform:ray", "defaultVersion"], `Ray ${show(defaultRayVersion)} has no images listed in data/ray-images.yaml; use one of ${catalog.rayVersions.join(", ")} or add it there.`);
+    report(
+      ["ray-platform:ray", "defaultVersion"],
+      `Ray ${show(defaultRayVersion)} has no images listed in data/ray-images.yaml; use one of ${catalog.rayVersions.join(", ")} or add it there.`,
+    );
   }
   const imageRegistry = v["ray-platform:ray"].imageRegistry ?? (gke ? dockerHubProxy(gke) : "docker.io");
   // Every Ray image is named <registry>/rayproject/ray:<tag>: the registry must make a valid reference.
   const example = `${imageRegistry}/${catalog.rayImages.repository}:${defaultRayVersion}-${catalog.rayImages.python}`;
   if (imageReferenceProblem(example)) {
-    report(["ray-platform:ray", "imageRegistry"], `${show(imageRegistry)} does not make valid image names (${show(example)} is not an image reference the container runtime can parse); write a registry host and lowercase path such as us-docker.pkg.dev/my-project/dockerhub, without spaces or a trailing "/".`);
+    report(
+      ["ray-platform:ray", "imageRegistry"],
+      `${show(imageRegistry)} does not make valid image names (${show(example)} is not an image reference the container runtime can parse); write a registry host and lowercase path such as us-docker.pkg.dev/my-project/dockerhub, without spaces or a trailing "/".`,
+    );
   }
   return { defaultRayVersion, imageRegistry };
 }
@@ -274,7 +385,14 @@ function raySettings(v: StackValues, catalog: Catalog, gke: GkeSettings | undefi
 function resolveTeams(
   projectDir: string,
   v: StackValues,
-  ctx: { cluster: ClusterSettings; pools: readonly ResolvedPool[]; catalog: Catalog; ray: Pick<CommonConfig, "defaultRayVersion" | "imageRegistry">; kuberayNamespace: string; monitoringNamespace: string },
+  ctx: {
+    cluster: ClusterSettings;
+    pools: readonly ResolvedPool[];
+    catalog: Catalog;
+    ray: Pick<CommonConfig, "defaultRayVersion" | "imageRegistry">;
+    kuberayNamespace: string;
+    monitoringNamespace: string;
+  },
   report: Report,
   issues: ConfigIssue[],
   notes: string[],
@@ -290,14 +408,29 @@ function resolveTeams(
       pools: ctx.pools,
       catalog: ctx.catalog,
       ...ctx.ray,
-      reservedNamespaces: ["default", ctx.kuberayNamespace, KUEUE_NAMESPACE, ...new Set([ctx.monitoringNamespace, ...Object.values(MONITORING_NAMESPACES)]), "gmp-public", "kube-system", "kube-public", "kube-node-lease"],
+      reservedNamespaces: [
+        "default",
+        ctx.kuberayNamespace,
+        KUEUE_NAMESPACE,
+        ...new Set([ctx.monitoringNamespace, ...Object.values(MONITORING_NAMESPACES)]),
+        "gmp-public",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+      ],
       groupsEnabled: !!gke?.securityGroup,
     },
     issues,
     notes,
   );
   // Existing clusters' Service range is not known here: their operators check it themselves.
-  if (gke && issues.length === 0) checkServiceRange(teams, gke.network.servicesCidr, ["ray-platform:gke", "network", "servicesCidr"], report);
+  if (gke && issues.length === 0)
+    checkServiceRange(
+      teams,
+      gke.network.servicesCidr,
+      ["ray-platform:gke", "network", "servicesCidr"],
+      report,
+    );
   if (teams.length > 0 && !teams.some((t) => t.name === PLAYGROUND)) {
     notes.push(`no ${PLAYGROUND} team file: there is no shared playground namespace.`);
   }
@@ -307,14 +440,24 @@ function resolveTeams(
 const OPERATOR_NAMES: Record<PinnedOperator, string> = { kuberay: "KubeRay", kueue: "Kueue" };
 
 /** The CRDs pinned for an operator's version, parsed; a version without them is a problem. */
-function pinnedCrds(catalog: Catalog, operator: PinnedOperator, version: string, report: Report): Record<string, unknown>[] {
+function pinnedCrds(
+  catalog: Catalog,
+  operator: PinnedOperator,
+  version: string,
+  report: Report,
+): Record<string, unknown>[] {
   const versions = catalog.pinnedVersions(operator);
   if (!versions.includes(version)) {
-    report([`ray-platform:${operator}`, "version"], `${OPERATOR_NAMES[operator]} ${show(version)} has no CRDs pinned in data/${operator}/ (pinned: ${versions.join(", ")}); run \`npm run ${operator}:pin -- ${version}\` to add data/${operator}/${version}/crds from the release, review and commit them, or use a pinned version.`);
+    report(
+      [`ray-platform:${operator}`, "version"],
+      `${OPERATOR_NAMES[operator]} ${show(version)} has no CRDs pinned in data/${operator}/ (pinned: ${versions.join(", ")}); run \`npm run ${operator}:pin -- ${version}\` to add data/${operator}/${version}/crds from the release, review and commit them, or use a pinned version.`,
+    );
     return [];
   }
   // The CRDs are megabytes of trusted, pinned data: js-yaml reads them ~9x faster than `yaml`.
-  return catalog.pinnedCrdFiles(operator, version).map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
+  return catalog
+    .pinnedCrdFiles(operator, version)
+    .map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
 }
 
 /** ConfigMaps hold at most 1 MiB; the notebooks share one per cluster. */
@@ -322,11 +465,18 @@ const MAX_TUTORIAL_BYTES = 1024 * 1024 - 16 * 1024;
 
 function readTutorials(dir: string, issues: ConfigIssue[]): Record<string, string> {
   if (!fs.existsSync(dir)) return {};
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ipynb"))
+    .sort();
   const out = Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
   const size = Object.values(out).reduce((n, t) => n + Buffer.byteLength(t), 0);
   if (size > MAX_TUTORIAL_BYTES) {
-    issues.push({ file: "tutorials/", path: "", message: `the notebooks have ${size} bytes together, more than a ConfigMap holds (${MAX_TUTORIAL_BYTES}); clear their outputs or remove some.` });
+    issues.push({
+      file: "tutorials/",
+      path: "",
+      message: `the notebooks have ${size} bytes together, more than a ConfigMap holds (${MAX_TUTORIAL_BYTES}); clear their outputs or remove some.`,
+    });
   }
   return out;
 }
@@ -336,7 +486,10 @@ function parseJson(value: string, key: string, report: ReturnType<typeof reporte
     return JSON.parse(value);
   } catch {
     // Pulumi stores objects as JSON; a plain string here means the key was set with `pulumi config set` instead of --path.
-    report([key], `must be an object or list, got the string ${show(value)}; set it in Pulumi.<stack>.yaml as YAML or with \`pulumi config set --path\`.`);
+    report(
+      [key],
+      `must be an object or list, got the string ${show(value)}; set it in Pulumi.<stack>.yaml as YAML or with \`pulumi config set --path\`.`,
+    );
     return undefined;
   }
 }

@@ -7,10 +7,15 @@ import deepmerge from "deepmerge";
 import { type ResolvedPool } from "./nodePools";
 
 /** Lists are replaced, not appended: an override of tolerations means exactly those. */
-export const mergeValues = (base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> =>
-  deepmerge(base, over, { arrayMerge: (_, source) => source });
+export const mergeValues = (
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> => deepmerge(base, over, { arrayMerge: (_, source) => source });
 
-export function operatorValues(overrides: Readonly<Record<string, unknown>>, systemPool: ResolvedPool | undefined): Record<string, unknown> {
+export function operatorValues(
+  overrides: Readonly<Record<string, unknown>>,
+  systemPool: ResolvedPool | undefined,
+): Record<string, unknown> {
   const defaults: Record<string, unknown> = {
     nodeSelector: systemPool ? { ...systemPool.selector } : {},
     // Both limits set: Helm merges these over the chart's (cpu 100m), and a request above a limit is refused.

@@ -24,7 +24,8 @@ const SUFFIX: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
-const QUANTITY = /^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?[0-9]+))?$/;
+const QUANTITY =
+  /^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?[0-9]+))?$/;
 /** The forms kept as written in what the program renders; the rest (1e3, +4, 4., 1n) are normalised. */
 const PLAIN = /^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
 
@@ -59,9 +60,14 @@ export function normalizedQuantity(value: string | number): string | number {
   if (Number.isInteger(n)) return String(n === 0 ? 0 : n);
   // The largest unit that holds it whole, judged relative to the value (floats are not exact);
   // Kubernetes rounds what is finer than a nano-unit up.
-  for (const [suffix, factor] of [["m", 1e3], ["u", 1e6], ["n", 1e9]] as const) {
+  for (const [suffix, factor] of [
+    ["m", 1e3],
+    ["u", 1e6],
+    ["n", 1e9],
+  ] as const) {
     const scaled = n * factor;
-    if (Math.abs(scaled - Math.round(scaled)) <= Math.abs(scaled) * 1e-12) return `${Math.round(scaled)}${suffix}`;
+    if (Math.abs(scaled - Math.round(scaled)) <= Math.abs(scaled) * 1e-12)
+      return `${Math.round(scaled)}${suffix}`;
   }
   return `${Math.ceil(n * 1e9)}n`;
 }
@@ -71,22 +77,36 @@ export function quantityHint(value: unknown): string {
   if (typeof value === "string") {
     const unit = /^([0-9.]+)\s*([a-zA-Z]+)$/.exec(value.trim());
     if (unit) {
-      const fixed: Record<string, string> = { gb: "Gi", gib: "Gi", g: "G", mb: "Mi", mib: "Mi", tb: "Ti", tib: "Ti", kb: "Ki" };
+      const fixed: Record<string, string> = {
+        gb: "Gi",
+        gib: "Gi",
+        g: "G",
+        mb: "Mi",
+        mib: "Mi",
+        tb: "Ti",
+        tib: "Ti",
+        kb: "Ki",
+      };
       const suggestion = fixed[unit[2].toLowerCase()];
       // "GB" may mean either: offer the power-of-10 unit too, as written it is the closer one.
       const decimal: Record<string, string> = { gb: "G", mb: "M", tb: "T", kb: "k" };
       const also = decimal[unit[2].toLowerCase()] ? `, or ${unit[1]}${decimal[unit[2].toLowerCase()]}` : "";
-      if (suggestion) return `write ${unit[1]}${suggestion}${also} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
+      if (suggestion)
+        return `write ${unit[1]}${suggestion}${also} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
     }
     if (/^-/.test(value.trim())) return "an amount cannot be negative";
     const joined = value.replace(/[\s\u00a0]+/g, "");
-    if (joined !== value && parseQuantity(joined) !== undefined) return `remove the spaces: write ${JSON.stringify(joined)}`;
+    if (joined !== value && parseQuantity(joined) !== undefined)
+      return `remove the spaces: write ${JSON.stringify(joined)}`;
   }
-  if (parseQuantity(String(value).replace(/[\s\u00a0]+/g, "")) === undefined && /^[0-9.]+(e\+?[0-9]+)?$/i.test(String(value))) {
+  if (
+    parseQuantity(String(value).replace(/[\s\u00a0]+/g, "")) === undefined &&
+    /^[0-9.]+(e\+?[0-9]+)?$/i.test(String(value))
+  ) {
     return `that is more than any cluster has (at most ${MAX_QUANTITY}); write the real figure`;
   }
   if (typeof value === "number" && value < 0) return "an amount cannot be negative";
-  return 'write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti';
+  return "write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti";
 }
 
 export const GI = 2 ** 30;
@@ -98,7 +118,20 @@ export const GI = 2 ** 30;
  */
 export function canonicalMemory(bytes: number): string {
   let best: string | undefined;
-  for (const family of [[["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]], [["T", 1e12], ["G", 1e9], ["M", 1e6], ["k", 1e3]]] as const) {
+  for (const family of [
+    [
+      ["Ti", 2 ** 40],
+      ["Gi", 2 ** 30],
+      ["Mi", 2 ** 20],
+      ["Ki", 2 ** 10],
+    ],
+    [
+      ["T", 1e12],
+      ["G", 1e9],
+      ["M", 1e6],
+      ["k", 1e3],
+    ],
+  ] as const) {
     const hit = family.find(([, size]) => bytes > 0 && bytes % size === 0);
     const text = hit && `${bytes / hit[1]}${hit[0]}`;
     if (text && (!best || text.length < best.length)) best = text;

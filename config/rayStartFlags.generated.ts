@@ -2,10 +2,12 @@
 // scripts/pin-ray-start-flags.sh: do not edit. KubeRay passes rayStartParams as --key=value, or a
 // bare --key for "true" (controllers/ray/common/pod.go convertParamMap). flag: takes no value.
 export const RAY_START_FLAGS_VERSION = "2.52.0";
-export const RAY_START_FLAGS: Readonly<Record<string, { readonly type: string; readonly choices?: readonly string[] }>> = {
-  "address": { type: "text" },
+export const RAY_START_FLAGS: Readonly<
+  Record<string, { readonly type: string; readonly choices?: readonly string[] }>
+> = {
+  address: { type: "text" },
   "autoscaling-config": { type: "text" },
-  "block": { type: "flag" },
+  block: { type: "flag" },
   "cgroup-path": { type: "text" },
   "dashboard-agent-grpc-port": { type: "int" },
   "dashboard-agent-listen-port": { type: "int" },
@@ -14,15 +16,15 @@ export const RAY_START_FLAGS: Readonly<Record<string, { readonly type: string; r
   "disable-usage-stats": { type: "flag" },
   "enable-object-reconstruction": { type: "flag" },
   "enable-resource-isolation": { type: "flag" },
-  "head": { type: "flag" },
+  head: { type: "flag" },
   "include-dashboard": { type: "bool" },
   "include-log-monitor": { type: "bool" },
-  "labels": { type: "text" },
+  labels: { type: "text" },
   "labels-file": { type: "text" },
   "log-color": { type: "choice", choices: ["auto", "false", "true"] },
   "log-style": { type: "choice", choices: ["auto", "record", "pretty"] },
   "max-worker-port": { type: "int" },
-  "memory": { type: "int" },
+  memory: { type: "int" },
   "metrics-export-port": { type: "int" },
   "min-worker-port": { type: "int" },
   "no-monitor": { type: "flag" },
@@ -36,19 +38,19 @@ export const RAY_START_FLAGS: Readonly<Record<string, { readonly type: string; r
   "object-spilling-directory": { type: "text" },
   "object-store-memory": { type: "int" },
   "plasma-directory": { type: "text" },
-  "port": { type: "int" },
+  port: { type: "int" },
   "ray-client-server-port": { type: "int" },
   "ray-debugger-external": { type: "flag" },
   "redis-password": { type: "text" },
   "redis-shard-ports": { type: "text" },
   "redis-username": { type: "text" },
-  "resources": { type: "text" },
+  resources: { type: "text" },
   "runtime-env-agent-port": { type: "int" },
   "system-config": { type: "json" },
   "system-reserved-cpu": { type: "float" },
   "system-reserved-memory": { type: "int" },
   "temp-dir": { type: "text" },
   "tracing-startup-hook": { type: "text" },
-  "verbose": { type: "count" },
+  verbose: { type: "count" },
   "worker-port-list": { type: "text" },
 };

@@ -26,7 +26,9 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   if (sameLetters) return sameLetters;
   const lower = candidates.map((c) => c.toLowerCase());
   const best = candidates[lower.indexOf(closest(word.toLowerCase(), lower))];
-  return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3))
+    ? best
+    : undefined;
 }
 
 /** Unknown keys of one mapping reported one by one; the rest are counted (a file of 20,000 typos is one problem). */
@@ -72,8 +74,18 @@ export function quantity(what: string) {
     .union([z.number(), z.string()])
     .superRefine((value, ctx) => {
       const n = parseQuantity(value);
-      if (n === undefined) ctx.addIssue({ code: "custom", message: `${show(value)} is not a valid ${what} quantity; ${quantityHint(value)}.`, input: value });
-      else if (n < 0) ctx.addIssue({ code: "custom", message: `${show(value)} is negative; an amount of ${what} is 0 or more.`, input: value });
+      if (n === undefined)
+        ctx.addIssue({
+          code: "custom",
+          message: `${show(value)} is not a valid ${what} quantity; ${quantityHint(value)}.`,
+          input: value,
+        });
+      else if (n < 0)
+        ctx.addIssue({
+          code: "custom",
+          message: `${show(value)} is negative; an amount of ${what} is 0 or more.`,
+          input: value,
+        });
     })
     .transform(normalizedQuantity)
     .meta({ title: "quantity" });
@@ -84,10 +96,16 @@ const MAX_INT32 = 2 ** 31 - 1;
 
 export function count(what: string, min = 0) {
   return z
-    .number({ error: (iss) => `expected a whole number of ${what}, got ${show(iss.input)}; write a number such as ${min + 1}.` })
+    .number({
+      error: (iss) =>
+        `expected a whole number of ${what}, got ${show(iss.input)}; write a number such as ${min + 1}.`,
+    })
     .int({ error: (iss) => `expected a whole number of ${what}, got ${show(iss.input)}; drop the fraction.` })
     .min(min, { error: (iss) => `${show(iss.input)} is too small: ${what} must be at least ${min}.` })
-    .max(MAX_INT32, { error: (iss) => `${show(iss.input)} is too large: Kubernetes stores ${what} as a 32-bit integer (at most ${MAX_INT32}); use a smaller number.` });
+    .max(MAX_INT32, {
+      error: (iss) =>
+        `${show(iss.input)} is too large: Kubernetes stores ${what} as a 32-bit integer (at most ${MAX_INT32}); use a smaller number.`,
+    });
 }
 
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -110,15 +128,23 @@ export function dns1035LabelProblem(name: string, max = 63): string | undefined 
 }
 
 function toDnsLabel(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "my-name";
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "my-name"
+  );
 }
 
 export function dnsLabel(kind: "1123" | "1035", max = 63) {
   const problem = kind === "1123" ? dns1123LabelProblem : dns1035LabelProblem;
-  return z.string().superRefine((name, ctx) => {
-    const p = problem(name, max);
-    if (p) ctx.addIssue({ code: "custom", message: p, input: name });
-  }).meta({ title: `DNS-${kind} label, at most ${max} characters` });
+  return z
+    .string()
+    .superRefine((name, ctx) => {
+      const p = problem(name, max);
+      if (p) ctx.addIssue({ code: "custom", message: p, input: name });
+    })
+    .meta({ title: `DNS-${kind} label, at most ${max} characters` });
 }
 
 /**
@@ -127,16 +153,24 @@ export function dnsLabel(kind: "1123" | "1035", max = 63) {
  * path, a registry host that may have a port), at most 255 characters in the name.
  */
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const DOMAIN = "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?";
+const DOMAIN =
+  "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?";
 const IMAGE_NAME = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
-const IMAGE_REFERENCE = /^(.+?)(?::([\w][\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$/;
+const IMAGE_REFERENCE =
+  /^(.+?)(?::([\w][\w.-]{0,127}))?(?:@([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?$/;
 
 /** Why `image` is not a reference the container runtime can pull, or undefined. */
 export function imageReferenceProblem(image: string): string | undefined {
   const m = IMAGE_REFERENCE.exec(image);
   const name = m?.[1] ?? image;
   if (m && IMAGE_NAME.test(name) && name.length <= 255) return undefined;
-  const why = /\s/.test(image) ? "it has spaces" : /[A-Z]/.test(name.slice(name.indexOf("/") + 1)) ? "its repository path has upper-case letters" : name.length > 255 ? "its name is longer than 255 characters" : "it has characters or a shape an image reference cannot have";
+  const why = /\s/.test(image)
+    ? "it has spaces"
+    : /[A-Z]/.test(name.slice(name.indexOf("/") + 1))
+      ? "its repository path has upper-case letters"
+      : name.length > 255
+        ? "its name is longer than 255 characters"
+        : "it has characters or a shape an image reference cannot have";
   return `${show(image)} is not an image reference the container runtime can parse (${why}), so the pods would never start; write one such as us-docker.pkg.dev/my-project/ray/ray:2.52.0-py311 (lowercase path, :tag or @sha256:digest).`;
 }
 
@@ -152,7 +186,8 @@ function zodMessage(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case "invalid_type":
-      if (input === undefined) return `is required but missing; add it (expected ${describeExpected(issue.expected)}).`;
+      if (input === undefined)
+        return `is required but missing; add it (expected ${describeExpected(issue.expected)}).`;
       if (issue.expected === "string" && typeof input === "number") {
         // YAML reads 2.9 as a number and 2.10 as 2.1: versions and names must be quoted.
         return Number.isInteger(input)
@@ -162,13 +197,19 @@ function zodMessage(issue: z.core.$ZodIssue): string {
       if (issue.message && !issue.message.startsWith("Invalid input")) return issue.message;
       return `expected ${describeExpected(issue.expected)}, got ${describeValue(input)}; change it to ${describeExpected(issue.expected)}.`;
     case "too_small":
-      if (issue.origin === "array") return `needs at least ${issue.minimum} entr${issue.minimum === 1 ? "y" : "ies"}; add ${issue.minimum === 1 ? "one" : "more"}.`;
-      if (issue.origin === "string") return `is empty or too short; write at least ${issue.minimum} character${issue.minimum === 1 ? "" : "s"}.`;
-      return issue.message.startsWith("Too small") ? `${show(input)} is too small; use at least ${issue.minimum}.` : issue.message;
+      if (issue.origin === "array")
+        return `needs at least ${issue.minimum} entr${issue.minimum === 1 ? "y" : "ies"}; add ${issue.minimum === 1 ? "one" : "more"}.`;
+      if (issue.origin === "string")
+        return `is empty or too short; write at least ${issue.minimum} character${issue.minimum === 1 ? "" : "s"}.`;
+      return issue.message.startsWith("Too small")
+        ? `${show(input)} is too small; use at least ${issue.minimum}.`
+        : issue.message;
     case "too_big":
       if (issue.origin === "string") return `is too long (at most ${issue.maximum} characters); shorten it.`;
       if (issue.origin === "array") return `has more than ${issue.maximum} entries; remove some.`;
-      return issue.message.startsWith("Too big") ? `${show(input)} is too large; use at most ${issue.maximum}.` : issue.message;
+      return issue.message.startsWith("Too big")
+        ? `${show(input)} is too large; use at most ${issue.maximum}.`
+        : issue.message;
     case "invalid_union":
       return `${show(input)} is not valid here; ${issue.message.startsWith("Invalid input") ? "check the README's configuration reference for this field." : issue.message}`;
     default:
@@ -216,8 +257,15 @@ export function zodIssues(error: z.ZodError): { path: PathSegment[]; message: st
       });
       const more = issue.keys.length - MAX_UNKNOWN_KEYS;
       if (more > 0) {
-        const named = issue.keys.slice(MAX_UNKNOWN_KEYS, MAX_UNKNOWN_KEYS + 3).map(show).join(", ");
-        out.push({ path, message: `has ${more} more unknown key${more === 1 ? "" : "s"} (${named}${more > 3 ? ", ..." : ""}); remove them: only the keys the README's reference lists are read.`, key: false });
+        const named = issue.keys
+          .slice(MAX_UNKNOWN_KEYS, MAX_UNKNOWN_KEYS + 3)
+          .map(show)
+          .join(", ");
+        out.push({
+          path,
+          message: `has ${more} more unknown key${more === 1 ? "" : "s"} (${named}${more > 3 ? ", ..." : ""}); remove them: only the keys the README's reference lists are read.`,
+          key: false,
+        });
       }
       continue;
     }

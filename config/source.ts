@@ -1,6 +1,16 @@
 import * as fs from "node:fs";
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLError } from "yaml";
+import {
+  Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node,
+  type YAMLError,
+} from "yaml";
 import { type ConfigIssue, formatPath, type PathSegment, type Report } from "./errors";
 
 /** Team files are short; anything bigger is a mistake or an attack, not a team. */
@@ -29,7 +39,9 @@ export class YamlSource {
     // A "\0" escape puts a NUL in a value; Kubernetes and GCS refuse it in names and values.
     const nul = source.data === undefined ? undefined : findNul(source.data, []);
     if (!nul) return source;
-    issues.push(source.issue(nul, "contains a NUL character (\\0), which Kubernetes and GCS refuse; remove it."));
+    issues.push(
+      source.issue(nul, "contains a NUL character (\\0), which Kubernetes and GCS refuse; remove it."),
+    );
     return new YamlSource(file, text, source.parsed, undefined);
   }
 
@@ -40,7 +52,9 @@ export class YamlSource {
     const { doc, lines } = parsed;
     const parseProblems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
     // One mistake makes the parser stumble several times (a tab: eight errors); the first is the mistake.
-    const overIndented = parseProblems.find((e) => e.code === "MULTILINE_IMPLICIT_KEY" && e.pos[0] === parseProblems[0].pos[0]);
+    const overIndented = parseProblems.find(
+      (e) => e.code === "MULTILINE_IMPLICIT_KEY" && e.pos[0] === parseProblems[0].pos[0],
+    );
     const first = parseProblems.find((e) => e.code === "TAB_AS_INDENT") ?? overIndented ?? parseProblems[0];
     if (first) issues.push(syntaxIssue(file, text, lines, first));
     if (parseProblems.length > 0) return new YamlSource(file, text, parsed, undefined);
@@ -49,7 +63,9 @@ export class YamlSource {
     } catch (err) {
       const alias = /Unresolved alias.*: (\S+)$/.exec((err as Error).message)?.[1];
       // An unresolved alias at itself; too many aliases (a "billion laughs") at the first one.
-      const at = alias ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`)) : firstAlias(text);
+      const at = alias
+        ? text.search(new RegExp(`\\*${alias.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`))
+        : firstAlias(text);
       issues.push({
         file,
         ...(at >= 0 ? lines.linePos(at) : {}),
@@ -78,7 +94,11 @@ export class YamlSource {
       }
       bytes = fs.readFileSync(absPath);
     } catch (err) {
-      issues.push({ file, path: "", message: `cannot be read (${(err as NodeJS.ErrnoException).code}); check that it exists and is readable.` });
+      issues.push({
+        file,
+        path: "",
+        message: `cannot be read (${(err as NodeJS.ErrnoException).code}); check that it exists and is readable.`,
+      });
       return none;
     }
     let text: string;
@@ -92,18 +112,38 @@ export class YamlSource {
     }
     const nul = text.indexOf("\0");
     if (nul >= 0) {
-      issues.push({ file, ...lineCol(text, nul), path: "", message: "contains a NUL character (byte 0), which Kubernetes and GCS refuse in names and values; remove it." });
+      issues.push({
+        file,
+        ...lineCol(text, nul),
+        path: "",
+        message:
+          "contains a NUL character (byte 0), which Kubernetes and GCS refuse in names and values; remove it.",
+      });
       return none;
     }
     // YAML 1.2 reads NEL, LS and PS as ordinary characters: a file using them as line ends is one long line.
     const oddBreak = /[\u0085\u2028\u2029]/.exec(text);
     if (oddBreak) {
-      const name = { "\u0085": "NEL (U+0085)", "\u2028": "LINE SEPARATOR (U+2028)", "\u2029": "PARAGRAPH SEPARATOR (U+2029)" }[oddBreak[0]];
-      issues.push({ file, ...lineCol(text, oddBreak.index), path: "", message: `contains ${name}, which YAML does not read as a line end and nobody sees; save the file with ordinary line ends (\\n).` });
+      const name = {
+        "\u0085": "NEL (U+0085)",
+        "\u2028": "LINE SEPARATOR (U+2028)",
+        "\u2029": "PARAGRAPH SEPARATOR (U+2029)",
+      }[oddBreak[0]];
+      issues.push({
+        file,
+        ...lineCol(text, oddBreak.index),
+        path: "",
+        message: `contains ${name}, which YAML does not read as a line end and nobody sees; save the file with ordinary line ends (\\n).`,
+      });
       return none;
     }
     if (text.trim() === "" || isOnlyComments(text)) {
-      issues.push({ file, path: "", message: "is empty; write the team's settings (copy teams/ray-playground.yaml as a start) or delete the file." });
+      issues.push({
+        file,
+        path: "",
+        message:
+          "is empty; write the team's settings (copy teams/ray-playground.yaml as a start) or delete the file.",
+      });
       return none;
     }
     return YamlSource.parse(file, text, issues);
@@ -122,7 +162,9 @@ export class YamlSource {
       const seg = path[i];
       const last = i === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+        );
         if (!pair) break;
         if (last && opts.key) {
           at = pair.key as Node;
@@ -149,15 +191,33 @@ export class YamlSource {
    * An issue at `path` in this file. `under` is where the path starts in the document
    * without being shown (`["config"]` in a Pulumi stack file).
    */
-  issue(path: readonly PathSegment[], message: string, opts: { key?: boolean; under?: readonly PathSegment[] } = {}): ConfigIssue {
-    return { file: this.file, ...this.locate([...(opts.under ?? []), ...path], opts), path: formatPath(path), message };
+  issue(
+    path: readonly PathSegment[],
+    message: string,
+    opts: { key?: boolean; under?: readonly PathSegment[] } = {},
+  ): ConfigIssue {
+    return {
+      file: this.file,
+      ...this.locate([...(opts.under ?? []), ...path], opts),
+      path: formatPath(path),
+      message,
+    };
   }
 }
 
 function parseWithPositions(text: string): { doc: Document; lines: LineCounter } {
   const lines = new LineCounter();
   // Merge keys (<<: *defaults) as YAML 1.1 and most tools read them.
-  return { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, merge: true }), lines };
+  return {
+    doc: parseDocument(text, {
+      lineCounter: lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+      strict: true,
+      merge: true,
+    }),
+    lines,
+  };
 }
 
 /**
@@ -215,7 +275,9 @@ function syntaxIssue(file: string, text: string, lines: LineCounter, err: YAMLEr
     // Where the key of the line above starts: after its indentation and any "- " list markers.
     const aboveText = text.split("\n")[above - 1] ?? "";
     const key = /^([ ]*(?:-[ ]+)*)([^\s:#][^:#]*?)\s*:/.exec(aboveText);
-    const alignWith = key ? `start it in column ${key[1].length + 1}, under ${key[2]} of line ${above}` : `indent it like line ${above}`;
+    const alignWith = key
+      ? `start it in column ${key[1].length + 1}, under ${key[2]} of line ${above}`
+      : `indent it like line ${above}`;
     return {
       file,
       ...lines.linePos(next),
@@ -224,13 +286,20 @@ function syntaxIssue(file: string, text: string, lines: LineCounter, err: YAMLEr
     };
   }
   const pos = lines.linePos(start);
-  return { file, line: pos.line, col: pos.col, path: "", message: `${yamlMessage(err.code, err.message)}; fix the YAML syntax (a linter such as yamllint shows it too).` };
+  return {
+    file,
+    line: pos.line,
+    col: pos.col,
+    path: "",
+    message: `${yamlMessage(err.code, err.message)}; fix the YAML syntax (a linter such as yamllint shows it too).`,
+  };
 }
 
 function yamlMessage(code: string, message: string): string {
   const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return "a key appears twice in the same mapping; keep one";
-  if (code === "TAG_RESOLVE_FAILED") return "a YAML tag (such as !!float) that does not fit its value: tags are not needed here, remove it and write the value plainly";
+  if (code === "TAG_RESOLVE_FAILED")
+    return "a YAML tag (such as !!float) that does not fit its value: tags are not needed here, remove it and write the value plainly";
   return first;
 }
 
@@ -246,6 +315,10 @@ function firstInvalidUtf8(bytes: Buffer): { line: number; col: number } {
 }
 
 /** A Report that records issues of `source` into `issues`. */
-export function reporter(source: YamlSource, issues: ConfigIssue[], under: readonly PathSegment[] = []): Report {
+export function reporter(
+  source: YamlSource,
+  issues: ConfigIssue[],
+  under: readonly PathSegment[] = [],
+): Report {
   return (path, message, opts = {}) => issues.push(source.issue(path, message, { ...opts, under }));
 }

@@ -19,14 +19,20 @@ export function checkRanges(g: GkeValues, report: Report): void {
   if (g.privateNodes) {
     ranges.push(["masterIpv4CidrBlock", g.masterIpv4CidrBlock]);
     if (!g.masterIpv4CidrBlock.endsWith("/28")) {
-      report(["ray-platform:gke", "masterIpv4CidrBlock"], `${show(g.masterIpv4CidrBlock)} is not a /28; GKE needs exactly 16 addresses for the control plane, e.g. 172.16.0.0/28.`);
+      report(
+        ["ray-platform:gke", "masterIpv4CidrBlock"],
+        `${show(g.masterIpv4CidrBlock)} is not a /28; GKE needs exactly 16 addresses for the control plane, e.g. 172.16.0.0/28.`,
+      );
     }
   }
   const parsed = ranges.map(([key, cidr]) => [key, ipaddr.IPv4.parseCIDR(cidr)] as const);
   parsed.forEach(([key, [addr, bits]], i) => {
     for (const [other, [otherAddr, otherBits]] of parsed.slice(0, i)) {
       if (addr.match(otherAddr, otherBits) || otherAddr.match(addr, bits)) {
-        report(["ray-platform:gke", ...key.split(".")], `${addr.toString()}/${bits} overlaps gke.${other} (${otherAddr.toString()}/${otherBits}); pick ranges that do not overlap.`);
+        report(
+          ["ray-platform:gke", ...key.split(".")],
+          `${addr.toString()}/${bits} overlaps gke.${other} (${otherAddr.toString()}/${otherBits}); pick ranges that do not overlap.`,
+        );
       }
     }
   });
@@ -36,14 +42,31 @@ export function checkRanges(g: GkeValues, report: Report): void {
  * The operator's requests must not exceed its limits once the chart's defaults, the program's
  * and the stack's values are merged, as Helm will merge them; the API server refuses such a pod.
  */
-export function checkOperatorResources(values: Record<string, unknown>, pools: readonly ResolvedPool[], chart: Record<string, unknown>, report: Report): void {
-  const effective = mergeValues(chart, operatorValues(values, pools.find((p) => p.role === "system")));
-  const res = (effective.resources ?? {}) as { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+export function checkOperatorResources(
+  values: Record<string, unknown>,
+  pools: readonly ResolvedPool[],
+  chart: Record<string, unknown>,
+  report: Report,
+): void {
+  const effective = mergeValues(
+    chart,
+    operatorValues(
+      values,
+      pools.find((p) => p.role === "system"),
+    ),
+  );
+  const res = (effective.resources ?? {}) as {
+    requests?: Record<string, string | number>;
+    limits?: Record<string, string | number>;
+  };
   for (const key of ["cpu", "memory"]) {
     const [req, lim] = [res.requests?.[key], res.limits?.[key]];
     if (req === undefined || lim === undefined) continue;
     if ((parseQuantity(req) ?? 0) > (parseQuantity(lim) ?? Infinity)) {
-      report(["ray-platform:kuberay", "values"], `the operator would request ${key} ${req} above its limit ${lim} (chart defaults, then the program's, then these values); set resources.limits.${key} at least ${req}.`);
+      report(
+        ["ray-platform:kuberay", "values"],
+        `the operator would request ${key} ${req} above its limit ${lim} (chart defaults, then the program's, then these values); set resources.limits.${key} at least ${req}.`,
+      );
     }
   }
 }

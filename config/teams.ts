@@ -10,7 +10,14 @@ import { checkCohort, checkTeamQueue, resolveTeamQueue, type ResolvedTeamQueue }
 import { type ResolvedPool } from "./nodePools";
 import { checkObjectQuota } from "./objectQuota";
 import { CONTAINER_EPHEMERAL_DEFAULT_BYTES, formatMemory, parseQuantity } from "./quantity";
-import { clusterDemand, clusterEphemeralBytes, GCSFUSE_EPHEMERAL_BYTES, gpuRemedy, resolveRayCluster, type ResolvedRayCluster } from "./rayClusters";
+import {
+  clusterDemand,
+  clusterEphemeralBytes,
+  GCSFUSE_EPHEMERAL_BYTES,
+  gpuRemedy,
+  resolveRayCluster,
+  type ResolvedRayCluster,
+} from "./rayClusters";
 import { dns1123LabelProblem, suggest, zodIssues } from "./schema";
 import { reporter, YamlSource } from "./source";
 import { type Demand } from "./types";
@@ -79,28 +86,59 @@ interface TeamsContext {
 }
 
 /** Load and validate every team file under `dir`; `displayDir` is how messages name it. */
-export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, issues: ConfigIssue[], notes: string[]): ResolvedTeam[] {
+export function loadTeams(
+  dir: string,
+  displayDir: string,
+  ctx: TeamsContext,
+  issues: ConfigIssue[],
+  notes: string[],
+): ResolvedTeam[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
-    issues.push({ file: displayDir, path: "", message: `the teams directory does not exist; create it with one YAML file per team, or set ray-platform:teamsDir.` });
+    issues.push({
+      file: displayDir,
+      path: "",
+      message: `the teams directory does not exist; create it with one YAML file per team, or set ray-platform:teamsDir.`,
+    });
     return [];
   }
   // A YAML file that is not read would delete its team's access on the next deploy: never skip one quietly.
   for (const e of entries.filter((e) => /\.ya?ml$/i.test(e.name))) {
     const file = path.posix.join(displayDir, e.name);
     if (e.name.startsWith(".")) {
-      issues.push({ file, path: "", message: `is not read: it is hidden (its name starts with "."); rename it to ${e.name.replace(/^\.+/, "")} if it is a team, or move it out of the teams directory.` });
+      issues.push({
+        file,
+        path: "",
+        message: `is not read: it is hidden (its name starts with "."); rename it to ${e.name.replace(/^\.+/, "")} if it is a team, or move it out of the teams directory.`,
+      });
     } else if (e.isSymbolicLink()) {
-      issues.push({ file, path: "", message: "is a symbolic link; a team file must be a regular file in the repository (a link can change without review or point outside it): copy the file instead." });
+      issues.push({
+        file,
+        path: "",
+        message:
+          "is a symbolic link; a team file must be a regular file in the repository (a link can change without review or point outside it): copy the file instead.",
+      });
     } else if (!e.isFile()) {
-      issues.push({ file, path: "", message: "is not a regular file (a directory or device); a team file must be a file: remove it or rename it without .yaml." });
+      issues.push({
+        file,
+        path: "",
+        message:
+          "is not a regular file (a directory or device); a team file must be a file: remove it or rename it without .yaml.",
+      });
     } else if (!/\.ya?ml$/.test(e.name)) {
-      issues.push({ file, path: "", message: `is not read: team files end in lowercase .yaml; rename it to ${e.name.replace(/\.ya?ml$/i, ".yaml")}.` });
+      issues.push({
+        file,
+        path: "",
+        message: `is not read: team files end in lowercase .yaml; rename it to ${e.name.replace(/\.ya?ml$/i, ".yaml")}.`,
+      });
     }
   }
-  const files = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith(".")).map((e) => e.name).sort();
+  const files = entries
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !e.name.startsWith("."))
+    .map((e) => e.name)
+    .sort();
   const teams: ResolvedTeam[] = [];
   const byName = new Map<string, string>();
   const cohort: Parameters<typeof checkCohort>[0][number][] = [];
@@ -112,7 +150,12 @@ export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, is
     if (!team) continue;
     const other = byName.get(team.name);
     if (other) {
-      issues.push(source.issue(["name"], `team "${team.name}" is already defined in ${other}; each team has one file, delete one of them.`));
+      issues.push(
+        source.issue(
+          ["name"],
+          `team "${team.name}" is already defined in ${other}; each team has one file, delete one of them.`,
+        ),
+      );
       continue;
     }
     byName.set(team.name, file);
@@ -126,23 +169,40 @@ export function loadTeams(dir: string, displayDir: string, ctx: TeamsContext, is
     const sum = teams.reduce((n, t) => n + (t.quota.gpus[type] ?? 0), 0);
     const capacity = gpuCapacity(ctx.pools, type);
     if (capacity && sum > capacity.gpus) {
-      notes.push(`the teams' ${type} quotas add up to ${sum} GPUs, more than the pools hold at maxNodes (${capacity.gpus}: ${capacity.how}): Kueue admits by quota, so clusters admitted together may wait for nodes that never come; raise the pools' maxNodes or lower quotas.`);
+      notes.push(
+        `the teams' ${type} quotas add up to ${sum} GPUs, more than the pools hold at maxNodes (${capacity.gpus}: ${capacity.how}): Kueue admits by quota, so clusters admitted together may wait for nodes that never come; raise the pools' maxNodes or lower quotas.`,
+      );
     }
   }
   return teams;
 }
 
 /** GPUs of one type the stack's pools hold at maxNodes, and how ("pool t4: 16 nodes x 1"). */
-function gpuCapacity(pools: readonly ResolvedPool[], type: string): { gpus: number; how: string } | undefined {
+function gpuCapacity(
+  pools: readonly ResolvedPool[],
+  type: string,
+): { gpus: number; how: string } | undefined {
   const holding = pools.filter((p) => p.gpu?.type === type);
   if (holding.length === 0) return undefined;
-  return { gpus: holding.reduce((n, p) => n + p.maxNodes * p.gpu!.count, 0), how: holding.map((p) => `pool ${p.name}: ${p.maxNodes} nodes x ${p.gpu!.count}`).join(", ") };
+  return {
+    gpus: holding.reduce((n, p) => n + p.maxNodes * p.gpu!.count, 0),
+    how: holding.map((p) => `pool ${p.name}: ${p.maxNodes} nodes x ${p.gpu!.count}`).join(", "),
+  };
 }
 
-function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issues: ConfigIssue[], notes: string[]): ResolvedTeam | undefined {
+function loadTeam(
+  source: YamlSource,
+  baseName: string,
+  ctx: TeamsContext,
+  issues: ConfigIssue[],
+  notes: string[],
+): ResolvedTeam | undefined {
   const report = reporter(source, issues);
   if (source.data === null || typeof source.data !== "object" || Array.isArray(source.data)) {
-    report([], `must be a mapping of team settings (name, description, owners, quota, ...), not ${Array.isArray(source.data) ? "a list" : show(source.data)}; see teams/ray-playground.yaml.`);
+    report(
+      [],
+      `must be a mapping of team settings (name, description, owners, quota, ...), not ${Array.isArray(source.data) ? "a list" : show(source.data)}; see teams/ray-playground.yaml.`,
+    );
     return undefined;
   }
   const offered = new Set(ctx.pools.flatMap((p) => (p.gpu ? [p.gpu.type] : [])));
@@ -150,7 +210,14 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
   if (!parsed.success) {
     const schemaIssues = zodIssues(parsed.error);
     for (const i of schemaIssues) report(i.path, misplacedGpuQuota(i, ctx) ?? i.message, { key: i.key });
-    checkWhatParsed(source.data as Record<string, unknown>, schemaIssues.map((i) => i.path), baseName, ctx, offered, report);
+    checkWhatParsed(
+      source.data as Record<string, unknown>,
+      schemaIssues.map((i) => i.path),
+      baseName,
+      ctx,
+      offered,
+      report,
+    );
     return undefined;
   }
   const before = issues.length;
@@ -159,40 +226,72 @@ function loadTeam(source: YamlSource, baseName: string, ctx: TeamsContext, issue
   if (!ctx.groupsEnabled && ctx.mode === "gke") {
     (["owners", "contributors"] as const).forEach((role) =>
       values[role].forEach((m, i) => {
-        if (m.startsWith("group:")) report([role, i], `${show(m)} is a Google group, but the stack has no gke.securityGroup, so GKE would ignore it; set gke.securityGroup (Google Groups for RBAC) or list users.`);
+        if (m.startsWith("group:"))
+          report(
+            [role, i],
+            `${show(m)} is a Google group, but the stack has no gke.securityGroup, so GKE would ignore it; set gke.securityGroup (Google Groups for RBAC) or list users.`,
+          );
       }),
     );
   }
   checkGpuTypes(Object.keys(values.quota.gpus), offered, ctx.catalog.gpuTypes, report);
   const bucket = values.bucket ? teamBucket(values.name, ctx, report) : undefined;
-  if (values.bucket && ctx.mode !== "gke") notes.push(`${source.file}: bucket skipped (mode existing creates no GCP resources).`);
+  if (values.bucket && ctx.mode !== "gke")
+    notes.push(`${source.file}: bucket skipped (mode existing creates no GCP resources).`);
 
   const names = new Map<string, number>();
   const rayClusters: ResolvedRayCluster[] = [];
   values.rayClusters.forEach((rc, i) => {
     const first = names.get(rc.name);
     if (first !== undefined) {
-      report(["rayClusters", i, "name"], `RayCluster "${rc.name}" is already defined at rayClusters[${first}]; names must be unique in the namespace, rename one.`);
+      report(
+        ["rayClusters", i, "name"],
+        `RayCluster "${rc.name}" is already defined at rayClusters[${first}]; names must be unique in the namespace, rename one.`,
+      );
       return;
     }
     names.set(rc.name, i);
-    const resolved = resolveRayCluster(rc, ["rayClusters", i], { ...ctx, team: values.name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket, knownGpuTypes: ctx.catalog.gpuTypes }, report);
+    const resolved = resolveRayCluster(
+      rc,
+      ["rayClusters", i],
+      {
+        ...ctx,
+        team: values.name,
+        serviceAccountName: RAY_SERVICE_ACCOUNT,
+        bucket,
+        knownGpuTypes: ctx.catalog.gpuTypes,
+      },
+      report,
+    );
     if (resolved) rayClusters.push(resolved);
   });
   // A quota the pools can never fill is no quota: the team would wait for nodes that never come.
   for (const [type, n] of Object.entries(values.quota.gpus)) {
     const capacity = gpuCapacity(ctx.pools, type);
     if (capacity && n > capacity.gpus) {
-      report(["quota", "gpus", type], `is ${n}, more ${type} GPUs than the stack's pools hold at maxNodes (${capacity.gpus}: ${capacity.how}); lower it to at most ${capacity.gpus}, or ask the platform team to raise the pools' maxNodes.`);
+      report(
+        ["quota", "gpus", type],
+        `is ${n}, more ${type} GPUs than the stack's pools hold at maxNodes (${capacity.gpus}: ${capacity.how}); lower it to at most ${capacity.gpus}, or ask the platform team to raise the pools' maxNodes.`,
+      );
     }
   }
   // Independent of every other check (it counts the file's entries): told in the same run.
   if (values.quota.rayClusters !== undefined && values.rayClusters.length > values.quota.rayClusters) {
-    report(["quota", "rayClusters"], `is ${values.quota.rayClusters}, but the team file defines ${values.rayClusters.length} RayClusters; raise it or remove clusters.`);
+    report(
+      ["quota", "rayClusters"],
+      `is ${values.quota.rayClusters}, but the team file defines ${values.rayClusters.length} RayClusters; raise it or remove clusters.`,
+    );
   }
   const gpuTypes = [...offered].sort();
   const queue = resolveTeamQueue(values.quota, gpuTypes);
-  if (issues.length === before) checkTeamQueue(values.quota, queue, rayClusters.map((c) => ({ name: c.name, demand: clusterDemand(c, "replicas") })), gpuTypes, report);
+  if (issues.length === before)
+    checkTeamQueue(
+      values.quota,
+      queue,
+      rayClusters.map((c) => ({ name: c.name, demand: clusterDemand(c, "replicas") })),
+      gpuTypes,
+      report,
+    );
   if (issues.length === before) {
     checkQuota(values, queue, rayClusters, report);
     checkObjectQuota(values, rayClusters, report);
@@ -231,29 +330,53 @@ function misplacedGpuQuota(i: { path: PathSegment[]; key: boolean }, ctx: TeamsC
   return `unknown key ${show(key)}; a GPU quota goes under gpus: write it as quota.gpus.${gpu} (a "gpus:" line under quota, then "${gpu}: <count>" indented below it).`;
 }
 
-const within = (path: readonly PathSegment[], prefix: readonly PathSegment[]) => prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
+const within = (path: readonly PathSegment[], prefix: readonly PathSegment[]) =>
+  prefix.length <= path.length && prefix.every((p, i) => p === path[i]);
 
 /**
  * When the schema refuses part of a team file, the checks of the parts it accepted still run,
  * so that every independent mistake is reported in one run. Problems at or under a refused
  * field are its consequences and are held back.
  */
-function checkWhatParsed(raw: Record<string, unknown>, refused: readonly PathSegment[][], baseName: string, ctx: TeamsContext, offered: ReadonlySet<string>, report: Report): void {
+function checkWhatParsed(
+  raw: Record<string, unknown>,
+  refused: readonly PathSegment[][],
+  baseName: string,
+  ctx: TeamsContext,
+  offered: ReadonlySet<string>,
+  report: Report,
+): void {
   const independent: Report = (path, message, opts) => {
     if (!refused.some((r) => within(path, r) || within(r, path))) report(path, message, opts);
   };
   const name = typeof raw.name === "string" ? raw.name : baseName;
   if (typeof raw.name === "string") checkTeamName(raw.name, baseName, ctx, independent);
   const gpus = (raw.quota as Record<string, unknown> | undefined)?.gpus;
-  if (gpus && typeof gpus === "object" && !Array.isArray(gpus)) checkGpuTypes(Object.keys(gpus), offered, ctx.catalog.gpuTypes, independent);
+  if (gpus && typeof gpus === "object" && !Array.isArray(gpus))
+    checkGpuTypes(Object.keys(gpus), offered, ctx.catalog.gpuTypes, independent);
   if (raw.bucket === true) teamBucket(name, ctx, independent);
   if (!Array.isArray(raw.rayClusters)) return;
   raw.rayClusters.forEach((rc, i) => {
     const at = ["rayClusters", i];
     // The cluster without its refused fields: what is left is checked as usual.
-    const rest = withoutPaths(rc, refused.filter((r) => within(r, at) && r.length > at.length).map((r) => r.slice(at.length)));
+    const rest = withoutPaths(
+      rc,
+      refused.filter((r) => within(r, at) && r.length > at.length).map((r) => r.slice(at.length)),
+    );
     const values = rayClusterSchema.safeParse(rest);
-    if (values.success) resolveRayCluster(values.data, at, { ...ctx, team: name, serviceAccountName: RAY_SERVICE_ACCOUNT, bucket: undefined, knownGpuTypes: ctx.catalog.gpuTypes }, independent);
+    if (values.success)
+      resolveRayCluster(
+        values.data,
+        at,
+        {
+          ...ctx,
+          team: name,
+          serviceAccountName: RAY_SERVICE_ACCOUNT,
+          bucket: undefined,
+          knownGpuTypes: ctx.catalog.gpuTypes,
+        },
+        independent,
+      );
   });
 }
 
@@ -267,7 +390,12 @@ function withoutPaths(value: unknown, paths: readonly PathSegment[][]): unknown 
   return copy;
 }
 
-function checkGpuTypes(types: readonly string[], offered: ReadonlySet<string>, known: readonly string[], report: Report): void {
+function checkGpuTypes(
+  types: readonly string[],
+  offered: ReadonlySet<string>,
+  known: readonly string[],
+  report: Report,
+): void {
   for (const type of types) {
     if (offered.has(type)) continue;
     const s = suggest(type, [...offered]);
@@ -287,9 +415,16 @@ function checkGpuTypes(types: readonly string[], offered: ReadonlySet<string>, k
 function teamBucket(team: string, ctx: TeamsContext, report: Report): string | undefined {
   if (ctx.mode !== "gke") return undefined;
   const bucket = teamBucketName(ctx.project!, team);
-  if (bucket.length > 63) report(["bucket"], `the bucket name "${bucket}" would have ${bucket.length} characters, more than GCS allows (63); shorten the team name or turn the bucket off.`);
+  if (bucket.length > 63)
+    report(
+      ["bucket"],
+      `the bucket name "${bucket}" would have ${bucket.length} characters, more than GCS allows (63); shorten the team name or turn the bucket off.`,
+    );
   else if (/g[o0]{2}g[l1]e/.test(bucket) || bucket.startsWith("goog")) {
-    report(["bucket"], `the bucket name "${bucket}" contains "google" (or starts with "goog"), which GCS refuses; rename the team or turn the bucket off.`);
+    report(
+      ["bucket"],
+      `the bucket name "${bucket}" contains "google" (or starts with "goog"), which GCS refuses; rename the team or turn the bucket off.`,
+    );
   } else return bucket;
   return undefined;
 }
@@ -301,10 +436,16 @@ function checkTeamName(name: string, baseName: string, ctx: TeamsContext, report
     return;
   }
   if (name !== baseName) {
-    report(["name"], `the team is named "${name}" but its file is ${baseName}.yaml; the file name must be the team name, rename one of them.`);
+    report(
+      ["name"],
+      `the team is named "${name}" but its file is ${baseName}.yaml; the file name must be the team name, rename one of them.`,
+    );
   }
   if (ctx.reservedNamespaces.includes(name) || name.startsWith("kube-") || name.startsWith("gke-")) {
-    report(["name"], `"${name}" is a system or platform namespace (${["default", "kube-*", "gke-*", ...ctx.reservedNamespaces.filter((n) => n !== "default")].join(", ")}); pick another team name.`);
+    report(
+      ["name"],
+      `"${name}" is a system or platform namespace (${["default", "kube-*", "gke-*", ...ctx.reservedNamespaces.filter((n) => n !== "default")].join(", ")}); pick another team name.`,
+    );
   }
 }
 
@@ -318,15 +459,35 @@ function toMember(m: string): Member {
  * ever admit for the team: its quota plus its borrowing limit. Together they may ask for more
  * than the quota: Kueue queues what does not fit (README: Sharing GPUs between teams).
  */
-function checkQuota(values: TeamValues, queue: ResolvedTeamQueue, clusters: readonly ResolvedRayCluster[], report: Report): void {
+function checkQuota(
+  values: TeamValues,
+  queue: ResolvedTeamQueue,
+  clusters: readonly ResolvedRayCluster[],
+  report: Report,
+): void {
   const ceiling = queue.ceiling;
   const borrowed = (what: string) => (values.quota.borrowing ? ` plus quota.borrowing.${what}` : "");
   const over = (d: Demand) => {
     const out: { path: string; need: string; have: string }[] = [];
-    if (d.cpu > ceiling.cpu + 1e-9) out.push({ path: `quota.cpu${borrowed("cpu")}`, need: `${round(d.cpu)} CPUs`, have: String(round(ceiling.cpu)) });
-    if (d.memoryBytes > ceiling.memoryBytes) out.push({ path: `quota.memory${borrowed("memory")}`, need: `${round(d.memoryBytes / 2 ** 30)}Gi of memory`, have: formatMemory(ceiling.memoryBytes) });
+    if (d.cpu > ceiling.cpu + 1e-9)
+      out.push({
+        path: `quota.cpu${borrowed("cpu")}`,
+        need: `${round(d.cpu)} CPUs`,
+        have: String(round(ceiling.cpu)),
+      });
+    if (d.memoryBytes > ceiling.memoryBytes)
+      out.push({
+        path: `quota.memory${borrowed("memory")}`,
+        need: `${round(d.memoryBytes / 2 ** 30)}Gi of memory`,
+        have: formatMemory(ceiling.memoryBytes),
+      });
     for (const [t, n] of Object.entries(d.gpus)) {
-      if (n > (ceiling.gpus[t] ?? 0)) out.push({ path: `quota.gpus.${t}${borrowed(`gpus.${t}`)}`, need: `${n} ${t} GPUs`, have: String(ceiling.gpus[t] ?? 0) });
+      if (n > (ceiling.gpus[t] ?? 0))
+        out.push({
+          path: `quota.gpus.${t}${borrowed(`gpus.${t}`)}`,
+          need: `${n} ${t} GPUs`,
+          have: String(ceiling.gpus[t] ?? 0),
+        });
     }
     return out;
   };
@@ -341,8 +502,13 @@ function checkQuota(values: TeamValues, queue: ResolvedTeamQueue, clusters: read
       );
     }
     for (const o of over(clusterDemand(c, "maxReplicas"))) {
-      const raise = o.path.includes(" plus ") ? o.path.replace(" plus ", " or ") : `${o.path} (or borrow: ${o.path.replace("quota.", "quota.borrowing.")})`;
-      report(["rayClusters", i, "name"], `"${c.name}" at maxReplicas asks for ${o.need}, above ${o.path} (${o.have}); Kueue could never admit it at that size. Lower maxReplicas or raise ${raise}.`);
+      const raise = o.path.includes(" plus ")
+        ? o.path.replace(" plus ", " or ")
+        : `${o.path} (or borrow: ${o.path.replace("quota.", "quota.borrowing.")})`;
+      report(
+        ["rayClusters", i, "name"],
+        `"${c.name}" at maxReplicas asks for ${o.need}, above ${o.path} (${o.have}); Kueue could never admit it at that size. Lower maxReplicas or raise ${raise}.`,
+      );
     }
   });
 }

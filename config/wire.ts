@@ -19,7 +19,10 @@ export const GPU_TYPE_LABEL = "ray-platform/gpu";
 export const DESCRIPTION_ANNOTATION = "ray-platform/description";
 export const OWNERS_ANNOTATION = "ray-platform/owners";
 /** Label of the CRDs the platform pins, naming the pinned release (e.g. kuberay-version: 1.7.0). */
-export const PINNED_VERSION_LABELS = { kuberay: "ray-platform/kuberay-version", kueue: "ray-platform/kueue-version" } as const;
+export const PINNED_VERSION_LABELS = {
+  kuberay: "ray-platform/kuberay-version",
+  kueue: "ray-platform/kueue-version",
+} as const;
 /** Annotation of the facts ConfigMaps naming their format and version, which rayctl checks. */
 export const FORMAT_ANNOTATION = "ray-platform/format";
 /** Who applies an object: the program (team files) or rayctl. */
@@ -41,7 +44,11 @@ export const PULUMI_WAIT_FOR = "pulumi.com/waitFor";
 /** The label Kubernetes puts on every namespace, naming it (1.22+): how a policy selects one namespace. */
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 /** Pod Security admission's namespace labels. */
-export const POD_SECURITY_LABELS = { enforce: "pod-security.kubernetes.io/enforce", warn: "pod-security.kubernetes.io/warn", audit: "pod-security.kubernetes.io/audit" } as const;
+export const POD_SECURITY_LABELS = {
+  enforce: "pod-security.kubernetes.io/enforce",
+  warn: "pod-security.kubernetes.io/warn",
+  audit: "pod-security.kubernetes.io/audit",
+} as const;
 
 // --- GKE and NVIDIA --------------------------------------------------------------------------
 
@@ -79,12 +86,22 @@ export type RayPort = keyof typeof RAY_PORTS;
  * The `ray start` flag that sets each port. Workers join at the head's `port`
  * (KubeRay common/pod.go:54-59) and KubeRay's probes read `dashboard-port` (pod.go:761).
  */
-export const RAY_PORT_FLAGS: Readonly<Record<RayPort, string>> = { gcs: "port", dashboard: "dashboard-port", client: "ray-client-server-port", metrics: "metrics-export-port" };
+export const RAY_PORT_FLAGS: Readonly<Record<RayPort, string>> = {
+  gcs: "port",
+  dashboard: "dashboard-port",
+  client: "ray-client-server-port",
+  metrics: "metrics-export-port",
+};
 /**
  * The head's container port names. KubeRay finds the dashboard and the metrics port by name
  * (utils/constant.go:112-116; common/job.go:99, rayjob_controller.go:218, common/pod.go:289).
  */
-export const RAY_PORT_NAMES: Readonly<Record<RayPort, string>> = { gcs: "gcs", dashboard: "dashboard", client: "client", metrics: "metrics" };
+export const RAY_PORT_NAMES: Readonly<Record<RayPort, string>> = {
+  gcs: "gcs",
+  dashboard: "dashboard",
+  client: "client",
+  metrics: "metrics",
+};
 /**
  * Ray Serve's HTTP port in a RayService: KubeRay's default (utils/constant.go:110), which its
  * controller probes. Serve takes it from the RayService's serveConfig, not from `ray start`.

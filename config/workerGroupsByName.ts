@@ -24,7 +24,10 @@ function visit(node: unknown): unknown {
   if (!node || typeof node !== "object") return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
-    out[k] = k === "properties" && v && typeof v === "object" ? withMapLists(v as Record<string, unknown>) : visit(v);
+    out[k] =
+      k === "properties" && v && typeof v === "object"
+        ? withMapLists(v as Record<string, unknown>)
+        : visit(v);
   }
   return out;
 }
@@ -41,7 +44,13 @@ function withMapLists(properties: Record<string, unknown>): Record<string, unkno
     const items = s?.items;
     const keyed = name === "workerGroupSpecs" && s?.type === "array" && items?.properties?.groupName;
     // A map list's key must be required: KubeRay's schema requires groupName already.
-    out[name] = keyed ? { ...s, ...LIST_MAP, items: { ...items, required: [...new Set([...(items.required ?? []), "groupName"])] } } : s;
+    out[name] = keyed
+      ? {
+          ...s,
+          ...LIST_MAP,
+          items: { ...items, required: [...new Set([...(items.required ?? []), "groupName"])] },
+        }
+      : s;
   }
   return out;
 }

@@ -9,7 +9,6 @@ import { GI, parseQuantity } from "../config/quantity";
 import { type PlatformView, type PoolView, type RayClusterView, type TeamView } from "../config/view";
 import { type BilledNode, nodeHourly, type PriceTable } from "./prices";
 
-
 /** The friendly GPU name (t4) of a GKE accelerator type (nvidia-tesla-t4). */
 function gpuName(gkeType: string): string {
   return Object.entries(catalog().accelerators).find(([, a]) => a.gkeType === gkeType)?.[0] ?? gkeType;
@@ -59,7 +58,11 @@ interface TeamCeiling {
  * them, the dearest counts: it is a ceiling. GPU nodes also bring CPUs and memory that count
  * against the CPU quota; the ceiling does not net them out.
  */
-export function teamCeiling(table: PriceTable, team: TeamView, pools: readonly PoolView[]): TeamCeiling | undefined {
+export function teamCeiling(
+  table: PriceTable,
+  team: TeamView,
+  pools: readonly PoolView[],
+): TeamCeiling | undefined {
   const priced = pools.map((p) => ({ pool: p, hourly: poolCost(table, p)?.nodeHourly }));
   if (priced.some((p) => p.hourly === undefined)) return undefined;
   const dearest = (costs: number[]) => (costs.length ? Math.max(...costs) : 0);
@@ -67,7 +70,8 @@ export function teamCeiling(table: PriceTable, team: TeamView, pools: readonly P
   for (const [type, quantity] of Object.entries(team.gpuQuota)) {
     const wanted = parseQuantity(quantity) ?? 0;
     const carriers = priced.filter((p) => p.pool.gpu && gpuName(p.pool.gpu.type) === type);
-    gpus[type] = dearest(carriers.map((p) => Math.ceil(wanted / p.pool.gpu!.count) * p.hourly!)) * table.hoursPerMonth;
+    gpus[type] =
+      dearest(carriers.map((p) => Math.ceil(wanted / p.pool.gpu!.count) * p.hourly!)) * table.hoursPerMonth;
   }
   const cpu = parseQuantity(team.quota["requests.cpu"] ?? "0") ?? 0;
   const memoryGi = (parseQuantity(team.quota["requests.memory"] ?? "0") ?? 0) / GI;
@@ -88,17 +92,29 @@ export function teamCeiling(table: PriceTable, team: TeamView, pools: readonly P
  * one node per pod (the platform sizes each Ray pod to its node). For a running cluster, pass
  * the counts the cluster reports; for a plan, the group's minReplicas or maxReplicas.
  */
-export function rayClusterHourly(table: PriceTable, rc: RayClusterView, pools: readonly PoolView[], workers: Readonly<Record<string, number>>): number | undefined {
-  return rayClusterHourlyOn((pool) => {
-    const p = pools.find((x) => x.name === pool);
-    return p && poolCost(table, p)?.nodeHourly;
-  }, rc, workers);
+export function rayClusterHourly(
+  table: PriceTable,
+  rc: RayClusterView,
+  pools: readonly PoolView[],
+  workers: Readonly<Record<string, number>>,
+): number | undefined {
+  return rayClusterHourlyOn(
+    (pool) => {
+      const p = pools.find((x) => x.name === pool);
+      return p && poolCost(table, p)?.nodeHourly;
+    },
+    rc,
+    workers,
+  );
 }
 
 /** rayClusterHourly with a node's hourly price per pool name given (the client's, from the published facts). */
 export function rayClusterHourlyOn(
   nodeHourlyOf: (pool: string | undefined) => number | undefined,
-  rc: { readonly head: { readonly pool?: string }; readonly workers: readonly { readonly name: string; readonly pool?: string }[] },
+  rc: {
+    readonly head: { readonly pool?: string };
+    readonly workers: readonly { readonly name: string; readonly pool?: string }[];
+  },
   workers: Readonly<Record<string, number>>,
 ): number | undefined {
   const head = nodeHourlyOf(rc.head.pool);
@@ -119,8 +135,13 @@ interface RayClusterCost {
   readonly hourlyAtMax: number;
 }
 
-export function rayClusterCost(table: PriceTable, rc: RayClusterView, pools: readonly PoolView[]): RayClusterCost | undefined {
-  const at = (which: "minReplicas" | "maxReplicas") => rayClusterHourly(table, rc, pools, Object.fromEntries(rc.workers.map((w) => [w.name, w[which]])));
+export function rayClusterCost(
+  table: PriceTable,
+  rc: RayClusterView,
+  pools: readonly PoolView[],
+): RayClusterCost | undefined {
+  const at = (which: "minReplicas" | "maxReplicas") =>
+    rayClusterHourly(table, rc, pools, Object.fromEntries(rc.workers.map((w) => [w.name, w[which]])));
   const [min, max] = [at("minReplicas"), at("maxReplicas")];
   return min === undefined || max === undefined ? undefined : { hourlyAtMin: min, hourlyAtMax: max };
 }
@@ -145,4 +166,5 @@ export function usd(amount: number, cents = false): string {
 }
 
 /** +$1,234 / -$1,234 for changes. */
-export const usdChange = (amount: number, cents = false) => (amount >= 0 ? `+${usd(amount, cents)}` : usd(amount, cents));
+export const usdChange = (amount: number, cents = false) =>
+  amount >= 0 ? `+${usd(amount, cents)}` : usd(amount, cents);

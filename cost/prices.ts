@@ -16,7 +16,10 @@ const pricesSchema = z.object({
   currency: z.literal("USD"),
   hoursPerMonth: z.number().positive(),
   clusterFeeHourly: z.number().min(0),
-  regions: z.record(z.string(), z.object({ machines: z.record(z.string(), price), gpus: z.record(z.string(), price) })),
+  regions: z.record(
+    z.string(),
+    z.object({ machines: z.record(z.string(), price), gpus: z.record(z.string(), price) }),
+  ),
 });
 
 export type PriceTable = z.infer<typeof pricesSchema>;
@@ -58,10 +61,20 @@ export function nodeHourly(table: PriceTable, node: BilledNode): number | undefi
 }
 
 /** gke mode: every pool's machine type and GPU must be priced in the stack's region. */
-export function checkPrices(pools: readonly ResolvedPool[], region: string, table: PriceTable, report: Report): void {
+export function checkPrices(
+  pools: readonly ResolvedPool[],
+  region: string,
+  table: PriceTable,
+  report: Report,
+): void {
   pools.forEach((pool, i) => {
     if (!pool.machineType) return;
-    const missing = missingPrices(table, { machineType: pool.machineType, gpu: pool.gpu, spot: pool.spot, region });
+    const missing = missingPrices(table, {
+      machineType: pool.machineType,
+      gpu: pool.gpu,
+      spot: pool.spot,
+      region,
+    });
     if (missing.length === 0) return;
     report(
       ["ray-platform:nodePools", i, "machineType"],

@@ -5,14 +5,21 @@ import { type PriceTable } from "./prices";
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 /** The plan's cost section: pools, team ceilings, RayClusters and the stack at maximum scale. */
 export function costLines(view: PlatformView, prices: PriceTable): string[] {
   const total = stackMonthlyAtMax(prices, view);
   if (total === undefined) return [];
-  const out = [`Costs (list prices in USD of ${prices.date}, ${prices.hoursPerMonth} h a month; data/gke-prices.yaml)`];
+  const out = [
+    `Costs (list prices in USD of ${prices.date}, ${prices.hoursPerMonth} h a month; data/gke-prices.yaml)`,
+  ];
   const pools = [["POOL", "NODE/HOUR", "AT MAX NODES/MONTH"]];
   for (const p of view.pools) {
     const c = poolCost(prices, p)!;
@@ -26,12 +33,19 @@ export function costLines(view: PlatformView, prices: PriceTable): string[] {
     teams.push([t.name, ceiling ? usd(ceiling.monthly) : "-"]);
     for (const rc of t.rayClusters) {
       const c = rayClusterCost(prices, rc, view.pools);
-      clusters.push([`${t.name}/${rc.name}`, c ? usd(c.hourlyAtMin, true) : "-", c ? usd(c.hourlyAtMax, true) : "-"]);
+      clusters.push([
+        `${t.name}/${rc.name}`,
+        c ? usd(c.hourlyAtMin, true) : "-",
+        c ? usd(c.hourlyAtMax, true) : "-",
+      ]);
     }
   }
   if (teams.length > 1) out.push(...table(teams).map((l) => `  ${l}`));
   if (clusters.length > 1) out.push(...table(clusters).map((l) => `  ${l}`));
-  out.push(`  stack at maximum scale: ${usd(total)}/month (every pool at maxNodes, GKE fee ${usd(prices.clusterFeeHourly, true)}/hour)`, "");
+  out.push(
+    `  stack at maximum scale: ${usd(total)}/month (every pool at maxNodes, GKE fee ${usd(prices.clusterFeeHourly, true)}/hour)`,
+    "",
+  );
   return out;
 }
 
@@ -50,7 +64,9 @@ function quotaChanges(before: TeamView | undefined, after: TeamView | undefined)
   };
   pair("quota.cpu", before?.quota["requests.cpu"], after?.quota["requests.cpu"]);
   pair("quota.memory", before?.quota["requests.memory"], after?.quota["requests.memory"]);
-  for (const gpu of [...new Set([...Object.keys(before?.gpuQuota ?? {}), ...Object.keys(after?.gpuQuota ?? {})])].sort()) {
+  for (const gpu of [
+    ...new Set([...Object.keys(before?.gpuQuota ?? {}), ...Object.keys(after?.gpuQuota ?? {})]),
+  ].sort()) {
     pair(`quota.gpus.${gpu}`, before?.gpuQuota[gpu], after?.gpuQuota[gpu]);
   }
   return changes;
@@ -61,18 +77,30 @@ function quotaChanges(before: TeamView | undefined, after: TeamView | undefined)
  * maximum, base against head. `maxIncreaseMonthly` is the rise of the stack's maximum above
  * which the change is flagged dangerous.
  */
-export function costChanges(base: PlatformView, head: PlatformView, prices: PriceTable, maxIncreaseMonthly: number): CostChanges {
+export function costChanges(
+  base: PlatformView,
+  head: PlatformView,
+  prices: PriceTable,
+  maxIncreaseMonthly: number,
+): CostChanges {
   const lines: string[] = [];
   for (const name of [...new Set([...base.teams, ...head.teams].map((t) => t.name))].sort()) {
     const [b, h] = [base.teams.find((t) => t.name === name), head.teams.find((t) => t.name === name)];
-    const [cb, ch] = [b ? teamCeiling(prices, b, base.pools)?.monthly : 0, h ? teamCeiling(prices, h, head.pools)?.monthly : 0];
+    const [cb, ch] = [
+      b ? teamCeiling(prices, b, base.pools)?.monthly : 0,
+      h ? teamCeiling(prices, h, head.pools)?.monthly : 0,
+    ];
     const quota = quotaChanges(b, h);
     if (cb !== undefined && ch !== undefined && Math.round(ch - cb) !== 0) {
-      lines.push(`${name}: ceiling ${usdChange(ch - cb)}/month (${usd(cb)} → ${usd(ch)})${quota.length ? `, ${quota.join(", ")}` : ""}`);
+      lines.push(
+        `${name}: ceiling ${usdChange(ch - cb)}/month (${usd(cb)} → ${usd(ch)})${quota.length ? `, ${quota.join(", ")}` : ""}`,
+      );
     } else if (quota.length) {
       lines.push(`${name}: ceiling unchanged, ${quota.join(", ")}`);
     }
-    const clusters = [...new Set([...(b?.rayClusters ?? []), ...(h?.rayClusters ?? [])].map((c) => c.name))].sort();
+    const clusters = [
+      ...new Set([...(b?.rayClusters ?? []), ...(h?.rayClusters ?? [])].map((c) => c.name)),
+    ].sort();
     for (const rc of clusters) {
       const maxOf = (team: TeamView | undefined, view: PlatformView) => {
         const c = team?.rayClusters.find((x) => x.name === rc);
@@ -80,7 +108,9 @@ export function costChanges(base: PlatformView, head: PlatformView, prices: Pric
       };
       const [mb, mh] = [maxOf(b, base), maxOf(h, head)];
       if (mb === undefined || mh === undefined || Math.abs(mh - mb) < 0.005) continue;
-      lines.push(`${name}/${rc}: maximum ${usdChange(mh - mb, true)}/hour (${usd(mb, true)} → ${usd(mh, true)})`);
+      lines.push(
+        `${name}/${rc}: maximum ${usdChange(mh - mb, true)}/hour (${usd(mb, true)} → ${usd(mh, true)})`,
+      );
     }
   }
   const [sb, sh] = [stackMonthlyAtMax(prices, base) ?? 0, stackMonthlyAtMax(prices, head)];
@@ -99,7 +129,13 @@ export function costMarkdown(c: CostChanges, prices: PriceTable): string[] {
   const out = ["### Cost", ""];
   if (c.danger) out.push("> [!CAUTION]", `> **Dangerous cost change**: ${c.danger}.`, "");
   out.push(...c.lines.map((l) => `- ${l}`));
-  out.push(`- stack at maximum scale: ${usd(c.stack.after)}/month (${usdChange(c.stack.after - c.stack.before)})`, "");
-  out.push(`_List prices of ${prices.date} (data/gke-prices.yaml); ceilings assume every quota is used on the dearest pool that can hold it._`, "");
+  out.push(
+    `- stack at maximum scale: ${usd(c.stack.after)}/month (${usdChange(c.stack.after - c.stack.before)})`,
+    "",
+  );
+  out.push(
+    `_List prices of ${prices.date} (data/gke-prices.yaml); ceilings assume every quota is used on the dearest pool that can hold it._`,
+    "",
+  );
   return out;
 }

@@ -9,17 +9,25 @@ import { TYPES } from "./diff";
 const TEAM_TYPE = "ray-platform:tenancy:Team";
 
 /** One line per team whose retained objects a deploy of `head` leaves behind or adopts. */
-export function adoptionNotes(base: readonly RegisteredResource[], head: readonly RegisteredResource[]): string[] {
+export function adoptionNotes(
+  base: readonly RegisteredResource[],
+  head: readonly RegisteredResource[],
+): string[] {
   const before = retainedByTeam(base);
   const after = retainedByTeam(head);
   const notes: string[] = [];
   for (const [team, kept] of before) {
-    if (!after.has(team)) notes.push(`team ${team} removed: ${describe(kept)} stay, no longer managed; restoring its team file adopts them.`);
+    if (!after.has(team))
+      notes.push(
+        `team ${team} removed: ${describe(kept)} stay, no longer managed; restoring its team file adopts them.`,
+      );
   }
   for (const [team, kept] of after) {
     if (before.has(team)) continue;
     const bucket = kept.some((r) => r.type === TYPES.bucket) ? " and imports the bucket with its data" : "";
-    notes.push(`team ${team} added: if a removed team ${team} left ${describe(kept)}, the deploy adopts them (server-side apply, the team file wins)${bucket}; what does not exist is created.`);
+    notes.push(
+      `team ${team} added: if a removed team ${team} left ${describe(kept)}, the deploy adopts them (server-side apply, the team file wins)${bucket}; what does not exist is created.`,
+    );
   }
   return notes;
 }
@@ -49,7 +57,9 @@ function describe(kept: readonly RegisteredResource[]): string {
     else if (r.type === TYPES.bucket) parts.push(`bucket gs://${r.inputs.name}`);
     else counts.set(r.type.split(":").at(-1)!, (counts.get(r.type.split(":").at(-1)!) ?? 0) + 1);
   }
-  const objects = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind));
+  const objects = [...counts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind));
   const [first, ...rest] = parts;
   return [first, ...objects, ...rest].filter(Boolean).join(", ");
 }

@@ -12,7 +12,14 @@ import { ConfigError } from "../config/errors";
 import { stackSchema } from "../config/stackFile";
 import { type PlatformView } from "../config/view";
 import { adoptionNotes } from "./adoption";
-import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, readStackConfig, UsageError } from "./engine";
+import {
+  evaluate,
+  type Evaluation,
+  EvaluationFailed,
+  isSecretValue,
+  readStackConfig,
+  UsageError,
+} from "./engine";
 import { diffPlans } from "./diff";
 import { writeManifests } from "./manifests";
 import { checkPolicies } from "./policies";
@@ -69,7 +76,8 @@ function parsePlanArgs(argv: string[]): PlanArgs {
     strict: true,
     allowPositionals: false,
   });
-  if ((values.report || values.full) && !values.diff) throw new UsageError("--report needs --diff REF: the report describes a comparison.");
+  if ((values.report || values.full) && !values.diff)
+    throw new UsageError("--report needs --diff REF: the report describes a comparison.");
   return {
     stack: values.stack!,
     json: values.json,
@@ -97,7 +105,15 @@ function maxCostIncrease(args: PlanArgs): number {
 function planJson(ev: Evaluation, view: PlatformView | undefined): string {
   const resources = [...ev.resources]
     .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
-    .map((r) => ({ type: r.type, name: r.name, urn: r.urn, parent: r.parent, provider: r.provider, inputs: r.inputs, options: r.options }));
+    .map((r) => ({
+      type: r.type,
+      name: r.name,
+      urn: r.urn,
+      parent: r.parent,
+      provider: r.provider,
+      inputs: r.inputs,
+      options: r.options,
+    }));
   return JSON.stringify({ outputs: ev.outputs, view, resources }, maskSecrets, 2) + "\n";
 }
 
@@ -130,11 +146,16 @@ async function run(args: PlanArgs): Promise<number> {
   // The base revision is planned in a child process while this one evaluates the head.
   const basePlan = baseCommit ? planAtRevision(baseCommit, args.projectDir, args.stack) : undefined;
   basePlan?.catch(() => undefined); // handled below; not an unhandled rejection meanwhile
-  if (baseCommit) progress(args, started, `planning ${args.diff} (${baseCommit.slice(0, 12)}) in parallel to compare`);
+  if (baseCommit)
+    progress(args, started, `planning ${args.diff} (${baseCommit.slice(0, 12)}) in parallel to compare`);
   progress(args, started, `evaluating stack ${args.stack} under the mock engine`);
   let ev: Evaluation;
   try {
-    ev = await evaluate({ stack: args.stack, projectDir: args.projectDir, loadProgram: () => import(path.join(args.projectDir, "index.ts")) });
+    ev = await evaluate({
+      stack: args.stack,
+      projectDir: args.projectDir,
+      loadProgram: () => import(path.join(args.projectDir, "index.ts")),
+    });
   } catch (err) {
     const config = findConfigError(err instanceof EvaluationFailed ? err.cause : err);
     if (!config) throw err instanceof EvaluationFailed ? err.cause : err;
@@ -144,9 +165,17 @@ async function run(args: PlanArgs): Promise<number> {
   progress(args, started, `${ev.resources.length} resources registered`);
   const view = evaluatedView(ev);
   if (args.json) fs.writeFileSync(args.json, planJson(ev, view));
-  if (args.out) progress(args, started, `wrote ${writeManifests(ev.resources, args.out).length} manifest files to ${args.out}`);
+  if (args.out)
+    progress(
+      args,
+      started,
+      `wrote ${writeManifests(ev.resources, args.out).length} manifest files to ${args.out}`,
+    );
   const head = () => {
-    if (!view) throw new Error(`the program in ${args.projectDir} returns no validated configuration for the plan (config/load.ts PLATFORM_CONFIG); plan it with the npm run plan of its own revision.`);
+    if (!view)
+      throw new Error(
+        `the program in ${args.projectDir} returns no validated configuration for the plan (config/load.ts PLATFORM_CONFIG); plan it with the npm run plan of its own revision.`,
+      );
     return view;
   };
   const notes = (ev.outputs.notes as string[] | undefined) ?? [];
@@ -165,21 +194,45 @@ async function run(args: PlanArgs): Promise<number> {
     const d = diffPlans(base.resources, JSON.parse(planJson(ev, undefined)).resources);
     process.stdout.write(diffText(d, args.diff, base.note));
     if (args.report) {
-      if (!base.view) progress(args, started, `${args.diff} predates the configuration view in its plan: the report compares its resources only (no team table or costs)`);
-      fs.writeFileSync(args.report, markdownReport(d, base.view, head(), { stack: args.stack, baseRef: args.diff, note: base.note, maxCostIncrease: maxCostIncrease(args) }));
+      if (!base.view)
+        progress(
+          args,
+          started,
+          `${args.diff} predates the configuration view in its plan: the report compares its resources only (no team table or costs)`,
+        );
+      fs.writeFileSync(
+        args.report,
+        markdownReport(d, base.view, head(), {
+          stack: args.stack,
+          baseRef: args.diff,
+          note: base.note,
+          maxCostIncrease: maxCostIncrease(args),
+        }),
+      );
     }
     const adoption = adoptionNotes(base.resources, ev.resources);
-    if (adoption.length > 0) process.stdout.write(`\nretained objects:\n${adoption.map((n) => `  ${n}`).join("\n")}\n`);
-    if (args.report && adoption.length > 0) fs.appendFileSync(args.report, `\n### Retained objects\n\n${adoption.map((n) => `- ${n}`).join("\n")}\n`);
+    if (adoption.length > 0)
+      process.stdout.write(`\nretained objects:\n${adoption.map((n) => `  ${n}`).join("\n")}\n`);
+    if (args.report && adoption.length > 0)
+      fs.appendFileSync(
+        args.report,
+        `\n### Retained objects\n\n${adoption.map((n) => `- ${n}`).join("\n")}\n`,
+      );
     if (args.full) process.stdout.write(`\n${plan()}`);
   } else if (!(args.quiet && (args.json || args.out))) process.stdout.write(plan());
-  if (!args.quiet && notes.length > 0) process.stderr.write(`Notes\n${notes.map((n) => `  ${n}\n`).join("")}`);
+  if (!args.quiet && notes.length > 0)
+    process.stderr.write(`Notes\n${notes.map((n) => `  ${n}\n`).join("")}`);
   const violations = checkPolicies(ev.resources);
   if (violations.length > 0) {
-    process.stderr.write(`policy violations (${violations.length}):\n${violations.map((v) => `  ${v}`).join("\n")}\n`);
+    process.stderr.write(
+      `policy violations (${violations.length}):\n${violations.map((v) => `  ${v}`).join("\n")}\n`,
+    );
     return 1;
   }
-  if (!args.quiet) process.stderr.write(`planned ${ev.resources.length} resources in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+  if (!args.quiet)
+    process.stderr.write(
+      `planned ${ev.resources.length} resources in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+    );
   return 0;
 }
 
@@ -205,7 +258,9 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n${process.env.RAY_PLATFORM_PLAN_STACKS ? "" : "(set RAY_PLATFORM_PLAN_STACKS=1 for a full stack trace)\n"}`);
+      process.stderr.write(
+        `${(err as Error).stack ?? err}\n${process.env.RAY_PLATFORM_PLAN_STACKS ? "" : "(set RAY_PLATFORM_PLAN_STACKS=1 for a full stack trace)\n"}`,
+      );
       process.exit(3);
     },
   );

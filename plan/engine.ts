@@ -65,8 +65,14 @@ export interface MockCloud {
 /** Stack config as the Pulumi CLI hands it to the program: Pulumi.yaml defaults, then the stack file. */
 export function readStackConfig(projectDir: string, stack: string): Record<string, string> {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new UsageError(`no stack file ${path.relative(process.cwd(), file) || file}; stacks here: ${listStacks(projectDir).join(", ")}.`);
-  return stackConfigFromText(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"), fs.readFileSync(file, "utf8"));
+  if (!fs.existsSync(file))
+    throw new UsageError(
+      `no stack file ${path.relative(process.cwd(), file) || file}; stacks here: ${listStacks(projectDir).join(", ")}.`,
+    );
+  return stackConfigFromText(
+    fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"),
+    fs.readFileSync(file, "utf8"),
+  );
 }
 
 /** The same, from the texts of Pulumi.yaml and Pulumi.<stack>.yaml. */
@@ -74,7 +80,8 @@ export function stackConfigFromText(projectYaml: string, stackYaml: string): Rec
   const config: Record<string, string> = {};
   const project = parse(projectYaml) as { name: string; config?: Record<string, { default?: unknown }> };
   for (const [key, spec] of Object.entries(project.config ?? {})) {
-    if (spec.default !== undefined) config[key.includes(":") ? key : `${project.name}:${key}`] = String(spec.default);
+    if (spec.default !== undefined)
+      config[key.includes(":") ? key : `${project.name}:${key}`] = String(spec.default);
   }
   const stackConfig = (parse(stackYaml) as { config?: Record<string, unknown> } | null)?.config ?? {};
   for (const [key, value] of Object.entries(stackConfig)) {
@@ -95,7 +102,11 @@ export class UsageError extends Error {}
 
 /** Whether `value` is a secret as Pulumi serializes it ({ <sig key>: <secret sig>, value }). */
 export function isSecretValue(value: unknown): value is { value: unknown } {
-  return !!value && typeof value === "object" && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+  return (
+    !!value &&
+    typeof value === "object" &&
+    (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+  );
 }
 
 /** The program failed; `resources` holds what it registered before (for "nothing registered" checks). */
@@ -125,7 +136,13 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
         ...inputs,
         endpoint: "203.0.113.10",
         masterAuth: { clusterCaCertificate: Buffer.from("mock CA certificate").toString("base64") },
-        controlPlaneEndpointsConfig: { ...inputs.controlPlaneEndpointsConfig, dnsEndpointConfig: { ...inputs.controlPlaneEndpointsConfig?.dnsEndpointConfig, endpoint: `gke-0123456789abcdef-123456789012.${inputs.location}.gke.goog` } },
+        controlPlaneEndpointsConfig: {
+          ...inputs.controlPlaneEndpointsConfig,
+          dnsEndpointConfig: {
+            ...inputs.controlPlaneEndpointsConfig?.dnsEndpointConfig,
+            endpoint: `gke-0123456789abcdef-123456789012.${inputs.location}.gke.goog`,
+          },
+        },
         id: `projects/${inputs.project}/locations/${inputs.location}/clusters/${inputs.name}`,
       };
     case "gcp:serviceaccount/account:Account":
@@ -133,7 +150,8 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
     default:
       // The program reads nothing of a Kubernetes object but its metadata; echoing specs back
       // (a megabyte per CRD, kilobytes per RayCluster) costs seconds and memory at scale.
-      if (type.startsWith("kubernetes:") && inputs.kind) return { apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata };
+      if (type.startsWith("kubernetes:") && inputs.kind)
+        return { apiVersion: inputs.apiVersion, kind: inputs.kind, metadata: inputs.metadata };
       return { ...inputs, name: inputs.name ?? name };
   }
 }
@@ -153,7 +171,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
       outputs = await withoutStackTraces(async () => {
         // As the Pulumi runtime does: a program that exports a function is that function's result.
         const module = await opts.loadProgram();
-        const main = typeof module.default === "function" ? module.default : typeof module === "function" ? module : undefined;
+        const main =
+          typeof module.default === "function"
+            ? module.default
+            : typeof module === "function"
+              ? module
+              : undefined;
         const result = main ? ((await (main as () => Promise<Record<string, unknown>>)()) ?? {}) : module;
         await pulumi.runtime.disconnect();
         return result;
@@ -164,9 +187,19 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
     if (asyncError) throw new EvaluationFailed(asyncError, resources);
     const duplicate = firstDuplicateUrn(resources);
     // The mock monitor takes both; the real engine stops at the second ("Duplicate resource URN").
-    if (duplicate) throw new EvaluationFailed(new Error(`two resources share the URN ${duplicate}; the Pulumi engine refuses the deployment. Rename one of them (a team, cluster or pool name) so that their names differ.`), resources);
+    if (duplicate)
+      throw new EvaluationFailed(
+        new Error(
+          `two resources share the URN ${duplicate}; the Pulumi engine refuses the deployment. Rename one of them (a team, cluster or pool name) so that their names differ.`,
+        ),
+        resources,
+      );
     // resolveOutputs takes string keys only, as Pulumi does: the configuration is no output.
-    return { resources, outputs: await resolveOutputs(outputs), config: outputs[PLATFORM_CONFIG] as PlatformConfig | undefined };
+    return {
+      resources,
+      outputs: await resolveOutputs(outputs),
+      config: outputs[PLATFORM_CONFIG] as PlatformConfig | undefined,
+    };
   } finally {
     process.off("unhandledRejection", onRejection);
   }
@@ -179,7 +212,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
  */
 export async function withoutStackTraces<T>(fn: () => Promise<T>): Promise<T> {
   if (process.env.RAY_PLATFORM_PLAN_STACKS) return fn();
-  const [limit, sourceMaps, prepare] = [Error.stackTraceLimit, process.sourceMapsEnabled, Error.prepareStackTrace];
+  const [limit, sourceMaps, prepare] = [
+    Error.stackTraceLimit,
+    process.sourceMapsEnabled,
+    Error.prepareStackTrace,
+  ];
   Error.stackTraceLimit = 0;
   // Pulumi still takes the whole stack of every resource for its source position (it lifts the
   // limit itself: @pulumi/pulumi resource.js Resource.callsites), which the mock engine drops:
@@ -217,7 +254,11 @@ export async function startMockEngine(stack: string, cloud: MockCloud = {}): Pro
           case "gcp:storage/getBuckets:getBuckets": {
             // As the provider lists them: the buckets whose names start with the prefix.
             const names = (cloud.buckets ?? []).filter((n) => n.startsWith(args.inputs.prefix ?? ""));
-            return { ...args.inputs, id: `${args.inputs.project}/${args.inputs.prefix ?? ""}`, buckets: names.map((name) => ({ name })) };
+            return {
+              ...args.inputs,
+              id: `${args.inputs.project}/${args.inputs.prefix ?? ""}`,
+              buckets: names.map((name) => ({ name })),
+            };
           }
           default:
             return args.inputs;
@@ -234,7 +275,9 @@ export async function startMockEngine(stack: string, cloud: MockCloud = {}): Pro
 
 /** Wrap the mock monitor so each registration's parent and options are kept too. */
 function recordRegistrations(into: RegisteredResource[], lastInputs: () => Record<string, unknown>): void {
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: any) => Promise<void> };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: any, cb: any) => Promise<void>;
+  };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = async (req: any, callback: any) => {
     const registered = register(req, (err: unknown, resp: any) => {
@@ -268,7 +311,9 @@ function recordRegistrations(into: RegisteredResource[], lastInputs: () => Recor
 }
 
 function aliasNames(req: any): { aliases?: string[] } {
-  const names: string[] = req.getAliasesList().flatMap((a: any) => (a.getSpec()?.getName() ? [a.getSpec().getName()] : []));
+  const names: string[] = req
+    .getAliasesList()
+    .flatMap((a: any) => (a.getSpec()?.getName() ? [a.getSpec().getName()] : []));
   return names.length > 0 ? { aliases: names } : {};
 }
 

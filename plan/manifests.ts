@@ -42,7 +42,8 @@ const MANIFEST_FILE = /^(00-crds|01-cluster|ns-.+)\.yaml$|^SECRETS\.txt$|^helm\/
 export const HELM_DIR = "helm";
 
 /** A Secret whose data is a secret of the plan (a cluster's token): not written, only named. */
-const isSecretHolding = (r: RegisteredResource) => r.inputs.kind === "Secret" && [r.inputs.data, r.inputs.stringData].some(isSecretValue);
+const isSecretHolding = (r: RegisteredResource) =>
+  r.inputs.kind === "Secret" && [r.inputs.data, r.inputs.stringData].some(isSecretValue);
 
 /** File name -> YAML text, in apply order (file names sort in that order). */
 export function manifestFiles(resources: readonly RegisteredResource[]): Record<string, string> {
@@ -76,7 +77,8 @@ export function manifestFiles(resources: readonly RegisteredResource[]): Record<
     const { chart, version, repositoryOpts, namespace, values, name, postrender } = r.inputs;
     const repo = repositoryOpts?.repo ? ` --repo ${repositoryOpts.repo}` : "";
     const post = postrender ? ` --post-renderer ${postrender}` : "";
-    out[`${HELM_DIR}/${name}.values.yaml`] = `# helm upgrade --install ${name} ${chart}${repo} --version ${version} --namespace ${namespace} --skip-crds${post} -f <this file>\n${stringify(values ?? {}, YAML_OPTIONS)}`;
+    out[`${HELM_DIR}/${name}.values.yaml`] =
+      `# helm upgrade --install ${name} ${chart}${repo} --version ${version} --namespace ${namespace} --skip-crds${post} -f <this file>\n${stringify(values ?? {}, YAML_OPTIONS)}`;
   }
   // The clusters' tokens are made by pulumi up and never written: each cluster needs its own.
   if (secrets.length > 0) {
@@ -102,7 +104,10 @@ export function manifestFiles(resources: readonly RegisteredResource[]): Record<
 export function writeManifests(resources: readonly RegisteredResource[], dir: string): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const helm = path.join(dir, HELM_DIR);
-  const earlier = [...fs.readdirSync(dir), ...(fs.existsSync(helm) ? fs.readdirSync(helm).map((f) => `${HELM_DIR}/${f}`) : [])];
+  const earlier = [
+    ...fs.readdirSync(dir),
+    ...(fs.existsSync(helm) ? fs.readdirSync(helm).map((f) => `${HELM_DIR}/${f}`) : []),
+  ];
   for (const stale of earlier.filter((f) => MANIFEST_FILE.test(f))) fs.rmSync(path.join(dir, stale));
   const files = manifestFiles(resources);
   for (const [name, text] of Object.entries(files)) {

@@ -12,7 +12,13 @@ import { dockerHubProxy, type PlatformConfig } from "../config/load";
 import { formatCpu, formatMemory } from "../config/quantity";
 import { type ResolvedGroup, type ResolvedRayCluster } from "../config/rayClusters";
 import { type ResolvedTeam } from "../config/teams";
-import { type GroupView, type PlatformView, type QueueView, type RayClusterView, type TeamView } from "../config/view";
+import {
+  type GroupView,
+  type PlatformView,
+  type QueueView,
+  type RayClusterView,
+  type TeamView,
+} from "../config/view";
 import { RAY_PORTS, TOOL_PORTS } from "../config/wire";
 import { CPU_FLAVOR } from "../render/kueue";
 import { headServiceName, toolsServiceName } from "../render/rayCluster";
@@ -54,14 +60,23 @@ export function platformView(config: PlatformConfig, resources: readonly Registe
           driver: p.gpu && gke.gpuDriverVersion,
         }))
       : [],
-    operator: { version: config.kuberay.version, namespace: config.kuberay.namespace, crds: config.kuberay.crds.length },
+    operator: {
+      version: config.kuberay.version,
+      namespace: config.kuberay.namespace,
+      crds: config.kuberay.crds.length,
+    },
     kueue: {
       version: config.kueue.version,
       namespace: config.kueue.namespace,
       crds: config.kueue.crds.length,
-      flavors: [CPU_FLAVOR, ...Object.entries(config.gpuTypes).map(([type, gkeType]) => `${type} (${gkeType})`)],
+      flavors: [
+        CPU_FLAVOR,
+        ...Object.entries(config.gpuTypes).map(([type, gkeType]) => `${type} (${gkeType})`),
+      ],
     },
-    teams: config.teams.map((t) => teamView(t, Object.keys(config.gpuTypes))).sort((a, b) => a.name.localeCompare(b.name)),
+    teams: config.teams
+      .map((t) => teamView(t, Object.keys(config.gpuTypes)))
+      .sort((a, b) => a.name.localeCompare(b.name)),
     counts: rendered.counts,
   };
 }
@@ -76,11 +91,16 @@ function renderedFacts(resources: readonly RegisteredResource[]) {
   const counts: Record<string, number> = {};
   for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
   const cluster = resources.find((r) => r.type === TYPES.cluster)?.inputs;
-  const pools = resources.filter((r) => r.type === TYPES.nodePool).map((r) => [poolLabel(r.inputs), String(r.inputs.name)]);
+  const pools = resources
+    .filter((r) => r.type === TYPES.nodePool)
+    .map((r) => [poolLabel(r.inputs), String(r.inputs.name)]);
   return {
     counts,
     poolNames: Object.fromEntries(pools) as Record<string, string>,
-    cluster: { dataplaneV2: cluster?.datapathProvider === "ADVANCED_DATAPATH", workloadIdentity: !!cluster?.workloadIdentityConfig?.workloadPool },
+    cluster: {
+      dataplaneV2: cluster?.datapathProvider === "ADVANCED_DATAPATH",
+      workloadIdentity: !!cluster?.workloadIdentityConfig?.workloadPool,
+    },
   };
 }
 
@@ -105,7 +125,11 @@ function teamView(team: ResolvedTeam, gpuTypes: readonly string[]): TeamView {
 /** The team's ClusterQueue (named after the team, render/kueue.ts) and its LocalQueue; GPUs by type. */
 function queueView(team: string, q: ResolvedTeamQueue): QueueView {
   const gpuTypes = Object.keys(q.nominal.gpus);
-  const amounts = (a: { cpu?: number; memoryBytes?: number; gpus: Readonly<Record<string, number | undefined>> }) => {
+  const amounts = (a: {
+    cpu?: number;
+    memoryBytes?: number;
+    gpus: Readonly<Record<string, number | undefined>>;
+  }) => {
     const out: Record<string, string> = {};
     if (a.cpu !== undefined) out.cpu = formatCpu(a.cpu);
     if (a.memoryBytes !== undefined) out.memory = canonicalMemory(a.memoryBytes);
@@ -140,8 +164,14 @@ function groupView(g: ResolvedGroup, replicas: string, range: [number, number], 
 
 /** A RayCluster the way `rayctl describe` shows it: its Services' addresses and each group's pods. */
 function rayClusterView(c: ResolvedRayCluster): RayClusterView {
-  const [head, tools] = [`${headServiceName(c.name)}.${c.namespace}.svc`, `${toolsServiceName(c.name)}.${c.namespace}.svc`];
-  const endpoints: Record<string, string> = { client: `ray://${head}:${RAY_PORTS.client}`, dashboard: `http://${head}:${RAY_PORTS.dashboard}` };
+  const [head, tools] = [
+    `${headServiceName(c.name)}.${c.namespace}.svc`,
+    `${toolsServiceName(c.name)}.${c.namespace}.svc`,
+  ];
+  const endpoints: Record<string, string> = {
+    client: `ray://${head}:${RAY_PORTS.client}`,
+    dashboard: `http://${head}:${RAY_PORTS.dashboard}`,
+  };
   if (c.notebook) endpoints.notebook = `http://${tools}:${TOOL_PORTS.notebook}`;
   if (c.vscode) endpoints.vscode = `http://${tools}:${TOOL_PORTS.vscode}`;
   return {
@@ -154,7 +184,14 @@ function rayClusterView(c: ResolvedRayCluster): RayClusterView {
     endpoints,
     head: groupView({ ...c.head, name: "head" }, "1", [1, 1], 0),
     workers: c.workerGroups.map((g) =>
-      groupView(g, g.minReplicas < g.maxReplicas ? `${g.minReplicas} (autoscaled to ${g.maxReplicas})` : String(g.replicas), [g.minReplicas, g.maxReplicas], g.gpu?.count ?? 0),
+      groupView(
+        g,
+        g.minReplicas < g.maxReplicas
+          ? `${g.minReplicas} (autoscaled to ${g.maxReplicas})`
+          : String(g.replicas),
+        [g.minReplicas, g.maxReplicas],
+        g.gpu?.count ?? 0,
+      ),
     ),
   };
 }

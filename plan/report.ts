@@ -14,7 +14,11 @@ import { fieldLines, type PlanDiff, type ResourceChange, showField, SIGN, TYPES 
  */
 export interface TeamColumn {
   readonly title: string;
-  readonly cell: (base: TeamView | undefined, head: TeamView | undefined, changes: readonly ResourceChange[]) => string;
+  readonly cell: (
+    base: TeamView | undefined,
+    head: TeamView | undefined,
+    changes: readonly ResourceChange[],
+  ) => string;
 }
 
 /** A column showing one value per revision: the value, or `old → **new**` when it changed. */
@@ -57,7 +61,10 @@ const membersColumn: TeamColumn = {
     // A new team: everyone who gets access, owners marked.
     if (!b && h) return `**${memberList(h).join(", ") || "none"}**`;
     const [bm, hm] = [b ? memberList(b) : [], h ? memberList(h) : []];
-    const changed = [...hm.filter((m) => !bm.includes(m)).map((m) => `+${m}`), ...bm.filter((m) => !hm.includes(m)).map((m) => `-${m}`)];
+    const changed = [
+      ...hm.filter((m) => !bm.includes(m)).map((m) => `+${m}`),
+      ...bm.filter((m) => !hm.includes(m)).map((m) => `-${m}`),
+    ];
     if (changed.length === 0) return valueColumn("", (t) => String(t.members.length)).cell(b, h, []);
     // A removed team too: everyone it locks out is named.
     return `${bm.length} → **${h ? hm.length : "-"}** (${changed.join(", ")})`;
@@ -68,14 +75,19 @@ const rayClustersColumn: TeamColumn = {
   title: "RayClusters",
   cell: (b, h, changes) => {
     if (!h) return `${b?.rayClusters.map((c) => c.name).join(", ") || "none"} → **-**`;
-    const byName = new Map(changes.filter((c) => c.type === TYPES.rayCluster).map((c) => [c.label.split("/").pop()!, c]));
+    const byName = new Map(
+      changes.filter((c) => c.type === TYPES.rayCluster).map((c) => [c.label.split("/").pop()!, c]),
+    );
     const cells = h.rayClusters.map((rc) => {
       const c = byName.get(rc.name);
       if (c?.kind === "add") return `**+${rc.name}**`;
-      if (c?.kind === "change") return `${rc.name} (${c.fields.map((f) => showField({ ...f, path: f.path.replace(/^spec\./, "") }).replace(/→ (.*)$/, "→ **$1**")).join("; ")})`;
+      if (c?.kind === "change")
+        return `${rc.name} (${c.fields.map((f) => showField({ ...f, path: f.path.replace(/^spec\./, "") }).replace(/→ (.*)$/, "→ **$1**")).join("; ")})`;
       return rc.name;
     });
-    const removed = (b?.rayClusters ?? []).filter((rc) => !h.rayClusters.some((x) => x.name === rc.name)).map((rc) => `~~${rc.name}~~`);
+    const removed = (b?.rayClusters ?? [])
+      .filter((rc) => !h.rayClusters.some((x) => x.name === rc.name))
+      .map((rc) => `~~${rc.name}~~`);
     return [...cells, ...removed].join(", ") || "none";
   },
 };
@@ -91,7 +103,11 @@ export const TEAM_COLUMNS: TeamColumn[] = [
 ];
 
 /** Rows of the team table: one per team whose view or resources changed. */
-export function teamRows(base: PlatformView, head: PlatformView, changes: readonly ResourceChange[]): string[][] {
+export function teamRows(
+  base: PlatformView,
+  head: PlatformView,
+  changes: readonly ResourceChange[],
+): string[][] {
   const names = [...new Set([...base.teams, ...head.teams].map((t) => t.name))].sort();
   const rows: string[][] = [];
   for (const name of names) {
@@ -116,8 +132,13 @@ function partOf(c: ResourceChange): string {
   return "platform";
 }
 
-const signs = (kinds: ReadonlySet<string>) => ["add", "change", "remove"].filter((k) => kinds.has(k)).map((k) => SIGN[k as keyof typeof SIGN]).join("");
-const styleOf = (kinds: ReadonlySet<string>) => (kinds.has("remove") ? "removed" : kinds.has("add") && kinds.size === 1 ? "added" : "changed");
+const signs = (kinds: ReadonlySet<string>) =>
+  ["add", "change", "remove"]
+    .filter((k) => kinds.has(k))
+    .map((k) => SIGN[k as keyof typeof SIGN])
+    .join("");
+const styleOf = (kinds: ReadonlySet<string>) =>
+  kinds.has("remove") ? "removed" : kinds.has("add") && kinds.size === 1 ? "added" : "changed";
 
 function mermaid(changes: readonly ResourceChange[]): string[] {
   const parts = new Map<string, Set<string>>();
@@ -137,9 +158,16 @@ function mermaid(changes: readonly ResourceChange[]): string[] {
   // A RayCluster's change is drawn under its team.
   for (const [key, c] of [...clusters].sort()) {
     const kinds = new Set([c.kind]);
-    lines.push(`  ${id(`team ${c.team}`)} --> ${id(`rc ${key}`)}["RayCluster ${key.split("/")[1]} (${signs(kinds)})"]:::${styleOf(kinds)}`);
+    lines.push(
+      `  ${id(`team ${c.team}`)} --> ${id(`rc ${key}`)}["RayCluster ${key.split("/")[1]} (${signs(kinds)})"]:::${styleOf(kinds)}`,
+    );
   }
-  lines.push("  classDef added fill:#d4f8d4,stroke:#2a2", "  classDef changed fill:#fff3c4,stroke:#c90", "  classDef removed fill:#fdd,stroke:#c22", "```");
+  lines.push(
+    "  classDef added fill:#d4f8d4,stroke:#2a2",
+    "  classDef changed fill:#fff3c4,stroke:#c90",
+    "  classDef removed fill:#fdd,stroke:#c22",
+    "```",
+  );
   return lines;
 }
 
@@ -147,7 +175,12 @@ function mermaid(changes: readonly ResourceChange[]): string[] {
  * The report; `base` is the base revision's view, undefined when that revision predates the
  * configuration view in its plan JSON: then the team table and costs are left out, with a note.
  */
-export function markdownReport(d: PlanDiff, base: PlatformView | undefined, head: PlatformView, opts: { stack: string; baseRef: string; note?: string; maxCostIncrease: number }): string {
+export function markdownReport(
+  d: PlanDiff,
+  base: PlatformView | undefined,
+  head: PlatformView,
+  opts: { stack: string; baseRef: string; note?: string; maxCostIncrease: number },
+): string {
   const count = (k: ResourceChange["kind"]) => d.changes.filter((c) => c.kind === k).length;
   const out = [
     `<!-- ray-platform-plan -->`,
@@ -158,14 +191,22 @@ export function markdownReport(d: PlanDiff, base: PlatformView | undefined, head
   ];
   if (opts.note) out.push(`_${opts.note}_`, "");
   if (!base) {
-    out.push(`_\`${opts.baseRef}\` predates the configuration view in the plan (plan/model.ts), so its teams and costs are not compared: no team table or cost section. Every resource change is listed below._`, "");
+    out.push(
+      `_\`${opts.baseRef}\` predates the configuration view in the plan (plan/model.ts), so its teams and costs are not compared: no team table or cost section. Every resource change is listed below._`,
+      "",
+    );
   }
   if (d.changes.length === 0) {
     out.push("No changes: `pulumi up` would leave the platform as it is.");
     return out.join("\n") + "\n";
   }
   if (d.dangers.length > 0) {
-    out.push("> [!WARNING]", "> **Dangerous changes**: review these before merging.", ...d.dangers.map((x) => `> - ${x.what}`), "");
+    out.push(
+      "> [!WARNING]",
+      "> **Dangerous changes**: review these before merging.",
+      ...d.dangers.map((x) => `> - ${x.what}`),
+      "",
+    );
   }
   out.push(`**${count("add")} to add, ${count("change")} to change, ${count("remove")} to remove.**`, "");
   const rows = base ? teamRows(base, head, d.changes) : [];
@@ -185,9 +226,18 @@ export function markdownReport(d: PlanDiff, base: PlatformView | undefined, head
   }
   if (base) out.push(...costMarkdown(costChanges(base, head, prices(), opts.maxCostIncrease), prices()));
   out.push("### What is affected", "", ...mermaid(d.changes), "");
-  out.push("<details><summary>Every change</summary>", "", "| | resource | type | fields |", "| --- | --- | --- | --- |");
+  out.push(
+    "<details><summary>Every change</summary>",
+    "",
+    "| | resource | type | fields |",
+    "| --- | --- | --- | --- |",
+  );
   for (const c of d.changes) {
-    const fields = c.retained ? "retained, no longer managed" : fieldLines(c).map((f) => `\`${f.replace(/\|/g, "\\|").replace(/`/g, "'")}\``).join("<br>");
+    const fields = c.retained
+      ? "retained, no longer managed"
+      : fieldLines(c)
+          .map((f) => `\`${f.replace(/\|/g, "\\|").replace(/`/g, "'")}\``)
+          .join("<br>");
     out.push(`| ${SIGN[c.kind]} | \`${c.label}\` | \`${c.type}\` | ${fields} |`);
   }
   out.push("", "</details>", "");

@@ -20,18 +20,24 @@ import { type RegisteredResource } from "./engine";
 type Obj = RegisteredResource["inputs"];
 
 const equal = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-const podSpec = (t: Obj | undefined) => ({ containers: t?.spec?.containers, initContainers: t?.spec?.initContainers });
+const podSpec = (t: Obj | undefined) => ({
+  containers: t?.spec?.containers,
+  initContainers: t?.spec?.initContainers,
+});
 
 /** Why an update of `before` to `after` restarts the cluster, or undefined when it does not. */
 export function restartReason(before: Obj, after: Obj): string | undefined {
-  const groups = (rc: Obj) => new Map<string, Obj>((rc.spec?.workerGroupSpecs ?? []).map((g: Obj) => [g.groupName, g]));
+  const groups = (rc: Obj) =>
+    new Map<string, Obj>((rc.spec?.workerGroupSpecs ?? []).map((g: Obj) => [g.groupName, g]));
   const [old, now] = [groups(before), groups(after)];
   const added = [...now.keys()].filter((g) => !old.has(g));
   const removed = [...old.keys()].filter((g) => !now.has(g));
-  if (added.length || removed.length) return `worker groups ${[...added.map((g) => `+${g}`), ...removed.map((g) => `-${g}`)].join(", ")}`;
+  if (added.length || removed.length)
+    return `worker groups ${[...added.map((g) => `+${g}`), ...removed.map((g) => `-${g}`)].join(", ")}`;
   if (after.metadata?.annotations?.[ELASTIC_JOB_ANNOTATION] === "true") return undefined;
   const why: string[] = [];
-  if (!equal(podSpec(before.spec?.headGroupSpec?.template), podSpec(after.spec?.headGroupSpec?.template))) why.push("head containers");
+  if (!equal(podSpec(before.spec?.headGroupSpec?.template), podSpec(after.spec?.headGroupSpec?.template)))
+    why.push("head containers");
   for (const [name, g] of now) {
     const o = old.get(name)!;
     if (!equal(podSpec(o.template), podSpec(g.template))) why.push(`${name} containers`);

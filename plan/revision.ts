@@ -23,14 +23,17 @@ interface RevisionPlan {
   readonly note?: string;
 }
 
-const git = (projectDir: string, ...args: string[]) => execFileSync("git", ["-C", projectDir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const git = (projectDir: string, ...args: string[]) =>
+  execFileSync("git", ["-C", projectDir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** The commit a revision names; a UsageError when there is none. */
 export function resolveRevision(ref: string, projectDir: string): string {
   try {
     return git(projectDir, "rev-parse", "--verify", `${ref}^{commit}`).trim();
   } catch {
-    throw new UsageError(`--diff ${ref}: no such git revision here; fetch it first (e.g. git fetch origin main).`);
+    throw new UsageError(
+      `--diff ${ref}: no such git revision here; fetch it first (e.g. git fetch origin main).`,
+    );
   }
 }
 
@@ -39,20 +42,39 @@ export function resolveRevision(ref: string, projectDir: string): string {
  * run in parallel. Rejects with BaseRevisionFailed (its errors, never a stack trace) when the
  * revision does not evaluate.
  */
-export async function planAtRevision(commit: string, projectDir: string, stack: string): Promise<RevisionPlan> {
+export async function planAtRevision(
+  commit: string,
+  projectDir: string,
+  stack: string,
+): Promise<RevisionPlan> {
   // The project may be a subdirectory of the repository.
   const prefix = git(projectDir, "rev-parse", "--show-prefix").trim();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-base-"));
   try {
-    const archive = execFileSync("git", ["-C", projectDir, "archive", "--format=tar", commit, prefix || "."], { maxBuffer: 1 << 30 });
+    const archive = execFileSync(
+      "git",
+      ["-C", projectDir, "archive", "--format=tar", commit, prefix || "."],
+      { maxBuffer: 1 << 30 },
+    );
     execFileSync("tar", ["-x", "-C", dir], { input: archive });
     const baseDir = path.join(dir, prefix);
     const cli = path.join(baseDir, "plan", "cli.ts");
-    if (!fs.existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`)) || !fs.existsSync(path.join(baseDir, "index.ts"))) {
-      return { resources: [], view: EMPTY_VIEW, note: `stack ${stack} does not exist at ${commit.slice(0, 12)}; everything is new` };
+    if (
+      !fs.existsSync(path.join(baseDir, `Pulumi.${stack}.yaml`)) ||
+      !fs.existsSync(path.join(baseDir, "index.ts"))
+    ) {
+      return {
+        resources: [],
+        view: EMPTY_VIEW,
+        note: `stack ${stack} does not exist at ${commit.slice(0, 12)}; everything is new`,
+      };
     }
-    if (!fs.existsSync(cli)) throw new BaseRevisionFailed(`the base revision ${commit.slice(0, 12)} has no plan/cli.ts: it predates the offline plan, so there is no plan to compare with.`);
-    if (!fs.existsSync(path.join(baseDir, "node_modules"))) fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(baseDir, "node_modules"), "dir");
+    if (!fs.existsSync(cli))
+      throw new BaseRevisionFailed(
+        `the base revision ${commit.slice(0, 12)} has no plan/cli.ts: it predates the offline plan, so there is no plan to compare with.`,
+      );
+    if (!fs.existsSync(path.join(baseDir, "node_modules")))
+      fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(baseDir, "node_modules"), "dir");
     const json = path.join(dir, "base-plan.json");
     const child = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(
@@ -63,7 +85,9 @@ export async function planAtRevision(commit: string, projectDir: string, stack: 
       );
     });
     if (child.code === 1 && /the configuration has \d+ problems?/.test(child.stderr)) {
-      throw new BaseRevisionFailed(`the base revision ${commit.slice(0, 12)} does not evaluate: its configuration is invalid, so there is nothing to compare with.\n${child.stderr.trim()}`);
+      throw new BaseRevisionFailed(
+        `the base revision ${commit.slice(0, 12)} does not evaluate: its configuration is invalid, so there is nothing to compare with.\n${child.stderr.trim()}`,
+      );
     }
     if (child.code !== 0) {
       // The first line of the error, not its stack: the base's program is not under review.
@@ -72,7 +96,10 @@ export async function planAtRevision(commit: string, projectDir: string, stack: 
         `the base revision ${commit.slice(0, 12)} does not evaluate (exit ${child.code}): ${first.trim()}\nCheck it out and run npm run plan there to see why; compare with another revision meanwhile.`,
       );
     }
-    const plan = JSON.parse(fs.readFileSync(json, "utf8")) as { resources: RegisteredResource[]; view?: PlatformView };
+    const plan = JSON.parse(fs.readFileSync(json, "utf8")) as {
+      resources: RegisteredResource[];
+      view?: PlatformView;
+    };
     return { resources: plan.resources, view: plan.view };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

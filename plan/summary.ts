@@ -7,7 +7,12 @@ import { fieldLines, type PlanDiff, type ResourceChange, SIGN, type TeamRemoval 
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 const zoneSuffixes = (zones: string[]) => zones.map((z) => z.split("-").pop()).join(",");
@@ -42,7 +47,9 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string 
   const out: string[] = [`ray-platform plan: stack ${opts.stack}, mode ${opts.mode}, ${total} resources`, ""];
   const c = view.cluster;
   if (c) {
-    out.push(`GKE cluster ${c.name} in ${c.location} (zones ${zoneSuffixes(c.zones)}), release channel ${c.channel}`);
+    out.push(
+      `GKE cluster ${c.name} in ${c.location} (zones ${zoneSuffixes(c.zones)}), release channel ${c.channel}`,
+    );
     const on = (b: boolean) => (b ? "on" : "OFF");
     out.push(
       `  image streaming ${on(c.imageStreaming)}, Workload Identity ${on(c.workloadIdentity)}, Dataplane V2 ${on(c.dataplaneV2)}, private nodes ${on(c.privateNodes)}, deletion protection ${on(c.deletionProtection)}`,
@@ -54,26 +61,45 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string 
     out.push("Node pools");
     const rows = [["NAME", "GKE NAME", "MACHINE", "GPU", "NODES", "SPOT", "ZONES", "DRIVER"]];
     for (const p of view.pools) {
-      rows.push([p.name, p.gkeName, p.machineType, p.gpu ? `${p.gpu.count}x ${p.gpu.type}` : "-", `${p.minNodes}-${p.maxNodes}`, p.spot ? "yes" : "no", zoneSuffixes(p.zones), p.driver ?? "-"]);
+      rows.push([
+        p.name,
+        p.gkeName,
+        p.machineType,
+        p.gpu ? `${p.gpu.count}x ${p.gpu.type}` : "-",
+        `${p.minNodes}-${p.maxNodes}`,
+        p.spot ? "yes" : "no",
+        zoneSuffixes(p.zones),
+        p.driver ?? "-",
+      ]);
     }
     out.push(...table(rows).map((l) => `  ${l}`), "");
   }
   if (view.operator) {
-    out.push(`KubeRay operator ${view.operator.version} in namespace ${view.operator.namespace}, ${view.operator.crds} CRDs (server-side apply, retained on delete)`, "");
+    out.push(
+      `KubeRay operator ${view.operator.version} in namespace ${view.operator.namespace}, ${view.operator.crds} CRDs (server-side apply, retained on delete)`,
+      "",
+    );
   }
   if (view.kueue) {
     const k = view.kueue;
-    out.push(`Kueue ${k.version} in namespace ${k.namespace}, ${k.crds} CRDs (server-side apply, retained on delete); flavors ${k.flavors.join(", ")}`, "");
+    out.push(
+      `Kueue ${k.version} in namespace ${k.namespace}, ${k.crds} CRDs (server-side apply, retained on delete); flavors ${k.flavors.join(", ")}`,
+      "",
+    );
   }
   out.push(`Teams (${view.teams.length})`);
   for (const t of view.teams) {
     out.push(`  ${t.name}${t.description ? ` - ${t.description}` : ""}`);
     const q = t.quota;
-    const gpus = Object.entries(t.gpuQuota).map(([k, v]) => `${k}=${v}`).join(" ");
+    const gpus = Object.entries(t.gpuQuota)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
     out.push(
       `    quota: cpu ${q["requests.cpu"]}, memory ${q["requests.memory"]}, GPUs ${gpus || "none"}, RayClusters ${q["count/rayclusters.ray.io"] ?? "unlimited"}, storage ${q["requests.storage"]}`,
     );
-    out.push(`    objects: services ${q.services ?? "-"}, pods ${q.pods ?? "-"}, secrets ${q.secrets ?? "-"}, configmaps ${q.configmaps ?? "-"}, PVCs ${q.persistentvolumeclaims ?? "-"}, ephemeral storage ${q["requests.ephemeral-storage"] ?? "-"}`);
+    out.push(
+      `    objects: services ${q.services ?? "-"}, pods ${q.pods ?? "-"}, secrets ${q.secrets ?? "-"}, configmaps ${q.configmaps ?? "-"}, PVCs ${q.persistentvolumeclaims ?? "-"}, ephemeral storage ${q["requests.ephemeral-storage"] ?? "-"}`,
+    );
     out.push(`    owners: ${t.owners.join(", ")}`);
     out.push(`    members: ${t.members.join(", ")}`);
     if (t.bucket) out.push(`    bucket: gs://${t.bucket}`);
@@ -92,7 +118,10 @@ export function summary(view: PlatformView, opts: { stack: string; mode: string 
 
 /** A team's ClusterQueue in one line: nominal quota, limits and weight per resource. */
 function queueLine(q: QueueView): string {
-  const list = (m: Record<string, string>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(", ");
+  const list = (m: Record<string, string>) =>
+    Object.entries(m)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
   const lending = list(q.lending);
   return `ClusterQueue ${q.clusterQueue} (cohort ${q.cohort ?? "none"}, LocalQueue ${q.localQueues.join(", ") || "none"}): nominal ${list(q.nominal)}; may borrow ${list(q.borrowing)}; lends ${lending ? `at most ${lending}` : "all idle quota"}; weight ${q.weight}`;
 }
@@ -100,7 +129,9 @@ function queueLine(q: QueueView): string {
 /** A plan diff as text: dangerous changes first, removed teams, then every change with its old and new values. */
 export function diffText(d: PlanDiff, ref: string, note?: string): string {
   const count = (k: ResourceChange["kind"]) => d.changes.filter((c) => c.kind === k).length;
-  const out = [`Changes against ${ref}${note ? ` (${note})` : ""}: ${count("add")} to add, ${count("change")} to change, ${count("remove")} to remove`];
+  const out = [
+    `Changes against ${ref}${note ? ` (${note})` : ""}: ${count("add")} to add, ${count("change")} to change, ${count("remove")} to remove`,
+  ];
   if (d.dangers.length > 0) out.push("", "DANGEROUS", ...d.dangers.map((x) => `  ! ${x.what}`));
   for (const t of d.removedTeams) out.push("", ...teamRemovalLines(t));
   if (d.changes.length > 0) out.push("");
@@ -114,7 +145,8 @@ export function diffText(d: PlanDiff, ref: string, note?: string): string {
 /** All teams' Service quotas against the cluster's Service range, which they share. */
 function serviceBudget(view: PlatformView): string {
   const allowed = view.teams.reduce((n, t) => n + Number(t.quota.services ?? 0), 0);
-  if (!view.serviceRange) return `Services: team quotas allow ${allowed} in total (the cluster's Service range is not the platform's to know in mode existing)`;
+  if (!view.serviceRange)
+    return `Services: team quotas allow ${allowed} in total (the cluster's Service range is not the platform's to know in mode existing)`;
   const size = serviceRangeSize(view.serviceRange);
   return `Services: team quotas allow ${allowed} in total, of ${size} addresses in the Service range ${view.serviceRange} (${SYSTEM_SERVICES} kept for the system; ${size - SYSTEM_SERVICES - allowed} to spare)`;
 }

@@ -8,7 +8,12 @@ new PolicyPack("ray-platform", {
     description: rule.description,
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-      const resources = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
+      const resources = args.resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: r.props,
+      }));
       for (const v of rule.check(resources).violations) reportViolation(v.message, v.resource?.urn);
     },
   })),

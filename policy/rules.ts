@@ -5,7 +5,14 @@
  * Its one import, config/wire.ts, has no imports itself: the labels, taint and resource name the
  * rules check are the ones the program sets, and the pack stays small.
  */
-import { GKE_TAINT_EFFECT, GPU_RESOURCE, GPU_TAINT, KUBERAY_LABEL_PREFIX, QUEUE_LABEL, TEAM_LABEL } from "../config/wire";
+import {
+  GKE_TAINT_EFFECT,
+  GPU_RESOURCE,
+  GPU_TAINT,
+  KUBERAY_LABEL_PREFIX,
+  QUEUE_LABEL,
+  TEAM_LABEL,
+} from "../config/wire";
 
 export interface PolicyResource {
   readonly type: string;
@@ -47,17 +54,29 @@ const T = {
 const ofType = (rs: readonly PolicyResource[], type: string) => rs.filter((r) => r.type === type);
 const isEmpty = (o: unknown) => !o || Object.keys(o as object).length === 0;
 
-const teamNamespaces = (rs: readonly PolicyResource[]) => ofType(rs, T.namespace).filter((ns) => ns.props.metadata?.labels?.[TEAM_LABEL]);
-const gpuPools = (rs: readonly PolicyResource[]) => ofType(rs, T.nodePool).filter((p) => (p.props.nodeConfig?.guestAccelerators ?? []).length > 0);
+const teamNamespaces = (rs: readonly PolicyResource[]) =>
+  ofType(rs, T.namespace).filter((ns) => ns.props.metadata?.labels?.[TEAM_LABEL]);
+const gpuPools = (rs: readonly PolicyResource[]) =>
+  ofType(rs, T.nodePool).filter((p) => (p.props.nodeConfig?.guestAccelerators ?? []).length > 0);
 /** Services in front of Ray pods (selecting on KubeRay's ray.io/ labels). */
-const rayServices = (rs: readonly PolicyResource[]) => ofType(rs, T.service).filter((s) => Object.keys(s.props.spec?.selector ?? {}).some((k) => k.startsWith(KUBERAY_LABEL_PREFIX)));
+const rayServices = (rs: readonly PolicyResource[]) =>
+  ofType(rs, T.service).filter((s) =>
+    Object.keys(s.props.spec?.selector ?? {}).some((k) => k.startsWith(KUBERAY_LABEL_PREFIX)),
+  );
 
 /** A violation for every team namespace holding no object of `type` that satisfies `ok`. */
-function everyTeamNamespaceHas(rs: readonly PolicyResource[], type: string, ok: (spec: PolicyResource["props"]) => boolean, lacks: string): Outcome {
+function everyTeamNamespaceHas(
+  rs: readonly PolicyResource[],
+  type: string,
+  ok: (spec: PolicyResource["props"]) => boolean,
+  lacks: string,
+): Outcome {
   const examined = teamNamespaces(rs);
   const violations = examined.flatMap((ns) => {
     const name = ns.props.metadata.name;
-    const found = ofType(rs, type).some((r) => r.props.metadata?.namespace === name && ok(r.props.spec ?? {}));
+    const found = ofType(rs, type).some(
+      (r) => r.props.metadata?.namespace === name && ok(r.props.spec ?? {}),
+    );
     return found ? [] : [{ resource: ns, message: `team namespace ${name} has no ${lacks}.` }];
   });
   return { examined, violations };
@@ -85,27 +104,41 @@ export const RULES: readonly Rule[] = [
       everyTeamNamespaceHas(
         rs,
         T.netpol,
-        (spec) => isEmpty(spec.podSelector) && (spec.policyTypes ?? []).includes("Ingress") && (spec.ingress ?? []).length === 0,
+        (spec) =>
+          isEmpty(spec.podSelector) &&
+          (spec.policyTypes ?? []).includes("Ingress") &&
+          (spec.ingress ?? []).length === 0,
         "default-deny ingress NetworkPolicy (podSelector {}, policyTypes [Ingress], no ingress rules)",
       ),
   },
   {
     name: "rayclusters-queued",
-    description: "Every team namespace has the Kueue LocalQueue \"default\", and every RayCluster names a LocalQueue of its namespace.",
+    description:
+      'Every team namespace has the Kueue LocalQueue "default", and every RayCluster names a LocalQueue of its namespace.',
     check: (rs) => {
-      const queues = new Set(ofType(rs, T.localQueue).map((q) => `${q.props.metadata?.namespace}/${q.props.metadata?.name}`));
+      const queues = new Set(
+        ofType(rs, T.localQueue).map((q) => `${q.props.metadata?.namespace}/${q.props.metadata?.name}`),
+      );
       const namespaces = teamNamespaces(rs);
       const clusters = ofType(rs, T.rayCluster);
       const violations = [
         ...namespaces
           .filter((ns) => !queues.has(`${ns.props.metadata.name}/default`))
-          .map((ns) => ({ resource: ns, message: `team namespace ${ns.props.metadata.name} has no Kueue LocalQueue "default"; RayClusters made without a queue name would never be admitted.` })),
+          .map((ns) => ({
+            resource: ns,
+            message: `team namespace ${ns.props.metadata.name} has no Kueue LocalQueue "default"; RayClusters made without a queue name would never be admitted.`,
+          })),
         ...clusters.flatMap((rc) => {
           const m = rc.props.metadata ?? {};
           const queue = m.labels?.[QUEUE_LABEL];
           return queue && queues.has(`${m.namespace}/${queue}`)
             ? []
-            : [{ resource: rc, message: `RayCluster ${m.namespace}/${m.name} names ${queue ? `LocalQueue "${queue}", which its namespace lacks` : "no LocalQueue"} (label ${QUEUE_LABEL}); Kueue would not admit it.` }];
+            : [
+                {
+                  resource: rc,
+                  message: `RayCluster ${m.namespace}/${m.name} names ${queue ? `LocalQueue "${queue}", which its namespace lacks` : "no LocalQueue"} (label ${QUEUE_LABEL}); Kueue would not admit it.`,
+                },
+              ];
         }),
       ];
       return { examined: [...namespaces, ...clusters], violations };
@@ -118,10 +151,23 @@ export const RULES: readonly Rule[] = [
       const examined = gpuPools(rs);
       const violations = examined.flatMap((p) => {
         const out: Violation[] = [];
-        const tainted = (p.props.nodeConfig.taints ?? []).some((t: PolicyResource["props"]) => t.key === GPU_TAINT.key && t.value === GPU_TAINT.value && t.effect === GKE_TAINT_EFFECT[GPU_TAINT.effect]);
-        if (!tainted) out.push({ resource: p, message: `GPU node pool ${p.props.name} lacks the taint ${TAINT_TEXT}, so non-GPU pods could hold its GPUs.` });
+        const tainted = (p.props.nodeConfig.taints ?? []).some(
+          (t: PolicyResource["props"]) =>
+            t.key === GPU_TAINT.key &&
+            t.value === GPU_TAINT.value &&
+            t.effect === GKE_TAINT_EFFECT[GPU_TAINT.effect],
+        );
+        if (!tainted)
+          out.push({
+            resource: p,
+            message: `GPU node pool ${p.props.name} lacks the taint ${TAINT_TEXT}, so non-GPU pods could hold its GPUs.`,
+          });
         const a = p.props.autoscaling ?? {};
-        if ((a.totalMinNodeCount ?? a.minNodeCount ?? p.props.nodeCount ?? 1) !== 0) out.push({ resource: p, message: `GPU node pool ${p.props.name} does not scale to zero (minimum must be 0), so idle GPUs keep costing.` });
+        if ((a.totalMinNodeCount ?? a.minNodeCount ?? p.props.nodeCount ?? 1) !== 0)
+          out.push({
+            resource: p,
+            message: `GPU node pool ${p.props.name} does not scale to zero (minimum must be 0), so idle GPUs keep costing.`,
+          });
         return out;
       });
       return { examined, violations };
@@ -136,12 +182,27 @@ export const RULES: readonly Rule[] = [
       const violations = [
         ...clusters.flatMap((rc) => {
           const head = rc.props.spec?.headGroupSpec ?? {};
-          const exposed = (head.serviceType && head.serviceType !== "ClusterIP") || head.enableIngress === true;
-          return exposed ? [{ resource: rc, message: `RayCluster ${rc.props.metadata?.name} exposes its head outside the cluster (serviceType ${head.serviceType}${head.enableIngress ? ", enableIngress" : ""}); use ClusterIP and kubectl port-forward.` }] : [];
+          const exposed =
+            (head.serviceType && head.serviceType !== "ClusterIP") || head.enableIngress === true;
+          return exposed
+            ? [
+                {
+                  resource: rc,
+                  message: `RayCluster ${rc.props.metadata?.name} exposes its head outside the cluster (serviceType ${head.serviceType}${head.enableIngress ? ", enableIngress" : ""}); use ClusterIP and kubectl port-forward.`,
+                },
+              ]
+            : [];
         }),
         ...services.flatMap((s) => {
           const type = s.props.spec.type;
-          return type && type !== "ClusterIP" ? [{ resource: s, message: `Service ${s.props.metadata?.name} exposes Ray pods outside the cluster (type ${type}); use ClusterIP.` }] : [];
+          return type && type !== "ClusterIP"
+            ? [
+                {
+                  resource: s,
+                  message: `Service ${s.props.metadata?.name} exposes Ray pods outside the cluster (type ${type}); use ClusterIP.`,
+                },
+              ]
+            : [];
         }),
       ];
       return { examined: [...clusters, ...services], violations };
@@ -155,10 +216,24 @@ export const RULES: readonly Rule[] = [
       const pools = ofType(rs, T.nodePool);
       const violations = [
         ...clusters.flatMap((c) =>
-          c.props.nodePoolDefaults?.nodeConfigDefaults?.gcfsConfig?.enabled === true ? [] : [{ resource: c, message: `cluster ${c.props.name} does not turn image streaming on by default (nodePoolDefaults.nodeConfigDefaults.gcfsConfig.enabled).` }],
+          c.props.nodePoolDefaults?.nodeConfigDefaults?.gcfsConfig?.enabled === true
+            ? []
+            : [
+                {
+                  resource: c,
+                  message: `cluster ${c.props.name} does not turn image streaming on by default (nodePoolDefaults.nodeConfigDefaults.gcfsConfig.enabled).`,
+                },
+              ],
         ),
         ...pools.flatMap((p) =>
-          p.props.nodeConfig?.gcfsConfig?.enabled === true ? [] : [{ resource: p, message: `node pool ${p.props.name} has image streaming off (nodeConfig.gcfsConfig.enabled); large Ray GPU images would take minutes to pull.` }],
+          p.props.nodeConfig?.gcfsConfig?.enabled === true
+            ? []
+            : [
+                {
+                  resource: p,
+                  message: `node pool ${p.props.name} has image streaming off (nodeConfig.gcfsConfig.enabled); large Ray GPU images would take minutes to pull.`,
+                },
+              ],
         ),
       ];
       return { examined: [...clusters, ...pools], violations };
@@ -169,7 +244,14 @@ export const RULES: readonly Rule[] = [
     description: "The GKE cluster has deletion protection on.",
     check: (rs) => {
       const examined = ofType(rs, T.cluster);
-      return { examined, violations: examined.flatMap((c) => (c.props.deletionProtection === false ? [{ resource: c, message: `cluster ${c.props.name} has deletion protection off.` }] : [])) };
+      return {
+        examined,
+        violations: examined.flatMap((c) =>
+          c.props.deletionProtection === false
+            ? [{ resource: c, message: `cluster ${c.props.name} has deletion protection off.` }]
+            : [],
+        ),
+      };
     },
   },
 ];

@@ -11,17 +11,24 @@ export function mismatches(planned: unknown, live: unknown, at = ""): string[] {
   if (planned === null || planned === undefined) return [];
   if (Array.isArray(planned)) {
     if (!Array.isArray(live)) return [`${at}: planned a list, live ${JSON.stringify(live)}`];
-    if (live.length !== planned.length) return [`${at}: planned ${planned.length} items, live ${live.length}`];
+    if (live.length !== planned.length)
+      return [`${at}: planned ${planned.length} items, live ${live.length}`];
     return planned.flatMap((p, i) => mismatches(p, live[i], `${at}[${i}]`));
   }
   if (typeof planned === "object") {
-    if (typeof live !== "object" || live === null) return [`${at}: planned an object, live ${JSON.stringify(live)}`];
-    return Object.entries(planned as Record<string, unknown>).flatMap(([k, v]) => mismatches(v, (live as Record<string, unknown>)[k], `${at}.${k}`));
+    if (typeof live !== "object" || live === null)
+      return [`${at}: planned an object, live ${JSON.stringify(live)}`];
+    return Object.entries(planned as Record<string, unknown>).flatMap(([k, v]) =>
+      mismatches(v, (live as Record<string, unknown>)[k], `${at}.${k}`),
+    );
   }
   if (planned === live) return [];
   if (planned === false && live === undefined) return []; // the API omits a false that is the default
   if (String(planned) === String(live)) return []; // 8080 and "8080" in an IntOrString
-  const [p, l] = [parseQuantity(planned as string | number), typeof live === "string" || typeof live === "number" ? parseQuantity(live) : undefined];
+  const [p, l] = [
+    parseQuantity(planned as string | number),
+    typeof live === "string" || typeof live === "number" ? parseQuantity(live) : undefined,
+  ];
   if (p !== undefined && l !== undefined && Math.abs(p - l) <= Math.abs(p) * 1e-9) return [];
   return [`${at}: planned ${JSON.stringify(planned)}, live ${JSON.stringify(live)}`];
 }

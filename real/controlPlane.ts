@@ -18,9 +18,19 @@ import { makePki, type Pki } from "./pki";
 import { sleep, start, stopAll, waitHealthy, type Started } from "./processes";
 import { USERS, type UserRole } from "./users";
 
-const BASE_PORTS = { etcdClient: 2379, etcdPeer: 2380, apiserver: 6443, controllerManager: 10257, scheduler: 10259, kwok: 10247 };
+const BASE_PORTS = {
+  etcdClient: 2379,
+  etcdPeer: 2380,
+  apiserver: 6443,
+  controllerManager: 10257,
+  scheduler: 10259,
+  kwok: 10247,
+};
 /** Ports of control plane `instance` (0, 1, ...): a second one beside the first, for a scenario that needs a fresh one. */
-const portsOf = (instance: number) => Object.fromEntries(Object.entries(BASE_PORTS).map(([k, v]) => [k, v + 100 * instance])) as typeof BASE_PORTS;
+const portsOf = (instance: number) =>
+  Object.fromEntries(
+    Object.entries(BASE_PORTS).map(([k, v]) => [k, v + 100 * instance]),
+  ) as typeof BASE_PORTS;
 const SERVICE_RANGE = "10.96.0.0/16";
 /** Pod IPs kwok hands out: not routable, and nothing dials them (pods on kwok nodes run nothing). */
 const KWOK_POD_CIDR = "10.245.0.0/16";
@@ -30,7 +40,9 @@ const KWOK_NODE = { key: "kwok.x-k8s.io/node", value: "fake" };
 export const ADMIN_CONTEXT = "ray-platform-real";
 
 /** Where real/build.sh put a component (its directory, with bin/); fails naming one not built. */
-export function component(name: "etcd" | "kwok" | "kuberay" | "kueue" | "kubernetes" | "pulumi" | "pulumi_kubernetes" | "ray"): string {
+export function component(
+  name: "etcd" | "kwok" | "kuberay" | "kueue" | "kubernetes" | "pulumi" | "pulumi_kubernetes" | "ray",
+): string {
   built ??= Object.fromEntries(
     execFileSync("bash", [path.join(__dirname, "build.sh"), "--paths"], { encoding: "utf8" })
       .trim()
@@ -39,7 +51,10 @@ export function component(name: "etcd" | "kwok" | "kuberay" | "kueue" | "kuberne
       .map((l) => l.split("=", 2) as [string, string]),
   );
   const dir = built[name];
-  if (!dir) throw new Error(`${name} is not built: run \`bash real/build.sh ${name}\` (npm run test:real builds what is missing).`);
+  if (!dir)
+    throw new Error(
+      `${name} is not built: run \`bash real/build.sh ${name}\` (npm run test:real builds what is missing).`,
+    );
   return dir;
 }
 let built: Record<string, string> | undefined;
@@ -82,7 +97,11 @@ export class ControlPlaneClient {
   /** The API as a test user. */
   api(role: UserRole): KubeApi {
     let api = this.apis.get(role);
-    if (!api) this.apis.set(role, (api = new KubeApi(loadKubeconfig({ file: this.info.kubeconfig, context: this.context(role) }))));
+    if (!api)
+      this.apis.set(
+        role,
+        (api = new KubeApi(loadKubeconfig({ file: this.info.kubeconfig, context: this.context(role) }))),
+      );
     return api;
   }
 
@@ -91,31 +110,56 @@ export class ControlPlaneClient {
    * bound to a pod when given, as the kubelet's projected tokens are (the request's user then
    * names the pod: authentication.kubernetes.io/pod-name).
    */
-  async serviceAccountApi(namespace: string, name: string, pod?: { name: string; uid: string }): Promise<KubeApi> {
+  async serviceAccountApi(
+    namespace: string,
+    name: string,
+    pod?: { name: string; uid: string },
+  ): Promise<KubeApi> {
     const boundObjectRef = pod ? { kind: "Pod", apiVersion: "v1", name: pod.name, uid: pod.uid } : undefined;
-    const res = await this.api("admin").request("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`, {
-      body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 3600, boundObjectRef } },
-    });
+    const res = await this.api("admin").request(
+      "POST",
+      `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+      {
+        body: {
+          apiVersion: "authentication.k8s.io/v1",
+          kind: "TokenRequest",
+          spec: { expirationSeconds: 3600, boundObjectRef },
+        },
+      },
+    );
     return new KubeApi({ ...this.api("admin").target, token: res.status.token });
   }
 
   /** kubectl at the API server's version, as a test user. */
   kubectl(role: UserRole, args: readonly string[], input?: string): string {
-    return execFileSync(this.info.kubectl, [`--kubeconfig=${this.info.kubeconfig}`, `--context=${this.context(role)}`, ...args], { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+    return execFileSync(
+      this.info.kubectl,
+      [`--kubeconfig=${this.info.kubeconfig}`, `--context=${this.context(role)}`, ...args],
+      { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] },
+    );
   }
 
   /** Polls `check` until it holds; fails with what was awaited (and `proc`'s log, if it died). */
-  async waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, proc?: Started): Promise<void> {
+  async waitFor(
+    what: string,
+    check: () => Promise<boolean>,
+    timeoutMs: number,
+    proc?: Started,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
-      if (proc?.exited) throw new Error(`${proc.name} exited (${proc.exited}) while waiting for ${what}; see ${proc.log}`);
+      if (proc?.exited)
+        throw new Error(`${proc.name} exited (${proc.exited}) while waiting for ${what}; see ${proc.log}`);
       try {
         if (await check()) return;
       } catch (err) {
         last = err;
       }
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`,
+        );
       await sleep(250);
     }
   }
@@ -155,15 +199,20 @@ export class ControlPlane extends ControlPlaneClient {
   static async start(opts: ControlPlaneOptions): Promise<ControlPlane> {
     ensureBridge();
     const bin = (c: Parameters<typeof component>[0], b: string) => path.join(component(c), "bin", b);
-    const cp = new ControlPlane(opts.dir, makePki(path.join(opts.dir, "pki"), [BRIDGE.ip, "127.0.0.1", "10.96.0.1"]), {
-      etcd: bin("etcd", "etcd"),
-      apiserver: bin("kubernetes", "kube-apiserver"),
-      controllerManager: bin("kubernetes", "kube-controller-manager"),
-      scheduler: bin("kubernetes", "kube-scheduler"),
-      kubectl: bin("kubernetes", "kubectl"),
-      kwok: bin("kwok", "kwok"),
-      kwokStages: path.join(component("kwok"), "stages"),
-    }, portsOf(opts.instance ?? 0));
+    const cp = new ControlPlane(
+      opts.dir,
+      makePki(path.join(opts.dir, "pki"), [BRIDGE.ip, "127.0.0.1", "10.96.0.1"]),
+      {
+        etcd: bin("etcd", "etcd"),
+        apiserver: bin("kubernetes", "kube-apiserver"),
+        controllerManager: bin("kubernetes", "kube-controller-manager"),
+        scheduler: bin("kubernetes", "kube-scheduler"),
+        kubectl: bin("kubernetes", "kubectl"),
+        kwok: bin("kwok", "kwok"),
+        kwokStages: path.join(component("kwok"), "stages"),
+      },
+      portsOf(opts.instance ?? 0),
+    );
     try {
       await cp.boot(opts);
     } catch (err) {
@@ -189,7 +238,12 @@ export class ControlPlane extends ControlPlaneClient {
 
     const p = this.pki;
     const tokenFile = path.join(this.dir, "tokens.csv");
-    fs.writeFileSync(tokenFile, Object.entries(USERS).map(([role, u]) => `${tokens[role as UserRole]},${u.name},${role},"${u.groups.join(",")}"`).join("\n") + "\n");
+    fs.writeFileSync(
+      tokenFile,
+      Object.entries(USERS)
+        .map(([role, u]) => `${tokens[role as UserRole]},${u.name},${role},"${u.groups.join(",")}"`)
+        .join("\n") + "\n",
+    );
     const apiserver = this.spawn("kube-apiserver", this.bin.apiserver!, [
       `--etcd-servers=http://127.0.0.1:${this.ports.etcdClient}`,
       "--bind-address=0.0.0.0",
@@ -217,7 +271,9 @@ export class ControlPlane extends ControlPlaneClient {
       "--profiling=false",
       "--v=1",
     ]);
-    await waitHealthy(apiserver, `${this.server}/readyz`, 60_000, { Authorization: `Bearer ${tokens.admin}` });
+    await waitHealthy(apiserver, `${this.server}/readyz`, 60_000, {
+      Authorization: `Bearer ${tokens.admin}`,
+    });
 
     const controllerManager = this.spawn("kube-controller-manager", this.bin.controllerManager!, [
       `--kubeconfig=${this.info.kubeconfig}`,
@@ -251,7 +307,9 @@ export class ControlPlane extends ControlPlaneClient {
     await waitHealthy(scheduler, `https://127.0.0.1:${this.ports.scheduler}/healthz`, 60_000);
 
     const nodes = this.nodes(opts.pools, opts.hostPools);
-    (this.info as { hostNodes: readonly string[] }).hostNodes = nodes.filter((n) => n.host).map((n) => n.node.metadata.name);
+    (this.info as { hostNodes: readonly string[] }).hostNodes = nodes
+      .filter((n) => n.host)
+      .map((n) => n.node.metadata.name);
     const kwok = this.spawn("kwok", this.bin.kwok!, [
       `--kubeconfig=${this.info.kubeconfig}`,
       `--config=${this.kwokConfig(this.hostNodes)}`,
@@ -265,16 +323,34 @@ export class ControlPlane extends ControlPlaneClient {
     ]);
     const admin = this.api("admin");
     for (const { node } of nodes) await admin.request("POST", "/api/v1/nodes", { body: node });
-    await this.waitFor("every node Ready", async () => {
-      const list = await admin.get("/api/v1/nodes");
-      return list.items.length === nodes.length && list.items.every((n: any) => n.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"));
-    }, 60_000, kwok);
+    await this.waitFor(
+      "every node Ready",
+      async () => {
+        const list = await admin.get("/api/v1/nodes");
+        return (
+          list.items.length === nodes.length &&
+          list.items.every((n: any) =>
+            n.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
+          )
+        );
+      },
+      60_000,
+      kwok,
+    );
     // Namespaces' service accounts (and their tokens) come from the controller manager.
-    await this.waitFor("the default service account", async () => (await admin.get("/api/v1/namespaces/default/serviceaccounts")).items.length > 0, 60_000, controllerManager);
+    await this.waitFor(
+      "the default service account",
+      async () => (await admin.get("/api/v1/namespaces/default/serviceaccounts")).items.length > 0,
+      60_000,
+      controllerManager,
+    );
   }
 
   /** kwok nodes for every pool (maxNodes each), with the pool's labels, taints and shape. */
-  private nodes(pools: readonly ResolvedPool[], hostPools: readonly string[]): { host: boolean; node: any }[] {
+  private nodes(
+    pools: readonly ResolvedPool[],
+    hostPools: readonly string[],
+  ): { host: boolean; node: any }[] {
     return pools.flatMap((pool) =>
       Array.from({ length: pool.maxNodes }, (_, i) => {
         const name = `${pool.name}-${i}`;
@@ -288,11 +364,21 @@ export class ControlPlane extends ControlPlaneClient {
           kind: "Node",
           metadata: {
             name,
-            labels: { ...pool.nodeLabels, ...pool.selector, "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" },
+            labels: {
+              ...pool.nodeLabels,
+              ...pool.selector,
+              "kubernetes.io/hostname": name,
+              "kubernetes.io/os": "linux",
+              "kubernetes.io/arch": "amd64",
+            },
             annotations: { [KWOK_NODE.key]: KWOK_NODE.value },
           },
           spec: { taints: pool.taints.map((t) => ({ ...t })) },
-          status: { allocatable: resources, capacity: resources, addresses: [{ type: "InternalIP", address: BRIDGE.ip }] },
+          status: {
+            allocatable: resources,
+            capacity: resources,
+            addresses: [{ type: "InternalIP", address: BRIDGE.ip }],
+          },
         };
         return { host: hostPools.includes(pool.name), node };
       }),
@@ -304,10 +390,16 @@ export class ControlPlane extends ControlPlaneClient {
     const docs = fs
       .readdirSync(this.bin.kwokStages!)
       .sort()
-      .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(this.bin.kwokStages!, f), "utf8")).map((d) => d.toJS()));
+      .flatMap((f) =>
+        parseAllDocuments(fs.readFileSync(path.join(this.bin.kwokStages!, f), "utf8")).map((d) => d.toJS()),
+      );
     for (const stage of docs) {
       if (stage.spec.resourceRef.kind !== "Pod") continue;
-      stage.spec.selector.matchExpressions.push({ key: ".spec.nodeName", operator: "NotIn", values: [...hostNodes] });
+      stage.spec.selector.matchExpressions.push({
+        key: ".spec.nodeName",
+        operator: "NotIn",
+        values: [...hostNodes],
+      });
     }
     const file = path.join(this.dir, "kwok.yaml");
     fs.writeFileSync(file, docs.map((d) => stringify(d)).join("---\n"));
@@ -316,7 +408,9 @@ export class ControlPlane extends ControlPlaneClient {
 
   /** One kubeconfig with a context per user; the administrator's is current. Returns the tokens. */
   private writeKubeconfig(): Record<UserRole, string> {
-    const tokens = Object.fromEntries(Object.keys(USERS).map((role) => [role, randomBytes(24).toString("hex")])) as Record<UserRole, string>;
+    const tokens = Object.fromEntries(
+      Object.keys(USERS).map((role) => [role, randomBytes(24).toString("hex")]),
+    ) as Record<UserRole, string>;
     const ca = fs.readFileSync(this.pki.caCert).toString("base64");
     const roles = Object.keys(USERS) as UserRole[];
     const contextOf = (role: UserRole) => (role === "admin" ? ADMIN_CONTEXT : `as-${role}`);
@@ -332,7 +426,12 @@ export class ControlPlane extends ControlPlaneClient {
     return tokens;
   }
 
-  spawn(name: string, command: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; prefix?: readonly string[] } = {}): Started {
+  spawn(
+    name: string,
+    command: string,
+    args: readonly string[],
+    opts: { env?: NodeJS.ProcessEnv; prefix?: readonly string[] } = {},
+  ): Started {
     const p = start(name, command, args, { logDir: this.logDir, ...opts });
     this.procs.push(p);
     return p;

@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const { context, stop } = await startReal(dir);
   const file = path.join(dir, "context.json");
   fs.writeFileSync(file, JSON.stringify({ ...context, netns: process.env.RP_NETNS_PREFIX }));
-  console.log(`control plane ready in ${(context.startupMs / 1000).toFixed(1)} s\n  kubectl --kubeconfig ${context.controlPlane.kubeconfig} get nodes  (inside: ip netns exec ${process.env.RP_NETNS_PREFIX} ...)\n  RP_ATTACH=${file} npm run test:real -- <vitest arguments>`);
+  console.log(
+    `control plane ready in ${(context.startupMs / 1000).toFixed(1)} s\n  kubectl --kubeconfig ${context.controlPlane.kubeconfig} get nodes  (inside: ip netns exec ${process.env.RP_NETNS_PREFIX} ...)\n  RP_ATTACH=${file} npm run test:real -- <vitest arguments>`,
+  );
   const quit = async () => {
     await stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -34,9 +34,18 @@ declare module "vitest" {
 export async function startReal(dir: string): Promise<{ context: RealContext; stop: () => Promise<void> }> {
   const projectDir = copyProject(path.join(dir, "project"));
   const stackFile = path.join(projectDir, `Pulumi.${STACK}.yaml`);
-  const cfg = loadPlatformConfig({ stack: STACK, config: readStackConfig(projectDir, STACK), stackFileText: fs.readFileSync(stackFile, "utf8"), projectDir });
+  const cfg = loadPlatformConfig({
+    stack: STACK,
+    config: readStackConfig(projectDir, STACK),
+    stackFileText: fs.readFileSync(stackFile, "utf8"),
+    projectDir,
+  });
   const started = Date.now();
-  const cp = await ControlPlane.start({ dir: path.join(dir, "cp"), pools: cfg.pools, hostPools: cfg.pools.filter((p) => p.role === "system").map((p) => p.name) });
+  const cp = await ControlPlane.start({
+    dir: path.join(dir, "cp"),
+    pools: cfg.pools,
+    hostPools: cfg.pools.filter((p) => p.role === "system").map((p) => p.name),
+  });
   const startupMs = Date.now() - started;
   const kubelet = new HostKubelet(cp, {
     "quay.io/kuberay/operator": path.join(component("kuberay"), "bin", "ray-operator"),
@@ -49,7 +58,8 @@ export async function startReal(dir: string): Promise<{ context: RealContext; st
     stop: async () => {
       await kubelet.stop();
       await cp.stop();
-      if (kubelet.errors.length) console.log(`host kubelet errors (last ${kubelet.errors.length}):\n${kubelet.errors.join("\n")}`);
+      if (kubelet.errors.length)
+        console.log(`host kubelet errors (last ${kubelet.errors.length}):\n${kubelet.errors.join("\n")}`);
     },
   };
 }

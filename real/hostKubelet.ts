@@ -109,7 +109,9 @@ export class HostKubelet {
           this.pods.delete(uid);
         }
         await this.admin
-          .request("DELETE", `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, { body: { gracePeriodSeconds: 0, preconditions: { uid } } })
+          .request("DELETE", `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}`, {
+            body: { gracePeriodSeconds: 0, preconditions: { uid } },
+          })
           .catch(() => undefined);
         continue;
       }
@@ -136,7 +138,9 @@ export class HostKubelet {
 
   private binaryOf(pod: any): string | undefined {
     if (pod.spec.containers.length !== 1 || (pod.spec.initContainers ?? []).length > 0) return undefined;
-    const image = String(pod.spec.containers[0].image).replace(/@sha256:.*$/, "").replace(/:[^/:]+$/, "");
+    const image = String(pod.spec.containers[0].image)
+      .replace(/@sha256:.*$/, "")
+      .replace(/:[^/:]+$/, "");
     return this.images[image];
   }
 
@@ -151,8 +155,20 @@ export class HostKubelet {
       podIP: ip,
       podIPs: [{ ip }],
       startTime: now,
-      conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: "True", lastTransitionTime: now })),
-      containerStatuses: pod.spec.containers.map((c: any) => ({ name: c.name, image: c.image, imageID: "", ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } })),
+      conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map((type) => ({
+        type,
+        status: "True",
+        lastTransitionTime: now,
+      })),
+      containerStatuses: pod.spec.containers.map((c: any) => ({
+        name: c.name,
+        image: c.image,
+        imageID: "",
+        ready: true,
+        started: true,
+        restartCount: 0,
+        state: { running: { startedAt: now } },
+      })),
     });
   }
 
@@ -199,13 +215,39 @@ export class HostKubelet {
       fs.mkdirSync(dir, { recursive: true });
       if (vol.emptyDir) continue;
       const files: Record<string, Buffer> = {};
-      if (vol.configMap) Object.assign(files, await this.keys(ns, "configmaps", vol.configMap.name, vol.configMap.items, vol.configMap.optional));
-      if (vol.secret) Object.assign(files, await this.keys(ns, "secrets", vol.secret.secretName, vol.secret.items, vol.secret.optional));
+      if (vol.configMap)
+        Object.assign(
+          files,
+          await this.keys(ns, "configmaps", vol.configMap.name, vol.configMap.items, vol.configMap.optional),
+        );
+      if (vol.secret)
+        Object.assign(
+          files,
+          await this.keys(ns, "secrets", vol.secret.secretName, vol.secret.items, vol.secret.optional),
+        );
       for (const src of vol.projected?.sources ?? []) {
-        if (src.serviceAccountToken) files[src.serviceAccountToken.path] = Buffer.from(await this.token(running, pod, src.serviceAccountToken));
-        if (src.configMap) Object.assign(files, await this.keys(ns, "configmaps", src.configMap.name, src.configMap.items, src.configMap.optional));
-        if (src.secret) Object.assign(files, await this.keys(ns, "secrets", src.secret.name, src.secret.items, src.secret.optional));
-        for (const item of src.downwardAPI?.items ?? []) files[item.path] = Buffer.from(String(fieldOf(pod, item.fieldRef?.fieldPath, running)));
+        if (src.serviceAccountToken)
+          files[src.serviceAccountToken.path] = Buffer.from(
+            await this.token(running, pod, src.serviceAccountToken),
+          );
+        if (src.configMap)
+          Object.assign(
+            files,
+            await this.keys(
+              ns,
+              "configmaps",
+              src.configMap.name,
+              src.configMap.items,
+              src.configMap.optional,
+            ),
+          );
+        if (src.secret)
+          Object.assign(
+            files,
+            await this.keys(ns, "secrets", src.secret.name, src.secret.items, src.secret.optional),
+          );
+        for (const item of src.downwardAPI?.items ?? [])
+          files[item.path] = Buffer.from(String(fieldOf(pod, item.fieldRef?.fieldPath, running)));
       }
       // Each file replaced whole (write, then rename), keys before certificates: a server that
       // polls for tls.crt reads tls.key right after (Kueue's cert rotator does).
@@ -220,7 +262,13 @@ export class HostKubelet {
     }
   }
 
-  private async keys(ns: string, kind: "configmaps" | "secrets", name: string, items: { key: string; path: string }[] | undefined, optional?: boolean): Promise<Record<string, Buffer>> {
+  private async keys(
+    ns: string,
+    kind: "configmaps" | "secrets",
+    name: string,
+    items: { key: string; path: string }[] | undefined,
+    optional?: boolean,
+  ): Promise<Record<string, Buffer>> {
     let obj: any;
     try {
       obj = await this.admin.get(`/api/v1/namespaces/${ns}/${kind}/${name}`);
@@ -229,26 +277,39 @@ export class HostKubelet {
       throw new Error(`pod volume: ${kind} ${ns}/${name}: ${(err as Error).message}`, { cause: err });
     }
     const data: Record<string, Buffer> = {};
-    for (const [k, v] of Object.entries<string>(obj.data ?? {})) data[k] = kind === "secrets" ? Buffer.from(v, "base64") : Buffer.from(v);
+    for (const [k, v] of Object.entries<string>(obj.data ?? {}))
+      data[k] = kind === "secrets" ? Buffer.from(v, "base64") : Buffer.from(v);
     for (const [k, v] of Object.entries<string>(obj.binaryData ?? {})) data[k] = Buffer.from(v, "base64");
     if (!items) return data;
     return Object.fromEntries(items.filter((i) => data[i.key]).map((i) => [i.path, data[i.key]!]));
   }
 
   /** A bound service-account token, as the kubelet requests it (TokenRequest), renewed after half its life. */
-  private async token(running: RunningPod, pod: any, src: { audience?: string; expirationSeconds?: number; path: string }): Promise<string> {
+  private async token(
+    running: RunningPod,
+    pod: any,
+    src: { audience?: string; expirationSeconds?: number; path: string },
+  ): Promise<string> {
     const key = `${src.audience ?? ""}/${src.expirationSeconds ?? 3600}`;
     const ttl = src.expirationSeconds ?? 3600;
     const cached = running.tokens.get(key);
     if (cached && Date.now() - cached.at < (ttl * 1000) / 2) return cached.token;
     const sa = pod.spec.serviceAccountName ?? "default";
-    const res = await this.admin.request("POST", `/api/v1/namespaces/${pod.metadata.namespace}/serviceaccounts/${sa}/token`, {
-      body: {
-        apiVersion: "authentication.k8s.io/v1",
-        kind: "TokenRequest",
-        spec: { audiences: src.audience ? [src.audience] : null, expirationSeconds: ttl, boundObjectRef: { kind: "Pod", apiVersion: "v1", name: pod.metadata.name, uid: pod.metadata.uid } },
+    const res = await this.admin.request(
+      "POST",
+      `/api/v1/namespaces/${pod.metadata.namespace}/serviceaccounts/${sa}/token`,
+      {
+        body: {
+          apiVersion: "authentication.k8s.io/v1",
+          kind: "TokenRequest",
+          spec: {
+            audiences: src.audience ? [src.audience] : null,
+            expirationSeconds: ttl,
+            boundObjectRef: { kind: "Pod", apiVersion: "v1", name: pod.metadata.name, uid: pod.metadata.uid },
+          },
+        },
       },
-    });
+    );
     running.tokens.set(key, { token: res.status.token, at: Date.now() });
     return res.status.token;
   }
@@ -262,7 +323,11 @@ export class HostKubelet {
       "set -e",
       `R=${q(root)}`,
       'mount -t tmpfs -o mode=755 rootfs "$R"',
-      ...SYSTEM_DIRS.filter((d) => fs.existsSync(`/${d}`)).flatMap((d) => [`mkdir -p "$R/${d}"`, `mount --rbind /${d} "$R/${d}"`, `mount -o remount,bind,ro "$R/${d}" || true`]),
+      ...SYSTEM_DIRS.filter((d) => fs.existsSync(`/${d}`)).flatMap((d) => [
+        `mkdir -p "$R/${d}"`,
+        `mount --rbind /${d} "$R/${d}"`,
+        `mount -o remount,bind,ro "$R/${d}" || true`,
+      ]),
       'mkdir -p "$R/proc" "$R/dev" "$R/sys" "$R/tmp" "$R/run"',
       'mount -t proc proc "$R/proc"',
       'mount --rbind /dev "$R/dev"',
@@ -272,18 +337,33 @@ export class HostKubelet {
       let src = path.join(running.dir, "volumes", m.name);
       if (m.subPath) src = path.join(src, m.subPath);
       const dst = `"$R"${q(m.mountPath)}`;
-      sh.push(fs.existsSync(src) && fs.statSync(src).isDirectory() ? `mkdir -p ${dst}` : `mkdir -p "$(dirname ${dst})" && touch ${dst}`);
+      sh.push(
+        fs.existsSync(src) && fs.statSync(src).isDirectory()
+          ? `mkdir -p ${dst}`
+          : `mkdir -p "$(dirname ${dst})" && touch ${dst}`,
+      );
       sh.push(`mount --bind ${q(src)} ${dst}${m.readOnly ? ` && mount -o remount,bind,ro ${dst}` : ""}`);
     }
-    sh.push(`mkdir -p "$(dirname "$R"${q(command[0]!)})" && touch "$R"${q(command[0]!)} && mount --bind ${q(binary)} "$R"${q(command[0]!)}`);
+    sh.push(
+      `mkdir -p "$(dirname "$R"${q(command[0]!)})" && touch "$R"${q(command[0]!)} && mount --bind ${q(binary)} "$R"${q(command[0]!)}`,
+    );
     const argv = [...command, ...(container.args ?? [])].map(q).join(" ");
     sh.push(`cd "$R" && exec chroot "$R" sh -c ${q(`cd ${container.workingDir ?? "/"} && exec ${argv}`)}`);
-    const env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", HOSTNAME: pod.metadata.name, ...this.env(running, pod, container) };
-    return start(`${running.namespace}_${running.name}`, "unshare", ["--mount", "--propagation", "private", "sh", "-c", sh.join("\n")], {
-      logDir: this.cp.logDir,
-      env,
-      prefix: running.sandbox.exec,
-    });
+    const env = {
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      HOSTNAME: pod.metadata.name,
+      ...this.env(running, pod, container),
+    };
+    return start(
+      `${running.namespace}_${running.name}`,
+      "unshare",
+      ["--mount", "--propagation", "private", "sh", "-c", sh.join("\n")],
+      {
+        logDir: this.cp.logDir,
+        env,
+        prefix: running.sandbox.exec,
+      },
+    );
   }
 
   private env(running: RunningPod, pod: any, container: any): Record<string, string> {
@@ -296,9 +376,14 @@ export class HostKubelet {
     };
     for (const e of container.env ?? []) {
       if (e.value !== undefined) env[e.name] = expand(e.value, env);
-      else if (e.valueFrom?.fieldRef) env[e.name] = String(fieldOf(pod, e.valueFrom.fieldRef.fieldPath, running));
-      else if (e.valueFrom?.resourceFieldRef) env[e.name] = resourceOf(container, e.valueFrom.resourceFieldRef);
-      else if (e.valueFrom) throw new Error(`pod ${running.namespace}/${running.name}: env ${e.name} from ${Object.keys(e.valueFrom).join(",")} is not supported by the test's host kubelet`);
+      else if (e.valueFrom?.fieldRef)
+        env[e.name] = String(fieldOf(pod, e.valueFrom.fieldRef.fieldPath, running));
+      else if (e.valueFrom?.resourceFieldRef)
+        env[e.name] = resourceOf(container, e.valueFrom.resourceFieldRef);
+      else if (e.valueFrom)
+        throw new Error(
+          `pod ${running.namespace}/${running.name}: env ${e.name} from ${Object.keys(e.valueFrom).join(",")} is not supported by the test's host kubelet`,
+        );
     }
     return env;
   }
@@ -320,7 +405,10 @@ export class HostKubelet {
     }
     if (running.ready && Date.now() < running.nextProbe) return;
     running.nextProbe = Date.now() + (probe.periodSeconds ?? 10) * 1000;
-    const port = typeof probe.httpGet.port === "number" ? probe.httpGet.port : container.ports?.find((p: any) => p.name === probe.httpGet.port)?.containerPort;
+    const port =
+      typeof probe.httpGet.port === "number"
+        ? probe.httpGet.port
+        : container.ports?.find((p: any) => p.name === probe.httpGet.port)?.containerPort;
     const scheme = (probe.httpGet.scheme ?? "HTTP").toLowerCase();
     const code = await httpStatus(`${scheme}://${running.sandbox.ip}:${port}${probe.httpGet.path ?? "/"}`);
     if (code >= 200 && code < 400) {
@@ -332,8 +420,14 @@ export class HostKubelet {
   private async report(running: RunningPod, pod: any): Promise<void> {
     const container = pod.spec.containers[0];
     const now = new Date().toISOString();
-    const cond = (type: string, ok: boolean) => ({ type, status: ok ? "True" : "False", lastTransitionTime: sameOr(pod, type, ok, now) });
-    const state = running.proc ? { running: { startedAt: running.started } } : { waiting: { reason: "CrashLoopBackOff", message: `exited: ${running.lastExit}` } };
+    const cond = (type: string, ok: boolean) => ({
+      type,
+      status: ok ? "True" : "False",
+      lastTransitionTime: sameOr(pod, type, ok, now),
+    });
+    const state = running.proc
+      ? { running: { startedAt: running.started } }
+      : { waiting: { reason: "CrashLoopBackOff", message: `exited: ${running.lastExit}` } };
     const status = {
       phase: "Running",
       hostIP: BRIDGE.ip,
@@ -341,7 +435,12 @@ export class HostKubelet {
       podIP: running.sandbox.ip,
       podIPs: [{ ip: running.sandbox.ip }],
       startTime: running.started,
-      conditions: [cond("PodScheduled", true), cond("Initialized", true), cond("ContainersReady", running.ready), cond("Ready", running.ready)],
+      conditions: [
+        cond("PodScheduled", true),
+        cond("Initialized", true),
+        cond("ContainersReady", running.ready),
+        cond("Ready", running.ready),
+      ],
       containerStatuses: [
         {
           name: container.name,
@@ -351,7 +450,19 @@ export class HostKubelet {
           started: !!running.proc,
           restartCount: running.restarts,
           state,
-          ...(running.lastExit ? { lastState: { terminated: { exitCode: 1, reason: "Error", message: running.lastExit, startedAt: running.started, finishedAt: now } } } : {}),
+          ...(running.lastExit
+            ? {
+                lastState: {
+                  terminated: {
+                    exitCode: 1,
+                    reason: "Error",
+                    message: running.lastExit,
+                    startedAt: running.started,
+                    finishedAt: now,
+                  },
+                },
+              }
+            : {}),
         },
       ],
     };
@@ -366,10 +477,14 @@ export class HostKubelet {
   }
 
   private async patchStatus(pod: any, status: unknown): Promise<void> {
-    await this.admin.request("PATCH", `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`, {
-      body: { status },
-      contentType: "application/merge-patch+json",
-    });
+    await this.admin.request(
+      "PATCH",
+      `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`,
+      {
+        body: { status },
+        contentType: "application/merge-patch+json",
+      },
+    );
   }
 
   private async kill(running: RunningPod): Promise<void> {
@@ -396,7 +511,9 @@ function fieldOf(pod: any, fieldPath: string | undefined, running: RunningPod): 
     case "status.hostIP":
       return BRIDGE.ip;
     default:
-      throw new Error(`pod ${running.namespace}/${running.name}: fieldRef ${fieldPath} is not supported by the test's host kubelet`);
+      throw new Error(
+        `pod ${running.namespace}/${running.name}: fieldRef ${fieldPath} is not supported by the test's host kubelet`,
+      );
   }
 }
 
@@ -405,7 +522,15 @@ function resourceOf(container: any, ref: { resource: string; divisor?: string })
   const [kind, name] = ref.resource.split(".") as ["limits" | "requests", string];
   const raw = container.resources?.[kind]?.[name] ?? container.resources?.requests?.[name];
   if (raw === undefined) return name === "cpu" ? "2" : String(24 * 2 ** 30);
-  const units: Record<string, number> = { m: 1e-3, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, k: 1e3, M: 1e6, G: 1e9 };
+  const units: Record<string, number> = {
+    m: 1e-3,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+  };
   const value = (q: string) => {
     const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(q);
     return m ? Number(m[1]) * (units[m[2]!] ?? 1) : Number(q);
@@ -414,7 +539,8 @@ function resourceOf(container: any, ref: { resource: string; divisor?: string })
 }
 
 /** $(VAR) references to earlier env entries, as the kubelet expands them. */
-const expand = (v: string, env: Record<string, string>) => v.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, k: string) => env[k] ?? m);
+const expand = (v: string, env: Record<string, string>) =>
+  v.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, k: string) => env[k] ?? m);
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const sameOr = (pod: any, type: string, ok: boolean, now: string) => {
   const c = pod.status?.conditions?.find((x: any) => x.type === type);

@@ -11,7 +11,10 @@ export const BRIDGE = { name: "rp0", ip: "10.244.255.1", prefix: 24 } as const;
 const ip = (...args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "pipe", "pipe"] }).toString();
 const prefix = () => {
   const p = process.env.RP_NETNS_PREFIX;
-  if (!p) throw new Error("RP_NETNS_PREFIX is not set: run the real control plane's tests with npm run test:real (real/run.sh), which makes their network namespace.");
+  if (!p)
+    throw new Error(
+      "RP_NETNS_PREFIX is not set: run the real control plane's tests with npm run test:real (real/run.sh), which makes their network namespace.",
+    );
   return p;
 };
 

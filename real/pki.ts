@@ -20,28 +20,81 @@ export interface Pki {
   readonly serviceAccountPub: string;
 }
 
-const openssl = (args: string[], cwd: string) => execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+const openssl = (args: string[], cwd: string) =>
+  execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
 const KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
 function ca(dir: string, name: string, cn: string): void {
-  openssl(["req", "-x509", ...KEY, "-keyout", `${name}.key`, "-out", `${name}.crt`, "-days", "2", "-subj", `/CN=${cn}`], dir);
+  openssl(
+    [
+      "req",
+      "-x509",
+      ...KEY,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${cn}`,
+    ],
+    dir,
+  );
 }
 
 function signed(dir: string, name: string, caName: string, subject: string, ext: string): void {
   fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
   openssl(["req", ...KEY, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject], dir);
-  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", `${caName}.crt`, "-CAkey", `${caName}.key`, "-CAcreateserial", "-out", `${name}.crt`, "-days", "2", "-extfile", `${name}.ext`], dir);
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      `${caName}.crt`,
+      "-CAkey",
+      `${caName}.key`,
+      "-CAcreateserial",
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+    ],
+    dir,
+  );
 }
 
 /** Keys and certificates for an API server reachable at `ips` (and the in-cluster names). */
 export function makePki(dir: string, ips: readonly string[]): Pki {
   fs.mkdirSync(dir, { recursive: true });
   ca(dir, "ca", "ray-platform-test-ca");
-  const names = ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"];
+  const names = [
+    "localhost",
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+  ];
   const san = [...ips.map((ip) => `IP:${ip}`), ...names.map((n) => `DNS:${n}`)].join(",");
-  signed(dir, "apiserver", "ca", "/CN=kube-apiserver", `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
+  signed(
+    dir,
+    "apiserver",
+    "ca",
+    "/CN=kube-apiserver",
+    `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`,
+  );
   ca(dir, "front-proxy-ca", "front-proxy-ca");
-  signed(dir, "front-proxy-client", "front-proxy-ca", "/CN=front-proxy-client", "extendedKeyUsage=clientAuth\n");
+  signed(
+    dir,
+    "front-proxy-client",
+    "front-proxy-ca",
+    "/CN=front-proxy-client",
+    "extendedKeyUsage=clientAuth\n",
+  );
   openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", "sa.key"], dir);
   openssl(["pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
   const f = (n: string) => path.join(dir, n);

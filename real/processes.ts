@@ -13,11 +13,20 @@ export interface Started {
   exited?: string;
 }
 
-export function start(name: string, command: string, args: readonly string[], opts: { logDir: string; env?: NodeJS.ProcessEnv; cwd?: string; prefix?: readonly string[] }): Started {
+export function start(
+  name: string,
+  command: string,
+  args: readonly string[],
+  opts: { logDir: string; env?: NodeJS.ProcessEnv; cwd?: string; prefix?: readonly string[] },
+): Started {
   const log = path.join(opts.logDir, `${name}.log`);
   const out = fs.openSync(log, "a");
   const argv = [...(opts.prefix ?? []), command, ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", out, out], env: opts.env ?? process.env, cwd: opts.cwd });
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: ["ignore", out, out],
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+  });
   fs.closeSync(out);
   const started: Started = { name, child, log };
   child.on("exit", (code, signal) => (started.exited = signal ?? `exit code ${code}`));
@@ -32,12 +41,23 @@ export function tail(p: Started, lines = 15): string {
 }
 
 /** Resolves once `url` answers 200 (any certificate accepted: the caller checks what it trusts elsewhere). */
-export async function waitHealthy(p: Started, url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<void> {
+export async function waitHealthy(
+  p: Started,
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (p.exited) throw new Error(`${p.name} exited (${p.exited}) before it was ready; its log ${p.log} ends:\n${tail(p)}`);
+    if (p.exited)
+      throw new Error(
+        `${p.name} exited (${p.exited}) before it was ready; its log ${p.log} ends:\n${tail(p)}`,
+      );
     if ((await status(url, headers)) === 200) return;
-    if (Date.now() > deadline) throw new Error(`${p.name} was not ready at ${url} after ${timeoutMs / 1000} s; its log ${p.log} ends:\n${tail(p)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${p.name} was not ready at ${url} after ${timeoutMs / 1000} s; its log ${p.log} ends:\n${tail(p)}`,
+      );
     await sleep(250);
   }
 }

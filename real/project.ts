@@ -10,7 +10,12 @@ export const REPO = path.resolve(__dirname, "..");
 
 /** Copies the repository's files (tracked and new, not ignored) to `dest`, over what is there; returns `dest`. */
 export function copyProject(dest: string): string {
-  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" }).split("\0").filter(Boolean);
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO,
+    encoding: "utf8",
+  })
+    .split("\0")
+    .filter(Boolean);
   for (const f of files) {
     const from = path.join(REPO, f);
     if (!fs.existsSync(from)) continue; // deleted in the work tree
@@ -18,7 +23,8 @@ export function copyProject(dest: string): string {
     fs.copyFileSync(from, path.join(dest, f));
   }
   // One node_modules, so that one copy of @pulumi/pulumi is loaded.
-  if (!fs.existsSync(path.join(dest, "node_modules"))) fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dest, "node_modules"), "dir");
+  if (!fs.existsSync(path.join(dest, "node_modules")))
+    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dest, "node_modules"), "dir");
   return dest;
 }
 

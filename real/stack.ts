@@ -26,7 +26,11 @@ export class TestStack {
     fs.mkdirSync(path.join(stateDir, "backend"), { recursive: true });
     this.env = {
       ...process.env,
-      PATH: [path.join(component("pulumi"), "bin"), path.join(component("pulumi_kubernetes"), "bin"), process.env.PATH].join(path.delimiter),
+      PATH: [
+        path.join(component("pulumi"), "bin"),
+        path.join(component("pulumi_kubernetes"), "bin"),
+        process.env.PATH,
+      ].join(path.delimiter),
       KUBECONFIG: cp.kubeconfig,
       PULUMI_BACKEND_URL: `file://${path.join(stateDir, "backend")}`,
       PULUMI_HOME: path.join(stateDir, "home"),
@@ -63,11 +67,21 @@ export class TestStack {
     const resultFile = path.join(this.stateDir, `${n}-${op}.json`);
     const tsx = path.join(this.projectDir, "node_modules", ".bin", "tsx");
     return new Promise((resolve, reject) => {
-      execFile(tsx, [path.join(this.projectDir, "real", "stackOp.ts"), this.projectDir, STACK, op, resultFile], { env: this.env, cwd: this.projectDir, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-        fs.writeFileSync(log, stdout + stderr);
-        if (!fs.existsSync(resultFile)) return reject(new Error(`pulumi ${op} did not finish (${err?.message ?? "no result"}); see ${log}:\n${(stdout + stderr).slice(-3000)}`));
-        resolve({ ...(JSON.parse(fs.readFileSync(resultFile, "utf8")) as OpResult), log });
-      });
+      execFile(
+        tsx,
+        [path.join(this.projectDir, "real", "stackOp.ts"), this.projectDir, STACK, op, resultFile],
+        { env: this.env, cwd: this.projectDir, maxBuffer: 256 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          fs.writeFileSync(log, stdout + stderr);
+          if (!fs.existsSync(resultFile))
+            return reject(
+              new Error(
+                `pulumi ${op} did not finish (${err?.message ?? "no result"}); see ${log}:\n${(stdout + stderr).slice(-3000)}`,
+              ),
+            );
+          resolve({ ...(JSON.parse(fs.readFileSync(resultFile, "utf8")) as OpResult), log });
+        },
+      );
     });
   }
 }
@@ -76,6 +90,9 @@ export class TestStack {
 export function changed(r: OpResult): string {
   return r.steps
     .filter((s) => s.op !== "same" && s.op !== "refresh")
-    .map((s) => `${s.op} ${s.urn.split("::").slice(-2).join("::")}${s.diffs.length ? ` (${s.diffs.join(", ")})` : ""}`)
+    .map(
+      (s) =>
+        `${s.op} ${s.urn.split("::").slice(-2).join("::")}${s.diffs.length ? ` (${s.diffs.join(", ")})` : ""}`,
+    )
     .join("\n");
 }

@@ -41,13 +41,18 @@ async function main(): Promise<void> {
   const steps: Step[] = [];
   // A step once it is done (its outputs), or at once when nothing is to be done.
   const onEvent = (e: EngineEvent) => {
-    const m = e.resOutputsEvent?.metadata ?? (e.resourcePreEvent?.metadata.op === "same" ? e.resourcePreEvent.metadata : undefined);
+    const m =
+      e.resOutputsEvent?.metadata ??
+      (e.resourcePreEvent?.metadata.op === "same" ? e.resourcePreEvent.metadata : undefined);
     if (m) steps.push(stepOf(m));
   };
   const onOutput = (s: string) => process.stdout.write(s);
   let result: OpResult;
   try {
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName, projectName: "ray-platform", program }, { workDir: projectDir });
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { stackName, projectName: "ray-platform", program },
+      { workDir: projectDir },
+    );
     let changes: Record<string, number> = {};
     let outputs: Record<string, unknown> = {};
     if (op === "up") {
@@ -55,7 +60,10 @@ async function main(): Promise<void> {
       changes = r.summary.resourceChanges ?? {};
       outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, v.value]));
     } else if (op === "preview") {
-      const r = await stack.preview({ onOutput, onEvent: (e) => (e.resourcePreEvent ? steps.push(stepOf(e.resourcePreEvent.metadata)) : undefined) });
+      const r = await stack.preview({
+        onOutput,
+        onEvent: (e) => (e.resourcePreEvent ? steps.push(stepOf(e.resourcePreEvent.metadata)) : undefined),
+      });
       changes = r.changeSummary;
     } else if (op === "destroy") {
       const r = await stack.destroy({ onOutput, onEvent });

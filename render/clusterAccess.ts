@@ -38,7 +38,8 @@ export function newClusterToken(): string {
   const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   let out = "";
   // Rejection sampling: no modulo bias.
-  while (out.length < TOKEN_SHAPE.length) for (const b of randomBytes(64)) if (b < 248 && out.length < TOKEN_SHAPE.length) out += letters[b % 62];
+  while (out.length < TOKEN_SHAPE.length)
+    for (const b of randomBytes(64)) if (b < 248 && out.length < TOKEN_SHAPE.length) out += letters[b % 62];
   return out;
 }
 
@@ -46,9 +47,17 @@ export function newClusterToken(): string {
  * The cluster's token Secret; the key is KubeRay's, so authOptions.secretName can name it. The
  * token goes in as `stringData`, or base64-encoded as `data` (`field`).
  */
-export function clusterTokenSecret(c: ResolvedRayCluster, token: Input<string>, field: "stringData" | "data" = "stringData"): k8s.core.v1.Secret {
+export function clusterTokenSecret(
+  c: ResolvedRayCluster,
+  token: Input<string>,
+  field: "stringData" | "data" = "stringData",
+): k8s.core.v1.Secret {
   return {
-    metadata: { name: clusterTokenSecretName(c), namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY } },
+    metadata: {
+      name: clusterTokenSecretName(c),
+      namespace: c.namespace,
+      labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY },
+    },
     type: "Opaque",
     [field]: { [CLUSTER_TOKEN_KEY]: token },
   };
@@ -75,10 +84,16 @@ export function tokenEnv(c: ResolvedRayCluster, name: string): EnvVar {
  * namespace's platform policies. The program makes it for team-file clusters, rayctl for its
  * own, and members may make exactly this shape (render/tenancyBase.ts ownPodsPolicyRule).
  */
-export function ownPodsPolicy(c: Pick<ResolvedRayCluster, "name" | "namespace">): k8s.networking.v1.NetworkPolicy {
+export function ownPodsPolicy(
+  c: Pick<ResolvedRayCluster, "name" | "namespace">,
+): k8s.networking.v1.NetworkPolicy {
   const own = { matchLabels: { [RAY_CLUSTER_LABEL]: c.name } };
   return {
-    metadata: { name: `${c.name}${OWN_PODS_SUFFIX}`, namespace: c.namespace, labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY } },
+    metadata: {
+      name: `${c.name}${OWN_PODS_SUFFIX}`,
+      namespace: c.namespace,
+      labels: { [TEAM_LABEL]: c.namespace, [RAYCLUSTER_LABEL]: c.name, ...MANAGED_BY },
+    },
     spec: { podSelector: own, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: own }] }] },
   };
 }

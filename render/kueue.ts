@@ -10,7 +10,14 @@ import { canonicalMemory } from "../config/quantity";
 import { type ResolvedPool } from "../config/nodePools";
 import { formatCpu } from "../config/quantity";
 import { type ResolvedTeam } from "../config/teams";
-import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, MANAGED_BY, NAMESPACE_NAME_LABEL, TEAM_LABEL } from "../config/wire";
+import {
+  ACCELERATOR_LABEL,
+  GPU_RESOURCE,
+  GPU_TAINT,
+  MANAGED_BY,
+  NAMESPACE_NAME_LABEL,
+  TEAM_LABEL,
+} from "../config/wire";
 import { mergeValues } from "../config/operatorValues";
 
 const KUEUE_API = "kueue.x-k8s.io/v1beta2";
@@ -67,7 +74,10 @@ function managerConfig(): Record<string, unknown> {
 }
 
 /** Helm values of the kueue release: the program's, with the stack's merged over them. */
-export function kueueValues(kueue: KueueSettings, systemPool: ResolvedPool | undefined): Record<string, unknown> {
+export function kueueValues(
+  kueue: KueueSettings,
+  systemPool: ResolvedPool | undefined,
+): Record<string, unknown> {
   const defaults: Record<string, unknown> = {
     controllerManager: {
       // Beta and on by default since 0.18 (v0.19.2 pkg/features/kube_features.go:712-715);
@@ -81,7 +91,10 @@ export function kueueValues(kueue: KueueSettings, systemPool: ResolvedPool | und
   return mergeValues(defaults, kueue.values as Record<string, unknown>);
 }
 
-const meta = (name: string, labels: Record<string, string> = {}) => ({ name, labels: { ...labels, ...MANAGED_BY } });
+const meta = (name: string, labels: Record<string, string> = {}) => ({
+  name,
+  labels: { ...labels, ...MANAGED_BY },
+});
 
 /**
  * One ResourceFlavor per GPU type the pools offer: Kueue puts its node label on admitted
@@ -89,7 +102,9 @@ const meta = (name: string, labels: Record<string, string> = {}) => ({ name, lab
  * CPU flavor has neither: it accounts CPU and memory of every Ray pod, GPU workers included,
  * which choose their pool by their own nodeSelector.
  */
-export function resourceFlavors(gpuTypes: Readonly<Record<string, string>>): Record<string, Record<string, unknown>> {
+export function resourceFlavors(
+  gpuTypes: Readonly<Record<string, string>>,
+): Record<string, Record<string, unknown>> {
   const flavors: Record<string, Record<string, unknown>> = {
     [CPU_FLAVOR]: { apiVersion: KUEUE_API, kind: "ResourceFlavor", metadata: meta(CPU_FLAVOR), spec: {} },
   };
@@ -100,7 +115,9 @@ export function resourceFlavors(gpuTypes: Readonly<Record<string, string>>): Rec
       metadata: meta(type),
       spec: {
         nodeLabels: { [ACCELERATOR_LABEL]: gkeType },
-        tolerations: [{ key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect }],
+        tolerations: [
+          { key: GPU_TAINT.key, operator: "Equal", value: GPU_TAINT.value, effect: GPU_TAINT.effect },
+        ],
       },
     };
   }
@@ -116,7 +133,8 @@ export function clusterQueue(team: ResolvedTeam): Record<string, unknown> {
   const q = team.queue;
   const nominal = formatAmounts(q.nominal);
   const borrowing = formatAmounts(q.borrowing);
-  const lend = (n: number | undefined, format: (n: number) => string) => (n === undefined ? {} : { lendingLimit: format(n) });
+  const lend = (n: number | undefined, format: (n: number) => string) =>
+    n === undefined ? {} : { lendingLimit: format(n) };
   const gpuTypes = Object.keys(q.nominal.gpus);
   const resourceGroups: Record<string, unknown>[] = [
     {
@@ -125,8 +143,18 @@ export function clusterQueue(team: ResolvedTeam): Record<string, unknown> {
         {
           name: CPU_FLAVOR,
           resources: [
-            { name: "cpu", nominalQuota: nominal.cpu, borrowingLimit: borrowing.cpu, ...lend(q.lending.cpu, formatCpu) },
-            { name: "memory", nominalQuota: nominal.memory, borrowingLimit: borrowing.memory, ...lend(q.lending.memoryBytes, canonicalMemory) },
+            {
+              name: "cpu",
+              nominalQuota: nominal.cpu,
+              borrowingLimit: borrowing.cpu,
+              ...lend(q.lending.cpu, formatCpu),
+            },
+            {
+              name: "memory",
+              nominalQuota: nominal.memory,
+              borrowingLimit: borrowing.memory,
+              ...lend(q.lending.memoryBytes, canonicalMemory),
+            },
           ],
         },
       ],
@@ -137,7 +165,14 @@ export function clusterQueue(team: ResolvedTeam): Record<string, unknown> {
       coveredResources: [GPU_RESOURCE],
       flavors: gpuTypes.map((t) => ({
         name: t,
-        resources: [{ name: GPU_RESOURCE, nominalQuota: nominal.gpus[t], borrowingLimit: borrowing.gpus[t], ...lend(q.lending.gpus[t], String) }],
+        resources: [
+          {
+            name: GPU_RESOURCE,
+            nominalQuota: nominal.gpus[t],
+            borrowingLimit: borrowing.gpus[t],
+            ...lend(q.lending.gpus[t], String),
+          },
+        ],
       })),
     });
   }

@@ -15,14 +15,24 @@ const SCRAPE_INTERVAL = "30s";
  * The operator pod's labels and metrics port, from the kuberay-operator chart 1.7.0
  * (templates/deployment.yaml: app.kubernetes.io/name, container port "http" 8080 serving /metrics).
  */
-const OPERATOR_METRICS = { selector: { "app.kubernetes.io/name": "kuberay-operator" }, port: "http" } as const;
+const OPERATOR_METRICS = {
+  selector: { "app.kubernetes.io/name": "kuberay-operator" },
+  port: "http",
+} as const;
 
 /** Scrape the metrics port of every Ray pod (heads and workers) in the team's namespace. */
 export function rayPodMonitoring(team: ResolvedTeam): CustomObject {
   return {
     ...POD_MONITORING,
-    metadata: { name: "ray-metrics", namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },
-    spec: { selector: { matchLabels: { ...RAY_NODE_LABELS } }, endpoints: [{ port: RAY_PORT_NAMES.metrics, interval: SCRAPE_INTERVAL }] },
+    metadata: {
+      name: "ray-metrics",
+      namespace: team.name,
+      labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY },
+    },
+    spec: {
+      selector: { matchLabels: { ...RAY_NODE_LABELS } },
+      endpoints: [{ port: RAY_PORT_NAMES.metrics, interval: SCRAPE_INTERVAL }],
+    },
   };
 }
 
@@ -31,6 +41,9 @@ export function operatorPodMonitoring(namespace: string): CustomObject {
   return {
     ...POD_MONITORING,
     metadata: { name: "kuberay-operator", namespace, labels: { ...MANAGED_BY } },
-    spec: { selector: { matchLabels: { ...OPERATOR_METRICS.selector } }, endpoints: [{ port: OPERATOR_METRICS.port, interval: SCRAPE_INTERVAL }] },
+    spec: {
+      selector: { matchLabels: { ...OPERATOR_METRICS.selector } },
+      endpoints: [{ port: OPERATOR_METRICS.port, interval: SCRAPE_INTERVAL }],
+    },
   };
 }

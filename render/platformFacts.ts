@@ -54,7 +54,13 @@ export const factsSchema = z.object({
   operatorNamespace: z.string(),
   kuberayVersion: z.string(),
   imageRegistry: z.string(),
-  rayImages: z.object({ repository: z.string(), python: z.string(), vscodeImage: z.string(), default: z.string(), versions: z.array(z.string()) }),
+  rayImages: z.object({
+    repository: z.string(),
+    python: z.string(),
+    vscodeImage: z.string(),
+    default: z.string(),
+    versions: z.array(z.string()),
+  }),
   defaultRayVersion: z.string(),
   /** GPU types offered, by friendly name, smallest GPU memory first (the first is the client's default). */
   gpuTypes: z.array(z.object({ type: z.string(), gkeType: z.string(), memoryGb: z.number() })),
@@ -101,7 +107,15 @@ export function platformFacts(cfg: PlatformConfig): PlatformFacts {
       spot: p.spot,
       gpu: p.gpu && { ...p.gpu },
       capacity: p.capacity && { ...p.capacity },
-      nodeHourly: cfg.mode === "gke" && p.machineType ? nodeHourly(cfg.prices, { machineType: p.machineType, gpu: p.gpu, spot: p.spot, region: cfg.gke.region }) : undefined,
+      nodeHourly:
+        cfg.mode === "gke" && p.machineType
+          ? nodeHourly(cfg.prices, {
+              machineType: p.machineType,
+              gpu: p.gpu,
+              spot: p.spot,
+              region: cfg.gke.region,
+            })
+          : undefined,
       selector: { ...p.selector },
       taints: p.taints.map((t) => ({ ...t })),
     })),
@@ -130,7 +144,12 @@ const labels = { ...MANAGED_BY };
 
 export function factsConfigMap(facts: PlatformFacts): k8s.core.v1.ConfigMap {
   return {
-    metadata: { name: FACTS.configMap, namespace: facts.operatorNamespace, labels, annotations: { [FORMAT_ANNOTATION]: `${FACTS.format}/v${FACTS.version}` } },
+    metadata: {
+      name: FACTS.configMap,
+      namespace: facts.operatorNamespace,
+      labels,
+      annotations: { [FORMAT_ANNOTATION]: `${FACTS.format}/v${FACTS.version}` },
+    },
     data: { [FACTS.key]: JSON.stringify(facts, null, 2) },
   };
 }
@@ -142,12 +161,19 @@ export function factsConfigMap(facts: PlatformFacts): k8s.core.v1.ConfigMap {
  */
 export function teamFactsConfigMap(team: ResolvedTeam): k8s.core.v1.ConfigMap {
   return {
-    metadata: { name: FACTS.teamConfigMap, namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },
+    metadata: {
+      name: FACTS.teamConfigMap,
+      namespace: team.name,
+      labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY },
+    },
     data: { [FACTS.key]: JSON.stringify(teamFacts(team), null, 2) },
   };
 }
 
-export function tutorialsConfigMap(namespace: string, notebooks: Readonly<Record<string, string>>): k8s.core.v1.ConfigMap {
+export function tutorialsConfigMap(
+  namespace: string,
+  notebooks: Readonly<Record<string, string>>,
+): k8s.core.v1.ConfigMap {
   return { metadata: { name: FACTS.tutorialsConfigMap, namespace, labels }, data: { ...notebooks } };
 }
 
@@ -155,7 +181,14 @@ export function tutorialsConfigMap(namespace: string, notebooks: Readonly<Record
 export function factsReaderRole(namespace: string): k8s.rbac.v1.Role {
   return {
     metadata: { name: FACTS.readerRole, namespace, labels },
-    rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [FACTS.configMap, FACTS.tutorialsConfigMap], verbs: ["get"] }],
+    rules: [
+      {
+        apiGroups: [""],
+        resources: ["configmaps"],
+        resourceNames: [FACTS.configMap, FACTS.tutorialsConfigMap],
+        verbs: ["get"],
+      },
+    ],
   };
 }
 

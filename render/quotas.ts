@@ -3,7 +3,12 @@
  * the Service range, etcd or the scheduler for all) and the container defaults that make every
  * container count.
  */
-import { canonicalMemory, CONTAINER_EPHEMERAL_DEFAULT_BYTES, CONTAINER_MINIMUM, formatCpu } from "../config/quantity";
+import {
+  canonicalMemory,
+  CONTAINER_EPHEMERAL_DEFAULT_BYTES,
+  CONTAINER_MINIMUM,
+  formatCpu,
+} from "../config/quantity";
 import { type ObjectQuota } from "../config/teamFile";
 
 /** ResourceQuota keys of the object counts; LoadBalancer and NodePort Services are refused outright. */
@@ -25,7 +30,11 @@ export function objectCounts(o: Readonly<ObjectQuota>): Record<string, string> {
  * renders (and GKE's GCS FUSE sidecar, 250m/256Mi) asks for more.
  */
 export const CONTAINER_LIMITS = {
-  defaultRequest: { cpu: "250m", memory: "512Mi", "ephemeral-storage": canonicalMemory(CONTAINER_EPHEMERAL_DEFAULT_BYTES) },
+  defaultRequest: {
+    cpu: "250m",
+    memory: "512Mi",
+    "ephemeral-storage": canonicalMemory(CONTAINER_EPHEMERAL_DEFAULT_BYTES),
+  },
   default: { "ephemeral-storage": "50Gi" },
   min: { cpu: formatCpu(CONTAINER_MINIMUM.cpu), memory: canonicalMemory(CONTAINER_MINIMUM.memoryBytes) },
 } as const;

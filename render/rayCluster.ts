@@ -66,8 +66,10 @@ const resources = (cpu: number, memoryBytes: number, gpus?: number): ResourceReq
 const sidecarResources = (s: { cpu: number; memoryGi: number }) => resources(s.cpu, s.memoryGi * 2 ** 30);
 
 /** Ray's ports as named container ports, and the `ray start` flags that make Ray listen on them. */
-const containerPorts = (ports: readonly RayPort[]) => ports.map((p) => ({ name: RAY_PORT_NAMES[p], containerPort: RAY_PORTS[p] }));
-export const portFlags = (ports: readonly RayPort[]): Record<string, string> => Object.fromEntries(ports.map((p) => [RAY_PORT_FLAGS[p], String(RAY_PORTS[p])]));
+const containerPorts = (ports: readonly RayPort[]) =>
+  ports.map((p) => ({ name: RAY_PORT_NAMES[p], containerPort: RAY_PORTS[p] }));
+export const portFlags = (ports: readonly RayPort[]): Record<string, string> =>
+  Object.fromEntries(ports.map((p) => [RAY_PORT_FLAGS[p], String(RAY_PORTS[p])]));
 /** The head listens on every Ray port; workers serve only their metrics. */
 export const HEAD_PORTS = Object.keys(RAY_PORTS) as RayPort[];
 const WORKER_PORTS: readonly RayPort[] = ["metrics"];
@@ -91,7 +93,10 @@ function bucketVolume(bucket: string): Volume {
     name: "bucket",
     csi: {
       driver: BUCKET_CSI_DRIVER,
-      volumeAttributes: { bucketName: bucket, mountOptions: `implicit-dirs,uid=${RAY_UID},gid=${RAY_GID},file-mode=664,dir-mode=775` },
+      volumeAttributes: {
+        bucketName: bucket,
+        mountOptions: `implicit-dirs,uid=${RAY_UID},gid=${RAY_GID},file-mode=664,dir-mode=775`,
+      },
     },
   };
 }
@@ -133,7 +138,14 @@ function headTemplate(c: ResolvedRayCluster): PodTemplateSpec {
       name: "notebook",
       image: c.images.notebook,
       // The cluster's token: Jupyter reads JUPYTER_TOKEN, and ray.init() in a notebook sends RAY_AUTH_TOKEN.
-      command: withTokensHidden(["jupyter", "lab", "--ip=0.0.0.0", `--port=${TOOL_PORTS.notebook}`, "--no-browser", `--ServerApp.root_dir=${WORKSPACE}`]),
+      command: withTokensHidden([
+        "jupyter",
+        "lab",
+        "--ip=0.0.0.0",
+        `--port=${TOOL_PORTS.notebook}`,
+        "--no-browser",
+        `--ServerApp.root_dir=${WORKSPACE}`,
+      ]),
       env: [
         { name: "RAY_ADDRESS", value: `ray://127.0.0.1:${RAY_PORTS.client}` },
         tokenEnv(c, "JUPYTER_TOKEN"),
@@ -153,8 +165,20 @@ function headTemplate(c: ResolvedRayCluster): PodTemplateSpec {
       // The token from a file the container writes (not on its command line, which ps shows);
       // the browser opens /?tkn=<token> once, then keeps a cookie. The image's server, as its entrypoint runs it.
       command: withTokensHidden(
-        ["sh", "-c", `umask 077 && printf %s "$CONNECTION_TOKEN" > ${VSCODE_TOKEN_FILE} && exec "$OPENVSCODE_SERVER_ROOT/bin/openvscode-server" "$@"`, "openvscode-server"],
-        ["--port", String(TOOL_PORTS.vscode), "--default-folder", WORKSPACE, "--connection-token-file", VSCODE_TOKEN_FILE],
+        [
+          "sh",
+          "-c",
+          `umask 077 && printf %s "$CONNECTION_TOKEN" > ${VSCODE_TOKEN_FILE} && exec "$OPENVSCODE_SERVER_ROOT/bin/openvscode-server" "$@"`,
+          "openvscode-server",
+        ],
+        [
+          "--port",
+          String(TOOL_PORTS.vscode),
+          "--default-folder",
+          WORKSPACE,
+          "--connection-token-file",
+          VSCODE_TOKEN_FILE,
+        ],
       ),
       env: [tokenEnv(c, "CONNECTION_TOKEN")],
       ports: [{ name: "vscode", containerPort: TOOL_PORTS.vscode }],
@@ -180,7 +204,11 @@ function headTemplate(c: ResolvedRayCluster): PodTemplateSpec {
               name: TUTORIALS_INIT_CONTAINER,
               image: c.images.cpu,
               // Copied, not mounted: ConfigMap mounts are read-only and notebooks are for editing.
-              command: ["sh", "-c", `mkdir -p ${WORKSPACE}/tutorials && cp -n /tutorials/*.ipynb ${WORKSPACE}/tutorials/`],
+              command: [
+                "sh",
+                "-c",
+                `mkdir -p ${WORKSPACE}/tutorials && cp -n /tutorials/*.ipynb ${WORKSPACE}/tutorials/`,
+              ],
               resources: resources(0.1, 128 * 2 ** 20),
               volumeMounts: [workspaceMount, { name: "tutorials", mountPath: "/tutorials", readOnly: true }],
               securityContext: restricted,
@@ -202,7 +230,14 @@ const VSCODE_TOKEN_FILE = "/tmp/connection-token";
  * PID 1 (exec); bash's process substitution runs the filter beside it.
  */
 export function withTokensHidden(command: readonly string[], args: readonly string[] = []): string[] {
-  return ["bash", "-c", `exec > >(exec sed -u -E 's/((tkn|token)=)[A-Za-z0-9_-]+/\\1<hidden>/g') 2>&1; exec "$@"`, "hide-tokens", ...command, ...args];
+  return [
+    "bash",
+    "-c",
+    `exec > >(exec sed -u -E 's/((tkn|token)=)[A-Za-z0-9_-]+/\\1<hidden>/g') 2>&1; exec "$@"`,
+    "hide-tokens",
+    ...command,
+    ...args,
+  ];
 }
 
 /** An autoscaled (elastic) cluster's pods wait for Kueue's admission of their slice (config/kueue.ts ELASTIC_JOB_GATE). */
@@ -272,7 +307,12 @@ export function renderRayCluster(c: ResolvedRayCluster): RayClusterObject {
     headGroupSpec: {
       // Never LoadBalancer or NodePort: the dashboard and client port stay inside the cluster.
       serviceType: "ClusterIP",
-      rayStartParams: { "dashboard-host": "0.0.0.0", ...portFlags(HEAD_PORTS), ...headCpusDefault(c), ...c.head.rayStartParams },
+      rayStartParams: {
+        "dashboard-host": "0.0.0.0",
+        ...portFlags(HEAD_PORTS),
+        ...headCpusDefault(c),
+        ...c.head.rayStartParams,
+      },
       resources: c.head.rayResources,
       template: headTemplate(c),
     },
@@ -332,12 +372,18 @@ export const toolsServiceName = (cluster: string): string => `${cluster}-tools`;
 /** ClusterIP Service for the head pod's notebook and editor; undefined when neither is on. */
 export function toolsService(c: ResolvedRayCluster): k8s.core.v1.Service | undefined {
   const ports: k8s.core.v1.ServicePort[] = [];
-  if (c.notebook) ports.push({ name: "notebook", port: TOOL_PORTS.notebook, targetPort: "notebook", protocol: "TCP" });
-  if (c.vscode) ports.push({ name: "vscode", port: TOOL_PORTS.vscode, targetPort: "vscode", protocol: "TCP" });
+  if (c.notebook)
+    ports.push({ name: "notebook", port: TOOL_PORTS.notebook, targetPort: "notebook", protocol: "TCP" });
+  if (c.vscode)
+    ports.push({ name: "vscode", port: TOOL_PORTS.vscode, targetPort: "vscode", protocol: "TCP" });
   if (ports.length === 0) return undefined;
   return {
     metadata: { name: toolsServiceName(c.name), namespace: c.namespace, labels: clusterLabels(c) },
-    spec: { type: "ClusterIP", selector: { [KUBERAY_LABELS.cluster]: c.name, [KUBERAY_LABELS.nodeType]: "head" }, ports },
+    spec: {
+      type: "ClusterIP",
+      selector: { [KUBERAY_LABELS.cluster]: c.name, [KUBERAY_LABELS.nodeType]: "head" },
+      ports,
+    },
   };
 }
 
@@ -346,7 +392,10 @@ function tutorialsConfigMapName(c: ResolvedRayCluster): string {
 }
 
 /** The tutorials as a ConfigMap in the cluster's namespace. */
-export function tutorialsConfigMap(c: ResolvedRayCluster, notebooks: Readonly<Record<string, string>>): k8s.core.v1.ConfigMap {
+export function tutorialsConfigMap(
+  c: ResolvedRayCluster,
+  notebooks: Readonly<Record<string, string>>,
+): k8s.core.v1.ConfigMap {
   return {
     metadata: { name: tutorialsConfigMapName(c), namespace: c.namespace, labels: clusterLabels(c) },
     data: { ...notebooks },

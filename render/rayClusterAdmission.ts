@@ -28,12 +28,31 @@ export interface RayClusterFields {
 
 /** The spec fields and worker group fields of the pinned RayCluster CRD (its v1 schema). */
 export function rayClusterFields(crds: readonly Record<string, unknown>[]): RayClusterFields {
-  const crd = crds.find((c) => (c as { metadata?: { name?: string } }).metadata?.name === "rayclusters.ray.io") as
-    | { spec: { versions: { name: string; schema: { openAPIV3Schema: { properties: { spec: { properties: Record<string, { items?: { properties: Record<string, unknown> } }> } } } } }[] } }
+  const crd = crds.find(
+    (c) => (c as { metadata?: { name?: string } }).metadata?.name === "rayclusters.ray.io",
+  ) as
+    | {
+        spec: {
+          versions: {
+            name: string;
+            schema: {
+              openAPIV3Schema: {
+                properties: {
+                  spec: { properties: Record<string, { items?: { properties: Record<string, unknown> } }> };
+                };
+              };
+            };
+          }[];
+        };
+      }
     | undefined;
-  const spec = crd?.spec.versions.find((v) => v.name === "v1")?.schema.openAPIV3Schema.properties.spec.properties;
+  const spec = crd?.spec.versions.find((v) => v.name === "v1")?.schema.openAPIV3Schema.properties.spec
+    .properties;
   if (!spec) throw new Error("the pinned KubeRay CRDs have no v1 RayCluster schema");
-  return { spec: Object.keys(spec).sort(), workerGroup: Object.keys(spec.workerGroupSpecs?.items?.properties ?? {}).sort() };
+  return {
+    spec: Object.keys(spec).sort(),
+    workerGroup: Object.keys(spec.workerGroupSpecs?.items?.properties ?? {}).sort(),
+  };
 }
 
 /**
@@ -41,7 +60,17 @@ export function rayClusterFields(crds: readonly Record<string, unknown>[]): RayC
  * into a Secret reference, an Ingress, a Service or a NetworkPolicy of its own. An allowlist:
  * a field a new KubeRay CRD adds is refused until it is judged and added here.
  */
-const ADMITTED_SPEC_FIELDS = ["authOptions", "autoscalerOptions", "enableInTreeAutoscaling", "headGroupSpec", "managedBy", "rayVersion", "suspend", "upgradeStrategy", "workerGroupSpecs"];
+const ADMITTED_SPEC_FIELDS = [
+  "authOptions",
+  "autoscalerOptions",
+  "enableInTreeAutoscaling",
+  "headGroupSpec",
+  "managedBy",
+  "rayVersion",
+  "suspend",
+  "upgradeStrategy",
+  "workerGroupSpecs",
+];
 /** What the autoscaler writes into a worker group (Ray 2.52.0 autoscaler/v2/instance_manager/cloud_providers/kuberay/cloud_provider.py). */
 const AUTOSCALER_FIELDS = ["replicas", "scaleStrategy"];
 
@@ -56,7 +85,9 @@ function templateValidations(ctx: AdmissionContext, what: string, extraSecretChe
   const bucket = ctx.bucketPrefix
     ? ` || (has(v.csi) && v.csi.driver == '${BUCKET_CSI_DRIVER}' && has(v.csi.volumeAttributes) && 'bucketName' in v.csi.volumeAttributes && v.csi.volumeAttributes.bucketName == '${ctx.bucketPrefix}' + object.metadata.namespace)`
     : "";
-  const bucketText = ctx.bucketPrefix ? `, and the team's bucket (CSI ${BUCKET_CSI_DRIVER}, bucketName ${ctx.bucketPrefix}<team>)` : "";
+  const bucketText = ctx.bucketPrefix
+    ? `, and the team's bucket (CSI ${BUCKET_CSI_DRIVER}, bucketName ${ctx.bucketPrefix}<team>)`
+    : "";
   return [
     {
       expression: `variables.templates.all(t, (!has(t.spec.serviceAccountName) || t.spec.serviceAccountName == '${RAY_SERVICE_ACCOUNT}') && (!has(t.spec.serviceAccount) || t.spec.serviceAccount == '${RAY_SERVICE_ACCOUNT}'))`,
@@ -90,7 +121,8 @@ export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
   validations.push({
     // KubeRay creates an Ingress for the head on enableIngress (raycluster_controller.go reconcileIngress): around the ClusterIP-only rule.
     expression: "!has(object.spec.headGroupSpec.enableIngress) || !object.spec.headGroupSpec.enableIngress",
-    message: "RayClusters stay inside the cluster: remove headGroupSpec.enableIngress and reach the dashboard with kubectl port-forward.",
+    message:
+      "RayClusters stay inside the cluster: remove headGroupSpec.enableIngress and reach the dashboard with kubectl port-forward.",
     reason: "Forbidden",
   });
   // Without a Secret named, KubeRay uses (or makes) the Secret named like the cluster
@@ -109,7 +141,11 @@ export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
     reason: "Forbidden",
   });
   const variables = [
-    { name: "templates", expression: "[object.spec.headGroupSpec.template] + (has(object.spec.workerGroupSpecs) ? object.spec.workerGroupSpecs.map(g, g.template) : [])" },
+    {
+      name: "templates",
+      expression:
+        "[object.spec.headGroupSpec.template] + (has(object.spec.workerGroupSpecs) ? object.spec.workerGroupSpecs.map(g, g.template) : [])",
+    },
     // The token Secret the platform renders for the cluster, and for a cluster KubeRay makes for
     // a RayJob (named <job>-<random>, so unknown when the job is made) its job's: <job>-token.
     // An ownerReference can be written by hand, but it names only another job's token in the same
@@ -131,14 +167,23 @@ export function rayClusterAdmission(ctx: AdmissionContext): AdmissionRule {
  */
 export function rayJobAdmission(ctx: AdmissionContext): AdmissionRule {
   const variables = [
-    { name: "templates", expression: "has(object.spec.submitterPodTemplate) ? [object.spec.submitterPodTemplate] : []" },
+    {
+      name: "templates",
+      expression: "has(object.spec.submitterPodTemplate) ? [object.spec.submitterPodTemplate] : []",
+    },
     { name: "ownSecrets", expression: "[]" },
   ];
-  return admissionRule(RAYJOB_RULE, "rayjobs", { variables, validations: templateValidations(ctx, "RayJob submitter pods", "") }, RAY_API);
+  return admissionRule(
+    RAYJOB_RULE,
+    "rayjobs",
+    { variables, validations: templateValidations(ctx, "RayJob submitter pods", "") },
+    RAY_API,
+  );
 }
 
 /** `a.f` and `b.f` are the same, set or not. */
-const sameField = (a: string, b: string, f: string) => `(has(${a}.${f}) ? (has(${b}.${f}) && ${a}.${f} == ${b}.${f}) : !has(${b}.${f}))`;
+const sameField = (a: string, b: string, f: string) =>
+  `(has(${a}.${f}) ? (has(${b}.${f}) && ${a}.${f} == ${b}.${f}) : !has(${b}.${f}))`;
 
 /**
  * The account of every Ray pod of a team (`ray`) is the one KubeRay binds its autoscaler Role
@@ -165,16 +210,34 @@ export function autoscalerAccountAdmission(ctx: AdmissionContext): AdmissionRule
       failurePolicy: "Fail",
       matchConstraints: {
         resourceRules: [
-          { apiGroups: [RAY_API.group], apiVersions: [RAY_API.version], operations: ["UPDATE"], resources: ["rayclusters"] },
-          { apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["pods", "pods/resize"] },
+          {
+            apiGroups: [RAY_API.group],
+            apiVersions: [RAY_API.version],
+            operations: ["UPDATE"],
+            resources: ["rayclusters"],
+          },
+          {
+            apiGroups: [""],
+            apiVersions: ["v1"],
+            operations: ["UPDATE"],
+            resources: ["pods", "pods/resize"],
+          },
         ],
         ...inTeamNamespaces,
       },
       matchConditions: [{ name: "ray-account", expression: isRayAccount }],
       variables: [
-        { name: "podName", expression: "'authentication.kubernetes.io/pod-name' in request.userInfo.extra ? request.userInfo.extra['authentication.kubernetes.io/pod-name'][0] : ''" },
+        {
+          name: "podName",
+          expression:
+            "'authentication.kubernetes.io/pod-name' in request.userInfo.extra ? request.userInfo.extra['authentication.kubernetes.io/pod-name'][0] : ''",
+        },
         // KubeRay names a head pod <cluster, cut to 50 characters>-head-<suffix> (utils/util.go PodName).
-        { name: "headPrefix", expression: "(object.metadata.name.size() > 50 ? object.metadata.name.substring(0, 50) : object.metadata.name) + '-head-'" },
+        {
+          name: "headPrefix",
+          expression:
+            "(object.metadata.name.size() > 50 ? object.metadata.name.substring(0, 50) : object.metadata.name) + '-head-'",
+        },
       ],
       validations: [
         {
@@ -195,5 +258,12 @@ export function autoscalerAccountAdmission(ctx: AdmissionContext): AdmissionRule
       ],
     },
   };
-  return { name, policy, binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } } };
+  return {
+    name,
+    policy,
+    binding: {
+      metadata: { name, labels: MANAGED_BY },
+      spec: { policyName: name, validationActions: ["Deny"] },
+    },
+  };
 }

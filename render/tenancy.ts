@@ -7,7 +7,20 @@ import type { input as k8s } from "@pulumi/kubernetes/types";
 import { formatAmounts } from "../config/kueue";
 import { type Demand } from "../config/types";
 import { type Member, PLAYGROUND, type ResolvedTeam } from "../config/teams";
-import { DESCRIPTION_ANNOTATION, GPU_RESOURCE, gpuPriorityClass, KUBERAY_LABELS, MANAGED_BY, NAMESPACE_NAME_LABEL, OWNERS_ANNOTATION, POD_SECURITY_LABELS, PULUMI_WAIT_FOR, RAY_PORTS, RAY_SERVE_PORT, TEAM_LABEL } from "../config/wire";
+import {
+  DESCRIPTION_ANNOTATION,
+  GPU_RESOURCE,
+  gpuPriorityClass,
+  KUBERAY_LABELS,
+  MANAGED_BY,
+  NAMESPACE_NAME_LABEL,
+  OWNERS_ANNOTATION,
+  POD_SECURITY_LABELS,
+  PULUMI_WAIT_FOR,
+  RAY_PORTS,
+  RAY_SERVE_PORT,
+  TEAM_LABEL,
+} from "../config/wire";
 import { sameNamespaceSelector } from "./clusterAccess";
 import { CONTAINER_LIMITS, objectCounts } from "./quotas";
 
@@ -27,7 +40,6 @@ export const RAY_NODE_LABELS = { [KUBERAY_LABELS.isRayNode]: "yes" } as const;
  * Ray port; GCS and the client port are for the cluster's own pods and the team.
  */
 const OPERATOR_TO_HEAD_PORTS = [RAY_PORTS.dashboard, RAY_SERVE_PORT] as const;
-
 
 export interface TenancyContext {
   /** GPU types the stack offers: friendly name -> GKE accelerator type. */
@@ -58,7 +70,11 @@ export function namespace(team: ResolvedTeam): k8s.core.v1.Namespace {
   };
 }
 
-const meta = (team: ResolvedTeam, name: string) => ({ name, namespace: team.name, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } });
+const meta = (team: ResolvedTeam, name: string) => ({
+  name,
+  namespace: team.name,
+  labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY },
+});
 
 /**
  * The namespace's overall quota: CPU, memory, all GPUs, RayClusters and storage. CPU, memory
@@ -67,7 +83,10 @@ const meta = (team: ResolvedTeam, name: string) => ({ name, namespace: team.name
  */
 export function resourceQuota(team: ResolvedTeam): k8s.core.v1.ResourceQuota {
   const hard = quotaHard(team, team.queue.ceiling, { gpus: true });
-  return { metadata: quotaMeta(team, "team-quota", RAYCLUSTER_COUNT in hard ? RAYCLUSTER_COUNT : undefined), spec: { hard } };
+  return {
+    metadata: quotaMeta(team, "team-quota", RAYCLUSTER_COUNT in hard ? RAYCLUSTER_COUNT : undefined),
+    spec: { hard },
+  };
 }
 
 const RAYCLUSTER_COUNT = "count/rayclusters.ray.io";
@@ -89,13 +108,19 @@ function quotaMeta(team: ResolvedTeam, name: string, counted?: string) {
  * The namespace quota's keys with `amounts` as CPU and memory (and, with `gpus`, all GPUs
  * summed): the ResourceQuota takes the queue's ceiling, the plan shows the nominal quota.
  */
-export function quotaHard(team: ResolvedTeam, amounts: Demand, opts: { gpus: boolean }): Record<string, string> {
+export function quotaHard(
+  team: ResolvedTeam,
+  amounts: Demand,
+  opts: { gpus: boolean },
+): Record<string, string> {
   const q = team.quota;
   const a = formatAmounts(amounts);
   return {
     "requests.cpu": a.cpu,
     "requests.memory": a.memory,
-    ...(opts.gpus ? { [`requests.${GPU_RESOURCE}`]: String(Object.values(amounts.gpus).reduce((x, y) => x + y, 0)) } : {}),
+    ...(opts.gpus
+      ? { [`requests.${GPU_RESOURCE}`]: String(Object.values(amounts.gpus).reduce((x, y) => x + y, 0)) }
+      : {}),
     "requests.storage": q.storage,
     "requests.ephemeral-storage": q.ephemeralStorage,
     ...objectCounts(q.objects),
@@ -104,14 +129,21 @@ export function quotaHard(team: ResolvedTeam, amounts: Demand, opts: { gpus: boo
 }
 
 /** One quota per GPU type, scoped to the type's PriorityClass: quota plus borrowing limit (0 for types the team file leaves out). */
-export function gpuQuotas(team: ResolvedTeam, ctx: TenancyContext): { type: string; quota: k8s.core.v1.ResourceQuota }[] {
+export function gpuQuotas(
+  team: ResolvedTeam,
+  ctx: TenancyContext,
+): { type: string; quota: k8s.core.v1.ResourceQuota }[] {
   return Object.entries(ctx.gpuTypes).map(([type, gkeType]) => ({
     type,
     quota: {
       metadata: quotaMeta(team, `gpu-${type}`),
       spec: {
         hard: { [`requests.${GPU_RESOURCE}`]: String(team.queue.ceiling.gpus[type] ?? 0) },
-        scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: [gpuPriorityClass(gkeType)] }] },
+        scopeSelector: {
+          matchExpressions: [
+            { scopeName: "PriorityClass", operator: "In", values: [gpuPriorityClass(gkeType)] },
+          ],
+        },
       },
     },
   }));
@@ -155,7 +187,11 @@ export function rayUsersBinding(team: ResolvedTeam): k8s.rbac.v1.RoleBinding {
 /** The team's members may also use the shared playground; the binding lives there but belongs to the team. */
 export function playgroundBinding(team: ResolvedTeam): k8s.rbac.v1.RoleBinding {
   return {
-    metadata: { name: `team-${team.name}`, namespace: PLAYGROUND, labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY } },
+    metadata: {
+      name: `team-${team.name}`,
+      namespace: PLAYGROUND,
+      labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY },
+    },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: RAY_USER_ROLE },
     subjects: teamSubjects(team),
   };
@@ -174,10 +210,15 @@ function uniqueMembers(team: ResolvedTeam): Member[] {
   });
 }
 
-const nsSelector = (name: string) => ({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: name } } });
+const nsSelector = (name: string) => ({
+  namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: name } },
+});
 
 /** Network isolation: nothing from other namespaces, everything within, and the platform to Ray. */
-export function networkPolicies(team: ResolvedTeam, ctx: TenancyContext): Record<string, k8s.networking.v1.NetworkPolicy> {
+export function networkPolicies(
+  team: ResolvedTeam,
+  ctx: TenancyContext,
+): Record<string, k8s.networking.v1.NetworkPolicy> {
   return {
     "default-deny-ingress": {
       metadata: meta(team, "default-deny-ingress"),
@@ -185,7 +226,11 @@ export function networkPolicies(team: ResolvedTeam, ctx: TenancyContext): Record
     },
     "allow-same-namespace": {
       metadata: meta(team, "allow-same-namespace"),
-      spec: { podSelector: sameNamespaceSelector(team.name), policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+      spec: {
+        podSelector: sameNamespaceSelector(team.name),
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [{ podSelector: {} }] }],
+      },
     },
     // What the operator calls on heads (OPERATOR_TO_HEAD_PORTS), and nothing else.
     "allow-operator-to-ray-heads": {
@@ -193,7 +238,12 @@ export function networkPolicies(team: ResolvedTeam, ctx: TenancyContext): Record
       spec: {
         podSelector: { matchLabels: { [KUBERAY_LABELS.nodeType]: "head" } },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [nsSelector(ctx.operatorNamespace)], ports: OPERATOR_TO_HEAD_PORTS.map((port) => ({ protocol: "TCP", port })) }],
+        ingress: [
+          {
+            from: [nsSelector(ctx.operatorNamespace)],
+            ports: OPERATOR_TO_HEAD_PORTS.map((port) => ({ protocol: "TCP", port })),
+          },
+        ],
       },
     },
     // The collectors scrape every Ray pod's metrics port, and nothing else.
@@ -202,7 +252,12 @@ export function networkPolicies(team: ResolvedTeam, ctx: TenancyContext): Record
       spec: {
         podSelector: { matchLabels: { ...RAY_NODE_LABELS } },
         policyTypes: ["Ingress"],
-        ingress: [{ from: [nsSelector(ctx.monitoringNamespace)], ports: [{ protocol: "TCP", port: RAY_PORTS.metrics }] }],
+        ingress: [
+          {
+            from: [nsSelector(ctx.monitoringNamespace)],
+            ports: [{ protocol: "TCP", port: RAY_PORTS.metrics }],
+          },
+        ],
       },
     },
   };
@@ -214,6 +269,11 @@ export function serviceAccount(team: ResolvedTeam): k8s.core.v1.ServiceAccount {
 }
 
 /** Workload Identity principal of a Kubernetes service account. */
-export function workloadIdentityPrincipal(projectNumber: string, project: string, ns: string, ksa: string): string {
+export function workloadIdentityPrincipal(
+  projectNumber: string,
+  project: string,
+  ns: string,
+  ksa: string,
+): string {
   return `principal://iam.googleapis.com/projects/${projectNumber}/locations/global/workloadIdentityPools/${project}.svc.id.goog/subject/ns/${ns}/sa/${ksa}`;
 }

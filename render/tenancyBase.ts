@@ -3,7 +3,15 @@
  * namespaces, a PriorityClass per GPU type, and the admission rules of team namespaces.
  */
 import type { input as k8s } from "@pulumi/kubernetes/types";
-import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, gpuPriorityClass, KUBERAY_LABELS, MANAGED_BY, TEAM_LABEL } from "../config/wire";
+import {
+  ACCELERATOR_LABEL,
+  GPU_RESOURCE,
+  GPU_TAINT,
+  gpuPriorityClass,
+  KUBERAY_LABELS,
+  MANAGED_BY,
+  TEAM_LABEL,
+} from "../config/wire";
 import { OWN_PODS_SUFFIX } from "./clusterAccess";
 import { RAY_USER_ROLE, TEAM_OWNER_ROLE, type TenancyContext } from "./tenancy";
 
@@ -15,9 +23,29 @@ export function rayUserRole(): k8s.rbac.v1.ClusterRole {
   return {
     metadata: { name: RAY_USER_ROLE, labels: MANAGED_BY },
     rules: [
-      { apiGroups: ["ray.io"], resources: ["rayclusters", "rayjobs", "rayservices", "raycronjobs"], verbs: ALL },
-      { apiGroups: ["ray.io"], resources: ["rayclusters/status", "rayjobs/status", "rayservices/status", "raycronjobs/status"], verbs: READ },
-      { apiGroups: [""], resources: ["pods", "services", "endpoints", "events", "resourcequotas", "limitranges", "serviceaccounts"], verbs: READ },
+      {
+        apiGroups: ["ray.io"],
+        resources: ["rayclusters", "rayjobs", "rayservices", "raycronjobs"],
+        verbs: ALL,
+      },
+      {
+        apiGroups: ["ray.io"],
+        resources: ["rayclusters/status", "rayjobs/status", "rayservices/status", "raycronjobs/status"],
+        verbs: READ,
+      },
+      {
+        apiGroups: [""],
+        resources: [
+          "pods",
+          "services",
+          "endpoints",
+          "events",
+          "resourcequotas",
+          "limitranges",
+          "serviceaccounts",
+        ],
+        verbs: READ,
+      },
       // Restart a wedged head or worker: KubeRay recreates the pod. No more than exec already allows.
       { apiGroups: [""], resources: ["pods"], verbs: ["delete"] },
       // rayctl creates a cluster's notebook/editor Service (ClusterIP only: admission) and its
@@ -32,7 +60,11 @@ export function rayUserRole(): k8s.rbac.v1.ClusterRole {
       { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: READ },
       // Why a cluster waits and where it is in the queue (Kueue's Workload, LocalQueue and visibility API).
       { apiGroups: ["kueue.x-k8s.io"], resources: ["workloads", "localqueues"], verbs: READ },
-      { apiGroups: ["visibility.kueue.x-k8s.io"], resources: ["localqueues/pendingworkloads"], verbs: ["get"] },
+      {
+        apiGroups: ["visibility.kueue.x-k8s.io"],
+        resources: ["localqueues/pendingworkloads"],
+        verbs: ["get"],
+      },
     ],
   };
 }
@@ -48,10 +80,18 @@ export function teamOwnerRole(): k8s.rbac.v1.ClusterRole {
   return {
     metadata: { name: TEAM_OWNER_ROLE, labels: MANAGED_BY },
     rules: [
-      { apiGroups: [""], resources: ["pods", "services", "secrets", "configmaps", "persistentvolumeclaims"], verbs: ALL },
+      {
+        apiGroups: [""],
+        resources: ["pods", "services", "secrets", "configmaps", "persistentvolumeclaims"],
+        verbs: ALL,
+      },
       { apiGroups: [""], resources: ["pods/attach", "pods/eviction"], verbs: ["get", "create"] },
       { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ALL },
-      { apiGroups: ["apps"], resources: ["deployments/scale", "statefulsets/scale"], verbs: ["get", "update", "patch"] },
+      {
+        apiGroups: ["apps"],
+        resources: ["deployments/scale", "statefulsets/scale"],
+        verbs: ["get", "update", "patch"],
+      },
       { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ALL },
       { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: READ },
       { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles", "rolebindings"], verbs: READ },
@@ -60,7 +100,9 @@ export function teamOwnerRole(): k8s.rbac.v1.ClusterRole {
 }
 
 /** A PriorityClass per GPU type: value 0 and never preempting, it only labels pods for the quota. */
-export function gpuPriorityClasses(ctx: Pick<TenancyContext, "gpuTypes">): { type: string; priorityClass: k8s.scheduling.v1.PriorityClass }[] {
+export function gpuPriorityClasses(
+  ctx: Pick<TenancyContext, "gpuTypes">,
+): { type: string; priorityClass: k8s.scheduling.v1.PriorityClass }[] {
   return Object.entries(ctx.gpuTypes).map(([type, gkeType]) => ({
     type,
     priorityClass: {
@@ -74,9 +116,12 @@ export function gpuPriorityClasses(ctx: Pick<TenancyContext, "gpuTypes">): { typ
 }
 
 /** CEL: a CREATE, or an UPDATE that changes the spec (a Secret has none, and its type cannot change). */
-const CREATE_OR_SPEC_CHANGE = "request.operation != 'UPDATE' || !has(object.spec) || object.spec != oldObject.spec";
+const CREATE_OR_SPEC_CHANGE =
+  "request.operation != 'UPDATE' || !has(object.spec) || object.spec != oldObject.spec";
 
-export const inTeamNamespaces = { namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] } };
+export const inTeamNamespaces = {
+  namespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] },
+};
 
 /** A ValidatingAdmissionPolicy and its binding (Deny), both named `name`. */
 export interface AdmissionRule {
@@ -92,14 +137,30 @@ export function admissionRule(
   rule: Pick<k8s.admissionregistration.v1.ValidatingAdmissionPolicySpec, "variables" | "validations">,
   api: { group: string; version: string } = { group: "", version: "v1" },
 ): AdmissionRule {
-  const matchConstraints = { resourceRules: [{ apiGroups: [api.group], apiVersions: [api.version], operations: ["CREATE", "UPDATE"], resources: [resource] }], ...inTeamNamespaces };
+  const matchConstraints = {
+    resourceRules: [
+      {
+        apiGroups: [api.group],
+        apiVersions: [api.version],
+        operations: ["CREATE", "UPDATE"],
+        resources: [resource],
+      },
+    ],
+    ...inTeamNamespaces,
+  };
   // Every rule is about the object's spec (or type): an update that leaves it alone (labels,
   // annotations, finalizers, as the Job controller and KubeRay make on running pods) passes.
   const matchConditions = [{ name: "create-or-spec-change", expression: CREATE_OR_SPEC_CHANGE }];
   return {
     name,
-    policy: { metadata: { name, labels: MANAGED_BY }, spec: { failurePolicy: "Fail", matchConstraints, matchConditions, ...rule } },
-    binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } },
+    policy: {
+      metadata: { name, labels: MANAGED_BY },
+      spec: { failurePolicy: "Fail", matchConstraints, matchConditions, ...rule },
+    },
+    binding: {
+      metadata: { name, labels: MANAGED_BY },
+      spec: { policyName: name, validationActions: ["Deny"] },
+    },
   };
 }
 
@@ -114,13 +175,19 @@ export function admissionRules(): AdmissionRule[] {
   // Updates too: tolerations can be added to a running pod, and a gated pod's nodeSelector set later.
   const gpuPods = admissionRule("ray-platform-gpu-pods", "pods", {
     variables: [
-      { name: "containers", expression: "object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])" },
+      {
+        name: "containers",
+        expression:
+          "object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])",
+      },
       {
         name: "usesGpu",
-        expression:
-          `variables.containers.exists(c, has(c.resources) && ((has(c.resources.limits) && '${GPU_RESOURCE}' in c.resources.limits) || (has(c.resources.requests) && '${GPU_RESOURCE}' in c.resources.requests)))`,
+        expression: `variables.containers.exists(c, has(c.resources) && ((has(c.resources.limits) && '${GPU_RESOURCE}' in c.resources.limits) || (has(c.resources.requests) && '${GPU_RESOURCE}' in c.resources.requests)))`,
       },
-      { name: "accelerator", expression: `has(object.spec.nodeSelector) && '${ACCELERATOR_LABEL}' in object.spec.nodeSelector ? object.spec.nodeSelector['${ACCELERATOR_LABEL}'] : ''` },
+      {
+        name: "accelerator",
+        expression: `has(object.spec.nodeSelector) && '${ACCELERATOR_LABEL}' in object.spec.nodeSelector ? object.spec.nodeSelector['${ACCELERATOR_LABEL}'] : ''`,
+      },
       // A toleration without a key and with operator Exists tolerates every taint, the GPU taint included.
       {
         name: "toleratesGpu",
@@ -136,7 +203,8 @@ export function admissionRules(): AdmissionRule[] {
       {
         // spec.nodeName skips the scheduler, and with it the GPU taint. Only a create can set it:
         // the scheduler binds through pods/binding, and every bound pod has it in later updates.
-        expression: "variables.usesGpu || (variables.accelerator == '' && !variables.toleratesGpu && (request.operation != 'CREATE' || !has(object.spec.nodeName)))",
+        expression:
+          "variables.usesGpu || (variables.accelerator == '' && !variables.toleratesGpu && (request.operation != 'CREATE' || !has(object.spec.nodeName)))",
         message: `Pods that use no GPU may neither select GPU nodes, tolerate the ${GPU_TAINT.key} taint nor name a node: they would hold GPU nodes without using them. Remove the accelerator nodeSelector, the toleration or nodeName.`,
         reason: "Forbidden",
       },
@@ -146,8 +214,10 @@ export function admissionRules(): AdmissionRule[] {
     validations: [
       {
         // externalIPs expose even a ClusterIP Service (and can intercept traffic: CVE-2020-8554).
-        expression: "(!has(object.spec.type) || object.spec.type == 'ClusterIP') && !has(object.spec.externalIPs)",
-        message: "Services in team namespaces stay inside the cluster (type ClusterIP, no externalIPs); reach them with kubectl port-forward.",
+        expression:
+          "(!has(object.spec.type) || object.spec.type == 'ClusterIP') && !has(object.spec.externalIPs)",
+        message:
+          "Services in team namespaces stay inside the cluster (type ClusterIP, no externalIPs); reach them with kubectl port-forward.",
         reason: "Forbidden",
       },
     ],
@@ -158,7 +228,8 @@ export function admissionRules(): AdmissionRule[] {
     validations: [
       {
         expression: "!has(object.type) || object.type != 'kubernetes.io/service-account-token'",
-        message: "Long-lived service account token Secrets are not allowed in team namespaces. Run the work in a RayCluster or RayJob: its pods get short-lived tokens of the team's service account by themselves.",
+        message:
+          "Long-lived service account token Secrets are not allowed in team namespaces. Run the work in a RayCluster or RayJob: its pods get short-lived tokens of the team's service account by themselves.",
         reason: "Forbidden",
       },
     ],
@@ -175,7 +246,8 @@ export function admissionRules(): AdmissionRule[] {
 function ownPodsPolicyRule(): AdmissionRule {
   const name = "ray-platform-own-pods-policies";
   const own = "{'" + KUBERAY_LABELS.cluster + "': variables.cluster}";
-  const selects = (s: string) => `has(${s}.matchLabels) && ${s}.matchLabels == ${own} && !has(${s}.matchExpressions)`;
+  const selects = (s: string) =>
+    `has(${s}.matchLabels) && ${s}.matchLabels == ${own} && !has(${s}.matchExpressions)`;
   const shape = [
     "variables.cluster != ''",
     selects("object.spec.podSelector"),
@@ -188,9 +260,30 @@ function ownPodsPolicyRule(): AdmissionRule {
     metadata: { name, labels: MANAGED_BY },
     spec: {
       failurePolicy: "Fail",
-      matchConstraints: { resourceRules: [{ apiGroups: ["networking.k8s.io"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["networkpolicies"] }], ...inTeamNamespaces },
-      matchConditions: [{ name: "member", expression: "!authorizer.group('networking.k8s.io').resource('networkpolicies').namespace(request.namespace).check('update').allowed()" }],
-      variables: [{ name: "cluster", expression: `object.metadata.name.endsWith('${OWN_PODS_SUFFIX}') ? object.metadata.name.substring(0, object.metadata.name.size() - ${OWN_PODS_SUFFIX.length}) : ''` }],
+      matchConstraints: {
+        resourceRules: [
+          {
+            apiGroups: ["networking.k8s.io"],
+            apiVersions: ["v1"],
+            operations: ["CREATE", "UPDATE"],
+            resources: ["networkpolicies"],
+          },
+        ],
+        ...inTeamNamespaces,
+      },
+      matchConditions: [
+        {
+          name: "member",
+          expression:
+            "!authorizer.group('networking.k8s.io').resource('networkpolicies').namespace(request.namespace).check('update').allowed()",
+        },
+      ],
+      variables: [
+        {
+          name: "cluster",
+          expression: `object.metadata.name.endsWith('${OWN_PODS_SUFFIX}') ? object.metadata.name.substring(0, object.metadata.name.size() - ${OWN_PODS_SUFFIX.length}) : ''`,
+        },
+      ],
       validations: [
         {
           expression: shape,
@@ -200,5 +293,12 @@ function ownPodsPolicyRule(): AdmissionRule {
       ],
     },
   };
-  return { name, policy, binding: { metadata: { name, labels: MANAGED_BY }, spec: { policyName: name, validationActions: ["Deny"] } } };
+  return {
+    name,
+    policy,
+    binding: {
+      metadata: { name, labels: MANAGED_BY },
+      spec: { policyName: name, validationActions: ["Deny"] },
+    },
+  };
 }

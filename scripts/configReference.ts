@@ -41,7 +41,13 @@ export interface ReferenceTable {
 
 /** The tables: list-valued settings with a table of their own are shown as one row in their parent's. */
 export function referenceTables(): ReferenceTable[] {
-  const table = (name: string, source: string, schema: z.ZodObject, root: Segment[], own: Segment[][]): ReferenceTable => ({
+  const table = (
+    name: string,
+    source: string,
+    schema: z.ZodObject,
+    root: Segment[],
+    own: Segment[][],
+  ): ReferenceTable => ({
     name,
     source,
     root,
@@ -59,18 +65,24 @@ export function referenceTables(): ReferenceTable[] {
 }
 
 function objectRows(schema: z.ZodObject, at: Segment[], own: Segment[][]): ReferenceRow[] {
-  return Object.entries(schema.shape).flatMap(([key, field]) => fieldRows(field as z.ZodType, [...at, key], own));
+  return Object.entries(schema.shape).flatMap(([key, field]) =>
+    fieldRows(field as z.ZodType, [...at, key], own),
+  );
 }
 
 /** A field's row, then its fields' rows (objects, and lists of objects) unless they have a table of their own. */
 function fieldRows(field: z.ZodType, path: Segment[], own: Segment[][]): ReferenceRow[] {
   const { base, optional, fallbackValue, description, computedDefault } = unwrap(field);
-  if (!description) throw new Error(`${showPath(path)} has no description; add .meta({ description }) in its schema.`);
+  if (!description)
+    throw new Error(`${showPath(path)} has no description; add .meta({ description }) in its schema.`);
   const fallback: ReferenceRow["fallback"] =
-    fallbackValue !== undefined ? { kind: "value", value: fallbackValue.value }
-    : computedDefault !== undefined ? { kind: "computed", text: computedDefault }
-    : optional ? { kind: "none" }
-    : { kind: "required" };
+    fallbackValue !== undefined
+      ? { kind: "value", value: fallbackValue.value }
+      : computedDefault !== undefined
+        ? { kind: "computed", text: computedDefault }
+        : optional
+          ? { kind: "none" }
+          : { kind: "required" };
   const rows: ReferenceRow[] = [{ path, type: typeName(base), fallback, description }];
   if (own.some((o) => showPath(o) === showPath([...path, "[]"]))) return rows;
   if (base instanceof z.ZodObject) rows.push(...objectRows(base, path, own));
@@ -123,7 +135,9 @@ function typeName(schema: z.ZodType): string {
     const value = schema._zod.def.valueType as z.ZodType;
     return value instanceof z.ZodUnknown ? "map" : `map of ${typeName(value)}`;
   }
-  throw new Error(`no name for a zod ${schema._zod.def.type} in the configuration reference; add a title with .meta({ title }).`);
+  throw new Error(
+    `no name for a zod ${schema._zod.def.type} in the configuration reference; add a title with .meta({ title }).`,
+  );
 }
 
 /** The path as the README shows it: `ray-platform:gke.network.nodesCidr`, `workerGroups[].name`. */
@@ -157,7 +171,10 @@ export function tableMarkdown(t: ReferenceTable): string {
     "",
     "| setting | type | default | meaning |",
     "| --- | --- | --- | --- |",
-    ...t.rows.map((r) => `| \`${showPath(r.path.slice(t.root.length))}\` | ${cell(r.type)} | ${cell(showFallback(r))} | ${cell(r.description)} |`),
+    ...t.rows.map(
+      (r) =>
+        `| \`${showPath(r.path.slice(t.root.length))}\` | ${cell(r.type)} | ${cell(showFallback(r))} | ${cell(r.description)} |`,
+    ),
   ];
   return lines.join("\n");
 }
@@ -169,7 +186,10 @@ export function withReference(readme: string, tables: readonly ReferenceTable[] 
   return tables.reduce((text, t) => {
     const start = text.indexOf(marker(t.name, "start"));
     const end = text.indexOf(marker(t.name, "end"));
-    if (start < 0 || end < start) throw new Error(`README.md has no ${marker(t.name, "start")} … ${marker(t.name, "end")} block; add one where the ${t.name} table belongs.`);
+    if (start < 0 || end < start)
+      throw new Error(
+        `README.md has no ${marker(t.name, "start")} … ${marker(t.name, "end")} block; add one where the ${t.name} table belongs.`,
+      );
     return `${text.slice(0, start + marker(t.name, "start").length)}\n${tableMarkdown(t)}\n${text.slice(end)}`;
   }, readme);
 }
@@ -178,7 +198,10 @@ export function withReference(readme: string, tables: readonly ReferenceTable[] 
  * Pulumi.yaml with each scalar key's description and default from the stack schema (Pulumi
  * project config declares them too; "" is its "unset"). Comments and the rest are kept.
  */
-export function withProjectConfig(pulumiYaml: string, tables: readonly ReferenceTable[] = referenceTables()): string {
+export function withProjectConfig(
+  pulumiYaml: string,
+  tables: readonly ReferenceTable[] = referenceTables(),
+): string {
   const doc = parseDocument(pulumiYaml);
   const rows = tables.find((t) => t.name === "stack")!.rows;
   for (const key of SCALAR_KEYS) {
@@ -186,7 +209,10 @@ export function withProjectConfig(pulumiYaml: string, tables: readonly Reference
     if (!row) throw new Error(`${key} has no row in the stack table.`);
     const f = row.fallback;
     const name = key.replace(/^ray-platform:/, "");
-    doc.setIn(["config", name, "description"], f.kind === "computed" ? `${row.description} When unset: ${f.text}.` : row.description);
+    doc.setIn(
+      ["config", name, "description"],
+      f.kind === "computed" ? `${row.description} When unset: ${f.text}.` : row.description,
+    );
     doc.setIn(["config", name, "default"], f.kind === "value" ? String(f.value) : "");
   }
   return doc.toString({ lineWidth: 0 });

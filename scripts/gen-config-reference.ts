@@ -10,10 +10,15 @@ import { referenceTables, withProjectConfig, withReference } from "./configRefer
 
 const tables = referenceTables();
 const settings = tables.reduce((n, t) => n + t.rows.length, 0);
-for (const [file, rewrite] of [["README.md", withReference], ["Pulumi.yaml", withProjectConfig]] as const) {
+for (const [file, rewrite] of [
+  ["README.md", withReference],
+  ["Pulumi.yaml", withProjectConfig],
+] as const) {
   const at = path.join(__dirname, "..", file);
   const before = fs.readFileSync(at, "utf8");
   const after = rewrite(before, tables);
   if (after !== before) fs.writeFileSync(at, after);
-  console.log(`${file}: ${after === before ? "up to date" : "rewritten"} (${settings} settings in ${tables.length} tables).`);
+  console.log(
+    `${file}: ${after === before ? "up to date" : "rewritten"} (${settings} settings in ${tables.length} tables).`,
+  );
 }

@@ -16,7 +16,8 @@ export const KUBERAY_TYPES_FILE = path.join(ROOT, "render", "kuberay-types.gener
 export const GEN_COMMAND = "npm run gen:kuberay-types";
 
 /** The CRD file of a pinned KubeRay version, relative to the repository (for the header). */
-export const crdFile = (version: string) => path.posix.join("data", "kuberay", version, "crds", "ray.io_rayclusters.yaml");
+export const crdFile = (version: string) =>
+  path.posix.join("data", "kuberay", version, "crds", "ray.io_rayclusters.yaml");
 
 /** A node of the CRD's OpenAPI schema, with Kubernetes' x-kubernetes-* keys. */
 type Schema = Record<string, unknown>;
@@ -40,7 +41,8 @@ const NAMED: Record<string, string> = {
   "spec.headGroupSpec.template.spec.containers[].env[]": "EnvVar",
   "spec.headGroupSpec.template.spec.containers[].lifecycle.postStart": "LifecycleHandler",
   "spec.headGroupSpec.template.spec.containers[].livenessProbe": "Probe",
-  "spec.headGroupSpec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[]": "PodAffinityTerm",
+  "spec.headGroupSpec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[]":
+    "PodAffinityTerm",
   "spec.headGroupSpec.template.spec.containers[].ports[]": "ContainerPort",
   "spec.headGroupSpec.template.spec.containers[].resources": "ResourceRequirements",
   "spec.headGroupSpec.template.spec.containers[].securityContext": "SecurityContext",
@@ -48,7 +50,8 @@ const NAMED: Record<string, string> = {
   "spec.headGroupSpec.template.spec.volumes[]": "Volume",
   "spec.headGroupSpec.template.spec.tolerations[]": "Toleration",
   "spec.headGroupSpec.template.spec.schedulingGates[]": "PodSchedulingGate",
-  "spec.headGroupSpec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[]": "NodeSelectorTerm",
+  "spec.headGroupSpec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[]":
+    "NodeSelectorTerm",
 };
 
 const isObject = (v: unknown): v is Schema => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -61,14 +64,27 @@ const isObject = (v: unknown): v is Schema => v !== null && typeof v === "object
 export function kubernetesToJsonSchema(s: Schema, isRoot = false): Schema {
   if (s["x-kubernetes-int-or-string"] === true) return { tsType: "number | string" };
   const out: Schema = { ...s };
-  if (isObject(s.properties)) out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, kubernetesToJsonSchema(v as Schema)]));
+  if (isObject(s.properties))
+    out.properties = Object.fromEntries(
+      Object.entries(s.properties).map(([k, v]) => [k, kubernetesToJsonSchema(v as Schema)]),
+    );
   if (isObject(s.items)) out.items = kubernetesToJsonSchema(s.items);
-  if (isObject(s.additionalProperties)) out.additionalProperties = kubernetesToJsonSchema(s.additionalProperties);
-  for (const k of ["anyOf", "oneOf", "allOf"] as const) if (Array.isArray(s[k])) out[k] = (s[k] as Schema[]).map((x) => kubernetesToJsonSchema(x));
-  if (s["x-kubernetes-preserve-unknown-fields"] === true && s.additionalProperties === undefined) out.additionalProperties = true;
+  if (isObject(s.additionalProperties))
+    out.additionalProperties = kubernetesToJsonSchema(s.additionalProperties);
+  for (const k of ["anyOf", "oneOf", "allOf"] as const)
+    if (Array.isArray(s[k])) out[k] = (s[k] as Schema[]).map((x) => kubernetesToJsonSchema(x));
+  if (s["x-kubernetes-preserve-unknown-fields"] === true && s.additionalProperties === undefined)
+    out.additionalProperties = true;
   const props = out.properties as Record<string, Schema> | undefined;
   if (isRoot && props?.metadata && !props.metadata.properties) {
-    out.properties = { ...props, metadata: { ...props.metadata, additionalProperties: true, description: "ObjectMeta: the CRD leaves it to the API server." } };
+    out.properties = {
+      ...props,
+      metadata: {
+        ...props.metadata,
+        additionalProperties: true,
+        description: "ObjectMeta: the CRD leaves it to the API server.",
+      },
+    };
   }
   return out;
 }
@@ -80,7 +96,10 @@ function at(root: Schema, where: string): Schema {
     s = (s?.properties as Record<string, Schema> | undefined)?.[list ? part.slice(0, -2) : part];
     if (list) s = s?.items as Schema | undefined;
   }
-  if (!s) throw new Error(`${where} is not in the RayCluster schema any more; update NAMED in scripts/gen-kuberay-types.ts.`);
+  if (!s)
+    throw new Error(
+      `${where} is not in the RayCluster schema any more; update NAMED in scripts/gen-kuberay-types.ts.`,
+    );
   return s;
 }
 
@@ -94,7 +113,9 @@ function nameShared(root: Schema): Schema {
   const share = (s: Schema): Schema => {
     const same = named.get(JSON.stringify(s));
     if (same && same !== s) return same;
-    if (isObject(s.properties)) for (const [k, v] of Object.entries(s.properties)) (s.properties as Record<string, Schema>)[k] = share(v as Schema);
+    if (isObject(s.properties))
+      for (const [k, v] of Object.entries(s.properties))
+        (s.properties as Record<string, Schema>)[k] = share(v as Schema);
     if (isObject(s.items)) s.items = share(s.items);
     return s;
   };
@@ -103,16 +124,26 @@ function nameShared(root: Schema): Schema {
 
 /** The v1 openAPIV3Schema of a RayCluster CRD document. */
 export function rayClusterSchema(crdYaml: string): Schema {
-  const crd = load(crdYaml) as { spec?: { versions?: { name: string; schema?: { openAPIV3Schema?: Schema } }[] } };
+  const crd = load(crdYaml) as {
+    spec?: { versions?: { name: string; schema?: { openAPIV3Schema?: Schema } }[] };
+  };
   const schema = crd?.spec?.versions?.find((v) => v.name === "v1")?.schema?.openAPIV3Schema;
-  if (!schema) throw new Error("the CRD has no v1 version with an openAPIV3Schema; is it KubeRay's ray.io_rayclusters.yaml?");
+  if (!schema)
+    throw new Error(
+      "the CRD has no v1 version with an openAPIV3Schema; is it KubeRay's ray.io_rayclusters.yaml?",
+    );
   return schema;
 }
 
 /** The text of render/kuberay-types.generated.ts for a pinned KubeRay version: no timestamps, the same for the same CRD. */
 export async function generateKuberayTypes(version = KUBERAY_VERSION): Promise<string> {
   const file = crdFile(version);
-  const schema = nameShared(kubernetesToJsonSchema(structuredClone(rayClusterSchema(fs.readFileSync(path.join(ROOT, file), "utf8"))), true));
+  const schema = nameShared(
+    kubernetesToJsonSchema(
+      structuredClone(rayClusterSchema(fs.readFileSync(path.join(ROOT, file), "utf8"))),
+      true,
+    ),
+  );
   const command = version === KUBERAY_VERSION ? GEN_COMMAND : `${GEN_COMMAND} -- ${version}`;
   const banner = [
     "/**",
@@ -122,14 +153,21 @@ export async function generateKuberayTypes(version = KUBERAY_VERSION): Promise<s
     " */",
   ].join("\n");
   // additionalProperties false: an object lists its fields, so a misspelt one is a type error.
-  return compile(schema as JSONSchema, "RayCluster", { bannerComment: banner, additionalProperties: false, unknownAny: true, format: true });
+  return compile(schema as JSONSchema, "RayCluster", {
+    bannerComment: banner,
+    additionalProperties: false,
+    unknownAny: true,
+    format: true,
+  });
 }
 
 async function main(): Promise<void> {
   const version = process.argv[2] ?? KUBERAY_VERSION;
   const text = await generateKuberayTypes(version);
   fs.writeFileSync(KUBERAY_TYPES_FILE, text);
-  console.log(`Wrote ${path.relative(process.cwd(), KUBERAY_TYPES_FILE)} (${text.length} characters) from ${crdFile(version)}.`);
+  console.log(
+    `Wrote ${path.relative(process.cwd(), KUBERAY_TYPES_FILE)} (${text.length} characters) from ${crdFile(version)}.`,
+  );
 }
 
 if (require.main === module) {

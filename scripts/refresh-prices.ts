@@ -16,9 +16,20 @@ import { prices, PRICES_FILE } from "../cost/prices";
 /** Compute Engine's service in the Billing Catalog. */
 const SERVICE = "services/6F81-5844-456A";
 /** SKU description prefixes of each family's vCPU and memory ("N2 Instance Core running in Americas"). */
-const FAMILY_SKU: Record<string, string> = { n1: "N1 Predefined Instance", n2: "N2 Instance", n2d: "N2D AMD Instance", e2: "E2 Instance", c3: "C3 Instance", a2: "A2 Instance" };
+const FAMILY_SKU: Record<string, string> = {
+  n1: "N1 Predefined Instance",
+  n2: "N2 Instance",
+  n2d: "N2D AMD Instance",
+  e2: "E2 Instance",
+  c3: "C3 Instance",
+  a2: "A2 Instance",
+};
 /** SKU description prefixes of each GPU ("Nvidia Tesla T4 GPU running in Americas"). */
-const GPU_SKU: Record<string, string> = { t4: "Nvidia Tesla T4 GPU", a100: "Nvidia Tesla A100 GPU", "a100-80gb": "Nvidia Tesla A100 80GB GPU" };
+const GPU_SKU: Record<string, string> = {
+  t4: "Nvidia Tesla T4 GPU",
+  a100: "Nvidia Tesla A100 GPU",
+  "a100-80gb": "Nvidia Tesla A100 80GB GPU",
+};
 
 interface Sku {
   description: string;
@@ -51,14 +62,20 @@ function rate(skus: Sku[], region: string, pattern: RegExp): number | undefined 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
 async function main(): Promise<void> {
-  const token = process.env.GOOGLE_OAUTH_ACCESS_TOKEN ?? execFileSync("gcloud", ["auth", "print-access-token"], { encoding: "utf8" }).trim();
+  const token =
+    process.env.GOOGLE_OAUTH_ACCESS_TOKEN ??
+    execFileSync("gcloud", ["auth", "print-access-token"], { encoding: "utf8" }).trim();
   const skus = await allSkus(token);
   const cat = catalog();
   const machineTypes = [
-    ...Object.entries(cat.machineTypes.families).flatMap(([family, f]) => f.vcpus.map((v) => `${family}-${v}`)),
+    ...Object.entries(cat.machineTypes.families).flatMap(([family, f]) =>
+      f.vcpus.map((v) => `${family}-${v}`),
+    ),
     ...Object.keys(cat.machineTypes.shapes),
   ];
-  const regionNames = [...new Set(Object.values(cat.accelerators).flatMap((a) => Object.keys(a.zones)))].sort();
+  const regionNames = [
+    ...new Set(Object.values(cat.accelerators).flatMap((a) => Object.keys(a.zones))),
+  ].sort();
   const regions: Record<string, { machines: Record<string, unknown>; gpus: Record<string, unknown> }> = {};
   const missing: string[] = [];
   for (const region of regionNames) {
@@ -68,9 +85,12 @@ async function main(): Promise<void> {
       const sku = FAMILY_SKU[type.split("-")[0]];
       if ("problem" in shape || !sku) continue;
       const price = (spot: boolean) => {
-        const of = (what: string) => rate(skus, region, new RegExp(`^${spot ? "Spot Preemptible " : ""}${sku} ${what} running in `));
+        const of = (what: string) =>
+          rate(skus, region, new RegExp(`^${spot ? "Spot Preemptible " : ""}${sku} ${what} running in `));
         const [core, ram] = [of("Core"), of("Ram")];
-        return core === undefined || ram === undefined ? undefined : round(shape.vcpus * core + shape.memoryGi * ram);
+        return core === undefined || ram === undefined
+          ? undefined
+          : round(shape.vcpus * core + shape.memoryGi * ram);
       };
       const [onDemand, spot] = [price(false), price(true)];
       if (onDemand === undefined || spot === undefined) missing.push(`${type} in ${region}`);
@@ -101,8 +121,13 @@ async function main(): Promise<void> {
     clusterFeeHourly: old.clusterFeeHourly,
     regions,
   };
-  fs.writeFileSync(path.join(DATA_DIR, PRICES_FILE), `${header.join("\n")}\n${stringify(body, { flow: false })}`);
-  process.stderr.write(`wrote data/${PRICES_FILE}: ${regionNames.length} regions${missing.length ? `; missing ${missing.length}: ${missing.join(", ")}` : ""}\n`);
+  fs.writeFileSync(
+    path.join(DATA_DIR, PRICES_FILE),
+    `${header.join("\n")}\n${stringify(body, { flow: false })}`,
+  );
+  process.stderr.write(
+    `wrote data/${PRICES_FILE}: ${regionNames.length} regions${missing.length ? `; missing ${missing.length}: ${missing.join(", ")}` : ""}\n`,
+  );
 }
 
 main().catch((err) => {

@@ -5,7 +5,10 @@
 import { type RegisteredResource, ofType } from "./mocks";
 import { rulesAllow } from "./fakeKube";
 
-type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+type Selector = {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+};
 
 /** A label selector matches labels (the empty selector matches everything). */
 export function matches(sel: Selector | undefined, labels: Record<string, string>): boolean {
@@ -13,7 +16,12 @@ export function matches(sel: Selector | undefined, labels: Record<string, string
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
     const has = e.key in labels;
-    const ops: Record<string, () => boolean> = { In: () => has && e.values!.includes(labels[e.key]!), NotIn: () => !has || !e.values!.includes(labels[e.key]!), Exists: () => has, DoesNotExist: () => !has };
+    const ops: Record<string, () => boolean> = {
+      In: () => has && e.values!.includes(labels[e.key]!),
+      NotIn: () => !has || !e.values!.includes(labels[e.key]!),
+      Exists: () => has,
+      DoesNotExist: () => !has,
+    };
     const ok = ops[e.operator]?.();
     if (ok === undefined) throw new Error(`unknown operator ${e.operator}`);
     if (!ok) return false;
@@ -27,10 +35,20 @@ export interface Pod {
 }
 
 /** Whether `from` may open a TCP connection to `to` on `port` under the NetworkPolicies of `to`'s namespace. */
-export function reachable(resources: readonly RegisteredResource[], from: Pod, to: Pod, port: number): boolean {
+export function reachable(
+  resources: readonly RegisteredResource[],
+  from: Pod,
+  to: Pod,
+  port: number,
+): boolean {
   const policies = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
     .map((r) => r.inputs)
-    .filter((p) => p.metadata.namespace === to.namespace && (p.spec.policyTypes ?? ["Ingress"]).includes("Ingress") && matches(p.spec.podSelector, to.labels));
+    .filter(
+      (p) =>
+        p.metadata.namespace === to.namespace &&
+        (p.spec.policyTypes ?? ["Ingress"]).includes("Ingress") &&
+        matches(p.spec.podSelector, to.labels),
+    );
   if (policies.length === 0) return true;
   const nsLabels = { "kubernetes.io/metadata.name": from.namespace };
   return policies.some((p) =>
@@ -54,12 +72,28 @@ export interface Subject {
 }
 
 /** Whether `who` may `verb` `resource` (group/resource, "" for core) in `namespace`, through RoleBindings to ClusterRoles. */
-export function may(resources: readonly RegisteredResource[], who: Subject, verb: string, resource: string, namespace: string): boolean {
-  const [group, res] = resource.includes("/") && !resource.startsWith("pods/") ? resource.split("/", 2) : ["", resource];
-  const roles = new Map(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => [r.inputs.metadata.name, r.inputs]));
+export function may(
+  resources: readonly RegisteredResource[],
+  who: Subject,
+  verb: string,
+  resource: string,
+  namespace: string,
+): boolean {
+  const [group, res] =
+    resource.includes("/") && !resource.startsWith("pods/") ? resource.split("/", 2) : ["", resource];
+  const roles = new Map(
+    ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => [
+      r.inputs.metadata.name,
+      r.inputs,
+    ]),
+  );
   const bindings = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
     .map((r) => r.inputs)
-    .filter((b) => b.metadata.namespace === namespace && b.subjects.some((s: any) => s.kind === who.kind && s.name === who.name));
+    .filter(
+      (b) =>
+        b.metadata.namespace === namespace &&
+        b.subjects.some((s: any) => s.kind === who.kind && s.name === who.name),
+    );
   return bindings.some((b) =>
     rulesAllow(roles.get(b.roleRef.name)?.rules ?? [], { verb, apiGroup: group, resource: res }),
   );

@@ -37,19 +37,37 @@ describe("team files", () => {
   });
 
   test("a file that is not UTF-8", () => {
-    const latin1 = Buffer.concat([Buffer.from("name: vision\ndescription: "), Buffer.from([0xe9, 0x74, 0xe9]), Buffer.from("\n")]);
-    expect(teamProblems(latin1)).toEqual(["teams/vision.yaml:2:14: is not valid UTF-8; save the file as UTF-8."]);
+    const latin1 = Buffer.concat([
+      Buffer.from("name: vision\ndescription: "),
+      Buffer.from([0xe9, 0x74, 0xe9]),
+      Buffer.from("\n"),
+    ]);
+    expect(teamProblems(latin1)).toEqual([
+      "teams/vision.yaml:2:14: is not valid UTF-8; save the file as UTF-8.",
+    ]);
   });
 
   test("a file over the size limit", () => {
     const problems = teamProblems(GOOD + `# ${"x".repeat(300 * 1024)}\n`);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^teams\/vision\.yaml: the file has \d+ bytes, more than the 262144 a team file may have; split it/);
+    expect(problems[0]).toMatch(
+      /^teams\/vision\.yaml: the file has \d+ bytes, more than the 262144 a team file may have; split it/,
+    );
   });
 
   test("a YAML alias bomb", () => {
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...["b", "c", "d", "e", "f", "g"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)].join("\n");
-    expect(teamProblems(`${bomb}\n`)[0]).toMatch(/^teams\/vision\.yaml:2:8: Excessive alias count .*; write the values out instead of using YAML anchors and aliases\.$/);
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x]",
+      ...["b", "c", "d", "e", "f", "g"].map(
+        (k, i) =>
+          `${k}: &${k} [${Array(9)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(", ")}]`,
+      ),
+    ].join("\n");
+    expect(teamProblems(`${bomb}\n`)[0]).toMatch(
+      /^teams\/vision\.yaml:2:8: Excessive alias count .*; write the values out instead of using YAML anchors and aliases\.$/,
+    );
   });
 
   test("a quantity in the wrong unit", () => {
@@ -69,7 +87,7 @@ describe("team files", () => {
       'teams/vision.yaml:1:7 name: "Vision_Team" is not a valid Kubernetes name; use lowercase letters, digits and "-", starting and ending with a letter or digit (e.g. "vision-team"). The team name is its namespace.',
     ]);
     expect(teamProblems(GOOD, "computer-vision.yaml")).toEqual([
-      "teams/computer-vision.yaml:1:7 name: the team is named \"vision\" but its file is computer-vision.yaml; the file name must be the team name, rename one of them.",
+      'teams/computer-vision.yaml:1:7 name: the team is named "vision" but its file is computer-vision.yaml; the file name must be the team name, rename one of them.',
     ]);
   });
 
@@ -86,7 +104,9 @@ describe("team files", () => {
   });
 
   test("a member that is not an email, and one that does not say user or group", () => {
-    expect(teamProblems(GOOD.replace("  - user:ana@example.com", "  - user:ana\n  - ana@example.com"))).toEqual([
+    expect(
+      teamProblems(GOOD.replace("  - user:ana@example.com", "  - user:ana\n  - ana@example.com")),
+    ).toEqual([
       'teams/vision.yaml:4:5 owners[0]: "user:ana" is not a member; write user:<email> or group:<email>, e.g. user:alice@example.com.',
       'teams/vision.yaml:5:5 owners[1]: "ana@example.com" does not say whether it is a user or a group; write user:ana@example.com or group:ana@example.com.',
     ]);
@@ -115,7 +135,8 @@ describe("team files", () => {
     expect(teamProblems(twice)).toEqual([
       'teams/vision.yaml:17:11 rayClusters[1].name: RayCluster "detector" is already defined at rayClusters[0]; names must be unique in the namespace, rename one.',
     ]);
-    const groups = GOOD + "      - name: t4\n        cpu: 2\n        memory: 8Gi\n        gpu: { type: t4 }\n";
+    const groups =
+      GOOD + "      - name: t4\n        cpu: 2\n        memory: 8Gi\n        gpu: { type: t4 }\n";
     expect(teamProblems(groups)).toEqual([
       'teams/vision.yaml:17:15 rayClusters[0].workerGroups[1].name: worker group "t4" is already defined at workerGroups[0]; group names must be unique in a cluster, rename one.',
     ]);
@@ -142,13 +163,19 @@ describe("team files", () => {
   });
 
   test("rayStartParams: more than the container has, Ray resources set twice, labels, and the platform's ports", () => {
-    const withParams = (params: string, extra = "") => GOOD.replace("        gpu: { type: t4 }", `        gpu: { type: t4 }${extra}\n        rayStartParams:\n${params}`);
+    const withParams = (params: string, extra = "") =>
+      GOOD.replace(
+        "        gpu: { type: t4 }",
+        `        gpu: { type: t4 }${extra}\n        rayStartParams:\n${params}`,
+      );
     expect(teamProblems(withParams('          num-gpus: "2"'))).toEqual([
       "teams/vision.yaml:16:21 rayClusters[0].workerGroups[0].rayStartParams.num-gpus: tells Ray it has 2 GPUs, but its container has 1; Ray would schedule work that cannot run. Ask for at most 1, or give the group more.",
     ]);
-    expect(teamProblems(withParams('          num-cpus: "4"', "\n        rayResources: { CPU: 4 }"))).toEqual([
-      'teams/vision.yaml:17:21 rayClusters[0].workerGroups[0].rayStartParams.num-cpus: "num-cpus" next to rayResources: KubeRay refuses resource settings in both places; keep one of them.',
-    ]);
+    expect(teamProblems(withParams('          num-cpus: "4"', "\n        rayResources: { CPU: 4 }"))).toEqual(
+      [
+        'teams/vision.yaml:17:21 rayClusters[0].workerGroups[0].rayStartParams.num-cpus: "num-cpus" next to rayResources: KubeRay refuses resource settings in both places; keep one of them.',
+      ],
+    );
     expect(teamProblems(withParams('          labels: "a=b"\n          port: "6380"'))).toEqual([
       "teams/vision.yaml:16:19 rayClusters[0].workerGroups[0].rayStartParams.labels: KubeRay refuses rayStartParams.labels; remove it.",
       "teams/vision.yaml:17:17 rayClusters[0].workerGroups[0].rayStartParams.port: is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.",
@@ -156,38 +183,56 @@ describe("team files", () => {
   });
 
   test("rayStartParams may ask Ray for less than the container has (no tasks on the head)", () => {
-    expect(teamProblems(GOOD.replace("  - name: detector", '  - name: detector\n    head:\n      cpu: 4\n      memory: 16Gi\n      rayStartParams: { num-cpus: "0" }'))).toEqual([]);
+    expect(
+      teamProblems(
+        GOOD.replace(
+          "  - name: detector",
+          '  - name: detector\n    head:\n      cpu: 4\n      memory: 16Gi\n      rayStartParams: { num-cpus: "0" }',
+        ),
+      ),
+    ).toEqual([]);
   });
 
   test("more GPUs per worker than a node has, and more CPU than a node gives", () => {
     expect(teamProblems(GOOD.replace("gpu: { type: t4 }", "gpu: { type: t4, count: 2 }"))).toEqual([
       'teams/vision.yaml:14:33 rayClusters[0].workerGroups[0].gpu.count: 2 t4 GPUs do not fit one node of pool "t4", which has 1; ask for at most 1 or use a pool with bigger nodes.',
     ]);
-    expect(teamProblems(GOOD.replace("        gpu: { type: t4 }", "        gpu: { type: t4 }\n        cpu: 32"))).toEqual([
+    expect(
+      teamProblems(GOOD.replace("        gpu: { type: t4 }", "        gpu: { type: t4 }\n        cpu: 32")),
+    ).toEqual([
       'teams/vision.yaml:15:14 rayClusters[0].workerGroups[0].cpu: the worker pod needs 32 CPUs (with its sidecars) but one node of pool "t4" gives at most 15 CPUs; ask for less or use a pool with bigger nodes.',
     ]);
   });
 
   test("a quota that cannot hold the team's smallest RayCluster when it is created", () => {
-    const text = GOOD.replace("    t4: 4", "    t4: 4\n    a100: 1").replace("gpu: { type: t4 }", "gpu: { type: a100 }").replace("minReplicas: 0", "minReplicas: 2");
+    const text = GOOD.replace("    t4: 4", "    t4: 4\n    a100: 1")
+      .replace("gpu: { type: t4 }", "gpu: { type: a100 }")
+      .replace("minReplicas: 0", "minReplicas: 2");
     expect(teamProblems(text)).toEqual([
       'teams/vision.yaml:10:11 quota.gpus.a100: cannot hold even the team\'s smallest RayCluster, "detector", which needs 2 a100 GPUs (quota: 1 a100 GPUs) when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.gpus.a100 or make the cluster smaller.',
     ]);
   });
 
   test("a RayCluster whose maximum size is above quota plus borrowing", () => {
-    const text = GOOD.replace("cpu: 64", "cpu: 200").replace("memory: 256Gi", "memory: 800Gi").replace("maxReplicas: 2", "maxReplicas: 6");
+    const text = GOOD.replace("cpu: 64", "cpu: 200")
+      .replace("memory: 256Gi", "memory: 800Gi")
+      .replace("maxReplicas: 2", "maxReplicas: 6");
     expect(teamProblems(text)).toEqual([
       'teams/vision.yaml:11:11 rayClusters[0].name: "detector" at maxReplicas asks for 6 t4 GPUs, above quota.gpus.t4 (4); Kueue could never admit it at that size. Lower maxReplicas or raise quota.gpus.t4 (or borrow: quota.borrowing.gpus.t4).',
     ]);
     // Borrowing raises what Kueue can admit: 4 + 2 t4 GPUs hold 6 workers (the other teams lend 10).
-    expect(teamProblems(text.replace("    t4: 4\n", "    t4: 4\n  borrowing:\n    gpus: { t4: 2 }\n"))).toEqual([]);
+    expect(
+      teamProblems(text.replace("    t4: 4\n", "    t4: 4\n  borrowing:\n    gpus: { t4: 2 }\n")),
+    ).toEqual([]);
   });
 
   test("RayClusters that together ask for more than the quota are queued, not refused", () => {
     // Two clusters of 3 T4 workers each: 6 T4s together, 4 in the quota; each fits alone.
-    const three = (text: string) => text.replace("minReplicas: 0", "minReplicas: 3").replace("maxReplicas: 2", "maxReplicas: 3");
-    const two = three(GOOD.replace("cpu: 64", "cpu: 200").replace("memory: 256Gi", "memory: 800Gi")) + three(GOOD.split("rayClusters:\n")[1].replace("detector", "segmenter"));
+    const three = (text: string) =>
+      text.replace("minReplicas: 0", "minReplicas: 3").replace("maxReplicas: 2", "maxReplicas: 3");
+    const two =
+      three(GOOD.replace("cpu: 64", "cpu: 200").replace("memory: 256Gi", "memory: 800Gi")) +
+      three(GOOD.split("rayClusters:\n")[1].replace("detector", "segmenter"));
     expect(two).toContain("segmenter");
     expect(teamProblems(two)).toEqual([]);
   });
@@ -199,11 +244,17 @@ describe("team files", () => {
   });
 
   test("one cause, one message: a version too old or without images does not also fail the notebook", () => {
-    const withNotebook = (version: string, extra = "") => GOOD.replace("  - name: detector", `  - name: detector\n    rayVersion: "${version}"\n    notebook: true${extra}`);
+    const withNotebook = (version: string, extra = "") =>
+      GOOD.replace(
+        "  - name: detector",
+        `  - name: detector\n    rayVersion: "${version}"\n    notebook: true${extra}`,
+      );
     expect(teamProblems(withNotebook("2.50"))).toEqual([
       "teams/vision.yaml:12:17 rayClusters[0].rayVersion: Ray 2.50 has no token authentication, which every cluster has (KubeRay refuses authOptions below Ray 2.52.0); use Ray 2.52.0 or later.",
     ]);
-    expect(teamProblems(withNotebook("2.52.1")).map((p) => p.split(" ")[1])).toEqual(["rayClusters[0].rayVersion:"]);
+    expect(teamProblems(withNotebook("2.52.1")).map((p) => p.split(" ")[1])).toEqual([
+      "rayClusters[0].rayVersion:",
+    ]);
     // With a custom image the version is fine for Ray, but the notebook has no "-extra" image to use.
     expect(teamProblems(withNotebook("2.52.1", "\n    image: registry.example.com/ray:2.52.1"))).toEqual([
       'teams/vision.yaml:13:15 rayClusters[0].notebook: the notebook server uses the rayproject/ray "-extra" image of the cluster\'s Ray version, and Ray 2.52.1 is not in data/ray-images.yaml; use a listed version or turn the notebook off.',
@@ -211,7 +262,9 @@ describe("team files", () => {
   });
 
   test("a Ray version without an image", () => {
-    expect(teamProblems(GOOD.replace("  - name: detector", "  - name: detector\n    rayVersion: 2.52.1"))).toEqual([
+    expect(
+      teamProblems(GOOD.replace("  - name: detector", "  - name: detector\n    rayVersion: 2.52.1")),
+    ).toEqual([
       "teams/vision.yaml:12:17 rayClusters[0].rayVersion: Ray 2.52.1 has no image the platform knows; use one of 2.52.0, 2.53.0, 2.54.1, 2.55.1, 2.56.0, 2.57.0, 2.58.0 (did you mean 2.52.0?), set image, or add the version to data/ray-images.yaml.",
     ]);
   });
@@ -220,7 +273,9 @@ describe("team files", () => {
     expect(teamProblems("- name: vision\n")).toEqual([
       "teams/vision.yaml:1:1: must be a mapping of team settings (name, description, owners, quota, ...), not a list; see teams/ray-playground.yaml.",
     ]);
-    expect(teamProblems(`${GOOD}---\n${GOOD}`)[0]).toMatch(/^teams\/vision\.yaml:\d+:1: Source contains multiple documents/);
+    expect(teamProblems(`${GOOD}---\n${GOOD}`)[0]).toMatch(
+      /^teams\/vision\.yaml:\d+:1: Source contains multiple documents/,
+    );
   });
 
   test("every problem in every file is reported at once", () => {
@@ -250,7 +305,9 @@ describe("stack config (Pulumi.<stack>.yaml)", () => {
   });
 
   test("a T4 pool on a machine type that cannot carry it", () => {
-    expect(stackProblems(T4_POOL, "      machineType: n2-standard-16\n      gpu: { type: t4, count: 1 }")).toEqual([
+    expect(
+      stackProblems(T4_POOL, "      machineType: n2-standard-16\n      gpu: { type: t4, count: 1 }"),
+    ).toEqual([
       "Pulumi.dev.yaml:36:20 ray-platform:nodePools[3].machineType: n2-standard-16 cannot carry t4 GPUs; t4 needs n1-standard-*, n1-highmem-*, n1-highcpu-*. Change machineType or gpu.type.",
     ]);
   });
@@ -265,7 +322,8 @@ describe("stack config (Pulumi.<stack>.yaml)", () => {
   });
 
   test("a zone that does not offer the accelerator", () => {
-    const text = "      machineType: a2-ultragpu-1g\n      gpu: { type: a100-80gb }\n      zones: [us-central1-a, us-central1-f]";
+    const text =
+      "      machineType: a2-ultragpu-1g\n      gpu: { type: a100-80gb }\n      zones: [us-central1-a, us-central1-f]";
     expect(stackProblems("      machineType: a2-highgpu-1g\n      gpu: { type: a100 }", text)).toEqual([
       "Pulumi.dev.yaml:44:14 ray-platform:nodePools[4].zones: us-central1-f does not offer a100-80gb (offered in us-central1: us-central1-a, us-central1-c); remove it.",
     ]);
@@ -273,15 +331,22 @@ describe("stack config (Pulumi.<stack>.yaml)", () => {
 
   test("an unknown machine type family", () => {
     expect(stackProblems("machineType: e2-standard-4", "machineType: m9-superfast-4")).toEqual([
-      "Pulumi.dev.yaml:20:20 ray-platform:nodePools[0].machineType: unknown machine type family in \"m9-superfast-4\"; use one of n1-standard, n1-highmem, n1-highcpu, n2-standard, n2-highmem, n2-highcpu, n2d-standard, e2-standard, e2-highmem, c3-standard (as <family>-<vCPUs>, e.g. n1-standard-16) or an A2 type (a2-highgpu-1g, a2-highgpu-2g, a2-highgpu-4g, a2-highgpu-8g, a2-megagpu-16g, a2-ultragpu-1g, a2-ultragpu-2g, a2-ultragpu-4g, a2-ultragpu-8g), or add the family to data/gke-machine-types.yaml.",
+      'Pulumi.dev.yaml:20:20 ray-platform:nodePools[0].machineType: unknown machine type family in "m9-superfast-4"; use one of n1-standard, n1-highmem, n1-highcpu, n2-standard, n2-highmem, n2-highcpu, n2d-standard, e2-standard, e2-highmem, c3-standard (as <family>-<vCPUs>, e.g. n1-standard-16) or an A2 type (a2-highgpu-1g, a2-highgpu-2g, a2-highgpu-4g, a2-highgpu-8g, a2-megagpu-16g, a2-ultragpu-1g, a2-ultragpu-2g, a2-ultragpu-4g, a2-ultragpu-8g), or add the family to data/gke-machine-types.yaml.',
     ]);
   });
 
   test("minNodes above maxNodes, and a GPU pool that does not scale to zero", () => {
-    expect(stackProblems("      minNodes: 1\n      maxNodes: 3", "      minNodes: 4\n      maxNodes: 3")).toEqual([
+    expect(
+      stackProblems("      minNodes: 1\n      maxNodes: 3", "      minNodes: 4\n      maxNodes: 3"),
+    ).toEqual([
       "Pulumi.dev.yaml:21:17 ray-platform:nodePools[0].minNodes: 'minNodes' (4) must be less than or equal to 'maxNodes' (3); lower minNodes or raise maxNodes.",
     ]);
-    expect(stackProblems("      gpu: { type: a100 }\n      minNodes: 0", "      gpu: { type: a100 }\n      minNodes: 1")).toEqual([
+    expect(
+      stackProblems(
+        "      gpu: { type: a100 }\n      minNodes: 0",
+        "      gpu: { type: a100 }\n      minNodes: 1",
+      ),
+    ).toEqual([
       "Pulumi.dev.yaml:44:17 ray-platform:nodePools[4].minNodes: GPU pools must scale to zero so idle GPUs cost nothing; set minNodes: 0 (was 1).",
     ]);
   });
@@ -312,14 +377,24 @@ describe("stack config (Pulumi.<stack>.yaml)", () => {
   });
 
   test("a control plane range that is not a /28, and ranges that overlap", () => {
-    expect(stackProblems("    securityGroup: gke-security-groups@example.com", "    securityGroup: gke-security-groups@example.com\n    masterIpv4CidrBlock: 10.10.4.0/24")).toEqual([
+    expect(
+      stackProblems(
+        "    securityGroup: gke-security-groups@example.com",
+        "    securityGroup: gke-security-groups@example.com\n    masterIpv4CidrBlock: 10.10.4.0/24",
+      ),
+    ).toEqual([
       'Pulumi.dev.yaml:16:26 ray-platform:gke.masterIpv4CidrBlock: "10.10.4.0/24" is not a /28; GKE needs exactly 16 addresses for the control plane, e.g. 172.16.0.0/28.',
       "Pulumi.dev.yaml:16:26 ray-platform:gke.masterIpv4CidrBlock: 10.10.4.0/24 overlaps gke.network.nodesCidr (10.10.0.0/20); pick ranges that do not overlap.",
     ]);
   });
 
   test("a zone listed twice, and a pool name that starts with a digit", () => {
-    expect(stackProblems("zones: [us-central1-a, us-central1-c, us-central1-f]", "zones: [us-central1-a, us-central1-c, us-central1-a]")).toEqual([
+    expect(
+      stackProblems(
+        "zones: [us-central1-a, us-central1-c, us-central1-f]",
+        "zones: [us-central1-a, us-central1-c, us-central1-a]",
+      ),
+    ).toEqual([
       'Pulumi.dev.yaml:9:43 ray-platform:gke.zones[2]: "us-central1-a" is listed twice; remove one.',
     ]);
     expect(stackProblems("    - name: a100", "    - name: 8x-a100")).toEqual([
@@ -328,7 +403,12 @@ describe("stack config (Pulumi.<stack>.yaml)", () => {
   });
 
   test("a zone outside the region", () => {
-    expect(stackProblems("zones: [us-central1-a, us-central1-c, us-central1-f]", "zones: [us-central1-a, europe-west4-a]")).toEqual([
+    expect(
+      stackProblems(
+        "zones: [us-central1-a, us-central1-c, us-central1-f]",
+        "zones: [us-central1-a, europe-west4-a]",
+      ),
+    ).toEqual([
       'Pulumi.dev.yaml:9:28 ray-platform:gke.zones[1]: "europe-west4-a" is not a zone of gcp:region us-central1; use zones such as us-central1-a.',
     ]);
   });

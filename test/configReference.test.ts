@@ -9,7 +9,15 @@ import { parse } from "yaml";
 import { type z } from "zod";
 import { stackSchema } from "../config/stackFile";
 import { teamSchema } from "../config/teamFile";
-import { referenceTables, type ReferenceRow, type Segment, showPath, tableMarkdown, withProjectConfig, withReference } from "../scripts/configReference";
+import {
+  referenceTables,
+  type ReferenceRow,
+  type Segment,
+  showPath,
+  tableMarkdown,
+  withProjectConfig,
+  withReference,
+} from "../scripts/configReference";
 
 const README = path.join(__dirname, "..", "README.md");
 const PULUMI_YAML = path.join(__dirname, "..", "Pulumi.yaml");
@@ -17,39 +25,60 @@ const tables = referenceTables();
 
 test("README.md's configuration reference is the one the schemas generate", () => {
   const readme = fs.readFileSync(README, "utf8");
-  expect(readme, "README.md's configuration reference is stale: run `npm run docs:config` and commit README.md").toBe(withReference(readme, tables));
+  expect(
+    readme,
+    "README.md's configuration reference is stale: run `npm run docs:config` and commit README.md",
+  ).toBe(withReference(readme, tables));
   // Each table is in the README between its markers, not merely absent from both sides.
-  for (const t of tables) expect(readme).toContain(`<!-- config-reference:${t.name}:start -->\n${tableMarkdown(t)}\n<!-- config-reference:${t.name}:end -->`);
+  for (const t of tables)
+    expect(readme).toContain(
+      `<!-- config-reference:${t.name}:start -->\n${tableMarkdown(t)}\n<!-- config-reference:${t.name}:end -->`,
+    );
 });
 
 test("Pulumi.yaml declares the scalar keys with the schema's descriptions and defaults", () => {
   const project = fs.readFileSync(PULUMI_YAML, "utf8");
-  expect(project, "Pulumi.yaml's config descriptions or defaults are stale: run `npm run docs:config` and commit Pulumi.yaml").toBe(withProjectConfig(project, tables));
+  expect(
+    project,
+    "Pulumi.yaml's config descriptions or defaults are stale: run `npm run docs:config` and commit Pulumi.yaml",
+  ).toBe(withProjectConfig(project, tables));
   // It is about something: the mode's description is the schema's, word for word.
   expect(parse(project).config.mode.description).toBe(stackSchema.shape["ray-platform:mode"].description);
 });
 
 test("the reference has a row for the stack keys, node pools, team fields, RayClusters and Kueue settings", () => {
   const shown = tables.flatMap((t) => t.rows.map((r) => showPath(r.path)));
-  expect(shown).toEqual(expect.arrayContaining([
-    "ray-platform:mode",
-    "ray-platform:gke.network.podsCidr",
-    "ray-platform:nodePools",
-    "ray-platform:nodePools[].gpu.count",
-    "ray-platform:kuberay.version",
-    "ray-platform:kueue.version",
-    "owners",
-    "quota.objects.services",
-    "quota.borrowing.gpus",
-    "quota.fairSharingWeight",
-    "rayClusters[].head.rayStartParams",
-    "rayClusters[].workerGroups[].maxReplicas",
-    "rayClusters[].autoscaler.idleTimeoutSeconds",
-  ]));
+  expect(shown).toEqual(
+    expect.arrayContaining([
+      "ray-platform:mode",
+      "ray-platform:gke.network.podsCidr",
+      "ray-platform:nodePools",
+      "ray-platform:nodePools[].gpu.count",
+      "ray-platform:kuberay.version",
+      "ray-platform:kueue.version",
+      "owners",
+      "quota.objects.services",
+      "quota.borrowing.gpus",
+      "quota.fairSharingWeight",
+      "rayClusters[].head.rayStartParams",
+      "rayClusters[].workerGroups[].maxReplicas",
+      "rayClusters[].autoscaler.idleTimeoutSeconds",
+    ]),
+  );
   expect(new Set(shown).size).toBe(shown.length);
   // Every key of every object schema has its row (the generator throws on a key without a description).
-  expect(tables.find((t) => t.name === "stack")!.rows.filter((r) => r.path.length === 1).map((r) => r.path[0])).toEqual(Object.keys(stackSchema.shape));
-  expect(tables.find((t) => t.name === "team")!.rows.filter((r) => r.path.length === 1).map((r) => r.path[0])).toEqual(Object.keys(teamSchema.shape));
+  expect(
+    tables
+      .find((t) => t.name === "stack")!
+      .rows.filter((r) => r.path.length === 1)
+      .map((r) => r.path[0]),
+  ).toEqual(Object.keys(stackSchema.shape));
+  expect(
+    tables
+      .find((t) => t.name === "team")!
+      .rows.filter((r) => r.path.length === 1)
+      .map((r) => r.path[0]),
+  ).toEqual(Object.keys(teamSchema.shape));
 });
 
 /**
@@ -64,34 +93,52 @@ const files: Record<string, { schema: z.ZodType; minimal: Record<string, unknown
       description: "d",
       owners: ["user:a@example.com"],
       quota: { cpu: 1, memory: "1Gi", objects: {}, borrowing: {}, lending: {} },
-      rayClusters: [{ name: "c", head: {}, workerGroups: [{ name: "w", gpu: { type: "t4" } }], autoscaler: {} }],
+      rayClusters: [
+        { name: "c", head: {}, workerGroups: [{ name: "w", gpu: { type: "t4" } }], autoscaler: {} },
+      ],
     },
   },
   stack: {
     schema: stackSchema,
     minimal: {
-      "ray-platform:gke": { zones: ["us-central1-a"], authorizedNetworks: [{ cidr: "10.0.0.0/8", name: "office" }], network: {} },
-      "ray-platform:nodePools": [{ name: "p", maxNodes: 1, gpu: { type: "t4" }, capacity: { cpu: 1, memory: "1Gi" } }],
+      "ray-platform:gke": {
+        zones: ["us-central1-a"],
+        authorizedNetworks: [{ cidr: "10.0.0.0/8", name: "office" }],
+        network: {},
+      },
+      "ray-platform:nodePools": [
+        { name: "p", maxNodes: 1, gpu: { type: "t4" }, capacity: { cpu: 1, memory: "1Gi" } },
+      ],
       "ray-platform:kuberay": {},
       "ray-platform:ray": {},
       "ray-platform:kueue": {},
     },
   },
 };
-const fileOf: Record<string, keyof typeof files> = { team: "team", raycluster: "team", stack: "stack", "node-pool": "stack" };
+const fileOf: Record<string, keyof typeof files> = {
+  team: "team",
+  raycluster: "team",
+  stack: "stack",
+  "node-pool": "stack",
+};
 
 const step = (s: Segment) => (s === "[]" ? 0 : s);
 
 /** The object or list holding `path`'s last step in `value`, if the value reaches it. */
 function holder(value: unknown, p: readonly Segment[]): Record<string | number, unknown> | undefined {
   let at = value;
-  for (const s of p.slice(0, -1)) at = at && typeof at === "object" ? (at as Record<string | number, unknown>)[step(s)] : undefined;
+  for (const s of p.slice(0, -1))
+    at = at && typeof at === "object" ? (at as Record<string | number, unknown>)[step(s)] : undefined;
   return at && typeof at === "object" ? (at as Record<string | number, unknown>) : undefined;
 }
 const get = (value: unknown, p: readonly Segment[]) => holder(value, p)?.[step(p[p.length - 1])];
 
 /** `minimal` with the setting at `p` left out, or set to `to`. */
-function edited(minimal: Record<string, unknown>, p: readonly Segment[], to?: { value: unknown }): Record<string, unknown> {
+function edited(
+  minimal: Record<string, unknown>,
+  p: readonly Segment[],
+  to?: { value: unknown },
+): Record<string, unknown> {
   const copy = structuredClone(minimal);
   const h = holder(copy, p)!;
   if (to) h[step(p[p.length - 1])] = structuredClone(to.value);
@@ -101,18 +148,29 @@ function edited(minimal: Record<string, unknown>, p: readonly Segment[], to?: { 
 
 test("each default the reference states is what leaving the setting out gives", () => {
   let examined = 0;
-  const byKind: Record<ReferenceRow["fallback"]["kind"], number> = { required: 0, none: 0, computed: 0, value: 0 };
+  const byKind: Record<ReferenceRow["fallback"]["kind"], number> = {
+    required: 0,
+    none: 0,
+    computed: 0,
+    value: 0,
+  };
   for (const t of tables) {
     const { schema, minimal } = files[fileOf[t.name]];
     expect(schema.safeParse(minimal).success, `the minimal ${fileOf[t.name]} file is valid`).toBe(true);
     for (const row of t.rows) {
       const at = showPath(row.path);
-      expect(holder(minimal, row.path), `the minimal ${fileOf[t.name]} file reaches ${at}; extend it`).toBeDefined();
+      expect(
+        holder(minimal, row.path),
+        `the minimal ${fileOf[t.name]} file reaches ${at}; extend it`,
+      ).toBeDefined();
       const left = schema.safeParse(edited(minimal, row.path));
       const f = row.fallback;
       if (f.kind === "required") {
         expect(left.success, `${at} is documented as required`).toBe(false);
-        expect(left.error!.issues.map((i) => i.path.join(".")), at).toContain(row.path.map(step).join("."));
+        expect(
+          left.error!.issues.map((i) => i.path.join(".")),
+          at,
+        ).toContain(row.path.map(step).join("."));
       } else {
         expect(left.success, `${at} may be left out`).toBe(true);
         const got = get(left.data, row.path);

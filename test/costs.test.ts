@@ -35,7 +35,8 @@ beforeAll(async () => {
 });
 
 const team = (view: PlatformView, name: string) => view.teams.find((t) => t.name === name)!;
-const cluster = (view: PlatformView, teamName: string, name: string) => team(view, teamName).rayClusters.find((c) => c.name === name)!;
+const cluster = (view: PlatformView, teamName: string, name: string) =>
+  team(view, teamName).rayClusters.find((c) => c.name === name)!;
 
 describe("the dev stack's costs", () => {
   test("each pool: one node an hour, and every node a month", () => {
@@ -43,10 +44,18 @@ describe("the dev stack's costs", () => {
     expect(dev.pools.map((p) => p.name).sort()).toEqual(Object.keys(NODE).sort());
     for (const pool of dev.pools) {
       const name = pool.name as keyof typeof NODE;
-      expect(poolCost(table, pool), name).toEqual({ nodeHourly: NODE[name], monthlyAtMax: NODE[name] * maxNodes[name] * HOURS });
+      expect(poolCost(table, pool), name).toEqual({
+        nodeHourly: NODE[name],
+        monthlyAtMax: NODE[name] * maxNodes[name] * HOURS,
+      });
     }
     // The A100 node is the machine and its GPU, as Google bills it: $3.67/hour.
-    expect(poolCost(table, dev.pools.find((p) => p.name === "a100")!)!.nodeHourly).toBeCloseTo(3.673388, 6);
+    expect(
+      poolCost(
+        table,
+        dev.pools.find((p) => p.name === "a100")!,
+      )!.nodeHourly,
+    ).toBeCloseTo(3.673388, 6);
   });
 
   test("each team's ceiling: its GPUs on whole GPU nodes, its CPU and memory on CPU worker nodes", () => {
@@ -59,7 +68,10 @@ describe("the dev stack's costs", () => {
     const tr = teamCeiling(table, team(dev, "tech-research"), dev.pools)!;
     expect(tr.monthly).toBeCloseTo((4 * NODE.a100 + 2 * NODE.t4 + 16 * NODE["cpu-worker"]) * HOURS, 6);
     // ray-playground: 4 T4s; 96 CPUs / 384Gi: 6 nodes.
-    expect(teamCeiling(table, team(dev, "ray-playground"), dev.pools)!.monthly).toBeCloseTo((4 * NODE.t4 + 6 * NODE["cpu-worker"]) * HOURS, 6);
+    expect(teamCeiling(table, team(dev, "ray-playground"), dev.pools)!.monthly).toBeCloseTo(
+      (4 * NODE.t4 + 6 * NODE["cpu-worker"]) * HOURS,
+      6,
+    );
   });
 
   test("each RayCluster an hour at minReplicas and at maxReplicas, head included, one node per worker", () => {
@@ -68,13 +80,22 @@ describe("the dev stack's costs", () => {
       ["t4", "t4", 0, 4],
       ["preprocess", "cpu-worker", 0, 8],
     ]);
-    expect(rayClusterCost(table, twoTower, dev.pools)).toEqual({ hourlyAtMin: NODE["ray-head"], hourlyAtMax: NODE["ray-head"] + 4 * NODE.t4 + 8 * NODE["cpu-worker"] });
+    expect(rayClusterCost(table, twoTower, dev.pools)).toEqual({
+      hourlyAtMin: NODE["ray-head"],
+      hourlyAtMax: NODE["ray-head"] + 4 * NODE.t4 + 8 * NODE["cpu-worker"],
+    });
     const gnn = cluster(dev, "tech-research", "gnn");
-    const gnnMax = gnn.workers.reduce((sum, w) => sum + w.maxReplicas * NODE[w.pool as keyof typeof NODE], NODE["ray-head"]);
+    const gnnMax = gnn.workers.reduce(
+      (sum, w) => sum + w.maxReplicas * NODE[w.pool as keyof typeof NODE],
+      NODE["ray-head"],
+    );
     expect(gnn.workers.some((w) => w.pool === "a100" && w.maxReplicas > 0)).toBe(true);
     expect(rayClusterCost(table, gnn, dev.pools)!.hourlyAtMax).toBeCloseTo(gnnMax, 9);
     const playground = cluster(dev, "ray-playground", "my-cluster");
-    expect(rayClusterCost(table, playground, dev.pools)).toEqual({ hourlyAtMin: NODE["ray-head"] + NODE.t4, hourlyAtMax: NODE["ray-head"] + NODE.t4 });
+    expect(rayClusterCost(table, playground, dev.pools)).toEqual({
+      hourlyAtMin: NODE["ray-head"] + NODE.t4,
+      hourlyAtMax: NODE["ray-head"] + NODE.t4,
+    });
   });
 
   test("a running cluster is priced from the workers it reports (what the client shows)", () => {
@@ -84,10 +105,13 @@ describe("the dev stack's costs", () => {
   });
 
   test("the stack at maximum scale: every pool at maxNodes and the GKE fee; the plan prints it with the prices' date", () => {
-    const pools = 3 * NODE.system + 10 * NODE["ray-head"] + 20 * NODE["cpu-worker"] + 16 * NODE.t4 + 8 * NODE.a100;
+    const pools =
+      3 * NODE.system + 10 * NODE["ray-head"] + 20 * NODE["cpu-worker"] + 16 * NODE.t4 + 8 * NODE.a100;
     expect(stackMonthlyAtMax(table, dev)).toBeCloseTo((pools + table.clusterFeeHourly) * HOURS, 6);
     const text = costLines(dev, table).join("\n");
-    expect(text).toContain(`Costs (list prices in USD of ${table.date}, 730 h a month; data/gke-prices.yaml)`);
+    expect(text).toContain(
+      `Costs (list prices in USD of ${table.date}, 730 h a month; data/gke-prices.yaml)`,
+    );
     expect(text).toMatch(/a100 +\$3\.67 +\$21,453 \(8 nodes\)/);
     expect(text).toMatch(/recsys +\$13,856/);
     expect(text).toMatch(/recsys\/two-tower +\$0\.78 +\$11\.43/);
@@ -107,22 +131,32 @@ describe("a pull request's cost", () => {
     const before = teamCeiling(table, team(dev, "tech-research"), dev.pools)!.monthly;
     const fmt = (n: number) => `$${Math.round(n).toLocaleString("en-US")}`;
     expect(fmt(delta)).toBe("$10,726");
-    expect(changes.lines).toEqual([`tech-research: ceiling +${fmt(delta)}/month (${fmt(before)} → ${fmt(before + delta)}), quota.gpus.a100 4 → 8`]);
+    expect(changes.lines).toEqual([
+      `tech-research: ceiling +${fmt(delta)}/month (${fmt(before)} → ${fmt(before + delta)}), quota.gpus.a100 4 → 8`,
+    ]);
     // A quota is a promise, not a node: the stack's maximum (its pools) does not move.
     expect(changes.stack!.after).toBe(changes.stack!.before);
     expect(changes.danger).toBeUndefined();
-    const report = markdownReport(diffPlans(devResources, head.resources), dev, headView, { stack: "dev", baseRef: "main", maxCostIncrease: 5000 });
+    const report = markdownReport(diffPlans(devResources, head.resources), dev, headView, {
+      stack: "dev",
+      baseRef: "main",
+      maxCostIncrease: 5000,
+    });
     expect(report).toContain(`### Cost\n\n- tech-research: ceiling +$10,726/month`);
   });
 
   test("raising the stack's maximum by more than ray-platform:maxCostIncrease is flagged dangerous", async () => {
-    const gke = JSON.parse((await import("../plan/engine")).readStackConfig(PROJECT_DIR, "dev")["ray-platform:nodePools"]);
+    const gke = JSON.parse(
+      (await import("../plan/engine")).readStackConfig(PROJECT_DIR, "dev")["ray-platform:nodePools"],
+    );
     gke.find((p: any) => p.name === "a100").maxNodes = 10;
     const head = viewOf(await runProgram({ config: { "ray-platform:nodePools": JSON.stringify(gke) } }));
     const rise = 2 * NODE.a100 * HOURS; // $5,363
     const flagged = costChanges(dev, head, table, 5000);
     expect(flagged.stack!.after - flagged.stack!.before).toBeCloseTo(rise, 6);
-    expect(flagged.danger).toBe(`the stack's maximum cost rises by $5,363/month ($51,799 → $57,162), more than ray-platform:maxCostIncrease ($5,000)`);
+    expect(flagged.danger).toBe(
+      `the stack's maximum cost rises by $5,363/month ($51,799 → $57,162), more than ray-platform:maxCostIncrease ($5,000)`,
+    );
     expect(costChanges(dev, head, table, 6000).danger).toBeUndefined();
   });
 });
@@ -131,7 +165,10 @@ describe("prices the file lacks", () => {
   test("are an error only for a pool that uses them, at its machineType, naming machine type and region", () => {
     const DEV = fixtureText("Pulumi.dev.yaml");
     expect(table.regions["us-central1"].machines["n2-standard-32"]).toBeUndefined();
-    const text = DEV.replace("    - name: cpu-worker\n      machineType: n2-standard-16", "    - name: cpu-worker\n      machineType: n2-standard-32");
+    const text = DEV.replace(
+      "    - name: cpu-worker\n      machineType: n2-standard-16",
+      "    - name: cpu-worker\n      machineType: n2-standard-32",
+    );
     expect(text).not.toBe(DEV);
     expect(configProblems({ fixture: true, stackFileText: text })).toEqual([
       'Pulumi.dev.yaml:31:20 ray-platform:nodePools[2].machineType: "n2-standard-32" has no price for machine type n2-standard-32 in us-central1 in data/gke-prices.yaml (prices of 2026-11-29); add it from the Cloud Billing Catalog (npm run prices:refresh, or by hand with its source) or pick a priced machine type.',
@@ -141,7 +178,9 @@ describe("prices the file lacks", () => {
 
   test("ray-platform:maxCostIncrease must be an amount", () => {
     expect(configProblems({ overrides: { "ray-platform:maxCostIncrease": "lots" } })).toEqual([
-      expect.stringContaining('ray-platform:maxCostIncrease: "lots" is not an amount of US dollars; write a number such as 5000.'),
+      expect.stringContaining(
+        'ray-platform:maxCostIncrease: "lots" is not an amount of US dollars; write a number such as 5000.',
+      ),
     ]);
   });
 });

@@ -10,9 +10,16 @@ import { manifestOf } from "../plan/manifests";
 import { seededFake, writeKubeconfig } from "./fakeKube";
 
 async function main(): Promise<void> {
-  const { resources } = await evaluate({ stack: "dev", projectDir: path.join(__dirname, ".."), loadProgram: () => import("../index") });
+  const { resources } = await evaluate({
+    stack: "dev",
+    projectDir: path.join(__dirname, ".."),
+    loadProgram: () => import("../index"),
+  });
   const kuberay = process.env.FAKE_KUBERAY === "stuck" ? "stuck" : "auto";
-  const { fake, server } = await seededFake(resources.map(manifestOf).filter((m): m is Record<string, any> => !!m), { kuberay });
+  const { fake, server } = await seededFake(
+    resources.map(manifestOf).filter((m): m is Record<string, any> => !!m),
+    { kuberay },
+  );
   process.stdout.write(`${JSON.stringify({ kubeconfig: writeKubeconfig(server), server })}\n`);
   process.stdin.resume();
   process.stdin.on("end", () => void fake.stop().then(() => process.exit(0)));

@@ -27,12 +27,19 @@ interface Import {
 function resolve(from: string, spec: string): string | undefined {
   if (!spec.startsWith(".")) return undefined;
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
-  return [`${base}.ts`, `${base}/index.ts`, base].find((f) => fs.existsSync(path.join(ROOT, f)) && fs.statSync(path.join(ROOT, f)).isFile());
+  return [`${base}.ts`, `${base}/index.ts`, base].find(
+    (f) => fs.existsSync(path.join(ROOT, f)) && fs.statSync(path.join(ROOT, f)).isFile(),
+  );
 }
 
 /** Every import, re-export and import() of a file. */
 function importsOf(file: string): Import[] {
-  const sf = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.Latest, true);
+  const sf = ts.createSourceFile(
+    file,
+    fs.readFileSync(path.join(ROOT, file), "utf8"),
+    ts.ScriptTarget.Latest,
+    true,
+  );
   const out: Import[] = [];
   const add = (spec: string, names: Import["names"]) => out.push({ spec, file: resolve(file, spec), names });
   const visit = (node: ts.Node) => {
@@ -43,13 +50,30 @@ function importsOf(file: string): Import[] {
       if (clause?.name) names.push({ name: "default", typeOnly: all });
       const bindings = clause?.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) names.push({ name: "*", typeOnly: all });
-      if (bindings && ts.isNamedImports(bindings)) for (const e of bindings.elements) names.push({ name: (e.propertyName ?? e.name).text, typeOnly: all || e.isTypeOnly });
+      if (bindings && ts.isNamedImports(bindings))
+        for (const e of bindings.elements)
+          names.push({ name: (e.propertyName ?? e.name).text, typeOnly: all || e.isTypeOnly });
       add(node.moduleSpecifier.text, names);
-    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    } else if (
+      ts.isExportDeclaration(node) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       const clause = node.exportClause;
-      const names = clause && ts.isNamedExports(clause) ? clause.elements.map((e) => ({ name: (e.propertyName ?? e.name).text, typeOnly: node.isTypeOnly || e.isTypeOnly })) : [{ name: "*", typeOnly: node.isTypeOnly }];
+      const names =
+        clause && ts.isNamedExports(clause)
+          ? clause.elements.map((e) => ({
+              name: (e.propertyName ?? e.name).text,
+              typeOnly: node.isTypeOnly || e.isTypeOnly,
+            }))
+          : [{ name: "*", typeOnly: node.isTypeOnly }];
       add(node.moduleSpecifier.text, names);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
       add(node.arguments[0].text, [{ name: "*", typeOnly: false }]);
     }
     ts.forEachChild(node, visit);
@@ -76,10 +100,12 @@ test("components/ and render/ read no file and no Pulumi config: they take the l
     for (const i of importsOf(file)) {
       if (FILE_MODULES.includes(i.spec)) reads.push(`${file} imports ${i.spec}`);
       const readers = i.file ? READERS[i.file] : undefined;
-      for (const n of i.names) if (!n.typeOnly && readers?.includes(n.name)) reads.push(`${file} imports ${n.name} from ${i.file}`);
+      for (const n of i.names)
+        if (!n.typeOnly && readers?.includes(n.name)) reads.push(`${file} imports ${n.name} from ${i.file}`);
     }
     const text = fs.readFileSync(path.join(ROOT, file), "utf8");
-    for (const call of ["new pulumi.Config(", "allConfig(", "getStack()"]) if (text.includes(call)) reads.push(`${file} calls ${call}`);
+    for (const call of ["new pulumi.Config(", "allConfig(", "getStack()"])
+      if (text.includes(call)) reads.push(`${file} calls ${call}`);
   }
   expect(reads).toEqual([]);
 });
@@ -87,7 +113,12 @@ test("components/ and render/ read no file and no Pulumi config: they take the l
 /** file -> the files of `files` it imports, type-only imports included (a type cycle still ties the modules together). */
 function importGraph(files: readonly string[]): Map<string, Set<string>> {
   const inside = new Set(files);
-  return new Map(files.map((f) => [f, new Set(importsOf(f).flatMap((i) => (i.file && inside.has(i.file) ? [i.file] : [])))]));
+  return new Map(
+    files.map((f) => [
+      f,
+      new Set(importsOf(f).flatMap((i) => (i.file && inside.has(i.file) ? [i.file] : []))),
+    ]),
+  );
 }
 
 /** The import cycles of a graph: each strongly connected component of more than one file (or a file importing itself), sorted. */
@@ -123,7 +154,8 @@ function cycles(graph: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
   return found;
 }
 
-const edges = (graph: ReadonlyMap<string, ReadonlySet<string>>) => [...graph.values()].reduce((n, s) => n + s.size, 0);
+const edges = (graph: ReadonlyMap<string, ReadonlySet<string>>) =>
+  [...graph.values()].reduce((n, s) => n + s.size, 0);
 
 test("config/ has no import cycle, type-only imports included: shared shapes live in leaf modules (config/types.ts, config/view.ts)", () => {
   const graph = importGraph(sources("config"));
@@ -134,7 +166,10 @@ test("config/ has no import cycle, type-only imports included: shared shapes liv
 });
 
 test("the program's modules import one another without a cycle", () => {
-  const graph = importGraph(["index.ts", ...["config", "cost", "render", "components", "plan"].flatMap(sources)]);
+  const graph = importGraph([
+    "index.ts",
+    ...["config", "cost", "render", "components", "plan"].flatMap(sources),
+  ]);
   expect(graph.size).toBeGreaterThan(50);
   expect(edges(graph)).toBeGreaterThan(150);
   expect(cycles(graph)).toEqual([]);
@@ -143,12 +178,22 @@ test("the program's modules import one another without a cycle", () => {
 test("config/ and cost/ import nothing of plan/, render/ or components/: the plan reads costs and configuration, not the reverse", () => {
   const files = [...sources("config"), ...sources("cost")];
   expect(files.filter((f) => f.startsWith("cost/")).length).toBeGreaterThanOrEqual(3);
-  const upward = files.flatMap((f) => importsOf(f).flatMap((i) => (i.file && /^(plan|render|components)\//.test(i.file) ? [`${f} -> ${i.file}`] : [])));
+  const upward = files.flatMap((f) =>
+    importsOf(f).flatMap((i) =>
+      i.file && /^(plan|render|components)\//.test(i.file) ? [`${f} -> ${i.file}`] : [],
+    ),
+  );
   expect(files.reduce((n, f) => n + importsOf(f).filter((i) => i.file).length, 0)).toBeGreaterThan(40);
   expect(upward).toEqual([]);
 });
 
 test("the cycle finder finds a cycle (so an empty list above means none)", () => {
-  const g = new Map([["a", new Set(["b"])], ["b", new Set(["c"])], ["c", new Set(["a"])], ["d", new Set(["d"])], ["e", new Set<string>()]]);
+  const g = new Map([
+    ["a", new Set(["b"])],
+    ["b", new Set(["c"])],
+    ["c", new Set(["a"])],
+    ["d", new Set(["d"])],
+    ["e", new Set<string>()],
+  ]);
   expect(cycles(g)).toEqual([["a", "b", "c"], ["d"]]);
 });

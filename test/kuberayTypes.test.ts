@@ -8,7 +8,13 @@ import { compile, type JSONSchema } from "json-schema-to-typescript";
 import { describe, expect, test } from "vitest";
 import { KUBERAY_VERSION } from "../config/stackFile";
 import { type RayClusterSpec, type WorkerGroupSpec } from "../render/kuberay-types.generated";
-import { crdFile, GEN_COMMAND, generateKuberayTypes, KUBERAY_TYPES_FILE, kubernetesToJsonSchema } from "../scripts/gen-kuberay-types";
+import {
+  crdFile,
+  GEN_COMMAND,
+  generateKuberayTypes,
+  KUBERAY_TYPES_FILE,
+  kubernetesToJsonSchema,
+} from "../scripts/gen-kuberay-types";
 
 describe("the generated RayCluster types", () => {
   test("the committed file is what the generator makes from the pinned CRD", async () => {
@@ -23,7 +29,10 @@ describe("the generated RayCluster types", () => {
     const [a, b] = [committed.split("\n"), generated.split("\n")];
     const line = a.findIndex((l, i) => l !== b[i]);
     const stale = line >= 0 || a.length !== b.length;
-    expect(stale, `render/kuberay-types.generated.ts is stale (first difference at line ${line + 1}): run \`${GEN_COMMAND}\` (it reads ${crdFile(KUBERAY_VERSION)}; the version is KUBERAY_VERSION in config/stackFile.ts) and commit the result.`).toBe(false);
+    expect(
+      stale,
+      `render/kuberay-types.generated.ts is stale (first difference at line ${line + 1}): run \`${GEN_COMMAND}\` (it reads ${crdFile(KUBERAY_VERSION)}; the version is KUBERAY_VERSION in config/stackFile.ts) and commit the result.`,
+    ).toBe(false);
   });
 
   test("Kubernetes' extensions: int-or-string is number | string, preserved unknown fields an open object, other objects closed", async () => {
@@ -39,7 +48,11 @@ describe("the generated RayCluster types", () => {
       },
       true,
     );
-    const ts = await compile(schema as JSONSchema, "T", { bannerComment: "", additionalProperties: false, format: true });
+    const ts = await compile(schema as JSONSchema, "T", {
+      bannerComment: "",
+      additionalProperties: false,
+      format: true,
+    });
     expect(ts).toContain("port?: number | string;");
     expect(ts).toMatch(/config\?: \{\n\s+\[k: string\]: unknown;\n\s+\};/);
     expect(ts).toMatch(/metadata\?: \{\n\s+\[k: string\]: unknown;\n\s+\};/);
@@ -55,8 +68,10 @@ describe("the generated RayCluster types", () => {
       // @ts-expect-error: not a field of WorkerGroupSpec
       replica: 1,
     };
-    // @ts-expect-error: serviceType is a string
-    const spec: RayClusterSpec = { headGroupSpec: { serviceType: 8265, template: { spec: { containers: [] } } } };
+    const spec: RayClusterSpec = {
+      // @ts-expect-error: serviceType is a string
+      headGroupSpec: { serviceType: 8265, template: { spec: { containers: [] } } },
+    };
     expect([group.groupName, spec.headGroupSpec.serviceType]).toEqual(["cpu", 8265]);
   });
 });

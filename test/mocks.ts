@@ -8,7 +8,15 @@ import * as path from "node:path";
 import { vi } from "vitest";
 import { ConfigError, formatIssue } from "../config/errors";
 import { loadPlatformConfig, type PlatformConfig } from "../config/load";
-import { evaluate, type Evaluation, EvaluationFailed, isSecretValue, type MockCloud, type RegisteredResource, stackConfigFromText } from "../plan/engine";
+import {
+  evaluate,
+  type Evaluation,
+  EvaluationFailed,
+  isSecretValue,
+  type MockCloud,
+  type RegisteredResource,
+  stackConfigFromText,
+} from "../plan/engine";
 
 export const PROJECT_DIR = path.join(__dirname, "..");
 export type { RegisteredResource };
@@ -36,7 +44,9 @@ export function runProgram(opts: RunOptions = {}): Promise<Evaluation> {
 }
 
 /** Evaluate a program that must fail; returns the error message and what was registered before it. */
-export async function runProgramFailing(opts: RunOptions = {}): Promise<{ message: string; resources: RegisteredResource[] }> {
+export async function runProgramFailing(
+  opts: RunOptions = {},
+): Promise<{ message: string; resources: RegisteredResource[] }> {
   try {
     await runProgram(opts);
   } catch (err) {
@@ -51,27 +61,46 @@ export function ofType(resources: readonly RegisteredResource[], type: string): 
 }
 
 /** The single resource of `type` named `name`; fails loudly otherwise. */
-export function one(resources: readonly RegisteredResource[], type: string, name: string): RegisteredResource {
+export function one(
+  resources: readonly RegisteredResource[],
+  type: string,
+  name: string,
+): RegisteredResource {
   const found = resources.filter((r) => r.type === type && r.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}: ${ofType(resources, type).map((r) => r.name).join(", ")}`);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one ${type} named ${name}, found ${found.length}: ${ofType(resources, type)
+        .map((r) => r.name)
+        .join(", ")}`,
+    );
   return found[0];
 }
 
 /** Kubernetes object of `type` by metadata namespace/name. */
-export function k8sObject(resources: readonly RegisteredResource[], type: string, namespace: string | undefined, name: string): Record<string, any> {
+export function k8sObject(
+  resources: readonly RegisteredResource[],
+  type: string,
+  namespace: string | undefined,
+  name: string,
+): Record<string, any> {
   const found = ofType(resources, type).filter((r) => {
     const meta = (r.inputs as any).metadata ?? {};
     return meta.name === name && meta.namespace === namespace;
   });
-  if (found.length !== 1) throw new Error(`expected one ${type} ${namespace ?? ""}/${name}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${type} ${namespace ?? ""}/${name}, found ${found.length}`);
   return found[0].inputs;
 }
 
 /** A fresh directory of team files: the repo's teams/ plus `files` (name -> YAML, null to delete). */
-export function teamsDir(files: Record<string, string | null> = {}, opts: { withRepoTeams?: boolean } = {}): string {
+export function teamsDir(
+  files: Record<string, string | null> = {},
+  opts: { withRepoTeams?: boolean } = {},
+): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-teams-"));
   if (opts.withRepoTeams !== false) {
-    for (const f of fs.readdirSync(path.join(PROJECT_DIR, "teams"))) fs.copyFileSync(path.join(PROJECT_DIR, "teams", f), path.join(dir, f));
+    for (const f of fs.readdirSync(path.join(PROJECT_DIR, "teams")))
+      fs.copyFileSync(path.join(PROJECT_DIR, "teams", f), path.join(dir, f));
   }
   for (const [name, text] of Object.entries(files)) {
     if (text === null) fs.rmSync(path.join(dir, name));
@@ -87,11 +116,13 @@ export function teamsDir(files: Record<string, string | null> = {}, opts: { with
  */
 export const FIXTURE_STACK_DIR = path.join(__dirname, "fixtures", "stack");
 export const FIXTURE_TEAMS_DIR = path.join(FIXTURE_STACK_DIR, "teams");
-export const fixtureText = (file: string): string => fs.readFileSync(path.join(FIXTURE_STACK_DIR, file), "utf8");
+export const fixtureText = (file: string): string =>
+  fs.readFileSync(path.join(FIXTURE_STACK_DIR, file), "utf8");
 
 /** A copy of the project in `dir` (node_modules linked) whose dev stack and teams are the fixture's. */
 export function projectWithFixtureStack(dir: string): void {
-  const skip = (src: string) => /(^|\/)(node_modules|\.git)(\/|$)|^test(\/|$)/.test(path.relative(PROJECT_DIR, src));
+  const skip = (src: string) =>
+    /(^|\/)(node_modules|\.git)(\/|$)|^test(\/|$)/.test(path.relative(PROJECT_DIR, src));
   fs.cpSync(PROJECT_DIR, dir, { recursive: true, filter: (src) => !skip(src) });
   fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
   fs.rmSync(path.join(dir, "teams"), { recursive: true });
@@ -117,10 +148,21 @@ export interface LoadOptions {
  */
 export function loadConfig(opts: LoadOptions = {}): PlatformConfig {
   const stack = opts.stack ?? "dev";
-  const stackFileText = opts.stackFileText ?? fs.readFileSync(path.join(opts.fixture ? FIXTURE_STACK_DIR : PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8");
-  const config = stackConfigFromText(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"), stackFileText);
+  const stackFileText =
+    opts.stackFileText ??
+    fs.readFileSync(
+      path.join(opts.fixture ? FIXTURE_STACK_DIR : PROJECT_DIR, `Pulumi.${stack}.yaml`),
+      "utf8",
+    );
+  const config = stackConfigFromText(
+    fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"),
+    stackFileText,
+  );
   const teams = teamsOf(opts);
-  for (const [k, v] of Object.entries({ ...opts.overrides, ...(teams ? { "ray-platform:teamsDir": teams } : {}) })) {
+  for (const [k, v] of Object.entries({
+    ...opts.overrides,
+    ...(teams ? { "ray-platform:teamsDir": teams } : {}),
+  })) {
     config[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
   return loadPlatformConfig({ stack, config, stackFileText, projectDir: PROJECT_DIR });
@@ -135,7 +177,12 @@ export function configProblems(opts: LoadOptions = {}): string[] {
     return [];
   } catch (err) {
     // Temporary team directories are shown as teams/, like the repo's own.
-    if (err instanceof ConfigError) return err.issues.map((i) => formatIssue(i).split(teamsOf(opts) ?? "\0").join("teams"));
+    if (err instanceof ConfigError)
+      return err.issues.map((i) =>
+        formatIssue(i)
+          .split(teamsOf(opts) ?? "\0")
+          .join("teams"),
+      );
     throw err;
   }
 }
@@ -147,7 +194,8 @@ export function configProblems(opts: LoadOptions = {}): string[] {
 export function withoutSecrets(input: unknown): unknown {
   if (isSecretValue(input)) return "[secret]";
   if (Array.isArray(input)) return input.map(withoutSecrets);
-  if (input && typeof input === "object") return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, withoutSecrets(v)]));
+  if (input && typeof input === "object")
+    return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, withoutSecrets(v)]));
   return input;
 }
 

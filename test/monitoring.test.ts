@@ -9,20 +9,31 @@ beforeAll(async () => {
 });
 
 test("every team namespace has a PodMonitoring that scrapes the metrics port of every Ray pod, head and worker", () => {
-  const teams = ofType(resources, "kubernetes:core/v1:Namespace").filter((n) => n.inputs.metadata.labels?.["ray-platform/team"]).map((n) => n.inputs.metadata.name);
+  const teams = ofType(resources, "kubernetes:core/v1:Namespace")
+    .filter((n) => n.inputs.metadata.labels?.["ray-platform/team"])
+    .map((n) => n.inputs.metadata.name);
   expect(teams.length).toBe(3);
   for (const team of teams) {
-    expect(k8sObject(resources, PM, team, "ray-metrics").spec).toEqual({ selector: { matchLabels: { "ray.io/is-ray-node": "yes" } }, endpoints: [{ port: "metrics", interval: "30s" }] });
+    expect(k8sObject(resources, PM, team, "ray-metrics").spec).toEqual({
+      selector: { matchLabels: { "ray.io/is-ray-node": "yes" } },
+      endpoints: [{ port: "metrics", interval: "30s" }],
+    });
   }
   // The port it names is the one every Ray container declares.
   const rc = k8sObject(resources, "kubernetes:ray.io/v1:RayCluster", "recsys", "two-tower");
-  const containers = [rc.spec.headGroupSpec.template, ...rc.spec.workerGroupSpecs.map((g: any) => g.template)].map((t: any) => t.spec.containers[0]);
+  const containers = [
+    rc.spec.headGroupSpec.template,
+    ...rc.spec.workerGroupSpecs.map((g: any) => g.template),
+  ].map((t: any) => t.spec.containers[0]);
   for (const c of containers) expect(c.ports).toContainEqual({ name: "metrics", containerPort: 8080 });
 });
 
 test("the KubeRay operator's metrics are scraped from its chart's http port", () => {
   const pm = k8sObject(resources, PM, "kuberay-system", "kuberay-operator");
-  expect(pm.spec).toEqual({ selector: { matchLabels: { "app.kubernetes.io/name": "kuberay-operator" } }, endpoints: [{ port: "http", interval: "30s" }] });
+  expect(pm.spec).toEqual({
+    selector: { matchLabels: { "app.kubernetes.io/name": "kuberay-operator" } },
+    endpoints: [{ port: "http", interval: "30s" }],
+  });
 });
 
 test("a cluster without Managed Prometheus (existing mode) gets no PodMonitoring", async () => {

@@ -42,10 +42,18 @@ export async function rayctlInProcess(line: string, o: RayctlOptions = {}): Prom
 }
 
 /** The bundled rayctl.js at `bin`, in a fresh node process. */
-export function rayctlBundled(bin: string, line: string, o: RayctlOptions & { cwd?: string; timeoutMs?: number } = {}): Promise<RayctlResult> {
+export function rayctlBundled(
+  bin: string,
+  line: string,
+  o: RayctlOptions & { cwd?: string; timeoutMs?: number } = {},
+): Promise<RayctlResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...rayctlArgv(line, o.flags)], { env: o.env, cwd: o.cwd, timeout: o.timeoutMs ?? 300_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [bin, ...rayctlArgv(line, o.flags)],
+      { env: o.env, cwd: o.cwd, timeout: o.timeoutMs ?? 300_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

@@ -17,7 +17,9 @@ type Obj = Record<string, any>;
 
 function modelPath(apiVersion: string, kind: string): string {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
-  return group === "" ? `kubernetes-models/${version}/${kind}` : `kubernetes-models/${group}/${version}/${kind}`;
+  return group === ""
+    ? `kubernetes-models/${version}/${kind}`
+    : `kubernetes-models/${group}/${version}/${kind}`;
 }
 
 /**
@@ -25,7 +27,8 @@ function modelPath(apiVersion: string, kind: string): string {
  * then one suffix: decimal exponent, SI or binary), written independently of config/quantity.ts
  * so that tests and the fuzzer check the loader against it.
  */
-export const APIMACHINERY_QUANTITY = /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
+export const APIMACHINERY_QUANTITY =
+  /^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
 
 /** Compiled CRD schemas, by the schema object: a fresh fake per test reuses them (one compile of KubeRay's large schemas per process). */
 const compiledCrds = new WeakMap<Obj, ValidateFunction>();
@@ -37,7 +40,8 @@ export class ManifestValidator {
   /** `crds`: the CustomResourceDefinitions custom resources are checked against. */
   constructor(crds: readonly Obj[]) {
     for (const crd of crds) {
-      for (const v of crd.spec.versions as Obj[]) this.crdSchemas.set(`${crd.spec.group}/${v.name}:${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
+      for (const v of crd.spec.versions as Obj[])
+        this.crdSchemas.set(`${crd.spec.group}/${v.name}:${crd.spec.names.kind}`, v.schema.openAPIV3Schema);
     }
   }
 
@@ -55,13 +59,17 @@ export class ManifestValidator {
     const crd = this.crdValidator(key);
     if (crd) {
       if (crd(obj)) return [];
-      return (crd.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`);
+      return (crd.errors ?? []).map(
+        (e) =>
+          `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${e.params.additionalProperty})` : ""}`,
+      );
     }
     let Model: new (o: Obj) => { validate(): void };
     try {
       // The module path is computed from apiVersion and kind, which only require() can load.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      Model = Object.values(require(modelPath(obj.apiVersion, obj.kind)) as Record<string, typeof Model>).find((v) => typeof v === "function" && v.name === obj.kind)!;
+      const models = require(modelPath(obj.apiVersion, obj.kind)) as Record<string, typeof Model>;
+      Model = Object.values(models).find((v) => typeof v === "function" && v.name === obj.kind)!;
     } catch {
       return [`no schema for ${key}: neither a Kubernetes kind nor a CRD of this plan`];
     }
@@ -77,14 +85,27 @@ export class ManifestValidator {
 /** CRDs GKE installs itself (Managed Prometheus' PodMonitoring), pinned in data/gmp/ for this check. */
 export function gkeCrds(): Obj[] {
   const dir = path.join(__dirname, "..", "data", "gmp", "v0.17.2");
-  return fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => parse(fs.readFileSync(path.join(dir, f), "utf8")) as Obj);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => parse(fs.readFileSync(path.join(dir, f), "utf8")) as Obj);
 }
 
 /** Check every Kubernetes object of a plan; returns "<kind> <namespace>/<name>: problem" lines. */
 export function validatePlanManifests(resources: readonly RegisteredResource[]): string[] {
   const manifests = resources.map(manifestOf).filter((m): m is Obj => !!m);
-  const validator = new ManifestValidator([...manifests.filter((m) => m.kind === "CustomResourceDefinition"), ...gkeCrds()]);
-  return manifests.flatMap((m) => validator.problems(m).map((p) => `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata?.name}: ${p}`));
+  const validator = new ManifestValidator([
+    ...manifests.filter((m) => m.kind === "CustomResourceDefinition"),
+    ...gkeCrds(),
+  ]);
+  return manifests.flatMap((m) =>
+    validator
+      .problems(m)
+      .map(
+        (p) =>
+          `${m.kind} ${m.metadata?.namespace ? `${m.metadata.namespace}/` : ""}${m.metadata?.name}: ${p}`,
+      ),
+  );
 }
 
 /**
@@ -94,39 +115,52 @@ export function validatePlanManifests(resources: readonly RegisteredResource[]):
 export function kubeRayControllerProblems(rc: Obj): string[] {
   const out: string[] = [];
   const name: string = rc.metadata?.name ?? "";
-  if (name.length > MAX_RAYCLUSTER_NAME) out.push(`RayCluster name should be no more than ${MAX_RAYCLUSTER_NAME} characters`);
+  if (name.length > MAX_RAYCLUSTER_NAME)
+    out.push(`RayCluster name should be no more than ${MAX_RAYCLUSTER_NAME} characters`);
   if (!DNS_1035_LABEL.test(name)) out.push("RayCluster name should be a valid DNS1035 label");
   const spec = rc.spec ?? {};
   const groups: Obj[] = [{ ...spec.headGroupSpec, groupName: "Head" }, ...(spec.workerGroupSpecs ?? [])];
-  if (!(spec.headGroupSpec?.template?.spec?.containers?.length > 0)) out.push("headGroupSpec should have at least one container");
+  if (!(spec.headGroupSpec?.template?.spec?.containers?.length > 0))
+    out.push("headGroupSpec should have at least one container");
   const seen = new Set<string>();
   for (const g of spec.workerGroupSpecs ?? []) {
     if (seen.has(g.groupName)) out.push("worker group names must be unique");
     seen.add(g.groupName);
-    if (!(g.template?.spec?.containers?.length > 0)) out.push("workerGroupSpec should have at least one container");
+    if (!(g.template?.spec?.containers?.length > 0))
+      out.push("workerGroupSpec should have at least one container");
     if (g.minReplicas < 0) out.push(`worker group ${g.groupName} has negative minReplicas ${g.minReplicas}`);
     if (g.maxReplicas < 0) out.push(`worker group ${g.groupName} has negative maxReplicas ${g.maxReplicas}`);
-    if (g.minReplicas > g.maxReplicas) out.push(`worker group ${g.groupName} has minReplicas ${g.minReplicas} greater than maxReplicas ${g.maxReplicas}`);
+    if (g.minReplicas > g.maxReplicas)
+      out.push(
+        `worker group ${g.groupName} has minReplicas ${g.minReplicas} greater than maxReplicas ${g.maxReplicas}`,
+      );
     if (!spec.enableInTreeAutoscaling && (g.minReplicas === undefined || g.maxReplicas === undefined)) {
-      out.push(`worker group ${g.groupName} must set both minReplicas and maxReplicas when autoscaling is disabled`);
+      out.push(
+        `worker group ${g.groupName} must set both minReplicas and maxReplicas when autoscaling is disabled`,
+      );
     }
   }
   for (const g of groups) {
     const clash = Object.keys(g.rayStartParams ?? {}).some((k) => RESOURCE_PARAMS.includes(k));
     if (clash && g.resources && Object.keys(g.resources).length > 0) {
-      out.push(`resource fields should not be set in both rayStartParams and Resources for ${g.groupName} group; please use only one`);
+      out.push(
+        `resource fields should not be set in both rayStartParams and Resources for ${g.groupName} group; please use only one`,
+      );
     }
   }
   const v2 = spec.enableInTreeAutoscaling && spec.autoscalerOptions?.version === "v2";
   if (v2) {
     for (const g of groups) {
       const policy = g.template?.spec?.restartPolicy;
-      if (policy !== undefined && policy !== "Never") out.push(`restartPolicy for ${g.groupName} should be Never or unset when using autoscaler V2`);
+      if (policy !== undefined && policy !== "Never")
+        out.push(`restartPolicy for ${g.groupName} should be Never or unset when using autoscaler V2`);
     }
   }
   const headEnv: Obj[] = spec.headGroupSpec?.template?.spec?.containers?.[0]?.env ?? [];
   if (headEnv.some((e) => e.name === "RAY_enable_autoscaler_v2") && spec.autoscalerOptions?.version) {
-    out.push("both .spec.autoscalerOptions.version and head Pod env var RAY_enable_autoscaler_v2 are set, please only use the former");
+    out.push(
+      "both .spec.autoscalerOptions.version and head Pod env var RAY_enable_autoscaler_v2 are set, please only use the former",
+    );
   }
   return out;
 }

@@ -30,7 +30,7 @@ test("five independent mistakes in one team file are five problems in one run, c
   );
   expect(teamProblems(text)).toEqual([
     'teams/vision.yaml:4:5 owners[0]: "ana@example.com" does not say whether it is a user or a group; write user:ana@example.com or group:ana@example.com.',
-    "teams/vision.yaml:7:11 quota.memory: \"256GB\" is not a valid memory quantity; write 256Gi, or 256G (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10).",
+    'teams/vision.yaml:7:11 quota.memory: "256GB" is not a valid memory quantity; write 256Gi, or 256G (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10).',
     'teams/vision.yaml:9:5 quota.gpus.A100: "A100" is not a GPU this stack offers (offered: t4, a100); GPU types are lower case: write a100.',
     'teams/vision.yaml:11:11 rayClusters[0].name: "Detector" is not a valid name; use lowercase letters, digits and "-", starting with a letter and ending with a letter or digit (e.g. "detector").',
     'teams/vision.yaml:16:9 rayClusters[0].workerGroups[0].maxReplica: unknown key "maxReplica"; did you mean "maxReplicas"? Allowed keys: name, cpu, memory, pool, rayStartParams, rayResources, gpu, replicas, minReplicas, maxReplicas.',
@@ -50,7 +50,9 @@ test("five independent mistakes in one team file are five problems in one run, c
 });
 
 test("a consequence of a refused field is held back: a quota check needs a quota that parsed", () => {
-  expect(teamProblems(edit(["  cpu: 64", "  cpu: lots"], ["        maxReplicas: 2", "        maxReplicas: 200"]))).toEqual([
+  expect(
+    teamProblems(edit(["  cpu: 64", "  cpu: lots"], ["        maxReplicas: 2", "        maxReplicas: 200"])),
+  ).toEqual([
     'teams/vision.yaml:6:8 quota.cpu: "lots" is not a valid CPU quantity; write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti.',
   ]);
 });
@@ -70,7 +72,7 @@ describe("the right suggestion", () => {
 
   test("an unquoted Ray version says to quote it", () => {
     expect(teamProblems(edit(["  - name: detector", "  - name: detector\n    rayVersion: 2.9"]))).toEqual([
-      'teams/vision.yaml:12:17 rayClusters[0].rayVersion: 2.9 is a number to YAML, expected a string; quote it as written (YAML reads 2.50 as 2.5 and 2.10 as 2.1).',
+      "teams/vision.yaml:12:17 rayClusters[0].rayVersion: 2.9 is a number to YAML, expected a string; quote it as written (YAML reads 2.50 as 2.5 and 2.10 as 2.1).",
     ]);
   });
 });
@@ -95,7 +97,9 @@ describe("YAML syntax: one mistake, one error, at the mistake", () => {
     const [, line, col] = /^teams\/vision\.yaml:(\d+):(\d+):/.exec(problems[0])!;
     const above = text.split("\n")[Number(line) - 2];
     const key = /^( *(?:- +)*)(\w+):/.exec(above)!;
-    expect(problems[0]).toContain(`if it is a key of its own, start it in column ${key[1].length + 1}, under ${key[2]} of line ${Number(line) - 1}.`);
+    expect(problems[0]).toContain(
+      `if it is a key of its own, start it in column ${key[1].length + 1}, under ${key[2]} of line ${Number(line) - 1}.`,
+    );
     // Following the hint literally makes the file load.
     const lines = text.split("\n");
     lines[Number(line) - 1] = `${" ".repeat(key[1].length)}${lines[Number(line) - 1].trimStart()}`;
@@ -106,7 +110,9 @@ describe("YAML syntax: one mistake, one error, at the mistake", () => {
   test("a GPU type the platform has never had says to add it to data/gke-accelerators.yaml before a pool (issue 24)", () => {
     const problems = teamProblems(edit(["    t4: 4", "    v100: 4"]));
     expect(problems.join("\n")).toContain('"v100" is not a GPU this stack offers');
-    expect(problems.join("\n")).toContain("add v100 to data/gke-accelerators.yaml (its GKE accelerator, GPU memory and zones; it lists t4, a100, a100-80gb), then a v100 pool to ray-platform:nodePools.");
+    expect(problems.join("\n")).toContain(
+      "add v100 to data/gke-accelerators.yaml (its GKE accelerator, GPU memory and zones; it lists t4, a100, a100-80gb), then a v100 pool to ray-platform:nodePools.",
+    );
   });
 
   test("an alias without its anchor gets its line", () => {
@@ -125,31 +131,53 @@ describe("YAML syntax: one mistake, one error, at the mistake", () => {
 
 describe("what Kubernetes or GCS would refuse", () => {
   test("quantities with spaces or non-breaking spaces", () => {
-    expect(teamProblems(edit(["  cpu: 64", '  cpu: "64 "'], ["  memory: 256Gi", "  memory: 256\u00a0Gi"]))).toEqual([
+    expect(
+      teamProblems(edit(["  cpu: 64", '  cpu: "64 "'], ["  memory: 256Gi", "  memory: 256\u00a0Gi"])),
+    ).toEqual([
       'teams/vision.yaml:6:8 quota.cpu: "64 " is not a valid CPU quantity; remove the spaces: write "64".',
       'teams/vision.yaml:7:11 quota.memory: "256\u00a0Gi" is not a valid memory quantity; remove the spaces: write "256Gi".',
     ]);
   });
 
   test("integers above int32 where the CRD says format: int32, and absurd quotas", () => {
-    expect(teamProblems(edit(["        maxReplicas: 2", "        maxReplicas: 3000000000"], ["  cpu: 64", "  cpu: 1e300"]))).toEqual([
+    expect(
+      teamProblems(
+        edit(["        maxReplicas: 2", "        maxReplicas: 3000000000"], ["  cpu: 64", "  cpu: 1e300"]),
+      ),
+    ).toEqual([
       "teams/vision.yaml:6:8 quota.cpu: 1e+300 is not a valid CPU quantity; that is more than any cluster has (at most 9007199254740992); write the real figure.",
       "teams/vision.yaml:16:22 rayClusters[0].workerGroups[0].maxReplicas: 3000000000 is too large: Kubernetes stores replicas as a 32-bit integer (at most 2147483647); use a smaller number.",
     ]);
-    expect(teamProblems(edit(["  - name: detector", "  - name: detector\n    autoscaler: { idleTimeoutSeconds: 3000000000 }"]))).toEqual([
+    expect(
+      teamProblems(
+        edit([
+          "  - name: detector",
+          "  - name: detector\n    autoscaler: { idleTimeoutSeconds: 3000000000 }",
+        ]),
+      ),
+    ).toEqual([
       "teams/vision.yaml:12:39 rayClusters[0].autoscaler.idleTimeoutSeconds: 3000000000 is too large: Kubernetes stores seconds as a 32-bit integer (at most 2147483647); use a smaller number.",
     ]);
   });
 
   test("a bucket name GCS refuses (containing google)", () => {
-    const dir = teamsDir({ "google-ads.yaml": edit(["name: vision", "name: google-ads"], ["quota:", "bucket: true\nquota:"]) });
+    const dir = teamsDir({
+      "google-ads.yaml": edit(["name: vision", "name: google-ads"], ["quota:", "bucket: true\nquota:"]),
+    });
     expect(configProblems({ teams: dir })).toEqual([
       'teams/google-ads.yaml:5:9 bucket: the bucket name "my-ml-platform-dev-ray-google-ads" contains "google" (or starts with "goog"), which GCS refuses; rename the team or turn the bucket off.',
     ]);
   });
 
   test("rayStartParams keys that differ only in case or spaces from reserved ones", () => {
-    expect(teamProblems(edit(["        maxReplicas: 2", '        maxReplicas: 2\n        rayStartParams: { "Num-CPUs": "1", " port": "1" }']))).toEqual([
+    expect(
+      teamProblems(
+        edit([
+          "        maxReplicas: 2",
+          '        maxReplicas: 2\n        rayStartParams: { "Num-CPUs": "1", " port": "1" }',
+        ]),
+      ),
+    ).toEqual([
       'teams/vision.yaml:17:39 rayClusters[0].workerGroups[0].rayStartParams.Num-CPUs: "Num-CPUs" is not a ray start flag name; it is "num-cpus" written differently, which goes in the group\'s cpu, memory or gpu: write it as num-cpus (lowercase, words joined by "-") or remove it.',
       'teams/vision.yaml:17:53 rayClusters[0].workerGroups[0].rayStartParams. port: " port" is not a ray start flag name; it is "port" written differently, which the platform sets: write it as port (lowercase, words joined by "-") or remove it.',
     ]);
@@ -167,7 +195,9 @@ describe("what Kubernetes or GCS would refuse", () => {
   test("the same text parses the same with or without anchors", () => {
     for (const value of ["0b1000000", "-0x10", "-.5"]) {
       const plain = teamProblems(edit(["        maxReplicas: 2", `        maxReplicas: ${value}`]));
-      const anchored = teamProblems(edit(["        maxReplicas: 2", `        maxReplicas: ${value}`], ["  cpu: 64", "  cpu: &cpu 64"]));
+      const anchored = teamProblems(
+        edit(["        maxReplicas: 2", `        maxReplicas: ${value}`], ["  cpu: 64", "  cpu: &cpu 64"]),
+      );
       expect(plain, value).toEqual(anchored);
       expect(plain[0], value).toMatch(/maxReplicas: expected a whole number of replicas/);
     }
@@ -188,33 +218,57 @@ describe("what Kubernetes or GCS would refuse", () => {
 
 test("the README's 'Add a team' example is what the loader prints", () => {
   const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-  const example = /## Add a team[\s\S]*?```\nray-platform: the configuration has \d+ problems?; nothing was changed.\n([\s\S]*?)```/.exec(readme)![1].trim().split("\n");
-  const recsys = fs.readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8").replace("memory: 800Gi", "memory: 800GB").replace("gpu: { type: t4 }", "gpu: { type: A100 }");
+  const example =
+    /## Add a team[\s\S]*?```\nray-platform: the configuration has \d+ problems?; nothing was changed.\n([\s\S]*?)```/
+      .exec(readme)![1]
+      .trim()
+      .split("\n");
+  const recsys = fs
+    .readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8")
+    .replace("memory: 800Gi", "memory: 800GB")
+    .replace("gpu: { type: t4 }", "gpu: { type: A100 }");
   expect(configProblems({ teams: teamsDir({ "recsys.yaml": recsys }) })).toEqual(example);
 });
 
 describe("what the API server, LimitRanger or Ray would refuse later is refused now (issue 28)", () => {
   test("a worker below the namespace's LimitRange minimum, in CPU or memory", () => {
-    const problems = teamProblems(edit(["        maxReplicas: 2", "        maxReplicas: 2\n        cpu: 5m\n        memory: 1Ki"]));
+    const problems = teamProblems(
+      edit(["        maxReplicas: 2", "        maxReplicas: 2\n        cpu: 5m\n        memory: 1Ki"]),
+    );
     expect(problems).toEqual([
       "teams/vision.yaml:17:14 rayClusters[0].workerGroups[0].cpu: the worker would get 5m of cpu, below the least a container may ask for in a team namespace (10m, the namespace's LimitRange), so its pods would be refused; ask for at least 10m.",
     ]);
-    expect(teamProblems(edit(["        maxReplicas: 2", "        maxReplicas: 2\n        cpu: 1\n        memory: 1Ki"]))[0]).toContain("memory: the worker would get 1Ki of memory, below the least a container may ask for in a team namespace (16Mi");
+    expect(
+      teamProblems(
+        edit(["        maxReplicas: 2", "        maxReplicas: 2\n        cpu: 1\n        memory: 1Ki"]),
+      )[0],
+    ).toContain(
+      "memory: the worker would get 1Ki of memory, below the least a container may ask for in a team namespace (16Mi",
+    );
   });
 });
 
 describe("rayStartParams and rayResources as Ray and KubeRay take them (issue 28)", () => {
-  const params = (yaml: string) => teamProblems(edit(["        maxReplicas: 2", `        maxReplicas: 2\n        ${yaml}`]));
+  const params = (yaml: string) =>
+    teamProblems(edit(["        maxReplicas: 2", `        maxReplicas: 2\n        ${yaml}`]));
 
   test("values by ray start's own option types: whole numbers, flags, choices, JSON", () => {
-    expect(params('rayStartParams: { num-cpus: "1.5", memory: "", object-store-memory: "1e9", block: "yes", log-style: fancy }')).toEqual([
+    expect(
+      params(
+        'rayStartParams: { num-cpus: "1.5", memory: "", object-store-memory: "1e9", block: "yes", log-style: fancy }',
+      ),
+    ).toEqual([
       'teams/vision.yaml:17:37 rayClusters[0].workerGroups[0].rayStartParams.num-cpus: "1.5" is not a whole number, which --num-cpus takes (ray start would exit on --num-cpus=1.5); write one such as "1".',
       'teams/vision.yaml:17:52 rayClusters[0].workerGroups[0].rayStartParams.memory: "" is not a whole number, which --memory takes (ray start would exit on --memory=); write one such as "1".',
       'teams/vision.yaml:17:77 rayClusters[0].workerGroups[0].rayStartParams.object-store-memory: "1e9" is not a whole number, which --object-store-memory takes (ray start would exit on --object-store-memory=1e9); write one such as "1".',
       "teams/vision.yaml:17:91 rayClusters[0].workerGroups[0].rayStartParams.block: is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.",
       'teams/vision.yaml:17:109 rayClusters[0].workerGroups[0].rayStartParams.log-style: "fancy" is not one of auto, record, pretty, which --log-style takes (ray start would exit on --log-style=fancy).',
     ]);
-    expect(params(`rayStartParams: { num-cpus: "1", object-store-memory: 1000000000, disable-usage-stats: "true", include-dashboard: "false", include-log-monitor: "true", system-config: "'{\\"a\\": 1}'" }`)).toEqual([]);
+    expect(
+      params(
+        `rayStartParams: { num-cpus: "1", object-store-memory: 1000000000, disable-usage-stats: "true", include-dashboard: "false", include-log-monitor: "true", system-config: "'{\\"a\\": 1}'" }`,
+      ),
+    ).toEqual([]);
     // Found by npm run fuzz with Ray's parser: KubeRay makes "true" a bare flag (but for log-color,
     // include-dashboard and, since 1.7.0, include-log-monitor), which an option with a value refuses.
     expect(params('rayStartParams: { temp-dir: "true", node-name: "false" }')).toEqual([
@@ -225,7 +279,9 @@ describe("rayStartParams and rayResources as Ray and KubeRay take them (issue 28
 
   test("values go through bash unquoted: what bash would split or expand must be single-quoted (issue 28 review)", () => {
     expect(params(`rayStartParams: { system-config: '{"a": 1}', node-name: "a;b" }`)).toEqual([
-      expect.stringMatching(/rayStartParams\.system-config: .* reaches ray start through bash unquoted \(KubeRay writes --system-config=value into the container's command\), where spaces, quotes and .* change it; put the whole value in single quotes, e\.g\. '\{"a": 1\}'\.$/),
+      expect.stringMatching(
+        /rayStartParams\.system-config: .* reaches ray start through bash unquoted \(KubeRay writes --system-config=value into the container's command\), where spaces, quotes and .* change it; put the whole value in single quotes, e\.g\. '\{"a": 1\}'\.$/,
+      ),
       expect.stringContaining(`rayStartParams.node-name: "a;b" reaches ray start through bash unquoted`),
     ]);
     expect(params(`rayStartParams: { node-name: "'a;b'" }`)).toEqual([]);
@@ -243,53 +299,122 @@ describe("rayStartParams and rayResources as Ray and KubeRay take them (issue 28
     expect(params("rayResources: { my_accelerator: lots }")).toEqual([
       'teams/vision.yaml:17:41 rayClusters[0].workerGroups[0].rayResources.my_accelerator: "lots" is not an amount (0 or more): KubeRay would drop it without a word, or pass a negative count to Ray; write one such as 1, 0.5 or 500m.',
     ]);
-    expect(params('rayResources: { my_accelerator: "-1" }')[0]).toContain('"-1" is not an amount (0 or more)');
+    expect(params('rayResources: { my_accelerator: "-1" }')[0]).toContain(
+      '"-1" is not an amount (0 or more)',
+    );
   });
 });
 
 describe("images and projects the runtime, GCS and Artifact Registry would refuse (issue 28)", () => {
   test("a custom image with spaces, upper-case path letters or a shell character", () => {
-    for (const image of [" rayproject/ray:2.52.0", "rayproject/ray:2.52.0 ", "RayProject/Ray:2.52.0", "x;id"]) {
-      const problems = teamProblems(edit(["  - name: detector", `  - name: detector\n    rayVersion: "2.52.0"\n    image: ${JSON.stringify(image)}`]));
-      expect(problems, image).toEqual([expect.stringMatching(/^teams\/vision\.yaml:13:12 rayClusters\[0\]\.image: .* is not an image reference the container runtime can parse \(.+\), so the pods would never start; write one such as /)]);
+    for (const image of [
+      " rayproject/ray:2.52.0",
+      "rayproject/ray:2.52.0 ",
+      "RayProject/Ray:2.52.0",
+      "x;id",
+    ]) {
+      const problems = teamProblems(
+        edit([
+          "  - name: detector",
+          `  - name: detector\n    rayVersion: "2.52.0"\n    image: ${JSON.stringify(image)}`,
+        ]),
+      );
+      expect(problems, image).toEqual([
+        expect.stringMatching(
+          /^teams\/vision\.yaml:13:12 rayClusters\[0\]\.image: .* is not an image reference the container runtime can parse \(.+\), so the pods would never start; write one such as /,
+        ),
+      ]);
     }
-    for (const image of ["us-docker.pkg.dev/p/r/ray:2.52.0-py311", "localhost:5000/ray@sha256:" + "a".repeat(64)]) {
-      expect(teamProblems(edit(["  - name: detector", `  - name: detector\n    rayVersion: "2.52.0"\n    image: ${image}`])), image).toEqual([]);
+    for (const image of [
+      "us-docker.pkg.dev/p/r/ray:2.52.0-py311",
+      "localhost:5000/ray@sha256:" + "a".repeat(64),
+    ]) {
+      expect(
+        teamProblems(
+          edit(["  - name: detector", `  - name: detector\n    rayVersion: "2.52.0"\n    image: ${image}`]),
+        ),
+        image,
+      ).toEqual([]);
     }
   });
 
   test("a gcp:project that is not a plain project ID, and a registry that makes no valid image name", () => {
     for (const project of ["proj_ect", "My-Project", "example.com:my-project"]) {
-      expect(configProblems({ overrides: { "gcp:project": project } }).join("\n"), project).toContain(`gcp:project: "${project}" is not a project ID this platform can use`);
+      expect(configProblems({ overrides: { "gcp:project": project } }).join("\n"), project).toContain(
+        `gcp:project: "${project}" is not a project ID this platform can use`,
+      );
     }
-    expect(configProblems({ overrides: { "ray-platform:ray": { imageRegistry: "Docker.io/My Mirror/" } } }).join("\n")).toContain('ray-platform:ray.imageRegistry: "Docker.io/My Mirror/" does not make valid image names');
-    expect(configProblems({ overrides: { "gcp:project": "my-ml-platform-dev", "ray-platform:ray": { imageRegistry: "us-docker.pkg.dev/my-project/dockerhub" } } })).toEqual([]);
+    expect(
+      configProblems({ overrides: { "ray-platform:ray": { imageRegistry: "Docker.io/My Mirror/" } } }).join(
+        "\n",
+      ),
+    ).toContain('ray-platform:ray.imageRegistry: "Docker.io/My Mirror/" does not make valid image names');
+    expect(
+      configProblems({
+        overrides: {
+          "gcp:project": "my-ml-platform-dev",
+          "ray-platform:ray": { imageRegistry: "us-docker.pkg.dev/my-project/dockerhub" },
+        },
+      }),
+    ).toEqual([]);
   });
 });
 
 describe("every quantity Kubernetes takes, normalised (issue 28)", () => {
   test('"4.", "1e3", "1E3", "1e+3", "+4", "-0" and "1n" are accepted, and rendered in Kubernetes\' spelling', () => {
-    const cases: [string, string][] = [["64.", "64"], ["1e3", "1000"], ["1E3", "1000"], ["1e+3", "1000"], ["+64", "64"], ["64000000000n", "64"], ["64", "64"], ["64500m", "64500m"]];
+    const cases: [string, string][] = [
+      ["64.", "64"],
+      ["1e3", "1000"],
+      ["1E3", "1000"],
+      ["1e+3", "1000"],
+      ["+64", "64"],
+      ["64000000000n", "64"],
+      ["64", "64"],
+      ["64500m", "64500m"],
+    ];
     for (const [written, rendered] of cases) {
-      const dir = teamsDir({ "vision.yaml": edit(["  cpu: 64", `  cpu: "${written}"`], ["    t4: 4", '    t4: 4\n  storage: "-0"']) });
+      const dir = teamsDir({
+        "vision.yaml": edit(
+          ["  cpu: 64", `  cpu: "${written}"`],
+          ["    t4: 4", '    t4: 4\n  storage: "-0"'],
+        ),
+      });
       expect(configProblems({ teams: dir }), written).toEqual([]);
       const team = loadConfig({ teams: dir }).teams.find((t) => t.name === "vision")!;
       expect(team.quota.cpu, written).toBe(rendered);
       expect(team.quota.storage).toBe("0");
     }
-    expect([["1n", "1n"], ["1.5e-3", "1500u"], ["4.", "4"], ["2.5E-1", "250m"], ["48Gi", "48Gi"], ["0.5", "0.5"]].map(([q]) => normalizedQuantity(q))).toEqual(["1n", "1500u", "4", "250m", "48Gi", "0.5"]);
+    expect(
+      [
+        ["1n", "1n"],
+        ["1.5e-3", "1500u"],
+        ["4.", "4"],
+        ["2.5E-1", "250m"],
+        ["48Gi", "48Gi"],
+        ["0.5", "0.5"],
+      ].map(([q]) => normalizedQuantity(q)),
+    ).toEqual(["1n", "1500u", "4", "250m", "48Gi", "0.5"]);
   });
 
   test("memory keeps the user's family of suffixes: 800G renders as 800G, not 781250000Ki (issue 24)", () => {
     const dir = teamsDir({ "vision.yaml": edit(["  memory: 256Gi", "  memory: 800G"]) });
     expect(configProblems({ teams: dir })).toEqual([]);
     expect(loadConfig({ teams: dir }).teams.find((t) => t.name === "vision")!.quota.memory).toBe("800G");
-    expect(["1000M", "1536Mi", "2Gi", "1024"].map((q) => canonicalMemory(parseQuantity(q)!))).toEqual(["1G", "1536Mi", "2Gi", "1Ki"]);
+    expect(["1000M", "1536Mi", "2Gi", "1024"].map((q) => canonicalMemory(parseQuantity(q)!))).toEqual([
+      "1G",
+      "1536Mi",
+      "2Gi",
+      "1Ki",
+    ]);
   });
 
   test("a negative amount is refused as negative, and 1e300 as more than any cluster has", () => {
-    expect(teamProblems(edit(["  cpu: 64", '  cpu: "-1"']))).toEqual(['teams/vision.yaml:6:8 quota.cpu: "-1" is negative; an amount of CPU is 0 or more.']);
-    expect(teamProblems(edit(["  cpu: 64", '  cpu: "1e300"']))[0]).toContain("that is more than any cluster has");
+    expect(teamProblems(edit(["  cpu: 64", '  cpu: "-1"']))).toEqual([
+      'teams/vision.yaml:6:8 quota.cpu: "-1" is negative; an amount of CPU is 0 or more.',
+    ]);
+    expect(teamProblems(edit(["  cpu: 64", '  cpu: "1e300"']))[0]).toContain(
+      "that is more than any cluster has",
+    );
   });
 });
 
@@ -297,28 +422,50 @@ describe("robustness (issue 28)", () => {
   test("thousands of unknown keys are five problems at their lines and one count, not a flood", () => {
     const keys = Array.from({ length: 15_000 }, (_, i) => `  junk${i}: 1`).join("\n");
     const problems = teamProblems(edit(["  memory: 256Gi", `  memory: 256Gi\n${keys}`]));
-    expect(problems.slice(1)).toEqual([0, 1, 2, 3, 4].map((i) => expect.stringMatching(new RegExp(`^teams/vision\\.yaml:${8 + i}:3 quota\\.junk${i}: unknown key "junk${i}"; remove it\\. Allowed keys: `))));
-    expect(problems[0]).toBe('teams/vision.yaml:6:3 quota: has 14995 more unknown keys ("junk5", "junk6", "junk7", ...); remove them: only the keys the README\'s reference lists are read.');
+    expect(problems.slice(1)).toEqual(
+      [0, 1, 2, 3, 4].map((i) =>
+        expect.stringMatching(
+          new RegExp(
+            `^teams/vision\\.yaml:${8 + i}:3 quota\\.junk${i}: unknown key "junk${i}"; remove it\\. Allowed keys: `,
+          ),
+        ),
+      ),
+    );
+    expect(problems[0]).toBe(
+      'teams/vision.yaml:6:3 quota: has 14995 more unknown keys ("junk5", "junk6", "junk7", ...); remove them: only the keys the README\'s reference lists are read.',
+    );
     expect(problems.join("\n").length).toBeLessThan(2000);
   });
 });
 
 describe("one parse, one answer; what a reviewer cannot see is refused (issue 28)", () => {
   test("a tag, a huge exponent and a merge key read the same with or without an anchor elsewhere", () => {
-    for (const [from, to] of [["  cpu: 64", "  cpu: !!float 64"], ["description: Image models.", "description: 1e400"]] as const) {
+    for (const [from, to] of [
+      ["  cpu: 64", "  cpu: !!float 64"],
+      ["description: Image models.", "description: 1e400"],
+    ] as const) {
       const plain = teamProblems(edit([from, to]));
       const anchored = teamProblems(edit([from, to], ["  memory: 256Gi", "  memory: &mem 256Gi"]));
       expect(plain, to).toEqual(anchored);
       expect(plain, to).toHaveLength(1);
     }
-    expect(teamProblems(edit(["  cpu: 64", "  cpu: !!float 64"]))[0]).toContain("a YAML tag (such as !!float) that does not fit its value");
+    expect(teamProblems(edit(["  cpu: 64", "  cpu: !!float 64"]))[0]).toContain(
+      "a YAML tag (such as !!float) that does not fit its value",
+    );
     // Merge keys are read as YAML 1.1 and most tools read them.
-    const merged = edit(["        maxReplicas: 2", "        maxReplicas: 2\n      - <<: &t4 { gpu: { type: t4 }, minReplicas: 0, maxReplicas: 1 }\n        name: t4-more"]);
+    const merged = edit([
+      "        maxReplicas: 2",
+      "        maxReplicas: 2\n      - <<: &t4 { gpu: { type: t4 }, minReplicas: 0, maxReplicas: 1 }\n        name: t4-more",
+    ]);
     expect(teamProblems(merged)).toEqual([]);
   });
 
   test("a member with a look-alike or invisible character, and NEL line ends", () => {
-    expect(teamProblems(edit(["  - user:ana@example.com", "  - user:ana@ex\u0430mple.com\n  - user:bob@example.com\u200b"]))).toEqual([
+    expect(
+      teamProblems(
+        edit(["  - user:ana@example.com", "  - user:ana@ex\u0430mple.com\n  - user:bob@example.com\u200b"]),
+      ),
+    ).toEqual([
       'teams/vision.yaml:4:5 owners[0]: "user:ana@ex\\u{430}mple.com" has a character that is not plain ASCII (U+0430, character 12): it may look like another letter or be invisible, and would grant access to someone else; retype the address.',
       'teams/vision.yaml:5:5 owners[1]: "user:bob@example.com\\u{200b}" has a character that is not plain ASCII (U+200B, character 21): it may look like another letter or be invisible, and would grant access to someone else; retype the address.',
     ]);
@@ -328,28 +475,61 @@ describe("one parse, one answer; what a reviewer cannot see is refused (issue 28
   });
 
   test("too many aliases are refused at the first alias's line, and a hidden team file is named", () => {
-    const bomb = edit(["  memory: 256Gi", "  memory: 256Gi\n  x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n  y: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  z: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]"]);
-    expect(teamProblems(bomb)).toEqual([expect.stringMatching(/^teams\/vision\.yaml:9:\d+: .*write the values out instead of using YAML anchors and aliases\.$/)]);
+    const bomb = edit([
+      "  memory: 256Gi",
+      "  memory: 256Gi\n  x: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n  y: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  z: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]",
+    ]);
+    expect(teamProblems(bomb)).toEqual([
+      expect.stringMatching(
+        /^teams\/vision\.yaml:9:\d+: .*write the values out instead of using YAML anchors and aliases\.$/,
+      ),
+    ]);
     const dir = teamsDir({ ".vision.yaml": GOOD });
-    expect(configProblems({ teams: dir })).toEqual(['teams/.vision.yaml: is not read: it is hidden (its name starts with "."); rename it to vision.yaml if it is a team, or move it out of the teams directory.']);
+    expect(configProblems({ teams: dir })).toEqual([
+      'teams/.vision.yaml: is not read: it is hidden (its name starts with "."); rename it to vision.yaml if it is a team, or move it out of the teams directory.',
+    ]);
   });
 });
 
 describe("stack settings GCP or the cluster would refuse (issue 28)", () => {
-  const gke = { clusterName: "ray-dev", location: "regional", zones: ["us-central1-a", "us-central1-c", "us-central1-f"], releaseChannel: "REGULAR", securityGroup: "gke-security-groups@example.com" };
+  const gke = {
+    clusterName: "ray-dev",
+    location: "regional",
+    zones: ["us-central1-a", "us-central1-c", "us-central1-f"],
+    releaseChannel: "REGULAR",
+    securityGroup: "gke-security-groups@example.com",
+  };
 
   test("a CIDR with host bits set names the network meant; a /0 range is accepted with a note", () => {
-    expect(configProblems({ overrides: { "ray-platform:gke": { ...gke, authorizedNetworks: [{ cidr: "10.1.2.3/8", name: "office" }] } } })).toEqual([
-      expect.stringMatching(/ray-platform:gke\.authorizedNetworks\[0\]\.cidr: "10\.1\.2\.3\/8" has host bits set, which GCP refuses; write the network: 10\.0\.0\.0\/8\.$/),
+    expect(
+      configProblems({
+        overrides: {
+          "ray-platform:gke": { ...gke, authorizedNetworks: [{ cidr: "10.1.2.3/8", name: "office" }] },
+        },
+      }),
+    ).toEqual([
+      expect.stringMatching(
+        /ray-platform:gke\.authorizedNetworks\[0\]\.cidr: "10\.1\.2\.3\/8" has host bits set, which GCP refuses; write the network: 10\.0\.0\.0\/8\.$/,
+      ),
     ]);
-    const open = loadConfig({ overrides: { "ray-platform:gke": { ...gke, authorizedNetworks: [{ cidr: "0.0.0.0/0", name: "anywhere" }] } } });
-    expect(open.notes).toContainEqual(expect.stringContaining("authorizedNetworks has a /0 range: the control plane's IP endpoint is open to the whole internet"));
+    const open = loadConfig({
+      overrides: {
+        "ray-platform:gke": { ...gke, authorizedNetworks: [{ cidr: "0.0.0.0/0", name: "anywhere" }] },
+      },
+    });
+    expect(open.notes).toContainEqual(
+      expect.stringContaining(
+        "authorizedNetworks has a /0 range: the control plane's IP endpoint is open to the whole internet",
+      ),
+    );
     expect(loadConfig().notes.join("\n")).not.toContain("/0 range");
   });
 
   test("the operator in a system namespace", () => {
     expect(configProblems({ overrides: { "ray-platform:kuberay": { namespace: "kube-system" } } })).toEqual([
-      expect.stringMatching(/ray-platform:kuberay\.namespace: "kube-system" is a system namespace; the program creates and owns the operator's namespace, so pick one of its own \(default: kuberay-system\)\.$/),
+      expect.stringMatching(
+        /ray-platform:kuberay\.namespace: "kube-system" is a system namespace; the program creates and owns the operator's namespace, so pick one of its own \(default: kuberay-system\)\.$/,
+      ),
     ]);
   });
 });
@@ -364,8 +544,15 @@ test("an ephemeral-storage quota smaller than the team's own pods ask for by def
 
 test("independent mistakes in two files come in one run: a duplicate cluster, a duplicate group, a cluster count over quota (issue 24)", () => {
   const dupCluster = GOOD.replace("quota:\n", "quota:\n  rayClusters: 1\n") + "  - name: detector\n";
-  const dupGroup = GOOD.replace("name: vision", "name: speech").replace("        maxReplicas: 2", "        maxReplicas: 2\n      - name: t4\n        gpu: { type: t4 }\n        maxReplicas: 1");
-  expect(configProblems({ teams: teamsDir({ "vision.yaml": dupCluster, "speech.yaml": dupGroup }, { withRepoTeams: false }) })).toEqual([
+  const dupGroup = GOOD.replace("name: vision", "name: speech").replace(
+    "        maxReplicas: 2",
+    "        maxReplicas: 2\n      - name: t4\n        gpu: { type: t4 }\n        maxReplicas: 1",
+  );
+  expect(
+    configProblems({
+      teams: teamsDir({ "vision.yaml": dupCluster, "speech.yaml": dupGroup }, { withRepoTeams: false }),
+    }),
+  ).toEqual([
     'teams/speech.yaml:17:15 rayClusters[0].workerGroups[1].name: worker group "t4" is already defined at workerGroups[0]; group names must be unique in a cluster, rename one.',
     "teams/vision.yaml:6:16 quota.rayClusters: is 1, but the team file defines 2 RayClusters; raise it or remove clusters.",
     'teams/vision.yaml:18:11 rayClusters[1].name: RayCluster "detector" is already defined at rayClusters[0]; names must be unique in the namespace, rename one.',
@@ -376,7 +563,9 @@ test("a member written as a mapping, and members run together by indentation, sa
   expect(teamProblems(edit(["  - user:ana@example.com", "  - user: dana@example.com"]))).toEqual([
     "teams/vision.yaml:4:5 owners[0]: user: dana@example.com has a space after the colon, which makes it a mapping to YAML; write user:dana@example.com.",
   ]);
-  expect(teamProblems(edit(["  - user:ana@example.com", "  - user:ana@example.com\n    - user:bob@example.com"]))).toEqual([
+  expect(
+    teamProblems(edit(["  - user:ana@example.com", "  - user:ana@example.com\n    - user:bob@example.com"])),
+  ).toEqual([
     'teams/vision.yaml:4:5 owners[0]: "user:ana@example.com - user:bob@example.com" looks like several members on one line: YAML reads a "- " indented further than the first entry as part of its text. Put each member on its own line, its "- " aligned with the first one\'s.',
   ]);
 });
@@ -388,6 +577,19 @@ test("a GPU quota above what the pools hold at maxNodes is refused with the numb
   expect(teamProblems(edit(["    t4: 4", `    t4: ${capacity + 1}`]))).toEqual([
     `teams/vision.yaml:9:9 quota.gpus.t4: is ${capacity + 1}, more t4 GPUs than the stack's pools hold at maxNodes (${capacity}: ${t4.map((p) => `pool ${p.name}: ${p.maxNodes} nodes x ${p.gpu!.count}`).join(", ")}); lower it to at most ${capacity}, or ask the platform team to raise the pools' maxNodes.`,
   ]);
-  const teams = Object.fromEntries(["a", "b", "c"].map((n) => [`${n}.yaml`, edit(["name: vision", `name: ${n}`], ["    t4: 4", `    t4: ${capacity}`], ["maxReplicas: 2", "maxReplicas: 1"])]));
-  expect(loadConfig({ teams: teamsDir(teams, { withRepoTeams: false }) }).notes).toContainEqual(expect.stringContaining(`the teams' t4 quotas add up to ${3 * capacity} GPUs, more than the pools hold at maxNodes (${capacity}:`));
+  const teams = Object.fromEntries(
+    ["a", "b", "c"].map((n) => [
+      `${n}.yaml`,
+      edit(
+        ["name: vision", `name: ${n}`],
+        ["    t4: 4", `    t4: ${capacity}`],
+        ["maxReplicas: 2", "maxReplicas: 1"],
+      ),
+    ]),
+  );
+  expect(loadConfig({ teams: teamsDir(teams, { withRepoTeams: false }) }).notes).toContainEqual(
+    expect.stringContaining(
+      `the teams' t4 quotas add up to ${3 * capacity} GPUs, more than the pools hold at maxNodes (${capacity}:`,
+    ),
+  );
 });

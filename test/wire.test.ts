@@ -24,7 +24,11 @@ let resources: RegisteredResource[];
 
 beforeAll(async () => {
   real = await vi.importActual<typeof Wire>("../config/wire");
-  vi.doMock("../config/wire", () => ({ ...real, ...CHANGED, GPU_TAINT: { ...real.GPU_TAINT, key: CHANGED.GPU_RESOURCE } }));
+  vi.doMock("../config/wire", () => ({
+    ...real,
+    ...CHANGED,
+    GPU_TAINT: { ...real.GPU_TAINT, key: CHANGED.GPU_RESOURCE },
+  }));
   resources = (await runProgram()).resources;
 }, 120_000);
 
@@ -37,7 +41,8 @@ const holding = (pattern: RegExp) =>
 
 describe("a changed config/wire.ts reaches every object the plan applies", () => {
   test("no object keeps an old label or GPU resource name", () => {
-    for (const old of [real.TEAM_LABEL, real.POOL_LABEL, real.GPU_RESOURCE]) expect(holding(new RegExp(`${old.replace(/[./]/g, "\\$&")}(?![\\w-])`)), old).toEqual([]);
+    for (const old of [real.TEAM_LABEL, real.POOL_LABEL, real.GPU_RESOURCE])
+      expect(holding(new RegExp(`${old.replace(/[./]/g, "\\$&")}(?![\\w-])`)), old).toEqual([]);
     // It examined something: the new names are there.
     expect(holding(/example\.org\/team/).length).toBeGreaterThan(20);
     expect(holding(/example\.org\/pool/).length).toBeGreaterThan(3);
@@ -45,20 +50,34 @@ describe("a changed config/wire.ts reaches every object the plan applies", () =>
   });
 
   test("no Ray or tool object keeps an old port", () => {
-    const rayObjects = (r: RegisteredResource) => /RayCluster|NetworkPolicy|PodMonitoring|:Service$/.test(r.type);
-    const oldPorts = [real.RAY_PORTS.dashboard, real.RAY_PORTS.client, real.RAY_PORTS.metrics, ...Object.values(real.TOOL_PORTS)];
+    const rayObjects = (r: RegisteredResource) =>
+      /RayCluster|NetworkPolicy|PodMonitoring|:Service$/.test(r.type);
+    const oldPorts = [
+      real.RAY_PORTS.dashboard,
+      real.RAY_PORTS.client,
+      real.RAY_PORTS.metrics,
+      ...Object.values(real.TOOL_PORTS),
+    ];
     const examined = resources.filter(rayObjects);
     expect(examined.length).toBeGreaterThan(10);
     for (const r of examined) {
       const text = JSON.stringify(r.inputs);
-      for (const port of oldPorts) expect(new RegExp(`(?<![\\d.])"?${port}"?(?![\\d.])`).test(text), `${r.name} still has ${port}`).toBe(false);
+      for (const port of oldPorts)
+        expect(new RegExp(`(?<![\\d.])"?${port}"?(?![\\d.])`).test(text), `${r.name} still has ${port}`).toBe(
+          false,
+        );
     }
   });
 
   test("Ray is told its ports: rayStartParams and container ports agree", () => {
     const rc = k8sObject(resources, "kubernetes:ray.io/v1:RayCluster", "ray-playground", "my-cluster");
     const head = rc.spec.headGroupSpec;
-    expect(head.rayStartParams).toMatchObject({ port: "6379", "dashboard-port": "18265", "ray-client-server-port": "20001", "metrics-export-port": "18080" });
+    expect(head.rayStartParams).toMatchObject({
+      port: "6379",
+      "dashboard-port": "18265",
+      "ray-client-server-port": "20001",
+      "metrics-export-port": "18080",
+    });
     expect(head.template.spec.containers[0].ports).toEqual([
       { name: "gcs", containerPort: 6379 },
       { name: "dashboard", containerPort: 18265 },
@@ -72,14 +91,22 @@ describe("a changed config/wire.ts reaches every object the plan applies", () =>
   });
 
   test("the tools Service, the operator's NetworkPolicy and the admission CEL follow", () => {
-    const tools = ofType(resources, "kubernetes:core/v1:Service").map((r) => r.inputs).filter((s) => s.metadata.name.endsWith("-tools"));
+    const tools = ofType(resources, "kubernetes:core/v1:Service")
+      .map((r) => r.inputs)
+      .filter((s) => s.metadata.name.endsWith("-tools"));
     expect(tools.length).toBeGreaterThan(0);
     for (const s of tools) for (const p of s.spec.ports) expect([18888, 13333]).toContain(p.port);
     const policies = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs);
-    const ports = policies.flatMap((p) => (p.spec.ingress ?? []).flatMap((i: any) => (i.ports ?? []).map((x: any) => x.port)));
+    const ports = policies.flatMap((p) =>
+      (p.spec.ingress ?? []).flatMap((i: any) => (i.ports ?? []).map((x: any) => x.port)),
+    );
     expect(ports).toContain(18265);
     expect(ports).toContain(18080);
-    const cel = JSON.stringify(ofType(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").map((r) => r.inputs.spec));
+    const cel = JSON.stringify(
+      ofType(resources, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").map(
+        (r) => r.inputs.spec,
+      ),
+    );
     expect(cel).toContain("example.org/gpu");
   });
 
@@ -87,7 +114,9 @@ describe("a changed config/wire.ts reaches every object the plan applies", () =>
     const { RULES } = await import("../policy/rules");
     const props = resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
     const quota = RULES.find((r) => r.name === "team-namespace-has-quota")!.check(props);
-    const teams = ofType(resources, "kubernetes:core/v1:Namespace").filter((r) => r.inputs.metadata.labels?.["example.org/team"]);
+    const teams = ofType(resources, "kubernetes:core/v1:Namespace").filter(
+      (r) => r.inputs.metadata.labels?.["example.org/team"],
+    );
     expect(teams.length).toBeGreaterThan(2);
     expect(quota.examined.map((r) => r.name)).toEqual(teams.map((r) => r.name));
     expect(quota.violations).toEqual([]);
@@ -104,7 +133,12 @@ describe("no source spells a wire name again", () => {
   const SOURCES = ["index.ts", "components", "config", "render", "plan", "cost", "policy", "client/src"];
   const files = SOURCES.flatMap((s) => {
     const p = path.join(PROJECT_DIR, s);
-    return fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith(".ts")).map((f) => path.join(s, f)) : [s];
+    return fs.statSync(p).isDirectory()
+      ? fs
+          .readdirSync(p)
+          .filter((f) => f.endsWith(".ts"))
+          .map((f) => path.join(s, f))
+      : [s];
   });
   /** String literals outside comments. */
   const literals = (file: string) =>
@@ -116,15 +150,33 @@ describe("no source spells a wire name again", () => {
 
   /** Every label, annotation and resource name config/wire.ts defines (strings with a "/", prefixes aside). */
   const names = (value: unknown): string[] =>
-    typeof value === "string" ? (value.includes("/") && !value.endsWith("/") ? [value] : []) : value && typeof value === "object" ? Object.values(value).flatMap(names) : [];
+    typeof value === "string"
+      ? value.includes("/") && !value.endsWith("/")
+        ? [value]
+        : []
+      : value && typeof value === "object"
+        ? Object.values(value).flatMap(names)
+        : [];
 
   test("each is written only in config/wire.ts", async () => {
     const wire = await vi.importActual<typeof Wire>("../config/wire");
     const all = [...new Set(names(wire))];
-    expect(all).toEqual(expect.arrayContaining(["ray-platform/team", "ray-platform/pool", "nvidia.com/gpu", "ray.io/cluster", "kueue.x-k8s.io/queue-name"]));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        "ray-platform/team",
+        "ray-platform/pool",
+        "nvidia.com/gpu",
+        "ray.io/cluster",
+        "kueue.x-k8s.io/queue-name",
+      ]),
+    );
     expect(files.length).toBeGreaterThan(60);
     const quoted = (name: string) => new RegExp(`["\`]${name.replace(/[./]/g, "\\$&")}(?![\\w-])`);
-    const elsewhere = all.flatMap((name) => files.filter((f) => f !== "config/wire.ts" && literals(f).some((l) => quoted(name).test(l))).map((f) => `${f}: ${name}`));
+    const elsewhere = all.flatMap((name) =>
+      files
+        .filter((f) => f !== "config/wire.ts" && literals(f).some((l) => quoted(name).test(l)))
+        .map((f) => `${f}: ${name}`),
+    );
     expect(elsewhere).toEqual([]);
   });
 
@@ -135,7 +187,9 @@ describe("no source spells a wire name again", () => {
     const OTHERS = new Set(['render/kueue.ts: ":8081"']);
     const found = files.flatMap((f) =>
       literals(f)
-        .filter((l) => ports.some((p) => new RegExp(`(:|=|^["\`]|--port["\`]?,? ?["\`]?)${p}(?!\\d)`).test(l)))
+        .filter((l) =>
+          ports.some((p) => new RegExp(`(:|=|^["\`]|--port["\`]?,? ?["\`]?)${p}(?!\\d)`).test(l)),
+        )
         .map((l) => `${f}: ${l}`),
     );
     expect(found.filter((x) => !OTHERS.has(x))).toEqual([]);

@@ -38,13 +38,17 @@ beforeAll(async () => {
 
 function realErrors(source: string, file: string): string[] {
   return lint(source, file)
-    .filter((e: LintResult) => !KNOWN_FALSE_POSITIVES.some((fp) => fp.kind === e.kind && fp.message.test(e.message)))
+    .filter(
+      (e: LintResult) =>
+        !KNOWN_FALSE_POSITIVES.some((fp) => fp.kind === e.kind && fp.message.test(e.message)),
+    )
     .map((e) => `${e.file}:${e.line}:${e.column}: ${e.message} [${e.kind}]`);
 }
 
 const jobsOf = (file: string): [string, any][] => Object.entries(workflows[file].jobs ?? {});
 const stepsOf = (file: string): any[] => jobsOf(file).flatMap(([, job]) => job.steps ?? []);
-const triggers = (wf: any): string[] => (typeof wf.on === "string" ? [wf.on] : Array.isArray(wf.on) ? wf.on : Object.keys(wf.on ?? {}));
+const triggers = (wf: any): string[] =>
+  typeof wf.on === "string" ? [wf.on] : Array.isArray(wf.on) ? wf.on : Object.keys(wf.on ?? {});
 
 test("the workflow directory holds exactly the four workflows", () => {
   expect(files).toEqual(["ci.yml", "deploy.yml", "e2e-kind.yml", "plan-comment.yml"]);
@@ -55,13 +59,18 @@ function credentialsOf(file: string, job: any): string[] {
   const found: string[] = [];
   const permissions = { ...workflows[file].permissions, ...job.permissions };
   if (permissions["id-token"] === "write") found.push("id-token: write");
-  if ((job.steps ?? []).some((s: any) => s.uses?.startsWith("google-github-actions/auth@"))) found.push("google-github-actions/auth");
+  if ((job.steps ?? []).some((s: any) => s.uses?.startsWith("google-github-actions/auth@")))
+    found.push("google-github-actions/auth");
   if (/secrets\.(?!GITHUB_TOKEN\b)/.test(JSON.stringify(job))) found.push("a secret");
   if (job.environment) found.push(`environment ${JSON.stringify(job.environment)}`);
   return found;
 }
 
-const authenticatedJobs = files.flatMap((f) => jobsOf(f).filter(([, job]) => credentialsOf(f, job).length > 0).map(([name, job]) => ({ file: f, name, job })));
+const authenticatedJobs = files.flatMap((f) =>
+  jobsOf(f)
+    .filter(([, job]) => credentialsOf(f, job).length > 0)
+    .map(([name, job]) => ({ file: f, name, job })),
+);
 
 describe("credentials", () => {
   const prWorkflows = files.filter((f) => triggers(workflows[f]).some((t) => t.startsWith("pull_request")));
@@ -75,13 +84,18 @@ describe("credentials", () => {
   });
 
   test("only the preview and deploy jobs, from main after CI, hold them, each in its own environment", () => {
-    expect(authenticatedJobs.map((j) => `${j.file}:${j.name}`)).toEqual(["deploy.yml:preview", "deploy.yml:deploy"]);
+    expect(authenticatedJobs.map((j) => `${j.file}:${j.name}`)).toEqual([
+      "deploy.yml:preview",
+      "deploy.yml:deploy",
+    ]);
     expect(triggers(workflows["deploy.yml"])).toEqual(["workflow_run"]);
     expect(authenticatedJobs.map((j) => j.job.environment)).toEqual(["preview", "production"]);
   });
 
   test("every authenticated job pins the Pulumi CLI to the SDK's version and the gcloud SDK to a release", () => {
-    const sdk = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
+    const sdk = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).dependencies[
+      "@pulumi/pulumi"
+    ];
     for (const { file, name, job } of authenticatedJobs) {
       const env = { ...workflows[file].env, ...job.env };
       const resolve = (v: unknown) => String(v).replace(/^\$\{\{ env\.(\w+) \}\}$/, (_, k) => env[k]);
@@ -95,7 +109,9 @@ describe("credentials", () => {
   });
 
   test("the kind end-to-end test installs the same Pulumi CLI", () => {
-    const pulumi = workflows["e2e-kind.yml"].jobs.kind.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
+    const pulumi = workflows["e2e-kind.yml"].jobs.kind.steps.find((s: any) =>
+      s.uses?.startsWith("pulumi/actions@"),
+    );
     expect(String(pulumi.with["pulumi-version"])).toBe(workflows["deploy.yml"].env.PULUMI_VERSION);
   });
 });
@@ -178,7 +194,9 @@ describe("ci.yml", () => {
   test("the plan job diffs against the base branch and uploads the report for plan-comment.yml", () => {
     const plan = jobs.plan.steps.find((s: any) => s.id === "plan");
     expect(plan.env.BASE_REF).toBe("${{ github.base_ref }}");
-    expect(plan.run).toContain('npm run plan -- --diff "origin/$BASE_REF" --report "$OUT/plan-report.md" --json "$OUT/plan.json"');
+    expect(plan.run).toContain(
+      'npm run plan -- --diff "origin/$BASE_REF" --report "$OUT/plan-report.md" --json "$OUT/plan.json"',
+    );
     const upload = jobs.plan.steps.find((s: any) => s.uses?.startsWith("actions/upload-artifact@"));
     expect(upload.with.name).toBe("plan-report");
     expect(workflows["plan-comment.yml"].jobs.comment.steps[0].with.name).toBe(upload.with.name);
@@ -206,13 +224,18 @@ describe("plan-comment.yml", () => {
   });
 
   test("downloads the artifact of the triggering run", () => {
-    expect(job.steps[0].with).toMatchObject({ "run-id": "${{ github.event.workflow_run.id }}", "github-token": "${{ github.token }}" });
+    expect(job.steps[0].with).toMatchObject({
+      "run-id": "${{ github.event.workflow_run.id }}",
+      "github-token": "${{ github.token }}",
+    });
   });
 });
 
 /** Runs the comment step's script the way actions/github-script does, against a fake GitHub. */
 describe("the plan comment script", () => {
-  const step = workflows["plan-comment.yml"].jobs.comment.steps.find((s: any) => s.uses?.startsWith("actions/github-script@"));
+  const step = workflows["plan-comment.yml"].jobs.comment.steps.find((s: any) =>
+    s.uses?.startsWith("actions/github-script@"),
+  );
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
   const script = new AsyncFunction("github", "context", "core", "require", step.with.script);
   const HEAD = "a".repeat(40);
@@ -222,26 +245,56 @@ describe("the plan comment script", () => {
     vi.unstubAllEnvs();
   });
 
-  async function runScript(opts: { prNumber: string; report?: string; prHead?: string; comments?: any[]; fork?: boolean }) {
+  async function runScript(opts: {
+    prNumber: string;
+    report?: string;
+    prHead?: string;
+    comments?: any[];
+    fork?: boolean;
+  }) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-report-"));
     fs.writeFileSync(path.join(dir, "pr-number"), opts.prNumber);
     fs.writeFileSync(path.join(dir, "plan-report.md"), opts.report ?? "### 3 to create");
     vi.stubEnv("REPORT_DIR", dir);
-    const head_repository = opts.fork ? { id: 99, full_name: "mallory/ray-platform" } : { id: 1, full_name: "acme/ray-platform" };
+    const head_repository = opts.fork
+      ? { id: 99, full_name: "mallory/ray-platform" }
+      : { id: 1, full_name: "acme/ray-platform" };
     const calls: { method: string; args: any }[] = [];
-    const record = (method: string, result: any = {}) => async (args: any) => (calls.push({ method, args }), { data: result });
+    const record =
+      (method: string, result: any = {}) =>
+      async (args: any) => (calls.push({ method, args }), { data: result });
     const github = {
       rest: {
-        pulls: { get: record("pulls.get", { head: { sha: opts.prHead ?? HEAD, repo: { full_name: head_repository.full_name } } }) },
-        issues: { listComments: record("issues.listComments"), createComment: record("issues.createComment"), updateComment: record("issues.updateComment") },
+        pulls: {
+          get: record("pulls.get", {
+            head: { sha: opts.prHead ?? HEAD, repo: { full_name: head_repository.full_name } },
+          }),
+        },
+        issues: {
+          listComments: record("issues.listComments"),
+          createComment: record("issues.createComment"),
+          updateComment: record("issues.updateComment"),
+        },
       },
       paginate: async () => opts.comments ?? [],
     };
-    const core = { failed: [] as string[], setFailed: (m: string) => core.failed.push(m), notice: vi.fn(), info: vi.fn() };
+    const core = {
+      failed: [] as string[],
+      setFailed: (m: string) => core.failed.push(m),
+      notice: vi.fn(),
+      info: vi.fn(),
+    };
     const context = {
       repo: { owner: "acme", repo: "ray-platform" },
       payload: {
-        workflow_run: { id: 7, head_sha: HEAD, conclusion: "success", head_repository, repository: { id: 1, full_name: "acme/ray-platform" }, html_url: "https://github.com/acme/ray-platform/actions/runs/7" },
+        workflow_run: {
+          id: 7,
+          head_sha: HEAD,
+          conclusion: "success",
+          head_repository,
+          repository: { id: 1, full_name: "acme/ray-platform" },
+          html_url: "https://github.com/acme/ray-platform/actions/runs/7",
+        },
       },
     };
     await script(github, context, core, createRequire(__filename));
@@ -254,13 +307,19 @@ describe("the plan comment script", () => {
     expect(create.args.issue_number).toBe(12);
     const body: string = create.args.body;
     expect(body.startsWith(`${MARKER}\n> [!NOTE]\n> **ray-platform CI: success**`)).toBe(true);
-    expect(body).toContain("written by the pull request's own code (a branch of this repository, commit aaaaaaa), not by this workflow");
-    expect(body).toMatch(/\n---\n\n### 3 to create\n\n---\n<sub>End of the report written by the pull request's own code/);
+    expect(body).toContain(
+      "written by the pull request's own code (a branch of this repository, commit aaaaaaa), not by this workflow",
+    );
+    expect(body).toMatch(
+      /\n---\n\n### 3 to create\n\n---\n<sub>End of the report written by the pull request's own code/,
+    );
   });
 
   test("says when the report comes from a fork's code", async () => {
     const { calls } = await runScript({ prNumber: "12", fork: true });
-    expect(calls.find((c) => c.method === "issues.createComment")!.args.body).toContain("written by the pull request's own code (the fork mallory/ray-platform, commit aaaaaaa)");
+    expect(calls.find((c) => c.method === "issues.createComment")!.args.body).toContain(
+      "written by the pull request's own code (the fork mallory/ray-platform, commit aaaaaaa)",
+    );
   });
 
   test("neutralises mentions and hidden text in the report, which cannot forge the header", async () => {
@@ -285,11 +344,14 @@ describe("the plan comment script", () => {
     expect(calls[1].args.comment_id).toBe(2);
   });
 
-  test.each(["12; echo pwned", "0", "1e3", "-4", ""])("rejects the PR number %j without calling GitHub", async (prNumber) => {
-    const { calls, core } = await runScript({ prNumber });
-    expect(core.failed).toEqual(["pr-number in the artifact is not a pull request number"]);
-    expect(calls).toEqual([]);
-  });
+  test.each(["12; echo pwned", "0", "1e3", "-4", ""])(
+    "rejects the PR number %j without calling GitHub",
+    async (prNumber) => {
+      const { calls, core } = await runScript({ prNumber });
+      expect(core.failed).toEqual(["pr-number in the artifact is not a pull request number"]);
+      expect(calls).toEqual([]);
+    },
+  );
 
   test("does not comment on a PR whose head is not the commit CI ran on", async () => {
     const { calls, core } = await runScript({ prNumber: "12", prHead: "b".repeat(40) });
@@ -309,10 +371,13 @@ describe("the plan comment script", () => {
 describe("deploy.yml", () => {
   const wf = workflows["deploy.yml"];
   const { head, preview, deploy } = wf.jobs;
-  const checkoutRef = (job: any) => job.steps.find((s: any) => s.uses?.startsWith("actions/checkout@")).with.ref;
+  const checkoutRef = (job: any) =>
+    job.steps.find((s: any) => s.uses?.startsWith("actions/checkout@")).with.ref;
 
   test("runs when CI completes on main, from the default branch's copy of the workflow", () => {
-    expect(wf.on).toEqual({ workflow_run: { workflows: [workflows["ci.yml"].name], types: ["completed"], branches: ["main"] } });
+    expect(wf.on).toEqual({
+      workflow_run: { workflows: [workflows["ci.yml"].name], types: ["completed"], branches: ["main"] },
+    });
   });
 
   test("goes on only for a green CI run of a push to this repository's main", () => {
@@ -335,7 +400,11 @@ describe("deploy.yml", () => {
     expect(head.steps[0].env.TESTED).toBe("${{ github.event.workflow_run.head_sha }}");
     expect(head.outputs.sha).toBe("${{ steps.head.outputs.sha }}");
     const pulumi = (job: any) => job.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@"));
-    expect(pulumi(preview).with).toMatchObject({ command: "preview", "stack-name": "dev", policyPacks: "policy" });
+    expect(pulumi(preview).with).toMatchObject({
+      command: "preview",
+      "stack-name": "dev",
+      policyPacks: "policy",
+    });
     expect(pulumi(deploy).with).toMatchObject({ command: "up", "stack-name": "dev", policyPacks: "policy" });
   });
 
@@ -344,10 +413,12 @@ describe("deploy.yml", () => {
   });
 
   test("the preview and the deploy use their own identities and Pulumi tokens", () => {
-    const auth = (job: any) => job.steps.find((s: any) => s.uses?.startsWith("google-github-actions/auth@")).with.service_account;
+    const auth = (job: any) =>
+      job.steps.find((s: any) => s.uses?.startsWith("google-github-actions/auth@")).with.service_account;
     expect(auth(preview)).toBe("${{ vars.GCP_PREVIEW_SERVICE_ACCOUNT }}");
     expect(auth(deploy)).toBe("${{ vars.GCP_DEPLOY_SERVICE_ACCOUNT }}");
-    const token = (job: any) => job.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@")).env.PULUMI_ACCESS_TOKEN;
+    const token = (job: any) =>
+      job.steps.find((s: any) => s.uses?.startsWith("pulumi/actions@")).env.PULUMI_ACCESS_TOKEN;
     expect(token(preview)).toBe("${{ secrets.PULUMI_PREVIEW_ACCESS_TOKEN }}");
     expect(token(deploy)).toBe("${{ secrets.PULUMI_ACCESS_TOKEN }}");
   });
@@ -355,10 +426,21 @@ describe("deploy.yml", () => {
   /** The head step's script with a fake `gh` that reports main's head. */
   function headStep(mainSha: string, tested: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-head-"));
-    fs.writeFileSync(path.join(dir, "gh"), `#!/bin/sh\n[ "$1 $2" = "api repos/acme/ray-platform/commits/main" ] && echo ${mainSha}\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(dir, "gh"),
+      `#!/bin/sh\n[ "$1 $2" = "api repos/acme/ray-platform/commits/main" ] && echo ${mainSha}\n`,
+      { mode: 0o755 },
+    );
     const output = path.join(dir, "output");
     fs.writeFileSync(output, "");
-    execFileSync("bash", ["-e", "-c", head.steps[0].run], { env: { PATH: `${dir}:${process.env.PATH}`, REPO: "acme/ray-platform", TESTED: tested, GITHUB_OUTPUT: output } });
+    execFileSync("bash", ["-e", "-c", head.steps[0].run], {
+      env: {
+        PATH: `${dir}:${process.env.PATH}`,
+        REPO: "acme/ray-platform",
+        TESTED: tested,
+        GITHUB_OUTPUT: output,
+      },
+    });
     return fs.readFileSync(output, "utf8");
   }
 
@@ -383,7 +465,15 @@ describe("e2e-kind.yml", () => {
     expect(fs.existsSync(path.join(PROJECT_DIR, "e2e", "teams", "smoke.yaml"))).toBe(true);
     expect(runs).toContain("kubectl -n smoke wait raycluster/smoke --for=jsonpath='{.status.state}'=ready");
     // The bundled CLI drives a cluster's whole life on kind.
-    for (const verb of ["create cluster cli-smoke -n smoke", "--wait", "get cluster -n smoke", "describe cluster cli-smoke", "scale cluster cli-smoke", "delete cluster cli-smoke"]) expect(runs).toContain(verb);
+    for (const verb of [
+      "create cluster cli-smoke -n smoke",
+      "--wait",
+      "get cluster -n smoke",
+      "describe cluster cli-smoke",
+      "scale cluster cli-smoke",
+      "delete cluster cli-smoke",
+    ])
+      expect(runs).toContain(verb);
     const destroy = job.steps.at(-1);
     expect(destroy.run).toBe("pulumi destroy --yes --stack kind --non-interactive");
     expect(destroy.if).toMatch(/^always\(\)/);

@@ -2,7 +2,10 @@
 // for it, read its head IP and workers, scale its worker group, get it again, delete it.
 import { type ConnectOptions, createCluster, getCluster } from "../src/sdk";
 
-export async function main(connection: ConnectOptions = {}, log: (line: string) => void = console.log): Promise<void> {
+export async function main(
+  connection: ConnectOptions = {},
+  log: (line: string) => void = console.log,
+): Promise<void> {
   const CLUSTER_NAME = `sdk-test-${new Date().toISOString().slice(0, 19).replace(/[T:]/g, "-")}`;
   const NAMESPACE = "ray-playground";
   const NUM_WORKERS = 1;
@@ -28,11 +31,14 @@ export async function main(connection: ConnectOptions = {}, log: (line: string) 
 
   // Get an existing cluster
   const existing = await getCluster(CLUSTER_NAME, NAMESPACE, connection);
-  log(`${existing.name}: ${existing.workerGroups.map((g) => `${g.name} x${g.replicas}`).join(", ")}; dashboard ${existing.endpoints.dashboard}`);
+  log(
+    `${existing.name}: ${existing.workerGroups.map((g) => `${g.name} x${g.replicas}`).join(", ")}; dashboard ${existing.endpoints.dashboard}`,
+  );
   await existing.delete();
 }
 
-if (require.main === module) main().catch((err) => {
-  console.error(err.message);
-  process.exitCode = 1;
-});
+if (require.main === module)
+  main().catch((err) => {
+    console.error(err.message);
+    process.exitCode = 1;
+  });

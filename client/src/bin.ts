@@ -5,7 +5,10 @@
 import { runCommand } from "./commands";
 
 // A reader that stops early (`rayctl logs ... | head`) is not an error.
-for (const stream of [process.stdout, process.stderr]) stream.on("error", (err: NodeJS.ErrnoException) => (err.code === "EPIPE" ? process.exit(process.exitCode ?? 0) : undefined));
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (err: NodeJS.ErrnoException) =>
+    err.code === "EPIPE" ? process.exit(process.exitCode ?? 0) : undefined,
+  );
 
 const io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 runCommand(process.argv.slice(2), io, async (call) => (await import("./cli")).execute(call, io)).then(

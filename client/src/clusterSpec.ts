@@ -13,7 +13,12 @@ import { rayClusterSchema, type RayClusterValues } from "../../config/teamFile";
 import { type PlatformFacts, poolsFromFacts, type TeamFacts } from "../../render/platformFacts";
 import { clusterTokenSecret, isShared, ownPodsPolicy } from "../../render/clusterAccess";
 import { type RayCluster } from "../../render/kuberay-types.generated";
-import { type RayClusterObject, renderRayCluster, toolsService, tutorialsConfigMap } from "../../render/rayCluster";
+import {
+  type RayClusterObject,
+  renderRayCluster,
+  toolsService,
+  tutorialsConfigMap,
+} from "../../render/rayCluster";
 import { rayClusterCrdProblems } from "./crdSchema";
 import { fromRayClusterObject, rayClusterKindProblems } from "./fromRayCluster";
 import { CLIENT_MANAGER, MANAGED_BY_LABEL } from "../../config/wire";
@@ -84,20 +89,35 @@ function flagOf(path: readonly PathSegment[]): string {
 }
 
 const FLAG_OPTIONS: (keyof ClusterOptions)[] = [
-  "cpusInHead", "memoryInHead", "cpusPerWorker", "memoryPerWorker", "gpusPerWorker", "workerGpuType",
-  "workerReplicas", "minWorkers", "maxWorkers", "rayVersion", "withTutorials", "vscodeServer", "notebook",
+  "cpusInHead",
+  "memoryInHead",
+  "cpusPerWorker",
+  "memoryPerWorker",
+  "gpusPerWorker",
+  "workerGpuType",
+  "workerReplicas",
+  "minWorkers",
+  "maxWorkers",
+  "rayVersion",
+  "withTutorials",
+  "vscodeServer",
+  "notebook",
 ];
 
 /** A number given as a string where the schema wants a number ("4" from a flag is 4). */
-const quantityValue = (v: number | string | undefined) => (typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+const quantityValue = (v: number | string | undefined) =>
+  typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
 
 /** The team-file entry that the flags mean. */
 function entryFromOptions(o: ClusterOptions, facts: PlatformFacts): Record<string, unknown> {
-  const gpuType = o.workerGpuType ?? (o.gpusPerWorker !== undefined && o.gpusPerWorker > 0 ? facts.gpuTypes[0]?.type : undefined);
+  const gpuType =
+    o.workerGpuType ??
+    (o.gpusPerWorker !== undefined && o.gpusPerWorker > 0 ? facts.gpuTypes[0]?.type : undefined);
   const group: Record<string, unknown> = { name: FLAG_WORKER_GROUP };
   if (o.cpusPerWorker !== undefined) group.cpu = quantityValue(o.cpusPerWorker);
   if (o.memoryPerWorker !== undefined) group.memory = quantityValue(o.memoryPerWorker);
-  if (gpuType !== undefined) group.gpu = o.gpusPerWorker !== undefined ? { type: gpuType, count: o.gpusPerWorker } : { type: gpuType };
+  if (gpuType !== undefined)
+    group.gpu = o.gpusPerWorker !== undefined ? { type: gpuType, count: o.gpusPerWorker } : { type: gpuType };
   if (o.workerReplicas !== undefined) group.replicas = o.workerReplicas;
   if (o.minWorkers !== undefined) group.minReplicas = o.minWorkers;
   if (o.maxWorkers !== undefined) group.maxReplicas = o.maxWorkers;
@@ -121,7 +141,11 @@ export interface ClusterRequest {
 }
 
 /** Check and resolve a cluster from options or file, with the platform's and the team's facts. */
-export function resolveClusterFromOptions(o: ClusterOptions, facts: PlatformFacts, team: TeamFacts): ClusterRequest {
+export function resolveClusterFromOptions(
+  o: ClusterOptions,
+  facts: PlatformFacts,
+  team: TeamFacts,
+): ClusterRequest {
   const ctx = {
     mode: facts.mode,
     team: o.namespace,
@@ -135,51 +159,83 @@ export function resolveClusterFromOptions(o: ClusterOptions, facts: PlatformFact
   };
   if (o.file) {
     const given = FLAG_OPTIONS.filter((k) => o[k] !== undefined);
-    if (given.length > 0) throw new InputError([`--file: cannot be combined with ${given.map(flagName).join(", ")}; put those settings in ${o.file.path}.`]);
+    if (given.length > 0)
+      throw new InputError([
+        `--file: cannot be combined with ${given.map(flagName).join(", ")}; put those settings in ${o.file.path}.`,
+      ]);
     const issues: ConfigIssue[] = [];
     const source = YamlSource.parse(o.file.path, o.file.text, issues);
     const fail = () => new InputError(issues.map(formatIssue));
     if (issues.length > 0) throw fail();
     const data = source.data as Record<string, unknown> | null;
     if (data === null || typeof data !== "object" || Array.isArray(data)) {
-      throw new InputError([`${o.file.path}: must be a team file's rayClusters entry (a mapping with name, workerGroups, ...) or a ray.io/v1 RayCluster; see \`rayctl create cluster --help\` and docs/cli.md.`]);
+      throw new InputError([
+        `${o.file.path}: must be a team file's rayClusters entry (a mapping with name, workerGroups, ...) or a ray.io/v1 RayCluster; see \`rayctl create cluster --help\` and docs/cli.md.`,
+      ]);
     }
     const isRayCluster = typeof data.apiVersion === "string" || data.kind !== undefined;
     if (isRayCluster) {
       for (const p of rayClusterKindProblems(data)) issues.push(source.issue(p.path, p.message));
       if (issues.length > 0) throw fail();
       const schema = rayClusterCrdProblems(data, facts.kuberayVersion);
-      if (!schema) throw new InputError([`${o.file.path}: the platform runs KubeRay ${facts.kuberayVersion}, whose RayCluster schema this rayctl does not carry; install the rayctl of the platform's version.`]);
+      if (!schema)
+        throw new InputError([
+          `${o.file.path}: the platform runs KubeRay ${facts.kuberayVersion}, whose RayCluster schema this rayctl does not carry; install the rayctl of the platform's version.`,
+        ]);
       for (const p of schema) issues.push(source.issue(p.path, p.message));
       if (issues.length > 0) throw fail();
     }
     // A RayCluster (checked against the CRD just above, so of its type) is translated into the
     // entry it means, with paths mapped back into its document.
-    const translated = isRayCluster ? fromRayClusterObject(data as RayCluster, facts, o.namespace) : { entry: data, docPath: (p: readonly PathSegment[]) => [...p] };
-    for (const t of "problems" in translated ? translated.problems : []) issues.push(source.issue(t.path, t.message, { key: t.key }));
+    const translated = isRayCluster
+      ? fromRayClusterObject(data as RayCluster, facts, o.namespace)
+      : { entry: data, docPath: (p: readonly PathSegment[]) => [...p] };
+    for (const t of "problems" in translated ? translated.problems : [])
+      issues.push(source.issue(t.path, t.message, { key: t.key }));
     if (issues.length > 0) throw fail();
     if (o.name !== undefined && translated.entry.name !== o.name) {
-      issues.push(source.issue(isRayCluster ? ["metadata", "name"] : ["name"], `names the cluster ${JSON.stringify(translated.entry.name)} but the command line says ${JSON.stringify(o.name)}; drop the name argument or make them equal.`));
+      issues.push(
+        source.issue(
+          isRayCluster ? ["metadata", "name"] : ["name"],
+          `names the cluster ${JSON.stringify(translated.entry.name)} but the command line says ${JSON.stringify(o.name)}; drop the name argument or make them equal.`,
+        ),
+      );
       throw fail();
     }
     const parsed = rayClusterSchema.safeParse(translated.entry, { reportInput: true });
     if (!parsed.success) {
-      for (const i of zodIssues(parsed.error)) issues.push(source.issue(translated.docPath(i.path), i.message, { key: i.key }));
+      for (const i of zodIssues(parsed.error))
+        issues.push(source.issue(translated.docPath(i.path), i.message, { key: i.key }));
       throw fail();
     }
-    const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message, opts) => issues.push(source.issue(translated.docPath(path), message, opts)));
+    const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message, opts) =>
+      issues.push(source.issue(translated.docPath(path), message, opts)),
+    );
     if (!cluster || issues.length > 0) throw fail();
     return { cluster, entry: parsed.data };
   }
 
-  if (o.name === undefined) throw new InputError(["<name>: a cluster needs a name; e.g. `rayctl create cluster my-cluster -n <team>`."]);
-  if (o.gpusPerWorker !== undefined && o.gpusPerWorker > 0 && o.workerGpuType === undefined && facts.gpuTypes.length === 0) {
-    throw new InputError(["--gpus-per-worker: this platform offers no GPUs; drop the flag, or ask the platform team for a GPU pool."]);
+  if (o.name === undefined)
+    throw new InputError([
+      "<name>: a cluster needs a name; e.g. `rayctl create cluster my-cluster -n <team>`.",
+    ]);
+  if (
+    o.gpusPerWorker !== undefined &&
+    o.gpusPerWorker > 0 &&
+    o.workerGpuType === undefined &&
+    facts.gpuTypes.length === 0
+  ) {
+    throw new InputError([
+      "--gpus-per-worker: this platform offers no GPUs; drop the flag, or ask the platform team for a GPU pool.",
+    ]);
   }
   const problems: string[] = [];
   const parsed = rayClusterSchema.safeParse(entryFromOptions(o, facts), { reportInput: true });
-  if (!parsed.success) throw new InputError(zodIssues(parsed.error).map((i) => `${flagOf(i.path)}: ${i.message}`));
-  const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message) => problems.push(`${flagOf(path)}: ${message}`));
+  if (!parsed.success)
+    throw new InputError(zodIssues(parsed.error).map((i) => `${flagOf(i.path)}: ${i.message}`));
+  const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message) =>
+    problems.push(`${flagOf(path)}: ${message}`),
+  );
   if (!cluster || problems.length > 0) throw new InputError(problems);
   return { cluster, entry: parsed.data };
 }
@@ -206,7 +262,11 @@ export interface ClusterObjects {
 }
 
 /** `token`: the cluster's token; a placeholder for a client-side dry run, which must not print a real one. */
-export function renderClusterObjects(cluster: ResolvedRayCluster, notebooks: Readonly<Record<string, string>> | undefined, token: string): ClusterObjects {
+export function renderClusterObjects(
+  cluster: ResolvedRayCluster,
+  notebooks: Readonly<Record<string, string>> | undefined,
+  token: string,
+): ClusterObjects {
   const rc = renderRayCluster(cluster);
   const annotations = { ...(rc.metadata.annotations as Record<string, string>) };
   // Pulumi's own annotation: nothing of the client's is applied by Pulumi.
@@ -216,12 +276,21 @@ export function renderClusterObjects(cluster: ResolvedRayCluster, notebooks: Rea
   if (Object.keys(annotations).length === 0) delete metadata.annotations;
   const rayCluster: RayClusterObject = { ...rc, metadata };
   const relabel = (o: Record<string, any> | undefined, apiVersion: string, kind: string) =>
-    o && { apiVersion, kind, ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY_LABEL]: CLIENT_MANAGER } } };
+    o && {
+      apiVersion,
+      kind,
+      ...o,
+      metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY_LABEL]: CLIENT_MANAGER } },
+    };
   return {
     rayCluster,
     token: relabel(clusterTokenSecret(cluster, token) as Record<string, any>, "v1", "Secret")!,
-    tutorials: cluster.tutorials ? relabel(tutorialsConfigMap(cluster, notebooks ?? {}) as Record<string, any>, "v1", "ConfigMap") : undefined,
+    tutorials: cluster.tutorials
+      ? relabel(tutorialsConfigMap(cluster, notebooks ?? {}) as Record<string, any>, "v1", "ConfigMap")
+      : undefined,
     tools: relabel(toolsService(cluster) as Record<string, any> | undefined, "v1", "Service"),
-    confinement: isShared(cluster.namespace) ? relabel(ownPodsPolicy(cluster) as Record<string, any>, "networking.k8s.io/v1", "NetworkPolicy") : undefined,
+    confinement: isShared(cluster.namespace)
+      ? relabel(ownPodsPolicy(cluster) as Record<string, any>, "networking.k8s.io/v1", "NetworkPolicy")
+      : undefined,
   };
 }

@@ -20,7 +20,15 @@ export class TimeoutError extends Error {
 }
 
 /** jobFailed: `job submit --wait` saw the job end other than SUCCEEDED. */
-export const EXIT = { ok: 0, invalid: 1, refused: 2, timeout: 3, unreachable: 4, internal: 5, jobFailed: 6 } as const;
+export const EXIT = {
+  ok: 0,
+  invalid: 1,
+  refused: 2,
+  timeout: 3,
+  unreachable: 4,
+  internal: 5,
+  jobFailed: 6,
+} as const;
 
 export function exitCode(err: unknown): number {
   if (err instanceof InputError) return EXIT.invalid;

@@ -10,7 +10,9 @@ import { type Cluster } from "./sdk";
 export type OutputFormat = "table" | "json" | "yaml";
 
 export function serialize(value: unknown, format: "json" | "yaml"): string {
-  return format === "json" ? `${JSON.stringify(value, null, 2)}\n` : dump(value, { noRefs: true, lineWidth: -1 });
+  return format === "json"
+    ? `${JSON.stringify(value, null, 2)}\n`
+    : dump(value, { noRefs: true, lineWidth: -1 });
 }
 
 function age(since: string | undefined, now: number): string {
@@ -22,10 +24,14 @@ function age(since: string | undefined, now: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-
 function gpus(c: Cluster): string {
   const byType = new Map<string, number>();
-  for (const g of c.workerGroups) if (g.gpus > 0) byType.set(gpuTypeName(g.gpuType) ?? "gpu", (byType.get(gpuTypeName(g.gpuType) ?? "gpu") ?? 0) + g.gpus * g.replicas);
+  for (const g of c.workerGroups)
+    if (g.gpus > 0)
+      byType.set(
+        gpuTypeName(g.gpuType) ?? "gpu",
+        (byType.get(gpuTypeName(g.gpuType) ?? "gpu") ?? 0) + g.gpus * g.replicas,
+      );
   return [...byType].map(([t, n]) => `${n} ${t}`).join(", ") || "-";
 }
 
@@ -58,10 +64,20 @@ export function printable(text: string): string {
 function columns(header: readonly string[], rows: readonly string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join("")).join("\n") + "\n";
+  return (
+    all
+      .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join(""))
+      .join("\n") + "\n"
+  );
 }
 
-export function table(clusters: readonly Cluster[], allNamespaces: boolean, hourly: readonly (number | undefined)[] = [], wide = false, now = Date.now()): string {
+export function table(
+  clusters: readonly Cluster[],
+  allNamespaces: boolean,
+  hourly: readonly (number | undefined)[] = [],
+  wide = false,
+  now = Date.now(),
+): string {
   const rows = clusters.map((c, i) => [
     ...(allNamespaces ? [c.namespace] : []),
     c.name,
@@ -72,10 +88,24 @@ export function table(clusters: readonly Cluster[], allNamespaces: boolean, hour
     gpus(c),
     perHour(hourly[i]),
     age(c.createdAt, now),
-    ...(wide ? [c.headIp ?? "-", c.rayVersion ?? "-", c.workerGroups.map((g) => g.name).join(",") || "-"] : []),
+    ...(wide
+      ? [c.headIp ?? "-", c.rayVersion ?? "-", c.workerGroups.map((g) => g.name).join(",") || "-"]
+      : []),
     owner(c),
   ]);
-  const header = [...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "CREATED", "WORKERS", "STATUS", "QUEUE", "GPUS", "COST", "AGE", ...(wide ? ["HEAD IP", "RAY", "WORKER GROUPS"] : []), "OWNER"];
+  const header = [
+    ...(allNamespaces ? ["NAMESPACE"] : []),
+    "NAME",
+    "CREATED",
+    "WORKERS",
+    "STATUS",
+    "QUEUE",
+    "GPUS",
+    "COST",
+    "AGE",
+    ...(wide ? ["HEAD IP", "RAY", "WORKER GROUPS"] : []),
+    "OWNER",
+  ];
   return columns(header, rows);
 }
 
@@ -92,17 +122,37 @@ export function workerGroupTable(groups: readonly WorkerGroupStatus[], wide = fa
     g.memory,
     ...(wide ? [g.pool ?? "-"] : []),
   ]);
-  return columns(["NAME", "READY", "MIN", "MAX", "AUTOSCALED", "CPUS", "GPUS", "MEMORY", ...(wide ? ["POOL"] : [])], rows);
+  return columns(
+    ["NAME", "READY", "MIN", "MAX", "AUTOSCALED", "CPUS", "GPUS", "MEMORY", ...(wide ? ["POOL"] : [])],
+    rows,
+  );
 }
 
 /** `get nodes`: one line per Ray node (pod); wide adds its IP. */
 export function nodeTable(nodes: readonly RayNode[], wide = false, now = Date.now()): string {
-  const rows = nodes.map((n) => [n.name, n.group, n.node ?? "-", n.gpus > 0 ? `${n.gpus} ${n.gpuType ?? ""}`.trim() : "-", n.state, String(n.restarts), age(n.createdAt, now), ...(wide ? [n.ip ?? "-"] : [])]);
-  return columns(["NAME", "GROUP", "NODE", "GPUS", "STATE", "RESTARTS", "AGE", ...(wide ? ["IP"] : [])], rows);
+  const rows = nodes.map((n) => [
+    n.name,
+    n.group,
+    n.node ?? "-",
+    n.gpus > 0 ? `${n.gpus} ${n.gpuType ?? ""}`.trim() : "-",
+    n.state,
+    String(n.restarts),
+    age(n.createdAt, now),
+    ...(wide ? [n.ip ?? "-"] : []),
+  ]);
+  return columns(
+    ["NAME", "GROUP", "NODE", "GPUS", "STATE", "RESTARTS", "AGE", ...(wide ? ["IP"] : [])],
+    rows,
+  );
 }
 
 /** What describe shows, as data (for -o json|yaml) and as the seed's block; `cost` when it was looked up (not right after create). */
-export function describeData(c: Cluster, clientVersion: string, cost?: { hourly: number | undefined }, queue?: QueueStatus): Record<string, unknown> {
+export function describeData(
+  c: Cluster,
+  clientVersion: string,
+  cost?: { hourly: number | undefined },
+  queue?: QueueStatus,
+): Record<string, unknown> {
   const head = c.head;
   const image: string = c.raw.spec?.headGroupSpec?.template?.spec?.containers?.[0]?.image ?? "";
   const py = /-py(\d)(\d+)/.exec(image);
@@ -136,14 +186,27 @@ export function describeData(c: Cluster, clientVersion: string, cost?: { hourly:
   };
 }
 
-export function describe(c: Cluster, clientVersion: string, cost?: { hourly: number | undefined }, queue?: QueueStatus): string {
+export function describe(
+  c: Cluster,
+  clientVersion: string,
+  cost?: { hourly: number | undefined },
+  queue?: QueueStatus,
+): string {
   const d = describeData(c, clientVersion, cost, queue) as any;
   const line = (k: string, v: unknown) => (v === undefined || v === "" ? [] : [`${`${k}:`.padEnd(18)}${v}`]);
   const out = [
     ...line("Cluster", `${d.name} (namespace ${d.namespace})`),
     ...line("Status", d.status),
-    ...(queue ? line("Queue", `${queue.state === "Queued" ? queuedText(d.namespace, queue) : "admitted"} (LocalQueue ${queue.localQueue})`) : []),
-    ...line("Created by", d.owner.kind === "team-file" ? `team file ${d.owner.file} (change it there)` : d.owner.kind),
+    ...(queue
+      ? line(
+          "Queue",
+          `${queue.state === "Queued" ? queuedText(d.namespace, queue) : "admitted"} (LocalQueue ${queue.localQueue})`,
+        )
+      : []),
+    ...line(
+      "Created by",
+      d.owner.kind === "team-file" ? `team file ${d.owner.file} (change it there)` : d.owner.kind,
+    ),
     ...line("Client version", d.clientVersion),
     ...line("Ray version", `${d.rayVersion ?? "?"}${d.pythonVersion ? ` (Python ${d.pythonVersion})` : ""}`),
     ...line("Service account", d.serviceAccount),
@@ -153,10 +216,20 @@ export function describe(c: Cluster, clientVersion: string, cost?: { hourly: num
     ...line("Notebook server", d.endpoints.notebook),
     ...line("OpenVSCode", d.endpoints.vscode),
     ...line("Workers", `${d.workers.ready} ready of ${d.workers.desired}`),
-    ...(cost ? line("Cost now", cost.hourly === undefined ? "-" : `${perHour(cost.hourly)} (running head and ready workers, one node each)`) : []),
+    ...(cost
+      ? line(
+          "Cost now",
+          cost.hourly === undefined
+            ? "-"
+            : `${perHour(cost.hourly)} (running head and ready workers, one node each)`,
+        )
+      : []),
     "",
     `Head group:       1 replica, ${shape(d.head)}`,
-    ...d.workerGroups.map((g: any) => `Worker group ${g.name}: ${plural(g.replicas, "replica")}${g.minReplicas < g.maxReplicas ? ` (autoscaled ${g.minReplicas}-${g.maxReplicas})` : ""}, ${shape(g)}`),
+    ...d.workerGroups.map(
+      (g: any) =>
+        `Worker group ${g.name}: ${plural(g.replicas, "replica")}${g.minReplicas < g.maxReplicas ? ` (autoscaled ${g.minReplicas}-${g.maxReplicas})` : ""}, ${shape(g)}`,
+    ),
     "",
     `The endpoints are inside the cluster; \`rayctl connect ${d.name} -n ${d.namespace}\` forwards them to your machine.`,
   ];
@@ -166,7 +239,13 @@ export function describe(c: Cluster, clientVersion: string, cost?: { hourly: num
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 /** "14 CPUs, 1 t4 GPU, 51Gi memory, pool t4": per pod, as the flags say it. */
-function shape(g: { cpus: number | null; gpus: number; gpuType?: string; memory: string; pool?: string }): string {
+function shape(g: {
+  cpus: number | null;
+  gpus: number;
+  gpuType?: string;
+  memory: string;
+  pool?: string;
+}): string {
   return `${g.cpus === null ? "no CPU request" : plural(g.cpus, "CPU")}, ${g.gpus > 0 ? plural(g.gpus, `${g.gpuType ?? ""} GPU`.trim()) : "no GPU"}, ${g.memory} memory${g.pool ? `, pool ${g.pool}` : ""}`;
 }
 
@@ -174,14 +253,32 @@ function shape(g: { cpus: number | null; gpus: number; gpuType?: string; memory:
 function duration(job: Job, now: number): string {
   const st = job.raw.status;
   if (!st?.startTime) return "-";
-  const s = Math.max(0, Math.round(((st.endTime ? Date.parse(st.endTime) : now) - Date.parse(st.startTime)) / 1000));
-  return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  const s = Math.max(
+    0,
+    Math.round(((st.endTime ? Date.parse(st.endTime) : now) - Date.parse(st.startTime)) / 1000),
+  );
+  return s < 120
+    ? `${s}s`
+    : s < 7200
+      ? `${Math.floor(s / 60)}m`
+      : `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
 /** `job list`: NAME STATUS CLUSTER AGE DURATION ENTRYPOINT. */
 export function jobTable(jobs: readonly Job[], allNamespaces: boolean, now = Date.now()): string {
-  const rows = jobs.map((j) => [...(allNamespaces ? [j.namespace] : []), j.name, j.status, j.clusterName ?? "-", age(j.raw.metadata.creationTimestamp, now), duration(j, now), j.entrypoint.length > 60 ? `${j.entrypoint.slice(0, 57)}...` : j.entrypoint]);
-  return columns([...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "STATUS", "CLUSTER", "AGE", "DURATION", "ENTRYPOINT"], rows);
+  const rows = jobs.map((j) => [
+    ...(allNamespaces ? [j.namespace] : []),
+    j.name,
+    j.status,
+    j.clusterName ?? "-",
+    age(j.raw.metadata.creationTimestamp, now),
+    duration(j, now),
+    j.entrypoint.length > 60 ? `${j.entrypoint.slice(0, 57)}...` : j.entrypoint,
+  ]);
+  return columns(
+    [...(allNamespaces ? ["NAMESPACE"] : []), "NAME", "STATUS", "CLUSTER", "AGE", "DURATION", "ENTRYPOINT"],
+    rows,
+  );
 }
 
 /** What `job describe` shows, as data. */
@@ -208,17 +305,29 @@ export function jobData(job: Job): Record<string, unknown> {
 export function describeJob(job: Job): string {
   const d = jobData(job) as any;
   const line = (k: string, v: unknown) => (v === undefined || v === "" ? [] : [`${`${k}:`.padEnd(18)}${v}`]);
-  return [
-    ...line("Job", `${d.name} (namespace ${d.namespace})`),
-    ...line("Status", `${d.status}${d.deploymentStatus && d.deploymentStatus !== d.status ? ` (KubeRay: ${d.deploymentStatus})` : ""}`),
-    ...line("Message", d.message),
-    ...line("Entrypoint", d.entrypoint),
-    ...line("Working dir", d.workingDir ? "sent with the job" : undefined),
-    ...line("Cluster", d.cluster ? `${d.cluster}${d.ownCluster ? " (made for the job, removed after it ends)" : ""}` : d.ownCluster ? "not made yet" : undefined),
-    ...line("Submission ID", d.submissionId),
-    ...line("Started", d.startTime),
-    ...line("Ended", d.endTime),
-    "",
-    `Its output: rayctl job logs ${d.name} -n ${d.namespace}${d.endTime ? "" : " -f"}`,
-  ].join("\n") + "\n";
+  return (
+    [
+      ...line("Job", `${d.name} (namespace ${d.namespace})`),
+      ...line(
+        "Status",
+        `${d.status}${d.deploymentStatus && d.deploymentStatus !== d.status ? ` (KubeRay: ${d.deploymentStatus})` : ""}`,
+      ),
+      ...line("Message", d.message),
+      ...line("Entrypoint", d.entrypoint),
+      ...line("Working dir", d.workingDir ? "sent with the job" : undefined),
+      ...line(
+        "Cluster",
+        d.cluster
+          ? `${d.cluster}${d.ownCluster ? " (made for the job, removed after it ends)" : ""}`
+          : d.ownCluster
+            ? "not made yet"
+            : undefined,
+      ),
+      ...line("Submission ID", d.submissionId),
+      ...line("Started", d.startTime),
+      ...line("Ended", d.endTime),
+      "",
+      `Its output: rayctl job logs ${d.name} -n ${d.namespace}${d.endTime ? "" : " -f"}`,
+    ].join("\n") + "\n"
+  );
 }

@@ -25,7 +25,16 @@ export const MAX_JOB_NAME = 47;
 /** What a ConfigMap can carry (the API server refuses more than 1 MiB of data), less room for its keys and metadata. */
 export const WORKING_DIR_LIMIT_BYTES = 1_000_000;
 /** Left out of the working directory, as Ray's own packaging leaves out .git. */
-const SKIPPED = new Set([".git", "__pycache__", ".venv", "venv", "node_modules", ".mypy_cache", ".pytest_cache", ".ipynb_checkpoints"]);
+const SKIPPED = new Set([
+  ".git",
+  "__pycache__",
+  ".venv",
+  "venv",
+  "node_modules",
+  ".mypy_cache",
+  ".pytest_cache",
+  ".ipynb_checkpoints",
+]);
 const WORKING_DIR = "/working-dir";
 const WORKING_DIR_FILES = "/working-dir-files";
 /** Pods of the submitter Job, by the label Kubernetes' Job controller puts on them. */
@@ -43,12 +52,19 @@ export function readWorkingDir(dir: string): WorkingDirFile[] {
   try {
     stat = fs.statSync(dir);
   } catch (err) {
-    throw new InputError([`--working-dir: cannot read ${dir} (${(err as NodeJS.ErrnoException).code}); check the path.`]);
+    throw new InputError([
+      `--working-dir: cannot read ${dir} (${(err as NodeJS.ErrnoException).code}); check the path.`,
+    ]);
   }
-  if (!stat.isDirectory()) throw new InputError([`--working-dir: ${dir} is not a directory; give the directory your entrypoint runs in.`]);
+  if (!stat.isDirectory())
+    throw new InputError([
+      `--working-dir: ${dir} is not a directory; give the directory your entrypoint runs in.`,
+    ]);
   const files: WorkingDirFile[] = [];
   const walk = (rel: string) => {
-    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of fs
+      .readdirSync(path.join(dir, rel), { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (SKIPPED.has(entry.name) || entry.name.endsWith(".pyc")) continue;
       const r = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(r);
@@ -62,7 +78,11 @@ export function readWorkingDir(dir: string): WorkingDirFile[] {
   if (files.length === 0) throw new InputError([`--working-dir: ${dir} has no files to send.`]);
   const total = files.reduce((n, f) => n + f.bytes, 0);
   if (total > WORKING_DIR_LIMIT_BYTES) {
-    const biggest = [...files].sort((a, b) => b.bytes - a.bytes).slice(0, 3).map((f) => `${f.path} (${kib(f.bytes)})`).join(", ");
+    const biggest = [...files]
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 3)
+      .map((f) => `${f.path} (${kib(f.bytes)})`)
+      .join(", ");
     throw new InputError([
       `--working-dir: ${dir} holds ${kib(total)} in ${files.length} file${files.length === 1 ? "" : "s"}; a job's working directory travels in a ConfigMap, which holds at most ${kib(WORKING_DIR_LIMIT_BYTES)}. The biggest: ${biggest}. Send code only: read data from the team's bucket (gs://...) or a URL in the job, and leave out what it does not need.`,
     ]);
@@ -75,7 +95,9 @@ const kib = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.ce
 
 /** `python train.py --lr 0.1` from argv, quoted for the shell that `ray job submit` runs it in. */
 export function shellJoin(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'"'"'`)}'`)).join(" ");
+  return argv
+    .map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'"'"'`)}'`))
+    .join(" ");
 }
 
 export interface JobSpecInput {
@@ -83,7 +105,9 @@ export interface JobSpecInput {
   readonly namespace: string;
   readonly entrypoint: readonly string[];
   /** A new cluster's spec (rendered like `create cluster`), or the existing cluster to run on. */
-  readonly cluster: { readonly spec: Record<string, any>; readonly labels: Record<string, string> } | { readonly existing: string; readonly headTemplate: Record<string, any> };
+  readonly cluster:
+    | { readonly spec: Record<string, any>; readonly labels: Record<string, string> }
+    | { readonly existing: string; readonly headTemplate: Record<string, any> };
   readonly files?: readonly WorkingDirFile[];
   /** After the job ends: how long its cluster and record stay (KubeRay's ttlSecondsAfterFinished). */
   readonly ttlSeconds: number;
@@ -101,9 +125,14 @@ export interface JobObjects {
 export function renderJob(input: JobSpecInput): JobObjects {
   const { name, namespace } = input;
   const newCluster = "spec" in input.cluster;
-  const head = newCluster ? (input.cluster as { spec: Record<string, any> }).spec.headGroupSpec.template : (input.cluster as { headTemplate: Record<string, any> }).headTemplate;
+  const head = newCluster
+    ? (input.cluster as { spec: Record<string, any> }).spec.headGroupSpec.template
+    : (input.cluster as { headTemplate: Record<string, any> }).headTemplate;
   const ray = head.spec.containers[0];
-  const labels = { [MANAGED_BY_LABEL]: CLIENT_MANAGER, ...(newCluster ? pick((input.cluster as { labels: Record<string, string> }).labels, [QUEUE_LABEL]) : {}) };
+  const labels = {
+    [MANAGED_BY_LABEL]: CLIENT_MANAGER,
+    ...(newCluster ? pick((input.cluster as { labels: Record<string, string> }).labels, [QUEUE_LABEL]) : {}),
+  };
   const files = input.files ?? [];
   const keyOf = (i: number) => `f${i}`;
   const workingDir = files.length
@@ -111,25 +140,47 @@ export function renderJob(input: JobSpecInput): JobObjects {
         apiVersion: "v1",
         kind: "ConfigMap",
         metadata: { name: `${name}-working-dir`, namespace, labels: { [MANAGED_BY_LABEL]: CLIENT_MANAGER } },
-        data: Object.fromEntries(files.flatMap((f, i) => (isText(f.content) ? [[keyOf(i), f.content.toString("utf8")]] : []))),
-        binaryData: Object.fromEntries(files.flatMap((f, i) => (isText(f.content) ? [] : [[keyOf(i), f.content.toString("base64")]]))),
+        data: Object.fromEntries(
+          files.flatMap((f, i) => (isText(f.content) ? [[keyOf(i), f.content.toString("utf8")]] : [])),
+        ),
+        binaryData: Object.fromEntries(
+          files.flatMap((f, i) => (isText(f.content) ? [] : [[keyOf(i), f.content.toString("base64")]])),
+        ),
       }
     : undefined;
   const small = { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } };
-  const container = (c: Record<string, any>) => ({ image: ray.image, imagePullPolicy: ray.imagePullPolicy, securityContext: ray.securityContext, resources: small, ...c });
+  const container = (c: Record<string, any>) => ({
+    image: ray.image,
+    imagePullPolicy: ray.imagePullPolicy,
+    securityContext: ray.securityContext,
+    resources: small,
+    ...c,
+  });
   // The submitter runs where the head runs, as the head runs: the same image, account and placement.
   const submitter = {
     metadata: { labels: { [MANAGED_BY_LABEL]: CLIENT_MANAGER } },
     spec: {
       restartPolicy: "Never",
-      ...pick(head.spec, ["serviceAccountName", "nodeSelector", "tolerations", "securityContext", "priorityClassName"]),
+      ...pick(head.spec, [
+        "serviceAccountName",
+        "nodeSelector",
+        "tolerations",
+        "securityContext",
+        "priorityClassName",
+      ]),
       ...(workingDir
         ? {
             // A ConfigMap volume holds symlinks into hidden ..data directories: copy the files themselves.
             initContainers: [
               container({
                 name: "working-dir",
-                command: ["python", "-c", "import shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2], dirs_exist_ok=True, ignore=lambda d, names: [n for n in names if n.startswith('..')])", WORKING_DIR_FILES, WORKING_DIR],
+                command: [
+                  "python",
+                  "-c",
+                  "import shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2], dirs_exist_ok=True, ignore=lambda d, names: [n for n in names if n.startswith('..')])",
+                  WORKING_DIR_FILES,
+                  WORKING_DIR,
+                ],
                 volumeMounts: [
                   { name: "working-dir-files", mountPath: WORKING_DIR_FILES, readOnly: true },
                   { name: "working-dir", mountPath: WORKING_DIR },
@@ -137,12 +188,25 @@ export function renderJob(input: JobSpecInput): JobObjects {
               }),
             ],
             volumes: [
-              { name: "working-dir-files", configMap: { name: workingDir.metadata.name, items: files.map((f, i) => ({ key: keyOf(i), path: f.path })) } },
+              {
+                name: "working-dir-files",
+                configMap: {
+                  name: workingDir.metadata.name,
+                  items: files.map((f, i) => ({ key: keyOf(i), path: f.path })),
+                },
+              },
               { name: "working-dir", emptyDir: {} },
             ],
           }
         : {}),
-      containers: [container({ name: "ray-job-submitter", ...(workingDir ? { volumeMounts: [{ name: "working-dir", mountPath: WORKING_DIR, readOnly: true }] } : {}) })],
+      containers: [
+        container({
+          name: "ray-job-submitter",
+          ...(workingDir
+            ? { volumeMounts: [{ name: "working-dir", mountPath: WORKING_DIR, readOnly: true }] }
+            : {}),
+        }),
+      ],
     },
   };
   const rayJob = {
@@ -158,8 +222,14 @@ export function renderJob(input: JobSpecInput): JobObjects {
       submitterConfig: { backoffLimit: 0 },
       ...(input.deadlineSeconds ? { activeDeadlineSeconds: input.deadlineSeconds } : {}),
       ...(newCluster
-        ? { rayClusterSpec: (input.cluster as { spec: Record<string, any> }).spec, shutdownAfterJobFinishes: true, ttlSecondsAfterFinished: input.ttlSeconds }
-        : { clusterSelector: { [KUBERAY_LABELS.cluster]: (input.cluster as { existing: string }).existing } }),
+        ? {
+            rayClusterSpec: (input.cluster as { spec: Record<string, any> }).spec,
+            shutdownAfterJobFinishes: true,
+            ttlSecondsAfterFinished: input.ttlSeconds,
+          }
+        : {
+            clusterSelector: { [KUBERAY_LABELS.cluster]: (input.cluster as { existing: string }).existing },
+          }),
     },
   };
   return { rayJob, workingDir };
@@ -178,7 +248,14 @@ function pick<T extends Record<string, any>>(o: T | undefined, keys: readonly st
 export interface StoredRayJob {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; creationTimestamp?: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+  };
   spec: Record<string, any>;
   status?: {
     jobStatus?: string;
@@ -220,7 +297,10 @@ export class Job {
     return s.jobDeploymentStatus || "New";
   }
   get finished(): boolean {
-    return FINISHED.has(this.raw.status?.jobStatus ?? "") || DEPLOYMENT_ENDED.has(this.raw.status?.jobDeploymentStatus ?? "");
+    return (
+      FINISHED.has(this.raw.status?.jobStatus ?? "") ||
+      DEPLOYMENT_ENDED.has(this.raw.status?.jobDeploymentStatus ?? "")
+    );
   }
   get succeeded(): boolean {
     return this.raw.status?.jobStatus === "SUCCEEDED" && this.raw.status?.jobDeploymentStatus !== "Failed";
@@ -239,23 +319,45 @@ export class Job {
   }
 
   /** The driver's output: the submitter pod's log (`ray job submit` follows the job's logs); `follow` until it ends. */
-  async logs(opts: { follow?: boolean; tail?: number; write: (text: string) => void; signal?: AbortSignal }): Promise<void> {
+  async logs(opts: {
+    follow?: boolean;
+    tail?: number;
+    write: (text: string) => void;
+    signal?: AbortSignal;
+  }): Promise<void> {
     const pod = await this.submitterPod();
-    if (!pod) throw new RefusedError(`${this.namespace}/${this.name} has no submitter pod yet (${this.status}); \`rayctl job describe ${this.name} -n ${this.namespace}\` says why, or add --wait.`);
-    await podLog(this.api, this.namespace, pod.metadata.name, { container: pod.spec.containers[0].name, ...opts });
+    if (!pod)
+      throw new RefusedError(
+        `${this.namespace}/${this.name} has no submitter pod yet (${this.status}); \`rayctl job describe ${this.name} -n ${this.namespace}\` says why, or add --wait.`,
+      );
+    await podLog(this.api, this.namespace, pod.metadata.name, {
+      container: pod.spec.containers[0].name,
+      ...opts,
+    });
   }
 
   /** The newest pod of the submitter Job (KubeRay names the Job like the RayJob). */
   async submitterPod(): Promise<any | undefined> {
-    const pods = await this.api.get<{ items: any[] }>(paths.pods(this.namespace), { labelSelector: `${JOB_NAME_LABEL}=${this.name}` });
-    return pods.items.sort((a, b) => (a.metadata.creationTimestamp < b.metadata.creationTimestamp ? 1 : -1))[0];
+    const pods = await this.api.get<{ items: any[] }>(paths.pods(this.namespace), {
+      labelSelector: `${JOB_NAME_LABEL}=${this.name}`,
+    });
+    return pods.items.sort((a, b) =>
+      a.metadata.creationTimestamp < b.metadata.creationTimestamp ? 1 : -1,
+    )[0];
   }
 
   /**
    * Until the job ends (true when it succeeded); with `write`, the driver's output as it comes.
    * Wakes on each change of the RayJob (a watch), as waiting for a cluster does.
    */
-  async wait(opts: { timeoutSeconds?: number; write?: (text: string) => void; onProgress?: (line: string) => void; pollMs?: number } = {}): Promise<boolean> {
+  async wait(
+    opts: {
+      timeoutSeconds?: number;
+      write?: (text: string) => void;
+      onProgress?: (line: string) => void;
+      pollMs?: number;
+    } = {},
+  ): Promise<boolean> {
     const deadline = Date.now() + (opts.timeoutSeconds ?? 3600) * 1000;
     let following: Promise<void> | undefined;
     const stopLogs = new AbortController();
@@ -268,16 +370,26 @@ export class Job {
         last = line;
         // The driver's output, once the submitter runs (a pending pod has no log yet).
         const pod = opts.write && !following ? await this.submitterPod() : undefined;
-        if (pod && pod.status?.phase !== "Pending") following = this.logs({ follow: true, write: opts.write!, signal: stopLogs.signal }).catch(() => undefined);
+        if (pod && pod.status?.phase !== "Pending")
+          following = this.logs({ follow: true, write: opts.write!, signal: stopLogs.signal }).catch(
+            () => undefined,
+          );
         if (this.finished) {
           // The driver's last lines come before the verdict.
           if (following) await Promise.race([following, new Promise((r) => setTimeout(r, 5000))]);
           return this.succeeded;
         }
         if (Date.now() >= deadline) {
-          throw new TimeoutError(`${this.namespace}/${this.name} had not ended after ${opts.timeoutSeconds ?? 3600}s (${this.status}); it keeps running: \`rayctl job logs ${this.name} -n ${this.namespace} -f\` follows it.`);
+          throw new TimeoutError(
+            `${this.namespace}/${this.name} had not ended after ${opts.timeoutSeconds ?? 3600}s (${this.status}); it keeps running: \`rayctl job logs ${this.name} -n ${this.namespace} -f\` follows it.`,
+          );
         }
-        await nextChange(this.api, paths.rayJobs(this.namespace), this.raw.metadata, Math.min(opts.pollMs ?? 5000, deadline - Date.now()));
+        await nextChange(
+          this.api,
+          paths.rayJobs(this.namespace),
+          this.raw.metadata,
+          Math.min(opts.pollMs ?? 5000, deadline - Date.now()),
+        );
       }
     } finally {
       stopLogs.abort();
@@ -295,12 +407,22 @@ export class Job {
       return "deleted";
     }
     const deadline = Math.max(1, Math.floor((Date.now() - started) / 1000));
-    await this.api.request("PATCH", paths.rayJob(this.namespace, this.name), { body: { spec: { activeDeadlineSeconds: deadline } }, contentType: "application/merge-patch+json" });
+    await this.api.request("PATCH", paths.rayJob(this.namespace, this.name), {
+      body: { spec: { activeDeadlineSeconds: deadline } },
+      contentType: "application/merge-patch+json",
+    });
     return "stopped";
   }
 
   /** Delete the RayJob: its cluster, submitter, token and working directory go with it (owner references). */
   async delete(): Promise<void> {
-    await this.api.request("DELETE", paths.rayJob(this.namespace, this.name), { body: { apiVersion: "v1", kind: "DeleteOptions", propagationPolicy: "Background", preconditions: { uid: this.raw.metadata.uid } } });
+    await this.api.request("DELETE", paths.rayJob(this.namespace, this.name), {
+      body: {
+        apiVersion: "v1",
+        kind: "DeleteOptions",
+        propagationPolicy: "Background",
+        preconditions: { uid: this.raw.metadata.uid },
+      },
+    });
   }
 }

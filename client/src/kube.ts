@@ -19,7 +19,16 @@ import { type RayCluster } from "../../render/kuberay-types.generated";
  * with the metadata the server keeps on every stored object (the CRD leaves metadata to it).
  */
 export type StoredRayCluster = RayCluster & {
-  metadata: { name: string; namespace: string; uid?: string; resourceVersion?: string; generation?: number; creationTimestamp?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
 };
 
 export class KubeError extends Error {
@@ -72,10 +81,16 @@ interface Kubeconfig {
  * current-context wins; missing files are skipped; relative paths are resolved against the file
  * that set them), else ~/.kube/config. test/kubeconfig.test.ts checks it against kubectl.
  */
-export function loadKubeconfig(opts: { file?: string; context?: string; env?: NodeJS.ProcessEnv } = {}): KubeTarget {
+export function loadKubeconfig(
+  opts: { file?: string; context?: string; env?: NodeJS.ProcessEnv } = {},
+): KubeTarget {
   const env = opts.env ?? process.env;
   const listed = env.KUBECONFIG?.split(path.delimiter).filter((f) => f !== "") ?? [];
-  const files = opts.file ? [opts.file] : listed.length > 0 ? listed : [path.join(env.HOME ?? os.homedir(), ".kube", "config")];
+  const files = opts.file
+    ? [opts.file]
+    : listed.length > 0
+      ? listed
+      : [path.join(env.HOME ?? os.homedir(), ".kube", "config")];
   const merged: Required<Kubeconfig> = { "current-context": "", clusters: [], users: [], contexts: [] };
   /** The directory of the file that set each entry, for its relative paths. */
   const dirOf = new Map<unknown, string>();
@@ -86,7 +101,9 @@ export function loadKubeconfig(opts: { file?: string; context?: string; env?: No
     try {
       cfg = (loadYaml(fs.readFileSync(file, "utf8")) as Kubeconfig) ?? {};
     } catch (err) {
-      throw new ConnectionError(`cannot read the kubeconfig ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`gcloud container clusters get-credentials <cluster> --region <region> --dns-endpoint\` or pass --kubeconfig.`);
+      throw new ConnectionError(
+        `cannot read the kubeconfig ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); run \`gcloud container clusters get-credentials <cluster> --region <region> --dns-endpoint\` or pass --kubeconfig.`,
+      );
     }
     read++;
     merged["current-context"] ||= cfg["current-context"] ?? "";
@@ -99,20 +116,32 @@ export function loadKubeconfig(opts: { file?: string; context?: string; env?: No
     }
   }
   const shown = files.join(path.delimiter);
-  if (read === 0) throw new ConnectionError(`none of the kubeconfig files in $KUBECONFIG exists (${shown}); run \`gcloud container clusters get-credentials <cluster> --region <region> --dns-endpoint\` or pass --kubeconfig.`);
+  if (read === 0)
+    throw new ConnectionError(
+      `none of the kubeconfig files in $KUBECONFIG exists (${shown}); run \`gcloud container clusters get-credentials <cluster> --region <region> --dns-endpoint\` or pass --kubeconfig.`,
+    );
   const contextName = opts.context ?? (merged["current-context"] || undefined);
   const context = merged.contexts.find((c) => c.name === contextName)?.context;
   if (!contextName || !context) {
     const known = merged.contexts.map((c) => c.name).join(", ") || "none";
-    throw new ConnectionError(`the kubeconfig ${shown} has no context ${contextName ? `"${contextName}"` : "selected"} (contexts: ${known}); pass --context or run \`kubectl config use-context <name>\`.`);
+    throw new ConnectionError(
+      `the kubeconfig ${shown} has no context ${contextName ? `"${contextName}"` : "selected"} (contexts: ${known}); pass --context or run \`kubectl config use-context <name>\`.`,
+    );
   }
   const clusterEntry = merged.clusters.find((c) => c.name === context.cluster);
   const userEntry = merged.users.find((u) => u.name === context.user);
   const cluster = clusterEntry?.cluster;
   const user = userEntry?.user ?? {};
-  if (!cluster || typeof cluster.server !== "string") throw new ConnectionError(`the kubeconfig's cluster "${context.cluster}" has no server; fetch credentials again.`);
+  if (!cluster || typeof cluster.server !== "string")
+    throw new ConnectionError(
+      `the kubeconfig's cluster "${context.cluster}" has no server; fetch credentials again.`,
+    );
   const bytes = (entry: unknown, data: unknown, fileRef: unknown): Buffer | undefined =>
-    typeof data === "string" ? Buffer.from(data, "base64") : typeof fileRef === "string" ? fs.readFileSync(path.resolve(dirOf.get(entry) ?? ".", fileRef)) : undefined;
+    typeof data === "string"
+      ? Buffer.from(data, "base64")
+      : typeof fileRef === "string"
+        ? fs.readFileSync(path.resolve(dirOf.get(entry) ?? ".", fileRef))
+        : undefined;
   return {
     server: cluster.server.replace(/\/$/, ""),
     context: contextName,
@@ -121,7 +150,12 @@ export function loadKubeconfig(opts: { file?: string; context?: string; env?: No
     insecure: cluster["insecure-skip-tls-verify"] === true,
     cert: bytes(userEntry, user["client-certificate-data"], user["client-certificate"]),
     key: bytes(userEntry, user["client-key-data"], user["client-key"]),
-    token: typeof user.token === "string" ? user.token : typeof user.tokenFile === "string" ? fs.readFileSync(path.resolve(dirOf.get(userEntry) ?? ".", user.tokenFile), "utf8").trim() : undefined,
+    token:
+      typeof user.token === "string"
+        ? user.token
+        : typeof user.tokenFile === "string"
+          ? fs.readFileSync(path.resolve(dirOf.get(userEntry) ?? ".", user.tokenFile), "utf8").trim()
+          : undefined,
     exec: user.exec ? resolvedExec(user.exec as ExecConfig, dirOf.get(userEntry) ?? ".") : undefined,
   };
 }
@@ -147,7 +181,13 @@ export class KubeApi {
   constructor(readonly target: KubeTarget) {
     const tls = target.server.startsWith("https:");
     this.agent = tls
-      ? new https.Agent({ keepAlive: true, ca: target.ca, cert: target.cert, key: target.key, rejectUnauthorized: !target.insecure })
+      ? new https.Agent({
+          keepAlive: true,
+          ca: target.ca,
+          cert: target.cert,
+          key: target.key,
+          rejectUnauthorized: !target.insecure,
+        })
       : new http.Agent({ keepAlive: true });
   }
 
@@ -170,7 +210,9 @@ export class KubeApi {
     try {
       return (text === "" ? {} : JSON.parse(text)) as T;
     } catch {
-      throw new ConnectionError(`the Kubernetes API at ${this.target.server} answered ${method} ${p} with no JSON (${text.slice(0, 80)}); check that the kubeconfig points at an API server.`);
+      throw new ConnectionError(
+        `the Kubernetes API at ${this.target.server} answered ${method} ${p} with no JSON (${text.slice(0, 80)}); check that the kubeconfig points at an API server.`,
+      );
     }
   }
 
@@ -178,7 +220,12 @@ export class KubeApi {
    * A GET whose body keeps coming (a watch, `log?follow=true`): each chunk to `onData` as it
    * arrives. Resolves when the server ends the body or `signal` aborts; refusals throw as `request`.
    */
-  async stream(p: string, query: RequestOptions["query"], onData: (chunk: string) => void, signal?: AbortSignal): Promise<void> {
+  async stream(
+    p: string,
+    query: RequestOptions["query"],
+    onData: (chunk: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     if (signal?.aborted) return;
     let res: http.IncomingMessage;
     try {
@@ -199,21 +246,46 @@ export class KubeApi {
       res.on("data", (c: string) => onData(c));
       res.on("end", resolve);
       res.on("close", resolve);
-      res.on("error", (err) => (signal?.aborted ? resolve() : reject(new ConnectionError(`the stream from ${this.target.server} broke (${err.message}); run the command again.`))));
+      res.on("error", (err) =>
+        signal?.aborted
+          ? resolve()
+          : reject(
+              new ConnectionError(
+                `the stream from ${this.target.server} broke (${err.message}); run the command again.`,
+              ),
+            ),
+      );
     });
   }
 
   /** Watch events ({type, object}) of a list path until the server ends the watch or `signal` aborts. */
-  async watch<T = any>(p: string, query: RequestOptions["query"], onEvent: (e: { type: string; object: T }) => void, signal?: AbortSignal): Promise<void> {
+  async watch<T = any>(
+    p: string,
+    query: RequestOptions["query"],
+    onEvent: (e: { type: string; object: T }) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     let rest = "";
-    await this.stream(p, { ...query, watch: "true" }, (chunk) => {
-      const lines = (rest + chunk).split("\n");
-      rest = lines.pop() ?? "";
-      for (const line of lines) if (line.trim()) onEvent(JSON.parse(line));
-    }, signal);
+    await this.stream(
+      p,
+      { ...query, watch: "true" },
+      (chunk) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) if (line.trim()) onEvent(JSON.parse(line));
+      },
+      signal,
+    );
   }
 
-  private async send(method: string, p: string, query: RequestOptions["query"], extra: Record<string, string>, payload?: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
+  private async send(
+    method: string,
+    p: string,
+    query: RequestOptions["query"],
+    extra: Record<string, string>,
+    payload?: string,
+    signal?: AbortSignal,
+  ): Promise<http.IncomingMessage> {
     const url = new URL(this.target.server + p);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const headers: Record<string, string> = { Accept: "application/json", "User-Agent": "rayctl", ...extra };
@@ -222,7 +294,13 @@ export class KubeApi {
     const lib = url.protocol === "https:" ? https : http;
     return await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = lib.request(url, { method, headers, agent: this.agent, signal }, resolve);
-      req.on("error", (err) => reject(new ConnectionError(`cannot reach the Kubernetes API at ${this.target.server} (${(err as NodeJS.ErrnoException).code ?? err.message}); check your network and the kubeconfig context "${this.target.context}".`)));
+      req.on("error", (err) =>
+        reject(
+          new ConnectionError(
+            `cannot reach the Kubernetes API at ${this.target.server} (${(err as NodeJS.ErrnoException).code ?? err.message}); check your network and the kubeconfig context "${this.target.context}".`,
+          ),
+        ),
+      );
       req.end(payload);
     });
   }
@@ -234,8 +312,15 @@ export class KubeApi {
     } catch {
       body = { message: text.slice(0, 200) };
     }
-    if (status === 401) return new ConnectionError(`the API server refused your credentials (401); run \`gcloud auth login\` and fetch credentials again.`);
-    return new KubeError(status, body.reason ?? String(status), body.message ?? `${method} ${p} failed with ${status}`);
+    if (status === 401)
+      return new ConnectionError(
+        `the API server refused your credentials (401); run \`gcloud auth login\` and fetch credentials again.`,
+      );
+    return new KubeError(
+      status,
+      body.reason ?? String(status),
+      body.message ?? `${method} ${p} failed with ${status}`,
+    );
   }
 
   /** Token from the kubeconfig, or from its exec plugin (kept until it expires). */
@@ -265,14 +350,24 @@ async function runExecPlugin(exec: ExecConfig): Promise<{ token: string; expires
   // As client-go runs credential plugins: the kubeconfig's env over ours, and KUBERNETES_EXEC_INFO.
   const env = {
     ...process.env,
-    KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1beta1", kind: "ExecCredential", spec: { interactive: false } }),
+    KUBERNETES_EXEC_INFO: JSON.stringify({
+      apiVersion: exec.apiVersion ?? "client.authentication.k8s.io/v1beta1",
+      kind: "ExecCredential",
+      spec: { interactive: false },
+    }),
     ...Object.fromEntries((exec.env ?? []).map((e) => [e.name, e.value])),
   };
   const out = await new Promise<string>((resolve, reject) =>
     execFile(exec.command, exec.args ?? [], { env, timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) {
-        const hint = exec.command.includes("gke-gcloud-auth-plugin") ? "install it with `gcloud components install gke-gcloud-auth-plugin` and run `gcloud auth login`" : "check the kubeconfig's exec section";
-        reject(new ConnectionError(`the credential plugin ${exec.command} failed (${(stderr || err.message).trim().split("\n")[0]}); ${hint}.`));
+        const hint = exec.command.includes("gke-gcloud-auth-plugin")
+          ? "install it with `gcloud components install gke-gcloud-auth-plugin` and run `gcloud auth login`"
+          : "check the kubeconfig's exec section";
+        reject(
+          new ConnectionError(
+            `the credential plugin ${exec.command} failed (${(stderr || err.message).trim().split("\n")[0]}); ${hint}.`,
+          ),
+        );
       } else resolve(stdout);
     }),
   );
@@ -280,11 +375,21 @@ async function runExecPlugin(exec: ExecConfig): Promise<{ token: string; expires
   try {
     cred = JSON.parse(out);
   } catch {
-    throw new ConnectionError(`the credential plugin ${exec.command} printed no ExecCredential JSON; run it by hand to see why.`);
+    throw new ConnectionError(
+      `the credential plugin ${exec.command} printed no ExecCredential JSON; run it by hand to see why.`,
+    );
   }
   const token = cred.status?.token;
-  if (!token) throw new ConnectionError(`the credential plugin ${exec.command} returned no token; run it by hand to see why.`);
-  return { token, expires: cred.status?.expirationTimestamp ? Date.parse(cred.status.expirationTimestamp) : Date.now() + 5 * 60_000 };
+  if (!token)
+    throw new ConnectionError(
+      `the credential plugin ${exec.command} returned no token; run it by hand to see why.`,
+    );
+  return {
+    token,
+    expires: cred.status?.expirationTimestamp
+      ? Date.parse(cred.status.expirationTimestamp)
+      : Date.now() + 5 * 60_000,
+  };
 }
 
 function bodyText(res: http.IncomingMessage): Promise<string> {
@@ -298,7 +403,8 @@ function bodyText(res: http.IncomingMessage): Promise<string> {
 
 /** REST paths of the kinds the client uses. */
 export const paths = {
-  rayClusters: (ns?: string) => (ns ? `/apis/ray.io/v1/namespaces/${ns}/rayclusters` : `/apis/ray.io/v1/rayclusters`),
+  rayClusters: (ns?: string) =>
+    ns ? `/apis/ray.io/v1/namespaces/${ns}/rayclusters` : `/apis/ray.io/v1/rayclusters`,
   rayCluster: (ns: string, name: string) => `/apis/ray.io/v1/namespaces/${ns}/rayclusters/${name}`,
   rayJobs: (ns?: string) => (ns ? `/apis/ray.io/v1/namespaces/${ns}/rayjobs` : `/apis/ray.io/v1/rayjobs`),
   rayJob: (ns: string, name: string) => `/apis/ray.io/v1/namespaces/${ns}/rayjobs/${name}`,
@@ -312,5 +418,6 @@ export const paths = {
   events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
   resourceQuotas: (ns: string) => `/api/v1/namespaces/${ns}/resourcequotas`,
   workloads: (ns: string) => `/apis/kueue.x-k8s.io/v1beta2/namespaces/${ns}/workloads`,
-  pendingWorkloads: (ns: string, localQueue: string) => `/apis/visibility.kueue.x-k8s.io/v1beta2/namespaces/${ns}/localqueues/${localQueue}/pendingworkloads`,
+  pendingWorkloads: (ns: string, localQueue: string) =>
+    `/apis/visibility.kueue.x-k8s.io/v1beta2/namespaces/${ns}/localqueues/${localQueue}/pendingworkloads`,
 };

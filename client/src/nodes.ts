@@ -60,12 +60,16 @@ export interface LogOptions {
 }
 
 /** The platform's name of a GKE accelerator, as flags and team files write it: nvidia-tesla-t4 -> t4. */
-export const gpuTypeName = (accelerator: string | undefined): string | undefined => accelerator?.replace(/^nvidia-(tesla-)?/, "");
+export const gpuTypeName = (accelerator: string | undefined): string | undefined =>
+  accelerator?.replace(/^nvidia-(tesla-)?/, "");
 
 /** The cluster's pods, head first, then by group and name. */
 export async function clusterPods(api: KubeApi, rc: StoredRayCluster): Promise<any[]> {
-  const list = await api.get<{ items: any[] }>(paths.pods(rc.metadata.namespace), { labelSelector: `${KUBERAY_LABELS.cluster}=${rc.metadata.name}` });
-  const order = (p: any) => `${p.metadata.labels?.[KUBERAY_LABELS.nodeType] === "head" ? 0 : 1}/${p.metadata.labels?.[KUBERAY_LABELS.group] ?? ""}/${p.metadata.name}`;
+  const list = await api.get<{ items: any[] }>(paths.pods(rc.metadata.namespace), {
+    labelSelector: `${KUBERAY_LABELS.cluster}=${rc.metadata.name}`,
+  });
+  const order = (p: any) =>
+    `${p.metadata.labels?.[KUBERAY_LABELS.nodeType] === "head" ? 0 : 1}/${p.metadata.labels?.[KUBERAY_LABELS.group] ?? ""}/${p.metadata.name}`;
   return list.items.sort((a, b) => (order(a) < order(b) ? -1 : 1));
 }
 
@@ -77,7 +81,10 @@ export function rayNode(p: any): RayNode {
   const statuses: any[] = p.status?.containerStatuses ?? [];
   const ready = (p.status?.conditions ?? []).some((x: any) => x.type === "Ready" && x.status === "True");
   const waiting = statuses.map((s) => s.state?.waiting?.reason).find((r) => r && r !== "ContainerCreating");
-  const state = p.metadata.deletionTimestamp ? "Terminating" : (waiting ?? `${p.status?.phase ?? "Pending"}${p.status?.phase === "Running" && !ready ? " (not ready)" : ""}`);
+  const state = p.metadata.deletionTimestamp
+    ? "Terminating"
+    : (waiting ??
+      `${p.status?.phase ?? "Pending"}${p.status?.phase === "Running" && !ready ? " (not ready)" : ""}`);
   return {
     name: p.metadata.name,
     group: type === "head" ? "head" : (labels[KUBERAY_LABELS.group] ?? "?"),
@@ -96,7 +103,10 @@ export function rayNode(p: any): RayNode {
 export function workerGroupStatus(rc: StoredRayCluster, nodes: readonly RayNode[]): WorkerGroupStatus[] {
   return (rc.spec?.workerGroupSpecs ?? []).map((g) => {
     const c = g.template?.spec?.containers?.[0];
-    const r = { ...(c?.resources?.requests ?? {}), ...(c?.resources?.limits ?? {}) } as Record<string, string | number | undefined>;
+    const r = { ...(c?.resources?.requests ?? {}), ...(c?.resources?.limits ?? {}) } as Record<
+      string,
+      string | number | undefined
+    >;
     const min = g.minReplicas ?? 0;
     const max = g.maxReplicas ?? g.replicas ?? 0;
     // What KubeRay runs (GetWorkerGroupDesiredReplicas): replicas within the bounds, 0 when suspended.
@@ -125,37 +135,84 @@ export async function streamLogs(api: KubeApi, rc: StoredRayCluster, opts: LogOp
   let chosen: any[];
   if (opts.node) {
     chosen = pods.filter((p) => p.metadata.name === opts.node);
-    if (chosen.length === 0) throw new RefusedError(`${ns}/${name} has no Ray node ${JSON.stringify(opts.node)}; \`rayctl get nodes ${name} -n ${ns}\` lists them.`);
+    if (chosen.length === 0)
+      throw new RefusedError(
+        `${ns}/${name} has no Ray node ${JSON.stringify(opts.node)}; \`rayctl get nodes ${name} -n ${ns}\` lists them.`,
+      );
   } else if (opts.workerGroup) {
     if (!(rc.spec?.workerGroupSpecs ?? []).some((g) => g.groupName === opts.workerGroup)) {
-      throw new RefusedError(`${ns}/${name} has no worker group "${opts.workerGroup}" (groups: ${(rc.spec?.workerGroupSpecs ?? []).map((g) => g.groupName).join(", ") || "none"}).`);
+      throw new RefusedError(
+        `${ns}/${name} has no worker group "${opts.workerGroup}" (groups: ${(rc.spec?.workerGroupSpecs ?? []).map((g) => g.groupName).join(", ") || "none"}).`,
+      );
     }
-    chosen = pods.filter((p) => p.metadata.labels?.[KUBERAY_LABELS.nodeType] === "worker" && p.metadata.labels?.[KUBERAY_LABELS.group] === opts.workerGroup);
-    if (chosen.length === 0) throw new RefusedError(`worker group ${opts.workerGroup} of ${ns}/${name} has no pods now; \`rayctl get workergroups ${name} -n ${ns}\` shows what it wants.`);
+    chosen = pods.filter(
+      (p) =>
+        p.metadata.labels?.[KUBERAY_LABELS.nodeType] === "worker" &&
+        p.metadata.labels?.[KUBERAY_LABELS.group] === opts.workerGroup,
+    );
+    if (chosen.length === 0)
+      throw new RefusedError(
+        `worker group ${opts.workerGroup} of ${ns}/${name} has no pods now; \`rayctl get workergroups ${name} -n ${ns}\` shows what it wants.`,
+      );
   } else {
     chosen = pods.filter((p) => p.metadata.labels?.[KUBERAY_LABELS.nodeType] === "head");
-    if (chosen.length === 0) throw new RefusedError(`${ns}/${name} has no head pod yet; \`rayctl wait cluster ${name} -n ${ns}\` says what it waits for.`);
+    if (chosen.length === 0)
+      throw new RefusedError(
+        `${ns}/${name} has no head pod yet; \`rayctl wait cluster ${name} -n ${ns}\` says what it waits for.`,
+      );
   }
   const several = chosen.length > 1;
   const tail = opts.tail ?? (several ? 100 : undefined);
   await Promise.all(
     chosen.map(async (p) => {
       const containers: string[] = (p.spec?.containers ?? []).map((c: any) => c.name);
-      const container = opts.container === undefined || opts.container === "ray" ? containers[0] : opts.container;
-      if (!containers.includes(container)) throw new RefusedError(`${p.metadata.name} has no container ${JSON.stringify(opts.container)}; it has ${containers.join(", ")} ("ray" is ${containers[0]}).`);
-      await podLog(api, ns, p.metadata.name, { container, follow: opts.follow, tail, prefix: several ? `[${p.metadata.name}] ` : "", write: opts.write, signal: opts.signal });
+      const container =
+        opts.container === undefined || opts.container === "ray" ? containers[0] : opts.container;
+      if (!containers.includes(container))
+        throw new RefusedError(
+          `${p.metadata.name} has no container ${JSON.stringify(opts.container)}; it has ${containers.join(", ")} ("ray" is ${containers[0]}).`,
+        );
+      await podLog(api, ns, p.metadata.name, {
+        container,
+        follow: opts.follow,
+        tail,
+        prefix: several ? `[${p.metadata.name}] ` : "",
+        write: opts.write,
+        signal: opts.signal,
+      });
     }),
   );
 }
 
 /** One container's log, whole lines (each after `prefix`) to `write`; with `follow` until the container ends or `signal` aborts. */
-export async function podLog(api: KubeApi, ns: string, pod: string, o: { container: string; follow?: boolean; tail?: number; prefix?: string; write: (text: string) => void; signal?: AbortSignal }): Promise<void> {
+export async function podLog(
+  api: KubeApi,
+  ns: string,
+  pod: string,
+  o: {
+    container: string;
+    follow?: boolean;
+    tail?: number;
+    prefix?: string;
+    write: (text: string) => void;
+    signal?: AbortSignal;
+  },
+): Promise<void> {
   const prefix = o.prefix ?? "";
   let rest = "";
-  await api.stream(paths.podLog(ns, pod), { container: o.container, follow: o.follow ? "true" : undefined, tailLines: o.tail === undefined ? undefined : String(o.tail) }, (chunk) => {
-    const lines = (rest + chunk).split("\n");
-    rest = lines.pop() ?? "";
-    if (lines.length > 0) o.write(lines.map((l) => `${prefix}${l}\n`).join(""));
-  }, o.signal);
+  await api.stream(
+    paths.podLog(ns, pod),
+    {
+      container: o.container,
+      follow: o.follow ? "true" : undefined,
+      tailLines: o.tail === undefined ? undefined : String(o.tail),
+    },
+    (chunk) => {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop() ?? "";
+      if (lines.length > 0) o.write(lines.map((l) => `${prefix}${l}\n`).join(""));
+    },
+    o.signal,
+  );
   if (rest) o.write(`${prefix}${rest}\n`);
 }

@@ -13,7 +13,6 @@ import { KubeError } from "./errors";
 import { type KubeApi, paths, type StoredRayCluster } from "./kube";
 import { JOB_UID_LABEL, QUEUE_LABEL } from "../../config/wire";
 
-
 export interface QueueStatus {
   readonly state: "Queued" | "Admitted";
   /** The team's LocalQueue (the RayCluster's kueue.x-k8s.io/queue-name label). */
@@ -34,22 +33,30 @@ export async function queueStatus(api: KubeApi, rc: StoredRayCluster): Promise<Q
   if (!localQueue) return undefined;
   const { namespace: ns, uid } = rc.metadata;
   // Without a view of the Workloads (an older platform's Roles), spec.suspend alone tells.
-  const list = await api.get<{ items: any[] }>(paths.workloads(ns), { labelSelector: `${JOB_UID_LABEL}=${uid}` }).catch((err: unknown) => {
-    if (err instanceof KubeError && (err.code === 403 || err.code === 404)) return { items: undefined };
-    throw err;
-  });
+  const list = await api
+    .get<{ items: any[] }>(paths.workloads(ns), { labelSelector: `${JOB_UID_LABEL}=${uid}` })
+    .catch((err: unknown) => {
+      if (err instanceof KubeError && (err.code === 403 || err.code === 404)) return { items: undefined };
+      throw err;
+    });
   if (!list.items) return { state: queueState(rc)!, localQueue };
   // An elastic scale-up gives the cluster a second Workload (a slice) that waits while the first
   // stays admitted; the first is finished once the slice replaces it (FindNotFinishedWorkloads
   // and WorkloadSliceReplaced, pkg/workloadslicing/workloadslicing.go:104-122,330-332, v0.19.2).
   // The cluster runs while any of its Workloads is admitted.
-  const owned = list.items.filter((w) => (w.metadata?.ownerReferences ?? []).some((o: any) => o.uid === uid && o.controller === true) && !hasCondition(w, "Finished"));
+  const owned = list.items.filter(
+    (w) =>
+      (w.metadata?.ownerReferences ?? []).some((o: any) => o.uid === uid && o.controller === true) &&
+      !hasCondition(w, "Finished"),
+  );
   const admitted = owned.some((w) => hasCondition(w, "Admitted"));
   if (rc.spec?.suspend !== true && (admitted || owned.length === 0)) return { state: "Admitted", localQueue };
   const wl = owned.find((w) => !hasCondition(w, "Admitted"));
   if (!wl) return { state: "Queued", localQueue };
   // The visibility API is an aggregated APIService: when it is unavailable, no position.
-  const pending = await api.get<{ items?: any[] }>(paths.pendingWorkloads(ns, localQueue)).catch(() => ({ items: [] }));
+  const pending = await api
+    .get<{ items?: any[] }>(paths.pendingWorkloads(ns, localQueue))
+    .catch(() => ({ items: [] }));
   const mine = (pending.items ?? []).find((i) => i.metadata?.name === wl.metadata.name);
   return { state: "Queued", localQueue, position: mine ? mine.positionInLocalQueue + 1 : undefined };
 }

@@ -56,11 +56,19 @@ const TOLD: Record<string, string> = {
  */
 function isReady(rc: StoredRayCluster): boolean {
   const reconciled = (rc.status?.observedGeneration ?? 0) >= (rc.metadata.generation ?? 0);
-  return reconciled && !rc.spec?.suspend && headReady(rc) && (rc.status?.readyWorkerReplicas ?? 0) >= (rc.status?.desiredWorkerReplicas ?? 0);
+  return (
+    reconciled &&
+    !rc.spec?.suspend &&
+    headReady(rc) &&
+    (rc.status?.readyWorkerReplicas ?? 0) >= (rc.status?.desiredWorkerReplicas ?? 0)
+  );
 }
 
 function headReady(rc: StoredRayCluster): boolean {
-  return (rc.status?.conditions ?? []).some((c) => c.type === "HeadPodReady" && c.status === "True") || rc.status?.state === "ready";
+  return (
+    (rc.status?.conditions ?? []).some((c) => c.type === "HeadPodReady" && c.status === "True") ||
+    rc.status?.state === "ready"
+  );
 }
 
 /**
@@ -81,10 +89,13 @@ function roleOf(rc: StoredRayCluster, e: KubeEvent): "cluster" | "head" | "worke
 /** The newest told event of each reason per pod (or the cluster), for the cluster `rc`. */
 async function clusterEvents(api: KubeApi, ns: string, rc: StoredRayCluster): Promise<KubeEvent[]> {
   const list = await api.get<{ items: KubeEvent[] }>(paths.events(ns));
-  const mine = list.items.filter((e) => roleOf(rc, e) !== undefined && e.reason !== undefined && TOLD[e.reason] !== undefined);
+  const mine = list.items.filter(
+    (e) => roleOf(rc, e) !== undefined && e.reason !== undefined && TOLD[e.reason] !== undefined,
+  );
   const at = (e: KubeEvent) => e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? "";
   const latest = new Map<string, KubeEvent>();
-  for (const e of mine.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0))) latest.set(`${e.involvedObject?.name}/${e.reason}`, e);
+  for (const e of mine.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0)))
+    latest.set(`${e.involvedObject?.name}/${e.reason}`, e);
   return [...latest.values()];
 }
 
@@ -96,12 +107,20 @@ function describeEvent(rc: StoredRayCluster, e: KubeEvent): string {
 
 function summary(rc: StoredRayCluster, events: KubeEvent[]): string {
   const st = rc.status ?? {};
-  const parts = [headReady(rc) ? "head ready" : "head not ready", `workers ${st.readyWorkerReplicas ?? 0}/${st.desiredWorkerReplicas ?? "?"}`];
+  const parts = [
+    headReady(rc) ? "head ready" : "head not ready",
+    `workers ${st.readyWorkerReplicas ?? 0}/${st.desiredWorkerReplicas ?? "?"}`,
+  ];
   const why = events.filter((e) => e.reason !== "Pulled").map((e) => describeEvent(rc, e));
   return [parts.join(", "), ...why].join("; ");
 }
 
-export async function awaitReady(api: KubeApi, ns: string, name: string, opts: WaitOptions = {}): Promise<StoredRayCluster> {
+export async function awaitReady(
+  api: KubeApi,
+  ns: string,
+  name: string,
+  opts: WaitOptions = {},
+): Promise<StoredRayCluster> {
   const timeoutMs = (opts.timeoutSeconds ?? 600) * 1000;
   const pollMs = opts.pollMs ?? 5000;
   const started = Date.now();
@@ -109,7 +128,9 @@ export async function awaitReady(api: KubeApi, ns: string, name: string, opts: W
   for (;;) {
     const rc = await api.get<StoredRayCluster>(paths.rayCluster(ns, name));
     if (isReady(rc)) {
-      opts.onProgress?.(`${ns}/${name} is ready: head ${rc.status?.head?.podIP ?? "up"}, ${rc.status?.readyWorkerReplicas ?? 0} workers`);
+      opts.onProgress?.(
+        `${ns}/${name} is ready: head ${rc.status?.head?.podIP ?? "up"}, ${rc.status?.readyWorkerReplicas ?? 0} workers`,
+      );
       return rc;
     }
     const events = await clusterEvents(api, ns, rc);
@@ -122,11 +143,18 @@ export async function awaitReady(api: KubeApi, ns: string, name: string, opts: W
       const why = events.filter((e) => e.reason !== "Pulled" && e.reason !== "Pulling");
       throw new TimeoutError(
         `${ns}/${name} was not ready after ${waited}s: ${headReady(rc) ? "" : "the head is not ready; "}${rc.status?.readyWorkerReplicas ?? 0} of ${rc.status?.desiredWorkerReplicas ?? "?"} workers are ready.` +
-          (why.length > 0 ? `\nStill waiting because:\n${why.map((e) => `  ${describeEvent(rc, e)}`).join("\n")}` : "\nNo event explains it yet; GPU nodes can take several minutes to start.") +
+          (why.length > 0
+            ? `\nStill waiting because:\n${why.map((e) => `  ${describeEvent(rc, e)}`).join("\n")}`
+            : "\nNo event explains it yet; GPU nodes can take several minutes to start.") +
           `\nThe cluster stays; wait again with \`rayctl wait cluster ${name} -n ${ns}\`, or delete it.`,
       );
     }
-    await nextChange(api, paths.rayClusters(ns), rc.metadata, Math.min(pollMs, Math.max(0, timeoutMs - (Date.now() - started))));
+    await nextChange(
+      api,
+      paths.rayClusters(ns),
+      rc.metadata,
+      Math.min(pollMs, Math.max(0, timeoutMs - (Date.now() - started))),
+    );
   }
 }
 
@@ -136,11 +164,20 @@ export async function awaitReady(api: KubeApi, ns: string, name: string, opts: W
  * refuses (410 Gone for an expired version, a watch this user may not make) just returns, after
  * the interval when refused: the caller reads the object again.
  */
-export async function nextChange(api: KubeApi, collection: string, meta: { name: string; resourceVersion?: string }, ms: number): Promise<void> {
+export async function nextChange(
+  api: KubeApi,
+  collection: string,
+  meta: { name: string; resourceVersion?: string },
+  ms: number,
+): Promise<void> {
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), Math.max(0, ms));
   try {
-    const query = { fieldSelector: `metadata.name=${meta.name}`, resourceVersion: meta.resourceVersion, timeoutSeconds: String(Math.ceil(ms / 1000) + 1) };
+    const query = {
+      fieldSelector: `metadata.name=${meta.name}`,
+      resourceVersion: meta.resourceVersion,
+      timeoutSeconds: String(Math.ceil(ms / 1000) + 1),
+    };
     await api.watch(collection, query, () => stop.abort(), stop.signal);
   } catch (err) {
     if (!(err instanceof KubeError)) throw err;

@@ -10,7 +10,11 @@ import { cp, deployed, offlinePlan, type Planned, real, stack } from "./context"
 /** The REST path of an object, from its apiVersion and kind (English plurals of the kinds the program applies). */
 function restPath(obj: Record<string, any>): string {
   const kind = String(obj.kind).toLowerCase();
-  const resource = kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : kind.endsWith("s") ? `${kind}es` : `${kind}s`;
+  const resource = kind.endsWith("y")
+    ? `${kind.slice(0, -1)}ies`
+    : kind.endsWith("s")
+      ? `${kind}es`
+      : `${kind}s`;
   const base = String(obj.apiVersion).includes("/") ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
   return `${base}${obj.metadata.namespace ? `/namespaces/${obj.metadata.namespace}` : ""}/${resource}/${obj.metadata.name}`;
 }
@@ -19,15 +23,23 @@ describe("a. up from nothing", () => {
   let planned: Planned[];
   beforeAll(async () => {
     await deployed();
-    planned = offlinePlan().filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/") && r.inputs.kind);
+    planned = offlinePlan().filter(
+      (r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/") && r.inputs.kind,
+    );
   });
 
   test("the real engine registers exactly the resources of the offline plan", () => {
     const key = (type: string, name: string) => `${type}::${name}`;
-    const real = stack.resources().filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
-    const offline = offlinePlan().filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
+    const real = stack
+      .resources()
+      .filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
+    const offline = offlinePlan().filter(
+      (r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"),
+    );
     expect(real.length).toBeGreaterThan(0);
-    expect(real.map((r) => key(r.type, r.urn.split("::").pop()!)).sort()).toEqual(offline.map((r) => key(r.type, r.name)).sort());
+    expect(real.map((r) => key(r.type, r.urn.split("::").pop()!)).sort()).toEqual(
+      offline.map((r) => key(r.type, r.name)).sort(),
+    );
   });
 
   test("every Kubernetes object of the offline plan exists on the API server as planned", async () => {
@@ -47,7 +59,8 @@ describe("a. up from nothing", () => {
       // A Secret's data is masked in the plan ("[secret]"): it must exist, with a value.
       const { data, ...rest } = obj;
       const diffs = mismatches(obj.kind === "Secret" ? rest : obj, live);
-      if (obj.kind === "Secret" && data !== undefined && Object.keys(live.data ?? {}).length === 0) diffs.push(".data: missing");
+      if (obj.kind === "Secret" && data !== undefined && Object.keys(live.data ?? {}).length === 0)
+        diffs.push(".data: missing");
       problems.push(...diffs.map((d) => `${id}${d}`));
     }
     expect(problems).toEqual([]);
@@ -62,7 +75,9 @@ describe("a. up from nothing", () => {
       const d = await admin.get(`/apis/apps/v1/namespaces/${ns}/deployments/${deployment}`);
       expect(d.status.availableReplicas, `${deployment} available`).toBe(1);
       const pods = await admin.get(`/api/v1/namespaces/${ns}/pods`);
-      const pod = pods.items.find((p: any) => p.metadata.name.startsWith(`${deployment}-`) && p.status.phase === "Running");
+      const pod = pods.items.find(
+        (p: any) => p.metadata.name.startsWith(`${deployment}-`) && p.status.phase === "Running",
+      );
       expect(pod, `${deployment}'s pod`).toBeDefined();
       expect(real.controlPlane.hostNodes).toContain(pod.spec.nodeName);
       expect(pod.status.containerStatuses[0].ready).toBe(true);

@@ -16,13 +16,25 @@ import { TEAM } from "../users";
 import { cp, deployed, real } from "./context";
 
 const config = () =>
-  loadPlatformConfig({ stack: STACK, config: readStackConfig(real.projectDir, STACK), stackFileText: fs.readFileSync(path.join(real.projectDir, `Pulumi.${STACK}.yaml`), "utf8"), projectDir: real.projectDir });
+  loadPlatformConfig({
+    stack: STACK,
+    config: readStackConfig(real.projectDir, STACK),
+    stackFileText: fs.readFileSync(path.join(real.projectDir, `Pulumi.${STACK}.yaml`), "utf8"),
+    projectDir: real.projectDir,
+  });
 
 const admin = cp.api("admin");
 const list = async (p: string): Promise<any[]> => (await admin.get(p)).items;
-const podsOf = async (ns: string, cluster: string) => (await list(`/api/v1/namespaces/${ns}/pods`)).filter((p) => p.metadata.labels?.["ray.io/cluster"] === cluster);
-const workloadOf = async (ns: string, cluster: string) => (await list(`/apis/kueue.x-k8s.io/v1beta2/namespaces/${ns}/workloads`)).find((w) => w.metadata.ownerReferences?.some((o: any) => o.kind === "RayCluster" && o.name === cluster));
-const admitted = (w: any) => w?.status?.conditions?.some((c: any) => c.type === "Admitted" && c.status === "True");
+const podsOf = async (ns: string, cluster: string) =>
+  (await list(`/api/v1/namespaces/${ns}/pods`)).filter(
+    (p) => p.metadata.labels?.["ray.io/cluster"] === cluster,
+  );
+const workloadOf = async (ns: string, cluster: string) =>
+  (await list(`/apis/kueue.x-k8s.io/v1beta2/namespaces/${ns}/workloads`)).find((w) =>
+    w.metadata.ownerReferences?.some((o: any) => o.kind === "RayCluster" && o.name === cluster),
+  );
+const admitted = (w: any) =>
+  w?.status?.conditions?.some((c: any) => c.type === "Admitted" && c.status === "True");
 
 describe("b. the operators run the team files' clusters", () => {
   const cfg = config();
@@ -30,10 +42,20 @@ describe("b. the operators run the team files' clusters", () => {
   beforeAll(deployed);
 
   test("KubeRay makes every team-file cluster's head and Services, and its pods run on their pools' nodes", async () => {
-    expect(clusters.map((c) => `${c.namespace}/${c.name}`).sort()).toEqual(["ray-playground/my-cluster", "recsys/two-tower", "tech-research/gnn"]);
+    expect(clusters.map((c) => `${c.namespace}/${c.name}`).sort()).toEqual([
+      "ray-playground/my-cluster",
+      "recsys/two-tower",
+      "tech-research/gnn",
+    ]);
     const nodes = new Map((await list("/api/v1/nodes")).map((n) => [n.metadata.name, n.metadata.labels]));
     for (const c of clusters) {
-      await cp.waitFor(`${c.namespace}/${c.name} ready`, async () => (await admin.get(`/apis/ray.io/v1/namespaces/${c.namespace}/rayclusters/${c.name}`)).status?.state === "ready", 120_000);
+      await cp.waitFor(
+        `${c.namespace}/${c.name} ready`,
+        async () =>
+          (await admin.get(`/apis/ray.io/v1/namespaces/${c.namespace}/rayclusters/${c.name}`)).status
+            ?.state === "ready",
+        120_000,
+      );
       await admin.get(`/api/v1/namespaces/${c.namespace}/services/${c.name}-head-svc`);
       const pods = await podsOf(c.namespace, c.name);
       const head = pods.filter((p) => p.metadata.labels["ray.io/node-type"] === "head");
@@ -44,8 +66,12 @@ describe("b. the operators run the team files' clusters", () => {
         expect(p.status.phase, p.metadata.name).toBe("Running");
         // The pod's nodeSelector is its pool's; the node it runs on carries those labels.
         const labels = nodes.get(p.spec.nodeName)!;
-        for (const [k, v] of Object.entries<string>(p.spec.nodeSelector ?? {})) expect(labels[k], `${p.metadata.name} on ${p.spec.nodeName}: ${k}`).toBe(v);
-        expect(Object.keys(p.spec.nodeSelector ?? {}).length, `${p.metadata.name} selects a pool`).toBeGreaterThan(0);
+        for (const [k, v] of Object.entries<string>(p.spec.nodeSelector ?? {}))
+          expect(labels[k], `${p.metadata.name} on ${p.spec.nodeName}: ${k}`).toBe(v);
+        expect(
+          Object.keys(p.spec.nodeSelector ?? {}).length,
+          `${p.metadata.name} selects a pool`,
+        ).toBeGreaterThan(0);
       }
     }
   });
@@ -64,11 +90,28 @@ describe("b. the operators run the team files' clusters", () => {
     const t4 = { quota: team.queue.nominal.gpus.t4 ?? 0, ceiling: team.queue.ceiling.gpus.t4 ?? 0 };
     /** A contributor's cluster of `workers` one-T4 workers, applied with kubectl: Kueue decides, not rayctl's quota check. */
     const apply = async (name: string, workers: number) => {
-      const { objects } = await sdk.createCluster({ namespace: TEAM, name, gpusPerWorker: 1, workerGpuType: "t4", workerReplicas: workers, cpusPerWorker: 2, memoryPerWorker: "8Gi", dryRun: "client" });
+      const { objects } = await sdk.createCluster({
+        namespace: TEAM,
+        name,
+        gpusPerWorker: 1,
+        workerGpuType: "t4",
+        workerReplicas: workers,
+        cpusPerWorker: 2,
+        memoryPerWorker: "8Gi",
+        dryRun: "client",
+      });
       cp.kubectl("contributor", ["create", "-f", "-"], objects.map((o) => JSON.stringify(o)).join("\n"));
     };
     const remove = () => {
-      for (const name of ["borrower", "waiter"]) cp.kubectl("admin", ["delete", `raycluster/${name}`, `secret/${name}-token`, "-n", TEAM, "--ignore-not-found"]);
+      for (const name of ["borrower", "waiter"])
+        cp.kubectl("admin", [
+          "delete",
+          `raycluster/${name}`,
+          `secret/${name}-token`,
+          "-n",
+          TEAM,
+          "--ignore-not-found",
+        ]);
     };
     beforeAll(remove);
     afterAll(remove);
@@ -79,14 +122,29 @@ describe("b. the operators run the team files' clusters", () => {
       await cp.waitFor("borrower admitted", async () => admitted(await workloadOf(TEAM, "borrower")), 60_000);
       // The ClusterQueue's usage shows the one T4 above the quota as borrowed.
       const borrowed = async () =>
-        (await admin.get(`/apis/kueue.x-k8s.io/v1beta2/clusterqueues/${TEAM}`)).status.flavorsUsage.find((f: any) => f.name === "t4")?.resources.find((r: any) => r.name === "nvidia.com/gpu")?.borrowed;
+        (await admin.get(`/apis/kueue.x-k8s.io/v1beta2/clusterqueues/${TEAM}`)).status.flavorsUsage
+          .find((f: any) => f.name === "t4")
+          ?.resources.find((r: any) => r.name === "nvidia.com/gpu")?.borrowed;
       await cp.waitFor("one T4 borrowed", async () => (await borrowed()) === "1", 30_000);
-      await cp.waitFor("borrower's workers running", async () => (await podsOf(TEAM, "borrower")).filter((p) => p.status.phase === "Running").length === t4.quota + 2, 120_000);
+      await cp.waitFor(
+        "borrower's workers running",
+        async () =>
+          (await podsOf(TEAM, "borrower")).filter((p) => p.status.phase === "Running").length ===
+          t4.quota + 2,
+        120_000,
+      );
     });
 
     test("a cluster beyond what the team may use with borrowing waits in the queue, suspended, with no pod", async () => {
       await apply("waiter", t4.ceiling - t4.quota);
-      await cp.waitFor("waiter's workload", async () => !!(await workloadOf(TEAM, "waiter"))?.status?.conditions?.some((c: any) => c.type === "QuotaReserved" && c.status === "False"), 60_000);
+      await cp.waitFor(
+        "waiter's workload",
+        async () =>
+          !!(await workloadOf(TEAM, "waiter"))?.status?.conditions?.some(
+            (c: any) => c.type === "QuotaReserved" && c.status === "False",
+          ),
+        60_000,
+      );
       const w = await workloadOf(TEAM, "waiter");
       expect(admitted(w)).toBe(false);
       const rc = await admin.get(`/apis/ray.io/v1/namespaces/${TEAM}/rayclusters/waiter`);

@@ -27,12 +27,20 @@ async function envOf(pod: any, container: any): Promise<Record<string, string>> 
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.secretKeyRef) {
-      const s = await admin.get(`/api/v1/namespaces/${pod.metadata.namespace}/secrets/${e.valueFrom.secretKeyRef.name}`);
+      const s = await admin.get(
+        `/api/v1/namespaces/${pod.metadata.namespace}/secrets/${e.valueFrom.secretKeyRef.name}`,
+      );
       env[e.name] = Buffer.from(s.data[e.valueFrom.secretKeyRef.key], "base64").toString();
     } else if (e.valueFrom?.fieldRef) {
       const f: string = e.valueFrom.fieldRef.fieldPath;
       const label = /^metadata\.labels\['(.+)'\]$/.exec(f);
-      env[e.name] = label ? pod.metadata.labels[label[1]!] : f === "metadata.name" ? pod.metadata.name : f === "metadata.namespace" ? pod.metadata.namespace : "";
+      env[e.name] = label
+        ? pod.metadata.labels[label[1]!]
+        : f === "metadata.name"
+          ? pod.metadata.name
+          : f === "metadata.namespace"
+            ? pod.metadata.namespace
+            : "";
     }
   }
   return env;
@@ -51,9 +59,17 @@ const listening = (ip: string, port: number) =>
 /** A Ray client connection from outside the head's namespace: the driver's output, or its error. */
 function rayClient(address: string, env: Record<string, string>): Promise<{ ok: boolean; output: string }> {
   // num_cpus=0: this head does no Ray work of its own (num-cpus 0), and the cluster has no worker here.
-  const script = "import ray\nray.init(address='" + address + "')\n@ray.remote(num_cpus=0)\ndef f():\n    return 41 + 1\nprint('result', ray.get(f.remote()))\n";
+  const script =
+    "import ray\nray.init(address='" +
+    address +
+    "')\n@ray.remote(num_cpus=0)\ndef f():\n    return 41 + 1\nprint('result', ray.get(f.remote()))\n";
   return new Promise((resolve) => {
-    execFile(path.join(component("ray"), "venv", "bin", "python"), ["-c", script], { env: { PATH: process.env.PATH, HOME: real.stateDir, ...env }, timeout: 120_000 }, (err, stdout, stderr) => resolve({ ok: !err, output: stdout + stderr }));
+    execFile(
+      path.join(component("ray"), "venv", "bin", "python"),
+      ["-c", script],
+      { env: { PATH: process.env.PATH, HOME: real.stateDir, ...env }, timeout: 120_000 },
+      (err, stdout, stderr) => resolve({ ok: !err, output: stdout + stderr }),
+    );
   });
 }
 
@@ -69,7 +85,9 @@ describe("Ray, for real: the head KubeRay made, run with Ray from PyPI", () => {
     const env = await envOf(pod, container);
     token = env.RAY_AUTH_TOKEN!;
     expect(token).toMatch(/^[A-Za-z0-9]{48}$/);
-    servicePorts = (await admin.get(`/api/v1/namespaces/${TEAM}/services/${CLUSTER}-head-svc`)).spec.ports.map((p: any) => p.port);
+    servicePorts = (
+      await admin.get(`/api/v1/namespaces/${TEAM}/services/${CLUSTER}-head-svc`)
+    ).spec.ports.map((p: any) => p.port);
     sandbox = createSandbox();
     // The container's own command.
     const command = [...container.command, ...(container.args ?? [])];
@@ -80,16 +98,42 @@ describe("Ray, for real: the head KubeRay made, run with Ray from PyPI", () => {
     // multiprocessing starts in the parent's directory, would die at once.
     const tmp = path.join(real.stateDir, "ray-head-tmp");
     fs.mkdirSync(tmp, { recursive: true });
-    head = start("ray-head", "unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount --bind '${tmp}' /tmp && cd / && exec ${quoted}`], {
-      logDir: real.stateDir,
-      env: { ...env, PATH: `${path.join(component("ray"), "venv", "bin")}:${process.env.PATH}`, HOME: "/tmp" },
-      prefix: sandbox.exec,
-    });
+    head = start(
+      "ray-head",
+      "unshare",
+      [
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        `mount --bind '${tmp}' /tmp && cd / && exec ${quoted}`,
+      ],
+      {
+        logDir: real.stateDir,
+        env: {
+          ...env,
+          PATH: `${path.join(component("ray"), "venv", "bin")}:${process.env.PATH}`,
+          HOME: "/tmp",
+        },
+        prefix: sandbox.exec,
+      },
+    );
     const started = head;
-    const dashboardFailed = () => fs.existsSync(started.log) && fs.readFileSync(started.log, "utf8").includes("Failed to start the dashboard");
+    const dashboardFailed = () =>
+      fs.existsSync(started.log) &&
+      fs.readFileSync(started.log, "utf8").includes("Failed to start the dashboard");
     // Stops waiting when the dashboard answers, or when Ray says it failed to start it.
-    await cp.waitFor("the head's dashboard", async () => dashboardFailed() || (await status(`http://${sandbox.ip}:${RAY_PORTS.dashboard}/api/gcs_healthz`)) === 200, 180_000, head);
-    if (dashboardFailed()) throw new Error(`Ray's dashboard did not start; see ${started.log} and the session logs in ${tmp}/ray`);
+    await cp.waitFor(
+      "the head's dashboard",
+      async () =>
+        dashboardFailed() ||
+        (await status(`http://${sandbox.ip}:${RAY_PORTS.dashboard}/api/gcs_healthz`)) === 200,
+      180_000,
+      head,
+    );
+    if (dashboardFailed())
+      throw new Error(`Ray's dashboard did not start; see ${started.log} and the session logs in ${tmp}/ray`);
   });
   afterAll(async () => {
     if (head) await stopAll([head], 15_000);
@@ -98,8 +142,14 @@ describe("Ray, for real: the head KubeRay made, run with Ray from PyPI", () => {
 
   test("listens on every port the head Service, its probes and the NetworkPolicies name", async () => {
     // Serve's port (in the operator's NetworkPolicy) listens only once a Serve app runs (RayService).
-    const policyPorts = (await admin.get(`/apis/networking.k8s.io/v1/namespaces/${TEAM}/networkpolicies`)).items.flatMap((p: any) => (p.spec.ingress ?? []).flatMap((r: any) => (r.ports ?? []).map((x: any) => x.port)));
-    const ports = [...new Set([...servicePorts, ...policyPorts, 52365])].filter((p) => p !== RAY_SERVE_PORT).sort((a, b) => a - b);
+    const policyPorts = (
+      await admin.get(`/apis/networking.k8s.io/v1/namespaces/${TEAM}/networkpolicies`)
+    ).items.flatMap((p: any) =>
+      (p.spec.ingress ?? []).flatMap((r: any) => (r.ports ?? []).map((x: any) => x.port)),
+    );
+    const ports = [...new Set([...servicePorts, ...policyPorts, 52365])]
+      .filter((p) => p !== RAY_SERVE_PORT)
+      .sort((a, b) => a - b);
     expect(ports).toEqual(expect.arrayContaining(Object.values(RAY_PORTS)));
     for (const port of ports) expect(await listening(sandbox.ip, port), `port ${port}`).toBe(true);
   });
@@ -116,7 +166,10 @@ describe("Ray, for real: the head KubeRay made, run with Ray from PyPI", () => {
     const right = await rayClient(address, { RAY_AUTH_MODE: "token", RAY_AUTH_TOKEN: token });
     expect(right.output).toContain("result 42");
     // The refused ones at once: each retries for half a minute before it gives up.
-    const [without, wrong] = await Promise.all([rayClient(address, {}), rayClient(address, { RAY_AUTH_MODE: "token", RAY_AUTH_TOKEN: "x".repeat(48) })]);
+    const [without, wrong] = await Promise.all([
+      rayClient(address, {}),
+      rayClient(address, { RAY_AUTH_MODE: "token", RAY_AUTH_TOKEN: "x".repeat(48) }),
+    ]);
     expect(without.ok, without.output).toBe(false);
     expect(wrong.ok, wrong.output).toBe(false);
   });

@@ -22,19 +22,35 @@ const PRISTINE = path.join(real.stateDir, "pristine-teams.json");
 const LAST_DEPLOYED = path.join(real.stateDir, "last-deployed.json");
 
 const readTeams = (): Record<string, string> =>
-  Object.fromEntries(fs.readdirSync(teams.dir).sort().map((f) => [f, fs.readFileSync(path.join(teams.dir, f), "utf8")]));
+  Object.fromEntries(
+    fs
+      .readdirSync(teams.dir)
+      .sort()
+      .map((f) => [f, fs.readFileSync(path.join(teams.dir, f), "utf8")]),
+  );
 /** What the program's outcome depends on, but the team files: its sources, data and stack file (a hash). */
 function programHash(): string {
   const hash = createHash("sha256");
   const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of fs
+      .readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))) {
       if (["node_modules", "teams", ".git"].includes(e.name)) continue;
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) hash.update(p).update(fs.readFileSync(p));
     }
   };
-  for (const d of ["index.ts", "components", "config", "render", "data", "tutorials", `Pulumi.${STACK}.yaml`, "Pulumi.yaml"]) {
+  for (const d of [
+    "index.ts",
+    "components",
+    "config",
+    "render",
+    "data",
+    "tutorials",
+    `Pulumi.${STACK}.yaml`,
+    "Pulumi.yaml",
+  ]) {
     const p = path.join(real.projectDir, d);
     if (fs.statSync(p).isDirectory()) walk(p);
     else hash.update(p).update(fs.readFileSync(p));
@@ -97,18 +113,30 @@ export interface Planned {
 /** The offline plan of the project copy as it is now (npm run plan -- --stack real --json). */
 export function offlinePlan(): Planned[] {
   const file = path.join(real.stateDir, `plan-${Date.now()}.json`);
-  execFileSync(path.join(real.projectDir, "node_modules", ".bin", "tsx"), ["plan/cli.ts", "--stack", STACK, "--json", file, "--quiet"], { cwd: real.projectDir, stdio: "pipe" });
+  execFileSync(
+    path.join(real.projectDir, "node_modules", ".bin", "tsx"),
+    ["plan/cli.ts", "--stack", STACK, "--json", file, "--quiet"],
+    { cwd: real.projectDir, stdio: "pipe" },
+  );
   return JSON.parse(fs.readFileSync(file, "utf8")).resources;
 }
 
 /** The running head pod of a cluster (KubeRay's labels), once there is one. */
 export async function headPod(namespace: string, cluster: string): Promise<any> {
   let pod: any;
-  await cp.waitFor(`${namespace}/${cluster}'s head running`, async () => {
-    const pods = (await cp.api("admin").get(`/api/v1/namespaces/${namespace}/pods`, { labelSelector: `ray.io/cluster=${cluster},ray.io/node-type=head` })).items;
-    pod = pods.find((p: any) => p.status.phase === "Running" && !p.metadata.deletionTimestamp);
-    return !!pod;
-  }, 120_000);
+  await cp.waitFor(
+    `${namespace}/${cluster}'s head running`,
+    async () => {
+      const pods = (
+        await cp.api("admin").get(`/api/v1/namespaces/${namespace}/pods`, {
+          labelSelector: `ray.io/cluster=${cluster},ray.io/node-type=head`,
+        })
+      ).items;
+      pod = pods.find((p: any) => p.status.phase === "Running" && !p.metadata.deletionTimestamp);
+      return !!pod;
+    },
+    120_000,
+  );
   return pod;
 }
 

@@ -71,7 +71,17 @@ describe("e. a team file removed, then restored", () => {
     expect(await ownerCanListPods()).toBe(true);
     // Managed again: the stack's state holds each retained object.
     const managed = new Set(stack.resources().map((r) => r.urn.split("::").pop()));
-    for (const name of [`${OTHER_TEAM}-namespace`, `${OTHER_TEAM}-quota`, `${OTHER_TEAM}-defaults`, `${OTHER_TEAM}-default-deny-ingress`]) expect(managed.has(name), name).toBe(true);
-    await cp.waitFor("gnn ready again", async () => (await admin.get(DELETED[0]!)).status?.state === "ready", 120_000);
+    for (const name of [
+      `${OTHER_TEAM}-namespace`,
+      `${OTHER_TEAM}-quota`,
+      `${OTHER_TEAM}-defaults`,
+      `${OTHER_TEAM}-default-deny-ingress`,
+    ])
+      expect(managed.has(name), name).toBe(true);
+    await cp.waitFor(
+      "gnn ready again",
+      async () => (await admin.get(DELETED[0]!)).status?.state === "ready",
+      120_000,
+    );
   });
 });

@@ -24,10 +24,26 @@ describe("g. plan --out applied with kubectl to a fresh control plane", () => {
   let planned: Planned[];
   beforeAll(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
-    const cfg = loadPlatformConfig({ stack: STACK, config: readStackConfig(real.projectDir, STACK), stackFileText: fs.readFileSync(path.join(real.projectDir, `Pulumi.${STACK}.yaml`), "utf8"), projectDir: real.projectDir });
-    fresh = await ControlPlane.start({ dir: path.join(dir, "cp"), pools: cfg.pools, hostPools: [], instance: 1 });
-    execFileSync(path.join(real.projectDir, "node_modules", ".bin", "tsx"), ["plan/cli.ts", "--stack", STACK, "--out", out, "--quiet"], { cwd: real.projectDir, stdio: "pipe" });
-    planned = offlinePlan().filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/") && r.inputs.kind);
+    const cfg = loadPlatformConfig({
+      stack: STACK,
+      config: readStackConfig(real.projectDir, STACK),
+      stackFileText: fs.readFileSync(path.join(real.projectDir, `Pulumi.${STACK}.yaml`), "utf8"),
+      projectDir: real.projectDir,
+    });
+    fresh = await ControlPlane.start({
+      dir: path.join(dir, "cp"),
+      pools: cfg.pools,
+      hostPools: [],
+      instance: 1,
+    });
+    execFileSync(
+      path.join(real.projectDir, "node_modules", ".bin", "tsx"),
+      ["plan/cli.ts", "--stack", STACK, "--out", out, "--quiet"],
+      { cwd: real.projectDir, stdio: "pipe" },
+    );
+    planned = offlinePlan().filter(
+      (r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/") && r.inputs.kind,
+    );
   });
   afterAll(async () => {
     await fresh?.stop();
@@ -41,23 +57,28 @@ describe("g. plan --out applied with kubectl to a fresh control plane", () => {
     // 2. Everything, again until it succeeds: the API server refuses a RayCluster until the
     //    quota controller has counted RayClusters in a new quota (render/tenancy.ts quotaMeta).
     let last = "";
-    await fresh.waitFor(
-      "kubectl apply --server-side -f DIR to succeed",
-      async () => {
-        try {
-          kubectl("apply", "--server-side", "-f", out);
-          return true;
-        } catch (err) {
-          last = String((err as { stderr?: string }).stderr ?? err);
-          return false;
-        }
-      },
-      180_000,
-    ).catch((err) => {
-      throw new Error(`${(err as Error).message}; kubectl said: ${last}`);
-    });
+    await fresh
+      .waitFor(
+        "kubectl apply --server-side -f DIR to succeed",
+        async () => {
+          try {
+            kubectl("apply", "--server-side", "-f", out);
+            return true;
+          } catch (err) {
+            last = String((err as { stderr?: string }).stderr ?? err);
+            return false;
+          }
+        },
+        180_000,
+      )
+      .catch((err) => {
+        throw new Error(`${(err as Error).message}; kubectl said: ${last}`);
+      });
     // 3. The token Secrets, as SECRETS.txt says.
-    const commands = fs.readFileSync(path.join(out, "SECRETS.txt"), "utf8").split("\n").filter((l) => l.trim().startsWith("kubectl create secret"));
+    const commands = fs
+      .readFileSync(path.join(out, "SECRETS.txt"), "utf8")
+      .split("\n")
+      .filter((l) => l.trim().startsWith("kubectl create secret"));
     expect(commands.length).toBe(planned.filter((r) => r.inputs.kind === "RayCluster").length);
     for (const line of commands) {
       const [, , , , name, , ns] = line.trim().split(/\s+/);
@@ -69,13 +90,22 @@ describe("g. plan --out applied with kubectl to a fresh control plane", () => {
     for (const r of planned) {
       const obj = r.inputs;
       const kind = String(obj.kind).toLowerCase();
-      const resource = kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : kind.endsWith("s") ? `${kind}es` : `${kind}s`;
-      const base = String(obj.apiVersion).includes("/") ? `/apis/${obj.apiVersion}` : `/api/${obj.apiVersion}`;
+      const resource = kind.endsWith("y")
+        ? `${kind.slice(0, -1)}ies`
+        : kind.endsWith("s")
+          ? `${kind}es`
+          : `${kind}s`;
+      const base = String(obj.apiVersion).includes("/")
+        ? `/apis/${obj.apiVersion}`
+        : `/api/${obj.apiVersion}`;
       const id = `${obj.kind} ${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
       try {
-        const live = await admin.get(`${base}${obj.metadata.namespace ? `/namespaces/${obj.metadata.namespace}` : ""}/${resource}/${obj.metadata.name}`);
+        const live = await admin.get(
+          `${base}${obj.metadata.namespace ? `/namespaces/${obj.metadata.namespace}` : ""}/${resource}/${obj.metadata.name}`,
+        );
         // A token Secret was made in step 3, by hand: it must exist with its key.
-        if (obj.kind === "Secret") problems.push(...(live.data?.[CLUSTER_TOKEN_KEY] ? [] : [`${id}: no ${CLUSTER_TOKEN_KEY}`]));
+        if (obj.kind === "Secret")
+          problems.push(...(live.data?.[CLUSTER_TOKEN_KEY] ? [] : [`${id}: no ${CLUSTER_TOKEN_KEY}`]));
         else problems.push(...mismatches(obj, live).map((m) => `${id}${m}`));
       } catch (err) {
         problems.push(`${id}: ${(err as Error).message}`);
