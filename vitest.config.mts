@@ -1,3 +1,4 @@
+import * as os from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,6 +7,11 @@ export default defineConfig({
     // Most files evaluate the whole program under Pulumi's mock engine, whose runtime is
     // global state: forks give every file a process, and so a runtime, of its own.
     pool: "forks",
+    // vitest's default is one worker fewer than the cores, which is one on a 2-core machine:
+    // the main process only waits for the workers, so every core runs a test file.
+    maxWorkers: os.availableParallelism(),
+    // One evaluation of each repo stack shared by the files that read it (test/mocks.ts sharedStack).
+    globalSetup: ["test/stackCache.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     allowOnly: false,

@@ -6,7 +6,7 @@ import { evaluate } from "@marcbachmann/cel-js";
 import { describe, expect, test } from "vitest";
 import { admissionRules } from "../render/tenancyBase";
 import { policyDenials } from "./admissionEval";
-import { ofType, runProgram } from "./mocks";
+import { ofType, sharedStack } from "./mocks";
 
 const ruleSpec = (name: string): any => admissionRules().find((r) => r.name === name)!.policy.spec;
 
@@ -124,7 +124,7 @@ test("every rule applies only in team namespaces, to every creator", () => {
 });
 
 test("every pod template of the dev stack's RayClusters, and every Service, is admitted", async () => {
-  const { resources } = await runProgram();
+  const { resources } = await sharedStack();
   const templates = ofType(resources, "kubernetes:ray.io/v1:RayCluster").flatMap((rc) => [
     rc.inputs.spec.headGroupSpec.template,
     ...rc.inputs.spec.workerGroupSpecs.map((g: any) => g.template),

@@ -19,7 +19,15 @@ import { policyDenials } from "./admissionEval";
 import { type FakeKube, rulesAllow, seededFake, writeKubeconfig } from "./fakeKube";
 import { kueueRayJobProblems, rayJobProblems } from "./kuberayRules";
 import { type RayctlResult, rayctlInProcess } from "./rayctl";
-import { loadConfig, ofType, PROJECT_DIR, runProgram, teamsDir, type RegisteredResource } from "./mocks";
+import {
+  loadConfig,
+  ofType,
+  PROJECT_DIR,
+  runProgram,
+  teamsDir,
+  type RegisteredResource,
+  sharedStack,
+} from "./mocks";
 
 type Obj = Record<string, any>;
 let resources: RegisteredResource[];
@@ -55,7 +63,7 @@ const quotaUsed = (ns: string, name: string, used: Record<string, string>) => {
 };
 
 beforeAll(async () => {
-  resources = (await runProgram()).resources;
+  resources = (await sharedStack()).resources;
   manifests = resources.map(manifestOf).filter((m): m is Obj => !!m);
 });
 

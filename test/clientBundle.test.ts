@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { manifestOf } from "../plan/manifests";
 import { type FakeKube, seededFake, writeKubeconfig } from "./fakeKube";
-import { PROJECT_DIR, runProgram } from "./mocks";
+import { PROJECT_DIR, sharedStack } from "./mocks";
 import { rayctlBundled } from "./rayctl";
 
 const exec = promisify(execFile);
@@ -26,7 +26,7 @@ const rayctl = (line: string) => rayctlBundled(bin, line, { env, cwd: dist });
 
 beforeAll(async () => {
   await exec(process.execPath, [path.join(PROJECT_DIR, "client/build.mjs"), dist]);
-  const { resources } = await runProgram();
+  const { resources } = await sharedStack();
   let server: string;
   ({ fake, server } = await seededFake(
     resources.map(manifestOf).filter((m): m is Record<string, any> => !!m),

@@ -9,7 +9,7 @@ import { diffPlans } from "../plan/diff";
 import { type PlatformView } from "../config/view";
 import { platformView } from "../plan/model";
 import { markdownReport } from "../plan/report";
-import { configProblems, fixtureText, PROJECT_DIR, runProgram, teamsDir } from "./mocks";
+import { configProblems, fixtureText, PROJECT_DIR, runProgram, teamsDir, sharedStack } from "./mocks";
 
 /** The plan's view of an evaluation: from the configuration the program validated. */
 const viewOf = (ev: Awaited<ReturnType<typeof runProgram>>) => platformView(ev.config!, ev.resources);
@@ -29,7 +29,7 @@ const NODE = {
 let dev: PlatformView;
 let devResources: Awaited<ReturnType<typeof runProgram>>["resources"];
 beforeAll(async () => {
-  const ev = await runProgram();
+  const ev = await sharedStack();
   devResources = ev.resources;
   dev = viewOf(ev);
 });

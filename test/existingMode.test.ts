@@ -1,12 +1,12 @@
 /** mode existing: the same platform on a cluster from a kubeconfig context (kind, minikube, another cloud). */
 import { beforeAll, expect, test } from "vitest";
 import { stringify } from "yaml";
-import { type RegisteredResource, one, ofType, runProgram, teamsDir } from "./mocks";
+import { type RegisteredResource, one, ofType, runProgram, teamsDir, sharedStack } from "./mocks";
 
 let resources: RegisteredResource[];
 let outputs: Record<string, unknown>;
 beforeAll(async () => {
-  ({ resources, outputs } = await runProgram({ stack: "kind" }));
+  ({ resources, outputs } = await sharedStack("kind"));
 });
 
 test("registers no GCP resource", () => {

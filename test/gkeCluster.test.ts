@@ -11,11 +11,12 @@ import {
   ofType,
   runProgram,
   secretValue,
+  sharedStack,
 } from "./mocks";
 
 let resources: RegisteredResource[];
 beforeAll(async () => {
-  ({ resources } = await runProgram());
+  ({ resources } = await sharedStack());
 });
 
 const cluster = () => one(resources, "gcp:container/cluster:Cluster", "gke").inputs as Record<string, any>;

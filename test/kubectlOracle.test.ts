@@ -14,7 +14,7 @@ import { load as loadYaml } from "js-yaml";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { manifestOf } from "../plan/manifests";
 import { FakeKube, writeKubeconfig } from "./fakeKube";
-import { runProgram } from "./mocks";
+import { sharedStack } from "./mocks";
 import { rayctlInProcess } from "./rayctl";
 
 const exec = promisify(execFile);
@@ -41,7 +41,7 @@ const rayctl = (line: string) =>
   rayctlInProcess(line, { env: { KUBECONFIG: kubeconfig, HOME: home }, flags: ["--context", "admin"] });
 
 beforeAll(async () => {
-  const manifests = (await runProgram()).resources
+  const manifests = (await sharedStack()).resources
     .map(manifestOf)
     .filter((m): m is Record<string, any> => !!m);
   // No authorization: kubectl sends no token over plain HTTP, and the oracle is about the API's behaviour.

@@ -3,11 +3,11 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { catalog } from "../config/catalog";
 import { parseQuantity } from "../config/quantity";
 import { mergeValues, operatorValues } from "../config/operatorValues";
-import { configProblems, type RegisteredResource, ofType, one, runProgram, teamsDir } from "./mocks";
+import { configProblems, type RegisteredResource, ofType, one, teamsDir, sharedStack } from "./mocks";
 
 let resources: RegisteredResource[];
 beforeAll(async () => {
-  ({ resources } = await runProgram());
+  ({ resources } = await sharedStack());
 });
 const CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition";
 const RELEASE = "kubernetes:helm.sh/v3:Release";

@@ -18,6 +18,7 @@ import {
   type RegisteredResource,
   runProgram,
   teamsDir,
+  sharedStack,
 } from "./mocks";
 
 const T = {
@@ -34,7 +35,7 @@ const TEAMS = ["ray-playground", "recsys", "tech-research"];
 
 let resources: RegisteredResource[];
 beforeAll(async () => {
-  ({ resources } = await runProgram());
+  ({ resources } = await sharedStack());
 });
 const kueueCrds = () => ofType(resources, T.crd).filter((c) => c.inputs.spec.group === "kueue.x-k8s.io");
 const clusterQueue = (team: string) => k8sObject(resources, T.clusterQueue, undefined, team);
@@ -548,7 +549,7 @@ describe("the kind workflow's borrowing demo", () => {
     );
 
   test("the hand-made RayClusters pass the pinned RayCluster CRD, carry no queue label and land in e2e teams", async () => {
-    const { resources: kind } = await runProgram({ stack: "kind" });
+    const { resources: kind } = await sharedStack("kind");
     const validator = new ManifestValidator(ofType(kind, T.crd).map((c) => c.inputs));
     const namespaces = ofType(kind, "kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name);
     for (const f of ["borrower.yaml", "reclaim.yaml"]) {

@@ -6,12 +6,12 @@ import { parseAllDocuments } from "yaml";
 import { describe, expect, test } from "vitest";
 import { manifestFiles, manifestOf, writeManifests } from "../plan/manifests";
 import { validatePlanManifests } from "./schemas";
-import { runProgram, teamsDir } from "./mocks";
+import { runProgram, teamsDir, sharedStack } from "./mocks";
 
 test.each(["dev", "kind"])(
   "the %s stack's objects all pass Kubernetes' and the CRDs' schemas",
   async (stack) => {
-    const { resources } = await runProgram({ stack });
+    const { resources } = await sharedStack(stack as "dev" | "kind");
     const kinds = new Set(
       resources
         .filter((r) => r.type.startsWith("kubernetes:") && !r.type.includes("helm.sh"))
@@ -35,7 +35,7 @@ test.each(["dev", "kind"])(
 );
 
 test("the check reports an object Kubernetes would refuse", async () => {
-  const { resources } = await runProgram({ stack: "kind" });
+  const { resources } = await sharedStack("kind");
   const ns = resources.find(
     (r) => r.type === "kubernetes:core/v1:ResourceQuota" && (r.inputs as any).metadata.namespace === "smoke",
   )!;
@@ -103,7 +103,7 @@ describe("--out manifests", () => {
     fs.mkdirSync(path.join(dir, "helm"));
     for (const f of ["ns-removed-team.yaml", "helm/old.values.yaml", "notes.txt"])
       fs.writeFileSync(path.join(dir, f), "kind: Namespace\n");
-    const { resources } = await runProgram({ stack: "kind" });
+    const { resources } = await sharedStack("kind");
     const written = writeManifests(resources, dir);
     const all = [
       ...fs.readdirSync(dir).filter((f) => f !== "helm"),

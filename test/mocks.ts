@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { vi } from "vitest";
+import { inject, vi } from "vitest";
 import { ConfigError, formatIssue } from "../config/errors";
 import { loadPlatformConfig, type PlatformConfig } from "../config/load";
 import {
@@ -41,6 +41,27 @@ export function runProgram(opts: RunOptions = {}): Promise<Evaluation> {
       return import("../index");
     },
   });
+}
+
+/**
+ * A stack of the repo (dev by default, or kind) as runProgram evaluates it, once per test run: the
+ * first file to ask evaluates it and leaves it in the run's cache directory
+ * (test/stackCache.ts) for the others. Every caller, the first included, gets it through the
+ * same JSON round trip, the shape the plan's --json gives too, so no test depends on which file
+ * ran first. Without that setup (the mutation runs, whose mutants must reach the evaluation) it
+ * evaluates afresh. Tests about the evaluation itself, or that change the stack, use runProgram.
+ */
+export async function sharedStack(stack: "dev" | "kind" = "dev"): Promise<Evaluation> {
+  const dir = inject("stackCacheDir") as string | undefined;
+  const file = dir && path.join(dir, `${stack}.json`);
+  if (file && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as Evaluation;
+  const text = JSON.stringify(await runProgram({ stack }));
+  if (file) {
+    // Written whole, then renamed: a file in the other worker never reads half of it.
+    fs.writeFileSync(`${file}.${process.pid}`, text);
+    fs.renameSync(`${file}.${process.pid}`, file);
+  }
+  return JSON.parse(text) as Evaluation;
 }
 
 /** Evaluate a program that must fail; returns the error message and what was registered before it. */

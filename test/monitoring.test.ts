@@ -1,11 +1,11 @@
 /** GKE Managed Prometheus scrapes Ray pods and the operator (PodMonitoring), in gke mode only. */
 import { beforeAll, expect, test } from "vitest";
-import { type RegisteredResource, k8sObject, ofType, runProgram } from "./mocks";
+import { type RegisteredResource, k8sObject, ofType, sharedStack } from "./mocks";
 
 const PM = "kubernetes:monitoring.googleapis.com/v1:PodMonitoring";
 let resources: RegisteredResource[];
 beforeAll(async () => {
-  ({ resources } = await runProgram());
+  ({ resources } = await sharedStack());
 });
 
 test("every team namespace has a PodMonitoring that scrapes the metrics port of every Ray pod, head and worker", () => {
@@ -37,7 +37,7 @@ test("the KubeRay operator's metrics are scraped from its chart's http port", ()
 });
 
 test("a cluster without Managed Prometheus (existing mode) gets no PodMonitoring", async () => {
-  const kind = await runProgram({ stack: "kind" });
+  const kind = await sharedStack("kind");
   expect(ofType(kind.resources, "kubernetes:core/v1:Namespace").length).toBeGreaterThan(0);
   expect(ofType(kind.resources, PM)).toEqual([]);
 });

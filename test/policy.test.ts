@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { checkPolicies } from "../plan/policies";
 import { GPU_RESOURCE, GPU_TAINT, TEAM_LABEL } from "../config/wire";
 import { type PolicyResource, RULES } from "../policy/rules";
-import { loadConfig, type RegisteredResource, runProgram } from "./mocks";
+import { loadConfig, type RegisteredResource, sharedStack } from "./mocks";
 
 const rule = (name: string) => RULES.find((r) => r.name === name)!;
 const res = (type: string, props: Record<string, any>, name = "r"): PolicyResource => ({ type, name, props });
@@ -225,7 +225,7 @@ describe("image-streaming-on and cluster-deletion-protection", () => {
 describe("over the real plans", () => {
   let dev: RegisteredResource[];
   beforeAll(async () => {
-    ({ resources: dev } = await runProgram());
+    ({ resources: dev } = await sharedStack());
   });
 
   test("the dev stack breaks no rule", () => {

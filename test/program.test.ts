@@ -7,7 +7,15 @@ import { describe, expect, test } from "vitest";
 import { PLATFORM_CONFIG } from "../config/load";
 import { fieldChanges, showField } from "../plan/diff";
 import { evaluate, EvaluationFailed } from "../plan/engine";
-import { fixtureText, PROJECT_DIR, runProgram, runProgramFailing, teamsDir, withoutSecrets } from "./mocks";
+import {
+  fixtureText,
+  PROJECT_DIR,
+  runProgram,
+  runProgramFailing,
+  teamsDir,
+  withoutSecrets,
+  sharedStack,
+} from "./mocks";
 
 describe("one bad team file among good ones", () => {
   test("registers nothing and names the file, line and field", async () => {
@@ -40,7 +48,7 @@ const byName = (rs: { type: string; name: string; inputs: unknown }[]) =>
   new Map(rs.map((r) => [`${r.type}::${r.name}`, withoutSecrets(r.inputs)]));
 
 test("reordering node pools and a cluster's worker groups changes no resource name, and no input but that cluster's order of groups", async () => {
-  const before = await runProgram();
+  const before = await sharedStack();
   const stack = parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8")).config;
   const pools = [...stack["ray-platform:nodePools"]].reverse();
   // The recsys team file with its cluster's worker groups in the other order.
@@ -66,7 +74,7 @@ test("reordering node pools and a cluster's worker groups changes no resource na
 });
 
 test("resource names key on pool, team and cluster names", async () => {
-  const { resources } = await runProgram();
+  const { resources } = await sharedStack();
   const names = resources.map((r) => r.name);
   expect(names).toEqual(
     expect.arrayContaining([

@@ -12,15 +12,15 @@ import {
   loadConfig,
   ofType,
   PROJECT_DIR,
-  runProgram,
   teamsDir,
+  sharedStack,
 } from "./mocks";
 
 const RC = "kubernetes:ray.io/v1:RayCluster";
 let resources: RegisteredResource[];
 let validator: ManifestValidator;
 beforeAll(async () => {
-  ({ resources } = await runProgram());
+  ({ resources } = await sharedStack());
   validator = new ManifestValidator(
     ofType(resources, "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition").map((c) => c.inputs),
   );

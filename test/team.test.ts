@@ -12,6 +12,7 @@ import {
   runProgram,
   teamsDir,
   withoutSecrets,
+  sharedStack,
 } from "./mocks";
 
 const T = {
@@ -27,7 +28,7 @@ const T = {
 
 let resources: RegisteredResource[];
 beforeAll(async () => {
-  ({ resources } = await runProgram());
+  ({ resources } = await sharedStack());
 });
 
 describe("namespace", () => {
