@@ -267,9 +267,7 @@ interface LoadedFiles {
 function readFiles(projectDir: string, catalog: Catalog, v: StackValues, report: Report): LoadedFiles {
   const tutorialIssues: ConfigIssue[] = [];
   return {
-    kuberayCrds: pinnedCrds(catalog, "kuberay", v["ray-platform:kuberay"].version, report).map(
-      workerGroupsByName,
-    ),
+    kuberayCrds: pinnedCrds(catalog, "kuberay", v["ray-platform:kuberay"].version, report),
     kueueCrds: pinnedCrds(catalog, "kueue", v["ray-platform:kueue"].version, report),
     tutorials: readTutorials(path.join(projectDir, "tutorials"), tutorialIssues),
     tutorialIssues,
@@ -454,10 +452,33 @@ function pinnedCrds(
     );
     return [];
   }
-  // The CRDs are megabytes of trusted, pinned data: js-yaml reads them ~9x faster than `yaml`.
-  return catalog
-    .pinnedCrdFiles(operator, version)
-    .map((f) => loadYaml(fs.readFileSync(f, "utf8")) as Record<string, unknown>);
+  return catalog.pinnedCrdFiles(operator, version).map((f) => parsedCrd(f, operator));
+}
+
+/**
+ * Each pinned CRD file parsed once per process, by its text: megabytes of YAML that cost a
+ * quarter of a second per load, and the tests load hundreds of times. An edited file is parsed
+ * afresh; the result is frozen, so no caller can change what the next one gets.
+ */
+const crdCache = new Map<string, { text: string; crd: Record<string, unknown> }>();
+
+function parsedCrd(file: string, operator: PinnedOperator): Record<string, unknown> {
+  const text = fs.readFileSync(file, "utf8");
+  const cached = crdCache.get(file);
+  if (cached?.text === text) return cached.crd;
+  // Trusted, pinned data: js-yaml reads it ~9x faster than `yaml`.
+  const parsed = loadYaml(text) as Record<string, unknown>;
+  const crd = deepFreeze(operator === "kuberay" ? workerGroupsByName(parsed) : parsed);
+  crdCache.set(file, { text, crd });
+  return crd;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** ConfigMaps hold at most 1 MiB; the notebooks share one per cluster. */
