@@ -47,7 +47,14 @@ exit codes: 0 ok, 1 invalid configuration or policy violation, 2 usage, 3 the pr
 failed, 4 the --diff base revision does not evaluate (its configuration is invalid)
 `;
 
+/** Where the plan writes: the process's streams, or a test's buffers (test/plan.test.ts runs it in-process). */
+export interface PlanIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
 interface PlanArgs {
+  io: PlanIo;
   stack: string;
   json?: string;
   out?: string;
@@ -59,7 +66,7 @@ interface PlanArgs {
   projectDir: string;
 }
 
-function parsePlanArgs(argv: string[]): PlanArgs {
+function parsePlanArgs(argv: string[], io: PlanIo): PlanArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -79,6 +86,7 @@ function parsePlanArgs(argv: string[]): PlanArgs {
   if ((values.report || values.full) && !values.diff)
     throw new UsageError("--report needs --diff REF: the report describes a comparison.");
   return {
+    io,
     stack: values.stack!,
     json: values.json,
     out: values.out,
@@ -132,12 +140,12 @@ function maskSecrets(_key: string, value: unknown): unknown {
 
 /** Progress and timing for people watching a large plan; stderr, so stdout stays the plan. */
 function progress(args: PlanArgs, started: number, message: string): void {
-  if (!args.quiet) process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+  if (!args.quiet) args.io.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
 }
 
 async function run(args: PlanArgs): Promise<number> {
   if (args.help) {
-    process.stdout.write(USAGE);
+    args.io.stdout.write(USAGE);
     return 0;
   }
   const started = Date.now();
@@ -159,7 +167,7 @@ async function run(args: PlanArgs): Promise<number> {
   } catch (err) {
     const config = findConfigError(err instanceof EvaluationFailed ? err.cause : err);
     if (!config) throw err instanceof EvaluationFailed ? err.cause : err;
-    process.stderr.write(`${config}\n`);
+    args.io.stderr.write(`${config}\n`);
     return 1;
   }
   progress(args, started, `${ev.resources.length} resources registered`);
@@ -186,13 +194,13 @@ async function run(args: PlanArgs): Promise<number> {
       base = await basePlan;
     } catch (err) {
       if (!(err instanceof BaseRevisionFailed)) throw err;
-      process.stderr.write(`--diff ${args.diff}: ${err.message}\n`);
+      args.io.stderr.write(`--diff ${args.diff}: ${err.message}\n`);
       return 4;
     }
     progress(args, started, `${args.diff} planned`);
     // The JSON round trip gives both plans the same shape (no undefined fields) before comparing.
     const d = diffPlans(base.resources, JSON.parse(planJson(ev, undefined)).resources);
-    process.stdout.write(diffText(d, args.diff, base.note));
+    args.io.stdout.write(diffText(d, args.diff, base.note));
     if (args.report) {
       if (!base.view)
         progress(
@@ -212,37 +220,38 @@ async function run(args: PlanArgs): Promise<number> {
     }
     const adoption = adoptionNotes(base.resources, ev.resources);
     if (adoption.length > 0)
-      process.stdout.write(`\nretained objects:\n${adoption.map((n) => `  ${n}`).join("\n")}\n`);
+      args.io.stdout.write(`\nretained objects:\n${adoption.map((n) => `  ${n}`).join("\n")}\n`);
     if (args.report && adoption.length > 0)
       fs.appendFileSync(
         args.report,
         `\n### Retained objects\n\n${adoption.map((n) => `- ${n}`).join("\n")}\n`,
       );
-    if (args.full) process.stdout.write(`\n${plan()}`);
-  } else if (!(args.quiet && (args.json || args.out))) process.stdout.write(plan());
+    if (args.full) args.io.stdout.write(`\n${plan()}`);
+  } else if (!(args.quiet && (args.json || args.out))) args.io.stdout.write(plan());
   if (!args.quiet && notes.length > 0)
-    process.stderr.write(`Notes\n${notes.map((n) => `  ${n}\n`).join("")}`);
+    args.io.stderr.write(`Notes\n${notes.map((n) => `  ${n}\n`).join("")}`);
   const violations = checkPolicies(ev.resources);
   if (violations.length > 0) {
-    process.stderr.write(
+    args.io.stderr.write(
       `policy violations (${violations.length}):\n${violations.map((v) => `  ${v}`).join("\n")}\n`,
     );
     return 1;
   }
   if (!args.quiet)
-    process.stderr.write(
+    args.io.stderr.write(
       `planned ${ev.resources.length} resources in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
     );
   return 0;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The plan for `argv` (as after `npm run plan --`); resolves to the exit code. */
+export async function main(argv: string[], io: PlanIo = process): Promise<number> {
   try {
-    return await run(parsePlanArgs(argv));
+    return await run(parsePlanArgs(argv, io));
   } catch (err) {
     const badArgs = String((err as { code?: string }).code).startsWith("ERR_PARSE_ARGS");
     if (!(err instanceof UsageError) && !badArgs) throw err;
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    io.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
     return 2;
   }
 }

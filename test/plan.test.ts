@@ -6,11 +6,15 @@ import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import { type TeamView } from "../config/view";
+import { main } from "../plan/cli";
 import { TEAM_COLUMNS } from "../plan/report";
 import { ManifestValidator, gkeCrds } from "./schemas";
 import { PROJECT_DIR, projectWithFixtureStack } from "./mocks";
 
-/** Run the plan CLI as `npm run plan` does, in its own process. */
+/**
+ * Run the plan CLI as `npm run plan` does, in its own process: for what only a process shows
+ * (its exit status, what reaches its streams). The rest runs it in this one (planHere).
+ */
 function plan(args: string[], projectDir = PROJECT_DIR) {
   const r = spawnSync(
     process.execPath,
@@ -20,14 +24,24 @@ function plan(args: string[], projectDir = PROJECT_DIR) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The same CLI (plan/cli.ts main) in this process, its output captured; a --diff base still plans in a child. */
+async function planHere(args: string[], projectDir = PROJECT_DIR) {
+  let [stdout, stderr] = ["", ""];
+  const code = await main(["--project-dir", projectDir, ...args], {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
+  return { code, stdout, stderr };
+}
+
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-plan-"));
 
 describe("a plan of the dev stack", () => {
   let dir: string;
-  let run: ReturnType<typeof plan>;
-  beforeAll(() => {
+  let run: Awaited<ReturnType<typeof planHere>>;
+  beforeAll(async () => {
     dir = tmp();
-    run = plan(["--json", path.join(dir, "plan.json"), "--out", path.join(dir, "manifests")]);
+    run = await planHere(["--json", path.join(dir, "plan.json"), "--out", path.join(dir, "manifests")]);
   });
 
   test("prints the cluster, pools, operator, teams, and each RayCluster's endpoints and groups", () => {
@@ -165,14 +179,14 @@ describe("exit codes", () => {
     );
   });
 
-  test("2 for usage errors: an unknown flag, a stack without a file, a revision that does not exist", () => {
+  test("2 for usage errors: an unknown flag, a stack without a file, a revision that does not exist", async () => {
     expect(plan(["--stak", "dev"]).code).toBe(2);
-    const noStack = plan(["--stack", "prod"]);
+    const noStack = await planHere(["--stack", "prod"]);
     expect([noStack.code, noStack.stderr]).toEqual([
       2,
       expect.stringContaining("no stack file Pulumi.prod.yaml; stacks here: dev, kind, real."),
     ]);
-    const noRef = plan(["--diff", "no-such-branch", "--quiet"]);
+    const noRef = await planHere(["--diff", "no-such-branch", "--quiet"]);
     expect([noRef.code, noRef.stderr]).toEqual([
       2,
       expect.stringContaining("--diff no-such-branch: no such git revision here"),
@@ -201,8 +215,8 @@ function scratchRepo() {
 
 describe("--diff on a pull request that edits the example teams", () => {
   let repo: string;
-  let run: ReturnType<typeof plan>;
-  beforeAll(() => {
+  let run: Awaited<ReturnType<typeof planHere>>;
+  beforeAll(async () => {
     const s = scratchRepo();
     repo = s.repo;
     s.edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
@@ -213,7 +227,7 @@ describe("--diff on a pull request that edits the example teams", () => {
     );
     s.edit("teams/recsys.yaml", "maxReplicas: 4\n", "maxReplicas: 6\n");
     fs.rmSync(path.join(repo, "teams/tech-research.yaml"));
-    run = plan(["--diff", "main", "--report", path.join(repo, "report.md"), "--quiet"], repo);
+    run = await planHere(["--diff", "main", "--report", path.join(repo, "report.md"), "--quiet"], repo);
   });
 
   test("prints only the changes, each field old → new, with what a removed team keeps and loses", () => {
@@ -341,8 +355,8 @@ describe("--diff on a pull request that edits the example teams", () => {
     );
   });
 
-  test("--full adds the whole plan after the changes; without --quiet, progress goes to stderr", () => {
-    const r = plan(["--diff", "main", "--full"], repo);
+  test("--full adds the whole plan after the changes; without --quiet, progress goes to stderr", async () => {
+    const r = await planHere(["--diff", "main", "--full"], repo);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.indexOf("Changes against main")).toBe(0);
     expect(r.stdout).toContain("\nray-platform plan: stack dev, mode gke");
@@ -350,12 +364,12 @@ describe("--diff on a pull request that edits the example teams", () => {
   });
 });
 
-test("--diff against a node pool change marks the replacement as dangerous", () => {
+test("--diff against a node pool change marks the replacement as dangerous", async () => {
   const { repo, edit } = scratchRepo();
   edit("Pulumi.dev.yaml", "machineType: a2-highgpu-1g", "machineType: a2-highgpu-2g");
   // Workers take a whole node's GPUs: two a100 each now, so half as many fit the quota.
   edit("teams/tech-research.yaml", "maxReplicas: 4", "maxReplicas: 2");
-  const r = plan(["--diff", "main", "--quiet"], repo);
+  const r = await planHere(["--diff", "main", "--quiet"], repo);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(
     /DANGEROUS\n {2}! node pool a100 is REPLACED: a100-[0-9a-f]{6} comes up, then a100-[0-9a-f]{6} is drained and deleted \(nodeConfig.guestAccelerators\[0\].count, nodeConfig.machineType cannot change in place\)/,
@@ -365,12 +379,12 @@ test("--diff against a node pool change marks the replacement as dangerous", () 
   expect(r.stdout).not.toMatch(/ResourceQuota|RoleBinding/);
 });
 
-test("a base revision that does not evaluate exits 4 with its errors, not a stack trace", () => {
+test("a base revision that does not evaluate exits 4 with its errors, not a stack trace", async () => {
   const { repo, git, edit } = scratchRepo();
   edit("teams/recsys.yaml", "  cpu: 200", "  cpu: two hundred");
   git("commit", "-qam", "broken");
   edit("teams/recsys.yaml", "  cpu: two hundred", "  cpu: 200");
-  const r = plan(["--diff", "main", "--quiet"], repo);
+  const r = await planHere(["--diff", "main", "--quiet"], repo);
   expect(r.code).toBe(4);
   expect(r.stdout).toBe("");
   expect(r.stderr).toMatch(
@@ -379,7 +393,7 @@ test("a base revision that does not evaluate exits 4 with its errors, not a stac
   expect(r.stderr).not.toMatch(/\n\s+at /);
 });
 
-test("a base revision from before the configuration view is compared by its resources, with a note and no team table", () => {
+test("a base revision from before the configuration view is compared by its resources, with a note and no team table", async () => {
   const { repo, git, edit } = scratchRepo();
   // What an older revision looks like to the plan: its own plan CLI writes no view in its plan JSON.
   const VIEW = "JSON.stringify({ outputs: ev.outputs, view, resources }";
@@ -387,7 +401,7 @@ test("a base revision from before the configuration view is compared by its reso
   git("commit", "-qam", "before the view");
   edit("plan/cli.ts", "JSON.stringify({ outputs: ev.outputs, resources }", VIEW);
   edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
-  const r = plan(["--diff", "main", "--report", path.join(repo, "report.md")], repo);
+  const r = await planHere(["--diff", "main", "--report", path.join(repo, "report.md")], repo);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toContain("spec.hard.requests.cpu: 264 → 304");
   expect(r.stderr).toContain(
