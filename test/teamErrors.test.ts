@@ -432,7 +432,7 @@ describe("robustness (issue 28)", () => {
       ),
     );
     expect(problems[0]).toBe(
-      'teams/vision.yaml:6:3 quota: has 14995 more unknown keys ("junk5", "junk6", "junk7", ...); remove them: only the keys the README\'s reference lists are read.',
+      'teams/vision.yaml:6:3 quota: has 14995 more unknown keys ("junk5", "junk6", "junk7", ...); remove them: only the keys the configuration reference (docs/team-file.md, docs/stack-config.md) lists are read.',
     );
     expect(problems.join("\n").length).toBeLessThan(2000);
   });
