@@ -219,7 +219,7 @@ describe("what Kubernetes or GCS would refuse", () => {
 test("the README's 'Add a team' example is what the loader prints", () => {
   const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
   const example =
-    /## Add a team[\s\S]*?```\nray-platform: the configuration has \d+ problems?; nothing was changed.\n([\s\S]*?)```/
+    /### Add a team[\s\S]*?```\nray-platform: the configuration has \d+ problems?; nothing was changed.\n([\s\S]*?)```/
       .exec(readme)![1]
       .trim()
       .split("\n");
