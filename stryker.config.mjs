@@ -26,7 +26,7 @@ export default {
   vitest: { configFile: "vitest.mutation.config.mts", related: false },
   mutate: chosen,
   coverageAnalysis: "perTest",
-  // vitest does not type-check: no `// @ts-nocheck` in the sandbox's files (the README test compares one).
+  // vitest does not type-check: no `// @ts-nocheck` in the sandbox's files (test/client.test.ts compares one with docs/sdk.md).
   disableTypeChecks: false,
   concurrency: 2,
   timeoutMS: 60_000,

@@ -58,7 +58,7 @@ export class Team extends pulumi.ComponentResource {
     const { team, provider } = args;
     const child = { parent: this, provider };
 
-    // Retained: removing a team file must not delete a namespace full of work (README: decommissioning).
+    // Retained: removing a team file must not delete a namespace full of work (docs/operations.md: Decommission a team).
     // Retained objects go through the adopting provider: restoring the team file takes them back.
     const retained = { parent: this, provider: args.adoptingProvider, retainOnDelete: true };
     this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, render.namespace(team), retained);

@@ -7,7 +7,7 @@ export interface TeamQueueArgs {
   readonly team: ResolvedTeam;
   /**
    * The provider that adopts existing objects (upsertExistingObjects): the queues are retained
-   * when a team file goes, so restoring the file must take them back (README: Restore a team).
+   * when a team file goes, so restoring the file must take them back (docs/operations.md: Restore a team).
    */
   readonly adoptingProvider: k8s.Provider;
   /** The team's namespace (for the LocalQueue). */
@@ -29,7 +29,7 @@ export class TeamQueue extends pulumi.ComponentResource {
     super("ray-platform:kueue:TeamQueue", name, {}, opts);
     // Retained like the namespace's quotas: Kueue keeps a ClusterQueue with admitted workloads
     // until they end (its resource-in-use finalizer), and clusters left in a removed team's
-    // namespace stay queued and bounded (README: Decommissioning a team).
+    // namespace stay queued and bounded (docs/operations.md: Decommission a team).
     const child = { parent: this, provider: args.adoptingProvider, retainOnDelete: true };
     this.clusterQueue = new k8s.apiextensions.CustomResource(
       `${name}-clusterqueue`,

@@ -211,7 +211,7 @@ function zodMessage(issue: z.core.$ZodIssue): string {
         ? `${show(input)} is too large; use at most ${issue.maximum}.`
         : issue.message;
     case "invalid_union":
-      return `${show(input)} is not valid here; ${issue.message.startsWith("Invalid input") ? "check the README's configuration reference for this field." : issue.message}`;
+      return `${show(input)} is not valid here; ${issue.message.startsWith("Invalid input") ? "check the configuration reference (docs/team-file.md, docs/stack-config.md) for this field." : issue.message}`;
     default:
       return issue.message;
   }
@@ -263,7 +263,7 @@ export function zodIssues(error: z.ZodError): { path: PathSegment[]; message: st
           .join(", ");
         out.push({
           path,
-          message: `has ${more} more unknown key${more === 1 ? "" : "s"} (${named}${more > 3 ? ", ..." : ""}); remove them: only the keys the README's reference lists are read.`,
+          message: `has ${more} more unknown key${more === 1 ? "" : "s"} (${named}${more > 3 ? ", ..." : ""}); remove them: only the keys the configuration reference (docs/team-file.md, docs/stack-config.md) lists are read.`,
           key: false,
         });
       }

@@ -1,8 +1,8 @@
 /**
  * The stack configuration (`Pulumi.<stack>.yaml`, namespace `ray-platform`), as zod schemas.
  * Each setting's meaning is its `.meta({ description })` and its default its `.default()` (or
- * `computedDefault` when the program derives it); `npm run docs:config` writes the README's
- * reference from them. Scalar keys are also declared in Pulumi.yaml with the same defaults (a
+ * `computedDefault` when the program derives it); `npm run docs:config` writes
+ * docs/stack-config.md's reference from them. Scalar keys are also declared in Pulumi.yaml with the same defaults (a
  * test keeps the two in step); structured keys can only live in the stack file.
  */
 import { z } from "zod";

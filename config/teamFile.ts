@@ -1,7 +1,7 @@
 /**
  * The team file (`teams/<team>.yaml`), as zod schemas. Each field's meaning is its
  * `.meta({ description })` and its default its `.default()` (or `computedDefault` when the
- * program derives it); `npm run docs:config` writes the README's reference from them.
+ * program derives it); `npm run docs:config` writes docs/team-file.md's reference from them.
  */
 import { z } from "zod";
 import { show } from "./errors";

@@ -457,7 +457,7 @@ function toMember(m: string): Member {
 /**
  * Each of the team's RayClusters must fit, alone and at its maximum size, in what Kueue can
  * ever admit for the team: its quota plus its borrowing limit. Together they may ask for more
- * than the quota: Kueue queues what does not fit (README: Sharing GPUs between teams).
+ * than the quota: Kueue queues what does not fit (docs/queues.md).
  */
 function checkQuota(
   values: TeamValues,

@@ -1,6 +1,6 @@
 /**
  * Who talks to the test control plane: an administrator and one person per role the
- * README's security table speaks of, with the groups their tokens carry (GKE passes Google
+ * security table (docs/security.md) speaks of, with the groups their tokens carry (GKE passes Google
  * Groups the same way, as the user's groups). The teams are the repository's own team files.
  */
 export interface TestUser {

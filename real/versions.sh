@@ -1,4 +1,4 @@
-# Versions of the real control plane's programs (README: "The real control plane" says why each).
+# Versions of the real control plane's programs (docs/testing.md: "The real control plane" says why each).
 ETCD_VERSION=v3.6.17
 KUBERNETES_VERSION=v1.35.4
 KWOK_VERSION=v0.8.0

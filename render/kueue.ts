@@ -59,7 +59,7 @@ function managerConfig(): Record<string, unknown> {
     manageJobsWithoutQueueName: true,
     managedJobsNamespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] },
     // Only Ray: plain Jobs, Pods and Deployments in team namespaces stay bounded by the
-    // ResourceQuota alone (README: Sharing GPUs between teams).
+    // ResourceQuota alone (docs/queues.md).
     integrations: { frameworks: KUEUE_FRAMEWORKS },
     // Kueue counts every resource a pod requests, the LimitRange's defaults included, and never
     // admits one its ClusterQueue does not cover ("resource ... unavailable in ClusterQueue",

@@ -348,7 +348,7 @@ export function renderRayCluster(c: ResolvedRayCluster): RayClusterObject {
     metadata: {
       name: c.name,
       namespace: c.namespace,
-      // Queued by Kueue in the team's LocalQueue (README: Sharing GPUs between teams).
+      // Queued by Kueue in the team's LocalQueue (docs/queues.md).
       labels: { ...clusterLabels(c), [QUEUE_LABEL]: LOCAL_QUEUE },
       annotations: {
         ...(c.description ? { [DESCRIPTION_ANNOTATION]: c.description } : {}),

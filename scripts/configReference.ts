@@ -1,10 +1,11 @@
 /**
- * The README's configuration reference, generated from the zod schemas in config/: each
- * setting's description (`.meta({ description })`), its default (`.default()`/`.prefault()`, or
+ * The configuration reference, generated from the zod schemas in config/: each setting's
+ * description (`.meta({ description })`), its default (`.default()`/`.prefault()`, or
  * `computedDefault` when the program derives it from other settings) and its type. One table per
- * block of README.md between `<!-- config-reference:<table>:start -->` and `...:end -->`;
- * `npm run docs:config` writes them, and the scalar keys' descriptions and defaults in
- * Pulumi.yaml; test/configReference.test.ts fails when either is stale.
+ * block between `<!-- config-reference:<table>:start -->` and `...:end -->` of its page
+ * (REFERENCE_PAGES: docs/team-file.md for the team file's tables, docs/stack-config.md for the
+ * stack's); `npm run docs:config` writes them, and the scalar keys' descriptions and defaults in
+ * Pulumi.yaml; test/configReference.test.ts fails when any is stale.
  */
 import { parseDocument } from "yaml";
 import { z } from "zod";
@@ -29,8 +30,10 @@ export interface ReferenceRow {
 }
 
 export interface ReferenceTable {
-  /** The marker name in README.md. */
+  /** The marker name in its page. */
   readonly name: string;
+  /** The page holding the table, relative to the project (one of REFERENCE_PAGES). */
+  readonly page: string;
   /** The schema file, named in the table's "generated" note. */
   readonly source: string;
   /** Where the table's settings sit in the file; rows are shown relative to it. */
@@ -39,16 +42,21 @@ export interface ReferenceTable {
   readonly rows: readonly ReferenceRow[];
 }
 
+/** The pages holding the reference's tables, relative to the project. */
+export const REFERENCE_PAGES = ["docs/team-file.md", "docs/stack-config.md"] as const;
+
 /** The tables: list-valued settings with a table of their own are shown as one row in their parent's. */
 export function referenceTables(): ReferenceTable[] {
   const table = (
     name: string,
+    page: (typeof REFERENCE_PAGES)[number],
     source: string,
     schema: z.ZodObject,
     root: Segment[],
     own: Segment[][],
   ): ReferenceTable => ({
     name,
+    page,
     source,
     root,
     schema,
@@ -57,10 +65,17 @@ export function referenceTables(): ReferenceTable[] {
   const rayClusters = ["rayClusters", "[]"];
   const nodePools = ["ray-platform:nodePools", "[]"];
   return [
-    table("team", "config/teamFile.ts, config/kueue.ts", teamSchema, [], [rayClusters]),
-    table("raycluster", "config/teamFile.ts", rayClusterSchema, rayClusters, []),
-    table("stack", "config/stackFile.ts, config/kueue.ts", stackSchema, [], [nodePools]),
-    table("node-pool", "config/stackFile.ts", nodePoolSchema, nodePools, []),
+    table("team", "docs/team-file.md", "config/teamFile.ts, config/kueue.ts", teamSchema, [], [rayClusters]),
+    table("raycluster", "docs/team-file.md", "config/teamFile.ts", rayClusterSchema, rayClusters, []),
+    table(
+      "stack",
+      "docs/stack-config.md",
+      "config/stackFile.ts, config/kueue.ts",
+      stackSchema,
+      [],
+      [nodePools],
+    ),
+    table("node-pool", "docs/stack-config.md", "config/stackFile.ts", nodePoolSchema, nodePools, []),
   ];
 }
 
@@ -140,7 +155,7 @@ function typeName(schema: z.ZodType): string {
   );
 }
 
-/** The path as the README shows it: `ray-platform:gke.network.nodesCidr`, `workerGroups[].name`. */
+/** The path as the reference shows it: `ray-platform:gke.network.nodesCidr`, `workerGroups[].name`. */
 export function showPath(path: readonly Segment[]): string {
   return path.reduce((shown, s) => (s === "[]" ? `${shown}[]` : shown ? `${shown}.${s}` : s), "");
 }
@@ -181,17 +196,23 @@ export function tableMarkdown(t: ReferenceTable): string {
 
 const marker = (name: string, end: "start" | "end") => `<!-- config-reference:${name}:${end} -->`;
 
-/** README.md with every table's block replaced by the table generated now. */
-export function withReference(readme: string, tables: readonly ReferenceTable[] = referenceTables()): string {
-  return tables.reduce((text, t) => {
-    const start = text.indexOf(marker(t.name, "start"));
-    const end = text.indexOf(marker(t.name, "end"));
-    if (start < 0 || end < start)
-      throw new Error(
-        `README.md has no ${marker(t.name, "start")} … ${marker(t.name, "end")} block; add one where the ${t.name} table belongs.`,
-      );
-    return `${text.slice(0, start + marker(t.name, "start").length)}\n${tableMarkdown(t)}\n${text.slice(end)}`;
-  }, readme);
+/** The page `page` (its text) with the block of every table it holds replaced by the table generated now. */
+export function withReference(
+  page: (typeof REFERENCE_PAGES)[number],
+  text: string,
+  tables: readonly ReferenceTable[] = referenceTables(),
+): string {
+  return tables
+    .filter((t) => t.page === page)
+    .reduce((at, t) => {
+      const start = at.indexOf(marker(t.name, "start"));
+      const end = at.indexOf(marker(t.name, "end"));
+      if (start < 0 || end < start)
+        throw new Error(
+          `${page} has no ${marker(t.name, "start")} … ${marker(t.name, "end")} block; add one where the ${t.name} table belongs.`,
+        );
+      return `${at.slice(0, start + marker(t.name, "start").length)}\n${tableMarkdown(t)}\n${at.slice(end)}`;
+    }, text);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * The README's configuration reference is the one the schemas generate, it covers every
- * setting, and each default it states is what leaving the setting out does.
+ * The configuration reference (docs/team-file.md, docs/stack-config.md) is the one the schemas
+ * generate, it covers every setting, and each default it states is what leaving the setting out does.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,6 +10,7 @@ import { type z } from "zod";
 import { stackSchema } from "../config/stackFile";
 import { teamSchema } from "../config/teamFile";
 import {
+  REFERENCE_PAGES,
   referenceTables,
   type ReferenceRow,
   type Segment,
@@ -19,21 +20,30 @@ import {
   withReference,
 } from "../scripts/configReference";
 
-const README = path.join(__dirname, "..", "README.md");
 const PULUMI_YAML = path.join(__dirname, "..", "Pulumi.yaml");
 const tables = referenceTables();
 
-test("README.md's configuration reference is the one the schemas generate", () => {
-  const readme = fs.readFileSync(README, "utf8");
+test.each(REFERENCE_PAGES)("%s's configuration reference is the one the schemas generate", (page) => {
+  const text = fs.readFileSync(path.join(__dirname, "..", page), "utf8");
   expect(
-    readme,
-    "README.md's configuration reference is stale: run `npm run docs:config` and commit README.md",
-  ).toBe(withReference(readme, tables));
-  // Each table is in the README between its markers, not merely absent from both sides.
-  for (const t of tables)
-    expect(readme).toContain(
+    text,
+    `${page}'s configuration reference is stale: run \`npm run docs:config\` and commit ${page}`,
+  ).toBe(withReference(page, text, tables));
+  // Each of its tables is in the page between its markers, not merely absent from both sides.
+  const held = tables.filter((t) => t.page === page);
+  expect(held.length).toBeGreaterThanOrEqual(2);
+  for (const t of held)
+    expect(text).toContain(
       `<!-- config-reference:${t.name}:start -->\n${tableMarkdown(t)}\n<!-- config-reference:${t.name}:end -->`,
     );
+});
+
+test("every table has its page, and the README holds none of them", () => {
+  expect(new Set(tables.map((t) => t.page))).toEqual(new Set(REFERENCE_PAGES));
+  const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  for (const t of tables) expect(readme).not.toContain(`<!-- config-reference:${t.name}:`);
+  // The README links each page.
+  for (const page of REFERENCE_PAGES) expect(readme).toContain(`](${page})`);
 });
 
 test("Pulumi.yaml declares the scalar keys with the schema's descriptions and defaults", () => {

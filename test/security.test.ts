@@ -1,7 +1,7 @@
 /**
- * The README's security section, line by line: what owners, contributors, members of other
- * teams and playground users can and cannot do, asked of the rendered RBAC, NetworkPolicies,
- * admission rules (their CEL evaluated), quotas and RayClusters. Each README line names its test.
+ * docs/security.md, line by line: what owners, contributors, members of other teams and
+ * playground users can and cannot do, asked of the rendered RBAC, NetworkPolicies, admission
+ * rules (their CEL evaluated), quotas and RayClusters. Each line of its table names its test.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -177,7 +177,7 @@ describe("contributors", () => {
   });
 
   test("contributor can exec into every pod of the namespace, an owner's included", () => {
-    // RBAC grants pods/exec per namespace, not per pod: the README says so, and where to run Secret-using work.
+    // RBAC grants pods/exec per namespace, not per pod: docs/security.md says so, and where to run Secret-using work.
     for (const sub of ["pods/exec", "pods/portforward"])
       expect(may(resources, CONTRIBUTOR, "create", sub, "recsys"), sub).toBe(true);
     expect(may(resources, CONTRIBUTOR, "get", "pods/log", "recsys")).toBe(true);
@@ -613,13 +613,10 @@ test("every RayCluster of the example teams, and the playground's, is admitted",
   ]);
 });
 
-test("every line of the README's security section names a test of this file", () => {
-  const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-  const section = readme.slice(
-    readme.indexOf("## Security"),
-    readme.indexOf("\n## ", readme.indexOf("## Security") + 1),
-  );
-  const rows = section
+test("every line of docs/security.md's table names a test of this file", () => {
+  const page = fs.readFileSync(path.join(PROJECT_DIR, "docs", "security.md"), "utf8");
+  expect(page).toContain("| role | can / cannot | how it is enforced | test |");
+  const rows = page
     .split("\n")
     .filter((l) => /^\| (owner|contributor|another team|playground user|every member|Ray pods) /.test(l));
   expect(rows.length).toBeGreaterThanOrEqual(18);

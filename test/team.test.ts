@@ -294,7 +294,7 @@ test("every team resource is a child of its team; retained ones use the adopting
   expect(children.filter((r) => r.options.retainOnDelete).length).toBe(6);
 });
 
-/** The README's "Decommission a team" and "Restore a team", under the mock engine. */
+/** docs/operations.md's "Decommission a team" and "Restore a team", under the mock engine. */
 describe("removing a team file and restoring it", () => {
   const BUCKET = "my-ml-platform-dev-ray-recsys";
   // The team's resources, its queues' (children of its TeamQueue) included.

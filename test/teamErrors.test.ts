@@ -219,7 +219,7 @@ describe("what Kubernetes or GCS would refuse", () => {
 test("the README's 'Add a team' example is what the loader prints", () => {
   const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
   const example =
-    /## Add a team[\s\S]*?```\nray-platform: the configuration has \d+ problems?; nothing was changed.\n([\s\S]*?)```/
+    /### Add a team[\s\S]*?```\nray-platform: the configuration has \d+ problems?; nothing was changed.\n([\s\S]*?)```/
       .exec(readme)![1]
       .trim()
       .split("\n");
@@ -432,7 +432,7 @@ describe("robustness (issue 28)", () => {
       ),
     );
     expect(problems[0]).toBe(
-      'teams/vision.yaml:6:3 quota: has 14995 more unknown keys ("junk5", "junk6", "junk7", ...); remove them: only the keys the README\'s reference lists are read.',
+      'teams/vision.yaml:6:3 quota: has 14995 more unknown keys ("junk5", "junk6", "junk7", ...); remove them: only the keys the configuration reference (docs/team-file.md, docs/stack-config.md) lists are read.',
     );
     expect(problems.join("\n").length).toBeLessThan(2000);
   });

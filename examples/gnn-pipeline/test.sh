@@ -10,7 +10,7 @@
 #   test.sh [--pipeline | --notebooks] [pytest arguments]   both test files unless one is named
 #   test.sh --setup-only                                     only build the environment
 #
-# PyPI's Linux torch wheel bundles CUDA: the environment is about 5 GB (README: "The GNN
+# PyPI's Linux torch wheel bundles CUDA: the environment is about 5 GB (docs/clusters.md: "The GNN
 # pipeline" gives the measured size and times).
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"

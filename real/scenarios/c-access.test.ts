@@ -1,5 +1,5 @@
 /**
- * c. The README's security table through the real authorizer and admission: for each line, a
+ * c. docs/security.md's table through the real authorizer and admission: for each line, a
  * real request as recsys's owner, its contributor, another team's member (who also uses the
  * playground) and a stranger. Allowed requests get past RBAC and admission (exec, port-forward
  * and logs then fail at the node, as kwok nodes run nothing); denied ones get a 403 from RBAC,

@@ -1,6 +1,6 @@
 /**
  * g. `npm run plan -- --out DIR` applied without Pulumi, with kubectl, to a fresh control
- * plane (a second one, beside the scenarios'), by the steps the README gives: every object of
+ * plane (a second one, beside the scenarios'), by the steps docs/plan.md gives: every object of
  * the plan is created as planned, and SECRETS.txt's commands make the token Secrets it leaves
  * out. (The operators are Helm releases: their values are in DIR/helm, not applied here.)
  */
@@ -49,7 +49,7 @@ describe("g. plan --out applied with kubectl to a fresh control plane", () => {
     await fresh?.stop();
   });
 
-  test("the README's steps create every object of the plan, as planned", async () => {
+  test("docs/plan.md's steps create every object of the plan, as planned", async () => {
     const kubectl = (...args: string[]) => fresh.kubectl("admin", args);
     // 1. The CRDs, and wait until the API serves them.
     kubectl("apply", "--server-side", "-f", path.join(out, "00-crds.yaml"));
