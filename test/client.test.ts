@@ -18,7 +18,7 @@ import { rayClusterAdmission, rayClusterFields, rayJobAdmission } from "../rende
 import { policyDenials } from "./admissionEval";
 import { type FakeKube, rulesAllow, seededFake, writeKubeconfig } from "./fakeKube";
 import { kueueRayJobProblems, rayJobProblems } from "./kuberayRules";
-import { type RayctlResult, rayctlInProcess } from "./rayctl";
+import { type RayctlOptions, type RayctlResult, rayctlInProcess } from "./rayctl";
 import {
   loadConfig,
   ofType,
@@ -40,7 +40,7 @@ let tokenDir: string;
 
 async function rayctl(
   line: string,
-  opts: { user?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; pollMs?: number } = {},
+  opts: Pick<RayctlOptions, "env" | "signal" | "pollMs" | "onStderr"> & { user?: string } = {},
 ): Promise<RayctlResult> {
   const env = { KUBECONFIG: kubeconfig, HOME: os.tmpdir(), RAYCTL_TOKEN_DIR: tokenDir, ...opts.env };
   return rayctlInProcess(line, {
@@ -48,6 +48,7 @@ async function rayctl(
     flags: opts.user ? ["--context", opts.user] : [],
     signal: opts.signal,
     pollMs: opts.pollMs,
+    onStderr: opts.onStderr,
   });
 }
 
@@ -1277,11 +1278,14 @@ test("connect port-forwards the head pod's ports with kubectl, prints URLs with 
     { mode: 0o755 },
   );
   const stop = new AbortController();
+  let stderr = "";
   const running = rayctl("connect reach -n ray-playground", {
     env: { RAYCTL_KUBECTL: stub },
     signal: stop.signal,
+    onStderr: (text) => (stderr += text),
   });
-  await until(() => fs.existsSync(path.join(dir, "args1")), "the second port-forward");
+  // Stopped once rayctl has read the second kubectl's ports, not merely started it.
+  await until(() => stderr.includes("Forwarding again"), "the second port-forward");
   stop.abort();
   const r = await running;
   expect(r.code, r.stderr).toBe(0);

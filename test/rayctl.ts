@@ -18,6 +18,8 @@ export interface RayctlOptions {
   readonly flags?: readonly string[];
   readonly signal?: AbortSignal;
   readonly pollMs?: number;
+  /** Sees stderr as rayctl writes it (in-process only), for a test that waits on a running command. */
+  readonly onStderr?: (text: string) => void;
 }
 
 /** A command line as argv (split on spaces: no quoting), with `flags` before any "--". */
@@ -33,7 +35,12 @@ export async function rayctlInProcess(line: string, o: RayctlOptions = {}): Prom
   let stderr = "";
   const code = await run(rayctlArgv(line, o.flags), {
     stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
+    stderr: {
+      write: (s: string) => {
+        stderr += s;
+        o.onStderr?.(s);
+      },
+    },
     env: o.env ?? {},
     pollMs: o.pollMs ?? 5,
     signal: o.signal,
