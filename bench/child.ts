@@ -90,8 +90,8 @@ async function floor(dumpFile: string) {
   // The same engine settings as the program's evaluation (plan/engine.ts), and the same pace:
   // the program yields after each team (about 20 resources), so the floor yields as often.
   await withoutStackTraces(async () => {
-    for (let i = 0; i < dumped.length; i++) {
-      create(dumped[i]);
+    for (const [i, r] of dumped.entries()) {
+      create(r);
       if (i % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
     }
     await pulumi.runtime.disconnect();
@@ -101,13 +101,15 @@ async function floor(dumpFile: string) {
 
 async function main([mode, a, b]: string[]) {
   const result =
-    mode === "validate"
-      ? await validate(a)
-      : mode === "program"
-        ? await program(a, b)
-        : mode === "floor"
-          ? await floor(a)
-          : undefined;
+    a === undefined
+      ? undefined
+      : mode === "validate"
+        ? await validate(a)
+        : mode === "program"
+          ? await program(a, b)
+          : mode === "floor"
+            ? await floor(a)
+            : undefined;
   if (!result) throw new Error(`usage: child.ts validate|program|floor <teamsDir|dumpFile> [dumpFile]`);
   process.stdout.write(`\n${JSON.stringify(result)}\n`);
 }

@@ -23,8 +23,9 @@ const exec = promisify(execFile);
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  // The middle run, or the mean of the two middle ones (NaN for none).
+  const middle = s.slice(Math.floor((s.length - 1) / 2), Math.floor(s.length / 2) + 1);
+  return middle.reduce((a, b) => a + b, 0) / middle.length;
 };
 
 async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
@@ -44,6 +45,7 @@ function clusters(n: number): Record<string, any>[] {
   const facts = platformFacts(cfg);
   return Array.from({ length: n }, (_, i) => {
     const team = cfg.teams[i % cfg.teams.length];
+    if (!team) throw new Error("Pulumi.dev.yaml's stack has no teams to put the benchmark's clusters in");
     const { cluster } = resolveClusterFromOptions(
       { name: `bench-${i}`, namespace: team.name, gpusPerWorker: i % 2, maxWorkers: 2, minWorkers: 0 },
       facts,

@@ -121,7 +121,8 @@ function diffRepo(tmp: string, teamsDir: string): string {
   git("init", "-q", "-b", "main");
   git("add", "-A");
   git("commit", "-qm", "base");
-  const first = fs.readdirSync(path.join(repo, "teams")).sort()[0];
+  const [first] = fs.readdirSync(path.join(repo, "teams")).sort();
+  if (first === undefined) throw new Error(`${teamsDir} has no team files to change`);
   const file = path.join(repo, "teams", first);
   fs.writeFileSync(
     file,
@@ -143,8 +144,11 @@ async function child(args: string[], nodeArgs: string[] = []): Promise<ChildResu
 
 function stats(runs: number[]): Stats {
   const s = [...runs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return { median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1], runs };
+  const [min, max] = [s.at(0), s.at(-1)];
+  if (min === undefined || max === undefined) throw new Error("stats of no runs");
+  // The middle run, or the mean of the two middle ones.
+  const middle = s.slice(Math.floor((s.length - 1) / 2), Math.floor(s.length / 2) + 1);
+  return { median: middle.reduce((a, b) => a + b, 0) / middle.length, min, max, runs };
 }
 
 /** Run `fn` over `items`, at most `jobs` at a time, in order. */
@@ -196,7 +200,12 @@ async function main(argv: string[]): Promise<number> {
   const runs = Number(o.runs ?? (o.quick ? 1 : 3));
   const jobs = Number(o.jobs ?? (o.quick ? 2 : 1));
   const budgetMs = Number(o.budget) * 60_000;
-  if ([...counts, runs, jobs].some((n) => !Number.isInteger(n) || n < 1) || !(budgetMs > 0)) {
+  const maxTeams = counts.at(-1);
+  if (
+    maxTeams === undefined ||
+    [...counts, runs, jobs].some((n) => !Number.isInteger(n) || n < 1) ||
+    !(budgetMs > 0)
+  ) {
     process.stderr.write(USAGE);
     return 2;
   }
@@ -204,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
 
   const m = machine();
   // Other work on the machine skews every figure; the load average shows whether there was any.
-  const loadBefore = os.loadavg()[0];
+  const [loadBefore = NaN] = os.loadavg(); // Node gives three figures
   console.log(
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${loadBefore.toFixed(1)}`,
   );
@@ -267,7 +276,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     // The PR check: --diff evaluates the base and the head in parallel; compared with one plan.
-    const n = counts[counts.length - 1];
+    const n = maxTeams;
     const repo = diffRepo(tmp, path.join(tmp, `teams-${n}`));
     for (let round = 0; round < runs && (round === 0 || Date.now() - started < budgetMs); round++) {
       diffSamples.plan.push(await planCli(repo, []));
@@ -280,7 +289,7 @@ async function main(argv: string[]): Promise<number> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   const diffTiming: DiffTiming = {
-    teams: counts[counts.length - 1],
+    teams: maxTeams,
     planMs: stats(diffSamples.plan),
     diffMs: stats(diffSamples.diff),
     diffToPlan: stats(diffSamples.diff).median / stats(diffSamples.plan).median,
@@ -289,8 +298,9 @@ async function main(argv: string[]): Promise<number> {
   const rows: Row[] = counts.map((n, i) => {
     const s = samples.get(n)!;
     const program = stats(s.program);
+    const before = counts[i - 1]; // undefined for the first row
     const prev =
-      i > 0 ? { n: counts[i - 1], ms: stats(samples.get(counts[i - 1])!.program).median } : undefined;
+      before === undefined ? undefined : { n: before, ms: stats(samples.get(before)!.program).median };
     return {
       teams: n,
       runs: s.program.length,
@@ -306,20 +316,23 @@ async function main(argv: string[]): Promise<number> {
   });
   // More teams must register more resources: otherwise the synthetic teams were not measured.
   for (const [i, r] of rows.entries()) {
-    if (i > 0 && r.resources <= rows[i - 1].resources)
+    const before = rows[i - 1]; // undefined for the first row
+    if (before && r.resources <= before.resources)
       throw new Error(
-        `${r.teams} teams registered ${r.resources} resources, no more than ${rows[i - 1].teams} teams (${rows[i - 1].resources})`,
+        `${r.teams} teams registered ${r.resources} resources, no more than ${before.teams} teams (${before.resources})`,
       );
   }
   const targets = checkTargets(rows, diffTiming);
   printTable(rows);
   // What a team registers, by type, at the largest count: where merging objects would pay.
-  const largest = rows[rows.length - 1];
-  const kinds = Object.entries(largest.perTeamByType)
-    .filter(([, c]) => c >= 0.5)
-    .sort((a, b) => b[1] - a[1]);
-  console.log(`\nresources per team at ${largest.teams} teams, by type (${largest.resources} in all):`);
-  for (const [t, c] of kinds) console.log(`  ${c.toFixed(2).padStart(6)}  ${t}`);
+  const largest = rows.at(-1);
+  if (largest) {
+    const kinds = Object.entries(largest.perTeamByType)
+      .filter(([, c]) => c >= 0.5)
+      .sort((a, b) => b[1] - a[1]);
+    console.log(`\nresources per team at ${largest.teams} teams, by type (${largest.resources} in all):`);
+    for (const [t, c] of kinds) console.log(`  ${c.toFixed(2).padStart(6)}  ${t}`);
+  }
   console.log(
     `\nnpm run plan at ${diffTiming.teams} teams: ${Math.round(diffTiming.planMs.median)} ms; with --diff main (one team changed): ${Math.round(diffTiming.diffMs.median)} ms (${diffTiming.diffToPlan.toFixed(2)}x)`,
   );
@@ -327,7 +340,8 @@ async function main(argv: string[]): Promise<number> {
   for (const t of targets)
     console.log(`  ${t.pass === null ? "n/a " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.value}`);
   const wallSeconds = (Date.now() - started) / 1000;
-  const load = { before: loadBefore, after: os.loadavg()[0] };
+  const [loadAfter = NaN] = os.loadavg();
+  const load = { before: loadBefore, after: loadAfter };
   console.log(
     `\n${wallSeconds.toFixed(0)} s, load average ${load.after.toFixed(1)} at the end; results in ${o.out}`,
   );
@@ -418,8 +432,9 @@ function printTable(rows: Row[]): void {
       String(Math.round(r.programPeakRssMiB)),
     ]),
   ];
-  const widths = table[0].map((_, c) => Math.max(...table.map((row) => row[c].length)));
-  for (const row of table) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
+  const widths: number[] = [];
+  for (const row of table) row.forEach((cell, c) => (widths[c] = Math.max(widths[c] ?? 0, cell.length)));
+  for (const row of table) console.log(row.map((cell, c) => cell.padStart(widths[c] ?? 0)).join("  "));
   console.log(
     "\nms: median (min-max) over the runs; ms/team: program ms over the previous row, per added team.",
   );

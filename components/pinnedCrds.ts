@@ -28,7 +28,8 @@ export function pinnedCrds(
   const out: Record<string, k8s.apiextensions.v1.CustomResourceDefinition> = {};
   for (const crd of crds) {
     const meta = crd.metadata as { name: string; annotations?: Record<string, string> };
-    const plural = meta.name.split(".")[0];
+    // "rayclusters.ray.io" -> "rayclusters" (split always yields at least one part).
+    const [plural = meta.name] = meta.name.split(".");
     out[plural] = new k8s.apiextensions.v1.CustomResourceDefinition(
       `${name}-crd-${plural}`,
       {

@@ -66,7 +66,9 @@ export class Platform extends pulumi.ComponentResource {
         region: cfg.gke.region,
         projectNumber: project.apply((p) => p.number),
       };
-      systemNodes = systemPool ? [gke.nodePools[systemPool.name]] : [];
+      // GkeCluster makes a NodePool of each of cfg.pools, the system pool among them.
+      const systemNodePool = systemPool && gke.nodePools[systemPool.name];
+      systemNodes = systemNodePool ? [systemNodePool] : [];
       kueueGke = {
         project: cfg.gke.project,
         network: gke.network.network.id,
@@ -136,9 +138,14 @@ export class Platform extends pulumi.ComponentResource {
       monitoringNamespace: cfg.monitoringNamespace,
       managedPrometheus,
     };
+    const rayClusterCrd = this.operator.crds.rayclusters;
+    if (!rayClusterCrd)
+      throw new Error(
+        `the pinned KubeRay ${cfg.kuberay.version} CRDs have no rayclusters.ray.io; run \`npm run kuberay:pin -- ${cfg.kuberay.version}\` again`,
+      );
     // Kueue's webhooks default and validate every RayCluster in a team namespace.
     const rayClusterDependsOn = [
-      this.operator.crds.rayclusters,
+      rayClusterCrd,
       ...Object.values(tenancy.priorityClasses),
       this.kueue.release,
     ];

@@ -117,23 +117,23 @@ export class Catalog {
         gpuTypes: [fixed.gpu.type],
       };
     }
-    const m = /^([a-z0-9]+-[a-z]+)-(\d+)$/.exec(machineType);
-    const family = m ? this.machineTypes.families[m[1]] : undefined;
-    if (!m || !family) {
+    const [, familyName, vcpuCount] = /^([a-z0-9]+-[a-z]+)-(\d+)$/.exec(machineType) ?? [];
+    const family = familyName !== undefined ? this.machineTypes.families[familyName] : undefined;
+    if (familyName === undefined || vcpuCount === undefined || !family) {
       const families = Object.keys(this.machineTypes.families);
       return {
         problem: `unknown machine type family in "${machineType}"; use one of ${families.join(", ")} (as <family>-<vCPUs>, e.g. n1-standard-16) or an A2 type (${Object.keys(this.machineTypes.shapes).join(", ")}), or add the family to data/gke-machine-types.yaml.`,
       };
     }
-    const vcpus = Number(m[2]);
+    const vcpus = Number(vcpuCount);
     if (!family.vcpus.includes(vcpus)) {
       return {
-        problem: `"${machineType}" does not exist: ${m[1]} comes with ${family.vcpus.join(", ")} vCPUs; pick one of those.`,
+        problem: `"${machineType}" does not exist: ${familyName} comes with ${family.vcpus.join(", ")} vCPUs; pick one of those.`,
       };
     }
     return {
       machineType,
-      family: m[1],
+      family: familyName,
       vcpus,
       memoryGi: vcpus * family.memoryGbPerVcpu,
       gpuTypes: family.gpus,

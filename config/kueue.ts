@@ -159,7 +159,7 @@ export function resolveTeamQueue(quota: QuotaValues, gpuTypes: readonly string[]
     ceiling: {
       cpu: nominal.cpu + borrowing.cpu,
       memoryBytes: nominal.memoryBytes + borrowing.memoryBytes,
-      gpus: Object.fromEntries(gpuTypes.map((t) => [t, nominal.gpus[t] + borrowing.gpus[t]])),
+      gpus: Object.fromEntries(gpuTypes.map((t) => [t, (nominal.gpus[t] ?? 0) + (borrowing.gpus[t] ?? 0)])),
     },
   };
 }
@@ -235,14 +235,16 @@ export function checkTeamQueue(
       );
     }
   });
-  if (clusters.length === 0) return;
-  const sized = clusters.map((c) => ({ c, d: c.demand })).sort((x, y) => weight(x.d) - weight(y.d));
-  const smallest = sized.find((s) => fits(s.d, queue.nominal)) ? undefined : sized[0];
-  if (smallest) {
-    const short = resources(smallest.d).filter((r) => r.amount > amountAt(queue.nominal, r.key) + 1e-9);
+  if (clusters.some((c) => fits(c.demand, queue.nominal))) return;
+  const [smallest] = [...clusters].sort((x, y) => weight(x.demand) - weight(y.demand));
+  if (!smallest) return;
+  const short = resources(smallest.demand).filter((r) => r.amount > amountAt(queue.nominal, r.key) + 1e-9);
+  // A cluster that does not fit is short of at least one resource.
+  const [firstShort] = short;
+  if (firstShort) {
     report(
-      ["quota", ...short[0].key],
-      `cannot hold even the team's smallest RayCluster, "${smallest.c.name}", which needs ${short.map((r) => `${r.show(r.amount)} (quota: ${r.show(amountAt(queue.nominal, r.key))})`).join(", ")} when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.${short.map((r) => r.key.join(".")).join(", quota.")} or make the cluster smaller.`,
+      ["quota", ...firstShort.key],
+      `cannot hold even the team's smallest RayCluster, "${smallest.name}", which needs ${short.map((r) => `${r.show(r.amount)} (quota: ${r.show(amountAt(queue.nominal, r.key))})`).join(", ")} when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.${short.map((r) => r.key.join(".")).join(", quota.")} or make the cluster smaller.`,
     );
   }
 }

@@ -249,10 +249,16 @@ function clusterSettings(v: StackValues, report: Report): ClusterSettings | unde
       report(["ray-platform:gke", "zones", i], `${show(z)} is listed twice; remove one.`);
   });
   checkRanges(g, report);
-  return {
-    mode: "gke",
-    gke: { ...g, project, region, clusterLocation: g.location === "zonal" ? g.zones[0] : region },
-  };
+  const clusterLocation = g.location === "zonal" ? g.zones[0] : region;
+  if (clusterLocation === undefined) {
+    // Not after the schema, which asks for at least one zone.
+    report(
+      ["ray-platform:gke", "zones"],
+      "is empty; a zonal cluster runs in the first of its zones: list one.",
+    );
+    return undefined;
+  }
+  return { mode: "gke", gke: { ...g, project, region, clusterLocation } };
 }
 
 /** What the loader reads besides the stack and team files, read here only: pinned CRDs and tutorials. */

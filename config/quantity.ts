@@ -43,10 +43,12 @@ export function parseQuantity(value: string | number): number | undefined {
   // A number is rendered with String(): 1e300 becomes "1e+300".
   const text = typeof value === "number" ? String(value) : value;
   // No trimming: Kubernetes refuses "200 " and non-breaking spaces, and the value is rendered as written.
-  const m = QUANTITY.exec(text);
-  if (!m) return undefined;
-  const scale = m[4] !== undefined ? 10 ** Number(m[4]) : SUFFIX[m[3] ?? ""];
-  const n = (m[1] === "-" ? -1 : 1) * Number(m[2].endsWith(".") ? m[2].slice(0, -1) : m[2]) * scale;
+  const [, sign, digits, suffix, exponent] = QUANTITY.exec(text) ?? [];
+  if (digits === undefined) return undefined; // no match: the digits are not optional
+  // The grammar admits only SUFFIX's keys.
+  const scale = exponent !== undefined ? 10 ** Number(exponent) : SUFFIX[suffix ?? ""];
+  if (scale === undefined) return undefined;
+  const n = (sign === "-" ? -1 : 1) * Number(digits.endsWith(".") ? digits.slice(0, -1) : digits) * scale;
   return Math.abs(n) <= MAX_QUANTITY ? n : undefined;
 }
 
@@ -75,8 +77,8 @@ export function normalizedQuantity(value: string | number): string | number {
 /** Why `value` is not a quantity, with the fix a user most likely meant. */
 export function quantityHint(value: unknown): string {
   if (typeof value === "string") {
-    const unit = /^([0-9.]+)\s*([a-zA-Z]+)$/.exec(value.trim());
-    if (unit) {
+    const [, amount, unit] = /^([0-9.]+)\s*([a-zA-Z]+)$/.exec(value.trim()) ?? [];
+    if (amount !== undefined && unit !== undefined) {
       const fixed: Record<string, string> = {
         gb: "Gi",
         gib: "Gi",
@@ -87,12 +89,13 @@ export function quantityHint(value: unknown): string {
         tib: "Ti",
         kb: "Ki",
       };
-      const suggestion = fixed[unit[2].toLowerCase()];
+      const suggestion = fixed[unit.toLowerCase()];
       // "GB" may mean either: offer the power-of-10 unit too, as written it is the closer one.
       const decimal: Record<string, string> = { gb: "G", mb: "M", tb: "T", kb: "k" };
-      const also = decimal[unit[2].toLowerCase()] ? `, or ${unit[1]}${decimal[unit[2].toLowerCase()]}` : "";
+      const power10 = decimal[unit.toLowerCase()];
+      const also = power10 ? `, or ${amount}${power10}` : "";
       if (suggestion)
-        return `write ${unit[1]}${suggestion}${also} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
+        return `write ${amount}${suggestion}${also} (Kubernetes units: Ki Mi Gi Ti are powers of 2, k M G T powers of 10)`;
     }
     if (/^-/.test(value.trim())) return "an amount cannot be negative";
     const joined = value.replace(/[\s\u00a0]+/g, "");

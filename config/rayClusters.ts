@@ -446,7 +446,7 @@ function checkRayStartParams(
     ok = false;
     fail([...path, key], message);
   };
-  for (const key of Object.keys(params)) {
+  for (const [key, value] of Object.entries(params)) {
     if (key.trim() === "" || key.startsWith("-")) {
       bad(
         key,
@@ -472,7 +472,7 @@ function checkRayStartParams(
     if (PLATFORM_PARAMS.includes(key))
       bad(key, `is set by the platform (its Services, NetworkPolicies and notebook rely on it); remove it.`);
     else if (key !== "labels") {
-      const problem = rayStartValueProblem(key, params[key], rayVersion);
+      const problem = rayStartValueProblem(key, value, rayVersion);
       if (problem) bad(key, problem);
     }
     if (key === "labels") bad(key, `KubeRay refuses rayStartParams.labels; remove it.`);
@@ -483,24 +483,21 @@ function checkRayStartParams(
       );
     }
   }
-  const most = {
-    "num-cpus": container.cpu,
-    "num-gpus": container.gpus,
-    memory: container.memoryBytes,
-  } as Record<string, number>;
-  const unit = { "num-cpus": "CPUs", "num-gpus": "GPUs", memory: "bytes of memory" } as Record<
-    string,
-    string
-  >;
-  for (const [key, limit] of Object.entries(most)) {
-    if (params[key] === undefined) continue;
-    const n = Number(params[key]);
+  const most = [
+    { key: "num-cpus", limit: container.cpu, unit: "CPUs" },
+    { key: "num-gpus", limit: container.gpus, unit: "GPUs" },
+    { key: "memory", limit: container.memoryBytes, unit: "bytes of memory" },
+  ];
+  for (const { key, limit, unit } of most) {
+    const written = params[key];
+    if (written === undefined) continue;
+    const n = Number(written);
     if (!Number.isFinite(n)) continue; // told above: not a whole number
-    if (n < 0) bad(key, `${show(params[key])} is negative; write a whole number such as "0".`);
+    if (n < 0) bad(key, `${show(written)} is negative; write a whole number such as "0".`);
     else if (n > limit)
       bad(
         key,
-        `tells Ray it has ${n} ${unit[key]}, but its container has ${limit}; Ray would schedule work that cannot run. Ask for at most ${limit}, or give the group more.`,
+        `tells Ray it has ${n} ${unit}, but its container has ${limit}; Ray would schedule work that cannot run. Ask for at most ${limit}, or give the group more.`,
       );
   }
   return ok;
@@ -533,7 +530,7 @@ function rayStartValueProblem(key: string, written: string, rayVersion: string):
   if (!quoted && !SHELL_SAFE.test(written)) {
     return `${show(written)} reaches ray start through bash unquoted (KubeRay writes --${key}=value into the container's command), where spaces, quotes and $ ; & | < > ( ) { } * ? [ ] ! # ~ \\ change it; put the whole value in single quotes, e.g. '{"a": 1}'.`;
   }
-  const value = quoted ? quoted[1] : written;
+  const value = quoted?.[1] ?? written;
   const exits = `ray start would exit on --${key}=${value}`;
   // KubeRay turns "true" into a bare --key and drops "false", but for three options that take
   // them as values (convertParamMap, controllers/ray/common/pod.go:1530-1541, v1.7.0).

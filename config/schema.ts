@@ -25,7 +25,9 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   const sameLetters = candidates.find((c) => c.toLowerCase() === word.toLowerCase());
   if (sameLetters) return sameLetters;
   const lower = candidates.map((c) => c.toLowerCase());
-  const best = candidates[lower.indexOf(closest(word.toLowerCase(), lower))];
+  const nearest = closest(word.toLowerCase(), lower);
+  const best = candidates.find((c) => c.toLowerCase() === nearest);
+  if (best === undefined) return undefined;
   return distance(word.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(word.length / 3))
     ? best
     : undefined;

@@ -52,10 +52,11 @@ export class YamlSource {
     const { doc, lines } = parsed;
     const parseProblems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
     // One mistake makes the parser stumble several times (a tab: eight errors); the first is the mistake.
+    const [earliest] = parseProblems;
     const overIndented = parseProblems.find(
-      (e) => e.code === "MULTILINE_IMPLICIT_KEY" && e.pos[0] === parseProblems[0].pos[0],
+      (e) => e.code === "MULTILINE_IMPLICIT_KEY" && e.pos[0] === earliest?.pos[0],
     );
-    const first = parseProblems.find((e) => e.code === "TAB_AS_INDENT") ?? overIndented ?? parseProblems[0];
+    const first = parseProblems.find((e) => e.code === "TAB_AS_INDENT") ?? overIndented ?? earliest;
     if (first) issues.push(syntaxIssue(file, text, lines, first));
     if (parseProblems.length > 0) return new YamlSource(file, text, parsed, undefined);
     try {
@@ -245,7 +246,8 @@ function fastParse(text: string): { data: unknown } | undefined {
 
 function firstAlias(text: string): number {
   const m = /(^|[\s[{,:-])\*[^\s,\]}]/m.exec(text);
-  return m ? m.index + m[1].length : -1;
+  // The match may start with the character before the "*" (never itself a "*").
+  return m ? m.index + m[0].indexOf("*") : -1;
 }
 
 function findNul(value: unknown, path: PathSegment[]): PathSegment[] | undefined {
@@ -261,8 +263,9 @@ function findNul(value: unknown, path: PathSegment[]): PathSegment[] | undefined
 }
 
 function lineCol(text: string, offset: number): { line: number; col: number } {
-  const before = text.slice(0, offset).split("\n");
-  return { line: before.length, col: before[before.length - 1].length + 1 };
+  const before = text.slice(0, offset);
+  const lastLine = before.slice(before.lastIndexOf("\n") + 1);
+  return { line: before.split("\n").length, col: lastLine.length + 1 };
 }
 
 /** A syntax error at the mistake: an over-indented line at that line, not at the key above it. */
@@ -274,10 +277,11 @@ function syntaxIssue(file: string, text: string, lines: LineCounter, err: YAMLEr
     const above = lines.linePos(start).line;
     // Where the key of the line above starts: after its indentation and any "- " list markers.
     const aboveText = text.split("\n")[above - 1] ?? "";
-    const key = /^([ ]*(?:-[ ]+)*)([^\s:#][^:#]*?)\s*:/.exec(aboveText);
-    const alignWith = key
-      ? `start it in column ${key[1].length + 1}, under ${key[2]} of line ${above}`
-      : `indent it like line ${above}`;
+    const [, indent, key] = /^([ ]*(?:-[ ]+)*)([^\s:#][^:#]*?)\s*:/.exec(aboveText) ?? [];
+    const alignWith =
+      indent !== undefined && key !== undefined
+        ? `start it in column ${indent.length + 1}, under ${key} of line ${above}`
+        : `indent it like line ${above}`;
     return {
       file,
       ...lines.linePos(next),
@@ -296,7 +300,8 @@ function syntaxIssue(file: string, text: string, lines: LineCounter, err: YAMLEr
 }
 
 function yamlMessage(code: string, message: string): string {
-  const first = message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+  const [firstLine = ""] = message.split("\n");
+  const first = firstLine.replace(/ at line \d+, column \d+:?$/, "");
   if (code === "DUPLICATE_KEY") return "a key appears twice in the same mapping; keep one";
   if (code === "TAG_RESOLVE_FAILED")
     return "a YAML tag (such as !!float) that does not fit its value: tags are not needed here, remove it and write the value plainly";
@@ -310,8 +315,7 @@ function isOnlyComments(text: string): boolean {
 function firstInvalidUtf8(bytes: Buffer): { line: number; col: number } {
   const decoded = bytes.toString("utf8");
   const bad = decoded.indexOf("\uFFFD");
-  const before = decoded.slice(0, Math.max(bad, 0)).split("\n");
-  return { line: before.length, col: before[before.length - 1].length + 1 };
+  return lineCol(decoded, Math.max(bad, 0));
 }
 
 /** A Report that records issues of `source` into `issues`. */

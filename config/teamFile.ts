@@ -15,12 +15,15 @@ const memberSchema = z
   .string({
     error: (iss) => {
       // `- user: dana@example.com` (a space after the colon) is a mapping to YAML.
-      const entry =
+      const entries =
         iss.input && typeof iss.input === "object" && !Array.isArray(iss.input)
           ? Object.entries(iss.input as Record<string, unknown>)
           : [];
-      if (entry.length === 1 && ["user", "group"].includes(entry[0][0]) && typeof entry[0][1] === "string") {
-        return `${entry[0][0]}: ${entry[0][1]} has a space after the colon, which makes it a mapping to YAML; write ${entry[0][0]}:${entry[0][1]}.`;
+      const [entry] = entries;
+      if (entries.length === 1 && entry) {
+        const [kind, address] = entry;
+        if (["user", "group"].includes(kind) && typeof address === "string")
+          return `${kind}: ${address} has a space after the colon, which makes it a mapping to YAML; write ${kind}:${address}.`;
       }
       return undefined;
     },

@@ -385,7 +385,8 @@ function withoutPaths(value: unknown, paths: readonly PathSegment[][]): unknown 
   for (const path of paths) {
     let node = copy as Record<PathSegment, unknown> | undefined;
     for (const seg of path.slice(0, -1)) node = node?.[seg] as Record<PathSegment, unknown> | undefined;
-    if (node && typeof node === "object") delete node[path[path.length - 1]];
+    const last = path.at(-1);
+    if (node && typeof node === "object" && last !== undefined) delete node[last];
   }
   return copy;
 }

@@ -19,12 +19,13 @@ const regionOf = (zone: string) => zone.replace(/-[a-z]$/, "");
 
 /** A pool's node as it is billed, or undefined when the pool has no machine type or zone (mode existing). */
 function billedNode(pool: PoolView): BilledNode | undefined {
-  if (!pool.machineType || pool.zones.length === 0) return undefined;
+  const [zone] = pool.zones;
+  if (!pool.machineType || zone === undefined) return undefined;
   return {
     machineType: pool.machineType,
     gpu: pool.gpu && { type: gpuName(pool.gpu.type), count: pool.gpu.count },
     spot: pool.spot,
-    region: regionOf(pool.zones[0]),
+    region: regionOf(zone),
   };
 }
 

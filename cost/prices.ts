@@ -53,11 +53,17 @@ function missingPrices(table: PriceTable, node: BilledNode): string[] {
 
 /** The hourly price of one node (machine plus its GPUs), or undefined when the table lacks one. */
 export function nodeHourly(table: PriceTable, node: BilledNode): number | undefined {
-  if (missingPrices(table, node).length > 0) return undefined;
   const region = table.regions[node.region];
+  const machine = region?.machines[node.machineType];
+  if (!machine) return undefined;
   const kind = node.spot ? "spot" : "onDemand";
-  const gpu = node.gpu ? region.gpus[node.gpu.type][kind] * node.gpu.count : 0;
-  return region.machines[node.machineType][kind] + gpu;
+  let gpus = 0;
+  if (node.gpu) {
+    const gpu = region?.gpus[node.gpu.type];
+    if (!gpu) return undefined;
+    gpus = gpu[kind] * node.gpu.count;
+  }
+  return machine[kind] + gpus;
 }
 
 /** gke mode: every pool's machine type and GPU must be priced in the stack's region. */

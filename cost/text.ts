@@ -4,10 +4,12 @@ import { poolCost, rayClusterCost, stackMonthlyAtMax, teamCeiling, usd, usdChang
 import { type PriceTable } from "./prices";
 
 function table(rows: string[][]): string[] {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  // Each column as wide as its widest cell.
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((r) =>
     r
-      .map((cell, i) => cell.padEnd(widths[i]))
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
       .join("  ")
       .trimEnd(),
   );

@@ -163,8 +163,8 @@ const validator = new ManifestValidator(
  */
 function rayStartArgs(params: Record<string, string>, head: boolean): string[] {
   const out = head ? ["--head"] : [];
-  for (const k of Object.keys(params).sort()) {
-    const v = params[k];
+  // Sorted by key, as Object.keys(params).sort() would (keys are distinct).
+  for (const [k, v] of Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (
       ["true", "false"].includes(v.toLowerCase()) &&
       !["log-color", "include-dashboard", "include-log-monitor"].includes(k)

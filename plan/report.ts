@@ -124,7 +124,9 @@ export function teamRows(
 /** Which platform part a change belongs to: its team, else its component from the URN's parent types. */
 function partOf(c: ResourceChange): string {
   if (c.team) return `team ${c.team}`;
-  const types = c.urn.split("::")[2].split("$");
+  // urn:pulumi:<stack>::<project>::<parent types joined by $>::<name>
+  const [, , typePath = ""] = c.urn.split("::");
+  const types = typePath.split("$");
   if (types.includes("ray-platform:gke:NodePool")) return `pool ${c.name.replace(/^gke-/, "")}`;
   if (types.includes("ray-platform:gke:Cluster")) return "GKE cluster";
   if (types.includes("ray-platform:kuberay:Operator")) return "KubeRay operator";

@@ -139,7 +139,8 @@ function typeName(schema: z.ZodType): string {
   if (schema instanceof z.ZodEnum) return schema.options.map((o) => `\`${String(o)}\``).join(", ");
   if (schema instanceof z.ZodUnion) {
     const names = (schema.options as z.ZodType[]).map(typeName);
-    return names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+    const last = names.pop() ?? "";
+    return names.length === 0 ? last : `${names.join(", ")} or ${last}`;
   }
   if (schema instanceof z.ZodObject) return "object";
   if (schema instanceof z.ZodArray) {

@@ -82,7 +82,8 @@ async function main(): Promise<void> {
     const machines: Record<string, unknown> = {};
     for (const type of machineTypes) {
       const shape = cat.machineShape(type);
-      const sku = FAMILY_SKU[type.split("-")[0]];
+      const [family = type] = type.split("-"); // split yields at least one part
+      const sku = FAMILY_SKU[family];
       if ("problem" in shape || !sku) continue;
       const price = (spot: boolean) => {
         const of = (what: string) =>

@@ -79,8 +79,8 @@ export function may(
   resource: string,
   namespace: string,
 ): boolean {
-  const [group, res] =
-    resource.includes("/") && !resource.startsWith("pods/") ? resource.split("/", 2) : ["", resource];
+  const grouped = resource.includes("/") && !resource.startsWith("pods/");
+  const [group = "", res = resource] = grouped ? resource.split("/", 2) : [];
   const roles = new Map(
     ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map((r) => [
       r.inputs.metadata.name,

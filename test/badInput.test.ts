@@ -4,6 +4,7 @@
  * and names the file, line and field") shows that the program registers nothing when one is present.
  */
 import { describe, expect, test } from "vitest";
+import { defined } from "./defined";
 import { configProblems, fixtureText, GOOD_TEAM, teamProblems, teamsDir } from "./mocks";
 
 const GOOD = GOOD_TEAM;
@@ -232,7 +233,7 @@ describe("team files", () => {
       text.replace("minReplicas: 0", "minReplicas: 3").replace("maxReplicas: 2", "maxReplicas: 3");
     const two =
       three(GOOD.replace("cpu: 64", "cpu: 200").replace("memory: 256Gi", "memory: 800Gi")) +
-      three(GOOD.split("rayClusters:\n")[1].replace("detector", "segmenter"));
+      three(defined(GOOD.split("rayClusters:\n")[1], "GOOD's rayClusters").replace("detector", "segmenter"));
     expect(two).toContain("segmenter");
     expect(teamProblems(two)).toEqual([]);
   });

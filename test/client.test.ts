@@ -12,16 +12,17 @@ import { run } from "../client/src/cli";
 import { paths } from "../client/src/kube";
 import { getCluster } from "../client/src/sdk";
 import { usd } from "../cost/costs";
-import { prices } from "../cost/prices";
 import { manifestOf } from "../plan/manifests";
 import { rayClusterAdmission, rayClusterFields, rayJobAdmission } from "../render/rayClusterAdmission";
 import { policyDenials } from "./admissionEval";
 import { type FakeKube, rulesAllow, seededFake, writeKubeconfig } from "./fakeKube";
 import { kueueRayJobProblems, rayJobProblems } from "./kuberayRules";
 import { type RayctlOptions, type RayctlResult, rayctlInProcess } from "./rayctl";
+import { defined } from "./defined";
 import {
   loadConfig,
   ofType,
+  onDemandHourly,
   PROJECT_DIR,
   runProgram,
   teamsDir,
@@ -55,8 +56,11 @@ async function rayctl(
 const rayClusters = () => fake.list("ray.io/v1", "RayCluster");
 /** my-experiment running: its head on the dev stack's ray-head pool (n2-standard-16) and one worker on the t4 pool (n1-standard-16 and a T4), on demand in us-central1. */
 const myExperimentHourly = () => {
-  const us = prices().regions["us-central1"];
-  return `${usd(us.machines["n2-standard-16"].onDemand + us.machines["n1-standard-16"].onDemand + us.gpus.t4.onDemand, true)}/h`;
+  const hourly =
+    onDemandHourly("machines", "n2-standard-16") +
+    onDemandHourly("machines", "n1-standard-16") +
+    onDemandHourly("gpus", "t4");
+  return `${usd(hourly, true)}/h`;
 };
 const quotaUsed = (ns: string, name: string, used: Record<string, string>) => {
   const q = fake.get("v1", "ResourceQuota", ns, name)!;
@@ -257,9 +261,10 @@ describe("the seed's command lines", () => {
     expect(described.stdout).toContain(
       "Status:           pending\nQueue:            queued, position 2 in recsys's queue (LocalQueue default)\n",
     );
-    expect(
-      (await rayctl("get cluster waiting -n recsys")).stdout.split("\n")[1].replace(/\s+/g, " "),
-    ).toMatch(/^waiting \S+ \S+ 0\/\d+ pending Queued /);
+    const [, waitingRow] = (await rayctl("get cluster waiting -n recsys")).stdout.split("\n");
+    expect(defined(waitingRow, "a row for the cluster").replace(/\s+/g, " ")).toMatch(
+      /^waiting \S+ \S+ 0\/\d+ pending Queued /,
+    );
     expect((await rayctl("describe cluster two-tower -n recsys")).stdout).toContain(
       "Queue:            admitted (LocalQueue default)\n",
     );
@@ -368,16 +373,15 @@ describe("the seed's command lines", () => {
       ...pod.status,
       conditions: [{ type: "Ready", status: "False" }],
     });
-    const us = prices().regions["us-central1"];
     expect((await rayctl("describe cluster my-experiment -n ray-playground")).stdout).toContain(
-      `Cost now:         ${usd(us.machines["n2-standard-16"].onDemand, true)}/h (running head`,
+      `Cost now:         ${usd(onDemandHourly("machines", "n2-standard-16"), true)}/h (running head`,
     );
     fake.setStatus("v1", "Pod", "ray-playground", pod.metadata.name, pod.status);
 
     const cm = fake.get("v1", "ConfigMap", "kuberay-system", "ray-platform-facts")!;
     const facts = JSON.parse(cm.data["facts.json"]);
     expect(facts.pools.find((p: Obj) => p.name === "t4").nodeHourly).toBe(
-      us.machines["n1-standard-16"].onDemand + us.gpus.t4.onDemand,
+      onDemandHourly("machines", "n1-standard-16") + onDemandHourly("gpus", "t4"),
     );
     // What platformFacts publishes in mode existing: no machine types, no prices.
     const existing = {
@@ -1336,7 +1340,7 @@ describe("a cluster's Ray nodes, worker groups and logs (issue 24)", () => {
       ["group1", "1 t4", "Running"],
       ["group1", "1 t4", "Running"],
     ]);
-    expect(lines[2][2]).toMatch(/^gke-ray-dev-t4-\d{4}$/);
+    expect(lines[2]?.[2]).toMatch(/^gke-ray-dev-t4-\d{4}$/);
     const wide = await rayctl(`get nodes inspect -n ${NS} -o wide`);
     expect(wide.stdout.split("\n")[0]).toMatch(/\sIP$/);
     const names = await rayctl(`get nodes inspect -n ${NS} -o name --worker-group group1`);
@@ -1358,7 +1362,10 @@ describe("a cluster's Ray nodes, worker groups and logs (issue 24)", () => {
   });
 
   test("get nodes says why a node waits: a container's waiting reason, Terminating", async () => {
-    const [, worker] = pods().filter((p) => p.metadata.labels["ray.io/node-type"] === "worker");
+    const worker = defined(
+      pods().filter((p) => p.metadata.labels["ray.io/node-type"] === "worker")[1],
+      "a second worker pod",
+    );
     const saved = structuredClone(worker);
     fake.seed({
       ...worker,
@@ -1397,8 +1404,8 @@ describe("a cluster's Ray nodes, worker groups and logs (issue 24)", () => {
 
   test("get cluster -o wide adds head IP, Ray version and worker groups; -o name prints raycluster.ray.io/NAME", async () => {
     const wide = (await rayctl(`get cluster inspect -n ${NS} -o wide`)).stdout.split("\n");
-    expect(wide[0].split(/\s{3,}/).slice(-4)).toEqual(["HEAD IP", "RAY", "WORKER GROUPS", "OWNER"]);
-    expect(wide[1].split(/\s{3,}/).slice(-4)).toEqual(["10.16.0.12", "2.52.0", "group1", "rayctl"]);
+    expect(wide[0]?.split(/\s{3,}/).slice(-4)).toEqual(["HEAD IP", "RAY", "WORKER GROUPS", "OWNER"]);
+    expect(wide[1]?.split(/\s{3,}/).slice(-4)).toEqual(["10.16.0.12", "2.52.0", "group1", "rayctl"]);
     expect((await rayctl(`get cluster inspect -n ${NS} -o name`)).stdout).toBe("raycluster.ray.io/inspect\n");
   });
 
@@ -1587,7 +1594,7 @@ describe("jobs: rayctl job submit, list, describe, logs, stop, delete (issue 25)
       .split("\n")
       .find((l) => l.startsWith("train-a "))!
       .split(/\s{3,}/);
-    expect([row[1], row[2].startsWith("train-a-"), row[5]]).toEqual([
+    expect([row[1], row[2]?.startsWith("train-a-"), row[5]]).toEqual([
       "RUNNING",
       true,
       "python train.py --epochs 3",
@@ -1605,7 +1612,8 @@ describe("jobs: rayctl job submit, list, describe, logs, stop, delete (issue 25)
       "the job running",
     );
     await until(
-      () => fake.calls.some((c) => c.subresource === "log" && c.name === jobPods("train-b")[0].metadata.name),
+      () =>
+        fake.calls.some((c) => c.subresource === "log" && c.name === jobPods("train-b")[0]?.metadata.name),
       "the log stream",
     );
     fake.finishJob(NS, "train-b", "SUCCEEDED", ["42"]);

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { manifestOf } from "../plan/manifests";
 import { type FakeKube, seededFake, writeKubeconfig } from "./fakeKube";
 import { PROJECT_DIR, sharedStack } from "./mocks";
+import { defined } from "./defined";
 import { rayctlBundled } from "./rayctl";
 
 const exec = promisify(execFile);
@@ -42,7 +43,9 @@ test("the bundle needs only Node's own modules", () => {
   const text = fs.readFileSync(bin, "utf8");
   expect(text.startsWith("#!/usr/bin/env node\n")).toBe(true);
   // Calls only: ajv keeps `require("ajv/dist/runtime/...")` inside code strings it never evaluates here.
-  const required = [...text.matchAll(/(?<!['"`])require\("([^"]+)"\)/g)].map((m) => m[1]);
+  const required = [...text.matchAll(/(?<!['"`])require\("([^"]+)"\)/g)].map((m) =>
+    defined(m[1], "a required module's name"),
+  );
   expect(required.length).toBeGreaterThan(0);
   expect(required.filter((m) => !builtinModules.includes(m.replace(/^node:/, "")))).toEqual([]);
 });

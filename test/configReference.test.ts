@@ -19,6 +19,7 @@ import {
   withProjectConfig,
   withReference,
 } from "../scripts/configReference";
+import { defined } from "./defined";
 
 const PULUMI_YAML = path.join(__dirname, "..", "Pulumi.yaml");
 const tables = referenceTables();
@@ -95,7 +96,7 @@ test("the reference has a row for the stack keys, node pools, team fields, RayCl
  * The smallest valid file that reaches every setting: one item in each list and an object for
  * each object that may be left out, so that each setting can be left out on its own.
  */
-const files: Record<string, { schema: z.ZodType; minimal: Record<string, unknown> }> = {
+const files: Record<"team" | "stack", { schema: z.ZodType; minimal: Record<string, unknown> }> = {
   team: {
     schema: teamSchema,
     minimal: {
@@ -141,7 +142,9 @@ function holder(value: unknown, p: readonly Segment[]): Record<string | number, 
     at = at && typeof at === "object" ? (at as Record<string | number, unknown>)[step(s)] : undefined;
   return at && typeof at === "object" ? (at as Record<string | number, unknown>) : undefined;
 }
-const get = (value: unknown, p: readonly Segment[]) => holder(value, p)?.[step(p[p.length - 1])];
+/** The key or index of `p`'s last step. */
+const lastStep = (p: readonly Segment[]) => step(defined(p.at(-1), "a setting's path"));
+const get = (value: unknown, p: readonly Segment[]) => holder(value, p)?.[lastStep(p)];
 
 /** `minimal` with the setting at `p` left out, or set to `to`. */
 function edited(
@@ -151,8 +154,8 @@ function edited(
 ): Record<string, unknown> {
   const copy = structuredClone(minimal);
   const h = holder(copy, p)!;
-  if (to) h[step(p[p.length - 1])] = structuredClone(to.value);
-  else delete h[step(p[p.length - 1])];
+  if (to) h[lastStep(p)] = structuredClone(to.value);
+  else delete h[lastStep(p)];
   return copy;
 }
 
@@ -165,14 +168,12 @@ test("each default the reference states is what leaving the setting out gives", 
     value: 0,
   };
   for (const t of tables) {
-    const { schema, minimal } = files[fileOf[t.name]];
-    expect(schema.safeParse(minimal).success, `the minimal ${fileOf[t.name]} file is valid`).toBe(true);
+    const file = defined(fileOf[t.name], `the file table ${t.name} documents`);
+    const { schema, minimal } = files[file];
+    expect(schema.safeParse(minimal).success, `the minimal ${file} file is valid`).toBe(true);
     for (const row of t.rows) {
       const at = showPath(row.path);
-      expect(
-        holder(minimal, row.path),
-        `the minimal ${fileOf[t.name]} file reaches ${at}; extend it`,
-      ).toBeDefined();
+      expect(holder(minimal, row.path), `the minimal ${file} file reaches ${at}; extend it`).toBeDefined();
       const left = schema.safeParse(edited(minimal, row.path));
       const f = row.fallback;
       if (f.kind === "required") {

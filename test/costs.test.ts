@@ -9,21 +9,29 @@ import { diffPlans } from "../plan/diff";
 import { type PlatformView } from "../config/view";
 import { platformView } from "../plan/model";
 import { markdownReport } from "../plan/report";
-import { configProblems, fixtureText, PROJECT_DIR, runProgram, teamsDir, sharedStack } from "./mocks";
+import { defined } from "./defined";
+import {
+  configProblems,
+  fixtureText,
+  onDemandHourly,
+  PROJECT_DIR,
+  runProgram,
+  teamsDir,
+  sharedStack,
+} from "./mocks";
 
 /** The plan's view of an evaluation: from the configuration the program validated. */
 const viewOf = (ev: Awaited<ReturnType<typeof runProgram>>) => platformView(ev.config!, ev.resources);
 
 const table = prices();
-const us = table.regions["us-central1"];
 const HOURS = table.hoursPerMonth;
 // One node of each dev pool, machine plus GPUs, on demand (none of the dev pools is spot).
 const NODE = {
-  system: us.machines["e2-standard-4"].onDemand,
-  "ray-head": us.machines["n2-standard-16"].onDemand,
-  "cpu-worker": us.machines["n2-standard-16"].onDemand,
-  t4: us.machines["n1-standard-16"].onDemand + us.gpus.t4.onDemand,
-  a100: us.machines["a2-highgpu-1g"].onDemand + us.gpus.a100.onDemand,
+  system: onDemandHourly("machines", "e2-standard-4"),
+  "ray-head": onDemandHourly("machines", "n2-standard-16"),
+  "cpu-worker": onDemandHourly("machines", "n2-standard-16"),
+  t4: onDemandHourly("machines", "n1-standard-16") + onDemandHourly("gpus", "t4"),
+  a100: onDemandHourly("machines", "a2-highgpu-1g") + onDemandHourly("gpus", "a100"),
 };
 
 let dev: PlatformView;
@@ -146,8 +154,9 @@ describe("a pull request's cost", () => {
   });
 
   test("raising the stack's maximum by more than ray-platform:maxCostIncrease is flagged dangerous", async () => {
+    const stack = (await import("../plan/engine")).readStackConfig(PROJECT_DIR, "dev");
     const gke = JSON.parse(
-      (await import("../plan/engine")).readStackConfig(PROJECT_DIR, "dev")["ray-platform:nodePools"],
+      defined(stack["ray-platform:nodePools"], "ray-platform:nodePools in Pulumi.dev.yaml"),
     );
     gke.find((p: any) => p.name === "a100").maxNodes = 10;
     const head = viewOf(await runProgram({ config: { "ray-platform:nodePools": JSON.stringify(gke) } }));
@@ -164,7 +173,8 @@ describe("a pull request's cost", () => {
 describe("prices the file lacks", () => {
   test("are an error only for a pool that uses them, at its machineType, naming machine type and region", () => {
     const DEV = fixtureText("Pulumi.dev.yaml");
-    expect(table.regions["us-central1"].machines["n2-standard-32"]).toBeUndefined();
+    const us = defined(table.regions["us-central1"], "us-central1 in data/gke-prices.yaml");
+    expect(us.machines["n2-standard-32"]).toBeUndefined();
     const text = DEV.replace(
       "    - name: cpu-worker\n      machineType: n2-standard-16",
       "    - name: cpu-worker\n      machineType: n2-standard-32",

@@ -195,7 +195,7 @@ test("the members cell names everyone a new team lets in, owners marked; a chang
     }),
     [],
   );
-  expect(added[0][6]).toBe("**group:leads@example.com (owner), user:alice@example.com**");
+  expect(added[0]?.[6]).toBe("**group:leads@example.com (owner), user:alice@example.com**");
   const before = {
     ...team({ t4: "2" }),
     owners: ["user:ana@example.com"],
@@ -206,7 +206,7 @@ test("the members cell names everyone a new team lets in, owners marked; a chang
     owners: ["user:bob@example.com"],
     members: ["user:bob@example.com", "user:carl@example.com"],
   };
-  expect(teamRows(view(before), view(after), [])[0][6]).toBe(
+  expect(teamRows(view(before), view(after), [])[0]?.[6]).toBe(
     "2 → **2** (+user:bob@example.com (owner), +user:carl@example.com, -user:ana@example.com (owner), -user:bob@example.com)",
   );
 });

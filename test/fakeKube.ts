@@ -549,17 +549,17 @@ export class FakeKube {
       (url.searchParams.get(param) ?? "")
         .split(",")
         .filter(Boolean)
-        .map((s) => {
-          const m = /^([^=!\s(),]+)==?([^=!\s(),]*)$/.exec(s);
-          if (!m)
+        .map((s): [string, string] => {
+          const [, key, value] = /^([^=!\s(),]+)==?([^=!\s(),]*)$/.exec(s) ?? [];
+          if (key === undefined || value === undefined)
             throw fail(
               400,
               "BadRequest",
               `fake: ${param} "${s}" is not an equality selector this fake supports`,
             );
-          if (allowed && !allowed.includes(m[1]))
-            throw fail(400, "BadRequest", `field label not supported: ${m[1]}`);
-          return [m[1], m[2]];
+          if (allowed && !allowed.includes(key))
+            throw fail(400, "BadRequest", `field label not supported: ${key}`);
+          return [key, value];
         });
     const labels = pairs("labelSelector");
     const fields = pairs("fieldSelector", ["metadata.name", "metadata.namespace"]);
@@ -1100,9 +1100,11 @@ export class FakeKube {
       "ADDED",
     );
     const containers: Obj[] = template.spec.containers;
+    const [container] = containers;
+    if (!container) throw new Error(`fake: RayJob ${ns}/${name} has a submitter template without containers`);
     const jobId = `${name}-${suffix}`;
     this.logLines.set(
-      `${ns}/${podName}/${containers[0].name}`,
+      `${ns}/${podName}/${container.name}`,
       running
         ? [
             `Job '${jobId}' submitted successfully`,
@@ -1249,15 +1251,16 @@ export class FakeKube {
 
 /** "/spec/workerGroupSpecs/0/maxReplicas must be integer" as a StatusCause with the field path the API server uses. */
 function cause(problem: string): Obj {
-  const m = /^(\/\S*) (.*)$/.exec(problem);
-  if (!m) return { reason: "FieldValueInvalid", message: problem };
-  const field = m[1]
+  const [, pointer, message] = /^(\/\S*) (.*)$/.exec(problem) ?? [];
+  if (pointer === undefined || message === undefined)
+    return { reason: "FieldValueInvalid", message: problem };
+  const field = pointer
     .split("/")
     .filter(Boolean)
     .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
     .join("")
     .replace(/^\./, "");
-  return { reason: "FieldValueInvalid", field, message: m[2] };
+  return { reason: "FieldValueInvalid", field, message };
 }
 
 /** Does any rule allow the call? (k8s.io/kubernetes/pkg/apis/rbac/v1/evaluation_helpers.go) */

@@ -13,6 +13,7 @@ import {
   secretValue,
   sharedStack,
 } from "./mocks";
+import { defined } from "./defined";
 
 let resources: RegisteredResource[];
 beforeAll(async () => {
@@ -78,7 +79,7 @@ describe("cluster", () => {
   });
 
   test("sits in its own VPC with private Google access and Cloud NAT", () => {
-    const subnet = ofType(resources, "gcp:compute/subnetwork:Subnetwork")[0].inputs;
+    const subnet = defined(ofType(resources, "gcp:compute/subnetwork:Subnetwork")[0], "a Subnetwork").inputs;
     expect(subnet.privateIpGoogleAccess).toBe(true);
     expect(subnet.secondaryIpRanges.map((r: any) => r.rangeName)).toEqual(["pods", "services"]);
     expect(cluster().ipAllocationPolicy).toEqual({
@@ -103,8 +104,10 @@ describe("node service account", () => {
       ["roles/serviceusage.serviceUsageConsumer", `serviceAccount:${email}`],
     ]);
     // Artifact Registry reading is granted on the proxy repository, not the project.
-    const reader = ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")[0]
-      .inputs;
+    const reader = defined(
+      ofType(resources, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember")[0],
+      "a RepositoryIamMember",
+    ).inputs;
     expect(reader).toMatchObject({
       role: "roles/artifactregistry.reader",
       member: `serviceAccount:${email}`,

@@ -20,6 +20,7 @@ import {
   teamsDir,
   sharedStack,
 } from "./mocks";
+import { defined } from "./defined";
 
 const T = {
   crd: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
@@ -565,7 +566,10 @@ describe("the kind workflow's borrowing demo", () => {
     const team = (n: string) => config.teams.find((t) => t.name === n)!;
     const smoke = team("smoke").queue;
     const lender = team("lender").queue;
-    const smokeCluster = clusterDemand(team("smoke").rayClusters[0], "replicas").cpu;
+    const smokeCluster = clusterDemand(
+      defined(team("smoke").rayClusters[0], "smoke's RayCluster"),
+      "replicas",
+    ).cpu;
     const borrower = cpu(read("borrower.yaml"));
     const reclaim = cpu(read("reclaim.yaml"));
     // smoke's own cluster leaves less than borrower needs; borrowing covers it; the workflow expects 500m borrowed.

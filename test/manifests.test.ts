@@ -6,6 +6,7 @@ import { parseAllDocuments } from "yaml";
 import { describe, expect, test } from "vitest";
 import { manifestFiles, manifestOf, writeManifests } from "../plan/manifests";
 import { validatePlanManifests } from "./schemas";
+import { defined } from "./defined";
 import { runProgram, teamsDir, sharedStack } from "./mocks";
 
 test.each(["dev", "kind"])(
@@ -92,9 +93,11 @@ describe("--out manifests", () => {
     const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
     expect(releases.length).toBeGreaterThan(0);
     for (const release of releases) {
-      expect(
-        parseAllDocuments(files[`helm/${release.inputs.name}.values.yaml`], { version: "1.1" })[0].toJS(),
-      ).toEqual(JSON.parse(JSON.stringify(release.inputs.values)));
+      const file = `helm/${release.inputs.name}.values.yaml`;
+      const [values] = parseAllDocuments(defined(files[file], file), { version: "1.1" });
+      expect(defined(values, `a document in ${file}`).toJS()).toEqual(
+        JSON.parse(JSON.stringify(release.inputs.values)),
+      );
     }
   });
 

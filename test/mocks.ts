@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { inject, vi } from "vitest";
 import { ConfigError, formatIssue } from "../config/errors";
 import { loadPlatformConfig, type PlatformConfig } from "../config/load";
+import { prices } from "../cost/prices";
 import {
   evaluate,
   type Evaluation,
@@ -17,6 +18,7 @@ import {
   type RegisteredResource,
   stackConfigFromText,
 } from "../plan/engine";
+import { defined, only } from "./defined";
 
 export const PROJECT_DIR = path.join(__dirname, "..");
 export type { RegisteredResource };
@@ -88,13 +90,14 @@ export function one(
   name: string,
 ): RegisteredResource {
   const found = resources.filter((r) => r.type === type && r.name === name);
-  if (found.length !== 1)
+  const [first, ...more] = found;
+  if (first === undefined || more.length > 0)
     throw new Error(
       `expected one ${type} named ${name}, found ${found.length}: ${ofType(resources, type)
         .map((r) => r.name)
         .join(", ")}`,
     );
-  return found[0];
+  return first;
 }
 
 /** Kubernetes object of `type` by metadata namespace/name. */
@@ -108,9 +111,7 @@ export function k8sObject(
     const meta = (r.inputs as any).metadata ?? {};
     return meta.name === name && meta.namespace === namespace;
   });
-  if (found.length !== 1)
-    throw new Error(`expected one ${type} ${namespace ?? ""}/${name}, found ${found.length}`);
-  return found[0].inputs;
+  return only(found, `${type} ${namespace ?? ""}/${name}`).inputs;
 }
 
 /** A fresh directory of team files: the repo's teams/ plus `files` (name -> YAML, null to delete). */
@@ -139,6 +140,12 @@ export const FIXTURE_STACK_DIR = path.join(__dirname, "fixtures", "stack");
 export const FIXTURE_TEAMS_DIR = path.join(FIXTURE_STACK_DIR, "teams");
 export const fixtureText = (file: string): string =>
   fs.readFileSync(path.join(FIXTURE_STACK_DIR, file), "utf8");
+
+/** The on-demand hourly price of a machine type or a GPU in us-central1 (the dev stack's region). */
+export function onDemandHourly(kind: "machines" | "gpus", name: string): number {
+  const region = defined(prices().regions["us-central1"], "us-central1 in data/gke-prices.yaml");
+  return defined(region[kind][name], `a us-central1 price for ${name} in data/gke-prices.yaml`).onDemand;
+}
 
 /** A copy of the project in `dir` (node_modules linked) whose dev stack and teams are the fixture's. */
 export function projectWithFixtureStack(dir: string): void {

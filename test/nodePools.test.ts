@@ -5,6 +5,7 @@ import { catalog } from "../config/catalog";
 import { type PathSegment } from "../config/errors";
 import { resolveNodePools } from "../config/nodePools";
 import { nodePoolSchema } from "../config/stackFile";
+import { defined, only } from "./defined";
 
 const CLUSTER_ZONES = ["us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f"];
 const ctx = { mode: "gke" as const, region: "us-central1", clusterZones: CLUSTER_ZONES, catalog: catalog() };
@@ -69,18 +70,20 @@ describe("every random pool", () => {
     fc.assert(
       fc.property(poolArb, (raw) => {
         const { pools, messages } = resolve(raw);
-        if (pools.length === 1) {
-          const p = pools[0];
+        const [p] = pools;
+        if (p && pools.length === 1) {
           const shape = catalog().machineShape(p.machineType!);
           expect("problem" in shape).toBe(false);
           expect(p.minNodes).toBeLessThanOrEqual(p.maxNodes);
           if (p.gpu) {
-            const accel = catalog().accelerators[p.gpu.type];
+            const accel = defined(catalog().accelerators[p.gpu.type], `accelerator ${p.gpu.type}`);
             expect(p.gpu.gkeType).toBe(accel.gkeType);
             expect((shape as any).gpuTypes).toContain(p.gpu.type);
             if ((shape as any).fixedGpu) expect(p.gpu.count).toBe((shape as any).fixedGpu.count);
             else expect(accel.counts!.map((c) => c.count)).toContain(p.gpu.count);
-            const offered = accel.zones["us-central1"].map((z) => `us-central1-${z}`);
+            const offered = defined(accel.zones["us-central1"], `${p.gpu.type} zones in us-central1`).map(
+              (z) => `us-central1-${z}`,
+            );
             expect(p.zones.length).toBeGreaterThan(0);
             for (const z of p.zones) expect(offered).toContain(z);
             expect(p.minNodes).toBe(0);
@@ -112,13 +115,13 @@ describe("fixed cases", () => {
   test("a T4 pool takes 1, 2 or 4 GPUs and limits the machine size by count", () => {
     expect(
       resolve({ name: "p", machineType: "n1-standard-64", maxNodes: 1, gpu: { type: "t4", count: 2 } })
-        .messages[0].message,
+        .messages[0]?.message,
     ).toBe(
       "n1-standard-64 (64 vCPU, 240 GB) is too big for 2 t4 GPU(s), which allow at most 48 vCPU and 312 GB; use a smaller machine or more GPUs.",
     );
     expect(
       resolve({ name: "p", machineType: "n1-standard-64", maxNodes: 1, gpu: { type: "t4", count: 4 } })
-        .pools[0].gpu,
+        .pools[0]?.gpu,
     ).toEqual({ type: "t4", gkeType: "nvidia-tesla-t4", count: 4 });
   });
 
@@ -129,29 +132,27 @@ describe("fixed cases", () => {
       maxNodes: 2,
       gpu: { type: "a100-80gb" },
     });
-    expect(pools[0].zones).toEqual(["us-central1-a", "us-central1-c"]);
-    expect(pools[0].gpu!.count).toBe(2);
+    expect(pools[0]?.zones).toEqual(["us-central1-a", "us-central1-c"]);
+    expect(pools[0]?.gpu?.count).toBe(2);
   });
 
   test("one pod per node gets the node's allocatable minus system DaemonSets (the seed's 15 CPUs on 16 vCPUs)", () => {
     expect(
       resolve({ name: "p", machineType: "n1-standard-16", maxNodes: 1, gpu: { type: "t4" } }).pools[0]
-        .capacity,
+        ?.capacity,
     ).toEqual({ cpu: 15, memoryGi: 52 });
     expect(
       resolve({ name: "p", machineType: "a2-highgpu-1g", maxNodes: 1, gpu: { type: "a100" } }).pools[0]
-        .capacity,
+        ?.capacity,
     ).toEqual({ cpu: 11, memoryGi: 76 });
   });
 
   test("pods select a pool by its label, and GPU pools by the accelerator label too", () => {
-    const p = resolve({
-      name: "t4-spot",
-      machineType: "n1-standard-8",
-      maxNodes: 4,
-      spot: true,
-      gpu: { type: "t4" },
-    }).pools[0];
+    const p = only(
+      resolve({ name: "t4-spot", machineType: "n1-standard-8", maxNodes: 4, spot: true, gpu: { type: "t4" } })
+        .pools,
+      "pool",
+    );
     expect(p.selector).toEqual({
       "ray-platform/pool": "t4-spot",
       "cloud.google.com/gke-accelerator": "nvidia-tesla-t4",

@@ -15,8 +15,13 @@ import {
   teamsDir,
   sharedStack,
 } from "./mocks";
+import { type PlatformConfig } from "../config/load";
+import { defined } from "./defined";
 
 const RC = "kubernetes:ray.io/v1:RayCluster";
+/** The first RayCluster of the first team, for configurations of a single team and cluster. */
+const firstRayCluster = (config: PlatformConfig) =>
+  defined(defined(config.teams[0], "a team").rayClusters[0], "a RayCluster");
 let resources: RegisteredResource[];
 let validator: ManifestValidator;
 beforeAll(async () => {
@@ -98,7 +103,7 @@ describe("head CPUs", () => {
       ["recsys", "two-tower"],
       ["tech-research", "gnn"],
       ["ray-playground", "my-cluster"],
-    ]) {
+    ] as const) {
       expect(rayCluster(ns, name).spec.headGroupSpec.rayStartParams["num-cpus"], name).toBe("0");
     }
   });
@@ -115,8 +120,9 @@ describe("head CPUs", () => {
       rayClusters: [{ name: "c", head, workerGroups }],
     };
     return renderRayCluster(
-      loadConfig({ teams: teamsDir({ "t.yaml": stringify(team) }, { withRepoTeams: false }) }).teams[0]
-        .rayClusters[0],
+      firstRayCluster(
+        loadConfig({ teams: teamsDir({ "t.yaml": stringify(team) }, { withRepoTeams: false }) }),
+      ),
     ) as any;
   };
 
@@ -388,7 +394,7 @@ describe("validity", () => {
         };
         const dir = teamsDir({ "prop.yaml": stringify(team) }, { withRepoTeams: false });
         const platform = loadConfig({ teams: dir, stackFileText: stackText });
-        const rc = renderRayCluster(platform.teams[0].rayClusters[0]);
+        const rc = renderRayCluster(firstRayCluster(platform));
         c.groups.forEach((g, i) =>
           expect((rc.spec.workerGroupSpecs as any)[i].resources).toEqual(
             g.custom ? { my_accelerator: "1" } : undefined,
@@ -414,8 +420,7 @@ test("memory is rendered exactly as the quota counted it: three 1000M pods (1G e
     rayClusters: [{ name: "c", head: { cpu: 1, memory: "1000M" }, workerGroups: [group] }],
   };
   const rc = renderRayCluster(
-    loadConfig({ teams: teamsDir({ "t.yaml": stringify(team) }, { withRepoTeams: false }) }).teams[0]
-      .rayClusters[0],
+    firstRayCluster(loadConfig({ teams: teamsDir({ "t.yaml": stringify(team) }, { withRepoTeams: false }) })),
   ) as any;
   const rayContainers = [rc.spec.headGroupSpec, rc.spec.workerGroupSpecs[0]].map(
     (g: any) => g.template.spec.containers[0].resources,

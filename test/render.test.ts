@@ -23,6 +23,7 @@ import {
 import { sameNamespaceSelector } from "../render/clusterAccess";
 import { renderRayCluster, toolsService } from "../render/rayCluster";
 import { gpuQuotas, networkPolicies, resourceQuota } from "../render/tenancy";
+import { defined } from "./defined";
 
 /** The RayCluster as plain JSON, as the API server would store it (tsc checks the typed renderer itself). */
 const render = (c: ResolvedRayCluster): any => JSON.parse(JSON.stringify(renderRayCluster(c)));
@@ -244,9 +245,9 @@ describe("tenancy from a hand-built team", () => {
       ["t4", "2"],
       ["a100", "0"],
     ]);
-    expect((quotas[1].quota as any).spec.scopeSelector.matchExpressions[0].values).toEqual([
-      gpuPriorityClass("nvidia-tesla-a100"),
-    ]);
+    expect(
+      (defined(quotas[1], "a second GPU quota").quota as any).spec.scopeSelector.matchExpressions[0].values,
+    ).toEqual([gpuPriorityClass("nvidia-tesla-a100")]);
   });
 
   test("network policies: deny by default, the operator reaches heads on the dashboard and Serve, collectors only metrics", () => {

@@ -171,7 +171,7 @@ describe("contributors", () => {
       ["get", "resourcequotas"],
       ["get", "limitranges"],
       ["get", "serviceaccounts"],
-    ]) {
+    ] as const) {
       expect(may(resources, CONTRIBUTOR, verb, r, "recsys"), `${verb} ${r}`).toBe(true);
     }
   });
@@ -354,7 +354,7 @@ describe("members of another team", () => {
       ["create", "pods/portforward"],
       ["get", "pods/log"],
       ["list", "ray.io/rayclusters"],
-    ]) {
+    ] as const) {
       expect(may(resources, OTHER_TEAM, verb, r, "recsys"), `${verb} ${r}`).toBe(false);
     }
   });

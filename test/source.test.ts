@@ -16,7 +16,7 @@ const TRICKY = [
   "a: |\n  line one\n  line two\nb: >\n  folded\n  text\n",
   "list:\n  - user:a@example.com\n  - { type: t4, count: 1 }\n  - [1, 2]\nunicode: «Grüße» 日本\n",
   "a: 'it''s'\nb: \"tab\\there\"\nc: key: with colon\n",
-];
+] as const;
 
 test("on every team file of the repo and on tricky scalars, both readers give the same data", () => {
   const files = ["teams", "e2e/teams"].flatMap((d) =>

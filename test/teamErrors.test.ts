@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { ConfigError } from "../config/errors";
 import { canonicalMemory, normalizedQuantity, parseQuantity } from "../config/quantity";
+import { defined, only } from "./defined";
 import { configProblems, GOOD_TEAM, loadConfig, PROJECT_DIR, teamProblems, teamsDir } from "./mocks";
 
 const GOOD = GOOD_TEAM;
@@ -94,17 +95,22 @@ describe("YAML syntax: one mistake, one error, at the mistake", () => {
     const text = edit(["        maxReplicas: 2", "          maxReplicas: 2"]);
     const problems = teamProblems(text);
     expect(problems).toHaveLength(1);
-    const [, line, col] = /^teams\/vision\.yaml:(\d+):(\d+):/.exec(problems[0])!;
-    const above = text.split("\n")[Number(line) - 2];
-    const key = /^( *(?:- +)*)(\w+):/.exec(above)!;
-    expect(problems[0]).toContain(
-      `if it is a key of its own, start it in column ${key[1].length + 1}, under ${key[2]} of line ${Number(line) - 1}.`,
+    const problem = only(problems, "problem");
+    const [, lineText, colText] = defined(/^teams\/vision\.yaml:(\d+):(\d+):/.exec(problem), "file:line:col");
+    const [line, col] = [Number(lineText), Number(colText)];
+    const lines = text.split("\n");
+    const [, indent, key] = defined(
+      /^( *(?:- +)*)(\w+):/.exec(defined(lines[line - 2], "the line above")),
+      "a key on the line above",
+    );
+    const column = defined(indent, "the key's indentation").length + 1;
+    expect(problem).toContain(
+      `if it is a key of its own, start it in column ${column}, under ${key} of line ${line - 1}.`,
     );
     // Following the hint literally makes the file load.
-    const lines = text.split("\n");
-    lines[Number(line) - 1] = `${" ".repeat(key[1].length)}${lines[Number(line) - 1].trimStart()}`;
+    lines[line - 1] = `${" ".repeat(column - 1)}${defined(lines[line - 1], "the reported line").trimStart()}`;
     expect(teamProblems(lines.join("\n"))).toEqual([]);
-    expect(Number(col)).toBeGreaterThan(key[1].length + 1);
+    expect(col).toBeGreaterThan(column);
   });
 
   test("a GPU type the platform has never had says to add it to data/gke-accelerators.yaml before a pool (issue 24)", () => {
@@ -218,11 +224,11 @@ describe("what Kubernetes or GCS would refuse", () => {
 
 test("the README's 'Add a team' example is what the loader prints", () => {
   const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
-  const example =
-    /### Add a team[\s\S]*?```\nray-platform: the configuration has \d+ problems?; nothing was changed.\n([\s\S]*?)```/
-      .exec(readme)![1]
-      .trim()
-      .split("\n");
+  const [, printed] =
+    /### Add a team[\s\S]*?```\nray-platform: the configuration has \d+ problems?; nothing was changed.\n([\s\S]*?)```/.exec(
+      readme,
+    ) ?? [];
+  const example = defined(printed, "README.md's 'Add a team' example output").trim().split("\n");
   const recsys = fs
     .readFileSync(path.join(PROJECT_DIR, "teams/recsys.yaml"), "utf8")
     .replace("memory: 800Gi", "memory: 800GB")
@@ -385,14 +391,16 @@ describe("every quantity Kubernetes takes, normalised (issue 28)", () => {
       expect(team.quota.storage).toBe("0");
     }
     expect(
-      [
-        ["1n", "1n"],
-        ["1.5e-3", "1500u"],
-        ["4.", "4"],
-        ["2.5E-1", "250m"],
-        ["48Gi", "48Gi"],
-        ["0.5", "0.5"],
-      ].map(([q]) => normalizedQuantity(q)),
+      (
+        [
+          ["1n", "1n"],
+          ["1.5e-3", "1500u"],
+          ["4.", "4"],
+          ["2.5E-1", "250m"],
+          ["48Gi", "48Gi"],
+          ["0.5", "0.5"],
+        ] as const
+      ).map(([q]) => normalizedQuantity(q)),
     ).toEqual(["1n", "1500u", "4", "250m", "48Gi", "0.5"]);
   });
 

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { load } from "js-yaml";
 import { expect, test } from "vitest";
+import { defined } from "./defined";
 import { PROJECT_DIR } from "./mocks";
 
 const modules = load(
@@ -26,16 +27,24 @@ interface Import {
 function importsOf(code: string): Import[] {
   return code.split("\n").flatMap((line) => {
     const m = /^(\s*)(?:import\s+([\w.]+)|from\s+([\w.]+)\s+import\b)/.exec(line);
-    return m ? [{ module: (m[2] ?? m[3]).split(".")[0], inKernel: m[1] === "", line: line.trim() }] : [];
+    if (!m) return [];
+    const [, indent, imported, from] = m;
+    // One of the two forms matched; its first dotted part is the top-level module.
+    const [top = ""] = defined(imported ?? from, `the module of ${JSON.stringify(line)}`).split(".");
+    return [{ module: top, inKernel: indent === "", line: line.trim() }];
   });
 }
 
 /** Import names of the pip packages a notebook declares in runtime_env={"pip": [...]}. */
 function declaredPip(code: string): Set<string> {
-  const lists = [...code.matchAll(/"pip"\s*:\s*\[([^\]]*)\]/g)].map((m) => m[1]);
+  const lists = [...code.matchAll(/"pip"\s*:\s*\[([^\]]*)\]/g)].map(([, list]) =>
+    defined(list, "a pip list"),
+  );
   return new Set(
     lists.flatMap((l) =>
-      [...l.matchAll(/"([A-Za-z0-9_.-]+)/g)].map((m) => m[1].toLowerCase().replace(/-/g, "_")),
+      [...l.matchAll(/"([A-Za-z0-9_.-]+)/g)].map(([, name]) =>
+        defined(name, "a pip package").toLowerCase().replace(/-/g, "_"),
+      ),
     ),
   );
 }

@@ -200,11 +200,12 @@ async function main(call: Invocation, io: Io): Promise<number> {
       case "get cluster": {
         if (values["all-namespaces"] && values.namespace)
           throw new InputError(["-A and -n together: pick one."]);
-        const clusters = name
-          ? [await platform.getCluster(name, needNamespace())]
+        const named = name ? await platform.getCluster(name, needNamespace()) : undefined;
+        const clusters = named
+          ? [named]
           : await platform.listClusters(values["all-namespaces"] ? undefined : needNamespace());
         if (structured)
-          out(name ? clusters[0].raw : { apiVersion: "v1", kind: "List", items: clusters.map((c) => c.raw) });
+          out(named ? named.raw : { apiVersion: "v1", kind: "List", items: clusters.map((c) => c.raw) });
         else if (output === "name")
           io.stdout.write(printable(clusters.map((c) => `raycluster.ray.io/${c.name}\n`).join("")));
         else if (clusters.length === 0)

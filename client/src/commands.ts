@@ -26,7 +26,7 @@ export type Execute = (call: Invocation) => Promise<number>;
 const INPUT_ERROR = 1;
 
 /** Every flag once: its commander spelling and help. */
-const FLAGS: Record<string, [flags: string, help: string]> = {
+const FLAGS = {
   namespace: [
     "-n, --namespace <ns>",
     "the namespace (your team's, or ray-playground); default: the kubeconfig context's",
@@ -86,10 +86,11 @@ const FLAGS: Record<string, [flags: string, help: string]> = {
   cluster: ["--cluster <name>", "run on this existing cluster instead of one made for the job"],
   ttl: ["--ttl <duration>", "how long the job's cluster and record stay after it ends (default 10m)"],
   deadline: ["--deadline <duration>", "fail the job after it has run this long, e.g. 2h"],
-};
+} satisfies Record<string, [flags: string, help: string]>;
+type Flag = keyof typeof FLAGS;
 
-const COMMON = ["namespace", "output", "context", "kubeconfig", "platform-namespace"];
-const CREATE = [
+const COMMON: Flag[] = ["namespace", "output", "context", "kubeconfig", "platform-namespace"];
+const CREATE: Flag[] = [
   "file",
   "cpus-in-head",
   "memory-in-head",
@@ -116,7 +117,7 @@ interface Spec {
   /** Its positional arguments ("" for none); "[entrypoint...]" takes the rest of the line. */
   readonly args: string;
   readonly summary: string;
-  readonly flags: string[];
+  readonly flags: Flag[];
   readonly example: string;
 }
 
@@ -390,7 +391,7 @@ function output(out: Output, command: string, subcommands: readonly string[]) {
 
 /** commander's "error: unknown option '--worker'\n(Did you mean --workers?)" as one rayctl line. */
 function rayctlError(s: string, command: string, subcommands: readonly string[]): string {
-  const [first, ...rest] = s.trim().split("\n");
+  const [first = "", ...rest] = s.trim().split("\n");
   const message = first.replace(/^error: /, "").replace(/\.$/, "");
   const hint = rest
     .join(" ")

@@ -63,10 +63,13 @@ export function printable(text: string): string {
 /** Rows under a header, columns padded to their widest cell. */
 function columns(header: readonly string[], rows: readonly string[][]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const widths: number[] = [];
+  for (const row of all) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return (
     all
-      .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join(""))
+      .map((r) =>
+        r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd((widths[i] ?? 0) + 3))).join(""),
+      )
       .join("\n") + "\n"
   );
 }

@@ -99,16 +99,17 @@ export function fromRayClusterObject(doc: RayCluster, facts: PlatformFacts, name
     only(tpl?.spec, [...groupPath, "template", "spec"], ["containers", "nodeSelector"]);
     const containers = tpl?.spec?.containers;
     const path: PathSegment[] = [...groupPath, "template", "spec", "containers", 0];
-    if (!containers || containers.length !== 1) {
+    const [c, ...others] = containers ?? [];
+    if (c === undefined || others.length > 0) {
       bad(
         [...groupPath, "template", "spec", "containers"],
         "must list exactly one container, the Ray container; the platform adds the notebook, editor and autoscaler itself.",
       );
       return { c: undefined, path };
     }
-    only(containers[0], path, ["name", "image", "resources", "ports"]);
-    only(containers[0].resources, [...path, "resources"], ["requests", "limits"]);
-    return { c: containers[0], path };
+    only(c, path, ["name", "image", "resources", "ports"]);
+    only(c.resources, [...path, "resources"], ["requests", "limits"]);
+    return { c, path };
   };
   const resourcesOf = (c: Container | undefined, path: PathSegment[]) => {
     const limits = c?.resources?.limits ?? {};

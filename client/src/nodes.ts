@@ -166,11 +166,12 @@ export async function streamLogs(api: KubeApi, rc: StoredRayCluster, opts: LogOp
   await Promise.all(
     chosen.map(async (p) => {
       const containers: string[] = (p.spec?.containers ?? []).map((c: any) => c.name);
-      const container =
-        opts.container === undefined || opts.container === "ray" ? containers[0] : opts.container;
+      const [first] = containers;
+      if (first === undefined) throw new RefusedError(`${p.metadata.name} has no containers.`);
+      const container = opts.container === undefined || opts.container === "ray" ? first : opts.container;
       if (!containers.includes(container))
         throw new RefusedError(
-          `${p.metadata.name} has no container ${JSON.stringify(opts.container)}; it has ${containers.join(", ")} ("ray" is ${containers[0]}).`,
+          `${p.metadata.name} has no container ${JSON.stringify(opts.container)}; it has ${containers.join(", ")} ("ray" is ${first}).`,
         );
       await podLog(api, ns, p.metadata.name, {
         container,

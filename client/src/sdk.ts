@@ -731,12 +731,13 @@ export class Cluster {
     this.refuseIfProgram("scale");
     const groups = this.raw.spec?.workerGroupSpecs ?? [];
     const i = groups.findIndex((g) => g.groupName === group);
-    if (i < 0) {
+    // workerGroups is workerGroupSpecs in the same order; i < 0 finds nothing.
+    const cur = this.workerGroups[i];
+    if (!cur) {
       throw new RefusedError(
         `${this.namespace}/${this.name} has no worker group "${group}" (groups: ${groups.map((g) => g.groupName).join(", ") || "none"}); pass one of them to --worker-group.`,
       );
     }
-    const cur = this.workerGroups[i];
     const autoscaled = cur.minReplicas < cur.maxReplicas;
     let next: { replicas?: number; minReplicas: number; maxReplicas: number };
     if (typeof replicas === "number") {
