@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type KubeRaySettings } from "../config/load";
 import { type ResolvedPool } from "../config/nodePools";
-import { operatorPodMonitoring } from "../render/monitoring";
+import { operatorPodMonitoring, rayPodsMonitoring } from "../render/monitoring";
 import { operatorValues } from "../config/operatorValues";
 import { PINNED_VERSION_LABELS } from "../config/wire";
 import { operatorNamespace, pinnedCrds } from "./pinnedCrds";
@@ -16,7 +16,7 @@ export interface KubeRayOperatorArgs {
   readonly provider: k8s.Provider;
   /** The same cluster with upsert on create, for what is retained on delete (the CRDs). */
   readonly adoptingProvider: k8s.Provider;
-  /** GKE Managed Prometheus is on: scrape the operator's metrics. */
+  /** GKE Managed Prometheus is on: scrape the operator's metrics, and every Ray pod's. */
   readonly managedPrometheus: boolean;
   /** What must exist before the operator can start (the system node pool). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -69,6 +69,7 @@ export class KubeRayOperator extends pulumi.ComponentResource {
         ...child,
         dependsOn: [this.namespace],
       });
+      new k8s.apiextensions.CustomResource(`${name}-ray-pods-metrics`, rayPodsMonitoring(), child);
     }
 
     this.registerOutputs({ version: kuberay.version, namespace: this.namespace.metadata.name });

@@ -136,7 +136,6 @@ export class Platform extends pulumi.ComponentResource {
       gpuTypes: cfg.gpuTypes,
       operatorNamespace: cfg.kuberay.namespace,
       monitoringNamespace: cfg.monitoringNamespace,
-      managedPrometheus,
     };
     const rayClusterCrd = this.operator.crds.rayclusters;
     if (!rayClusterCrd)

@@ -3,7 +3,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ResolvedTeam } from "../config/teams";
 import { BUCKET_TEAM_LABEL } from "../config/wire";
-import { rayPodMonitoring } from "../render/monitoring";
 import { factsReaderBinding, teamFactsConfigMap } from "../render/platformFacts";
 import * as render from "../render/tenancy";
 import { RayCluster } from "./rayCluster";
@@ -95,8 +94,6 @@ export class Team extends pulumi.ComponentResource {
         dependsOn: [args.playground.namespace, ...args.playground.limits, ...limits],
       });
     }
-    if (args.tenancy.managedPrometheus)
-      new k8s.apiextensions.CustomResource(`${name}-ray-metrics`, rayPodMonitoring(team), inNamespace);
     // The client (rayctl): the team's facts, and read access to the platform's.
     new k8s.core.v1.ConfigMap(`${name}-client-facts`, teamFactsConfigMap(team), inNamespace);
     new k8s.rbac.v1.RoleBinding(`${name}-facts-reader`, factsReaderBinding(team, args.facts.namespace), {

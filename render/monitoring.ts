@@ -1,12 +1,11 @@
 /**
- * What GKE Managed Prometheus scrapes, as PodMonitoring objects (monitoring.googleapis.com/v1,
- * CRD pinned in data/gmp/ for the plan's schema check): every Ray pod of a team namespace and
- * the KubeRay operator. GKE installs the CRD when Managed Prometheus is on (gke mode only).
+ * What GKE Managed Prometheus scrapes (monitoring.googleapis.com/v1, CRDs pinned in data/gmp/
+ * for the plan's schema check): every Ray pod, in whichever namespace, and the KubeRay
+ * operator. GKE installs the CRDs when Managed Prometheus is on (gke mode only).
  */
-import { type ResolvedTeam } from "../config/teams";
 import { type CustomObject } from "./rayCluster";
 import { RAY_NODE_LABELS } from "./tenancy";
-import { MANAGED_BY, RAY_PORT_NAMES, TEAM_LABEL } from "../config/wire";
+import { MANAGED_BY, RAY_PORT_NAMES } from "../config/wire";
 
 const POD_MONITORING = { apiVersion: "monitoring.googleapis.com/v1", kind: "PodMonitoring" } as const;
 /** How often Ray and operator metrics are collected (GMP's default is 60s; Ray's dashboards expect finer). */
@@ -20,15 +19,17 @@ const OPERATOR_METRICS = {
   port: "http",
 } as const;
 
-/** Scrape the metrics port of every Ray pod (heads and workers) in the team's namespace. */
-export function rayPodMonitoring(team: ResolvedTeam): CustomObject {
+/**
+ * Scrape the metrics port of every Ray pod (heads and workers) of every namespace: one object
+ * for all teams, where a PodMonitoring per team namespace selected the same pods (one object
+ * fewer a team). Metrics keep the pod's namespace as their `namespace` label. Each team's
+ * NetworkPolicy still lets the collectors reach that port only.
+ */
+export function rayPodsMonitoring(): CustomObject {
   return {
-    ...POD_MONITORING,
-    metadata: {
-      name: "ray-metrics",
-      namespace: team.name,
-      labels: { [TEAM_LABEL]: team.name, ...MANAGED_BY },
-    },
+    apiVersion: POD_MONITORING.apiVersion,
+    kind: "ClusterPodMonitoring",
+    metadata: { name: "ray-pods", labels: { ...MANAGED_BY } },
     spec: {
       selector: { matchLabels: { ...RAY_NODE_LABELS } },
       endpoints: [{ port: RAY_PORT_NAMES.metrics, interval: SCRAPE_INTERVAL }],

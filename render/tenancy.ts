@@ -46,8 +46,6 @@ export interface TenancyContext {
   readonly gpuTypes: Readonly<Record<string, string>>;
   readonly operatorNamespace: string;
   readonly monitoringNamespace: string;
-  /** GKE Managed Prometheus is on (gke mode): render PodMonitoring objects for its collectors. */
-  readonly managedPrometheus: boolean;
 }
 
 export function namespace(team: ResolvedTeam): k8s.core.v1.Namespace {

@@ -235,14 +235,14 @@ describe("--diff on a pull request that edits the example teams", () => {
     expect(run.stderr).toBe("");
     expect(run.stdout).not.toContain("Node pools");
     expect(run.stdout.split("\n").slice(0, 8)).toEqual([
-      "Changes against main: 0 to add, 6 to change, 24 to remove",
+      "Changes against main: 0 to add, 6 to change, 23 to remove",
       "",
       "DANGEROUS",
       "  ! team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed",
       "",
       "Team tech-research removed",
       "  retained (kept in the cluster or GCP, no longer managed: retainOnDelete): ClusterQueue tech-research, LocalQueue tech-research/default, Bucket my-ml-platform-dev-ray-tech-research, LimitRange tech-research/defaults, Namespace tech-research, ResourceQuota tech-research/team-quota, ResourceQuota tech-research/gpu-a100, ResourceQuota tech-research/gpu-t4, NetworkPolicy tech-research/default-deny-ingress",
-      "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, BucketIAMMember tech-research-bucket-ray-pods, ConfigMap tech-research/ray-platform-team, ServiceAccount tech-research/ray, PodMonitoring tech-research/ray-metrics, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-operator-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding kuberay-system/team-tech-research, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
+      "  deleted: ConfigMap tech-research/gnn-tutorials, Secret tech-research/gnn-token, Service tech-research/gnn-tools, RayCluster tech-research/gnn, BucketIAMMember tech-research-bucket-ray-pods, ConfigMap tech-research/ray-platform-team, ServiceAccount tech-research/ray, NetworkPolicy tech-research/allow-metrics-scrape, NetworkPolicy tech-research/allow-operator-to-ray-heads, NetworkPolicy tech-research/allow-same-namespace, RoleBinding kuberay-system/team-tech-research, RoleBinding tech-research/owners, RoleBinding ray-playground/team-tech-research, RoleBinding tech-research/ray-users",
     ]);
     expect(run.stdout).toContain(
       [
@@ -273,7 +273,7 @@ describe("--diff on a pull request that edits the example teams", () => {
         "> **Dangerous changes**: review these before merging.\n" +
         "> - team tech-research is REMOVED: its members lose access and its RayClusters are DELETED (gnn; running jobs stop); its namespace and bucket are retained, no longer managed\n" +
         "\n" +
-        "**0 to add, 6 to change, 24 to remove.**\n" +
+        "**0 to add, 6 to change, 23 to remove.**\n" +
         "\n" +
         "### Teams\n" +
         "\n" +
@@ -285,7 +285,7 @@ describe("--diff on a pull request that edits the example teams", () => {
         "### Team tech-research removed\n" +
         "\n" +
         "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `ClusterQueue tech-research`, `LocalQueue tech-research/default`, `Bucket my-ml-platform-dev-ray-tech-research`, `LimitRange tech-research/defaults`, `Namespace tech-research`, `ResourceQuota tech-research/team-quota`, `ResourceQuota tech-research/gpu-a100`, `ResourceQuota tech-research/gpu-t4`, `NetworkPolicy tech-research/default-deny-ingress`\n" +
-        "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `BucketIAMMember tech-research-bucket-ray-pods`, `ConfigMap tech-research/ray-platform-team`, `ServiceAccount tech-research/ray`, `PodMonitoring tech-research/ray-metrics`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-operator-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding kuberay-system/team-tech-research`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
+        "- **Deleted**: `ConfigMap tech-research/gnn-tutorials`, `Secret tech-research/gnn-token`, `Service tech-research/gnn-tools`, `RayCluster tech-research/gnn`, `BucketIAMMember tech-research-bucket-ray-pods`, `ConfigMap tech-research/ray-platform-team`, `ServiceAccount tech-research/ray`, `NetworkPolicy tech-research/allow-metrics-scrape`, `NetworkPolicy tech-research/allow-operator-to-ray-heads`, `NetworkPolicy tech-research/allow-same-namespace`, `RoleBinding kuberay-system/team-tech-research`, `RoleBinding tech-research/owners`, `RoleBinding ray-playground/team-tech-research`, `RoleBinding tech-research/ray-users`\n" +
         "\n" +
         "### Cost\n" +
         "\n" +
@@ -330,7 +330,6 @@ describe("--diff on a pull request that edits the example teams", () => {
         "| - | `ResourceQuota tech-research/gpu-a100` | `kubernetes:core/v1:ResourceQuota` | retained, no longer managed |\n" +
         "| - | `ResourceQuota tech-research/gpu-t4` | `kubernetes:core/v1:ResourceQuota` | retained, no longer managed |\n" +
         "| - | `ServiceAccount tech-research/ray` | `kubernetes:core/v1:ServiceAccount` |  |\n" +
-        "| - | `PodMonitoring tech-research/ray-metrics` | `kubernetes:monitoring.googleapis.com/v1:PodMonitoring` |  |\n" +
         "| - | `NetworkPolicy tech-research/allow-metrics-scrape` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
         "| - | `NetworkPolicy tech-research/allow-operator-to-ray-heads` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +
         "| - | `NetworkPolicy tech-research/allow-same-namespace` | `kubernetes:networking.k8s.io/v1:NetworkPolicy` |  |\n" +

@@ -226,7 +226,6 @@ describe("tenancy from a hand-built team", () => {
     gpuTypes: { t4: "nvidia-tesla-t4", a100: "nvidia-tesla-a100" },
     operatorNamespace: "kuberay-system",
     monitoringNamespace: "gke-gmp-system",
-    managedPrometheus: true,
   };
 
   test("the namespace quota is the queue's ceiling, GPUs of every type summed", () => {
