@@ -617,6 +617,11 @@ describe("the Ray pods' account", () => {
     const scale = (c: any) => (c.spec.workerGroupSpecs[0].replicas = 3);
     for (const pod of ["two-tower-cpu-worker-abcde", "other-head-x7k2p", undefined])
       expect(update(rc, scale, asRay(pod)), String(pod)).toEqual([SAYS_HEAD]);
+    // KubeRay names the head <cluster>-head- and the API server adds 5 characters (generateName):
+    // a pod whose name only starts so is another's, a worker of a group named `head` or the
+    // head of a cluster named two-tower-head-x.
+    for (const pod of ["two-tower-head-worker-abcde", "two-tower-head-x-head-abcde"])
+      expect(update(rc, scale, asRay(pod)), pod).toEqual([SAYS_HEAD]);
     // KubeRay cuts a long cluster name to 50 characters in its head pod's name.
     const long = rayClusterObject("a-cluster-with-a-name-longer-than-fifty-characters-of-text");
     expect(
