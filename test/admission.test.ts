@@ -458,6 +458,16 @@ describe("RayClusters", () => {
         t.spec.volumes = t.spec.volumes.filter((v: any) => !v.csi);
     });
     expect(policyDenials(rcSpec(kind), noBucket)).toEqual([]);
+    // Whatever bucket it names: not the team's (no prefix), nor one named as a missing prefix reads.
+    for (const bucketName of ["recsys", "undefinedrecsys"]) {
+      const named = changed(noBucket, (c) =>
+        c.spec.headGroupSpec.template.spec.volumes.push({
+          name: "bucket",
+          csi: { driver: "gcsfuse.csi.storage.gke.io", volumeAttributes: { bucketName } },
+        }),
+      );
+      expect(policyDenials(rcSpec(kind), named), bucketName).toEqual([SAYS.volumes("RayCluster pods", "")]);
+    }
   });
 });
 
