@@ -3,6 +3,17 @@
  * views made here: what a reviewer reads, line by line. test/plan.test.ts checks the whole
  * report of a real diff through the CLI; this file is what mutation testing runs for the
  * report (the CLI's subprocesses run no mutant).
+ *
+ * Mutation testing (npm run test:mutation) leaves six mutants of plan/report.ts alive, all
+ * equivalent or unreachable:
+ * - membersColumn's `valueColumn("", …).cell(b, h, [])` with another title, or with changes
+ *   (`["Stryker was here"]`): that column is made for its cell alone, which reads neither.
+ * - membersColumn's `b ? memberList(b) : []` with another list for no base, and
+ *   rayClustersColumn's `b?.rayClusters` as `b.rayClusters` for no head: teamRows calls a
+ *   cell only for a team of the base or the head, so one of the two is always there.
+ * - `/→ (.*)$/` as `/→ (.*)/`: showField's line has no line break, so `.*` runs to its end anyway.
+ * - partOf's `/^gke-/` as `/gke-/`: every NodePool is named `gke-<pool>` (the GKE component is
+ *   "gke", components/platform.ts), so its first `gke-` is where the name starts.
  */
 import { describe, expect, test } from "vitest";
 import { type PlatformView, type RayClusterView, type TeamView } from "../config/view";
@@ -167,6 +178,27 @@ describe("the report's frame", () => {
     ]);
   });
 
+  test("changes of the platform itself (no team, no component) add no part to the picture", () => {
+    const md = markdownReport(
+      diff([
+        change("remove", "pulumi:providers:kubernetes", "provider k8s"),
+        change("add", RC, "RayCluster default/smoke"),
+      ]),
+      view(),
+      view(),
+      OPTS,
+    );
+    expect(section(md, "### What is affected")).toEqual([
+      "### What is affected",
+      "",
+      "```mermaid",
+      "flowchart LR",
+      '  platform["ray-platform"]',
+      ...CLASSES,
+      "",
+    ]);
+  });
+
   test("changes outside teams make no team table", () => {
     const md = markdownReport(
       diff([
@@ -203,23 +235,44 @@ describe("the whole report of a pull request", () => {
     }),
     team("added", { members: ["user:bob@example.com"], owners: ["user:bob@example.com"], gpuQuota: {} }),
   );
-  const changes = [
-    rcChange("remove", "gone", "gnn"),
-    change("remove", "kubernetes:core/v1:Namespace", "Namespace gone", {
+  const gone = {
+    gnn: rcChange("remove", "gone", "gnn"),
+    namespace: change("remove", "kubernetes:core/v1:Namespace", "Namespace gone", {
       team: "gone",
       parents: TEAM_PARENTS,
       retained: true,
     }),
+    bucket: change("remove", "gcp:storage/bucket:Bucket", "Bucket gone-data", {
+      team: "gone",
+      parents: TEAM_PARENTS,
+      retained: true,
+    }),
+    owners: change(
+      "remove",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+      "RoleBinding gone/owners",
+      {
+        team: "gone",
+        parents: TEAM_PARENTS,
+      },
+    ),
+  };
+  // In the order the plan lists them, which is not the clusters' name order.
+  const changes = [
+    gone.gnn,
+    gone.namespace,
+    gone.bucket,
+    gone.owners,
     change("add", "kubernetes:core/v1:Namespace", "Namespace added", {
       team: "added",
       parents: TEAM_PARENTS,
     }),
-    rcChange("add", "recsys", "new-one"),
-    rcChange("remove", "recsys", "old-one"),
     rcChange("change", "recsys", "two-tower", [
       { path: "spec.workerGroupSpecs[t4].maxReplicas", before: 4, after: 16 },
       { path: "spec.rayVersion", before: "2.51.0", after: "2.52.0" },
     ]),
+    rcChange("add", "recsys", "new-one"),
+    rcChange("remove", "recsys", "old-one"),
     change("change", "kubernetes:core/v1:ConfigMap", "ConfigMap recsys/notes", {
       team: "recsys",
       parents: TEAM_PARENTS,
@@ -252,17 +305,18 @@ describe("the whole report of a pull request", () => {
     change("add", RC, "RayCluster default/smoke", { parents: [] }),
   ];
   const removedTeams = [
-    { team: "gone", retained: [changes[1]], deleted: [changes[0]] },
+    { team: "gone", retained: [gone.namespace, gone.bucket], deleted: [gone.gnn, gone.owners] },
     { team: "empty", retained: [], deleted: [] },
   ];
-  const md = markdownReport(diff(changes, { removedTeams }), base, head, OPTS);
+  // Made in each test: a report that throws must fail tests, not the file's loading.
+  const report = () => markdownReport(diff(changes, { removedTeams }), base, head, OPTS);
 
   test("counts what is added, changed and removed", () => {
-    expect(lines(md)[5]).toBe("**6 to add, 5 to change, 4 to remove.**");
+    expect(lines(report())[5]).toBe("**6 to add, 5 to change, 6 to remove.**");
   });
 
   test("the team table: one row per changed team, sorted, with what changed old → new", () => {
-    expect(section(md, "### Teams")).toEqual([
+    expect(section(report(), "### Teams")).toEqual([
       "### Teams",
       "",
       "| team | change | CPU quota | memory quota | GPU quota | queue | members | RayClusters |",
@@ -275,14 +329,14 @@ describe("the whole report of a pull request", () => {
   });
 
   test("each removed team: what is retained and what is deleted, or nothing", () => {
-    expect(section(md, "### Team gone removed")).toEqual([
+    expect(section(report(), "### Team gone removed")).toEqual([
       "### Team gone removed",
       "",
-      "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `Namespace gone`",
-      "- **Deleted**: `RayCluster gone/gnn`",
+      "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): `Namespace gone`, `Bucket gone-data`",
+      "- **Deleted**: `RayCluster gone/gnn`, `RoleBinding gone/owners`",
       "",
     ]);
-    expect(section(md, "### Team empty removed")).toEqual([
+    expect(section(report(), "### Team empty removed")).toEqual([
       "### Team empty removed",
       "",
       "- **Retained** (kept in the cluster or GCP, no longer managed by Pulumi: `retainOnDelete`): nothing",
@@ -292,7 +346,7 @@ describe("the whole report of a pull request", () => {
   });
 
   test("the picture: each part that changes with its signs, RayClusters under their team", () => {
-    expect(section(md, "### What is affected")).toEqual([
+    expect(section(report(), "### What is affected")).toEqual([
       "### What is affected",
       "",
       "```mermaid",
@@ -315,7 +369,8 @@ describe("the whole report of a pull request", () => {
   });
 
   test("every change in a table, retained ones marked, fields escaped for Markdown", () => {
-    const table = lines(md).slice(lines(md).indexOf("<details><summary>Every change</summary>"));
+    const all = lines(report());
+    const table = all.slice(all.indexOf("<details><summary>Every change</summary>"));
     expect(table).toEqual([
       "<details><summary>Every change</summary>",
       "",
@@ -323,10 +378,12 @@ describe("the whole report of a pull request", () => {
       "| --- | --- | --- | --- |",
       "| - | `RayCluster gone/gnn` | `kubernetes:ray.io/v1:RayCluster` |  |",
       "| - | `Namespace gone` | `kubernetes:core/v1:Namespace` | retained, no longer managed |",
+      "| - | `Bucket gone-data` | `gcp:storage/bucket:Bucket` | retained, no longer managed |",
+      "| - | `RoleBinding gone/owners` | `kubernetes:rbac.authorization.k8s.io/v1:RoleBinding` |  |",
       "| + | `Namespace added` | `kubernetes:core/v1:Namespace` |  |",
+      "| ~ | `RayCluster recsys/two-tower` | `kubernetes:ray.io/v1:RayCluster` | `spec.workerGroupSpecs[t4].maxReplicas: 4 → 16`<br>`spec.rayVersion: 2.51.0 → 2.52.0` |",
       "| + | `RayCluster recsys/new-one` | `kubernetes:ray.io/v1:RayCluster` |  |",
       "| - | `RayCluster recsys/old-one` | `kubernetes:ray.io/v1:RayCluster` |  |",
-      "| ~ | `RayCluster recsys/two-tower` | `kubernetes:ray.io/v1:RayCluster` | `spec.workerGroupSpecs[t4].maxReplicas: 4 → 16`<br>`spec.rayVersion: 2.51.0 → 2.52.0` |",
       "| ~ | `ConfigMap recsys/notes` | `kubernetes:core/v1:ConfigMap` | `data.note: a\\|b → 'c'` |",
       "| + | `NodePool t4-workers` | `gcp:container/nodePool:NodePool` |  |",
       "| - | `NodePool t4-workers` | `gcp:container/nodePool:NodePool` |  |",
@@ -344,7 +401,7 @@ describe("the whole report of a pull request", () => {
   });
 
   test("the sections come in order: dangers, counts, teams, removed teams, costs, picture, every change", () => {
-    const headings = lines(md).filter((l) => l.startsWith("### ") || l.startsWith("<details>"));
+    const headings = lines(report()).filter((l) => l.startsWith("### ") || l.startsWith("<details>"));
     expect(headings).toEqual([
       "### Teams",
       "### Team gone removed",
@@ -401,6 +458,15 @@ describe("costs", () => {
 describe("the team table's cells", () => {
   const cells = (b: TeamView | undefined, h: TeamView | undefined, changes: ResourceChange[] = []) =>
     Object.fromEntries(TEAM_COLUMNS.map((c) => [c.title, c.cell(b, h, changes)]));
+
+  test("CPU and memory quota: a quota without them shows -", () => {
+    const cpuOnly = team("t", { quota: { "requests.cpu": "8" } });
+    expect(cells(cpuOnly, cpuOnly)).toMatchObject({ "CPU quota": "8", "memory quota": "-" });
+    expect(cells(undefined, team("t", { quota: {} }))).toMatchObject({
+      "CPU quota": "-",
+      "memory quota": "-",
+    });
+  });
 
   test("GPU quota: types in name order, those at 0 left out, none when nothing is left", () => {
     expect(cells(undefined, team("t", { gpuQuota: { t4: "2", l4: "0", a100: "4" } }))["GPU quota"]).toBe(
