@@ -232,7 +232,9 @@ export function autoscalerAccountAdmission(ctx: AdmissionContext): AdmissionRule
           expression:
             "'authentication.kubernetes.io/pod-name' in request.userInfo.extra ? request.userInfo.extra['authentication.kubernetes.io/pod-name'][0] : ''",
         },
-        // KubeRay names a head pod <cluster, cut to 50 characters>-head-<suffix> (utils/util.go PodName).
+        // KubeRay names a head pod <cluster, cut to 50 characters>-head- (utils/util.go PodName), to
+        // which the API server adds 5 characters (generateName): a worker of a group named `head`
+        // (<cluster>-head-worker-…) or the head of a cluster <cluster>-head-x only start so.
         {
           name: "headPrefix",
           expression:
@@ -241,7 +243,7 @@ export function autoscalerAccountAdmission(ctx: AdmissionContext): AdmissionRule
       ],
       validations: [
         {
-          expression: `!(${isRayCluster}) || variables.podName.startsWith(variables.headPrefix)`,
+          expression: `!(${isRayCluster}) || (variables.podName.startsWith(variables.headPrefix) && variables.podName.size() == variables.headPrefix.size() + 5)`,
           message: `Ray pods' account (${RAY_SERVICE_ACCOUNT}) changes a RayCluster only from that cluster's own head (its autoscaler).`,
           reason: "Forbidden",
         },
