@@ -68,6 +68,10 @@ export class Platform extends pulumi.ComponentResource {
       };
       // GkeCluster makes a NodePool of each of cfg.pools, the system pool among them.
       const systemNodePool = systemPool && gke.nodePools[systemPool.name];
+      if (systemPool && !systemNodePool)
+        throw new Error(
+          `GkeCluster made no node pool for the system pool ${systemPool.name}; this is a bug in components/gkeCluster.ts, please report it.`,
+        );
       systemNodes = systemNodePool ? [systemNodePool] : [];
       kueueGke = {
         project: cfg.gke.project,

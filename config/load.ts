@@ -462,8 +462,9 @@ function pinnedCrds(
 }
 
 /**
- * Each pinned CRD file parsed once per process, by its text: megabytes of YAML that cost a
- * quarter of a second per load, and the tests load hundreds of times. An edited file is parsed
+ * Each pinned CRD file parsed once per instance of this module, by its text: megabytes of YAML
+ * that cost a quarter of a second per load, and the loader's tests load hundreds of times (a
+ * test that resets its modules, as runProgram does, parses again). An edited file is parsed
  * afresh; the result is frozen, so no caller can change what the next one gets.
  */
 const crdCache = new Map<string, { text: string; crd: Record<string, unknown> }>();

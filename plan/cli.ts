@@ -230,6 +230,9 @@ async function run(args: PlanArgs): Promise<number> {
   } else if (!(args.quiet && (args.json || args.out))) args.io.stdout.write(plan());
   if (!args.quiet && notes.length > 0)
     args.io.stderr.write(`Notes\n${notes.map((n) => `  ${n}\n`).join("")}`);
+  // What the program logged, but the notes, which the plan has just listed.
+  const logged = ev.logs.filter((l) => !notes.some((n) => l.endsWith(`] ${n}`)));
+  if (!args.quiet && logged.length > 0) args.io.stderr.write(`${logged.join("\n")}\n`);
   const violations = checkPolicies(ev.resources);
   if (violations.length > 0) {
     args.io.stderr.write(

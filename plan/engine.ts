@@ -6,6 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { format } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { PLATFORM_CONFIG, type PlatformConfig } from "../config/load";
@@ -42,6 +43,8 @@ export interface Evaluation {
   readonly outputs: Record<string, unknown>;
   /** The validated configuration the program returned (under PLATFORM_CONFIG); undefined for a program that returns none. */
   readonly config?: PlatformConfig;
+  /** What the program logged (pulumi.log), as the engine would show it ("info: [runtime] ..."). */
+  readonly logs: readonly string[];
 }
 
 interface EvaluateOptions {
@@ -165,6 +168,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
   let asyncError: unknown;
   const onRejection = (err: unknown) => (asyncError ??= err);
   process.on("unhandledRejection", onRejection);
+  // With no engine to send them to, the Pulumi SDK prints pulumi.log messages on the console
+  // (@pulumi/pulumi log/index.js), where they would land in the middle of a plan on stdout:
+  // the mock engine takes them, as the real one does, for its caller to show.
+  const logs: string[] = [];
+  const console_ = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  const take = (...args: unknown[]) => void logs.push(format(...args));
+  Object.assign(console, { log: take, info: take, warn: take, error: take });
+  let evaluated = false;
   try {
     let outputs: Record<string | symbol, unknown>;
     try {
@@ -195,12 +206,18 @@ export async function evaluate(opts: EvaluateOptions): Promise<Evaluation> {
         resources,
       );
     // resolveOutputs takes string keys only, as Pulumi does: the configuration is no output.
-    return {
+    const evaluation = {
       resources,
       outputs: await resolveOutputs(outputs),
       config: outputs[PLATFORM_CONFIG] as PlatformConfig | undefined,
+      logs,
     };
+    evaluated = true;
+    return evaluation;
   } finally {
+    Object.assign(console, console_);
+    // A program that failed may have said why on the console: nobody else will show it.
+    if (!evaluated) for (const line of logs) console.error(line);
     process.off("unhandledRejection", onRejection);
   }
 }

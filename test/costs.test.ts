@@ -39,7 +39,7 @@ let devResources: Awaited<ReturnType<typeof runProgram>>["resources"];
 beforeAll(async () => {
   const ev = await sharedStack();
   devResources = ev.resources;
-  dev = viewOf(ev);
+  dev = ev.view;
 });
 
 const team = (view: PlatformView, name: string) => view.teams.find((t) => t.name === name)!;

@@ -5,9 +5,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { threadId } from "node:worker_threads";
 import { inject, vi } from "vitest";
 import { ConfigError, formatIssue } from "../config/errors";
 import { loadPlatformConfig, type PlatformConfig } from "../config/load";
+import { type PlatformView } from "../config/view";
+import { platformView } from "../plan/model";
 import { prices } from "../cost/prices";
 import {
   evaluate,
@@ -45,25 +48,42 @@ export function runProgram(opts: RunOptions = {}): Promise<Evaluation> {
   });
 }
 
+/** A stack's evaluation as data: what the plan's --json holds (resources, outputs, the view). */
+export interface StackPlan {
+  readonly resources: RegisteredResource[];
+  readonly outputs: Record<string, unknown>;
+  /** The platform as the plan and the PR report see it (plan/model.ts), from the validated configuration. */
+  readonly view: PlatformView;
+}
+
 /**
- * A stack of the repo (dev by default, or kind) as runProgram evaluates it, once per test run: the
- * first file to ask evaluates it and leaves it in the run's cache directory
- * (test/stackCache.ts) for the others. Every caller, the first included, gets it through the
- * same JSON round trip, the shape the plan's --json gives too, so no test depends on which file
- * ran first. Without that setup (the mutation runs, whose mutants must reach the evaluation) it
- * evaluates afresh. Tests about the evaluation itself, or that change the stack, use runProgram.
+ * A stack of the repo (dev by default, or kind) as runProgram evaluates it, evaluated about once
+ * per test run: the first file to ask leaves it in the run's cache directory
+ * (test/stackCache.ts) for the others (two workers that start together may both evaluate it).
+ * Every caller, the first included, gets it through the same JSON round trip, as data only (the
+ * configuration's classes stay out: the view is made from it first), so no test depends on
+ * which file ran first. Without that setup (the mutation runs, whose mutants must reach the
+ * evaluation) it evaluates afresh. Tests about the evaluation itself, or that change the
+ * stack, use runProgram.
  */
-export async function sharedStack(stack: "dev" | "kind" = "dev"): Promise<Evaluation> {
+export async function sharedStack(stack: "dev" | "kind" = "dev"): Promise<StackPlan> {
   const dir = inject("stackCacheDir") as string | undefined;
   const file = dir && path.join(dir, `${stack}.json`);
-  if (file && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as Evaluation;
-  const text = JSON.stringify(await runProgram({ stack }));
+  if (file && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as StackPlan;
+  const ev = await runProgram({ stack });
+  if (!ev.config) throw new Error(`the ${stack} stack's program returned no configuration`);
+  const text = JSON.stringify({
+    resources: ev.resources,
+    outputs: ev.outputs,
+    view: platformView(ev.config, ev.resources),
+  });
   if (file) {
     // Written whole, then renamed: a file in the other worker never reads half of it.
-    fs.writeFileSync(`${file}.${process.pid}`, text);
-    fs.renameSync(`${file}.${process.pid}`, file);
+    const partial = `${file}.${process.pid}.${threadId}`;
+    fs.writeFileSync(partial, text);
+    fs.renameSync(partial, file);
   }
-  return JSON.parse(text) as Evaluation;
+  return JSON.parse(text) as StackPlan;
 }
 
 /** Evaluate a program that must fail; returns the error message and what was registered before it. */

@@ -194,6 +194,19 @@ describe("exit codes", () => {
   });
 });
 
+test("what the program logs (pulumi.log) never reaches stdout: a note is said once, on stderr, and --quiet leaves stdout empty", () => {
+  // The kind stack has a note (no playground team file), which the program also logs for a real engine.
+  const NOTE = "no ray-playground team file: there is no shared playground namespace.";
+  const dir = tmp();
+  const r = plan(["--stack", "kind", "--json", path.join(dir, "plan.json")]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toContain("ray-platform plan: stack kind, mode existing");
+  expect(r.stdout).not.toContain(NOTE);
+  expect(r.stderr.split(NOTE).length - 1).toBe(1);
+  const quiet = plan(["--stack", "kind", "--quiet", "--json", path.join(dir, "plan.json")]);
+  expect([quiet.code, quiet.stdout, quiet.stderr]).toEqual([0, "", ""]);
+});
+
 /** A throwaway repository with the project committed as `main`, to be changed the way a pull request would. */
 function scratchRepo() {
   const repo = tmp();

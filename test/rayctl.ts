@@ -52,7 +52,7 @@ export async function rayctlInProcess(line: string, o: RayctlOptions = {}): Prom
 export function rayctlBundled(
   bin: string,
   line: string,
-  o: RayctlOptions & { cwd?: string; timeoutMs?: number } = {},
+  o: Omit<RayctlOptions, "onStderr"> & { cwd?: string; timeoutMs?: number } = {},
 ): Promise<RayctlResult> {
   return new Promise((resolve) => {
     execFile(

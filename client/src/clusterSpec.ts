@@ -246,9 +246,9 @@ function flagName(k: keyof ClusterOptions): string {
 
 /**
  * What the client creates for a resolved cluster: what components/rayCluster.ts creates for a team file's
- * cluster, from the same render functions, but the shared namespace's own-pods NetworkPolicy
- * (members may not write NetworkPolicies: a rayctl cluster in the playground keeps the
- * namespace-wide allow, and its token guards it). Labels say the client made them.
+ * cluster, from the same render functions, the shared namespace's own-pods NetworkPolicy
+ * included (members may create NetworkPolicies of that one shape only: an admission rule,
+ * render/tenancyBase.ts). Labels say the client made them.
  */
 export interface ClusterObjects {
   readonly rayCluster: RayClusterObject;
