@@ -90,7 +90,8 @@ const FLAGS = {
 type Flag = keyof typeof FLAGS;
 
 const COMMON: Flag[] = ["namespace", "output", "context", "kubeconfig", "platform-namespace"];
-const CREATE: Flag[] = [
+/** A cluster's shape: what `create cluster` and a job's own cluster both take. */
+const SHAPE: Flag[] = [
   "file",
   "cpus-in-head",
   "memory-in-head",
@@ -99,6 +100,9 @@ const CREATE: Flag[] = [
   "gpus-per-worker",
   "worker-gpu-type",
   "workers",
+];
+const CREATE: Flag[] = [
+  ...SHAPE,
   "min-workers",
   "max-workers",
   "ray-version",
@@ -231,14 +235,7 @@ export const COMMANDS: readonly Spec[] = [
       "name",
       "working-dir",
       "cluster",
-      "file",
-      "cpus-in-head",
-      "memory-in-head",
-      "cpus-per-worker",
-      "memory-per-worker",
-      "gpus-per-worker",
-      "worker-gpu-type",
-      "workers",
+      ...SHAPE,
       "ray-version",
       "ttl",
       "deadline",
