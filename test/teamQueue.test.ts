@@ -1,0 +1,167 @@
+/**
+ * A team's Kueue queue from its team file's quota (config/kueue.ts), without evaluating the
+ * program: what the ClusterQueue gets (nominal quota, borrowing and lending limits, weight, the
+ * namespace quota's ceiling), and the rules that refuse a team file, word for word. Fast on
+ * purpose: mutation testing (npm run test:mutation) runs it for every mutant of config/kueue.ts.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, test } from "vitest";
+import { formatAmounts, type ResolvedTeamQueue } from "../config/kueue";
+import { configProblems, loadConfig, teamsDir } from "./mocks";
+
+const GI = 2 ** 30;
+const VISION = fs.readFileSync(path.join(__dirname, "fixtures", "vision.yaml"), "utf8");
+/** vision.yaml with `extra` added to its quota (two-space indented keys). */
+const withQuota = (extra: string) => VISION.replace("    t4: 4\n", `    t4: 4\n${extra}`);
+const queueOf = (text: string, team = "vision"): ResolvedTeamQueue =>
+  loadConfig({ teams: teamsDir({ "vision.yaml": text }) }).teams.find((t) => t.name === team)!.queue;
+const problems = (files: Record<string, string>, opts?: { withRepoTeams?: boolean }) =>
+  configProblems({ teams: teamsDir(files, opts) });
+
+describe("the queue a team file resolves to", () => {
+  test("nominal quota from the quota, every offered GPU type in it, 0 for types the file leaves out", () => {
+    const q = queueOf(VISION);
+    expect(formatAmounts(q.nominal)).toEqual({ cpu: "64", memory: "256Gi", gpus: { a100: "0", t4: "4" } });
+  });
+
+  test("by default a team borrows nothing of anything, sets no limits, lends all, and weighs 1", () => {
+    const q = queueOf(VISION);
+    expect(formatAmounts(q.borrowing)).toEqual({ cpu: "0", memory: "0", gpus: { a100: "0", t4: "0" } });
+    for (const limits of [q.borrowingSet, q.lending]) {
+      expect(limits.cpu).toBeUndefined();
+      expect(limits.memoryBytes).toBeUndefined();
+      expect(limits.gpus).toEqual({});
+    }
+    expect(q.fairSharingWeight).toBe(1);
+    expect(q.ceiling).toEqual(q.nominal);
+  });
+
+  test("borrowing and lending limits per resource, the weight, and a ceiling of quota plus borrowing", () => {
+    const q = queueOf(
+      withQuota(
+        "  borrowing: { cpu: 500m, memory: 1Gi, gpus: { t4: 2 } }\n  lending: { cpu: 8, memory: 64Gi, gpus: { t4: 1 } }\n  fairSharingWeight: 2.5\n",
+      ),
+    );
+    expect(formatAmounts(q.borrowing)).toEqual({ cpu: "500m", memory: "1Gi", gpus: { a100: "0", t4: "2" } });
+    expect(q.borrowingSet).toEqual({ cpu: 0.5, memoryBytes: GI, gpus: { t4: 2 } });
+    expect(q.lending).toEqual({ cpu: 8, memoryBytes: 64 * GI, gpus: { t4: 1 } });
+    expect(q.fairSharingWeight).toBe(2.5);
+    expect(formatAmounts(q.ceiling)).toEqual({
+      cpu: "64500m",
+      memory: "257Gi",
+      gpus: { a100: "0", t4: "6" },
+    });
+  });
+
+  test("a file that borrows some resources borrows none of the others", () => {
+    const cpuOnly = queueOf(withQuota("  borrowing: { cpu: 2 }\n"));
+    expect(formatAmounts(cpuOnly.borrowing)).toEqual({ cpu: "2", memory: "0", gpus: { a100: "0", t4: "0" } });
+    expect(cpuOnly.borrowingSet.memoryBytes).toBeUndefined();
+    const memoryOnly = queueOf(withQuota("  borrowing: { memory: 2Gi }\n  lending: { memory: 1Gi }\n"));
+    expect(formatAmounts(memoryOnly.borrowing)).toEqual({
+      cpu: "0",
+      memory: "2Gi",
+      gpus: { a100: "0", t4: "0" },
+    });
+    expect(memoryOnly.borrowingSet.cpu).toBeUndefined();
+    expect(memoryOnly.lending).toEqual({ memoryBytes: GI, gpus: {} });
+    expect(memoryOnly.lending.cpu).toBeUndefined();
+  });
+
+  test("quantities as the API server stores them", () => {
+    const q = queueOf(VISION.replace("memory: 256Gi", "memory: 1024Gi").replace("cpu: 64", "cpu: 64500m"));
+    expect(formatAmounts(q.nominal)).toMatchObject({ cpu: "64500m", memory: "1Ti" });
+  });
+});
+
+describe("rules of a team's queue", () => {
+  const vision = (text: string) => problems({ "vision.yaml": text });
+
+  test("a weight from 0.001 to 1000000 is a weight; just outside is refused", () => {
+    for (const w of ["0.001", "1000000"])
+      expect(vision(withQuota(`  fairSharingWeight: ${w}\n`)), w).toEqual([]);
+    for (const w of ["0.0009", "1000001"])
+      expect(vision(withQuota(`  fairSharingWeight: ${w}\n`)), w).toEqual([
+        `teams/vision.yaml:10:22 quota.fairSharingWeight: is ${w}, outside what a weight can be here (0.001 to 1000000): weights compare teams, so 0.5, 1 and 4 say it; use a number in that range.`,
+      ]);
+  });
+
+  test("a GPU type the stack does not offer, in lending", () => {
+    expect(vision(withQuota("  lending:\n    gpus: { h100: 1, t4: 1 }\n"))).toEqual([
+      'teams/vision.yaml:11:13 quota.lending.gpus.h100: "h100" is not a GPU this stack offers (offered: a100, t4); remove it.',
+    ]);
+  });
+
+  test("lending memory, or a GPU type the team has no quota of, above the quota", () => {
+    expect(vision(withQuota("  lending:\n    memory: 257Gi\n    gpus: { a100: 1 }\n"))).toEqual([
+      "teams/vision.yaml:11:13 quota.lending.memory: is 257Gi, more than the team's quota of it (256Gi); a team can lend only its own quota. Lower it to at most 256Gi.",
+      "teams/vision.yaml:12:19 quota.lending.gpus.a100: is 1 a100 GPUs, more than the team's quota of it (0 a100 GPUs); a team can lend only its own quota. Lower it to at most 0 a100 GPUs.",
+    ]);
+  });
+
+  test("lending exactly the quota is lending all of it", () => {
+    expect(vision(withQuota("  lending: { cpu: 64, memory: 256Gi, gpus: { t4: 4 } }\n"))).toEqual([]);
+  });
+});
+
+describe("the team's smallest RayCluster must fit its own quota", () => {
+  const vision = (text: string) => problems({ "vision.yaml": text });
+  // vision.yaml's "detector" is a head alone when created (14500m CPUs, 56832Mi: a head node, less
+  // sidecars); "big" adds a T4 worker, and comes first in the file.
+  const twoClusters = VISION.replace(
+    "rayClusters:\n",
+    "rayClusters:\n  - name: big\n    workerGroups:\n      - name: t4\n        gpu: { type: t4 }\n        minReplicas: 1\n        maxReplicas: 2\n",
+  );
+
+  test("every resource it is short of, in one message", () => {
+    expect(vision(VISION.replace("cpu: 64", "cpu: 8").replace("memory: 256Gi", "memory: 8Gi"))).toEqual([
+      'teams/vision.yaml:6:8 quota.cpu: cannot hold even the team\'s smallest RayCluster, "detector", which needs 14500m CPUs (quota: 8 CPUs), 56832Mi (quota: 8Gi) when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.cpu, quota.memory or make the cluster smaller.',
+    ]);
+  });
+
+  test("the smallest by GPUs first, then CPU, wherever it is in the file", () => {
+    expect(vision(twoClusters.replace("memory: 256Gi", "memory: 40Gi"))).toEqual([
+      'teams/vision.yaml:7:11 quota.memory: cannot hold even the team\'s smallest RayCluster, "detector", which needs 56832Mi (quota: 40Gi) when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.memory or make the cluster smaller.',
+    ]);
+  });
+
+  test("one cluster that fits is enough, even when a bigger one comes first", () => {
+    // Borrowing lets both grow to their maxReplicas.
+    expect(
+      vision(twoClusters.replace("memory: 256Gi", "memory: 60Gi\n  borrowing: { memory: 100Gi }")),
+    ).toEqual([]);
+  });
+});
+
+describe("borrowing across the cohort", () => {
+  const other = (name: string, extra = "") => withQuota(extra).replace("name: vision", `name: ${name}`);
+
+  test("a team alone with one other: what that one lends, its whole quota where it sets no limit", () => {
+    expect(
+      problems(
+        {
+          "vision.yaml": withQuota("  borrowing: { cpu: 11, memory: 257Gi }\n"),
+          "other.yaml": other("other", "  lending: { cpu: 10 }\n"),
+        },
+        { withRepoTeams: false },
+      ),
+    ).toEqual([
+      "teams/vision.yaml:10:21 quota.borrowing.cpu: is 11 CPUs, but the other 1 team of the cohort can lend at most 10 CPUs of it together; lower it to at most 10 CPUs (or raise what other teams lend).",
+      "teams/vision.yaml:10:33 quota.borrowing.memory: is 257Gi, but the other 1 team of the cohort can lend at most 256Gi of it together; lower it to at most 256Gi (or raise what other teams lend).",
+    ]);
+  });
+
+  test("what the others lend together; borrowing exactly that is allowed", () => {
+    const files = (borrowing: string) => ({
+      "vision.yaml": withQuota(`  borrowing: ${borrowing}\n`),
+      "a.yaml": other("a", "  lending: { memory: 1Gi }\n"),
+      "b.yaml": other("b", "  lending: { memory: 2Gi, gpus: { t4: 1 } }\n"),
+    });
+    expect(problems(files("{ memory: 3Gi, gpus: { t4: 5 } }"), { withRepoTeams: false })).toEqual([]);
+    expect(problems(files("{ memory: 4Gi, gpus: { t4: 6 } }"), { withRepoTeams: false })).toEqual([
+      "teams/vision.yaml:10:24 quota.borrowing.memory: is 4Gi, but the other 2 teams of the cohort can lend at most 3Gi of it together; lower it to at most 3Gi (or raise what other teams lend).",
+      "teams/vision.yaml:10:41 quota.borrowing.gpus.t4: is 6 t4 GPUs, but the other 2 teams of the cohort can lend at most 5 t4 GPUs of it together; lower it to at most 5 t4 GPUs (or raise what other teams lend).",
+    ]);
+  });
+});
