@@ -3,11 +3,24 @@
  * program: what the ClusterQueue gets (nominal quota, borrowing and lending limits, weight, the
  * namespace quota's ceiling), and the rules that refuse a team file, word for word. Fast on
  * purpose: mutation testing (npm run test:mutation) runs it for every mutant of config/kueue.ts.
+ *
+ * Mutation testing leaves these mutants of kueue.ts alive, each equivalent or detected where
+ * StrykerJS does not count it:
+ * - `.filter(([t]) => gpuTypes.includes(t))` of the borrowing and lending limits left out: a
+ *   limit for a type the stack does not offer gets the team file refused ("is not a GPU this
+ *   stack offers") before its queue is used, and checks no other limit meanwhile;
+ * - `if (clusters.length === 0) return;` as `if (false)`: with no cluster, none is the
+ *   smallest, and nothing is reported all the same;
+ * - sharingSchema's body emptied: the team file's schema throws as it loads, so every test file
+ *   fails to load; vitest reports such a file as having no tests, which StrykerJS's vitest
+ *   runner (9.6.1) counts as surviving.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 import { formatAmounts, type ResolvedTeamQueue } from "../config/kueue";
+import { clusterQueue, localQueue } from "../render/kueue";
+import { renderRayCluster } from "../render/rayCluster";
 import { configProblems, loadConfig, teamsDir } from "./mocks";
 
 const GI = 2 ** 30;
@@ -75,6 +88,36 @@ describe("the queue a team file resolves to", () => {
   });
 });
 
+describe("what Kueue sees of the queue", () => {
+  const config = loadConfig({ teams: teamsDir({ "vision.yaml": VISION }) });
+  const spec = (team: string) =>
+    clusterQueue(config.teams.find((t) => t.name === team)!).spec as Record<string, unknown>;
+
+  test("every team's ClusterQueue is in one named cohort (an empty one is none: nothing lent or borrowed)", () => {
+    const cohorts = new Set(config.teams.map((t) => spec(t.name).cohortName));
+    expect(cohorts.size).toBe(1);
+    expect([...cohorts][0]).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+  });
+
+  test("the namespace's LocalQueue is named default, which Kueue gives a job without a queue name, and each RayCluster names it", () => {
+    const team = config.teams.find((t) => t.name === "vision")!;
+    expect(localQueue(team).metadata).toMatchObject({ name: "default", namespace: "vision" });
+    const rc = renderRayCluster(team.rayClusters[0]) as Record<string, any>;
+    expect(rc.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("default");
+  });
+
+  test("an autoscaled RayCluster is one of Kueue's elastic jobs: its annotation, and its gate on every pod template", () => {
+    const rc = renderRayCluster(config.teams.find((t) => t.name === "vision")!.rayClusters[0]) as Record<
+      string,
+      any
+    >;
+    expect(rc.spec.enableInTreeAutoscaling).toBe(true);
+    expect(rc.metadata.annotations["kueue.x-k8s.io/elastic-job"]).toBe("true");
+    for (const t of [rc.spec.headGroupSpec.template, ...rc.spec.workerGroupSpecs.map((g: any) => g.template)])
+      expect(t.spec.schedulingGates).toEqual([{ name: "kueue.x-k8s.io/elastic-job" }]);
+  });
+});
+
 describe("rules of a team's queue", () => {
   const vision = (text: string) => problems({ "vision.yaml": text });
 
@@ -87,9 +130,47 @@ describe("rules of a team's queue", () => {
       ]);
   });
 
+  test("a weight of 0 or below is refused", () => {
+    for (const w of ["0", "-1"])
+      expect(vision(withQuota(`  fairSharingWeight: ${w}\n`)), w).toEqual([
+        `teams/vision.yaml:10:22 quota.fairSharingWeight: is ${w}, but a fair-sharing weight must be above 0 (2 gets twice the share of idle quota of a team with 1); set a positive number or remove it.`,
+      ]);
+  });
+
+  test("a GPU limit that is not a whole number", () => {
+    expect(vision(withQuota("  borrowing:\n    gpus: { t4: 1.5 }\n"))).toEqual([
+      "teams/vision.yaml:11:17 quota.borrowing.gpus.t4: expected a whole number of GPUs, got 1.5; drop the fraction.",
+    ]);
+  });
+
   test("a GPU type the stack does not offer, in lending", () => {
     expect(vision(withQuota("  lending:\n    gpus: { h100: 1, t4: 1 }\n"))).toEqual([
       'teams/vision.yaml:11:13 quota.lending.gpus.h100: "h100" is not a GPU this stack offers (offered: a100, t4); remove it.',
+    ]);
+  });
+
+  test("a GPU type in a stack that offers none", () => {
+    const cpuPools = [
+      { name: "system", role: "system", machineType: "e2-standard-4", minNodes: 1, maxNodes: 3 },
+      { name: "ray-head", role: "ray-head", machineType: "n2-standard-16", minNodes: 0, maxNodes: 10 },
+    ];
+    const text = [
+      "name: vision",
+      "description: Image models.",
+      "owners: [user:ana@example.com]",
+      "quota:",
+      "  cpu: 64",
+      "  memory: 256Gi",
+      "  lending: { gpus: { t4: 1 } }",
+      "",
+    ].join("\n");
+    expect(
+      configProblems({
+        teams: teamsDir({ "vision.yaml": text }, { withRepoTeams: false }),
+        overrides: { "ray-platform:nodePools": cpuPools },
+      }),
+    ).toEqual([
+      'teams/vision.yaml:7:22 quota.lending.gpus.t4: "t4" is not a GPU this stack offers (offered: none); remove it.',
     ]);
   });
 
@@ -117,6 +198,44 @@ describe("the team's smallest RayCluster must fit its own quota", () => {
   test("every resource it is short of, in one message", () => {
     expect(vision(VISION.replace("cpu: 64", "cpu: 8").replace("memory: 256Gi", "memory: 8Gi"))).toEqual([
       'teams/vision.yaml:6:8 quota.cpu: cannot hold even the team\'s smallest RayCluster, "detector", which needs 14500m CPUs (quota: 8 CPUs), 56832Mi (quota: 8Gi) when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.cpu, quota.memory or make the cluster smaller.',
+    ]);
+  });
+
+  test("a cluster that needs exactly the quota fits; only what it is short of is named", () => {
+    // Borrowing holds the rest of maxReplicas.
+    const exact = VISION.replace("cpu: 64", "cpu: 14500m")
+      .replace("memory: 256Gi", "memory: 56832Mi")
+      .replace("    t4: 4\n", "    t4: 4\n  borrowing: { cpu: 30, memory: 104Gi }\n");
+    expect(vision(exact)).toEqual([]);
+    expect(vision(VISION.replace("cpu: 64", "cpu: 14500m").replace("memory: 256Gi", "memory: 55Gi"))).toEqual(
+      [
+        'teams/vision.yaml:7:11 quota.memory: cannot hold even the team\'s smallest RayCluster, "detector", which needs 56832Mi (quota: 55Gi) when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.memory or make the cluster smaller.',
+      ],
+    );
+  });
+
+  test("GPUs it is short of, by type", () => {
+    const text = VISION.replace("    t4: 4", "    t4: 4\n    a100: 1")
+      .replace("gpu: { type: t4 }", "gpu: { type: a100 }")
+      .replace("minReplicas: 0", "minReplicas: 2");
+    expect(vision(text)).toEqual([
+      'teams/vision.yaml:10:11 quota.gpus.a100: cannot hold even the team\'s smallest RayCluster, "detector", which needs 2 a100 GPUs (quota: 1 a100 GPUs) when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.gpus.a100 or make the cluster smaller.',
+    ]);
+  });
+
+  test("the smallest is the one with the fewest GPUs, then the least CPU, then the least memory", () => {
+    // None fits 1 CPU and 1Gi. "gpu" has the least CPU, but a GPU; "more-cpu" the least memory.
+    const head = (name: string, cpu: number, memory: string) =>
+      `  - name: ${name}\n    head: { cpu: ${cpu}, memory: ${memory} }\n`;
+    const text = VISION.replace("cpu: 64", "cpu: 1")
+      .replace("memory: 256Gi", "memory: 1Gi")
+      .replace("  - name: detector\n", "  - name: gpu\n    head: { cpu: 1, memory: 4Gi }\n")
+      .replace("        minReplicas: 0\n", "        cpu: 1\n        minReplicas: 1\n")
+      .concat(head("more-cpu", 4, "8Gi"), head("more-memory", 3, "16Gi"), head("smallest", 3, "12Gi"));
+    expect(vision(text)).toEqual([
+      expect.stringMatching(
+        /^teams\/vision\.yaml:6:8 quota\.cpu: cannot hold even the team's smallest RayCluster, "smallest", which needs /,
+      ),
     ]);
   });
 
