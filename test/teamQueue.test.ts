@@ -89,25 +89,27 @@ describe("the queue a team file resolves to", () => {
 });
 
 describe("what Kueue sees of the queue", () => {
-  const config = loadConfig({ teams: teamsDir({ "vision.yaml": VISION }) });
+  // Loaded in the tests, not as the file loads: a mutant that breaks loading fails them.
+  let loaded: ReturnType<typeof loadConfig> | undefined;
+  const config = () => (loaded ??= loadConfig({ teams: teamsDir({ "vision.yaml": VISION }) }));
   const spec = (team: string) =>
-    clusterQueue(config.teams.find((t) => t.name === team)!).spec as Record<string, unknown>;
+    clusterQueue(config().teams.find((t) => t.name === team)!).spec as Record<string, unknown>;
 
   test("every team's ClusterQueue is in one named cohort (an empty one is none: nothing lent or borrowed)", () => {
-    const cohorts = new Set(config.teams.map((t) => spec(t.name).cohortName));
+    const cohorts = new Set(config().teams.map((t) => spec(t.name).cohortName));
     expect(cohorts.size).toBe(1);
     expect([...cohorts][0]).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
   });
 
   test("the namespace's LocalQueue is named default, which Kueue gives a job without a queue name, and each RayCluster names it", () => {
-    const team = config.teams.find((t) => t.name === "vision")!;
+    const team = config().teams.find((t) => t.name === "vision")!;
     expect(localQueue(team).metadata).toMatchObject({ name: "default", namespace: "vision" });
     const rc = renderRayCluster(team.rayClusters[0]) as Record<string, any>;
     expect(rc.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("default");
   });
 
   test("an autoscaled RayCluster is one of Kueue's elastic jobs: its annotation, and its gate on every pod template", () => {
-    const rc = renderRayCluster(config.teams.find((t) => t.name === "vision")!.rayClusters[0]) as Record<
+    const rc = renderRayCluster(config().teams.find((t) => t.name === "vision")!.rayClusters[0]) as Record<
       string,
       any
     >;

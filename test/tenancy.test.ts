@@ -65,7 +65,7 @@ describe("quotas", () => {
   const withQuota = (extra: string) => VISION.replace("    t4: 4\n", `    t4: 4\n${extra}`);
 
   test("the namespace quota: quota plus borrowing of CPU, memory and all GPUs, storage, objects, RayClusters", () => {
-    const q = resourceQuota(teamOf(withQuota(`  rayClusters: 2\n${sharing}`)));
+    const q = resourceQuota(teamOf(withQuota(`  rayClusters: 2\n${sharing}`))) as any;
     expect(q.metadata).toEqual({
       name: "team-quota",
       namespace: "vision",
@@ -73,7 +73,7 @@ describe("quotas", () => {
       // Created once the quota controller has counted RayClusters: until then the API server refuses them.
       annotations: { "pulumi.com/waitFor": "jsonpath={.status.used['count/rayclusters.ray.io']}" },
     });
-    expect(q.spec!.hard).toEqual({
+    expect(q.spec.hard).toEqual({
       "requests.cpu": "66",
       "requests.memory": "257Gi",
       "requests.nvidia.com/gpu": "5",
@@ -91,9 +91,9 @@ describe("quotas", () => {
   });
 
   test("without a RayCluster count, none is limited and the quota waits for any count", () => {
-    const q = resourceQuota(teamOf(VISION));
-    expect(q.spec!.hard).not.toHaveProperty(["count/rayclusters.ray.io"]);
-    expect(q.metadata!.annotations).toEqual({ "pulumi.com/waitFor": "jsonpath={.status.used}" });
+    const q = resourceQuota(teamOf(VISION)) as any;
+    expect(q.spec.hard).not.toHaveProperty(["count/rayclusters.ray.io"]);
+    expect(q.metadata.annotations).toEqual({ "pulumi.com/waitFor": "jsonpath={.status.used}" });
   });
 
   test("the plan's quota: the nominal quota, no GPU sum", () => {
@@ -126,15 +126,15 @@ describe("quotas", () => {
         ],
       },
     });
-    expect(quotas.find((q) => q.type === "a100")!.quota.spec!.hard).toEqual({
+    expect((quotas.find((q) => q.type === "a100")!.quota as any).spec.hard).toEqual({
       "requests.nvidia.com/gpu": "0",
     });
   });
 
   test("container defaults live in the team's namespace", () => {
-    const lr = limitRange(teamOf(VISION));
+    const lr = limitRange(teamOf(VISION)) as any;
     expect(lr.metadata).toEqual({ name: "defaults", namespace: "vision", labels: LABELS });
-    expect(lr.spec!.limits).toEqual([expect.objectContaining({ type: "Container" })]);
+    expect(lr.spec.limits).toEqual([expect.objectContaining({ type: "Container" })]);
   });
 });
 
@@ -180,11 +180,11 @@ describe("RBAC", () => {
 });
 
 describe("network policies", () => {
-  const config = configOf(VISION);
+  const config = () => configOf(VISION);
   const policies = (team: string) =>
     networkPolicies(
-      config.teams.find((t) => t.name === team)!,
-      ctxOf(config),
+      config().teams.find((t) => t.name === team)!,
+      ctxOf(config()),
     ) as Record<string, any>;
 
   test("each in the team's namespace, labelled as the team's", () => {
@@ -214,7 +214,7 @@ describe("network policies", () => {
       policyTypes: ["Ingress"],
       ingress: [
         {
-          from: fromNamespace(config.kuberay.namespace),
+          from: fromNamespace(config().kuberay.namespace),
           ports: [
             { protocol: "TCP", port: 8265 },
             { protocol: "TCP", port: 8000 },
@@ -226,7 +226,7 @@ describe("network policies", () => {
       podSelector: { matchLabels: { "ray.io/is-ray-node": "yes" } },
       policyTypes: ["Ingress"],
       ingress: [
-        { from: fromNamespace(config.monitoringNamespace), ports: [{ protocol: "TCP", port: 8080 }] },
+        { from: fromNamespace(config().monitoringNamespace), ports: [{ protocol: "TCP", port: 8080 }] },
       ],
     });
   });
