@@ -11,6 +11,8 @@
  *   stack offers") before its queue is used, and checks no other limit meanwhile;
  * - `if (clusters.length === 0) return;` as `if (false)`: with no cluster, none is the
  *   smallest, and nothing is reported all the same;
+ * - `r.amount > amountAt(...) + 1e-9` as `>=` in the smallest cluster's shortfalls: they differ
+ *   only when the need is exactly 1e-9 above the quota (noted at its test);
  * - sharingSchema's body emptied: the team file's schema throws as it loads, so every test file
  *   fails to load; vitest reports such a file as having no tests, which StrykerJS's vitest
  *   runner (9.6.1) counts as surviving.
@@ -139,6 +141,13 @@ describe("rules of a team's queue", () => {
       ]);
   });
 
+  test("a CPU or memory limit that is no quantity, or negative", () => {
+    expect(vision(withQuota("  borrowing: { cpu: 2 cores, memory: -1Gi }\n"))).toEqual([
+      'teams/vision.yaml:10:21 quota.borrowing.cpu: "2 cores" is not a valid CPU quantity; write a Kubernetes quantity such as 4, 500m, 48Gi or 1Ti.',
+      'teams/vision.yaml:10:38 quota.borrowing.memory: "-1Gi" is negative; an amount of memory is 0 or more.',
+    ]);
+  });
+
   test("a GPU limit that is not a whole number", () => {
     expect(vision(withQuota("  borrowing:\n    gpus: { t4: 1.5 }\n"))).toEqual([
       "teams/vision.yaml:11:17 quota.borrowing.gpus.t4: expected a whole number of GPUs, got 1.5; drop the fraction.",
@@ -203,6 +212,7 @@ describe("the team's smallest RayCluster must fit its own quota", () => {
     ]);
   });
 
+  // Equivalent mutant: a shortfall as `need >= quota + 1e-9` names the same resources.
   test("a cluster that needs exactly the quota fits; only what it is short of is named", () => {
     // Borrowing holds the rest of maxReplicas.
     const exact = VISION.replace("cpu: 64", "cpu: 14500m")
