@@ -11,8 +11,6 @@
  *   stack offers") before its queue is used, and checks no other limit meanwhile;
  * - `if (clusters.length === 0) return;` as `if (false)`: with no cluster, none is the
  *   smallest, and nothing is reported all the same;
- * - `r.amount > amountAt(...) + 1e-9` as `>=` in the smallest cluster's shortfalls: they differ
- *   only when the need is exactly 1e-9 above the quota (noted at its test);
  * - sharingSchema's body emptied: the team file's schema throws as it loads, so every test file
  *   fails to load; vitest reports such a file as having no tests, which StrykerJS's vitest
  *   runner (9.6.1) counts as surviving.
@@ -212,7 +210,6 @@ describe("the team's smallest RayCluster must fit its own quota", () => {
     ]);
   });
 
-  // Equivalent mutant: a shortfall as `need >= quota + 1e-9` names the same resources.
   test("a cluster that needs exactly the quota fits; only what it is short of is named", () => {
     // Borrowing holds the rest of maxReplicas.
     const exact = VISION.replace("cpu: 64", "cpu: 14500m")
@@ -224,6 +221,10 @@ describe("the team's smallest RayCluster must fit its own quota", () => {
         'teams/vision.yaml:7:11 quota.memory: cannot hold even the team\'s smallest RayCluster, "detector", which needs 56832Mi (quota: 55Gi) when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.memory or make the cluster smaller.',
       ],
     );
+    // Memory in bytes is too large a number for the 1e-9 of slack to change it: exactly the quota is still no shortfall.
+    expect(vision(VISION.replace("cpu: 64", "cpu: 8").replace("memory: 256Gi", "memory: 56832Mi"))).toEqual([
+      'teams/vision.yaml:6:8 quota.cpu: cannot hold even the team\'s smallest RayCluster, "detector", which needs 14500m CPUs (quota: 8 CPUs) when created: it would only ever run on quota borrowed from other teams, and be preempted when they take it back. Raise quota.cpu or make the cluster smaller.',
+    ]);
   });
 
   test("GPUs it is short of, by type", () => {
