@@ -10,8 +10,11 @@ const MODULES = {
   "client/src/quota.ts": ["test/quota.test.ts", "test/client.test.ts"],
   "render/rayCluster.ts": ["test/rayCluster.test.ts", "test/render.test.ts"],
   "render/rayClusterAdmission.ts": ["test/security.test.ts", "test/admission.test.ts"],
-  "render/tenancy.ts": ["test/team.test.ts", "test/security.test.ts"],
-  "config/kueue.ts": ["test/kueue.test.ts"],
+  // Test files that evaluate the program in a beforeAll (test/kueue.test.ts, test/team.test.ts,
+  // test/security.test.ts) make every mutant of these two "static", run by all their tests at
+  // 20 s and more a mutant: the focused files check the same promises without the program.
+  "render/tenancy.ts": ["test/tenancy.test.ts", "test/render.test.ts"],
+  "config/kueue.ts": ["test/teamQueue.test.ts", "test/configReference.test.ts"],
   // Not test/plan.test.ts: it runs the plan CLI in subprocesses, where the vitest runner activates
   // no mutant (it passes the active mutant to its own workers only), so it killed none, slowly.
   "plan/report.ts": ["test/report.test.ts", "test/diff.test.ts"],
