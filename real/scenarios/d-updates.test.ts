@@ -211,12 +211,10 @@ describe("d. updates", () => {
     const file = path.join(real.projectDir, "components", "team.ts");
     const current = fs.readFileSync(file, "utf8");
     // The program before the rename, with an alias back from today's name, so that this stack gets there without a replace too.
-    const renamed = current.replace(
-      "new RayCluster(`${name}/${cluster.name}`",
-      "new RayCluster(`${name}-${cluster.name}`",
-    );
+    // Matched whatever the line breaks the formatter puts in.
+    const renamed = current.replace(/(new RayCluster\(\s*`\$\{name\})\/(\$\{cluster\.name\}`)/, "$1-$2");
     const before = renamed.replace(
-      "aliases: legacyAlias(`${name}-${cluster.name}`, args.ambiguousLegacyNames)",
+      /aliases: legacyAlias\(\s*`\$\{name\}-\$\{cluster\.name\}`,\s*args\.ambiguousLegacyNames,?\s*\)/,
       "aliases: [{ name: `${name}/${cluster.name}` }]",
     );
     expect(renamed, "the component's name in components/team.ts").not.toBe(current);
