@@ -3,8 +3,8 @@ import { type PlatformView, type TeamView } from "../config/view";
 import { poolCost, rayClusterCost, stackMonthlyAtMax, teamCeiling, usd, usdChange } from "./costs";
 import { type PriceTable } from "./prices";
 
-function table(rows: string[][]): string[] {
-  // Each column as wide as its widest cell.
+/** Rows as text columns, each as wide as its widest cell (the plan's tables use it too). */
+export function table(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((r) =>

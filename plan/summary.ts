@@ -1,21 +1,9 @@
 /** The plan as text for a terminal: what `pulumi up` would create, grouped the way people think of it. */
 import { serviceRangeSize, SYSTEM_SERVICES } from "../config/objectQuota";
 import { prices } from "../cost/prices";
-import { costLines } from "../cost/text";
+import { costLines, table } from "../cost/text";
 import { type PlatformView, type QueueView, type RayClusterView } from "../config/view";
 import { fieldLines, type PlanDiff, type ResourceChange, SIGN, type TeamRemoval } from "./diff";
-
-function table(rows: string[][]): string[] {
-  // Each column as wide as its widest cell.
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((r) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd(),
-  );
-}
 
 const zoneSuffixes = (zones: string[]) => zones.map((z) => z.split("-").pop()).join(",");
 

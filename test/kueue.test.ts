@@ -19,6 +19,7 @@ import {
   runProgram,
   teamsDir,
   sharedStack,
+  clusterRoleVerbs,
 } from "./mocks";
 import { defined } from "./defined";
 
@@ -310,16 +311,8 @@ describe("queues", () => {
   });
 
   test("team members may see their Workloads, LocalQueue and queue position, and change none of them", () => {
-    const role = one(
-      resources,
-      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-      "tenancy-ray-user",
-    ).inputs;
-    const verbs = (group: string, resource: string) =>
-      role.rules
-        .filter((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource))
-        .flatMap((r: any) => r.verbs)
-        .sort();
+    const granted = clusterRoleVerbs(resources, "tenancy-ray-user");
+    const verbs = (group: string, resource: string) => granted(group, resource).sort();
     expect(verbs("kueue.x-k8s.io", "workloads")).toEqual(["get", "list", "watch"]);
     expect(verbs("kueue.x-k8s.io", "localqueues")).toEqual(["get", "list", "watch"]);
     expect(verbs("visibility.kueue.x-k8s.io", "localqueues/pendingworkloads")).toEqual(["get"]);

@@ -120,6 +120,21 @@ export function one(
   return first;
 }
 
+/**
+ * What a ClusterRole of the plan (by resource name, e.g. "tenancy-ray-user") grants on `resource`
+ * of API group `group`: the verbs of every rule naming both, in rule order.
+ */
+export function clusterRoleVerbs(
+  resources: readonly RegisteredResource[],
+  role: string,
+): (group: string, resource: string) => string[] {
+  const { rules } = one(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", role).inputs;
+  return (group, resource) =>
+    rules
+      .filter((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource))
+      .flatMap((r: any) => r.verbs);
+}
+
 /** Kubernetes object of `type` by metadata namespace/name. */
 export function k8sObject(
   resources: readonly RegisteredResource[],

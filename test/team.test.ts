@@ -13,6 +13,7 @@ import {
   teamsDir,
   withoutSecrets,
   sharedStack,
+  clusterRoleVerbs,
 } from "./mocks";
 import { only } from "./defined";
 
@@ -144,15 +145,7 @@ describe("RBAC", () => {
       name: "ray-platform:team-owner",
     });
     expect(subjects("recsys", "owners")).toEqual(["Group:ml-recsys-leads@example.com"]);
-    const role = one(
-      resources,
-      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-      "tenancy-team-owner",
-    ).inputs;
-    const verbs = (group: string, resource: string) =>
-      role.rules
-        .filter((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource))
-        .flatMap((r: any) => r.verbs);
+    const verbs = clusterRoleVerbs(resources, "tenancy-team-owner");
     expect(verbs("apps", "deployments")).toEqual(expect.arrayContaining(["create", "delete"]));
     expect(verbs("", "secrets")).toEqual(expect.arrayContaining(["create", "get"]));
     expect(verbs("networking.k8s.io", "networkpolicies")).toEqual(["get", "list", "watch"]);
@@ -169,15 +162,7 @@ describe("RBAC", () => {
       "Group:ml-recsys@example.com",
       "User:alice@example.com",
     ]);
-    const role = one(
-      resources,
-      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-      "tenancy-ray-user",
-    ).inputs;
-    const verbs = (group: string, resource: string) =>
-      role.rules
-        .filter((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource))
-        .flatMap((r: any) => r.verbs);
+    const verbs = clusterRoleVerbs(resources, "tenancy-ray-user");
     expect(verbs("ray.io", "rayclusters")).toEqual(
       expect.arrayContaining(["create", "patch", "delete", "list"]),
     );
