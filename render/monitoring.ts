@@ -22,14 +22,17 @@ const OPERATOR_METRICS = {
 /**
  * Scrape the metrics port of every Ray pod (heads and workers) of every namespace: one object
  * for all teams, where a PodMonitoring per team namespace selected the same pods (one object
- * fewer a team). Metrics keep the pod's namespace as their `namespace` label. Each team's
- * NetworkPolicy still lets the collectors reach that port only.
+ * fewer a team). The series keep their labels: the CRD's default target labels add the pod's
+ * namespace, pod and container as a PodMonitoring's did (prometheus-engine v0.17.2,
+ * pkg/operator/apis/monitoring/v1/pod_config.go:180-189 and 254-269), and `job` is the object's
+ * name, so it keeps the per-team objects' name. Each team's NetworkPolicy still lets the
+ * collectors reach that port only.
  */
 export function rayPodsMonitoring(): CustomObject {
   return {
     apiVersion: POD_MONITORING.apiVersion,
     kind: "ClusterPodMonitoring",
-    metadata: { name: "ray-pods", labels: { ...MANAGED_BY } },
+    metadata: { name: "ray-metrics", labels: { ...MANAGED_BY } },
     spec: {
       selector: { matchLabels: { ...RAY_NODE_LABELS } },
       endpoints: [{ port: RAY_PORT_NAMES.metrics, interval: SCRAPE_INTERVAL }],

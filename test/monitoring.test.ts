@@ -12,7 +12,8 @@ beforeAll(async () => {
 test("one ClusterPodMonitoring scrapes the metrics port of every Ray pod, head and worker, in every namespace", () => {
   const [cpm, ...more] = ofType(resources, CPM);
   expect(more).toEqual([]);
-  expect(cpm?.inputs.metadata.name).toBe("ray-pods");
+  // Its name is the series' job label: the per-team PodMonitorings' name, so dashboards keep working.
+  expect(cpm?.inputs.metadata.name).toBe("ray-metrics");
   expect(cpm?.inputs.spec).toEqual({
     selector: { matchLabels: { "ray.io/is-ray-node": "yes" } },
     endpoints: [{ port: "metrics", interval: "30s" }],
