@@ -171,7 +171,7 @@ export class Platform extends pulumi.ComponentResource {
             bucketExists: !!team.bucket && existingBuckets.has(team.bucket),
           },
           playground: playground && { namespace: playground.namespace, limits: playground.limits },
-          accessDependsOn: tenancy.admissionBindings,
+          namespaceDependsOn: tenancy.admissionBindings,
           tutorials: cfg.tutorials,
           facts: { namespace: cfg.kuberay.namespace, readerRole: facts.readerRole },
           rayClusterDependsOn,

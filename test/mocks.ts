@@ -149,6 +149,26 @@ export function k8sObject(
   return only(found, `${type} ${namespace ?? ""}/${name}`).inputs;
 }
 
+/**
+ * Every URN created before `urn`: its dependencies and its parent's, transitively. The SDK
+ * registers a resource only once they have all registered (@pulumi/pulumi runtime/resource.js
+ * prepareResource awaits each dependency's URN and the parent's), and the engine waits for them.
+ */
+export function createdBefore(resources: readonly RegisteredResource[], urn: string): Set<string> {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const seen = new Set<string>();
+  const visit = (u: string) => {
+    const r = defined(byUrn.get(u), `a registered resource ${u}`);
+    for (const d of [...r.options.dependsOn, ...(r.parent ? [r.parent] : [])]) {
+      if (seen.has(d)) continue;
+      seen.add(d);
+      visit(d);
+    }
+  };
+  visit(urn);
+  return seen;
+}
+
 /** A fresh directory of team files: the repo's teams/ plus `files` (name -> YAML, null to delete). */
 export function teamsDir(
   files: Record<string, string | null> = {},

@@ -19,6 +19,7 @@ import { may, type Pod, reachable, type Subject } from "./access";
 import { policyDenials } from "./admissionEval";
 import {
   type RegisteredResource,
+  createdBefore,
   k8sObject,
   loadConfig,
   ofType,
@@ -580,16 +581,19 @@ describe("limits before access", () => {
     ];
     expect(limits.length).toBeGreaterThan(8);
     for (const binding of ["recsys-owners", "recsys-ray-users", "recsys-playground"]) {
-      expect(
-        one(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", binding).options.dependsOn,
-        binding,
-      ).toEqual(expect.arrayContaining(limits));
+      const before = createdBefore(
+        resources,
+        urn("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", binding),
+      );
+      expect([...before], binding).toEqual(expect.arrayContaining(limits));
     }
     // Into the playground only once the playground's own limits exist too.
-    expect(
-      one(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "recsys-playground").options
-        .dependsOn,
-    ).toContain(urn("kubernetes:core/v1:ResourceQuota", "ray-playground-quota"));
+    expect([
+      ...createdBefore(
+        resources,
+        urn("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "recsys-playground"),
+      ),
+    ]).toContain(urn("kubernetes:core/v1:ResourceQuota", "ray-playground-quota"));
   });
 });
 
