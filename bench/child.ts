@@ -6,11 +6,15 @@
  *   validate <teamsDir>              loadPlatformConfig for the dev stack
  *   program  <teamsDir> [dumpFile]   the whole program under the mock engine (npm run plan)
  *   floor    <dumpFile>               the same resources registered directly, nothing else
+ *   sdkfloor <dumpFile>               the same resources through the SDK classes the program
+ *                                     uses (typed outputs), with its providers and dependencies:
+ *                                     what the SDK costs, so the program's own share shows
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
+import { type RegisteredResource } from "../plan/engine";
 
 const PROJECT_DIR = path.join(__dirname, "..");
 const STACK = "dev";
@@ -23,6 +27,8 @@ interface DumpedResource {
   parent?: string;
   custom: boolean;
   inputs: Record<string, unknown>;
+  provider?: string;
+  options: RegisteredResource["options"];
 }
 
 async function validate(teamsDir: string) {
@@ -58,6 +64,8 @@ async function program(teamsDir: string, dumpFile?: string) {
       parent: r.parent,
       custom: r.custom,
       inputs: r.inputs,
+      provider: r.provider,
+      options: r.options,
     }));
     fs.writeFileSync(dumpFile, JSON.stringify(dumped));
   }
@@ -66,8 +74,37 @@ async function program(teamsDir: string, dumpFile?: string) {
   return { ms, maxRssKB, resources: ev.resources.length, byType };
 }
 
-async function floor(dumpFile: string) {
+/** An SDK resource class, as the floor calls it: inputs from the dump, untyped. */
+type SdkClass = new (name: string, args: object, opts: pulumi.CustomResourceOptions) => pulumi.Resource;
+
+/** The SDK class a resource type token names (a CustomResource for CRD kinds); undefined when none does. */
+function sdkClass(
+  type: string,
+  k8s: typeof import("@pulumi/kubernetes"),
+  gcp: typeof import("@pulumi/gcp"),
+): SdkClass | undefined {
+  if (type === "pulumi:providers:kubernetes") return k8s.Provider;
+  const [pkg, module = "", kind = ""] = type.split(":");
+  const [group = "", version = ""] = module.split("/");
+  // The SDKs' modules are lazily loaded properties: index them by name.
+  const lookup = (ns: object, ...keys: string[]): SdkClass | undefined => {
+    let at: unknown = ns;
+    for (const k of keys) at = at && typeof at === "object" ? (at as Record<string, unknown>)[k] : undefined;
+    return typeof at === "function" ? (at as SdkClass) : undefined;
+  };
+  if (pkg === "gcp") return lookup(gcp, group, kind);
+  if (pkg !== "kubernetes") return undefined;
+  // kubernetes:<group>/<version>:<Kind>: the SDK's module is the group's first label (rbac, networking, ...).
+  const key = group === "helm.sh" ? "helm" : (group.split(".")[0] ?? "");
+  return lookup(k8s, key, version, kind) ?? (k8s.apiextensions.CustomResource as SdkClass);
+}
+
+async function floor(dumpFile: string, withSdk = false) {
   const { startMockEngine, withoutStackTraces } = await import("../plan/engine");
+  // Loaded before the clock starts, as @pulumi/pulumi is: the program's time includes its loading.
+  const sdk = withSdk
+    ? { k8s: await import("@pulumi/kubernetes"), gcp: await import("@pulumi/gcp") }
+    : undefined;
   const dumped: DumpedResource[] = JSON.parse(fs.readFileSync(dumpFile, "utf8"));
   const byUrn = new Map(dumped.map((r) => [r.urn, r]));
   // The engine the plan uses (mocks and the recording of every registration), nothing else.
@@ -81,9 +118,23 @@ async function floor(dumpFile: string) {
     let res = created.get(r.urn);
     if (res) return res;
     const parent = r.parent ? create(byUrn.get(r.parent)!) : undefined;
-    res = r.custom
-      ? new Custom(r.type, r.name, r.inputs, { parent })
-      : new pulumi.ComponentResource(r.type, r.name, {}, { parent });
+    if (!r.custom) res = new pulumi.ComponentResource(r.type, r.name, {}, { parent });
+    else if (!sdk) res = new Custom(r.type, r.name, r.inputs, { parent });
+    else {
+      const SdkClass = sdkClass(r.type, sdk.k8s, sdk.gcp);
+      if (!SdkClass) throw new Error(`no SDK class for ${r.type}: teach bench/child.ts sdkClass its package`);
+      // Dependencies registered before this resource, as in the program (the dump is in registration order).
+      const dependsOn = r.options.dependsOn.flatMap((u) => created.get(u) ?? []);
+      res = new SdkClass(r.name, r.inputs, {
+        parent,
+        provider: r.provider
+          ? (created.get(r.provider.split("::")[0] ?? "") as pulumi.ProviderResource)
+          : undefined,
+        dependsOn,
+        retainOnDelete: r.options.retainOnDelete,
+        ignoreChanges: [...r.options.ignoreChanges],
+      });
+    }
     created.set(r.urn, res);
     return res;
   };
@@ -107,10 +158,11 @@ async function main([mode, a, b]: string[]) {
         ? await validate(a)
         : mode === "program"
           ? await program(a, b)
-          : mode === "floor"
-            ? await floor(a)
+          : mode === "floor" || mode === "sdkfloor"
+            ? await floor(a, mode === "sdkfloor")
             : undefined;
-  if (!result) throw new Error(`usage: child.ts validate|program|floor <teamsDir|dumpFile> [dumpFile]`);
+  if (!result)
+    throw new Error(`usage: child.ts validate|program|floor|sdkfloor <teamsDir|dumpFile> [dumpFile]`);
   process.stdout.write(`\n${JSON.stringify(result)}\n`);
 }
 

@@ -1,8 +1,9 @@
 /**
  * Benchmark: what the program costs as the platform grows. For N synthetic teams (plus the
  * repo's ray-playground), each measured in fresh child processes (bench/child.ts):
- * validation alone, the whole program under the mock engine, and the floor (the program's
- * resources registered directly, nothing else); at the largest count, `npm run plan` against
+ * validation alone, the whole program under the mock engine, the floor (the program's
+ * resources registered directly, nothing else) and the SDK floor (the same through the SDK's
+ * classes, as the program makes them); at the largest count, `npm run plan` against
  * `npm run plan -- --diff` of a one-team change. Prints a table and the targets; writes JSON.
  *
  *   npx tsx bench/run.ts [--quick] [--runs K] [--out FILE] [--teams 1,10,100,1000]
@@ -49,6 +50,10 @@ interface Row {
   validationMs: Stats;
   programMs: Stats;
   floorMs: Stats;
+  /** The same resources through the SDK classes the program uses, with its providers and dependencies. */
+  sdkFloorMs: Stats;
+  /** Median program time over median SDK floor time: the program's own share. */
+  programToSdkFloor: number;
   /** Median program time over median floor time. */
   programToFloor: number;
   /** (program ms - previous row's) / (teams - previous row's); null on the first row. */
@@ -231,6 +236,7 @@ async function main(argv: string[]): Promise<number> {
         validation: [] as number[],
         program: [] as number[],
         floor: [] as number[],
+        sdkFloor: [] as number[],
         rssKB: [] as number[],
         resources: 0,
         wallMs: 0,
@@ -260,18 +266,24 @@ async function main(argv: string[]): Promise<number> {
         // The first program run also dumps its resources for the floor.
         const program = await child(["program", teamsDir, ...(round === 0 ? [dump] : [])], profile);
         const floor = await child(["floor", dump]);
-        if (program.resources !== floor.resources)
-          throw new Error(
-            `${n} teams: the floor registered ${floor.resources} resources, the program ${program.resources}`,
-          );
+        const sdkFloor = await child(["sdkfloor", dump]);
+        for (const [what, f] of [
+          ["floor", floor],
+          ["SDK floor", sdkFloor],
+        ] as const)
+          if (program.resources !== f.resources)
+            throw new Error(
+              `${n} teams: the ${what} registered ${f.resources} resources, the program ${program.resources}`,
+            );
         s.program.push(program.ms);
         s.floor.push(floor.ms);
+        s.sdkFloor.push(sdkFloor.ms);
         s.rssKB.push(program.maxRssKB);
         s.resources = program.resources!;
         s.byType = program.byType ?? s.byType;
         s.wallMs = Math.max(s.wallMs, Date.now() - t0);
         process.stderr.write(
-          `  ${n} teams, run ${round + 1}: program ${Math.round(program.ms)} ms, floor ${Math.round(floor.ms)} ms\n`,
+          `  ${n} teams, run ${round + 1}: program ${Math.round(program.ms)} ms, floor ${Math.round(floor.ms)} ms, SDK floor ${Math.round(sdkFloor.ms)} ms\n`,
         );
       });
     }
@@ -308,6 +320,8 @@ async function main(argv: string[]): Promise<number> {
       validationMs: stats(s.validation),
       programMs: program,
       floorMs: stats(s.floor),
+      sdkFloorMs: stats(s.sdkFloor),
+      programToSdkFloor: program.median / stats(s.sdkFloor).median,
       programToFloor: program.median / stats(s.floor).median,
       marginalMsPerTeam: prev ? (program.median - prev.ms) / (n - prev.n) : null,
       programPeakRssMiB: Math.max(...s.rssKB) / 1024,
@@ -417,6 +431,8 @@ function printTable(rows: Row[]): void {
       "program ms",
       "floor ms",
       "program/floor",
+      "SDK floor ms",
+      "program/SDK floor",
       "ms/team",
       "peak RSS MiB",
     ],
@@ -428,6 +444,8 @@ function printTable(rows: Row[]): void {
       ms(r.programMs),
       ms(r.floorMs),
       `${r.programToFloor.toFixed(2)}x`,
+      ms(r.sdkFloorMs),
+      `${r.programToSdkFloor.toFixed(2)}x`,
       r.marginalMsPerTeam === null ? "-" : r.marginalMsPerTeam.toFixed(1),
       String(Math.round(r.programPeakRssMiB)),
     ]),
@@ -436,7 +454,10 @@ function printTable(rows: Row[]): void {
   for (const row of table) row.forEach((cell, c) => (widths[c] = Math.max(widths[c] ?? 0, cell.length)));
   for (const row of table) console.log(row.map((cell, c) => cell.padStart(widths[c] ?? 0)).join("  "));
   console.log(
-    "\nms: median (min-max) over the runs; ms/team: program ms over the previous row, per added team.",
+    "\nms: median (min-max) over the runs; ms/team: program ms over the previous row, per added team.\n" +
+      "floor: the program's resources registered raw; SDK floor: the same through the SDK classes the\n" +
+      "program uses, with its providers and dependencies (what the SDK costs; program/SDK floor is the\n" +
+      "program's own share: configuration, rendering, components).",
   );
 }
 
