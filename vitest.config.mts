@@ -10,8 +10,9 @@ export default defineConfig({
     // vitest's default is one worker fewer than the cores, which is one on a 2-core machine:
     // the main process only waits for the workers, so every core runs a test file.
     maxWorkers: os.availableParallelism(),
-    // One evaluation of each repo stack shared by the files that read it (test/mocks.ts sharedStack).
-    globalSetup: ["test/stackCache.ts"],
+    // Temporary files under one directory removed after the run; one evaluation of each repo
+    // stack shared by the files that read it (test/mocks.ts sharedStack).
+    globalSetup: ["test/tempDir.ts", "test/stackCache.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     allowOnly: false,
