@@ -12,9 +12,11 @@ interface ProfileNode {
   children?: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
-if (!file) throw new Error("usage: npx tsx bench/profile.ts FILE.cpuprofile [TOP]");
+const [file, topArg, ...more] = process.argv.slice(2);
 const top = Number(topArg ?? 25);
+// A directory of profiles holds one per thread (the main one is *.0.001.cpuprofile): one at a time.
+if (!file || !Number.isInteger(top) || more.length > 0)
+  throw new Error("usage: npx tsx bench/profile.ts FILE.cpuprofile [TOP] (one profile, TOP a number)");
 const profile = JSON.parse(fs.readFileSync(file, "utf8")) as {
   nodes: ProfileNode[];
   samples: number[];
