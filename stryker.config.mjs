@@ -8,7 +8,7 @@ import process from "node:process";
  */
 const MODULES = {
   "client/src/quota.ts": ["test/quota.test.ts", "test/client.test.ts"],
-  "render/rayCluster.ts": ["test/rayCluster.test.ts", "test/render.test.ts"],
+  "render/rayCluster.ts": ["test/rayClusterRender.test.ts", "test/render.test.ts"],
   "render/rayClusterAdmission.ts": ["test/security.test.ts", "test/admission.test.ts"],
   // Test files that evaluate the program in a beforeAll (test/kueue.test.ts, test/team.test.ts,
   // test/security.test.ts) make every mutant of these two "static", run by all their tests at
