@@ -9,19 +9,20 @@
  * test/client.test.ts checks the same through the CLI against a fake API server.
  *
  * Mutation testing leaves these mutants of clusterSpec.ts alive, each equivalent or unreachable:
- * - FLAG_OF's entries for `workerGroups[0].gpu`, `notebook`, `vscode` and `tutorials` (their
- *   path or flag as ""): nothing the flags can say is refused at those paths. A GPU request's
- *   problems are at gpu.count or gpu.type (listed before it), and the notebook, VS Code and
- *   tutorials are booleans the schema always takes; the notebook's one problem needs `image`,
- *   which no flag sets.
+ * - FLAG_OF's entries for `notebook`, `vscode` and `tutorials` left out, or their flag as "":
+ *   nothing the flags say is refused at those paths (they are booleans the schema always takes;
+ *   the notebook's one problem needs `image`, which no flag sets). Their paths as "" are killed:
+ *   "" would claim the cluster's own problems.
+ * - quantityValue's `typeof v === "string"` as `true`: a number passes the test as its digits, and
+ *   Number() of a number is that number.
  * - `o.gpusPerWorker !== undefined && o.gpusPerWorker > 0` (the GPU refusal and the default GPU
  *   type) with the first half `true`: `undefined > 0` is false all the same.
  * - `facts.gpuTypes[0]?.type` as `facts.gpuTypes[0].type`: with no GPU type, GPUs without a type
- *   were refused just before (the refusal above), so there is always a first type here.
+ *   were refused just before, so there is always a first type here.
  * - `!cluster || issues.length > 0` (file) and `!cluster || problems.length > 0` (flags) with
- *   either half `false`, or as `&&`: resolveRayCluster returns no cluster exactly when it has
- *   reported a problem (its only report is its `fail`, which also makes it return undefined), and
- *   nothing else is reported by then.
+ *   the second half `false`, or as `&&`: resolveRayCluster returns no cluster exactly when it
+ *   has reported a problem (its only report is its `fail`, which also makes it return
+ *   undefined), and nothing else is reported by then.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -344,6 +345,31 @@ describe("flags are refused, naming the flag and saying what to do", () => {
       },
     ],
     [
+      "two head pools",
+      { name: "x" },
+      [
+        "--cpus-in-head/--memory-in-head: several pools fit this head (ray-head, ray-head-2); set pool to one of them.",
+      ],
+      {
+        ...dev(),
+        pools: [
+          ...dev().pools,
+          {
+            ...defined(
+              dev().pools.find((p) => p.name === "ray-head"),
+              "head",
+            ),
+            name: "ray-head-2",
+          },
+        ],
+      },
+    ],
+    [
+      "a count that is not a number, from a program using the SDK: what it got",
+      { name: "x", minWorkers: NaN },
+      ["--min-workers: expected a whole number of replicas, got null; write a number such as 1."],
+    ],
+    [
       "a stack whose default Ray version has no image: the cluster, not a flag",
       { name: "x" },
       [
@@ -456,6 +482,12 @@ describe("--file", () => {
     ]);
   });
 
+  test("a value of the wrong type says what it got", () => {
+    expect(refusal(file("name: 5\n"))).toEqual([
+      'c.yaml:1:7 name: 5 is a number to YAML, expected a string; quote it ("5").',
+    ]);
+  });
+
   test("a name that differs from the command line's is refused at the file's name", () => {
     expect(refusal({ name: "b", ...file("name: a\n") })).toEqual([
       'c.yaml:1:7 name: names the cluster "a" but the command line says "b"; drop the name argument or make them equal.',
@@ -534,6 +566,14 @@ describe("--file with a ray.io/v1 RayCluster", () => {
   test("what the platform sets is refused at its key", () => {
     const doc =
       "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: { name: x }\nspec:\n  headGroupSpec:\n    template:\n      spec:\n        hostNetwork: true\n        containers: [{ name: ray-head, image: rayproject/ray:2.52.0 }]\n";
+    expect(refusal(file(doc))).toEqual([
+      "c.yaml:8:9 spec.headGroupSpec.template.spec.hostNetwork: is set by the platform (security context, volumes, scheduling, images and Services come from its rules); remove it; a RayCluster file may set containers, nodeSelector here.",
+    ]);
+  });
+
+  test("the platform's rules wait until the file sets only what it may", () => {
+    const doc =
+      "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata: { name: My_Cluster }\nspec:\n  headGroupSpec:\n    template:\n      spec:\n        hostNetwork: true\n        containers: [{ name: ray-head, image: rayproject/ray:2.52.0 }]\n";
     expect(refusal(file(doc))).toEqual([
       "c.yaml:8:9 spec.headGroupSpec.template.spec.hostNetwork: is set by the platform (security context, volumes, scheduling, images and Services come from its rules); remove it; a RayCluster file may set containers, nodeSelector here.",
     ]);

@@ -68,8 +68,8 @@ const FLAG_OF: [string, string][] = [
   ["head.cpu", "--cpus-in-head"],
   ["head.memory", "--memory-in-head"],
   ["head", "--cpus-in-head/--memory-in-head"],
-  [`workerGroups[0].gpu.count`, "--gpus-per-worker"],
   [`workerGroups[0].gpu.type`, "--worker-gpu-type"],
+  // gpu.count, and the request as a whole.
   [`workerGroups[0].gpu`, "--gpus-per-worker"],
   [`workerGroups[0].cpu`, "--cpus-per-worker"],
   [`workerGroups[0].memory`, "--memory-per-worker"],
