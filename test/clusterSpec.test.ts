@@ -15,8 +15,6 @@
  *   "" would claim the cluster's own problems.
  * - quantityValue's `typeof v === "string"` as `true`: a number passes the test as its digits, and
  *   Number() of a number is that number.
- * - `o.gpusPerWorker !== undefined && o.gpusPerWorker > 0` (the GPU refusal and the default GPU
- *   type) with the first half `true`: `undefined > 0` is false all the same.
  * - `facts.gpuTypes[0]?.type` as `facts.gpuTypes[0].type`: with no GPU type, GPUs without a type
  *   were refused just before, so there is always a first type here.
  * - `!cluster || issues.length > 0` (file) and `!cluster || problems.length > 0` (flags) with
@@ -345,6 +343,11 @@ describe("flags are refused, naming the flag and saying what to do", () => {
       },
     ],
     [
+      "a negative GPU count, from a program using the SDK: refused, not a CPU worker",
+      { name: "x", gpusPerWorker: -1 },
+      ["--gpus-per-worker: -1 is too small: GPUs must be at least 1."],
+    ],
+    [
       "two head pools",
       { name: "x" },
       [
@@ -366,8 +369,12 @@ describe("flags are refused, naming the flag and saying what to do", () => {
     ],
     [
       "a count that is not a number, from a program using the SDK: what it got",
-      { name: "x", minWorkers: NaN },
-      ["--min-workers: expected a whole number of replicas, got null; write a number such as 1."],
+      { name: "x", minWorkers: NaN, gpusPerWorker: NaN },
+      [
+        // (show() prints NaN as JSON does: null.)
+        "--gpus-per-worker: expected a whole number of GPUs, got null; write a number such as 2.",
+        "--min-workers: expected a whole number of replicas, got null; write a number such as 1.",
+      ],
     ],
     [
       "a stack whose default Ray version has no image: the cluster, not a flag",
@@ -390,6 +397,9 @@ describe("flags are refused, naming the flag and saying what to do", () => {
       "--gpus-per-worker: this platform offers no GPUs; drop the flag, or ask the platform team for a GPU pool.",
     ]);
     expect(refusal({ name: "x", gpusPerWorker: 1, ...sized }, facts, team)).toEqual([
+      "--gpus-per-worker: this platform offers no GPUs; drop the flag, or ask the platform team for a GPU pool.",
+    ]);
+    expect(refusal({ name: "x", gpusPerWorker: -1 }, facts, team)).toEqual([
       "--gpus-per-worker: this platform offers no GPUs; drop the flag, or ask the platform team for a GPU pool.",
     ]);
     expect(

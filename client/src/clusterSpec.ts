@@ -108,11 +108,15 @@ const FLAG_OPTIONS: (keyof ClusterOptions)[] = [
 const quantityValue = (v: number | string | undefined) =>
   typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
 
+/**
+ * Whether GPUs are asked for: any count but 0, so that a count the schema refuses (negative, not
+ * a number: the SDK's callers have no flag parser) is refused rather than dropped.
+ */
+const asksForGpus = (o: ClusterOptions) => o.gpusPerWorker !== undefined && o.gpusPerWorker !== 0;
+
 /** The team-file entry that the flags mean. */
 function entryFromOptions(o: ClusterOptions, facts: PlatformFacts): Record<string, unknown> {
-  const gpuType =
-    o.workerGpuType ??
-    (o.gpusPerWorker !== undefined && o.gpusPerWorker > 0 ? facts.gpuTypes[0]?.type : undefined);
+  const gpuType = o.workerGpuType ?? (asksForGpus(o) ? facts.gpuTypes[0]?.type : undefined);
   const group: Record<string, unknown> = { name: FLAG_WORKER_GROUP };
   if (o.cpusPerWorker !== undefined) group.cpu = quantityValue(o.cpusPerWorker);
   if (o.memoryPerWorker !== undefined) group.memory = quantityValue(o.memoryPerWorker);
@@ -219,12 +223,7 @@ export function resolveClusterFromOptions(
     throw new InputError([
       "<name>: a cluster needs a name; e.g. `rayctl create cluster my-cluster -n <team>`.",
     ]);
-  if (
-    o.gpusPerWorker !== undefined &&
-    o.gpusPerWorker > 0 &&
-    o.workerGpuType === undefined &&
-    facts.gpuTypes.length === 0
-  ) {
+  if (asksForGpus(o) && o.workerGpuType === undefined && facts.gpuTypes.length === 0) {
     throw new InputError([
       "--gpus-per-worker: this platform offers no GPUs; drop the flag, or ask the platform team for a GPU pool.",
     ]);
