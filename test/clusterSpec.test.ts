@@ -327,7 +327,9 @@ describe("flags are refused, naming the flag and saying what to do", () => {
     [
       "a GPU type two pools offer",
       { name: "x", gpusPerWorker: 1 },
-      ["--worker-gpu-type: several pools fit this worker (t4, t4-spot); set pool to one of them."],
+      [
+        "--worker-gpu-type: several pools fit this worker (t4, t4-spot); set pool to one of them. No flag chooses a pool: write the cluster as a team file's rayClusters entry that sets it, and give that with --file.",
+      ],
       {
         ...dev(),
         pools: [
@@ -351,7 +353,7 @@ describe("flags are refused, naming the flag and saying what to do", () => {
       "two head pools",
       { name: "x" },
       [
-        "--cpus-in-head/--memory-in-head: several pools fit this head (ray-head, ray-head-2); set pool to one of them.",
+        "--cpus-in-head/--memory-in-head: several pools fit this head (ray-head, ray-head-2); set pool to one of them. No flag chooses a pool: write the cluster as a team file's rayClusters entry that sets it, and give that with --file.",
       ],
       {
         ...dev(),
@@ -617,12 +619,12 @@ describe("the objects rayctl creates", () => {
       metadata: { name: "x", namespace: "recsys", labels: { ...rc.metadata.labels, ...MANAGED } },
     });
     expect(rc.metadata.annotations).toEqual({ "pulumi.com/patchForce": "true" });
-    const secret = clusterTokenSecret(cluster, "t0ken");
+    const secret = clusterTokenSecret(cluster, "t0ken") as Record<string, any>;
     expect(o.token).toStrictEqual({
       apiVersion: "v1",
       kind: "Secret",
       ...secret,
-      metadata: { ...secret.metadata, labels: { ...secret.metadata!.labels, ...MANAGED } },
+      metadata: { ...secret.metadata, labels: { ...secret.metadata.labels, ...MANAGED } },
     });
     expect(o.token.stringData).toEqual({ auth_token: "t0ken" });
     expect([o.tutorials, o.tools, o.confinement]).toEqual([undefined, undefined, undefined]);

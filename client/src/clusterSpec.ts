@@ -83,6 +83,10 @@ const FLAG_OF: [string, string][] = [
   ["tutorials", "--with-tutorials"],
 ];
 
+/** Where resolving asks to set a pool (several fit): no flag sets one, a file can. */
+const NO_POOL_FLAG =
+  " No flag chooses a pool: write the cluster as a team file's rayClusters entry that sets it, and give that with --file.";
+
 function flagOf(path: readonly PathSegment[]): string {
   const p = formatPath(path);
   return FLAG_OF.find(([prefix]) => p === prefix || p.startsWith(`${prefix}.`))?.[1] ?? (p || "<cluster>");
@@ -233,7 +237,7 @@ export function resolveClusterFromOptions(
   if (!parsed.success)
     throw new InputError(zodIssues(parsed.error).map((i) => `${flagOf(i.path)}: ${i.message}`));
   const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message) =>
-    problems.push(`${flagOf(path)}: ${message}`),
+    problems.push(`${flagOf(path)}: ${message}${path.at(-1) === "pool" ? NO_POOL_FLAG : ""}`),
   );
   if (!cluster || problems.length > 0) throw new InputError(problems);
   return { cluster, entry: parsed.data };
