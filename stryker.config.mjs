@@ -8,6 +8,10 @@ import process from "node:process";
  */
 const MODULES = {
   "client/src/quota.ts": ["test/quota.test.ts", "test/client.test.ts"],
+  // Not test/client.test.ts: it evaluates the program in a beforeAll (live in mutation runs) and
+  // drives rayctl against a fake API server, seconds a mutant; test/clusterSpec.test.ts checks the
+  // same refusals and objects in-process.
+  "client/src/clusterSpec.ts": ["test/clusterSpec.test.ts"],
   "render/rayCluster.ts": ["test/rayClusterRender.test.ts", "test/render.test.ts"],
   "render/rayClusterAdmission.ts": ["test/security.test.ts", "test/admission.test.ts"],
   // Test files that evaluate the program in a beforeAll (test/kueue.test.ts, test/team.test.ts,

@@ -68,8 +68,8 @@ const FLAG_OF: [string, string][] = [
   ["head.cpu", "--cpus-in-head"],
   ["head.memory", "--memory-in-head"],
   ["head", "--cpus-in-head/--memory-in-head"],
-  [`workerGroups[0].gpu.count`, "--gpus-per-worker"],
   [`workerGroups[0].gpu.type`, "--worker-gpu-type"],
+  // gpu.count, and the request as a whole.
   [`workerGroups[0].gpu`, "--gpus-per-worker"],
   [`workerGroups[0].cpu`, "--cpus-per-worker"],
   [`workerGroups[0].memory`, "--memory-per-worker"],
@@ -82,6 +82,10 @@ const FLAG_OF: [string, string][] = [
   ["vscode", "--vscode-server"],
   ["tutorials", "--with-tutorials"],
 ];
+
+/** Where resolving asks to set a pool (several fit): no flag sets one, a file can. */
+const NO_POOL_FLAG =
+  " No flag chooses a pool: write the cluster as a team file's rayClusters entry that sets it, and give that with --file.";
 
 function flagOf(path: readonly PathSegment[]): string {
   const p = formatPath(path);
@@ -108,11 +112,15 @@ const FLAG_OPTIONS: (keyof ClusterOptions)[] = [
 const quantityValue = (v: number | string | undefined) =>
   typeof v === "string" && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
 
+/**
+ * Whether GPUs are asked for: any count but 0, so that a count the schema refuses (negative, not
+ * a number: the SDK's callers have no flag parser) is refused rather than dropped.
+ */
+const asksForGpus = (o: ClusterOptions) => o.gpusPerWorker !== undefined && o.gpusPerWorker !== 0;
+
 /** The team-file entry that the flags mean. */
 function entryFromOptions(o: ClusterOptions, facts: PlatformFacts): Record<string, unknown> {
-  const gpuType =
-    o.workerGpuType ??
-    (o.gpusPerWorker !== undefined && o.gpusPerWorker > 0 ? facts.gpuTypes[0]?.type : undefined);
+  const gpuType = o.workerGpuType ?? (asksForGpus(o) ? facts.gpuTypes[0]?.type : undefined);
   const group: Record<string, unknown> = { name: FLAG_WORKER_GROUP };
   if (o.cpusPerWorker !== undefined) group.cpu = quantityValue(o.cpusPerWorker);
   if (o.memoryPerWorker !== undefined) group.memory = quantityValue(o.memoryPerWorker);
@@ -219,12 +227,7 @@ export function resolveClusterFromOptions(
     throw new InputError([
       "<name>: a cluster needs a name; e.g. `rayctl create cluster my-cluster -n <team>`.",
     ]);
-  if (
-    o.gpusPerWorker !== undefined &&
-    o.gpusPerWorker > 0 &&
-    o.workerGpuType === undefined &&
-    facts.gpuTypes.length === 0
-  ) {
+  if (asksForGpus(o) && o.workerGpuType === undefined && facts.gpuTypes.length === 0) {
     throw new InputError([
       "--gpus-per-worker: this platform offers no GPUs; drop the flag, or ask the platform team for a GPU pool.",
     ]);
@@ -234,7 +237,7 @@ export function resolveClusterFromOptions(
   if (!parsed.success)
     throw new InputError(zodIssues(parsed.error).map((i) => `${flagOf(i.path)}: ${i.message}`));
   const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message) =>
-    problems.push(`${flagOf(path)}: ${message}`),
+    problems.push(`${flagOf(path)}: ${message}${path.at(-1) === "pool" ? NO_POOL_FLAG : ""}`),
   );
   if (!cluster || problems.length > 0) throw new InputError(problems);
   return { cluster, entry: parsed.data };
