@@ -7,7 +7,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { format } from "node:util";
-import * as v8 from "node:v8";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { PLATFORM_CONFIG, type PlatformConfig } from "../config/load";
@@ -255,7 +254,6 @@ export async function withoutStackTraces<T>(fn: () => Promise<T>): Promise<T> {
  * is recorded into. The benchmark's floor uses the same engine.
  */
 export async function startMockEngine(stack: string, cloud: MockCloud = {}): Promise<RegisteredResource[]> {
-  limitHeapGrowth();
   const resources: RegisteredResource[] = [];
   // Inputs arrive deserialized in newResource; the request (parent, options) in the monitor.
   let inputs: Record<string, unknown> = {};
@@ -290,18 +288,6 @@ export async function startMockEngine(stack: string, cloud: MockCloud = {}): Pro
   );
   recordRegistrations(resources, () => inputs);
   return resources;
-}
-
-/**
- * A plan's live heap only grows (every resource stays referenced by its parent, @pulumi/pulumi
- * resource.js `__childResources`), and after each full collection V8 lets the heap grow up to
- * fourfold before the next (nodejs/node deps/v8/src/heap/heap-controller.cc `MaxGrowingFactor`,
- * on a machine with memory to spare): at 1000 teams a peak of 0.8-1.1 GiB over 0.35 GiB live.
- * Growing by 70% at most keeps the peak at 0.67-0.73 GiB, in the same time (docs/performance.md).
- * V8 reads the flag at every collection (`GrowingFactor`), so setting it at run time takes effect.
- */
-function limitHeapGrowth(): void {
-  v8.setFlagsFromString("--heap-growing-percent=70");
 }
 
 /** Wrap the mock monitor so each registration's parent and options are kept too. */
