@@ -56,6 +56,8 @@ export class ConfigError extends Error {
 /** Quote a value the user wrote, short enough for one line. */
 export function show(value: unknown): string {
   if (value === undefined) return "nothing";
+  // JSON has no NaN or Infinity (it would say null): an SDK caller can pass them.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
   const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -373,9 +373,8 @@ describe("flags are refused, naming the flag and saying what to do", () => {
       "a count that is not a number, from a program using the SDK: what it got",
       { name: "x", minWorkers: NaN, gpusPerWorker: NaN },
       [
-        // (show() prints NaN as JSON does: null.)
-        "--gpus-per-worker: expected a whole number of GPUs, got null; write a number such as 2.",
-        "--min-workers: expected a whole number of replicas, got null; write a number such as 1.",
+        "--gpus-per-worker: expected a whole number of GPUs, got NaN; write a number such as 2.",
+        "--min-workers: expected a whole number of replicas, got NaN; write a number such as 1.",
       ],
     ],
     [
@@ -533,15 +532,15 @@ describe("--file with a ray.io/v1 RayCluster", () => {
 
   test("an apiVersion or a kind makes a document a RayCluster, checked as one", () => {
     expect(refusal(file("kind: RayCluster\nmetadata: { name: x }\n"))).toEqual([
-      "c.yaml:1:1 apiVersion: must be ray.io/v1 (the version of the platform's KubeRay CRDs), not undefined.",
+      "c.yaml:1:1 apiVersion: is missing; write apiVersion: ray.io/v1 (the version of the platform's KubeRay CRDs).",
     ]);
     expect(refusal(file("apiVersion: v1\nmetadata: { name: x }\n"))).toEqual([
       'c.yaml:1:13 apiVersion: must be ray.io/v1 (the version of the platform\'s KubeRay CRDs), not "v1".',
-      "c.yaml:1:1 kind: must be RayCluster, not undefined; RayJobs and RayServices are not created by rayctl.",
+      "c.yaml:1:1 kind: is missing; write kind: RayCluster (RayJobs and RayServices are not created by rayctl).",
     ]);
     // A kind that is not a string still makes it one (an entry has no kind).
     expect(refusal(file("kind: 5\nname: x\n"))).toEqual([
-      "c.yaml:1:1 apiVersion: must be ray.io/v1 (the version of the platform's KubeRay CRDs), not undefined.",
+      "c.yaml:1:1 apiVersion: is missing; write apiVersion: ray.io/v1 (the version of the platform's KubeRay CRDs).",
       "c.yaml:1:7 kind: must be RayCluster, not 5; RayJobs and RayServices are not created by rayctl.",
     ]);
   });

@@ -6,7 +6,7 @@
  * field by field, rather than silently changed. Paths of later problems map back into the
  * RayCluster document, so messages point at its lines.
  */
-import { type PathSegment } from "../../config/errors";
+import { type PathSegment, show } from "../../config/errors";
 import {
   type Container,
   type HeadGroupSpec,
@@ -42,12 +42,18 @@ export function rayClusterKindProblems(doc: Record<string, unknown>): Problem[] 
   if (doc.apiVersion !== "ray.io/v1")
     problems.push({
       path: ["apiVersion"],
-      message: `must be ray.io/v1 (the version of the platform's KubeRay CRDs), not ${JSON.stringify(doc.apiVersion)}.`,
+      message:
+        doc.apiVersion === undefined
+          ? "is missing; write apiVersion: ray.io/v1 (the version of the platform's KubeRay CRDs)."
+          : `must be ray.io/v1 (the version of the platform's KubeRay CRDs), not ${show(doc.apiVersion)}.`,
     });
   if (doc.kind !== "RayCluster")
     problems.push({
       path: ["kind"],
-      message: `must be RayCluster, not ${JSON.stringify(doc.kind)}; RayJobs and RayServices are not created by rayctl.`,
+      message:
+        doc.kind === undefined
+          ? "is missing; write kind: RayCluster (RayJobs and RayServices are not created by rayctl)."
+          : `must be RayCluster, not ${show(doc.kind)}; RayJobs and RayServices are not created by rayctl.`,
     });
   return problems;
 }
