@@ -110,6 +110,9 @@ function exportRevision(projectDir: string, commit: string, pathInRepo: string, 
     });
     const tar = spawn("tar", ["-x", "-C", dir], { stdio: ["pipe", "ignore", "pipe"] });
     git.stdout.pipe(tar.stdin);
+    // A program that cannot start (no git, no tar) says so in an error event.
+    git.on("error", reject);
+    tar.on("error", reject);
     const stderr = { git: "", tar: "" };
     git.stderr.on("data", (d) => (stderr.git += d));
     tar.stderr.on("data", (d) => (stderr.tar += d));
@@ -119,7 +122,7 @@ function exportRevision(projectDir: string, commit: string, pathInRepo: string, 
       else
         reject(
           new Error(
-            `could not export ${commit.slice(0, 12)} (git archive exit ${gitCode}, tar exit ${tarCode}): ${(stderr.git + stderr.tar).trim()}`,
+            `could not export ${commit.slice(0, 12)} to compare with (git archive exit ${gitCode}, tar exit ${tarCode}): ${(stderr.git + stderr.tar).trim()}; check that \`git archive ${commit.slice(0, 12)} | tar -t\` works here.`,
           ),
         );
     }, reject);
