@@ -11,16 +11,18 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { load as loadYaml } from "js-yaml";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterEach, beforeAll, beforeEach, expect, test } from "vitest";
 import { manifestOf } from "../plan/manifests";
 import { FakeKube, writeKubeconfig } from "./fakeKube";
 import { sharedStack } from "./mocks";
 import { rayctlInProcess } from "./rayctl";
 
 const exec = promisify(execFile);
+let manifests: Record<string, any>[];
+/** Each test's own: a fake API server seeded afresh, its kubeconfig, and a home (tests run alone and in any order). */
 let fake: FakeKube;
 let kubeconfig: string;
-const home = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-kubectl-home-"));
+let home: string;
 
 /** kubectl as the fake's administrator; resolves with the exit code instead of throwing. */
 async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -41,9 +43,11 @@ const rayctl = (line: string) =>
   rayctlInProcess(line, { env: { KUBECONFIG: kubeconfig, HOME: home }, flags: ["--context", "admin"] });
 
 beforeAll(async () => {
-  const manifests = (await sharedStack()).resources
-    .map(manifestOf)
-    .filter((m): m is Record<string, any> => !!m);
+  manifests = (await sharedStack()).resources.map(manifestOf).filter((m): m is Record<string, any> => !!m);
+});
+
+beforeEach(async () => {
+  home = fs.mkdtempSync(path.join(os.tmpdir(), "rayctl-kubectl-home-"));
   // No authorization: kubectl sends no token over plain HTTP, and the oracle is about the API's behaviour.
   fake = new FakeKube({
     crds: manifests.filter((m) => m.kind === "CustomResourceDefinition"),
@@ -56,9 +60,14 @@ beforeAll(async () => {
   kubeconfig = writeKubeconfig(await fake.start());
 });
 
-afterAll(async () => {
+afterEach(async () => {
   await fake?.stop();
 });
+
+/** The cluster "oracle" as rayctl creates it in the playground: tutorials, one worker of group1. */
+async function createOracle(): Promise<void> {
+  expect((await rayctl("create cluster oracle -n ray-playground --with-tutorials --workers 1")).code).toBe(0);
+}
 
 test("kubectl finds the RayCluster kind through discovery and lists the program's clusters", async () => {
   const r = await kubectl("get", "rayclusters", "-n", "ray-playground", "-o", "name");
@@ -67,7 +76,7 @@ test("kubectl finds the RayCluster kind through discovery and lists the program'
 });
 
 test("what rayctl creates, kubectl reads back as stored; kubectl's patches, rayctl sees", async () => {
-  expect((await rayctl("create cluster oracle -n ray-playground --with-tutorials --workers 1")).code).toBe(0);
+  await createOracle();
   const got = JSON.parse(
     (await kubectl("get", "raycluster", "oracle", "-n", "ray-playground", "-o", "json")).stdout,
   );
@@ -104,6 +113,7 @@ test("what rayctl creates, kubectl reads back as stored; kubectl's patches, rayc
 });
 
 test("kubectl parses the fake's refusals as the API server's: a failed JSON patch test, a missing object, a schema violation", async () => {
+  await createOracle();
   const failed = await kubectl(
     "patch",
     "raycluster",
@@ -150,6 +160,7 @@ test("rayctl's --dry-run output is what kubectl applies (server-side apply), and
 });
 
 test("kubectl delete of a rayctl cluster takes its owned ConfigMap with it (garbage collection)", async () => {
+  await createOracle();
   expect(fake.get("v1", "ConfigMap", "ray-playground", "oracle-tutorials")).toBeDefined();
   const del = await kubectl("delete", "raycluster", "oracle", "-n", "ray-playground");
   expect(del.stdout).toBe('raycluster.ray.io "oracle" deleted\n');
