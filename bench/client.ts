@@ -130,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
       },
     ],
   };
+  fs.rmSync(dist, { recursive: true, force: true });
   fs.writeFileSync(o.out!, JSON.stringify(results, null, 2) + "\n");
   console.log(`rayctl bundle ${results.bundleKiB} KiB; ${runs} runs each, fresh node processes`);
   for (const t of results.targets)
