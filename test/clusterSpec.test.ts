@@ -345,6 +345,26 @@ describe("flags are refused, naming the flag and saying what to do", () => {
       },
     ],
     [
+      "two CPU worker pools: the worker's flags, not a GPU type, are what the problem is about",
+      { name: "x" },
+      [
+        "worker flags: several pools fit this worker (cpu-worker, cpu-worker-2); set pool to one of them. No flag chooses a pool: write the cluster as a team file's rayClusters entry that sets it, and give that with --file.",
+      ],
+      {
+        ...dev(),
+        pools: [
+          ...dev().pools,
+          {
+            ...defined(
+              dev().pools.find((p) => p.name === "cpu-worker"),
+              "cpu-worker",
+            ),
+            name: "cpu-worker-2",
+          },
+        ],
+      },
+    ],
+    [
       "a negative GPU count, from a program using the SDK: refused, not a CPU worker",
       { name: "x", gpusPerWorker: -1 },
       ["--gpus-per-worker: -1 is too small: GPUs must be at least 1."],

@@ -236,8 +236,12 @@ export function resolveClusterFromOptions(
   const parsed = rayClusterSchema.safeParse(entryFromOptions(o, facts), { reportInput: true });
   if (!parsed.success)
     throw new InputError(zodIssues(parsed.error).map((i) => `${flagOf(i.path)}: ${i.message}`));
+  // The worker's pool follows its GPU type when it asks for GPUs, and its size otherwise.
+  const gpuWorker = asksForGpus(o) || o.workerGpuType !== undefined;
+  const label = (path: readonly PathSegment[]) =>
+    formatPath(path) === "workerGroups[0].pool" && !gpuWorker ? "worker flags" : flagOf(path);
   const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message) =>
-    problems.push(`${flagOf(path)}: ${message}${path.at(-1) === "pool" ? NO_POOL_FLAG : ""}`),
+    problems.push(`${label(path)}: ${message}${path.at(-1) === "pool" ? NO_POOL_FLAG : ""}`),
   );
   if (!cluster || problems.length > 0) throw new InputError(problems);
   return { cluster, entry: parsed.data };
