@@ -76,7 +76,6 @@ const FLAG_OF: [string, string][] = [
   [`workerGroups[0].replicas`, "--workers"],
   [`workerGroups[0].minReplicas`, "--min-workers"],
   [`workerGroups[0].maxReplicas`, "--max-workers"],
-  [`workerGroups[0].pool`, "--worker-gpu-type"],
   [`workerGroups[0]`, "worker flags"],
   ["notebook", "--notebook"],
   ["vscode", "--vscode-server"],
@@ -87,8 +86,11 @@ const FLAG_OF: [string, string][] = [
 const NO_POOL_FLAG =
   " No flag chooses a pool: write the cluster as a team file's rayClusters entry that sets it, and give that with --file.";
 
-function flagOf(path: readonly PathSegment[]): string {
+function flagOf(path: readonly PathSegment[], o: ClusterOptions): string {
   const p = formatPath(path);
+  // A worker's pool follows its GPU type when it asks for GPUs (else its size: worker flags).
+  if (p === "workerGroups[0].pool" && (asksForGpus(o) || o.workerGpuType !== undefined))
+    return "--worker-gpu-type";
   return FLAG_OF.find(([prefix]) => p === prefix || p.startsWith(`${prefix}.`))?.[1] ?? (p || "<cluster>");
 }
 
@@ -235,13 +237,9 @@ export function resolveClusterFromOptions(
   const problems: string[] = [];
   const parsed = rayClusterSchema.safeParse(entryFromOptions(o, facts), { reportInput: true });
   if (!parsed.success)
-    throw new InputError(zodIssues(parsed.error).map((i) => `${flagOf(i.path)}: ${i.message}`));
-  // The worker's pool follows its GPU type when it asks for GPUs, and its size otherwise.
-  const gpuWorker = asksForGpus(o) || o.workerGpuType !== undefined;
-  const label = (path: readonly PathSegment[]) =>
-    formatPath(path) === "workerGroups[0].pool" && !gpuWorker ? "worker flags" : flagOf(path);
+    throw new InputError(zodIssues(parsed.error).map((i) => `${flagOf(i.path, o)}: ${i.message}`));
   const cluster = resolveRayCluster(parsed.data, [], ctx, (path, message) =>
-    problems.push(`${label(path)}: ${message}${path.at(-1) === "pool" ? NO_POOL_FLAG : ""}`),
+    problems.push(`${flagOf(path, o)}: ${message}${path.at(-1) === "pool" ? NO_POOL_FLAG : ""}`),
   );
   if (!cluster || problems.length > 0) throw new InputError(problems);
   return { cluster, entry: parsed.data };
