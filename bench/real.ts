@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { tsNodeArgv } from "../plan/nodeArgs";
 import { startReal } from "../real/globalSetup";
 import { ControlPlaneClient } from "../real/controlPlane";
 import { STACK, TestStack } from "../real/stack";
@@ -47,8 +48,15 @@ async function measure(label: string, teams: number | undefined): Promise<Row> {
     }
     const [, planSeconds] = await timed(() =>
       execFileSync(
-        path.join(project, "node_modules", ".bin", "tsx"),
-        ["plan/cli.ts", "--stack", STACK, "--quiet", "--json", path.join(dir, "plan.json")],
+        process.execPath,
+        // As `npm run plan` runs it: with Pulumi.yaml's node options.
+        tsNodeArgv(project, "plan/cli.ts", [
+          "--stack",
+          STACK,
+          "--quiet",
+          "--json",
+          path.join(dir, "plan.json"),
+        ]),
         { cwd: project, stdio: "pipe" },
       ),
     );

@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { tsNodeArgv } from "../plan/nodeArgs";
 import { component, type ControlPlaneClient } from "./controlPlane";
 import { type OpResult, type Step } from "./stackOp";
 
@@ -65,11 +66,16 @@ export class TestStack {
     const n = `${Date.now()}-${++this.n}`;
     const log = path.join(this.stateDir, `${n}-${op}.log`);
     const resultFile = path.join(this.stateDir, `${n}-${op}.json`);
-    const tsx = path.join(this.projectDir, "node_modules", ".bin", "tsx");
     return new Promise((resolve, reject) => {
       execFile(
-        tsx,
-        [path.join(this.projectDir, "real", "stackOp.ts"), this.projectDir, STACK, op, resultFile],
+        process.execPath,
+        // The program runs in this process (inline), with the node options the language host would give it.
+        tsNodeArgv(this.projectDir, path.join(this.projectDir, "real", "stackOp.ts"), [
+          this.projectDir,
+          STACK,
+          op,
+          resultFile,
+        ]),
         { env: this.env, cwd: this.projectDir, maxBuffer: 256 * 1024 * 1024 },
         (err, stdout, stderr) => {
           fs.writeFileSync(log, stdout + stderr);
