@@ -18,6 +18,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs, promisify } from "node:util";
+import { projectNodeArgs, tsNodeArgv } from "../plan/nodeArgs";
 import { writeTeams } from "./teams";
 
 const PROJECT_DIR = path.join(__dirname, "..");
@@ -85,32 +86,77 @@ const exec = promisify(execFile);
 interface DiffTiming {
   teams: number;
   planMs: Stats;
+  /** --diff with the base planned beside the head (--fresh-base: what the first --diff against a base costs). */
   diffMs: Stats;
+  /** --diff with the base's plan in the cache (every later --diff against the same base). */
+  cachedDiffMs: Stats;
   /** Median --diff time over median plan time. */
   diffToPlan: number;
+  cachedDiffToPlan: number;
+  /** Peak RSS of the plan's processes together (head, and the base's child), median over the runs. */
+  planPeakMiB: Stats;
+  diffPeakMiB: Stats;
+  cachedDiffPeakMiB: Stats;
 }
 
-/** The wall time of the plan CLI in `repo`, as a user runs it. */
-async function planCli(repo: string, args: string[]): Promise<number> {
+/** The wall time of the plan CLI in `repo`, as a user runs it, and the peak RSS of its processes together. */
+async function planCli(
+  repo: string,
+  args: string[],
+  cacheHome: string,
+): Promise<{ ms: number; peakMiB: number }> {
   const t0 = performance.now();
-  await exec(
+  const run = exec(
     process.execPath,
-    [
-      require.resolve("tsx/cli"),
-      path.join(PROJECT_DIR, "plan", "cli.ts"),
-      "--project-dir",
-      repo,
-      "--quiet",
-      ...args,
-    ],
-    {
-      cwd: repo,
-      maxBuffer: 1 << 30,
-    },
-  ).catch((err) => {
+    tsNodeArgv(repo, path.join(PROJECT_DIR, "plan", "cli.ts"), ["--project-dir", repo, "--quiet", ...args]),
+    { cwd: repo, maxBuffer: 1 << 30, env: { ...process.env, XDG_CACHE_HOME: cacheHome } },
+  );
+  const rss = treeRss(run.child.pid!);
+  await run.catch((err) => {
     throw new Error(`npm run plan -- ${args.join(" ")} failed:\n${err.stderr || err.message}`);
   });
-  return performance.now() - t0;
+  const ms = performance.now() - t0;
+  return { ms, peakMiB: rss.stop() };
+}
+
+/**
+ * The peak, sampled every 50 ms, of the summed RSS of process `root` and its descendants (a
+ * --diff's base runs in a child process): /proc's stat of every process, parents followed.
+ */
+function treeRss(root: number): { stop(): number } {
+  const page = 4096;
+  let peak = 0;
+  const sample = () => {
+    const parent = new Map<number, number>();
+    const rss = new Map<number, number>();
+    for (const name of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(name)) continue;
+      let stat: string;
+      try {
+        stat = fs.readFileSync(`/proc/${name}/stat`, "utf8");
+      } catch {
+        continue; // exited meanwhile
+      }
+      // After "pid (comm) ": state ppid ... rss is the 22nd field from there (man 5 proc).
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      parent.set(Number(name), Number(fields[1]));
+      rss.set(Number(name), Number(fields[21]) * page);
+    }
+    let total = 0;
+    for (const [pid, bytes] of rss) {
+      let p: number | undefined = pid;
+      while (p !== undefined && p !== root && p > 1) p = parent.get(p);
+      if (p === root) total += bytes;
+    }
+    peak = Math.max(peak, total);
+  };
+  const timer = setInterval(sample, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return peak / 2 ** 20;
+    },
+  };
 }
 
 /** A repository whose main has `teamsDir`'s teams, and a work tree that changes one team's CPU quota. */
@@ -138,8 +184,10 @@ function diffRepo(tmp: string, teamsDir: string): string {
   return repo;
 }
 
-async function child(args: string[], nodeArgs: string[] = []): Promise<ChildResult> {
-  const { stdout } = await exec(process.execPath, [...nodeArgs, "--import", "tsx", CHILD, ...args], {
+/** A measurement in a fresh process, with the node options the program runs with (Pulumi.yaml's nodeargs). */
+async function child(args: string[], extraNodeArgs: string[] = []): Promise<ChildResult> {
+  const argv = [...projectNodeArgs(PROJECT_DIR), ...extraNodeArgs, "--import", "tsx", CHILD, ...args];
+  const { stdout } = await exec(process.execPath, argv, {
     cwd: PROJECT_DIR,
     maxBuffer: 64 * 1024 * 1024,
   }).catch((err) => {
@@ -225,12 +273,21 @@ async function main(argv: string[]): Promise<number> {
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${loadBefore.toFixed(1)}`,
   );
   console.log(
-    `teams ${counts.join(", ")}; up to ${runs} run(s) each, ${jobs} child(ren) at a time, budget ${o.budget} min\n`,
+    `teams ${counts.join(", ")}; up to ${runs} run(s) each, ${jobs} child(ren) at a time, budget ${o.budget} min`,
   );
+  // The program, the floors and the plan run with the options Pulumi.yaml gives node.
+  console.log(`node options (Pulumi.yaml nodeargs): ${projectNodeArgs(PROJECT_DIR).join(" ") || "none"}\n`);
 
   const started = Date.now();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-bench-"));
-  const diffSamples = { plan: [] as number[], diff: [] as number[] };
+  const diffSamples = {
+    plan: [] as number[],
+    diff: [] as number[],
+    cachedDiff: [] as number[],
+    planPeak: [] as number[],
+    diffPeak: [] as number[],
+    cachedDiffPeak: [] as number[],
+  };
   const samples = new Map(
     counts.map((n) => [
       n,
@@ -289,14 +346,23 @@ async function main(argv: string[]): Promise<number> {
         );
       });
     }
-    // The PR check: --diff evaluates the base and the head in parallel; compared with one plan.
+    // The PR check: --diff plans the base beside the head, or reads the base's plan from the
+    // cache (the run with --fresh-base has just put it there); compared with one plan.
     const n = maxTeams;
     const repo = diffRepo(tmp, path.join(tmp, `teams-${n}`));
+    const cacheHome = path.join(tmp, "cache");
     for (let round = 0; round < runs && (round === 0 || Date.now() - started < budgetMs); round++) {
-      diffSamples.plan.push(await planCli(repo, []));
-      diffSamples.diff.push(await planCli(repo, ["--diff", "main"]));
+      const plan = await planCli(repo, [], cacheHome);
+      const diff = await planCli(repo, ["--diff", "main", "--fresh-base"], cacheHome);
+      const cached = await planCli(repo, ["--diff", "main"], cacheHome);
+      diffSamples.plan.push(plan.ms);
+      diffSamples.diff.push(diff.ms);
+      diffSamples.cachedDiff.push(cached.ms);
+      diffSamples.planPeak.push(plan.peakMiB);
+      diffSamples.diffPeak.push(diff.peakMiB);
+      diffSamples.cachedDiffPeak.push(cached.peakMiB);
       process.stderr.write(
-        `  ${n} teams, run ${round + 1}: plan ${Math.round(diffSamples.plan.at(-1)!)} ms, plan --diff ${Math.round(diffSamples.diff.at(-1)!)} ms\n`,
+        `  ${n} teams, run ${round + 1}: plan ${Math.round(plan.ms)} ms, plan --diff ${Math.round(diff.ms)} ms (base planned), ${Math.round(cached.ms)} ms (base cached)\n`,
       );
     }
   } finally {
@@ -306,7 +372,12 @@ async function main(argv: string[]): Promise<number> {
     teams: maxTeams,
     planMs: stats(diffSamples.plan),
     diffMs: stats(diffSamples.diff),
+    cachedDiffMs: stats(diffSamples.cachedDiff),
     diffToPlan: stats(diffSamples.diff).median / stats(diffSamples.plan).median,
+    cachedDiffToPlan: stats(diffSamples.cachedDiff).median / stats(diffSamples.plan).median,
+    planPeakMiB: stats(diffSamples.planPeak),
+    diffPeakMiB: stats(diffSamples.diffPeak),
+    cachedDiffPeakMiB: stats(diffSamples.cachedDiffPeak),
   };
 
   const rows: Row[] = counts.map((n, i) => {
@@ -350,8 +421,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(`\nresources per team at ${largest.teams} teams, by type (${largest.resources} in all):`);
     for (const [t, c] of kinds) console.log(`  ${c.toFixed(2).padStart(6)}  ${t}`);
   }
+  const d = diffTiming;
+  const mib = (s: Stats) => `${Math.round(s.median)} MiB`;
   console.log(
-    `\nnpm run plan at ${diffTiming.teams} teams: ${Math.round(diffTiming.planMs.median)} ms; with --diff main (one team changed): ${Math.round(diffTiming.diffMs.median)} ms (${diffTiming.diffToPlan.toFixed(2)}x)`,
+    `\nnpm run plan at ${d.teams} teams: ${Math.round(d.planMs.median)} ms, ${mib(d.planPeakMiB)}; with --diff main (one team changed):\n` +
+      `  base planned beside the head (--fresh-base): ${Math.round(d.diffMs.median)} ms (${d.diffToPlan.toFixed(2)}x), ${mib(d.diffPeakMiB)} for both processes\n` +
+      `  base's plan cached:                          ${Math.round(d.cachedDiffMs.median)} ms (${d.cachedDiffToPlan.toFixed(2)}x), ${mib(d.cachedDiffPeakMiB)}`,
   );
   console.log("\ntargets (figures, not assertions):");
   for (const t of targets)
@@ -410,8 +485,21 @@ function checkTargets(rows: Row[], diff: DiffTiming): Target[] {
           `${Math.round(big.programPeakRssMiB)} MiB (largest run ${Math.round(big.programPeakRssMaxMiB)} MiB)`,
         ],
     ),
-    target("at 1000 teams, plan --diff <= 1.3x plan", () =>
+    target("at 1000 teams, plan --diff <= 1.3x plan, base planned beside the head", () =>
       diff.teams === 1000 ? [diff.diffToPlan <= 1.3, `${diff.diffToPlan.toFixed(2)}x`] : undefined,
+    ),
+    target("at 1000 teams, plan --diff <= 1.3x plan, base's plan cached", () =>
+      diff.teams === 1000
+        ? [diff.cachedDiffToPlan <= 1.3, `${diff.cachedDiffToPlan.toFixed(2)}x`]
+        : undefined,
+    ),
+    target("at 1000 teams, plan --diff < 1 GiB (both processes)", () =>
+      diff.teams === 1000
+        ? [
+            Math.max(diff.diffPeakMiB.median, diff.cachedDiffPeakMiB.median) < 1024,
+            `${Math.round(diff.diffPeakMiB.median)} MiB base planned, ${Math.round(diff.cachedDiffPeakMiB.median)} MiB cached`,
+          ]
+        : undefined,
     ),
     // The fixed part is the program at one team: loading, the platform's own resources.
     target("linear: program(1000) - program(1) <= 10x (program(100) - program(1))", () => {

@@ -16,19 +16,20 @@ import {
   evaluate,
   type Evaluation,
   EvaluationFailed,
-  isSecretValue,
+  type RegisteredResource,
   readStackConfig,
   UsageError,
 } from "./engine";
 import { diffPlans } from "./diff";
 import { writeManifests } from "./manifests";
+import { asPlanJson, planJson, planResources } from "./planJson";
 import { checkPolicies } from "./policies";
 import { platformView } from "./model";
 import { markdownReport } from "./report";
 import { BaseRevisionFailed, planAtRevision, resolveRevision } from "./revision";
 import { diffText, summary } from "./summary";
 
-const USAGE = `usage: npm run plan -- [--stack NAME] [--json FILE] [--out DIR] [--diff REF [--report FILE] [--full]] [--quiet]
+const USAGE = `usage: npm run plan -- [--stack NAME] [--json FILE] [--out DIR] [--diff REF [--report FILE] [--full] [--fresh-base]] [--quiet]
 
   --stack NAME    stack to plan (Pulumi.NAME.yaml); default dev
   --json FILE     write every registered resource as JSON ({ type, name, parent, inputs, ... })
@@ -37,6 +38,9 @@ const USAGE = `usage: npm run plan -- [--stack NAME] [--json FILE] [--out DIR] [
                   origin/main): dangerous changes first, then every changed field old -> new
   --report FILE   with --diff: write the comparison as Markdown (for a pull request comment)
   --full          with --diff: print the whole plan after the changes
+  --fresh-base    with --diff: plan REF again rather than read its plan from the cache
+                  (\${XDG_CACHE_HOME:-~/.cache}/ray-platform/base-plans, by REF's files,
+                  package-lock.json, node's version and the stack)
   --quiet         only what was asked for, and errors: no progress or notes on stderr, and
                   with --json or --out no plan on stdout
   --help          this text
@@ -61,6 +65,7 @@ interface PlanArgs {
   diff?: string;
   report?: string;
   full: boolean;
+  freshBase: boolean;
   quiet: boolean;
   help: boolean;
   projectDir: string;
@@ -76,6 +81,7 @@ function parsePlanArgs(argv: string[], io: PlanIo): PlanArgs {
       diff: { type: "string" },
       report: { type: "string" },
       full: { type: "boolean", default: false },
+      "fresh-base": { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
       "project-dir": { type: "string" },
       help: { type: "boolean", default: false },
@@ -83,8 +89,10 @@ function parsePlanArgs(argv: string[], io: PlanIo): PlanArgs {
     strict: true,
     allowPositionals: false,
   });
-  if ((values.report || values.full) && !values.diff)
-    throw new UsageError("--report needs --diff REF: the report describes a comparison.");
+  if ((values.report || values.full || values["fresh-base"]) && !values.diff)
+    throw new UsageError(
+      "--report, --full and --fresh-base need --diff REF: they are about a comparison; add --diff origin/main, for example.",
+    );
   return {
     io,
     stack: values.stack!,
@@ -93,6 +101,7 @@ function parsePlanArgs(argv: string[], io: PlanIo): PlanArgs {
     diff: values.diff,
     report: values.report,
     full: values.full!,
+    freshBase: values["fresh-base"]!,
     quiet: values.quiet!,
     help: values.help!,
     projectDir: path.resolve(values["project-dir"] ?? path.join(__dirname, "..")),
@@ -106,36 +115,12 @@ function maxCostIncrease(args: PlanArgs): number {
 }
 
 /**
- * Every resource in a stable order, secrets masked: the format other tools read, and what a
- * `--diff` compares (plan/revision.ts). `view` is the platform as the summary shows it, made
- * from the validated configuration.
- */
-function planJson(ev: Evaluation, view: PlatformView | undefined): string {
-  const resources = [...ev.resources]
-    .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0))
-    .map((r) => ({
-      type: r.type,
-      name: r.name,
-      urn: r.urn,
-      parent: r.parent,
-      provider: r.provider,
-      inputs: r.inputs,
-      options: r.options,
-    }));
-  return JSON.stringify({ outputs: ev.outputs, view, resources }, maskSecrets, 2) + "\n";
-}
-
-/**
  * The view of the evaluated program, from the configuration it returned. Undefined for a
  * program that returns none. Returned as JSON reads it back (no undefined fields), so a view
  * compared with one read from a base revision's plan JSON differs only where values do.
  */
 function evaluatedView(ev: Evaluation): PlatformView | undefined {
   return ev.config && (JSON.parse(JSON.stringify(platformView(ev.config, ev.resources))) as PlatformView);
-}
-
-function maskSecrets(_key: string, value: unknown): unknown {
-  return isSecretValue(value) ? "[secret]" : value;
 }
 
 /** Progress and timing for people watching a large plan; stderr, so stdout stays the plan. */
@@ -152,7 +137,9 @@ async function run(args: PlanArgs): Promise<number> {
   // Checked before the slow part: a typo in the revision should not cost a whole plan.
   const baseCommit = args.diff ? resolveRevision(args.diff, args.projectDir) : undefined;
   // The base revision is planned in a child process while this one evaluates the head.
-  const basePlan = baseCommit ? planAtRevision(baseCommit, args.projectDir, args.stack) : undefined;
+  const basePlan = baseCommit
+    ? planAtRevision(baseCommit, args.projectDir, args.stack, { fresh: args.freshBase })
+    : undefined;
   basePlan?.catch(() => undefined); // handled below; not an unhandled rejection meanwhile
   if (baseCommit)
     progress(args, started, `planning ${args.diff} (${baseCommit.slice(0, 12)}) in parallel to compare`);
@@ -197,9 +184,9 @@ async function run(args: PlanArgs): Promise<number> {
       args.io.stderr.write(`--diff ${args.diff}: ${err.message}\n`);
       return 4;
     }
-    progress(args, started, `${args.diff} planned`);
-    // The JSON round trip gives both plans the same shape (no undefined fields) before comparing.
-    const d = diffPlans(base.resources, JSON.parse(planJson(ev, undefined)).resources);
+    progress(args, started, base.cached ? `${args.diff}'s plan read from the cache` : `${args.diff} planned`);
+    // Both plans in the same shape, the plan JSON's (no undefined fields), before comparing.
+    const d = diffPlans(base.resources, asPlanJson(planResources(ev)) as RegisteredResource[]);
     args.io.stdout.write(diffText(d, args.diff, base.note));
     if (args.report) {
       if (!base.view)

@@ -3,14 +3,22 @@
  * directory (`git archive`, the repository is not touched) and planned in a child process by
  * that revision's own `npm run plan` (its engine and view, this tree's node_modules). Revisions
  * are compared by data, the plan JSON each writes; no code of the other revision is loaded here.
+ *
+ * A base's plan is kept (gzipped) under the user's cache directory, by what decides it: the
+ * revision's tree, this checkout's package-lock.json, node's version and the stack. Pull
+ * requests against one main, and every `--diff` while a change is worked on, plan the base once.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
 import { type PlatformView } from "../config/view";
 import { type RegisteredResource, UsageError } from "./engine";
 import { EMPTY_VIEW } from "./model";
+import { tsNodeArgv } from "./nodeArgs";
 
 /** The base revision could not be planned: its configuration is invalid, or its program fails. */
 export class BaseRevisionFailed extends Error {}
@@ -21,7 +29,12 @@ interface RevisionPlan {
   /** The platform as that revision's configuration describes it; undefined when its plan JSON carries no view (a revision before it). */
   readonly view?: PlatformView;
   readonly note?: string;
+  /** True when it was read from the cache rather than planned. */
+  readonly cached?: boolean;
 }
+
+/** Base plans kept; each is a few MB (the plan JSON of 1000 teams, 90 MB, gzips to about 4 MB). */
+const CACHE_ENTRIES = 8;
 
 const git = (projectDir: string, ...args: string[]) =>
   execFileSync("git", ["-C", projectDir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -46,9 +59,15 @@ export async function planAtRevision(
   commit: string,
   projectDir: string,
   stack: string,
+  { fresh = false }: { fresh?: boolean } = {},
 ): Promise<RevisionPlan> {
   // The project may be a subdirectory of the repository.
   const prefix = git(projectDir, "rev-parse", "--show-prefix").trim();
+  const cached = baseCacheFile(projectDir, commit, prefix, stack);
+  if (!fresh) {
+    const plan = await readCachedPlan(cached);
+    if (plan) return plan;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ray-platform-base-"));
   try {
     // Piped and asynchronous: the head's evaluation goes on meanwhile (half a second at 1000 teams).
@@ -75,7 +94,8 @@ export async function planAtRevision(
     const child = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        [require.resolve("tsx/cli"), cli, "--stack", stack, "--json", json, "--quiet"],
+        // With the base's own node options (Pulumi.yaml), as its `npm run plan` would run.
+        tsNodeArgv(baseDir, cli, ["--stack", stack, "--json", json, "--quiet"]),
         { encoding: "utf8", cwd: baseDir, maxBuffer: 1 << 30 },
         (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
       );
@@ -92,13 +112,97 @@ export async function planAtRevision(
         `the base revision ${commit.slice(0, 12)} does not evaluate (exit ${child.code}): ${first.trim()}\nCheck it out and run npm run plan there to see why; compare with another revision meanwhile.`,
       );
     }
-    const plan = JSON.parse(fs.readFileSync(json, "utf8")) as {
-      resources: RegisteredResource[];
-      view?: PlatformView;
-    };
-    return { resources: plan.resources, view: plan.view };
+    // Compressed on the thread pool while the JSON is parsed here.
+    const storing = store(json, cached);
+    const plan = parsePlan(fs.readFileSync(json, "utf8"));
+    await storing;
+    return plan;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function parsePlan(text: string): RevisionPlan {
+  const plan = JSON.parse(text) as { resources: RegisteredResource[]; view?: PlatformView };
+  return { resources: plan.resources, view: plan.view };
+}
+
+/** The cache directory of base plans: ${XDG_CACHE_HOME:-~/.cache}/ray-platform/base-plans. */
+export function baseCacheDir(): string {
+  return path.join(
+    process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"),
+    "ray-platform",
+    "base-plans",
+  );
+}
+
+/**
+ * The cache file of a base's plan, named by everything that decides it: the revision's tree
+ * (two commits with the same files share it), the dependencies this checkout installs (its
+ * package-lock.json; the base runs on this tree's node_modules), node's version and the stack.
+ */
+export function baseCacheFile(projectDir: string, commit: string, prefix: string, stack: string): string {
+  const tree = git(projectDir, "rev-parse", `${commit}:${prefix}`).trim();
+  const lockFile = path.join(projectDir, "package-lock.json");
+  const lock = fs.existsSync(lockFile) ? fs.readFileSync(lockFile) : "";
+  const key = createHash("sha256")
+    .update(
+      JSON.stringify({
+        tree,
+        lock: createHash("sha256").update(lock).digest("hex"),
+        node: process.version,
+        stack,
+      }),
+    )
+    .digest("hex");
+  return path.join(baseCacheDir(), `${key.slice(0, 32)}.json.gz`);
+}
+
+/** The cached plan, or undefined when there is none or it does not read (then it is planned again). */
+export async function readCachedPlan(file: string): Promise<RevisionPlan | undefined> {
+  let text: string;
+  try {
+    text = (await gunzip(await fs.promises.readFile(file))).toString("utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const plan = parsePlan(text);
+    if (!Array.isArray(plan.resources)) return undefined;
+    // Most recently used is kept longest.
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+    return { ...plan, cached: true };
+  } catch {
+    return undefined;
+  }
+}
+
+const gunzip = (data: Buffer) =>
+  new Promise<Buffer>((resolve, reject) =>
+    zlib.gunzip(data, (err, out) => (err ? reject(err) : resolve(out))),
+  );
+
+/**
+ * Keeps a base's plan JSON as `file` (written aside and renamed: a reader never sees half of
+ * it), and the newest CACHE_ENTRIES plans. A cache that cannot be written costs the next
+ * --diff a plan, nothing else, so its errors are not the comparison's.
+ */
+async function store(json: string, file: string): Promise<void> {
+  const part = `${file}.${process.pid}.part`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await pipeline(fs.createReadStream(json), zlib.createGzip({ level: 1 }), fs.createWriteStream(part));
+    fs.renameSync(part, file);
+    const dir = path.dirname(file);
+    const entries = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".json.gz"))
+      .map((f) => ({ f, at: fs.statSync(path.join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.at - a.at);
+    for (const { f } of entries.slice(CACHE_ENTRIES)) fs.rmSync(path.join(dir, f), { force: true });
+  } catch {
+    fs.rmSync(part, { force: true });
   }
 }
 

@@ -3,10 +3,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import { type TeamView } from "../config/view";
 import { main } from "../plan/cli";
+import { baseCacheDir, baseCacheFile, readCachedPlan } from "../plan/revision";
+import { tsNodeArgv } from "../plan/nodeArgs";
 import { TEAM_COLUMNS } from "../plan/report";
 import { ManifestValidator, gkeCrds } from "./schemas";
 import { PROJECT_DIR, projectWithFixtureStack } from "./mocks";
@@ -18,7 +21,7 @@ import { PROJECT_DIR, projectWithFixtureStack } from "./mocks";
 function plan(args: string[], projectDir = PROJECT_DIR) {
   const r = spawnSync(
     process.execPath,
-    [require.resolve("tsx/cli"), path.join(PROJECT_DIR, "plan/cli.ts"), "--project-dir", projectDir, ...args],
+    tsNodeArgv(PROJECT_DIR, path.join(PROJECT_DIR, "plan/cli.ts"), ["--project-dir", projectDir, ...args]),
     { encoding: "utf8", cwd: projectDir },
   );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -376,6 +379,75 @@ describe("--diff on a pull request that edits the example teams", () => {
   });
 });
 
+/** Runs `fn` with a cache directory of its own: what it caches (or breaks) is not other tests' base plans. */
+async function withOwnCache(fn: () => Promise<void>): Promise<void> {
+  const previous = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = tmp();
+  try {
+    await fn();
+  } finally {
+    process.env.XDG_CACHE_HOME = previous;
+  }
+}
+
+test("--fresh-base plans the base whatever is cached and keeps its plan; the next --diff reads it, with the same result", async () => {
+  const { repo, edit } = scratchRepo();
+  edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
+  await withOwnCache(async () => {
+    const cacheDir = baseCacheDir();
+    const entry = baseCacheFile(repo, "main", "", "dev");
+    fs.mkdirSync(cacheDir, { recursive: true });
+    // A stale plan with nothing in it, where this base's goes: read, it would make everything new.
+    fs.writeFileSync(entry, zlib.gzipSync(JSON.stringify({ resources: [] })));
+    // Eight older entries: the cache keeps eight, so the oldest goes when this base's is written.
+    for (let i = 0; i < 8; i++) {
+      const f = path.join(cacheDir, `old-${i}.json.gz`);
+      fs.writeFileSync(f, "");
+      fs.utimesSync(f, 1000 + i, 1000 + i);
+    }
+    const planned = await planHere(["--diff", "main", "--fresh-base"], repo);
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stderr).toContain("] main planned\n");
+    expect(planned.stdout).toContain("spec.hard.requests.cpu: 264 → 304");
+    expect(planned.stdout).not.toContain("added");
+    expect(fs.readdirSync(cacheDir).sort()).toEqual(
+      [path.basename(entry), ...Array.from({ length: 7 }, (_, i) => `old-${i + 1}.json.gz`)].sort(),
+    );
+
+    const cached = await planHere(["--diff", "main"], repo);
+    expect(cached.stderr).toContain("] main's plan read from the cache\n");
+    expect([cached.code, cached.stdout]).toEqual([0, planned.stdout]);
+  });
+});
+
+test("a base's cache entry is named by its files, this checkout's lockfile and the stack; a broken one is not read", async () => {
+  const { repo, git, edit } = scratchRepo();
+  const key = () => baseCacheFile(repo, "main", "", "dev");
+  const first = key();
+  // Another commit with the same files: the same plan.
+  git("commit", "-q", "--allow-empty", "-m", "nothing changed");
+  expect(key()).toBe(first);
+  expect(baseCacheFile(repo, "main", "", "kind")).not.toBe(first);
+  // The base runs on this checkout's node_modules: another lockfile is another plan.
+  edit("package-lock.json", "{", "{ ");
+  expect(key()).not.toBe(first);
+  edit("package-lock.json", "{ ", "{");
+  edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
+  git("commit", "-qam", "a change");
+  expect(key()).not.toBe(first);
+  // A broken entry (a disk that filled up) is as good as none: the base is planned again.
+  await withOwnCache(async () => {
+    const file = baseCacheFile(repo, "main", "", "dev");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, "not gzip");
+    expect(await readCachedPlan(file)).toBeUndefined();
+    fs.writeFileSync(file, zlib.gzipSync("{ not json"));
+    expect(await readCachedPlan(file)).toBeUndefined();
+    fs.writeFileSync(file, zlib.gzipSync(JSON.stringify({ resources: [] })));
+    expect(await readCachedPlan(file)).toEqual({ resources: [], view: undefined, cached: true });
+  });
+});
+
 test("--diff against a node pool change marks the replacement as dangerous", async () => {
   const { repo, edit } = scratchRepo();
   edit("Pulumi.dev.yaml", "machineType: a2-highgpu-1g", "machineType: a2-highgpu-2g");
@@ -408,10 +480,11 @@ test("a base revision that does not evaluate exits 4 with its errors, not a stac
 test("a base revision from before the configuration view is compared by its resources, with a note and no team table", async () => {
   const { repo, git, edit } = scratchRepo();
   // What an older revision looks like to the plan: its own plan CLI writes no view in its plan JSON.
-  const VIEW = "JSON.stringify({ outputs: ev.outputs, view, resources }";
-  edit("plan/cli.ts", VIEW, "JSON.stringify({ outputs: ev.outputs, resources }");
+  const VIEW = "{ outputs: ev.outputs, view, resources: planResources(ev) }";
+  const NO_VIEW = "{ outputs: ev.outputs, resources: planResources(ev) }";
+  edit("plan/planJson.ts", VIEW, NO_VIEW);
   git("commit", "-qam", "before the view");
-  edit("plan/cli.ts", "JSON.stringify({ outputs: ev.outputs, resources }", VIEW);
+  edit("plan/planJson.ts", NO_VIEW, VIEW);
   edit("teams/recsys.yaml", "  cpu: 200", "  cpu: 240");
   const r = await planHere(["--diff", "main", "--report", path.join(repo, "report.md")], repo);
   expect(r.code, r.stderr).toBe(0);

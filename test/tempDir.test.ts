@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect, test } from "vitest";
+import { baseCacheDir } from "../plan/revision";
 import { teamsDir } from "./mocks";
 
 test("temporary files of a test run go under the run's own directory, subprocesses' too", () => {
@@ -13,4 +14,9 @@ test("temporary files of a test run go under the run's own directory, subprocess
     encoding: "utf8",
   });
   expect(fromChild.trim()).toBe(runDir);
+});
+
+test("the user's cache directory of a test run is inside the run's directory", () => {
+  expect(process.env.XDG_CACHE_HOME).toBe(path.join(os.tmpdir(), "cache"));
+  expect(baseCacheDir().startsWith(`${os.tmpdir()}${path.sep}`)).toBe(true);
 });
