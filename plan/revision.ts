@@ -9,12 +9,12 @@
  * requests against one main, and every `--diff` while a change is worked on, plan the base once.
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
+import { cacheKey, discardPart, userCacheDir } from "../config/userCache";
 import { type PlatformView } from "../config/view";
 import { type RegisteredResource, UsageError } from "./engine";
 import { EMPTY_VIEW } from "./model";
@@ -129,11 +129,7 @@ function parsePlan(text: string): RevisionPlan {
 
 /** The cache directory of base plans: ${XDG_CACHE_HOME:-~/.cache}/ray-platform/base-plans. */
 export function baseCacheDir(): string {
-  return path.join(
-    process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"),
-    "ray-platform",
-    "base-plans",
-  );
+  return userCacheDir("base-plans");
 }
 
 /**
@@ -145,17 +141,7 @@ export function baseCacheFile(projectDir: string, commit: string, prefix: string
   const tree = git(projectDir, "rev-parse", `${commit}:${prefix}`).trim();
   const lockFile = path.join(projectDir, "package-lock.json");
   const lock = fs.existsSync(lockFile) ? fs.readFileSync(lockFile) : "";
-  const key = createHash("sha256")
-    .update(
-      JSON.stringify({
-        tree,
-        lock: createHash("sha256").update(lock).digest("hex"),
-        node: process.version,
-        stack,
-      }),
-    )
-    .digest("hex");
-  return path.join(baseCacheDir(), `${key.slice(0, 32)}.json.gz`);
+  return path.join(baseCacheDir(), `${cacheKey(tree, lock, process.version, stack)}.json.gz`);
 }
 
 /** The cached plan, or undefined when there is none or it does not read (then it is planned again). */
@@ -202,7 +188,7 @@ async function store(json: string, file: string): Promise<void> {
       .sort((a, b) => b.at - a.at);
     for (const { f } of entries.slice(CACHE_ENTRIES)) fs.rmSync(path.join(dir, f), { force: true });
   } catch {
-    fs.rmSync(part, { force: true });
+    discardPart(part);
   }
 }
 

@@ -12,6 +12,7 @@ import { baseCacheDir, baseCacheFile, readCachedPlan } from "../plan/revision";
 import { tsNodeArgv } from "../plan/nodeArgs";
 import { TEAM_COLUMNS } from "../plan/report";
 import { ManifestValidator, gkeCrds } from "./schemas";
+import { defined } from "./defined";
 import { PROJECT_DIR, projectWithFixtureStack } from "./mocks";
 
 /**
@@ -453,7 +454,13 @@ test("--diff against a node pool change marks the replacement as dangerous", asy
   edit("Pulumi.dev.yaml", "machineType: a2-highgpu-1g", "machineType: a2-highgpu-2g");
   // Workers take a whole node's GPUs: two a100 each now, so half as many fit the quota.
   edit("teams/tech-research.yaml", "maxReplicas: 4", "maxReplicas: 2");
-  const r = await planHere(["--diff", "main", "--quiet"], repo);
+  let r: Awaited<ReturnType<typeof planHere>> | undefined;
+  // And a cache that cannot be written (a file where its directory goes) changes nothing.
+  await withOwnCache(async () => {
+    fs.writeFileSync(path.dirname(baseCacheDir()), "");
+    r = await planHere(["--diff", "main", "--quiet"], repo);
+  });
+  r = defined(r, "the plan's result");
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout).toMatch(
     /DANGEROUS\n {2}! node pool a100 is REPLACED: a100-[0-9a-f]{6} comes up, then a100-[0-9a-f]{6} is drained and deleted \(nodeConfig.guestAccelerators\[0\].count, nodeConfig.machineType cannot change in place\)/,
