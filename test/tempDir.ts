@@ -4,7 +4,7 @@
  * directory, removed when the run ends. Tests made them with mkdtemp and left them: a day of
  * test and mutation runs left 11,000 directories in /tmp. os.tmpdir() reads TMPDIR, and the
  * test workers and their subprocesses inherit it. The user's cache directory is the run's too
- * (XDG_CACHE_HOME): what the tests cache (`plan --diff`'s base plans) goes with the run.
+ * (XDG_CACHE_HOME): what the tests cache (`plan --diff`'s base plans, parsed CRDs) goes with the run.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
