@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ResolvedRayCluster } from "../config/rayClusters";
 import { clusterTokenSecret, isShared, newClusterToken, ownPodsPolicy } from "../render/clusterAccess";
 import { renderRayCluster, toolsService, tutorialsConfigMap } from "../render/rayCluster";
+import { NetworkPolicy } from "./unaliasedObjects";
 
 export interface RayClusterArgs {
   readonly cluster: ResolvedRayCluster;
@@ -39,7 +40,7 @@ export class RayCluster extends pulumi.ComponentResource {
     });
     // In a shared namespace the cluster's pods must reach each other from the start.
     const confinement = isShared(cluster.namespace)
-      ? [new k8s.networking.v1.NetworkPolicy(`${name}-own-pods`, ownPodsPolicy(cluster), child)]
+      ? [new NetworkPolicy(`${name}-own-pods`, ownPodsPolicy(cluster), child)]
       : [];
     this.rayCluster = new k8s.apiextensions.CustomResource(`${name}-raycluster`, renderRayCluster(cluster), {
       ...child,

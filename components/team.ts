@@ -6,6 +6,7 @@ import { BUCKET_TEAM_LABEL } from "../config/wire";
 import { factsReaderBinding, teamFactsConfigMap } from "../render/platformFacts";
 import * as render from "../render/tenancy";
 import { RayCluster } from "./rayCluster";
+import { NetworkPolicy, RoleBinding } from "./unaliasedObjects";
 
 export interface TeamArgs {
   readonly team: ResolvedTeam;
@@ -85,27 +86,23 @@ export class Team extends pulumi.ComponentResource {
     limits.push(new k8s.core.v1.LimitRange(`${name}-defaults`, render.limitRange(team), kept));
     for (const [policy, spec] of Object.entries(render.networkPolicies(team, args.tenancy))) {
       limits.push(
-        new k8s.networking.v1.NetworkPolicy(
-          `${name}-${policy}`,
-          spec,
-          policy === "default-deny-ingress" ? kept : inNamespace,
-        ),
+        new NetworkPolicy(`${name}-${policy}`, spec, policy === "default-deny-ingress" ? kept : inNamespace),
       );
     }
     this.limits = limits;
     const access = { ...child, dependsOn: [this.namespace, ...limits] };
-    new k8s.rbac.v1.RoleBinding(`${name}-owners`, render.ownersBinding(team), access);
-    new k8s.rbac.v1.RoleBinding(`${name}-ray-users`, render.rayUsersBinding(team), access);
+    new RoleBinding(`${name}-owners`, render.ownersBinding(team), access);
+    new RoleBinding(`${name}-ray-users`, render.rayUsersBinding(team), access);
     if (args.playground) {
       // The playground's own limits come with its namespace's Team; this team's members get in once both exist.
-      new k8s.rbac.v1.RoleBinding(`${name}-playground`, render.playgroundBinding(team), {
+      new RoleBinding(`${name}-playground`, render.playgroundBinding(team), {
         ...child,
         dependsOn: [args.playground.namespace, ...args.playground.limits, ...limits],
       });
     }
     // The client (rayctl): the team's facts, and read access to the platform's.
     new k8s.core.v1.ConfigMap(`${name}-client-facts`, teamFactsConfigMap(team), inNamespace);
-    new k8s.rbac.v1.RoleBinding(`${name}-facts-reader`, factsReaderBinding(team, args.facts.namespace), {
+    new RoleBinding(`${name}-facts-reader`, factsReaderBinding(team, args.facts.namespace), {
       ...child,
       dependsOn: [args.facts.readerRole],
     });
