@@ -186,7 +186,7 @@ function diffRepo(tmp: string, teamsDir: string): string {
 
 /** A measurement in a fresh process, with the node options the program runs with (Pulumi.yaml's nodeargs). */
 async function child(args: string[], extraNodeArgs: string[] = []): Promise<ChildResult> {
-  const argv = [...projectNodeArgs(PROJECT_DIR), ...extraNodeArgs, "--import", "tsx", CHILD, ...args];
+  const argv = [...extraNodeArgs, ...tsNodeArgv(PROJECT_DIR, CHILD, args)];
   const { stdout } = await exec(process.execPath, argv, {
     cwd: PROJECT_DIR,
     maxBuffer: 64 * 1024 * 1024,

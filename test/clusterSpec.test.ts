@@ -44,6 +44,21 @@ const configs: Partial<Record<"dev" | "kind", PlatformConfig>> = {};
 const config = (stack: "dev" | "kind") => (configs[stack] ??= loadConfig({ stack }));
 /** The dev stack's facts: pools a100, cpu-worker, ray-head, system and t4 (1 T4 a node), Ray 2.52.0 by default. */
 const dev = (): PlatformFacts => platformFacts(config("dev"));
+
+/** The dev stack's facts with a second pool like `pool`, named `name`: two pools fit the same worker. */
+const devWithCopyOf = (pool: string, name: string): PlatformFacts => ({
+  ...dev(),
+  pools: [
+    ...dev().pools,
+    {
+      ...defined(
+        dev().pools.find((p) => p.name === pool),
+        pool,
+      ),
+      name,
+    },
+  ],
+});
 /** The kind stack's facts: mode existing, no pools, no GPUs. */
 const kind = (): PlatformFacts => platformFacts(config("kind"));
 const teamOf = (stack: "dev" | "kind", name: string): TeamFacts =>
@@ -330,19 +345,7 @@ describe("flags are refused, naming the flag and saying what to do", () => {
       [
         "--worker-gpu-type: several pools fit this worker (t4, t4-spot); set pool to one of them. No flag chooses a pool: write the cluster as a team file's rayClusters entry that sets it, and give that with --file.",
       ],
-      {
-        ...dev(),
-        pools: [
-          ...dev().pools,
-          {
-            ...defined(
-              dev().pools.find((p) => p.name === "t4"),
-              "t4",
-            ),
-            name: "t4-spot",
-          },
-        ],
-      },
+      devWithCopyOf("t4", "t4-spot"),
     ],
     [
       "two CPU worker pools: the worker's flags, not a GPU type, are what the problem is about",
@@ -350,19 +353,7 @@ describe("flags are refused, naming the flag and saying what to do", () => {
       [
         "worker flags: several pools fit this worker (cpu-worker, cpu-worker-2); set pool to one of them. No flag chooses a pool: write the cluster as a team file's rayClusters entry that sets it, and give that with --file.",
       ],
-      {
-        ...dev(),
-        pools: [
-          ...dev().pools,
-          {
-            ...defined(
-              dev().pools.find((p) => p.name === "cpu-worker"),
-              "cpu-worker",
-            ),
-            name: "cpu-worker-2",
-          },
-        ],
-      },
+      devWithCopyOf("cpu-worker", "cpu-worker-2"),
     ],
     [
       "a negative GPU count, from a program using the SDK: refused, not a CPU worker",
