@@ -7,8 +7,8 @@
  *   program  <teamsDir> [dumpFile]   the whole program under the mock engine (npm run plan)
  *   floor    <dumpFile>               the same resources registered directly, nothing else
  *   sdkfloor <dumpFile>               the same resources through the classes the program uses
- *                                     (the SDK's typed ones, its own for NetworkPolicy and
- *                                     RoleBinding), with its providers and dependencies: what
+ *                                     (the SDK's typed ones, its own for what every team
+ *                                     registers), with its providers and dependencies: what
  *                                     the SDK costs, so the program's own share shows
  */
 import * as fs from "node:fs";
@@ -83,13 +83,12 @@ function sdkClass(
   type: string,
   k8s: typeof import("@pulumi/kubernetes"),
   gcp: typeof import("@pulumi/gcp"),
-  unaliased: typeof import("../components/unaliasedObjects"),
+  lean: typeof import("../components/leanResources"),
 ): SdkClass | undefined {
   if (type === "pulumi:providers:kubernetes") return k8s.Provider;
-  // The program's own classes for these two kinds (components/unaliasedObjects.ts).
-  if (type === "kubernetes:networking.k8s.io/v1:NetworkPolicy") return unaliased.NetworkPolicy as SdkClass;
-  if (type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
-    return unaliased.RoleBinding as SdkClass;
+  // The program's own classes for what every team registers (components/leanResources.ts).
+  const own = lean.leanClasses.find((c) => c.type === type);
+  if (own) return own as SdkClass;
   const [pkg, module = "", kind = ""] = type.split(":");
   const [group = "", version = ""] = module.split("/");
   // The SDKs' modules are lazily loaded properties: index them by name.
@@ -112,7 +111,7 @@ async function floor(dumpFile: string, withSdk = false) {
     ? {
         k8s: await import("@pulumi/kubernetes"),
         gcp: await import("@pulumi/gcp"),
-        unaliased: await import("../components/unaliasedObjects"),
+        lean: await import("../components/leanResources"),
       }
     : undefined;
   const dumped: DumpedResource[] = JSON.parse(fs.readFileSync(dumpFile, "utf8"));
@@ -131,7 +130,7 @@ async function floor(dumpFile: string, withSdk = false) {
     if (!r.custom) res = new pulumi.ComponentResource(r.type, r.name, {}, { parent });
     else if (!sdk) res = new Custom(r.type, r.name, r.inputs, { parent });
     else {
-      const SdkClass = sdkClass(r.type, sdk.k8s, sdk.gcp, sdk.unaliased);
+      const SdkClass = sdkClass(r.type, sdk.k8s, sdk.gcp, sdk.lean);
       if (!SdkClass) throw new Error(`no SDK class for ${r.type}: teach bench/child.ts sdkClass its package`);
       // Dependencies registered before this resource, as in the program (the dump is in registration order).
       const dependsOn = r.options.dependsOn.flatMap((u) => created.get(u) ?? []);

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ResolvedRayCluster } from "../config/rayClusters";
 import { clusterTokenSecret, isShared, newClusterToken, ownPodsPolicy } from "../render/clusterAccess";
 import { renderRayCluster, toolsService, tutorialsConfigMap } from "../render/rayCluster";
-import { NetworkPolicy } from "./unaliasedObjects";
+import { ConfigMap, NetworkPolicy, Service } from "./leanResources";
 
 export interface RayClusterArgs {
   readonly cluster: ResolvedRayCluster;
@@ -24,10 +24,10 @@ export class RayCluster extends pulumi.ComponentResource {
     const { cluster, provider } = args;
     const child = { parent: this, provider };
     const configMap = cluster.tutorials
-      ? new k8s.core.v1.ConfigMap(`${name}-tutorials`, tutorialsConfigMap(cluster, args.tutorials), child)
+      ? new ConfigMap(`${name}-tutorials`, tutorialsConfigMap(cluster, args.tutorials), child)
       : undefined;
     const service = toolsService(cluster);
-    if (service) new k8s.core.v1.Service(`${name}-tools`, service, child);
+    if (service) new Service(`${name}-tools`, service, child);
     // A new token on every run, of which only the first is applied: ignoreChanges keeps the one
     // the Secret was created with (in the stack's state, as a secret) for the cluster's life.
     // As `data`: the provider's Check merges stringData into data, so a new stringData would

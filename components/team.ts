@@ -1,4 +1,3 @@
-import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ResolvedTeam } from "../config/teams";
@@ -6,7 +5,17 @@ import { BUCKET_TEAM_LABEL } from "../config/wire";
 import { factsReaderBinding, teamFactsConfigMap } from "../render/platformFacts";
 import * as render from "../render/tenancy";
 import { RayCluster } from "./rayCluster";
-import { NetworkPolicy, RoleBinding } from "./unaliasedObjects";
+import {
+  Bucket,
+  BucketIAMMember,
+  ConfigMap,
+  Namespace,
+  NetworkPolicy,
+  ResourceQuota,
+  RoleBinding,
+  ServiceAccount,
+  type KubernetesObject,
+} from "./leanResources";
 
 export interface TeamArgs {
   readonly team: ResolvedTeam;
@@ -26,7 +35,7 @@ export interface TeamArgs {
   };
   /** The shared playground namespace and its limits, where the team's members get a binding (absent for the playground itself). */
   readonly playground?: {
-    readonly namespace: k8s.core.v1.Namespace;
+    readonly namespace: KubernetesObject;
     readonly limits: readonly pulumi.Resource[];
   };
   /**
@@ -49,9 +58,9 @@ export interface TeamArgs {
  * resource is a child named after the team, so teams never touch each other's resources.
  */
 export class Team extends pulumi.ComponentResource {
-  readonly namespace: k8s.core.v1.Namespace;
-  readonly serviceAccount: k8s.core.v1.ServiceAccount;
-  readonly bucket?: gcp.storage.Bucket;
+  readonly namespace: KubernetesObject;
+  readonly serviceAccount: KubernetesObject;
+  readonly bucket?: Bucket;
   readonly rayClusters: Record<string, RayCluster>;
   /** What bounds the namespace (quotas, defaults, network policies): access waits for it. */
   readonly limits: readonly pulumi.Resource[];
@@ -66,7 +75,7 @@ export class Team extends pulumi.ComponentResource {
     const retained = { parent: this, provider: args.adoptingProvider, retainOnDelete: true };
     // Once, on the namespace, rather than on every binding and cluster of the team: the engine
     // orders by the whole graph, and a thousand teams then send 24,000 dependencies fewer.
-    this.namespace = new k8s.core.v1.Namespace(`${name}-namespace`, render.namespace(team), {
+    this.namespace = new Namespace(`${name}-namespace`, render.namespace(team), {
       ...retained,
       dependsOn: [...(args.namespaceDependsOn ?? [])],
     });
@@ -79,9 +88,9 @@ export class Team extends pulumi.ComponentResource {
     // network policies exist, and the cluster's admission rules (through the namespace), on the
     // first deploy of a team or platform.
     const limits: pulumi.Resource[] = [];
-    limits.push(new k8s.core.v1.ResourceQuota(`${name}-quota`, render.resourceQuota(team), kept));
+    limits.push(new ResourceQuota(`${name}-quota`, render.resourceQuota(team), kept));
     for (const { type, quota } of render.gpuQuotas(team, args.tenancy)) {
-      limits.push(new k8s.core.v1.ResourceQuota(`${name}-quota-gpu-${type}`, quota, kept));
+      limits.push(new ResourceQuota(`${name}-quota-gpu-${type}`, quota, kept));
     }
     limits.push(new k8s.core.v1.LimitRange(`${name}-defaults`, render.limitRange(team), kept));
     for (const [policy, spec] of Object.entries(render.networkPolicies(team, args.tenancy))) {
@@ -101,22 +110,18 @@ export class Team extends pulumi.ComponentResource {
       });
     }
     // The client (rayctl): the team's facts, and read access to the platform's.
-    new k8s.core.v1.ConfigMap(`${name}-client-facts`, teamFactsConfigMap(team), inNamespace);
+    new ConfigMap(`${name}-client-facts`, teamFactsConfigMap(team), inNamespace);
     new RoleBinding(`${name}-facts-reader`, factsReaderBinding(team, args.facts.namespace), {
       ...child,
       dependsOn: [args.facts.readerRole],
     });
-    this.serviceAccount = new k8s.core.v1.ServiceAccount(
-      `${name}-ray-sa`,
-      render.serviceAccount(team),
-      inNamespace,
-    );
+    this.serviceAccount = new ServiceAccount(`${name}-ray-sa`, render.serviceAccount(team), inNamespace);
 
-    let bucketAccess: gcp.storage.BucketIAMMember | undefined;
+    let bucketAccess: BucketIAMMember | undefined;
     if (team.bucket && args.gcp) {
       const { project, region, projectNumber, bucketExists } = args.gcp;
       // Retained and never force-destroyed: data outlives the team file.
-      this.bucket = new gcp.storage.Bucket(
+      this.bucket = new Bucket(
         `${name}-bucket`,
         {
           name: team.bucket,
@@ -132,7 +137,7 @@ export class Team extends pulumi.ComponentResource {
         // pkg/resource/deploy/step_generator.go:1113), so the option is inert once it is managed.
         { parent: this, retainOnDelete: true, import: bucketExists ? team.bucket : undefined },
       );
-      bucketAccess = new gcp.storage.BucketIAMMember(
+      bucketAccess = new BucketIAMMember(
         `${name}-bucket-ray-pods`,
         {
           bucket: this.bucket.name,

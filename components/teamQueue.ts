@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ResolvedTeam } from "../config/teams";
 import { clusterQueue, localQueue } from "../render/kueue";
+import { type KubernetesObject } from "./leanResources";
 
 export interface TeamQueueArgs {
   readonly team: ResolvedTeam;
@@ -11,7 +12,7 @@ export interface TeamQueueArgs {
    */
   readonly adoptingProvider: k8s.Provider;
   /** The team's namespace (for the LocalQueue). */
-  readonly namespace: k8s.core.v1.Namespace;
+  readonly namespace: KubernetesObject;
   /** Kueue's release (its webhooks validate queues) and the flavors the ClusterQueue names. */
   readonly kueue: pulumi.Input<pulumi.Resource>[];
 }
