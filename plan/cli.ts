@@ -22,7 +22,7 @@ import {
 } from "./engine";
 import { diffPlans } from "./diff";
 import { writeManifests } from "./manifests";
-import { asPlanJson, planJson, planResources } from "./planJson";
+import { asPlanJson, planResources, writePlanJson } from "./planJson";
 import { checkPolicies } from "./policies";
 import { platformView } from "./model";
 import { markdownReport } from "./report";
@@ -159,7 +159,7 @@ async function run(args: PlanArgs): Promise<number> {
   }
   progress(args, started, `${ev.resources.length} resources registered`);
   const view = evaluatedView(ev);
-  if (args.json) fs.writeFileSync(args.json, planJson(ev, view));
+  if (args.json) writePlanJson(args.json, ev, view);
   if (args.out)
     progress(
       args,

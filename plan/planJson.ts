@@ -2,6 +2,7 @@
  * The plan JSON (`npm run plan -- --json`): every resource in a stable order, secrets masked.
  * The format other tools read, and what a `--diff` compares (plan/revision.ts).
  */
+import * as fs from "node:fs";
 import { type PlatformView } from "../config/view";
 import { type Evaluation, isSecretValue } from "./engine";
 
@@ -20,9 +21,33 @@ export function planResources(ev: Evaluation) {
     }));
 }
 
-/** The plan JSON's text. `view` is the platform as the summary shows it, made from the validated configuration. */
-export function planJson(ev: Evaluation, view: PlatformView | undefined): string {
-  return JSON.stringify({ outputs: ev.outputs, view, resources: planResources(ev) }, maskSecrets, 2) + "\n";
+/**
+ * Writes the plan JSON to `file`: the text of JSON.stringify(plan, maskSecrets, 2), written a
+ * resource at a time. The whole text at once (90 MB at 1000 teams) took a plan's peak from 0.6
+ * to 1 GiB, and a --diff's base is planned with it. `view` is the platform as the summary shows
+ * it, made from the validated configuration.
+ */
+export function writePlanJson(file: string, ev: Evaluation, view: PlatformView | undefined): void {
+  // Everything but the resources, whose list ends the object.
+  const outline = JSON.stringify({ outputs: ev.outputs, view, resources: [] }, maskSecrets, 2);
+  const emptyList = "[]\n}";
+  const resources = planResources(ev);
+  const fd = fs.openSync(file, "w");
+  try {
+    if (resources.length === 0) return void fs.writeSync(fd, `${outline}\n`);
+    let chunk = `${outline.slice(0, -emptyList.length)}[`;
+    for (const [i, r] of resources.entries()) {
+      // An item of the list is indented by two levels; JSON strings hold no raw newline.
+      chunk += `${i ? "," : ""}\n    ${JSON.stringify(r, maskSecrets, 2).replace(/\n/g, "\n    ")}`;
+      if (chunk.length >= 1 << 20) {
+        fs.writeSync(fd, chunk);
+        chunk = "";
+      }
+    }
+    fs.writeSync(fd, `${chunk}\n  ]\n}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function maskSecrets(_key: string, value: unknown): unknown {
