@@ -34,17 +34,19 @@ export function writePlanJson(file: string, ev: Evaluation, view: PlatformView |
   const resources = planResources(ev);
   const fd = fs.openSync(file, "w");
   try {
-    if (resources.length === 0) return void fs.writeSync(fd, `${outline}\n`);
+    // writeFileSync on a descriptor writes the whole string, however many writes it takes.
+    const write = (text: string) => fs.writeFileSync(fd, text);
+    if (resources.length === 0) return write(`${outline}\n`);
     let chunk = `${outline.slice(0, -emptyList.length)}[`;
     for (const [i, r] of resources.entries()) {
       // An item of the list is indented by two levels; JSON strings hold no raw newline.
       chunk += `${i ? "," : ""}\n    ${JSON.stringify(r, maskSecrets, 2).replace(/\n/g, "\n    ")}`;
       if (chunk.length >= 1 << 20) {
-        fs.writeSync(fd, chunk);
+        write(chunk);
         chunk = "";
       }
     }
-    fs.writeSync(fd, `${chunk}\n  ]\n}\n`);
+    write(`${chunk}\n  ]\n}\n`);
   } finally {
     fs.closeSync(fd);
   }

@@ -12,10 +12,11 @@ type Class = new (name: string, args: any, opts: pulumi.CustomResourceOptions) =
 const metadata = { name: "x", namespace: "team" };
 // Per lean class: the SDK's class for the same kind, and inputs of the program's shape.
 const cases: { own: { type: string }; sdk: Class; args: object; gcp?: true }[] = [
+  // A status, which the input types allow, is dropped as the SDK's class drops it.
   {
     own: lean.Namespace,
     sdk: k8s.core.v1.Namespace,
-    args: { metadata: { name: "team", labels: { a: "b" } } },
+    args: { metadata: { name: "team", labels: { a: "b" } }, status: { phase: "Active" } },
   },
   {
     own: lean.ResourceQuota,
@@ -80,7 +81,12 @@ test("every lean class registers what the SDK's class registers (request field b
       for (const [i, c] of cases.entries()) {
         // The program's options: provider, dependencies, retain, ignoreChanges, import.
         const opts: pulumi.CustomResourceOptions = c.gcp
-          ? { retainOnDelete: true, import: i % 2 ? undefined : "team-bucket", dependsOn: [provider] }
+          ? {
+              retainOnDelete: true,
+              import: c.own === lean.Bucket ? "team-bucket" : undefined,
+              dependsOn: [provider],
+              additionalSecretOutputs: ["etag"],
+            }
           : { provider, retainOnDelete: true, dependsOn: [provider], ignoreChanges: ["metadata"] };
         for (const [side, Class] of [
           ["sdk", c.sdk],
@@ -107,7 +113,10 @@ test("every lean class registers what the SDK's class registers (request field b
     const [ownAliases, sdkAliases] = [(own as any).aliasesList, (sdk as any).aliasesList];
     expect(ownAliases).toEqual([]);
     // Only what was given is an output (with urn and id), and each class saves Outputs or aliases.
-    const given = [...Object.keys(c.args), ...(c.gcp ? [] : ["apiVersion", "kind"])];
+    const given = [
+      ...Object.keys(c.args).filter((k) => k !== "status"),
+      ...(c.gcp ? [] : ["apiVersion", "kind"]),
+    ];
     const [ownOutputs, sdkOutputs] = [outputs.get(`own-${i}`)!, outputs.get(`sdk-${i}`)!];
     expect(ownOutputs.sort(), c.own.type).toEqual([...given, "id", "urn"].sort());
     expect(ownOutputs.length < sdkOutputs.length || sdkAliases.length > 0, c.own.type).toBe(true);
@@ -117,7 +126,10 @@ test("every lean class registers what the SDK's class registers (request field b
   expect([5, 6].map(aliases)).toEqual([1, 2]);
   expect((requests.get("own-0") as any).version).toMatch(/^\d+\.\d+\.\d+/);
   expect((requests.get("own-7") as any).additionalsecretoutputsList).toEqual([
+    "etag",
     "effectiveLabels",
     "pulumiLabels",
   ]);
+  expect((requests.get("own-7") as any).importid).toBe("team-bucket");
+  expect((requests.get("own-0") as any).object.fieldsMap.map(([k]: [string]) => k)).not.toContain("status");
 });
