@@ -64,44 +64,51 @@ test("every lean class registers what the SDK's class registers (request field b
   expect(cases.map((c) => c.own)).toEqual(lean.leanClasses);
   const requests = new Map<string, Record<string, unknown>>();
   const outputs = new Map<string, string[]>();
-  await evaluate({
-    stack: "dev",
-    projectDir: PROJECT_DIR,
-    loadProgram: async () => {
-      // Every registration request as the engine gets it.
-      const monitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResource: (req: any, cb: any) => Promise<void>;
-      };
-      const register = monitor.registerResource.bind(monitor);
-      monitor.registerResource = (req: any, cb: any) => {
-        requests.set(req.getName(), req.toObject());
-        return register(req, cb);
-      };
-      const provider = new k8s.Provider("cluster", {});
-      for (const [i, c] of cases.entries()) {
-        // The program's options: provider, dependencies, retain, ignoreChanges, import.
-        const opts: pulumi.CustomResourceOptions = c.gcp
-          ? {
-              retainOnDelete: true,
-              import: c.own === lean.Bucket ? "team-bucket" : undefined,
-              dependsOn: [provider],
-              additionalSecretOutputs: ["etag"],
-            }
-          : { provider, retainOnDelete: true, dependsOn: [provider], ignoreChanges: ["metadata"] };
-        for (const [side, Class] of [
-          ["sdk", c.sdk],
-          ["own", c.own as unknown as Class],
-        ] as const) {
-          const r = new Class(`${side}-${i}`, c.args, opts);
-          outputs.set(
-            `${side}-${i}`,
-            Object.keys(r).filter((k) => pulumi.Output.isInstance((r as any)[k])),
-          );
+  // With stack traces, as a real run takes them: each request's source position must be the
+  // caller's line, which both classes are called from.
+  process.env.RAY_PLATFORM_PLAN_STACKS = "1";
+  try {
+    await evaluate({
+      stack: "dev",
+      projectDir: PROJECT_DIR,
+      loadProgram: async () => {
+        // Every registration request as the engine gets it.
+        const monitor = pulumi.runtime.getMonitor() as unknown as {
+          registerResource: (req: any, cb: any) => Promise<void>;
+        };
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req: any, cb: any) => {
+          requests.set(req.getName(), req.toObject());
+          return register(req, cb);
+        };
+        const provider = new k8s.Provider("cluster", {});
+        for (const [i, c] of cases.entries()) {
+          // The program's options: provider, dependencies, retain, ignoreChanges, import.
+          const opts: pulumi.CustomResourceOptions = c.gcp
+            ? {
+                retainOnDelete: true,
+                import: c.own === lean.Bucket ? "team-bucket" : undefined,
+                dependsOn: [provider],
+                additionalSecretOutputs: ["etag"],
+              }
+            : { provider, retainOnDelete: true, dependsOn: [provider], ignoreChanges: ["metadata"] };
+          for (const [side, Class] of [
+            ["sdk", c.sdk],
+            ["own", c.own as unknown as Class],
+          ] as const) {
+            const r = new Class(`${side}-${i}`, c.args, opts);
+            outputs.set(
+              `${side}-${i}`,
+              Object.keys(r).filter((k) => pulumi.Output.isInstance((r as any)[k])),
+            );
+          }
         }
-      }
-      return {};
-    },
-  });
+        return {};
+      },
+    });
+  } finally {
+    delete process.env.RAY_PLATFORM_PLAN_STACKS;
+  }
   for (const [i, c] of cases.entries()) {
     const sdk = requests.get(`sdk-${i}`);
     const own = requests.get(`own-${i}`);
@@ -125,6 +132,7 @@ test("every lean class registers what the SDK's class registers (request field b
   const aliases = (i: number) => (requests.get(`sdk-${i}`) as any).aliasesList.length;
   expect([5, 6].map(aliases)).toEqual([1, 2]);
   expect((requests.get("own-0") as any).version).toMatch(/^\d+\.\d+\.\d+/);
+  expect((requests.get("own-0") as any).sourceposition.uri).toMatch(/leanResources\.test\.ts$/);
   expect((requests.get("own-7") as any).additionalsecretoutputsList).toEqual([
     "etag",
     "effectiveLabels",
