@@ -24,7 +24,7 @@ NS="rp-$$"
 export RP_NETNS_PREFIX="$NS"
 cleanup() {
   local ns pid
-  for ns in $(ip netns list | awk '{print $1}' | grep -E "^$NS(-|$)" || true); do
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$NS(-|$)" || true); do
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
     ip netns delete "$ns" 2>/dev/null || true
   done
