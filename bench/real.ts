@@ -1,9 +1,12 @@
 /**
  * The real engine's cost (npm run bench, through real/run.sh --bench): the real stack (the
- * dev stack's pools in mode existing) with the repository's teams, and with 10 and 100
+ * dev stack's pools in mode existing) with the repository's teams, and with 1, 10 and 100
  * synthetic teams (bench/teams.ts), each on a fresh real control plane: `pulumi preview` and
  * `up` from nothing, then a second preview, beside the offline plan's time for the same files.
- * Prints a table and writes bench/real-results.json. `--quick`: the repository's teams only.
+ * Prints a table and writes bench/real-results.json. `--quick`: the repository's teams only;
+ * `--teams N`: N synthetic teams only. The Pulumi CLI inherits this environment, so
+ * `PULUMI_SKIP_CHECKPOINTS=true npm run bench:real -- --teams 100` measures an up that writes
+ * its state once at the end (the row says so).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -80,36 +83,49 @@ async function measure(label: string, teams: number | undefined): Promise<Row> {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
-  const sizes: [string, number | undefined][] = quick
-    ? [["repository's", undefined]]
-    : [
-        ["repository's", undefined],
-        ["10", 10],
-        ["100", 100],
-      ];
+  const only = process.argv.indexOf("--teams");
+  const teams = only < 0 ? undefined : Number(process.argv[only + 1]);
+  if (teams !== undefined && !(Number.isInteger(teams) && teams > 0))
+    throw new Error(`--teams ${process.argv[only + 1]}: give a whole number of teams, e.g. --teams 100`);
+  const sizes: [string, number | undefined][] = teams
+    ? [[String(teams), teams]]
+    : quick
+      ? [["repository's", undefined]]
+      : [
+          ["repository's", undefined],
+          ["1", 1],
+          ["10", 10],
+          ["100", 100],
+        ];
   const rows: Row[] = [];
   for (const [label, n] of sizes) {
     rows.push(await measure(label, n));
     const r = rows.at(-1)!;
     console.log(
-      `${r.teams} teams: ${r.resources} resources, plan ${r.planSeconds.toFixed(1)} s, preview ${r.previewSeconds.toFixed(1)} s, up ${r.upSeconds.toFixed(1)} s, second preview ${r.secondPreviewSeconds.toFixed(1)} s`,
+      `${r.teams} team${r.teams === "1" ? "" : "s"}: ${r.resources} resources, plan ${r.planSeconds.toFixed(1)} s, preview ${r.previewSeconds.toFixed(1)} s, up ${r.upSeconds.toFixed(1)} s, second preview ${r.secondPreviewSeconds.toFixed(1)} s`,
     );
   }
   const ms = (s: number, n: number) => `${((s * 1000) / n).toFixed(0)} ms`;
+  // Unsafe for real stacks (an interrupted up leaves no record of what it did): label the figures.
+  const skipCheckpoints = process.env.PULUMI_SKIP_CHECKPOINTS;
   console.log(
-    "\nThe real engine against a real control plane (fresh for each row), beside the offline plan:\n",
+    `\nThe real engine against a real control plane (fresh for each row), beside the offline plan${skipCheckpoints ? `, with PULUMI_SKIP_CHECKPOINTS=${skipCheckpoints}` : ""}:\n`,
   );
   console.log(
-    "| teams | resources | offline plan | preview (from nothing) | up (from nothing) | per resource, up | preview, no change |",
+    "| teams | resources | offline plan | preview (from nothing) | up (from nothing) | preview, no change | per resource: plan, preview, up |",
   );
   console.log("| --- | --- | --- | --- | --- | --- | --- |");
   for (const r of rows)
     console.log(
-      `| ${r.teams} | ${r.resources} | ${r.planSeconds.toFixed(1)} s | ${r.previewSeconds.toFixed(1)} s | ${r.upSeconds.toFixed(1)} s | ${ms(r.upSeconds, r.resources)} | ${r.secondPreviewSeconds.toFixed(1)} s |`,
+      `| ${r.teams} | ${r.resources} | ${r.planSeconds.toFixed(1)} s | ${r.previewSeconds.toFixed(1)} s | ${r.upSeconds.toFixed(1)} s | ${r.secondPreviewSeconds.toFixed(1)} s | ${ms(r.planSeconds, r.resources)}, ${ms(r.previewSeconds, r.resources)}, ${ms(r.upSeconds, r.resources)} |`,
     );
   fs.writeFileSync(
     path.join(__dirname, "real-results.json"),
-    JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, rows }, null, 2),
+    JSON.stringify(
+      { date: new Date().toISOString(), cpus: os.cpus().length, skipCheckpoints, rows },
+      null,
+      2,
+    ),
   );
 }
 
