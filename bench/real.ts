@@ -3,20 +3,27 @@
  * dev stack's pools in mode existing) with the repository's teams, and with 1, 10 and 100
  * synthetic teams (bench/teams.ts), each on a fresh real control plane: `pulumi preview` and
  * `up` from nothing, then a second preview, beside the offline plan's time for the same files.
- * Prints a table and writes bench/real-results.json. `--quick`: the repository's teams only;
- * `--teams N`: N synthetic teams only. The Pulumi CLI inherits this environment, so
- * `PULUMI_SKIP_CHECKPOINTS=true npm run bench:real -- --teams 100` measures an up that writes
- * its state once at the end (the row says so).
+ * Prints a table and writes bench/real-results.json (USAGE below for the options). The Pulumi
+ * CLI inherits this environment, so `PULUMI_SKIP_CHECKPOINTS=true npm run bench:real -- --teams
+ * 100` measures an up that writes its state once, at the end; each row records whether it did.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { tsNodeArgv } from "../plan/nodeArgs";
 import { startReal } from "../real/globalSetup";
 import { ControlPlaneClient } from "../real/controlPlane";
 import { STACK, TestStack } from "../real/stack";
 import { writeTeams } from "./teams";
+
+const USAGE = `usage: npm run bench:real -- [options]
+
+  (none)            the repository's teams, then 1, 10 and 100 synthetic teams (about 45 minutes)
+  --quick           the repository's teams only
+  --teams LIST      these numbers of synthetic teams only, e.g. --teams 100 or --teams 1,10
+`;
 
 interface Row {
   readonly teams: string;
@@ -25,7 +32,14 @@ interface Row {
   readonly previewSeconds: number;
   readonly upSeconds: number;
   readonly secondPreviewSeconds: number;
+  /** The CLI kept the state in memory and wrote it once, at the end (PULUMI_SKIP_CHECKPOINTS). */
+  readonly skipCheckpoints: boolean;
 }
+
+/** As the Pulumi CLI reads a boolean variable: "1" or "true" in any case (sdk/go/common/util/env/env.go). */
+const skipCheckpoints = ((v) => v === "1" || v?.toLowerCase() === "true")(
+  process.env.PULUMI_SKIP_CHECKPOINTS,
+);
 
 const timed = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
   const t = Date.now();
@@ -74,22 +88,36 @@ async function measure(label: string, teams: number | undefined): Promise<Row> {
     check("up", up);
     const [again, secondPreviewSeconds] = await timed(() => stack.preview());
     check("second preview", again);
-    return { teams: label, resources, planSeconds, previewSeconds, upSeconds, secondPreviewSeconds };
+    return {
+      teams: label,
+      resources,
+      planSeconds,
+      previewSeconds,
+      upSeconds,
+      secondPreviewSeconds,
+      skipCheckpoints,
+    };
   } finally {
     await stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function main(): Promise<void> {
-  const quick = process.argv.includes("--quick");
-  const only = process.argv.indexOf("--teams");
-  const teams = only < 0 ? undefined : Number(process.argv[only + 1]);
-  if (teams !== undefined && !(Number.isInteger(teams) && teams > 0))
-    throw new Error(`--teams ${process.argv[only + 1]}: give a whole number of teams, e.g. --teams 100`);
-  const sizes: [string, number | undefined][] = teams
-    ? [[String(teams), teams]]
-    : quick
+/** The sizes to measure, from the command line; undefined after printing why not. */
+function sizes(argv: string[]): [string, number | undefined][] | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { quick: { type: "boolean", default: false }, teams: { type: "string" } },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}`);
+    return undefined;
+  }
+  if (values.teams === undefined)
+    return values.quick
       ? [["repository's", undefined]]
       : [
           ["repository's", undefined],
@@ -97,19 +125,34 @@ async function main(): Promise<void> {
           ["10", 10],
           ["100", 100],
         ];
+  const counts = values.teams.split(",").map(Number);
+  const problem = values.quick
+    ? "--quick and --teams: give one of them (--quick measures the repository's teams only)"
+    : counts.every((n) => Number.isInteger(n) && n > 0)
+      ? undefined
+      : `--teams ${values.teams}: give whole numbers of teams, e.g. --teams 100 or --teams 1,10`;
+  if (problem) {
+    process.stderr.write(`${problem}\n\n${USAGE}`);
+    return undefined;
+  }
+  return counts.map((n) => [String(n), n]);
+}
+
+async function main(): Promise<void> {
+  const measured = sizes(process.argv.slice(2));
+  if (!measured) process.exit(2);
   const rows: Row[] = [];
-  for (const [label, n] of sizes) {
+  for (const [label, n] of measured) {
     rows.push(await measure(label, n));
     const r = rows.at(-1)!;
     console.log(
-      `${r.teams} team${r.teams === "1" ? "" : "s"}: ${r.resources} resources, plan ${r.planSeconds.toFixed(1)} s, preview ${r.previewSeconds.toFixed(1)} s, up ${r.upSeconds.toFixed(1)} s, second preview ${r.secondPreviewSeconds.toFixed(1)} s`,
+      `${r.teams} team${r.teams === "1" ? "" : "s"}${skipCheckpoints ? " (state written once)" : ""}: ${r.resources} resources, plan ${r.planSeconds.toFixed(1)} s, preview ${r.previewSeconds.toFixed(1)} s, up ${r.upSeconds.toFixed(1)} s, second preview ${r.secondPreviewSeconds.toFixed(1)} s`,
     );
   }
   const ms = (s: number, n: number) => `${((s * 1000) / n).toFixed(0)} ms`;
-  // Unsafe for real stacks (an interrupted up leaves no record of what it did): label the figures.
-  const skipCheckpoints = process.env.PULUMI_SKIP_CHECKPOINTS;
+  // Unsafe for real stacks (an up killed on the way records nothing it did): label the figures.
   console.log(
-    `\nThe real engine against a real control plane (fresh for each row), beside the offline plan${skipCheckpoints ? `, with PULUMI_SKIP_CHECKPOINTS=${skipCheckpoints}` : ""}:\n`,
+    `\nThe real engine against a real control plane (fresh for each row), beside the offline plan${skipCheckpoints ? ", the state written once at the end (PULUMI_SKIP_CHECKPOINTS)" : ""}:\n`,
   );
   console.log(
     "| teams | resources | offline plan | preview (from nothing) | up (from nothing) | preview, no change | per resource: plan, preview, up |",
@@ -121,11 +164,7 @@ async function main(): Promise<void> {
     );
   fs.writeFileSync(
     path.join(__dirname, "real-results.json"),
-    JSON.stringify(
-      { date: new Date().toISOString(), cpus: os.cpus().length, skipCheckpoints, rows },
-      null,
-      2,
-    ),
+    JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, rows }, null, 2),
   );
 }
 

@@ -6,7 +6,7 @@
 # removed at the end, also on failure. Arguments go to vitest: npm run test:real -- -t "second up".
 #
 #   real/run.sh --dev            a control plane that stays up (real/dev.ts), for developing scenarios
-#   real/run.sh --bench [--quick]  the real engine's figures (bench/real.ts)
+#   real/run.sh --bench [--quick | --teams LIST]  the real engine's figures (bench/real.ts)
 #   RP_ATTACH=<context.json>     run the scenarios against that one instead of a fresh one
 set -euo pipefail
 cd "$(dirname "$0")/.."
