@@ -37,9 +37,7 @@ interface Row {
 }
 
 /** As the Pulumi CLI reads a boolean variable: "1" or "true" in any case (sdk/go/common/util/env/env.go). */
-const skipCheckpoints = ((v) => v === "1" || v?.toLowerCase() === "true")(
-  process.env.PULUMI_SKIP_CHECKPOINTS,
-);
+const skipCheckpoints = ["1", "true"].includes(process.env.PULUMI_SKIP_CHECKPOINTS?.toLowerCase() ?? "");
 
 const timed = async <T>(f: () => Promise<T> | T): Promise<[T, number]> => {
   const t = Date.now();
